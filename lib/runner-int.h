@@ -1,0 +1,205 @@
+/*
+ * runner-int.h: librunner's internal interfaces, shared by the library's
+ * own files and by runnerd and runnerctl, which link the same code.
+ * Nothing here is installed; runner.h is the public face.
+ */
+
+#ifndef RUNNER_INT_H
+#define RUNNER_INT_H
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "runner.h"
+
+#define RUNNER_ERRMSG_MAX	1024	/* longest kept error message */
+#define RUNNER_LINE_MAX		(1024 * 1024)	/* longest protocol line */
+
+/* buf.c: a growable byte buffer, consumed from the front. */
+struct buf {
+	char	*data;
+	size_t	 off;		/* first unconsumed byte */
+	size_t	 len;		/* end of the held bytes (data + len) */
+	size_t	 cap;		/* allocated size of data */
+	int	 failed;	/* an allocation failed: contents are short */
+};
+void	 buf_init(struct buf *);
+void	 buf_free(struct buf *);
+int	 buf_add(struct buf *, const void *, size_t);
+int	 buf_addc(struct buf *, char);
+int	 buf_adds(struct buf *, const char *);
+int	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+size_t	 buf_used(const struct buf *);
+char	*buf_head(const struct buf *);
+void	 buf_drop(struct buf *, size_t);
+void	 buf_reset(struct buf *);
+const char *buf_cstr(struct buf *);
+char	*buf_take(struct buf *);
+
+/* json.c: the one JSON module (jsmn for reading, a writer on struct buf). */
+enum json_type {
+	JSON_NONE,		/* absent (index -1) */
+	JSON_OBJECT,
+	JSON_ARRAY,
+	JSON_STRING,
+	JSON_NUMBER,
+	JSON_BOOL,
+	JSON_NULL
+};
+struct json;
+struct json	*json_parse(const char *, size_t, char *, size_t);
+void		 json_free(struct json *);
+enum json_type	 json_type(const struct json *, int);
+int		 json_get(const struct json *, int, const char *);
+int		 json_len(const struct json *, int);
+int		 json_at(const struct json *, int, int);
+int		 json_key_at(const struct json *, int, int);
+int		 json_int(const struct json *, int, long long *);
+int		 json_double(const struct json *, int, double *);
+int		 json_bool(const struct json *, int, int *);
+char		*json_str(const struct json *, int, size_t *);
+int		 json_streq(const struct json *, int, const char *);
+const char	*json_raw(const struct json *, int, size_t *);
+void		*json_b64(const struct json *, int, size_t *);
+void	 jw_open(struct buf *, char);
+void	 jw_close(struct buf *, char);
+void	 jw_key(struct buf *, const char *);
+void	 jw_str(struct buf *, const char *);
+void	 jw_strn(struct buf *, const char *, size_t);
+void	 jw_int(struct buf *, long long);
+void	 jw_double(struct buf *, double);
+void	 jw_bool(struct buf *, int);
+void	 jw_null(struct buf *);
+void	 jw_raw(struct buf *, const char *, size_t);
+void	 jw_b64(struct buf *, const void *, size_t);
+int	 json_valid(const char *, size_t, char *, size_t);
+
+/* words.c: split a command line like sh does, without any expansion. */
+char	**words_split(const char *, char *, size_t);
+char	**argv_dup(char *const *);
+char	**argv_concat(char *const *, const char *const *);
+size_t	 argv_len(char *const *);
+void	 argv_free(char **);
+
+/* config.c: libconfig text to plain structs, validated whole. */
+enum app_type {
+	APP_STDIO,		/* channel = the child's stdin and stdout */
+	APP_SOCKET		/* channel = a connection to its socket */
+};
+enum app_restart {
+	RESTART_NO,
+	RESTART_ON_FAILURE,
+	RESTART_ALWAYS
+};
+struct app {
+	char		*name;
+	char		**argv;		/* NULL-terminated; argv[0] the program */
+	enum app_type	 type;
+	char		*cwd;		/* NULL: the runner's own */
+	char		*socket;	/* socket apps: path, relative to cwd */
+	char		**env;		/* NULL-terminated "NAME=value" pairs */
+	enum app_restart restart;
+	int		 autostart;
+	int		 stop_signal;
+	double		 stop_timeout;	/* seconds before SIGKILL */
+	double		 ready_timeout;	/* seconds for the socket to accept */
+	size_t		 output_buffer;	/* bytes of output held for readers */
+	char		*log;		/* file for output; NULL: none */
+	char		*file;		/* where the app was defined ... */
+	int		 line;		/* ... for messages */
+};
+struct config {
+	char		*source;	/* file path, or "<text>" */
+	struct app	*apps;
+	size_t		 napps;
+};
+#define CONFIG_TEXT_SOURCE	"<text>"
+struct config	*config_load_file(const char *, char *, size_t);
+struct config	*config_load_text(const char *, char *, size_t);
+void		 config_free(struct config *);
+const struct app *config_app(const struct config *, const char *);
+int		 signal_from_name(const char *);
+const char	*signal_name(int);
+
+/* spawn.c: start a child in its own session, every other fd closed. */
+#define SPAWN_INHERIT	-1	/* the child keeps the caller's descriptor */
+#define SPAWN_NULL	-2	/* the child gets /dev/null */
+struct spawn {
+	char *const	*argv;		/* argv[0] is searched in PATH */
+	char *const	*env;		/* "NAME=value" added to environ */
+	const char	*cwd;		/* NULL: the caller's */
+	int		 fd[3];		/* the child's 0, 1, 2 */
+};
+int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
+int	 spawn_reap(pid_t, int *);
+int	 spawn_wait_exit(pid_t, double);
+int	 spawn_stop(pid_t, int, double, int *);
+const char *status_words(int, char *, size_t);
+
+/* chan.c: the shared end of a channel, and the handles users hold. */
+struct chan {
+	int		 refs;		/* holders: the instance and handles */
+	int		 fd;		/* stream socket, non-blocking */
+	int		 gone;		/* the instance ended: no more bytes */
+	long long	 tag;		/* last tag runner_ask used */
+	struct buf	 in;		/* read ahead by runner_ask, unread */
+};
+struct runner_channel {
+	struct chan	*chan;
+	char		 errmsg[RUNNER_ERRMSG_MAX];
+};
+struct chan		*chan_new(int);
+void			 chan_gone(struct chan *);
+void			 chan_unref(struct chan *);
+struct runner_channel	*chan_handle(struct chan *);
+ssize_t			 chan_fill(struct runner_channel *, size_t);
+int			 chan_seterr(struct runner_channel *, int,
+			    const char *, ...)
+			    __attribute__((format(printf, 3, 4)));
+
+/* sock.c: UNIX socket helpers shared by the library and runnerd. */
+int	 sock_connect(const char *);
+int	 sock_remove_stale(const char *, char *, size_t);
+int	 sock_pair(int [2]);
+int	 fd_nonblock(int);
+int	 fd_wait(int, short, double);
+
+/* clock.c: monotonic deadlines in seconds; a negative one never comes. */
+double	 clock_now(void);
+double	 clock_deadline(int);
+int	 clock_ms_left(double);
+
+/* paths.c: default locations of the configuration and the socket. */
+char	*paths_config(void);
+char	*paths_socket(void);
+
+/* runner.c: the backends behind the public functions. */
+struct runner_ops {
+	int	(*load_config)(struct runner *, const char *);
+	int	(*update_config)(struct runner *, const char *);
+	int	(*start)(struct runner *, const char *,
+		    const struct runner_start *, int);
+	int	(*terminate)(struct runner *, const char *);
+	struct chan *(*channel)(struct runner *, const char *);
+	void	(*free)(struct runner *);
+};
+struct runner {
+	const struct runner_ops	*ops;
+	void			*backend;	/* the backend's own state */
+	int			 errcode;	/* last error */
+	char			 errmsg[RUNNER_ERRMSG_MAX];
+};
+int	 runner_seterr(struct runner *, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+const char *runner_code_name(int);
+int	 alias_check(const char *, char *, size_t);
+int	 runner_code_from_name(const char *);
+
+/* local.c: the in-process backend. */
+extern const struct runner_ops local_ops;
+void	*local_new(void);
+
+#endif /* RUNNER_INT_H */

@@ -1,0 +1,263 @@
+/*
+ * runner.c: the public entry points.  Each checks its arguments, clears
+ * the last error and hands over to the backend (local.c in-process, or
+ * client.c through runnerd), so both backends share one set of checks
+ * and one error vocabulary.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner-int.h"
+
+/* Codes, their protocol names and their words: one table for all. */
+static const struct {
+	int		 code;
+	const char	*name;
+	const char	*words;
+} runner_codes[] = {
+	{ RUNNER_OK,		"OK",		"success" },
+	{ RUNNER_EAGAIN,	"EAGAIN",	"nothing available yet" },
+	{ RUNNER_ECLOSED,	"ECLOSED",	"the other side is gone" },
+	{ RUNNER_ENOAPP,	"ENOAPP",	"no such app" },
+	{ RUNNER_ENOALIAS,	"ENOALIAS",	"no such alias" },
+	{ RUNNER_EEXIST,	"EEXIST",	"already running" },
+	{ RUNNER_ESPAWN,	"ESPAWN",	"cannot start the command" },
+	{ RUNNER_ETIMEDOUT,	"ETIMEDOUT",	"timed out" },
+	{ RUNNER_ECONFIG,	"ECONFIG",	"invalid configuration" },
+	{ RUNNER_EINVAL,	"EINVAL",	"invalid argument" },
+	{ RUNNER_EPROTO,	"EPROTO",	"protocol error" },
+	{ RUNNER_ENOCMD,	"ENOCMD",	"unknown command" },
+	{ RUNNER_EPERM,		"EPERM",	"permission denied" },
+	{ RUNNER_ENOMEM,	"ENOMEM",	"out of memory" },
+	{ RUNNER_ESYS,		"ESYS",		"system error" },
+	{ RUNNER_ENOTSUP,	"ENOTSUP",	"not supported" },
+};
+#define NCODES	(sizeof(runner_codes) / sizeof(runner_codes[0]))
+
+/* A code in words; never NULL. */
+const char *
+runner_strerror(int code)
+{
+	size_t	 i;
+
+	if (code > 0)
+		return ("already running");
+	for (i = 0; i < NCODES; i++) {
+		if (runner_codes[i].code == code)
+			return (runner_codes[i].words);
+	}
+	return ("unknown error");
+}
+
+/* A code's protocol name ("ENOAPP"); never NULL. */
+const char *
+runner_code_name(int code)
+{
+	size_t	 i;
+
+	for (i = 0; i < NCODES; i++) {
+		if (runner_codes[i].code == code)
+			return (runner_codes[i].name);
+	}
+	return ("EUNKNOWN");
+}
+
+/* The code for a protocol name; RUNNER_EPROTO for a name we do not know. */
+int
+runner_code_from_name(const char *name)
+{
+	size_t	 i;
+
+	for (i = 1; i < NCODES; i++) {
+		if (strcmp(runner_codes[i].name, name) == 0)
+			return (runner_codes[i].code);
+	}
+	return (RUNNER_EPROTO);
+}
+
+/* Keep code and its message on r; returns code. */
+int
+runner_seterr(struct runner *r, int code, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	r->errcode = code;
+	va_start(ap, fmt);
+	vsnprintf(r->errmsg, sizeof(r->errmsg), fmt, ap);
+	va_end(ap);
+	return (code);
+}
+
+/* Clear the last error before a call. */
+static void
+runner_clear(struct runner *r)
+{
+	r->errcode = 0;
+	r->errmsg[0] = '\0';
+}
+
+/* A runner whose instances are this program's own children. */
+struct runner *
+runner_new(void)
+{
+	struct runner	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (NULL);
+	r->ops = &local_ops;
+	if ((r->backend = local_new()) == NULL) {
+		free(r);
+		return (NULL);
+	}
+	return (r);
+}
+
+/*
+ * A runner backed by runnerd.  The daemon backend arrives with runnerd
+ * itself; until then this fails with errno ENOTSUP rather than pretend.
+ */
+struct runner *
+runner_connect(const char *socket)
+{
+	(void)socket;
+	errno = ENOTSUP;
+	return (NULL);
+}
+
+/* Stop what the runner started (in-process) and free it; handles live on. */
+void
+runner_free(struct runner *r)
+{
+	if (r == NULL)
+		return;
+	r->ops->free(r);
+	free(r);
+}
+
+/* The last error in words ("" when the last call succeeded). */
+const char *
+runner_errmsg(const struct runner *r)
+{
+	return (r == NULL ? "no runner" : r->errmsg);
+}
+
+/* The last error's code (0 when the last call succeeded). */
+int
+runner_errcode(const struct runner *r)
+{
+	return (r == NULL ? RUNNER_EINVAL : r->errcode);
+}
+
+/* Replace the configuration with the file at path, checked whole first. */
+int
+runner_load_config(struct runner *r, const char *path)
+{
+	if (r == NULL)
+		return (RUNNER_EINVAL);
+	runner_clear(r);
+	if (path == NULL || *path == '\0')
+		return (runner_seterr(r, RUNNER_EINVAL, "no configuration "
+		    "file given"));
+	return (r->ops->load_config(r, path));
+}
+
+/* Replace the configuration with libconfig text, checked whole first. */
+int
+runner_update_config(struct runner *r, const char *text)
+{
+	if (r == NULL)
+		return (RUNNER_EINVAL);
+	runner_clear(r);
+	if (text == NULL)
+		return (runner_seterr(r, RUNNER_EINVAL, "no configuration "
+		    "text given"));
+	return (r->ops->update_config(r, text));
+}
+
+/*
+ * Aliases appear in file names, command lines and the protocol, so keep
+ * them to a safe alphabet: letters, digits and . _ - : @ +, at most 64.
+ */
+int
+alias_check(const char *alias, char *err, size_t errlen)
+{
+	size_t	 n = strspn(alias, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:@+");
+
+	if (*alias == '\0' || alias[n] != '\0' || n > 64) {
+		snprintf(err, errlen, "invalid alias '%.80s': use 1 to 64 "
+		    "letters, digits and . _ - : @ +", alias);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Check what start and ensure_running share, then start. */
+static int
+runner_start_common(struct runner *r, const char *app,
+    const struct runner_start *opts, int strict)
+{
+	char	 err[RUNNER_ERRMSG_MAX];
+
+	if (r == NULL)
+		return (RUNNER_EINVAL);
+	runner_clear(r);
+	if (app == NULL || *app == '\0')
+		return (runner_seterr(r, RUNNER_EINVAL, "no app name given"));
+	if (alias_check(opts != NULL && opts->alias != NULL ? opts->alias :
+	    app, err, sizeof(err)) == -1)
+		return (runner_seterr(r, RUNNER_EINVAL, "%s", err));
+	return (r->ops->start(r, app, opts, strict));
+}
+
+/* Start app unless its alias runs: 0 started, RUNNER_RUNNING, or error. */
+int
+runner_ensure_running(struct runner *r, const char *app,
+    const struct runner_start *opts)
+{
+	return (runner_start_common(r, app, opts, 0));
+}
+
+/* Start app; RUNNER_EEXIST when the alias already runs. */
+int
+runner_start(struct runner *r, const char *app,
+    const struct runner_start *opts)
+{
+	return (runner_start_common(r, app, opts, 1));
+}
+
+/* Stop the instance under alias and forget it. */
+int
+runner_terminate(struct runner *r, const char *alias)
+{
+	if (r == NULL)
+		return (RUNNER_EINVAL);
+	runner_clear(r);
+	if (alias == NULL || *alias == '\0')
+		return (runner_seterr(r, RUNNER_EINVAL, "no alias given"));
+	return (r->ops->terminate(r, alias));
+}
+
+/* A new handle on alias's channel, or NULL (see runner_errcode). */
+struct runner_channel *
+runner_get_channel(struct runner *r, const char *alias)
+{
+	struct runner_channel	*h;
+	struct chan		*c;
+
+	if (r == NULL)
+		return (NULL);
+	runner_clear(r);
+	if (alias == NULL || *alias == '\0') {
+		runner_seterr(r, RUNNER_EINVAL, "no alias given");
+		return (NULL);
+	}
+	if ((c = r->ops->channel(r, alias)) == NULL)
+		return (NULL);
+	if ((h = chan_handle(c)) == NULL)
+		runner_seterr(r, RUNNER_ENOMEM, "out of memory");
+	return (h);
+}

@@ -1,0 +1,92 @@
+/*
+ * runner.h: the public API of librunner.
+ *
+ * A runner starts instances of configured apps under aliases and hands out
+ * channels: non-blocking byte streams to an instance (its stdin and stdout
+ * for stdio apps, a connection to its socket for socket apps).  The same API
+ * drives the program's own children (runner_new) or instances owned by
+ * runnerd (runner_connect).  See librunner(3).
+ *
+ * Every function that can fail returns a negative RUNNER_E* code (or NULL)
+ * and keeps a message for runner_errmsg.  The library never prints, exits,
+ * installs signal handlers or touches the program's event loop.  A runner
+ * and its channels are not thread-safe: use them from one thread at a time.
+ */
+
+#ifndef RUNNER_H
+#define RUNNER_H
+
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RUNNER_VERSION "0.1.0"
+
+/* Error codes: negative, append-only; runner_strerror gives the words. */
+enum runner_error {
+	RUNNER_OK = 0,
+	RUNNER_EAGAIN = -1,	/* nothing to read, or no room to write, yet */
+	RUNNER_ECLOSED = -2,	/* the other side is gone, all its output read */
+	RUNNER_ENOAPP = -3,	/* no app of that name in the configuration */
+	RUNNER_ENOALIAS = -4,	/* no instance under that alias */
+	RUNNER_EEXIST = -5,	/* the alias is already running */
+	RUNNER_ESPAWN = -6,	/* the command could not be started */
+	RUNNER_ETIMEDOUT = -7,	/* no answer in time */
+	RUNNER_ECONFIG = -8,	/* the configuration is invalid */
+	RUNNER_EINVAL = -9,	/* a bad argument */
+	RUNNER_EPROTO = -10,	/* a malformed message */
+	RUNNER_ENOCMD = -11,	/* the peer does not know that command */
+	RUNNER_EPERM = -12,	/* not allowed */
+	RUNNER_ENOMEM = -13,	/* out of memory */
+	RUNNER_ESYS = -14,	/* a system call failed; the message says which */
+	RUNNER_ENOTSUP = -15	/* not supported by this backend or build */
+};
+
+/* runner_ensure_running: the alias was already running (not an error). */
+#define RUNNER_RUNNING 1
+
+struct runner;
+struct runner_channel;
+
+/* Per-start options; any field may be NULL. */
+struct runner_start {
+	const char		*alias;	/* default: the app's name */
+	const char *const	*args;	/* NULL-terminated, appended to argv */
+	const char		*socket;/* socket apps: overrides the app's */
+	const char		*cwd;	/* overrides the app's */
+};
+
+struct runner	*runner_new(void);
+struct runner	*runner_connect(const char *socket);
+void		 runner_free(struct runner *);
+const char	*runner_errmsg(const struct runner *);
+int		 runner_errcode(const struct runner *);
+const char	*runner_strerror(int code);
+
+int	runner_load_config(struct runner *, const char *path);
+int	runner_update_config(struct runner *, const char *libconfig_text);
+
+int	runner_ensure_running(struct runner *, const char *app,
+	    const struct runner_start *);
+int	runner_start(struct runner *, const char *app,
+	    const struct runner_start *);
+int	runner_terminate(struct runner *, const char *alias);
+
+struct runner_channel *runner_get_channel(struct runner *, const char *alias);
+ssize_t	 runner_channel_read(struct runner_channel *, void *, size_t);
+ssize_t	 runner_channel_write(struct runner_channel *, const void *, size_t);
+int	 runner_channel_fd(const struct runner_channel *);
+int	 runner_channel_wait(struct runner_channel *, int timeout_ms);
+void	 runner_channel_close(struct runner_channel *);
+const char *runner_channel_errmsg(const struct runner_channel *);
+
+int	runner_ask(struct runner_channel *, const char *cmd,
+	    const char *ext_json, int timeout_ms, char **reply_ext);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RUNNER_H */

@@ -1,0 +1,352 @@
+/*
+ * spawn.c: start and stop children.
+ *
+ * A child runs in its own session (so a Ctrl-C aimed at the caller's
+ * process group never reaches it), with default signal dispositions and an
+ * empty mask (ignored signals would otherwise survive exec), descriptors 0-2
+ * as asked and every other descriptor closed.  A failed chdir or exec is
+ * reported synchronously through a close-on-exec pipe: the parent reads
+ * nothing when exec succeeded, or the stage and errno when it did not.
+ * (glibc's posix_spawn passes that errno through memory shared by
+ * CLONE_VM instead, which valgrind and some sandboxes turn into a plain
+ * fork, losing it; the pipe works everywhere.)  Nothing in the child
+ * allocates: it only makes system calls, then execs or _exits.
+ *
+ * Waiting uses a pidfd where the kernel has one, so no SIGCHLD handler is
+ * needed: the library must not touch the program's signals.
+ */
+
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/close_range.h>
+
+#include "runner-int.h"
+
+static int	  have_pidfd = 1;	/* cleared if the kernel has none */
+
+/* What failed in the child, as reported through the error pipe. */
+#define SPAWN_STAGE_CHDIR	1
+#define SPAWN_STAGE_FD		2
+#define SPAWN_STAGE_EXEC	3
+
+static char	**spawn_env(char *const *);
+static void	  spawn_fail(int, int) __attribute__((noreturn));
+static void	  spawn_exec(const struct spawn *, const int [3], char **, int)
+		    __attribute__((noreturn));
+
+/*
+ * The caller's environment with the app's NAME=value pairs laid over it.
+ * Only the array is allocated; the strings are borrowed.
+ */
+static char **
+spawn_env(char *const *extra)
+{
+	char	**env;
+	size_t	  n = 0, i, j, k, len;
+
+	for (i = 0; environ[i] != NULL; i++)
+		n++;
+	for (i = 0; extra != NULL && extra[i] != NULL; i++)
+		n++;
+	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
+		return (NULL);
+	k = 0;
+	for (i = 0; environ[i] != NULL; i++) {
+		len = strcspn(environ[i], "=");
+		for (j = 0; extra != NULL && extra[j] != NULL; j++) {
+			if (strncmp(extra[j], environ[i], len) == 0 &&
+			    extra[j][len] == '=')
+				break;
+		}
+		if (extra == NULL || extra[j] == NULL)
+			env[k++] = environ[i];
+	}
+	for (j = 0; extra != NULL && extra[j] != NULL; j++)
+		env[k++] = extra[j];
+	env[k] = NULL;
+	return (env);
+}
+
+/* Tell the parent why we failed, and go. */
+static void __attribute__((noreturn))
+spawn_fail(int errfd, int stage)
+{
+	int	 msg[2] = { stage, errno };
+
+	(void)!write(errfd, msg, sizeof(msg));
+	_exit(127);
+}
+
+/*
+ * The child's side, between fork and exec.  Only system calls: the caller
+ * may be multithreaded, and after fork only async-signal-safe functions
+ * are safe.
+ */
+static void __attribute__((noreturn))
+spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd)
+{
+	struct sigaction	 sa;
+	sigset_t		 none;
+	int			 i, nul;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (i = 1; i < NSIG; i++)
+		sigaction(i, &sa, NULL);	/* fails harmlessly for some */
+	setsid();
+	if (sp->cwd != NULL && chdir(sp->cwd) == -1)
+		spawn_fail(errfd, SPAWN_STAGE_CHDIR);
+	for (i = 0; i < 3; i++) {
+		if (fd[i] >= 0) {
+			if (dup2(fd[i], i) == -1)
+				spawn_fail(errfd, SPAWN_STAGE_FD);
+		} else if (fd[i] == SPAWN_NULL) {
+			nul = open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY);
+			if (nul == -1 || (nul != i && (dup2(nul, i) == -1 ||
+			    close(nul) == -1)))
+				spawn_fail(errfd, SPAWN_STAGE_FD);
+		}
+	}
+	/*
+	 * Everything else closes at exec, the caller's careless descriptors
+	 * too; marking rather than closing keeps errfd open until exec.
+	 */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1) {
+		for (i = 3; i < 65536; i++) {
+			if (i != errfd)
+				fcntl(i, F_SETFD, FD_CLOEXEC);
+		}
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvpe(sp->argv[0], sp->argv, env);
+	spawn_fail(errfd, SPAWN_STAGE_EXEC);
+}
+
+/*
+ * Start argv[0] (searched in PATH) as sp says.  Returns 0 with *pid set,
+ * or -1 with the reason in err, e.g. "cannot execute '/x/y': No such
+ * file or directory".
+ */
+int
+spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
+{
+	sigset_t	 all, old;
+	char		**env;
+	int		 fd[3], moved[3] = { -1, -1, -1 }, pfd[2] = { -1, -1 };
+	int		 msg[2], i, rc = -1, status;
+	ssize_t		 n;
+	pid_t		 child;
+
+	if (sp->argv == NULL || sp->argv[0] == NULL) {
+		snprintf(err, errlen, "empty command");
+		return (-1);
+	}
+	if ((env = spawn_env(sp->env)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	/*
+	 * The child dup2s onto 0-2, so no descriptor it still needs may sit
+	 * there: move low sources, and the error pipe, to 3 and up.
+	 */
+	for (i = 0; i < 3; i++) {
+		fd[i] = sp->fd[i];
+		if (fd[i] == i)
+			fd[i] = SPAWN_INHERIT;
+		else if (fd[i] >= 0 && fd[i] < 3) {
+			if ((moved[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, 3)) == -1)
+				goto syserr;
+			fd[i] = moved[i];
+		}
+	}
+	if (pipe2(pfd, O_CLOEXEC) == -1)
+		goto syserr;
+	for (i = 0; i < 2; i++) {
+		if (pfd[i] < 3) {
+			int high = fcntl(pfd[i], F_DUPFD_CLOEXEC, 3);
+
+			if (high == -1)
+				goto syserr;
+			close(pfd[i]);
+			pfd[i] = high;
+		}
+	}
+
+	/* No handler of the program may run in the child before exec. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	child = fork();
+	if (child == 0)
+		spawn_exec(sp, fd, env, pfd[1]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (child == -1)
+		goto syserr;
+	close(pfd[1]);
+	pfd[1] = -1;
+
+	do
+		n = read(pfd[0], msg, sizeof(msg));
+	while (n == -1 && errno == EINTR);
+	if (n == sizeof(msg)) {
+		while (waitpid(child, &status, 0) == -1 && errno == EINTR)
+			;
+		if (msg[0] == SPAWN_STAGE_CHDIR)
+			snprintf(err, errlen, "cannot change directory to "
+			    "'%s': %s", sp->cwd, strerror(msg[1]));
+		else if (msg[0] == SPAWN_STAGE_FD)
+			snprintf(err, errlen, "cannot set up descriptors for "
+			    "'%s': %s", sp->argv[0], strerror(msg[1]));
+		else
+			snprintf(err, errlen, "cannot execute '%s': %s",
+			    sp->argv[0], strerror(msg[1]));
+		goto out;
+	}
+	*pid = child;
+	rc = 0;
+	goto out;
+syserr:
+	snprintf(err, errlen, "cannot start '%s': %s", sp->argv[0],
+	    strerror(errno));
+out:
+	for (i = 0; i < 3; i++) {
+		if (moved[i] != -1)
+			close(moved[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		if (pfd[i] != -1)
+			close(pfd[i]);
+	}
+	free(env);
+	return (rc);
+}
+
+/*
+ * Reap pid if it has exited: 1 with *status set, 0 while it runs.  A
+ * child someone else reaped (SIGCHLD set to SIG_IGN, or the program's
+ * own waitpid(-1)) counts as exited with an unknown status (-1).
+ */
+int
+spawn_reap(pid_t pid, int *status)
+{
+	pid_t	 r;
+
+	do
+		r = waitpid(pid, status, WNOHANG);
+	while (r == -1 && errno == EINTR);
+	if (r == 0)
+		return (0);
+	if (r == -1)
+		*status = -1;
+	return (1);
+}
+
+/*
+ * Wait until pid has exited, without reaping it (the zombie keeps its
+ * process group alive, so the group can still be signalled safely).  0
+ * once it has exited, -1 at the deadline.  A pidfd wakes us the moment
+ * it exits; kernels without one get a short backoff.
+ */
+int
+spawn_wait_exit(pid_t pid, double deadline)
+{
+	siginfo_t	 si;
+	struct timespec	 ts;
+	long		 nap = 1000000;	/* 1 ms, doubling to 32 ms */
+	int		 pfd, ms;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (0);	/* not ours to wait for: gone */
+		}
+		if (si.si_pid == pid)
+			return (0);
+		if ((ms = clock_ms_left(deadline)) == 0)
+			return (-1);
+		if (have_pidfd && (pfd = pidfd_open(pid, 0)) != -1) {
+			fd_wait(pfd, POLLIN, deadline);
+			close(pfd);
+			continue;
+		}
+		if (errno == ENOSYS)
+			have_pidfd = 0;	/* a kernel fact: ask once */
+		if (ms > 0 && ms < nap / 1000000)
+			nap = ms * 1000000L;
+		ts.tv_sec = 0;
+		ts.tv_nsec = nap;
+		nanosleep(&ts, NULL);
+		if (nap < 32000000)
+			nap *= 2;
+	}
+}
+
+/*
+ * Stop pid's process group the way a supervisor should: sig (and SIGCONT,
+ * so a stopped process can act on it) to the group, SIGKILL to the group
+ * after timeout seconds (or at once once the leader is gone, so nothing of
+ * the instance outlives it), then reap the leader.  Returns 0 and its wait
+ * status, or -1 when it was not ours to reap.
+ */
+int
+spawn_stop(pid_t pid, int sig, double timeout, int *status)
+{
+	pid_t	 r;
+
+	if (pid <= 0) {			/* never signal our own group */
+		*status = -1;
+		return (-1);
+	}
+	if (kill(-pid, sig) == -1)
+		kill(pid, sig);
+	if (sig != SIGKILL && sig != SIGCONT)
+		kill(-pid, SIGCONT);
+	spawn_wait_exit(pid, clock_now() + timeout);
+	kill(-pid, SIGKILL);
+	do
+		r = waitpid(pid, status, 0);
+	while (r == -1 && errno == EINTR);
+	if (r == -1) {
+		*status = -1;
+		return (-1);
+	}
+	return (0);
+}
+
+/* A wait status in words: "exited with status 1", "killed by SIGKILL". */
+const char *
+status_words(int status, char *s, size_t len)
+{
+	const char	*name;
+
+	if (status == -1)
+		snprintf(s, len, "exited (status unknown)");
+	else if (WIFEXITED(status))
+		snprintf(s, len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status)) {
+		name = signal_name(WTERMSIG(status));
+		if (name != NULL)
+			snprintf(s, len, "killed by %s%s", name,
+			    WCOREDUMP(status) ? " (core dumped)" : "");
+		else
+			snprintf(s, len, "killed by signal %d%s",
+			    WTERMSIG(status),
+			    WCOREDUMP(status) ? " (core dumped)" : "");
+	} else
+		snprintf(s, len, "stopped");
+	return (s);
+}

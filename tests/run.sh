@@ -1,0 +1,34 @@
+#!/bin/sh
+# run.sh TEST...: run cmocka test programs, each under valgrind unless
+# NO_VALGRIND=1 or SANITIZE=1 (ASan and valgrind do not mix); print every
+# program's output and a closing "N passed, N failed" line over all cases.
+# Exits non-zero when any case failed or any program crashed or leaked.
+set -u
+vg=
+if [ "${NO_VALGRIND:-0}" != 1 ] && [ "${SANITIZE:-0}" != 1 ] &&
+    command -v valgrind >/dev/null; then
+	vg="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect
+	    --show-leak-kinds=definite,indirect --error-exitcode=99
+	    --track-fds=no"
+fi
+passed=0 failed=0 broken=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for t in "$@"; do
+	echo "== $t"
+	# shellcheck disable=SC2086
+	$vg "$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	if [ "$rc" != 0 ] && [ -z "$f" ]; then
+		echo "run.sh: $t exited with status $rc" >&2
+		broken=$((broken + 1))
+		failed=$((failed + 1))
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$broken" = 0 ]
