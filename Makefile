@@ -38,8 +38,8 @@ ALL_CFLAGS = $(PROJECT_CFLAGS) $(CFLAGS)
 LIBS	 = -lconfig
 
 LIB_SRC	 = lib/ask.c lib/buf.c lib/chan.c lib/clock.c lib/config.c \
-	   lib/json.c lib/local.c lib/paths.c lib/runner.c lib/sock.c \
-	   lib/spawn.c lib/words.c
+	   lib/json.c lib/json_write.c lib/local.c lib/paths.c lib/runner.c \
+	   lib/sock.c lib/spawn.c lib/words.c
 LIB_OBJ	 = $(LIB_SRC:.c=.o)
 LIB_HDR	 = lib/runner.h lib/runner-int.h
 

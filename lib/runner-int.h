@@ -39,7 +39,7 @@ void	 buf_reset(struct buf *);
 const char *buf_cstr(struct buf *);
 char	*buf_take(struct buf *);
 
-/* json.c: the one JSON module (jsmn for reading, a writer on struct buf). */
+/* json.c: the one JSON module's reader (jsmn, behind a strict check). */
 enum json_type {
 	JSON_NONE,		/* absent (index -1) */
 	JSON_OBJECT,
@@ -64,6 +64,11 @@ char		*json_str(const struct json *, int, size_t *);
 int		 json_streq(const struct json *, int, const char *);
 const char	*json_raw(const struct json *, int, size_t *);
 void		*json_b64(const struct json *, int, size_t *);
+int		 json_valid(const char *, size_t, char *, size_t);
+size_t		 utf8_len(const unsigned char *, size_t);
+extern const char json_esc_in[], json_esc_out[], json_b64_chars[];
+
+/* json_write.c: the writer, appending to a struct buf. */
 void	 jw_open(struct buf *, char);
 void	 jw_close(struct buf *, char);
 void	 jw_key(struct buf *, const char *);
@@ -75,7 +80,6 @@ void	 jw_bool(struct buf *, int);
 void	 jw_null(struct buf *);
 void	 jw_raw(struct buf *, const char *, size_t);
 void	 jw_b64(struct buf *, const void *, size_t);
-int	 json_valid(const char *, size_t, char *, size_t);
 
 /* words.c: split a command line like sh does, without any expansion. */
 char	**words_split(const char *, char *, size_t);

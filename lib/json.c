@@ -1,0 +1,844 @@
+/*
+ * json.c: the project's one JSON module.  Reading runs a strict RFC 8259
+ * check of our own, then jsmn, which turns the text into tokens pointing
+ * into a private copy.  jsmn alone is loose (it takes missing or trailing
+ * commas, bad numbers and literals, raw control bytes, invalid UTF-8), so
+ * it only ever sees text the check has passed.  Values are token indices,
+ * 0 the root and -1 absent, and every accessor takes -1, so lookups chain
+ * without a test at each step.  The writer is json_write.c.  Nothing here
+ * recurses:
+ * hostile input must not exhaust the stack (nesting is capped as well).
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
+
+#include "runner-int.h"
+
+#define JSON_DEPTH_MAX	128	/* deepest nesting accepted */
+#define JSON_KEY_SHOW	64	/* bytes of a key quoted in a message */
+
+struct json {
+	char		*text;		/* private copy, NUL-terminated */
+	size_t		 len;		/* its length without the NUL */
+	jsmntok_t	*tok;		/* tokens in document order */
+	int		 ntok;		/* number of tokens */
+};
+
+/* One decoded object key, for finding duplicates by sorting. */
+struct json_key {
+	const char	*s;		/* unescaped bytes, not NUL-terminated */
+	size_t		 len;
+	int		 obj;		/* token of the object holding it */
+	int		 tok;		/* token of the key itself */
+};
+
+/*
+ * Escapes: the character after the backslash and what it stands for.  '/'
+ * comes last so that the writer, which leaves '/' alone, can search only
+ * the first seven.
+ */
+const char json_esc_in[] = "\"\\bfnrt/";
+const char json_esc_out[] = "\"\\\b\f\n\r\t/";
+const char json_b64_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void	 json_err(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static long	 json_hex4(const char *);
+static size_t	 utf8_put(long, char *);
+static size_t	 json_char(const char *, const char *, char *, size_t *);
+static size_t	 json_ws(const char *, size_t, size_t);
+static size_t	 json_word(const char *, size_t, size_t);
+static int	 json_number_ok(const char *, size_t);
+static size_t	 json_check_string(const char *, size_t, size_t, char *,
+		    size_t);
+static int	 json_check(const char *, size_t, char *, size_t);
+static int	 json_key_cmp(const void *, const void *);
+static int	 json_check_keys(struct json *, char *, size_t);
+static const jsmntok_t *json_tok(const struct json *, int);
+static int	 json_next(const struct json *, int);
+static size_t	 json_unescape(const struct json *, const jsmntok_t *, char *);
+static int	 json_eq(const struct json *, const jsmntok_t *, const char *,
+		    size_t);
+
+/* Format a message into err, which may be NULL. */
+static void
+json_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* The four hex digits at p as a number, or -1. */
+static long
+json_hex4(const char *p)
+{
+	static const char	 hex[] = "0123456789abcdef0123456789ABCDEF";
+	const char		*e;
+	long			 v = 0;
+	int			 i;
+
+	for (i = 0; i < 4; i++) {
+		if (p[i] == '\0' || (e = strchr(hex, p[i])) == NULL)
+			return (-1);
+		v = v << 4 | ((e - hex) & 0xf);
+	}
+	return (v);
+}
+
+/*
+ * The length of the valid UTF-8 sequence at s (n bytes there), or 0:
+ * overlong forms, UTF-16 surrogates, code points past U+10FFFF and
+ * sequences cut short are all invalid.
+ */
+size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	static const long	 min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t			 need, i;
+	long			 cp;
+
+	if (s[0] < 0x80)
+		return (1);
+	need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	if (s[0] < 0xc2 || s[0] > 0xf4 || n < need)
+		return (0);
+	cp = s[0] & (0x7f >> need);
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min[need] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return (0);
+	return (need);
+}
+
+/* Encode code point cp as UTF-8 into out; return the byte count. */
+static size_t
+utf8_put(long cp, char *out)
+{
+	size_t	 n, i;
+
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return (1);
+	}
+	n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	for (i = n - 1; i > 0; i--, cp >>= 6)
+		out[i] = (char)(0x80 | (cp & 0x3f));
+	out[0] = (char)((0xf00 >> n) | cp);	/* 0xc0, 0xe0 or 0xf0 */
+	return (n);
+}
+
+/*
+ * Decode one unit of string text at p (end bounds it): a byte, a UTF-8
+ * sequence or an escape, a surrogate pair counting as one.  Puts the bytes
+ * in out (4 at most) and their count in *n; returns how many bytes of text
+ * it used, or 0 when the unit is invalid.  The check and every reader go
+ * through here, so they cannot disagree about what a string holds.
+ */
+static size_t
+json_char(const char *p, const char *end, char *out, size_t *n)
+{
+	const unsigned char	*u = (const unsigned char *)p;
+	const char		*e;
+	size_t			 k = (size_t)(end - p);
+	long			 cp, lo;
+
+	*n = 1;
+	if (u[0] < 0x20)
+		return (0);
+	if (u[0] >= 0x80) {
+		if ((k = utf8_len(u, k)) > 0) {
+			memcpy(out, p, k);
+			*n = k;
+		}
+		return (k);
+	}
+	out[0] = p[0];
+	if (p[0] != '\\')
+		return (1);
+	if (k >= 2 && p[1] != '\0' && (e = strchr(json_esc_in, p[1])) != NULL) {
+		out[0] = json_esc_out[e - json_esc_in];
+		return (2);
+	}
+	if (k < 6 || p[1] != 'u' || (cp = json_hex4(p + 2)) == -1 ||
+	    (cp >= 0xdc00 && cp <= 0xdfff))
+		return (0);
+	if (cp < 0xd800 || cp > 0xdbff) {
+		*n = utf8_put(cp, out);
+		return (6);
+	}
+	/* A high surrogate must be followed by a low one. */
+	if (k < 12 || p[6] != '\\' || p[7] != 'u' ||
+	    (lo = json_hex4(p + 8)) < 0xdc00 || lo > 0xdfff)
+		return (0);
+	*n = utf8_put(0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00), out);
+	return (12);
+}
+
+/* Skip JSON whitespace from p. */
+static size_t
+json_ws(const char *s, size_t len, size_t p)
+{
+	while (p < len && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' ||
+	    s[p] == '\r'))
+		p++;
+	return (p);
+}
+
+/*
+ * The end of the run of number and literal characters from p.  Taking the
+ * whole run and matching it exactly is what rejects "01", "1.", "truex"
+ * and "0x1f" rather than reading a valid prefix of them.
+ */
+static size_t
+json_word(const char *s, size_t len, size_t p)
+{
+	while (p < len && ((s[p] >= '0' && s[p] <= '9') ||
+	    ((s[p] | 0x20) >= 'a' && (s[p] | 0x20) <= 'z') ||
+	    s[p] == '.' || s[p] == '+' || s[p] == '-'))
+		p++;
+	return (p);
+}
+
+/* Does s[0..n) match the JSON number grammar exactly? */
+static int
+json_number_ok(const char *s, size_t n)
+{
+	size_t	 i, d;
+
+#define DIGITS(i, d) \
+	for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++) continue
+	i = s[0] == '-';
+	DIGITS(i, d);
+	if (i == d || (s[d] == '0' && i > d + 1))	/* none, or leading 0 */
+		return (0);
+	if (i < n && s[i] == '.') {
+		i++;
+		DIGITS(i, d);
+		if (i == d)
+			return (0);
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		if (++i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		DIGITS(i, d);
+		if (i == d)
+			return (0);
+	}
+#undef DIGITS
+	return (i == n);
+}
+
+/*
+ * Check the string whose opening quote is at s[p].  Returns the offset
+ * past its closing quote, or 0 with a message.
+ */
+static size_t
+json_check_string(const char *s, size_t len, size_t p, char *err,
+    size_t errlen)
+{
+	const char	*what;
+	char		 u[4];
+	size_t		 q, k, n;
+
+	for (q = p + 1; q < len && s[q] != '"'; q += k) {
+		if ((k = json_char(s + q, s + len, u, &n)) > 0)
+			continue;
+		if ((unsigned char)s[q] < 0x20)
+			what = "control character in string";
+		else if ((unsigned char)s[q] >= 0x80)
+			what = "invalid UTF-8";
+		else
+			what = "invalid escape";
+		json_err(err, errlen, "%s at byte %zu", what, q);
+		return (0);
+	}
+	if (q == len) {
+		json_err(err, errlen, "unterminated string at byte %zu", p);
+		return (0);
+	}
+	return (q + 1);
+}
+
+/*
+ * The grammar check jsmn lacks: a loop over the text with an explicit
+ * stack of open containers.  Each turn reads one value (after its key,
+ * inside an object), then the commas and closing brackets after it.
+ * Offsets in messages count bytes from 0.
+ */
+static int
+json_check(const char *s, size_t len, char *err, size_t errlen)
+{
+	char	 open[JSON_DEPTH_MAX];	/* '{' or '[' per level */
+	size_t	 p, q, depth = 0;
+	int	 key = 0;		/* a key comes first */
+
+	if ((p = json_ws(s, len, 0)) == len) {
+		json_err(err, errlen, "empty input");
+		return (-1);
+	}
+	for (;;) {
+		if (key) {
+			if (s[p] != '"')
+				goto bad;
+			if ((p = json_check_string(s, len, p, err, errlen)) == 0)
+				return (-1);
+			if ((p = json_ws(s, len, p)) == len)
+				goto eof;
+			if (s[p] != ':')
+				goto bad;
+			if ((p = json_ws(s, len, p + 1)) == len)
+				goto eof;
+		}
+		if (s[p] == '{' || s[p] == '[') {
+			if (depth == JSON_DEPTH_MAX) {
+				json_err(err, errlen,
+				    "nested deeper than %d levels",
+				    JSON_DEPTH_MAX);
+				return (-1);
+			}
+			open[depth++] = s[p];
+			if ((p = json_ws(s, len, p + 1)) == len)
+				goto eof;
+			key = open[depth - 1] == '{';
+			if (s[p] != (key ? '}' : ']'))
+				continue;
+			depth--;	/* empty: on to what follows */
+			p++;
+		} else if (s[p] == '"') {
+			if ((p = json_check_string(s, len, p, err, errlen)) == 0)
+				return (-1);
+		} else if ((q = json_word(s, len, p)) == p)
+			goto bad;
+		else if ((s[p] | 0x20) >= 'a' && (s[p] | 0x20) <= 'z') {
+			if (!((q - p == 4 && (memcmp(s + p, "true", 4) == 0 ||
+			    memcmp(s + p, "null", 4) == 0)) ||
+			    (q - p == 5 && memcmp(s + p, "false", 5) == 0))) {
+				json_err(err, errlen,
+				    "invalid literal at byte %zu", p);
+				return (-1);
+			}
+			p = q;
+		} else if (json_number_ok(s + p, q - p))
+			p = q;
+		else {
+			json_err(err, errlen, "invalid number at byte %zu", p);
+			return (-1);
+		}
+
+		/* After a value: close containers until a comma or the end. */
+		for (;;) {
+			p = json_ws(s, len, p);
+			if (depth == 0) {
+				if (p == len)
+					return (0);
+				json_err(err, errlen,
+				    "trailing characters after the JSON value");
+				return (-1);
+			}
+			if (p == len)
+				goto eof;
+			if (s[p] == ',')
+				break;
+			if (s[p] != (open[depth - 1] == '{' ? '}' : ']'))
+				goto bad;
+			depth--;
+			p++;
+		}
+		key = open[depth - 1] == '{';
+		if ((p = json_ws(s, len, p + 1)) == len)
+			goto eof;
+	}
+eof:
+	json_err(err, errlen, "unexpected end of input at byte %zu", p);
+	return (-1);
+bad:
+	json_err(err, errlen, "invalid JSON at byte %zu", p);
+	return (-1);
+}
+
+/* Order keys by object, then bytes, then position. */
+static int
+json_key_cmp(const void *pa, const void *pb)
+{
+	const struct json_key	*a = pa, *b = pb;
+	size_t			 n = a->len < b->len ? a->len : b->len;
+	int			 c;
+
+	if (a->obj != b->obj)
+		return (a->obj < b->obj ? -1 : 1);
+	if (n > 0 && (c = memcmp(a->s, b->s, n)) != 0)
+		return (c);
+	if (a->len != b->len)
+		return (a->len < b->len ? -1 : 1);
+	return (a->tok < b->tok ? -1 : a->tok > b->tok);
+}
+
+/*
+ * Reject an object that names a key twice ("a" and "\u0061" count as the
+ * same).  The keys of the whole document are decoded and sorted by
+ * (object, bytes) so that duplicates end up side by side: comparing every
+ * pair would let one hostile object with many keys take quadratic time.
+ */
+static int
+json_check_keys(struct json *doc, char *err, size_t errlen)
+{
+	struct json_key	*keys = NULL, *k;
+	const jsmntok_t	*t;
+	char		*arena = NULL, *a;
+	size_t		 nkeys = 0, i;
+	int		 j, dup = -1, rc = -1;
+
+	for (j = 0; j < doc->ntok; j++)
+		if (doc->tok[j].type == JSMN_OBJECT && doc->tok[j].size > 1)
+			nkeys += (size_t)doc->tok[j].size;
+	if (nkeys == 0)
+		return (0);
+	/* Unescaping never lengthens, so all the keys fit in len bytes. */
+	if ((keys = calloc(nkeys, sizeof(*keys))) == NULL ||
+	    (arena = malloc(doc->len)) == NULL) {
+		json_err(err, errlen, "out of memory");
+		goto out;
+	}
+	a = arena;
+	k = keys;
+	for (j = 0; j < doc->ntok; j++) {
+		t = &doc->tok[j];
+		if (t->type != JSMN_STRING || t->parent < 0 ||
+		    doc->tok[t->parent].type != JSMN_OBJECT ||
+		    doc->tok[t->parent].size < 2)
+			continue;
+		k->s = a;
+		k->len = json_unescape(doc, t, a);
+		k->obj = t->parent;
+		k->tok = j;
+		a += k++->len;
+	}
+	qsort(keys, nkeys, sizeof(*keys), json_key_cmp);
+	for (i = 1; i < nkeys; i++) {
+		/* Report the repeat that comes first in the text. */
+		if (keys[i - 1].obj == keys[i].obj &&
+		    keys[i - 1].len == keys[i].len &&
+		    memcmp(keys[i - 1].s, keys[i].s, keys[i].len) == 0 &&
+		    (dup == -1 || keys[i].tok < dup))
+			dup = keys[i].tok;
+	}
+	if (dup == -1)
+		rc = 0;
+	else {
+		t = &doc->tok[dup];
+		json_err(err, errlen, "duplicate key '%.*s'",
+		    t->end - t->start < JSON_KEY_SHOW ? t->end - t->start :
+		    JSON_KEY_SHOW, doc->text + t->start);
+	}
+out:
+	free(keys);
+	free(arena);
+	return (rc);
+}
+
+/* Parse text[0..len), exactly one JSON value, into a document of its own. */
+struct json *
+json_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct json	*doc;
+	jsmn_parser	 parser;
+	const char	*nul;
+	int		 n;
+
+	if (len > INT_MAX - 2) {	/* jsmn keeps offsets in ints */
+		json_err(err, errlen, "input too large");
+		return (NULL);
+	}
+	if (len > 0 && (nul = memchr(text, '\0', len)) != NULL) {
+		json_err(err, errlen, "NUL byte at byte %zu",
+		    (size_t)(nul - text));
+		return (NULL);
+	}
+	if (json_check(text, len, err, errlen) == -1)
+		return (NULL);
+
+	if ((doc = calloc(1, sizeof(*doc))) == NULL ||
+	    (doc->text = malloc(len + 2)) == NULL)
+		goto oom;
+	memcpy(doc->text, text, len);
+	doc->len = len;
+	/*
+	 * Strict jsmn wants a delimiter after a primitive even at the very
+	 * end ("1" alone is "partial"), so it parses the copy plus a space.
+	 */
+	doc->text[len] = ' ';
+	doc->text[len + 1] = '\0';
+	jsmn_init(&parser);
+	n = jsmn_parse(&parser, doc->text, len + 1, NULL, 0);
+	if (n > 0) {
+		if ((doc->tok = calloc((size_t)n, sizeof(*doc->tok))) == NULL)
+			goto oom;
+		jsmn_init(&parser);
+		doc->ntok = jsmn_parse(&parser, doc->text, len + 1, doc->tok,
+		    (unsigned int)n);
+	}
+	doc->text[len] = '\0';
+	if (n <= 0 || doc->ntok != n) {
+		/* Cannot happen after json_check, but never trust tokens. */
+		json_err(err, errlen, "invalid JSON at byte %u", parser.pos);
+		json_free(doc);
+		return (NULL);
+	}
+	if (json_check_keys(doc, err, errlen) == -1) {
+		json_free(doc);
+		return (NULL);
+	}
+	return (doc);
+oom:
+	json_err(err, errlen, "out of memory");
+	json_free(doc);
+	return (NULL);
+}
+
+/* 0 if text[0..len) is one valid JSON value, else -1 with a message. */
+int
+json_valid(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct json	*doc;
+
+	if ((doc = json_parse(text, len, err, errlen)) == NULL)
+		return (-1);
+	json_free(doc);
+	return (0);
+}
+
+/* Free a document; NULL is fine. */
+void
+json_free(struct json *doc)
+{
+	if (doc == NULL)
+		return;
+	free(doc->text);
+	free(doc->tok);
+	free(doc);
+}
+
+/* The token of value v, or NULL when v is absent or out of range. */
+static const jsmntok_t *
+json_tok(const struct json *doc, int v)
+{
+	if (doc == NULL || v < 0 || v >= doc->ntok)
+		return (NULL);
+	return (&doc->tok[v]);
+}
+
+/*
+ * The token after value i and all it holds, i.e. i's next sibling: what
+ * is inside i starts before i ends.  Not for keys, whose value lies
+ * outside the key's own text.
+ */
+static int
+json_next(const struct json *doc, int i)
+{
+	int	 j;
+
+	for (j = i + 1; j < doc->ntok && doc->tok[j].start < doc->tok[i].end;
+	    j++)
+		;
+	return (j);
+}
+
+/* Unescape string token t into dst (room for its raw length); the length. */
+static size_t
+json_unescape(const struct json *doc, const jsmntok_t *t, char *dst)
+{
+	const char	*p = doc->text + t->start, *end = doc->text + t->end;
+	size_t		 n, len = 0;
+
+	while (p < end) {
+		p += json_char(p, end, dst + len, &n);
+		len += n;
+	}
+	return (len);
+}
+
+/* Is string token t, unescaped, the same bytes as s[0..slen)? */
+static int
+json_eq(const struct json *doc, const jsmntok_t *t, const char *s,
+    size_t slen)
+{
+	const char	*p = doc->text + t->start, *end = doc->text + t->end;
+	char		 u[4];
+	size_t		 n, off = 0;
+
+	while (p < end) {
+		p += json_char(p, end, u, &n);
+		if (n > slen - off || memcmp(u, s + off, n) != 0)
+			return (0);
+		off += n;
+	}
+	return (off == slen);
+}
+
+/* The type of value v; JSON_NONE when v is absent. */
+enum json_type
+json_type(const struct json *doc, int v)
+{
+	const jsmntok_t	*t;
+
+	if ((t = json_tok(doc, v)) == NULL)
+		return (JSON_NONE);
+	if (t->type == JSMN_OBJECT)
+		return (JSON_OBJECT);
+	if (t->type == JSMN_ARRAY)
+		return (JSON_ARRAY);
+	if (t->type == JSMN_STRING)
+		return (JSON_STRING);
+	if (doc->text[t->start] == 't' || doc->text[t->start] == 'f')
+		return (JSON_BOOL);
+	return (doc->text[t->start] == 'n' ? JSON_NULL : JSON_NUMBER);
+}
+
+/* The value of member key of object obj, or -1. */
+int
+json_get(const struct json *doc, int obj, const char *key)
+{
+	const jsmntok_t	*t;
+	size_t		 klen;
+	int		 i, k;
+
+	if ((t = json_tok(doc, obj)) == NULL || t->type != JSMN_OBJECT ||
+	    key == NULL)
+		return (-1);
+	klen = strlen(key);
+	for (i = 0, k = obj + 1; i < t->size; i++, k = json_next(doc, k + 1))
+		if (json_eq(doc, &doc->tok[k], key, klen))
+			return (k + 1);
+	return (-1);
+}
+
+/* Elements of an array or members of an object; -1 for anything else. */
+int
+json_len(const struct json *doc, int v)
+{
+	const jsmntok_t	*t;
+
+	if ((t = json_tok(doc, v)) == NULL ||
+	    (t->type != JSMN_OBJECT && t->type != JSMN_ARRAY))
+		return (-1);
+	return (t->size);
+}
+
+/* The i-th element of an array, or the i-th member's value of an object. */
+int
+json_at(const struct json *doc, int v, int i)
+{
+	const jsmntok_t	*t;
+	int		 k, n;
+
+	if ((t = json_tok(doc, v)) == NULL || i < 0 || i >= t->size)
+		return (-1);
+	if (t->type == JSMN_OBJECT)
+		return (json_key_at(doc, v, i) + 1);
+	if (t->type != JSMN_ARRAY)
+		return (-1);
+	for (k = v + 1, n = 0; n < i; n++)
+		k = json_next(doc, k);
+	return (k);
+}
+
+/* The i-th member's key (a string) of object obj, or -1. */
+int
+json_key_at(const struct json *doc, int obj, int i)
+{
+	const jsmntok_t	*t;
+	int		 k, n;
+
+	if ((t = json_tok(doc, obj)) == NULL || t->type != JSMN_OBJECT ||
+	    i < 0 || i >= t->size)
+		return (-1);
+	for (k = obj + 1, n = 0; n < i; n++)
+		k = json_next(doc, k + 1);	/* past the member's value */
+	return (k);
+}
+
+/* An integer written without fraction or exponent that fits: 0, else -1. */
+int
+json_int(const struct json *doc, int v, long long *ll)
+{
+	const char	*p, *end;
+	long long	 n;
+
+	if (json_type(doc, v) != JSON_NUMBER)
+		return (-1);
+	end = doc->text + doc->tok[v].end;
+	for (p = doc->text + doc->tok[v].start; p < end; p++)
+		if (*p == '.' || *p == 'e' || *p == 'E')
+			return (-1);
+	/* The token is checked digits followed by a delimiter. */
+	errno = 0;
+	n = strtoll(doc->text + doc->tok[v].start, NULL, 10);
+	if (errno == ERANGE)
+		return (-1);
+	*ll = n;
+	return (0);
+}
+
+/*
+ * Any number as a double, as strtod rounds it (+-HUGE_VAL past the
+ * range): 0, else -1.  strtod follows LC_NUMERIC, which the program may
+ * have set to a decimal comma, so it runs under the C locale for this
+ * thread; the token needs no copy since a delimiter always follows it.
+ */
+int
+json_double(const struct json *doc, int v, double *d)
+{
+	locale_t	 c, old;
+	char		*end;
+	double		 x;
+
+	if (json_type(doc, v) != JSON_NUMBER ||
+	    (c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0)) == (locale_t)0)
+		return (-1);
+	old = uselocale(c);
+	x = strtod(doc->text + doc->tok[v].start, &end);
+	uselocale(old);
+	freelocale(c);
+	if (end != doc->text + doc->tok[v].end)
+		return (-1);
+	*d = x;
+	return (0);
+}
+
+/* A boolean as 1 or 0: 0, else -1. */
+int
+json_bool(const struct json *doc, int v, int *b)
+{
+	if (json_type(doc, v) != JSON_BOOL)
+		return (-1);
+	*b = doc->text[doc->tok[v].start] == 't';
+	return (0);
+}
+
+/*
+ * A string, unescaped, as a malloc'd NUL-terminated copy; *len (if len is
+ * not NULL) gets its length, which counts any NUL bytes from \u0000.
+ */
+char *
+json_str(const struct json *doc, int v, size_t *len)
+{
+	const jsmntok_t	*t;
+	char		*s = NULL;
+	size_t		 n = 0;
+
+	if ((t = json_tok(doc, v)) != NULL && t->type == JSMN_STRING &&
+	    (s = malloc((size_t)(t->end - t->start) + 1)) != NULL) {
+		n = json_unescape(doc, t, s);
+		s[n] = '\0';
+	}
+	if (len != NULL)
+		*len = n;
+	return (s);
+}
+
+/* 1 when v is a string equal (unescaped) to s, else 0. */
+int
+json_streq(const struct json *doc, int v, const char *s)
+{
+	const jsmntok_t	*t;
+
+	if ((t = json_tok(doc, v)) == NULL || t->type != JSMN_STRING ||
+	    s == NULL)
+		return (0);
+	return (json_eq(doc, t, s, strlen(s)));
+}
+
+/* The text of value v in the document (strings with quotes), or NULL. */
+const char *
+json_raw(const struct json *doc, int v, size_t *len)
+{
+	const jsmntok_t	*t;
+	int		 q;
+
+	if ((t = json_tok(doc, v)) == NULL) {
+		if (len != NULL)
+			*len = 0;
+		return (NULL);
+	}
+	q = t->type == JSMN_STRING;	/* jsmn leaves the quotes out */
+	if (len != NULL)
+		*len = (size_t)(t->end - t->start + 2 * q);
+	return (doc->text + t->start - q);
+}
+
+/*
+ * A string of standard base64 (padding optional, but complete if there),
+ * decoded into malloc'd bytes; NULL when v is not such a string.  Unused
+ * trailing bits must be zero so that each byte string has one encoding.
+ */
+void *
+json_b64(const struct json *doc, int v, size_t *len)
+{
+	unsigned char	*out = NULL;
+	unsigned long	 acc = 0;
+	const char	*e;
+	char		*s;
+	size_t		 n, pad = 0, i, k = 0;
+
+	if (len != NULL)
+		*len = 0;
+	if ((s = json_str(doc, v, &n)) == NULL)
+		return (NULL);
+	while (pad < n && s[n - pad - 1] == '=')
+		pad++;
+	if (pad > 2 || (pad > 0 && n % 4 != 0) || (n - pad) % 4 == 1)
+		goto bad;
+	n -= pad;
+	if ((out = malloc(n / 4 * 3 + 3)) == NULL)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\0' || (e = strchr(json_b64_chars, s[i])) == NULL)
+			goto bad;
+		acc = acc << 6 | (unsigned long)(e - json_b64_chars);
+		if (i % 4 == 3) {
+			out[k++] = (unsigned char)(acc >> 16);
+			out[k++] = (unsigned char)(acc >> 8);
+			out[k++] = (unsigned char)acc;
+			acc = 0;
+		}
+	}
+	if (n % 4 == 2) {		/* 12 bits: one byte, 4 spare */
+		if (acc & 0xf)
+			goto bad;
+		out[k++] = (unsigned char)(acc >> 4);
+	} else if (n % 4 == 3) {	/* 18 bits: two bytes, 2 spare */
+		if (acc & 0x3)
+			goto bad;
+		out[k++] = (unsigned char)(acc >> 10);
+		out[k++] = (unsigned char)(acc >> 2);
+	}
+	free(s);
+	if (len != NULL)
+		*len = k;
+	return (out);
+bad:
+	free(s);
+	free(out);
+	return (NULL);
+}
