@@ -54,8 +54,6 @@ const char json_esc_out[] = "\"\\\b\f\n\r\t/";
 const char json_b64_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void	 json_err(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static long	 json_hex4(const char *);
 static size_t	 utf8_put(long, char *);
 static size_t	 json_char(const char *, const char *, char *, size_t *);
@@ -72,19 +70,6 @@ static int	 json_next(const struct json *, int);
 static size_t	 json_unescape(const struct json *, const jsmntok_t *, char *);
 static int	 json_eq(const struct json *, const jsmntok_t *, const char *,
 		    size_t);
-
-/* Format a message into err, which may be NULL. */
-static void
-json_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The four hex digits at p as a number, or -1. */
 static long
@@ -270,11 +255,11 @@ json_check_string(const char *s, size_t len, size_t p, char *err,
 			what = "invalid UTF-8";
 		else
 			what = "invalid escape";
-		json_err(err, errlen, "%s at byte %zu", what, q);
+		errf(err, errlen, "%s at byte %zu", what, q);
 		return (0);
 	}
 	if (q == len) {
-		json_err(err, errlen, "unterminated string at byte %zu", p);
+		errf(err, errlen, "unterminated string at byte %zu", p);
 		return (0);
 	}
 	return (q + 1);
@@ -294,7 +279,7 @@ json_check(const char *s, size_t len, char *err, size_t errlen)
 	int	 key = 0;		/* a key comes first */
 
 	if ((p = json_ws(s, len, 0)) == len) {
-		json_err(err, errlen, "empty input");
+		errf(err, errlen, "empty input");
 		return (-1);
 	}
 	for (;;) {
@@ -312,7 +297,7 @@ json_check(const char *s, size_t len, char *err, size_t errlen)
 		}
 		if (s[p] == '{' || s[p] == '[') {
 			if (depth == JSON_DEPTH_MAX) {
-				json_err(err, errlen,
+				errf(err, errlen,
 				    "nested deeper than %d levels",
 				    JSON_DEPTH_MAX);
 				return (-1);
@@ -334,7 +319,7 @@ json_check(const char *s, size_t len, char *err, size_t errlen)
 			if (!((q - p == 4 && (memcmp(s + p, "true", 4) == 0 ||
 			    memcmp(s + p, "null", 4) == 0)) ||
 			    (q - p == 5 && memcmp(s + p, "false", 5) == 0))) {
-				json_err(err, errlen,
+				errf(err, errlen,
 				    "invalid literal at byte %zu", p);
 				return (-1);
 			}
@@ -342,7 +327,7 @@ json_check(const char *s, size_t len, char *err, size_t errlen)
 		} else if (json_number_ok(s + p, q - p))
 			p = q;
 		else {
-			json_err(err, errlen, "invalid number at byte %zu", p);
+			errf(err, errlen, "invalid number at byte %zu", p);
 			return (-1);
 		}
 
@@ -352,7 +337,7 @@ json_check(const char *s, size_t len, char *err, size_t errlen)
 			if (depth == 0) {
 				if (p == len)
 					return (0);
-				json_err(err, errlen,
+				errf(err, errlen,
 				    "trailing characters after the JSON value");
 				return (-1);
 			}
@@ -370,10 +355,10 @@ json_check(const char *s, size_t len, char *err, size_t errlen)
 			goto eof;
 	}
 eof:
-	json_err(err, errlen, "unexpected end of input at byte %zu", p);
+	errf(err, errlen, "unexpected end of input at byte %zu", p);
 	return (-1);
 bad:
-	json_err(err, errlen, "invalid JSON at byte %zu", p);
+	errf(err, errlen, "invalid JSON at byte %zu", p);
 	return (-1);
 }
 
@@ -417,7 +402,7 @@ json_check_keys(struct json *doc, char *err, size_t errlen)
 	/* Unescaping never lengthens, so all the keys fit in len bytes. */
 	if ((keys = calloc(nkeys, sizeof(*keys))) == NULL ||
 	    (arena = malloc(doc->len)) == NULL) {
-		json_err(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		goto out;
 	}
 	a = arena;
@@ -447,7 +432,7 @@ json_check_keys(struct json *doc, char *err, size_t errlen)
 		rc = 0;
 	else {
 		t = &doc->tok[dup];
-		json_err(err, errlen, "duplicate key '%.*s'",
+		errf(err, errlen, "duplicate key '%.*s'",
 		    t->end - t->start < JSON_KEY_SHOW ? t->end - t->start :
 		    JSON_KEY_SHOW, doc->text + t->start);
 	}
@@ -467,11 +452,11 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 	int		 n;
 
 	if (len > INT_MAX - 2) {	/* jsmn keeps offsets in ints */
-		json_err(err, errlen, "input too large");
+		errf(err, errlen, "input too large");
 		return (NULL);
 	}
 	if (len > 0 && (nul = memchr(text, '\0', len)) != NULL) {
-		json_err(err, errlen, "NUL byte at byte %zu",
+		errf(err, errlen, "NUL byte at byte %zu",
 		    (size_t)(nul - text));
 		return (NULL);
 	}
@@ -501,7 +486,7 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 	doc->text[len] = '\0';
 	if (n <= 0 || doc->ntok != n) {
 		/* Cannot happen after json_check, but never trust tokens. */
-		json_err(err, errlen, "invalid JSON at byte %u", parser.pos);
+		errf(err, errlen, "invalid JSON at byte %u", parser.pos);
 		json_free(doc);
 		return (NULL);
 	}
@@ -511,7 +496,7 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 	}
 	return (doc);
 oom:
-	json_err(err, errlen, "out of memory");
+	errf(err, errlen, "out of memory");
 	json_free(doc);
 	return (NULL);
 }

@@ -198,6 +198,8 @@ struct runner {
 };
 int	 runner_seterr(struct runner *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+void	 errf(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
 const char *runner_code_name(int);
 int	 alias_check(const char *, char *, size_t);
 int	 runner_code_from_name(const char *);

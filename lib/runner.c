@@ -91,6 +91,19 @@ runner_seterr(struct runner *r, int code, const char *fmt, ...)
 	return (code);
 }
 
+/* Format a message into err, if the caller gave room for one. */
+void
+errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
 /* Clear the last error before a call. */
 static void
 runner_clear(struct runner *r)

@@ -28,8 +28,6 @@ static int	 words_push(struct words *, const char *, size_t);
 static size_t	 words_dquote(const char *, size_t, char *, size_t *);
 static int	 words_is_blank(char);
 static int	 words_is_operator(char);
-static void	 words_error(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 
 /* Append a copy of the n bytes at p; -1 when memory runs out. */
 static int
@@ -103,19 +101,6 @@ words_is_operator(char c)
 	return (c != '\0' && strchr("|&;<>()$`", c) != NULL);
 }
 
-/* Format a message into err, if the caller gave room for one. */
-static void
-words_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Split s into a malloc'd NULL-terminated argv, or NULL with err set. */
 char **
 words_split(const char *s, char *err, size_t errlen)
@@ -142,7 +127,7 @@ words_split(const char *s, char *err, size_t errlen)
 		while ((c = s[i]) != '\0' && !words_is_blank(c)) {
 			if (c == '\'') {
 				if ((q = strchr(s + i + 1, '\'')) == NULL) {
-					words_error(err, errlen,
+					errf(err, errlen,
 					    "unterminated single quote");
 					goto fail;
 				}
@@ -152,14 +137,14 @@ words_split(const char *s, char *err, size_t errlen)
 				have = 1;
 			} else if (c == '"') {
 				if ((i = words_dquote(s, i, word, &n)) == 0) {
-					words_error(err, errlen,
+					errf(err, errlen,
 					    "unterminated double quote");
 					goto fail;
 				}
 				have = 1;
 			} else if (c == '\\') {
 				if (s[i + 1] == '\0') {
-					words_error(err, errlen,
+					errf(err, errlen,
 					    "trailing backslash");
 					goto fail;
 				}
@@ -174,7 +159,7 @@ words_split(const char *s, char *err, size_t errlen)
 				i += 2;
 			} else if (words_is_operator(c) ||
 			    (c == '#' && !have)) {
-				words_error(err, errlen, "unquoted '%c' at "
+				errf(err, errlen, "unquoted '%c' at "
 				    "column %zu: commands never run through a "
 				    "shell; quote it, or write "
 				    "[\"sh\", \"-c\", \"...\"]", c, i + 1);
@@ -190,14 +175,14 @@ words_split(const char *s, char *err, size_t errlen)
 	}
 	free(word);
 	if (w.n == 0) {
-		words_error(err, errlen, "empty command");
+		errf(err, errlen, "empty command");
 		argv_free(w.v);
 		return (NULL);
 	}
 	return (w.v);
 
 nomem:
-	words_error(err, errlen, "out of memory");
+	errf(err, errlen, "out of memory");
 fail:
 	free(word);
 	argv_free(w.v);
