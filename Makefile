@@ -38,18 +38,22 @@ ALL_CFLAGS = $(PROJECT_CFLAGS) $(CFLAGS)
 LIBS	 = -lconfig
 
 LIB_SRC	 = lib/ask.c lib/buf.c lib/chan.c lib/clock.c lib/config.c \
-	   lib/json.c lib/json_write.c lib/local.c lib/paths.c lib/runner.c \
-	   lib/sock.c lib/spawn.c lib/words.c
+	   lib/json.c lib/json_write.c lib/launch.c lib/local.c lib/paths.c \
+	   lib/runner.c lib/sock.c lib/spawn.c lib/words.c
 LIB_OBJ	 = $(LIB_SRC:.c=.o)
-LIB_HDR	 = lib/runner.h lib/runner-int.h
+LIB_HDR	 = lib/runner.h lib/runner-int.h lib/proto.h
 
-RUNNERD_OBJ = runnerd/runnerd.o
-CTL_OBJ	 = ctl/runnerctl.o
+RUNNERD_OBJ = $(patsubst %.c,%.o,$(wildcard runnerd/*.c))
+RUNNERD_HDR = $(wildcard runnerd/*.h)
+CTL_OBJ	 = $(patsubst %.c,%.o,$(wildcard ctl/*.c))
+CTL_HDR	 = $(wildcard ctl/*.h)
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:.c=)
 LIBT_SRC = $(wildcard tests/lib/test_*.c)
 LIBT_BIN = $(LIBT_SRC:.c=)
+INTEG_SRC = $(wildcard tests/integration/test_*.c)
+INTEG_BIN = $(INTEG_SRC:.c=)
 HELPERS	 = tests/helpers/asker
 
 # Packages the build and the tests need (Debian names).
@@ -62,6 +66,12 @@ all: lib/librunner.a lib/librunner.so runnerd/runnerd ctl/runnerctl \
     examples/hello
 
 %.o: %.c $(LIB_HDR)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+runnerd/%.o: runnerd/%.c $(LIB_HDR) $(RUNNERD_HDR)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+ctl/%.o: ctl/%.c $(LIB_HDR) $(CTL_HDR)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 lib/librunner.a: $(LIB_OBJ)
@@ -92,6 +102,10 @@ tests/lib/test_%: tests/lib/test_%.c tests/lib/common.h lib/librunner.a \
     $(LIB_HDR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) -lcmocka
 
+tests/integration/test_%: tests/integration/test_%.c \
+    $(wildcard tests/integration/*.h) lib/librunner.a $(LIB_HDR)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) -lcmocka
+
 tests/helpers/%: tests/helpers/%.c lib/librunner.a $(LIB_HDR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
 
@@ -100,8 +114,8 @@ deps:
 
 # Unit tests run under valgrind (no error, no leak); the behavioural ones
 # run natively too, since valgrind slows the 16 MiB transfers tenfold.
-test: all $(UNIT_BIN) $(LIBT_BIN) $(HELPERS)
-	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN)
+test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS)
+	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN)
 
 check: deps
 	@$(MAKE) --no-print-directory test
@@ -133,4 +147,4 @@ uninstall:
 clean:
 	rm -f lib/*.o lib/librunner.a lib/librunner.so lib/librunner.so.* \
 	    runnerd/*.o runnerd/runnerd ctl/*.o ctl/runnerctl \
-	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(HELPERS)
+	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS)

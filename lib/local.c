@@ -8,8 +8,6 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,15 +32,6 @@ struct local {
 	struct inst	*insts;
 };
 
-struct start {				/* one start, being set up */
-	const struct app	*app;
-	const char		*alias;
-	const char		*cwd;
-	char			*socket;	/* socket apps: resolved path */
-	char			**argv;
-	pid_t			 pid;
-	int			 fd;		/* our end of the channel */
-};
 
 static void		 local_reap(struct local *);
 static struct inst	*local_find(struct local *, const char *);
@@ -50,9 +39,8 @@ static void		 local_unlink(struct local *, struct inst *);
 static void		 inst_free(struct inst *);
 static int		 local_set_config(struct runner *, struct config *,
 			    const char *);
-static int		 start_spawn(struct runner *, struct start *);
-static int		 start_connect(struct runner *, struct start *);
-static int		 start_log(struct runner *, const struct app *, int *);
+static int		 local_connect(struct runner *, struct launch *,
+			    const char *);
 
 /* The backend's state: no configuration, no instances. */
 void *
@@ -142,66 +130,6 @@ local_update_config(struct runner *r, const char *text)
 	    err));
 }
 
-/* Open the app's log for the child's output; *fd is SPAWN_INHERIT if none. */
-static int
-start_log(struct runner *r, const struct app *app, int *fd)
-{
-	*fd = SPAWN_INHERIT;
-	if (app->log == NULL)
-		return (0);
-	*fd = open(app->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (*fd == -1)
-		return (runner_seterr(r, RUNNER_ESPAWN, "cannot open log "
-		    "'%s' of app '%s': %s", app->log, app->name,
-		    strerror(errno)));
-	return (0);
-}
-
-/*
- * Spawn the child.  A stdio app gets one end of a socketpair as both
- * stdin and stdout, so the channel is a single descriptor that polls for
- * reading and writing alike; its stderr goes to the log or ours.  A socket
- * app gets /dev/null as stdin and writes to the log or ours.
- */
-static int
-start_spawn(struct runner *r, struct start *st)
-{
-	struct spawn	 sp;
-	char		 err[RUNNER_ERRMSG_MAX];
-	int		 sv[2] = { -1, -1 }, log, rc;
-
-	if ((rc = start_log(r, st->app, &log)) != 0)
-		return (rc);
-	sp.argv = st->argv;
-	sp.env = st->app->env;
-	sp.cwd = st->cwd;
-	sp.fd[2] = log;
-	if (st->app->type == APP_STDIO) {
-		if (sock_pair(sv) == -1) {
-			rc = runner_seterr(r, RUNNER_ESYS, "socketpair: %s",
-			    strerror(errno));
-			goto out;
-		}
-		sp.fd[0] = sp.fd[1] = sv[1];
-	} else {
-		sp.fd[0] = SPAWN_NULL;
-		sp.fd[1] = log;
-	}
-	if (spawn_child(&sp, &st->pid, err, sizeof(err)) == -1) {
-		rc = runner_seterr(r, RUNNER_ESPAWN, "%s", err);
-		close(sv[0]);
-		goto out;
-	}
-	st->fd = sv[0];
-	rc = 0;
-out:
-	if (sv[1] != -1)
-		close(sv[1]);
-	if (log >= 0)
-		close(log);
-	return (rc);
-}
-
 /*
  * Wait for a socket app to accept a connection on its path, for up to
  * ready_timeout.  Nothing signals "the path now accepts", so connect is
@@ -209,54 +137,40 @@ out:
  * nap (1 to 32 ms), so a child that dies ends the wait at once.
  */
 static int
-start_connect(struct runner *r, struct start *st)
+local_connect(struct runner *r, struct launch *l, const char *alias)
 {
-	const struct app	*app = st->app;
-	double			 deadline;
-	char			 how[64];
-	int			 fd, status;
-	int			 nap_ms = 1;
+	double		 deadline;
+	char		 how[64];
+	int		 fd, status;
+	int		 nap_ms = 1;
 
-	deadline = clock_now() + app->ready_timeout;
+	deadline = clock_now() + l->app->ready_timeout;
 	for (;;) {
-		if ((fd = sock_connect(st->socket)) != -1) {
-			st->fd = fd;
+		if ((fd = sock_connect(l->socket_path)) != -1) {
+			l->fd = fd;
 			return (0);
 		}
 		if (errno != ENOENT && errno != ECONNREFUSED &&
 		    errno != EAGAIN)
 			return (runner_seterr(r, RUNNER_ESPAWN, "cannot connect "
-			    "to '%s' of '%s': %s", st->socket, st->alias,
+			    "to '%s' of '%s': %s", l->socket_path, alias,
 			    strerror(errno)));
-		if (spawn_reap(st->pid, &status)) {
-			st->pid = 0;
+		if (spawn_reap(l->pid, &status)) {
+			l->pid = 0;
 			return (runner_seterr(r, RUNNER_ESPAWN, "'%s' %s before "
-			    "its socket '%s' accepted a connection", st->alias,
+			    "its socket '%s' accepted a connection", alias,
 			    status_words(status, how, sizeof(how)),
-			    st->socket));
+			    l->socket_path));
 		}
 		if (clock_ms_left(deadline) == 0)
 			return (runner_seterr(r, RUNNER_ETIMEDOUT, "'%s' did "
 			    "not accept connections on '%s' within %g s",
-			    st->alias, st->socket, app->ready_timeout));
-		spawn_wait_exit(st->pid, clock_now() + nap_ms / 1000.0 <
+			    alias, l->socket_path, l->app->ready_timeout));
+		spawn_wait_exit(l->pid, clock_now() + nap_ms / 1000.0 <
 		    deadline ? clock_now() + nap_ms / 1000.0 : deadline);
 		if (nap_ms < 32)
 			nap_ms *= 2;
 	}
-}
-
-/* Resolve a socket app's path against the instance's cwd. */
-static char *
-start_socket_path(const char *path, const char *cwd)
-{
-	char	*s;
-
-	if (path[0] == '/' || cwd == NULL)
-		return (strdup(path));
-	if (asprintf(&s, "%s/%s", cwd, path) == -1)
-		return (NULL);
-	return (s);
 }
 
 static int
@@ -264,27 +178,26 @@ local_start(struct runner *r, const char *name,
     const struct runner_start *opts, int strict)
 {
 	struct local	*l = r->backend;
-	struct start	 st;
+	struct launch	 la;
 	struct inst	*i;
+	const char	*alias;
 	char		 err[RUNNER_ERRMSG_MAX];
 	int		 rc, status;
 
 	local_reap(l);
-	memset(&st, 0, sizeof(st));
-	st.fd = -1;
-	if ((st.app = config_app(l->config, name)) == NULL) {
+	memset(&la, 0, sizeof(la));
+	if ((la.app = config_app(l->config, name)) == NULL) {
 		if (l->config == NULL)
 			return (runner_seterr(r, RUNNER_ENOAPP, "no app named "
 			    "'%s' (no configuration loaded)", name));
 		return (runner_seterr(r, RUNNER_ENOAPP, "no app named '%s' "
 		    "(in %s)", name, l->config->source));
 	}
-	st.alias = opts != NULL && opts->alias != NULL ? opts->alias : name;
-	if ((i = local_find(l, st.alias)) != NULL && i->pid > 0) {
+	alias = opts != NULL && opts->alias != NULL ? opts->alias : name;
+	if ((i = local_find(l, alias)) != NULL && i->pid > 0) {
 		if (strict)
 			return (runner_seterr(r, RUNNER_EEXIST, "'%s' is "
-			    "already running (pid %ld)", st.alias,
-			    (long)i->pid));
+			    "already running (pid %ld)", alias, (long)i->pid));
 		return (RUNNER_RUNNING);
 	}
 	if (i != NULL) {		/* ended: its alias is free again */
@@ -292,55 +205,45 @@ local_start(struct runner *r, const char *name,
 		inst_free(i);
 	}
 
-	st.cwd = opts != NULL && opts->cwd != NULL ? opts->cwd : st.app->cwd;
-	st.argv = argv_concat(st.app->argv, opts != NULL ? opts->args : NULL);
-	if (st.argv == NULL)
-		return (runner_seterr(r, RUNNER_ENOMEM, "out of memory"));
-	if (st.app->type == APP_SOCKET) {
-		st.socket = start_socket_path(opts != NULL &&
-		    opts->socket != NULL ? opts->socket : st.app->socket,
-		    st.cwd);
-		if (st.socket == NULL) {
-			rc = runner_seterr(r, RUNNER_ENOMEM, "out of memory");
-			goto out;
-		}
-		if ((rc = sock_remove_stale(st.socket, err, sizeof(err))) != 0) {
-			runner_seterr(r, rc, "%s", err);
-			goto out;
-		}
+	if (opts != NULL) {
+		la.args = opts->args;
+		la.cwd = opts->cwd;
+		la.socket = opts->socket;
 	}
-	if ((rc = start_spawn(r, &st)) != 0)
+	la.errfd = SPAWN_INHERIT;
+	if ((rc = launch_spawn(&la, err, sizeof(err))) != 0) {
+		runner_seterr(r, rc, "%s", err);
 		goto out;
-	if (st.app->type == APP_SOCKET &&
-	    (rc = start_connect(r, &st)) != 0) {
-		if (st.pid > 0)
-			spawn_stop(st.pid, SIGKILL, 0, &status);
+	}
+	if (la.app->type == APP_SOCKET &&
+	    (rc = local_connect(r, &la, alias)) != 0) {
+		if (la.pid > 0)
+			spawn_stop(la.pid, SIGKILL, 0, &status);
 		goto out;
 	}
 
 	if ((i = calloc(1, sizeof(*i))) == NULL ||
-	    (i->alias = strdup(st.alias)) == NULL ||
+	    (i->alias = strdup(alias)) == NULL ||
 	    (i->app = strdup(name)) == NULL ||
-	    (i->chan = chan_new(st.fd)) == NULL) {
+	    (i->chan = chan_new(la.fd)) == NULL) {
 		if (i != NULL) {
 			free(i->alias);
 			free(i->app);
 			free(i);
 		}
-		close(st.fd);
-		spawn_stop(st.pid, SIGKILL, 0, &status);
+		close(la.fd);
+		spawn_stop(la.pid, SIGKILL, 0, &status);
 		rc = runner_seterr(r, RUNNER_ENOMEM, "out of memory");
 		goto out;
 	}
-	i->pid = st.pid;
-	i->stop_signal = st.app->stop_signal;
-	i->stop_timeout = st.app->stop_timeout;
+	i->pid = la.pid;
+	i->stop_signal = la.app->stop_signal;
+	i->stop_timeout = la.app->stop_timeout;
 	i->next = l->insts;
 	l->insts = i;
 	rc = 0;
 out:
-	argv_free(st.argv);
-	free(st.socket);
+	launch_done(&la);
 	return (rc);
 }
 

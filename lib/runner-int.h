@@ -143,6 +143,20 @@ int	 spawn_wait_exit(pid_t, double);
 int	 spawn_stop(pid_t, int, double, int *);
 const char *status_words(int, char *, size_t);
 
+/* launch.c: the start of an instance, shared by every backend. */
+struct launch {
+	const struct app	*app;
+	const char *const	*args;		/* appended to the app's argv */
+	const char		*cwd;		/* NULL: the app's */
+	const char		*socket;	/* NULL: the app's */
+	int			 errfd;		/* stderr without a log */
+	char			*socket_path;	/* out: resolved, socket apps */
+	pid_t			 pid;		/* out */
+	int			 fd;		/* out: stdio channel, else -1 */
+};
+int	 launch_spawn(struct launch *, char *, size_t);
+void	 launch_done(struct launch *);
+
 /* chan.c: the shared end of a channel, and the handles users hold. */
 struct chan {
 	int		 refs;		/* holders: the instance and handles */

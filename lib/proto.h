@@ -1,0 +1,88 @@
+/*
+ * proto.h: the control protocol between runnerd and its clients
+ * (runnerctl, librunner's daemon backend, scripts).  This comment is the
+ * reference; bump PROTO_VERSION on every change.
+ *
+ * Transport: a UNIX stream socket; one JSON object per line, both ways.
+ *
+ * Request:  {"tag": 7, "cmd": "start", "ext": {...}}
+ *   tag   optional integer, echoed unchanged in the reply (absent: no tag)
+ *   cmd   string, required
+ *   ext   optional object (absent: {})
+ * Reply:    {"tag": 7, "ok": true, "ext": {...}}
+ *       or  {"tag": 7, "ok": false, "error": "ENOAPP", "message": "..."}
+ * Event:    {"event": "exited", "ext": {...}}  (subscribers only, no tag)
+ *
+ * A client may send many requests before reading; each gets exactly one
+ * reply.  Most commands answer at once, in order; start (of a socket app:
+ * once it accepts), stop, restart, write and read with "wait" answer when
+ * done, so replies can overtake each other: match them by tag.
+ *
+ * Errors: EPROTO (not JSON, not an object, a line over PROTO_LINE_MAX:
+ * the connection is then closed), ENOCMD (unknown cmd; tag echoed when
+ * readable), EINVAL (a field missing or of the wrong type), ENOAPP,
+ * ENOALIAS, EEXIST, ESPAWN, ECLOSED, ETIMEDOUT, EPERM, ECONFIG.
+ *
+ * Commands (ext fields; "?" marks optional ones) and their reply ext:
+ *
+ * hello {}
+ *   -> {"protocol": 1, "version": "0.1.0", "pid": N, "config": PATH,
+ *       "socket": PATH}
+ * apps {}
+ *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
+ *       "command": [..], "cwd": S|null, "socket": S|null, "restart",
+ *       "autostart": bool}]}
+ * start {"app", "alias"?, "args"?: [S], "socket"?, "cwd"?, "strict"?: bool}
+ *   Ensure semantics unless strict: an alias that runs is left alone.
+ *   Answers once the instance runs (socket apps: once connected).
+ *   -> {"alias", "app", "pid", "started": bool}  (false: already running)
+ *   EINVAL, ENOAPP, EEXIST (strict), ESPAWN, ETIMEDOUT
+ * stop {"alias"} | {"aliases": [S]} | {"all": true}
+ *   Every alias is checked first (ENOALIAS: nothing is stopped).  Answers
+ *   when all are gone; their aliases are then free.
+ *   -> {"stopped": [S]}
+ * restart {"alias"}
+ *   Stops it and starts it again with the same app, args, cwd and socket.
+ *   -> {"alias", "app", "pid", "started": true}
+ * status {"alias"?}
+ *   -> {"instances": [{"alias", "app", "pid" (0 when not running),
+ *       "state": "starting"|"running"|"stopping"|"exited",
+ *       "args": [S], "type", "socket": S|null, "uptime": seconds,
+ *       "restarts": N, "last_exit": null|{"code": N}|{"signal": "SIGKILL"},
+ *       "buffered": bytes, "dropped": bytes}]}   sorted by alias
+ * write {"alias", "data": base64 | "text": S}
+ *   Answers when every byte has been written to the instance.
+ *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone)
+ * read {"alias", "wait"?: seconds, "max"?: bytes}
+ *   Takes up to max (default and cap: PROTO_READ_MAX) buffered bytes.
+ *   With nothing buffered and wait > 0, answers when output comes or the
+ *   wait ends (then with no data).
+ *   -> {"data": base64, "bytes": N}
+ *   ECLOSED once the instance has ended and all its output was read.
+ * attach {"alias"}
+ *   -> {"alias", "pid"}; then the connection is a raw byte stream: what
+ *   the client sends goes to the instance's input, and the instance's
+ *   output (what was buffered, then live) comes back.  When the instance
+ *   ends and its output has been sent, runnerd closes the connection; a
+ *   client that leaves does not stop the instance.  Bytes sent after the
+ *   attach line are already raw input.
+ * subscribe {}
+ *   -> {}; from then on the connection also carries events:
+ *   started {"alias", "app", "pid"}; exited {"alias", "pid",
+ *   "status": {"code": N}|{"signal": S}}; restarted {"alias", "pid"};
+ *   stopped {"alias"}.
+ * reload {"path"?} | {"config"?: libconfig text}
+ *   The new configuration is checked whole; running instances go on.
+ *   -> {"config": SOURCE, "apps": N}    ECONFIG "FILE:LINE: ..."
+ * shutdown {}
+ *   -> {}; then every instance is stopped and runnerd exits 0.
+ */
+
+#ifndef PROTO_H
+#define PROTO_H
+
+#define PROTO_VERSION	1
+#define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
+#define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
+
+#endif /* PROTO_H */
