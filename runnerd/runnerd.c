@@ -1,15 +1,25 @@
 /*
- * runnerd.c: the daemon's entry point.  This build knows its flags and
- * checks configurations (-n), using the same validator as the library;
- * the control socket, supervision and relay arrive with the daemon issue,
- * and until then runnerd says so plainly instead of pretending to serve.
+ * runnerd.c: the daemon's entry point: flags, the configuration, the
+ * control socket, signals and the loop.  runnerd runs in the foreground
+ * (as systemd and s6 expect); -d detaches once the socket is listening,
+ * so whoever ran `runnerd -d` can connect as soon as it exits 0.
  */
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#include "runner-int.h"
+#include "runnerd.h"
+
+struct server	server;
+
+static ev_signal	sig_term, sig_int, sig_hup;
 
 static void __attribute__((noreturn))
 usage(void)
@@ -18,24 +28,100 @@ usage(void)
 	exit(2);
 }
 
+/*
+ * Load the configuration.  A missing file at a default location is an
+ * empty configuration (runnerctl may start runnerd for a user who has
+ * none, as tmux does); a file named with -c or RUNNER_CONFIG must exist.
+ */
+static struct config *
+load_config(const char *path, int must_exist, char *err, size_t errlen)
+{
+	if (!must_exist && access(path, F_OK) == -1 && errno == ENOENT)
+		return (config_load_text("", err, errlen));
+	return (config_load_file(path, err, errlen));
+}
+
+/* Leave the terminal: fork, new session, stdio on /dev/null. */
+static void
+detach(void)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid != 0)
+		_exit(0);
+	setsid();
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	log_init(0, 0);
+}
+
+/* SIGTERM, SIGINT: stop every instance, then leave the loop. */
+static void
+sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	log_info("%s: stopping every instance", signal_name(w->signum));
+	inst_stop_all();
+}
+
+/* SIGHUP: reload the configuration file, keeping the old one if bad. */
+static void
+sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct config	*cfg;
+	char		 err[RUNNER_ERRMSG_MAX];
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if (server.config_path == NULL) {
+		log_warnx("SIGHUP: no configuration file to reload");
+		return;
+	}
+	if ((cfg = config_load_file(server.config_path, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("SIGHUP: %s; keeping the running configuration", err);
+		return;
+	}
+	if (conf_replace(cfg) == 0)
+		log_info("reloaded %s: %zu apps", server.config_path,
+		    cfg->napps);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct config	*cfg;
-	char		 err[RUNNER_ERRMSG_MAX], *path = NULL;
-	int		 ch, check = 0;
+	char		 err[RUNNER_ERRMSG_MAX], *path = NULL, *sock = NULL;
+	char		*abspath = NULL;
+	int		 ch, check = 0, daemonize = 0, verbose = 0;
+	int		 explicit;
 
 	while ((ch = getopt(argc, argv, "c:dns:v")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
+		case 'd':
+			daemonize = 1;
+			break;
 		case 'n':
 			check = 1;
 			break;
-		case 'd':
 		case 's':
+			sock = optarg;
+			break;
 		case 'v':
+			verbose = 1;
 			break;
 		default:
 			usage();
@@ -43,21 +129,58 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	if (!check) {
-		fprintf(stderr, "runnerd: serving is not built yet: this "
-		    "version only checks configurations (runnerd -n)\n");
-		return (1);
+	log_init(1, verbose);
+
+	explicit = path != NULL || getenv("RUNNER_CONFIG") != NULL;
+	if (path == NULL && (path = paths_config()) == NULL)
+		fatal("paths_config");
+	/* Absolute, so messages name it fully and reloads find it. */
+	if ((abspath = realpath(path, NULL)) != NULL)
+		path = abspath;
+	if ((cfg = load_config(path, explicit, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (check) {
+		fprintf(stderr, "runnerd: %s: configuration OK (%zu app%s)\n",
+		    path, cfg->napps, cfg->napps == 1 ? "" : "s");
+		config_free(cfg);
+		free(abspath);
+		return (0);
 	}
-	if (path == NULL && (path = paths_config()) == NULL) {
-		fprintf(stderr, "runnerd: out of memory\n");
-		return (1);
-	}
-	if ((cfg = config_load_file(path, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "runnerd: %s\n", err);
-		return (1);
-	}
-	fprintf(stderr, "runnerd: %s: configuration OK (%zu app%s)\n", path,
-	    cfg->napps, cfg->napps == 1 ? "" : "s");
-	config_free(cfg);
+	if ((server.conf = calloc(1, sizeof(*server.conf))) == NULL)
+		fatal("calloc");
+	server.conf->cfg = cfg;
+	server.conf->refs = 1;
+	if (access(path, F_OK) == 0 &&
+	    (server.config_path = strdup(path)) == NULL)
+		fatal("strdup");
+	if (sock == NULL && (sock = paths_socket()) == NULL)
+		fatal("paths_socket");
+
+	signal(SIGPIPE, SIG_IGN);
+	if (control_listen(sock) == -1)
+		exit(1);
+	if (daemonize)
+		detach();
+
+	/* After the fork: libev's default loop must belong to this process. */
+	if ((server.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
+		fatalx("cannot initialise the event loop");
+	ev_signal_init(&sig_term, sig_stop_cb, SIGTERM);
+	ev_signal_init(&sig_int, sig_stop_cb, SIGINT);
+	ev_signal_init(&sig_hup, sig_hup_cb, SIGHUP);
+	ev_signal_start(server.loop, &sig_term);
+	ev_signal_start(server.loop, &sig_int);
+	ev_signal_start(server.loop, &sig_hup);
+	ev_io_start(server.loop, &server.accept_io);
+	log_info("listening on %s", server.socket_path);
+
+	ev_run(server.loop, 0);
+
+	control_close();
+	conf_unref(server.conf);
+	free(server.config_path);
+	free(server.insts);
+	free(abspath);
+	log_info("stopped");
 	return (0);
 }

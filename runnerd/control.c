@@ -1,0 +1,510 @@
+/*
+ * control.c: the control socket and its clients.  Each client is a
+ * non-blocking connection with an input buffer cut into request lines and
+ * an output buffer of replies; once attached, it is a raw byte stream to
+ * an instance instead.  Every buffer is bounded: a line longer than
+ * PROTO_LINE_MAX is refused and the client closed, and a client that does
+ * not read its replies is not read from until it does.  A client that
+ * goes away costs nothing but its own state.
+ */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runnerd.h"
+
+#define CLIENT_READ	65536	/* bytes read from a client at a time */
+
+static void	 accept_cb(struct ev_loop *, ev_io *, int);
+static void	 accept_pause_cb(struct ev_loop *, ev_timer *, int);
+static void	 client_read_cb(struct ev_loop *, ev_io *, int);
+static void	 client_write_cb(struct ev_loop *, ev_io *, int);
+static void	 client_lines(struct client *);
+static void	 client_raw(struct client *);
+static int	 client_cmp(const void *, const void *);
+
+/* Make the socket's directory (0700) if it is missing. */
+static int
+control_mkdir(const char *path)
+{
+	struct stat	 st;
+	char		*copy, *dir;
+	int		 rc = 0;
+
+	if ((copy = strdup(path)) == NULL) {
+		log_warn("strdup");
+		return (-1);
+	}
+	dir = dirname(copy);
+	if (stat(dir, &st) == -1) {
+		if (errno != ENOENT || mkdir(dir, 0700) == -1) {
+			log_warn("cannot create socket directory %s", dir);
+			rc = -1;
+		}
+	} else if (!S_ISDIR(st.st_mode)) {
+		log_warnx("%s is not a directory", dir);
+		rc = -1;
+	}
+	free(copy);
+	return (rc);
+}
+
+/*
+ * Listen on path: its directory is created 0700 if missing, a stale
+ * socket is replaced, a live runnerd makes us refuse, and the socket is
+ * made 0600 from the start (umask), not chmod'ed after bind.
+ */
+int
+control_listen(const char *path)
+{
+	struct sockaddr_un	 sun;
+	char			 err[RUNNER_ERRMSG_MAX];
+	mode_t			 old;
+	int			 fd, rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("socket path too long: %s", path);
+		return (-1);
+	}
+	if (control_mkdir(path) == -1)
+		return (-1);
+	if ((rc = sock_remove_stale(path, err, sizeof(err))) != 0) {
+		if (rc == RUNNER_EEXIST)
+			log_warnx("another runnerd is listening on %s", path);
+		else
+			log_warnx("%s", err);
+		return (-1);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		log_warn("socket");
+		return (-1);
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1 || listen(fd, 128) == -1) {
+		log_warn("cannot listen on %s", path);
+		close(fd);
+		return (-1);
+	}
+	if ((server.socket_path = strdup(path)) == NULL)
+		fatal("strdup");
+	server.lfd = fd;
+	ev_io_init(&server.accept_io, accept_cb, fd, EV_READ);
+	ev_timer_init(&server.accept_pause, accept_pause_cb, 0.1, 0);
+	return (0);
+}
+
+/* Close every client and the socket, and remove it. */
+void
+control_close(void)
+{
+	while (server.nclients > 0) {
+		client_flush(server.clients[0]);
+		client_close(server.clients[0]);
+	}
+	free(server.clients);
+	if (server.socket_path != NULL) {
+		ev_io_stop(server.loop, &server.accept_io);
+		ev_timer_stop(server.loop, &server.accept_pause);
+		close(server.lfd);
+		unlink(server.socket_path);
+		free(server.socket_path);
+		server.socket_path = NULL;
+	}
+}
+
+/*
+ * Out of descriptors: stop accepting for a moment rather than spin on a
+ * listening socket that stays readable.
+ */
+static void
+accept_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	if (!server.shutting_down)
+		ev_io_start(loop, &server.accept_io);
+}
+
+static void
+accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct client	*c, **cl;
+	int		 fd;
+
+	(void)revents;
+	if ((fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC |
+	    SOCK_NONBLOCK)) == -1) {
+		if (errno == EMFILE || errno == ENFILE) {
+			log_warn("accept: pausing");
+			ev_io_stop(loop, &server.accept_io);
+			ev_timer_start(loop, &server.accept_pause);
+		} else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("accept");
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (cl = reallocarray(server.clients, server.nclients + 1,
+	    sizeof(*cl))) == NULL) {
+		log_warn("accept");
+		free(c);
+		close(fd);
+		return;
+	}
+	server.clients = cl;
+	c->id = ++server.next_id;
+	c->fd = fd;
+	buf_init(&c->in);
+	buf_init(&c->out);
+	ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	ev_io_start(loop, &c->rio);
+	/* Ids only grow, so appending keeps the array sorted. */
+	server.clients[server.nclients++] = c;
+	log_debug("client %llu connected", (unsigned long long)c->id);
+}
+
+static int
+client_cmp(const void *key, const void *elem)
+{
+	uint64_t		 id = *(const uint64_t *)key;
+	const struct client	*c = *(struct client *const *)elem;
+
+	return (id < c->id ? -1 : id > c->id);
+}
+
+/* The client with that id, or NULL if it has gone. */
+struct client *
+client_find(uint64_t id)
+{
+	struct client	**c;
+
+	c = bsearch(&id, server.clients, server.nclients,
+	    sizeof(*server.clients), client_cmp);
+	return (c == NULL ? NULL : *c);
+}
+
+/* Forget a client: its waiters go, its instance (if attached) goes on. */
+void
+client_close(struct client *c)
+{
+	struct client	**slot;
+	struct inst	*i;
+	size_t		 k;
+
+	slot = bsearch(&c->id, server.clients, server.nclients,
+	    sizeof(*server.clients), client_cmp);
+	k = (size_t)(slot - server.clients);
+	memmove(slot, slot + 1, (server.nclients - k - 1) * sizeof(*slot));
+	server.nclients--;
+	waiters_client_gone(c->id);
+	ev_io_stop(server.loop, &c->rio);
+	ev_io_stop(server.loop, &c->wio);
+	close(c->fd);
+	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL) {
+		i->nattach--;
+		relay_resume(i);
+	}
+	buf_free(&c->in);
+	buf_free(&c->out);
+	log_debug("client %llu gone", (unsigned long long)c->id);
+	free(c);
+}
+
+/* Queue bytes for the client; they go out as it can take them. */
+void
+client_send(struct client *c, const char *p, size_t n)
+{
+	if (buf_add(&c->out, p, n) == -1) {
+		log_warnx("client %llu: out of memory; closing",
+		    (unsigned long long)c->id);
+		buf_reset(&c->out);
+		c->closing = 1;
+	}
+	ev_io_start(server.loop, &c->wio);
+}
+
+/* Write what the client takes now (at exit: one last try). */
+void
+client_flush(struct client *c)
+{
+	ssize_t	 n;
+
+	while (buf_used(&c->out) > 0) {
+		n = send(c->fd, buf_head(&c->out), buf_used(&c->out),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		buf_drop(&c->out, (size_t)n);
+	}
+}
+
+/* Read from the client again, if nothing holds it back any more. */
+void
+client_resume(struct client *c)
+{
+	struct inst	*i;
+
+	if (c->closing || c->waiting || buf_used(&c->out) > CLIENT_OUT_MAX)
+		return;
+	if (c->eof) {
+		ev_feed_event(server.loop, &c->rio, EV_READ);
+		return;
+	}
+	if (c->attached != 0 && ((i = inst_by_id(c->attached)) == NULL ||
+	    buf_used(&i->in) > INPUT_MAX))
+		return;
+	ev_io_start(server.loop, &c->rio);
+	/*
+	 * Requests may already be buffered.  Handle them from the loop, not
+	 * here: the caller may be walking a list those requests change.
+	 */
+	ev_feed_event(server.loop, &c->rio, EV_READ);
+}
+
+static void
+client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct client	*c = w->data;
+	struct inst	*i;
+	ssize_t		 n;
+
+	(void)revents;
+	n = 0;
+	if (buf_used(&c->out) > 0)
+		n = send(c->fd, buf_head(&c->out), buf_used(&c->out),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		client_close(c);	/* EPIPE, ECONNRESET: gone */
+		return;
+	}
+	buf_drop(&c->out, (size_t)n);
+	if (buf_used(&c->out) > 0)
+		return;
+	ev_io_stop(loop, &c->wio);
+	if (c->closing || (c->eof && c->pending == 0 &&
+	    (buf_used(&c->in) == 0 || c->attached != 0))) {
+		client_close(c);
+		return;
+	}
+	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL)
+		relay_resume(i);
+	if (!ev_is_active(&c->rio))
+		client_resume(c);
+}
+
+static void
+client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct client	*c = w->data;
+	char		 tmp[CLIENT_READ];
+	ssize_t		 n;
+
+	(void)loop;
+	(void)revents;
+	n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		n = 0;		/* fed by client_resume: buffered requests */
+	else if (n == 0) {
+		/*
+		 * A half-close: no more requests, but the client still
+		 * reads; it is closed once every request is answered.
+		 */
+		c->eof = 1;
+		ev_io_stop(server.loop, &c->rio);
+	} else if (n < 0) {
+		client_close(c);
+		return;
+	}
+	if (buf_add(&c->in, tmp, (size_t)n) == -1) {
+		log_warnx("client %llu: out of memory; closing",
+		    (unsigned long long)c->id);
+		client_close(c);
+		return;
+	}
+	if (c->attached != 0)
+		client_raw(c);
+	else
+		client_lines(c);
+	client_check(c);
+}
+
+/*
+ * Close a client that has sent all it will, once it has had every answer
+ * (from the loop: callers may be walking lists that closing changes).
+ */
+void
+client_check(struct client *c)
+{
+	if ((c->eof && c->pending == 0 && (buf_used(&c->in) == 0 ||
+	    c->attached != 0 || c->closing)) || c->closing)
+		ev_io_start(server.loop, &c->wio);
+}
+
+/*
+ * Handle every complete request line, in order, until one of them makes
+ * the client wait (a write in flight), attaches it, or its replies pile
+ * up; then stop reading until that clears.
+ */
+static void
+client_lines(struct client *c)
+{
+	char	*nl;
+	size_t	 len;
+
+	while (!c->closing && !c->waiting && c->attached == 0 &&
+	    buf_used(&c->out) <= CLIENT_OUT_MAX && buf_used(&c->in) > 0) {
+		nl = memchr(buf_head(&c->in), '\n', buf_used(&c->in));
+		len = nl != NULL ? (size_t)(nl - buf_head(&c->in)) :
+		    buf_used(&c->in);
+		if (len > PROTO_LINE_MAX) {
+			reply_err(c->id, 0, 0, RUNNER_EPROTO, "request line "
+			    "longer than %d bytes", PROTO_LINE_MAX);
+			c->closing = 1;
+			buf_reset(&c->in);
+			break;
+		}
+		if (nl == NULL)
+			break;
+		cmd_dispatch(c, buf_head(&c->in), len);
+		buf_drop(&c->in, len + 1);
+	}
+	if (c->attached != 0) {
+		client_raw(c);
+		return;
+	}
+	if (c->closing || c->waiting || buf_used(&c->out) > CLIENT_OUT_MAX)
+		ev_io_stop(server.loop, &c->rio);
+}
+
+/* Attached: what the client sends is the instance's input. */
+static void
+client_raw(struct client *c)
+{
+	struct inst	*i;
+
+	if ((i = inst_by_id(c->attached)) == NULL || i->fd == -1) {
+		buf_reset(&c->in);
+		return;
+	}
+	if (buf_used(&c->in) > 0) {
+		relay_input(i, buf_head(&c->in), buf_used(&c->in));
+		buf_reset(&c->in);
+	}
+	if (buf_used(&i->in) > INPUT_MAX)
+		ev_io_stop(server.loop, &c->rio);
+}
+
+/* Start a reply line to client: {"tag":T,"ok":... */
+static struct client *
+reply_begin(uint64_t id, int has_tag, long long tag, struct buf *b)
+{
+	struct client	*c;
+
+	if ((c = client_find(id)) == NULL)
+		return (NULL);
+	buf_init(b);
+	jw_open(b, '{');
+	if (has_tag) {
+		jw_key(b, "tag");
+		jw_int(b, tag);
+	}
+	return (c);
+}
+
+static void
+reply_end(struct client *c, struct buf *b)
+{
+	jw_close(b, '}');
+	buf_addc(b, '\n');
+	if (b->failed)
+		log_warnx("client %llu: out of memory for a reply",
+		    (unsigned long long)c->id);
+	else
+		client_send(c, buf_head(b), buf_used(b));
+	buf_free(b);
+}
+
+/* Answer a request: ok, with ext (JSON object text in a buf, or NULL). */
+void
+reply_ok(uint64_t id, int has_tag, long long tag, struct buf *ext)
+{
+	struct client	*c;
+	struct buf	 b;
+
+	if ((c = reply_begin(id, has_tag, tag, &b)) == NULL)
+		return;
+	jw_key(&b, "ok");
+	jw_bool(&b, 1);
+	jw_key(&b, "ext");
+	if (ext != NULL && buf_used(ext) > 0)
+		jw_raw(&b, buf_head(ext), buf_used(ext));
+	else
+		jw_raw(&b, "{}", 2);
+	reply_end(c, &b);
+}
+
+/* Answer a request with an error code and its message. */
+void
+reply_err(uint64_t id, int has_tag, long long tag, int code,
+    const char *fmt, ...)
+{
+	struct client	*c;
+	struct buf	 b;
+	char		 msg[RUNNER_ERRMSG_MAX];
+	va_list		 ap;
+
+	if ((c = reply_begin(id, has_tag, tag, &b)) == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	jw_key(&b, "ok");
+	jw_bool(&b, 0);
+	jw_key(&b, "error");
+	jw_str(&b, runner_code_name(code));
+	jw_key(&b, "message");
+	jw_str(&b, msg);
+	reply_end(c, &b);
+}
+
+/* Tell every subscriber: {"event": name, "ext": ext}. */
+void
+event_emit(const char *name, struct buf *ext)
+{
+	struct buf	 b;
+	size_t		 k;
+
+	buf_init(&b);
+	jw_open(&b, '{');
+	jw_key(&b, "event");
+	jw_str(&b, name);
+	jw_key(&b, "ext");
+	jw_raw(&b, buf_head(ext), buf_used(ext));
+	jw_close(&b, '}');
+	buf_addc(&b, '\n');
+	for (k = 0; k < server.nclients && !b.failed; k++) {
+		if (server.clients[k]->subscribed &&
+		    server.clients[k]->attached == 0)
+			client_send(server.clients[k], buf_head(&b),
+			    buf_used(&b));
+	}
+	buf_free(&b);
+}

@@ -1,0 +1,262 @@
+/*
+ * relay.c: an instance's bytes.  Output from its channel goes to the
+ * attached clients if there are any, else into its output buffer, bounded
+ * by the app's output_buffer: when the buffer is full, or an attached
+ * client has too much unsent, the daemon stops reading the child, whose
+ * writes then block.  That is backpressure: nothing is dropped and
+ * nothing grows without bound.  Input (write requests, attached clients)
+ * queues in a buffer the channel drains as the child reads.
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runnerd.h"
+
+#define RELAY_READ	65536	/* bytes read from a channel at a time */
+
+static void	 relay_read_cb(struct ev_loop *, ev_io *, int);
+static void	 relay_write_cb(struct ev_loop *, ev_io *, int);
+static void	 relay_fanout(struct inst *);
+static int	 relay_read(struct inst *, size_t);
+
+/* Watch the instance's new channel. */
+void
+relay_start(struct inst *i)
+{
+	if (fd_nonblock(i->fd) == -1)
+		log_warn("%s: fcntl", i->alias);
+	ev_io_init(&i->rio, relay_read_cb, i->fd, EV_READ);
+	ev_io_init(&i->wio, relay_write_cb, i->fd, EV_WRITE);
+	i->rio.data = i->wio.data = i;
+	relay_resume(i);
+	if (buf_used(&i->in) > 0)
+		ev_io_start(server.loop, &i->wio);
+}
+
+/* Close the channel; buffered output stays for readers. */
+void
+relay_stop(struct inst *i)
+{
+	if (i->fd == -1)
+		return;
+	ev_io_stop(server.loop, &i->rio);
+	ev_io_stop(server.loop, &i->wio);
+	close(i->fd);
+	i->fd = -1;
+	i->chan_eof = 1;
+	/* Input nobody will read: its writers hear ECLOSED. */
+	buf_reset(&i->in);
+	waiters_inst_event(i);
+}
+
+/*
+ * Read whatever the channel still holds once the child is gone, past the
+ * buffer's bound if need be (by at most what the socket held), so that
+ * output written before an exit is never lost.
+ */
+void
+relay_drain(struct inst *i)
+{
+	if (i->fd == -1)
+		return;
+	while (relay_read(i, RELAY_READ) > 0)
+		;
+	relay_fanout(i);
+	waiters_inst_event(i);
+}
+
+/* Read up to max bytes into the output buffer: >0, 0 (nothing), -1 end. */
+static int
+relay_read(struct inst *i, size_t max)
+{
+	char	 tmp[RELAY_READ];
+	ssize_t	 n;
+
+	if (max > sizeof(tmp))
+		max = sizeof(tmp);
+	n = recv(i->fd, tmp, max, MSG_DONTWAIT);
+	if (n > 0) {
+		if (buf_add(&i->out, tmp, (size_t)n) == -1) {
+			log_warnx("%s: out of memory; %zd bytes of output "
+			    "dropped", i->alias, n);
+			i->dropped += (uint64_t)n;
+			i->out.failed = 0;
+		}
+		return (1);
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return (0);
+	if (n == -1 && errno != ECONNRESET)
+		log_warn("%s: recv", i->alias);
+	return (-1);
+}
+
+static void
+relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct inst	*i = w->data;
+	size_t		 room, used = buf_used(&i->out);
+	int		 r;
+
+	(void)loop;
+	(void)revents;
+	room = i->app->output_buffer > used ? i->app->output_buffer - used : 0;
+	if (room == 0 && i->nattach == 0) {
+		relay_resume(i);
+		return;
+	}
+	r = relay_read(i, i->nattach > 0 ? RELAY_READ : room);
+	if (r == -1) {
+		/* The other side closed: no more output, no more input. */
+		relay_stop(i);
+		return;
+	}
+	relay_fanout(i);
+	relay_resume(i);
+	waiters_inst_event(i);
+}
+
+/* Hand buffered output to the attached clients. */
+static void
+relay_fanout(struct inst *i)
+{
+	struct client	*c;
+	size_t		 k;
+
+	if (i->nattach == 0 || buf_used(&i->out) == 0)
+		return;
+	for (k = 0; k < server.nclients; k++) {
+		c = server.clients[k];
+		if (c->attached == i->id)
+			client_send(c, buf_head(&i->out), buf_used(&i->out));
+	}
+	buf_reset(&i->out);
+}
+
+/*
+ * Read the child only while there is somewhere to put its output: room
+ * in the buffer, or attached clients that keep up.
+ */
+void
+relay_resume(struct inst *i)
+{
+	size_t	 k;
+	int	 go;
+
+	if (i->fd == -1)
+		return;
+	go = buf_used(&i->out) < i->app->output_buffer;
+	if (i->nattach > 0) {
+		go = 1;
+		for (k = 0; k < server.nclients; k++) {
+			if (server.clients[k]->attached == i->id &&
+			    buf_used(&server.clients[k]->out) > CLIENT_OUT_MAX)
+				go = 0;
+		}
+	}
+	if (go)
+		ev_io_start(server.loop, &i->rio);
+	else
+		ev_io_stop(server.loop, &i->rio);
+}
+
+/* Queue input for the child. */
+void
+relay_input(struct inst *i, const void *p, size_t n)
+{
+	if (i->fd == -1 || i->input_closed || n == 0)
+		return;
+	if (buf_add(&i->in, p, n) == -1) {
+		log_warnx("%s: out of memory for input", i->alias);
+		i->in.failed = 0;
+		return;
+	}
+	i->in_queued += n;
+	ev_io_start(server.loop, &i->wio);
+}
+
+static void
+relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct inst	*i = w->data;
+	ssize_t		 n;
+	size_t		 k;
+
+	(void)revents;
+	n = send(i->fd, buf_head(&i->in), buf_used(&i->in),
+	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		/* The child closed its input: what is queued cannot go. */
+		if (errno != EPIPE && errno != ECONNRESET)
+			log_warn("%s: send", i->alias);
+		i->input_closed = 1;
+		buf_reset(&i->in);
+		ev_io_stop(loop, w);
+		waiters_inst_event(i);
+		return;
+	}
+	buf_drop(&i->in, (size_t)n);
+	i->in_written += (uint64_t)n;
+	if (buf_used(&i->in) == 0)
+		ev_io_stop(loop, w);
+	waiters_inst_event(i);
+	/* Attached writers paused on a full queue may go on. */
+	if (i->nattach > 0 && buf_used(&i->in) <= INPUT_MAX) {
+		for (k = 0; k < server.nclients; k++) {
+			if (server.clients[k]->attached == i->id)
+				client_resume(server.clients[k]);
+		}
+	}
+}
+
+/* Take up to max bytes of buffered output (a read request). */
+size_t
+relay_take(struct inst *i, void *p, size_t max)
+{
+	size_t	 n = buf_used(&i->out);
+
+	if (n > max)
+		n = max;
+	if (n > 0) {
+		memcpy(p, buf_head(&i->out), n);
+		buf_drop(&i->out, n);
+		relay_resume(i);
+	}
+	return (n);
+}
+
+/* Attach a client: it gets what is buffered, then the live output. */
+void
+relay_attach(struct inst *i, struct client *c)
+{
+	c->attached = i->id;
+	i->nattach++;
+	relay_fanout(i);
+	relay_resume(i);
+}
+
+/*
+ * The instance has ended for good: attached clients get what is still
+ * queued for them, then their connection is closed.
+ */
+void
+relay_detach_all(struct inst *i)
+{
+	struct client	*c;
+	size_t		 k;
+
+	for (k = 0; k < server.nclients; k++) {
+		c = server.clients[k];
+		if (c->attached != i->id)
+			continue;
+		c->closing = 1;
+		ev_io_stop(server.loop, &c->rio);
+		ev_io_start(server.loop, &c->wio);
+	}
+}

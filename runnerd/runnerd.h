@@ -1,0 +1,198 @@
+/*
+ * runnerd.h: the daemon's internal interfaces, grouped by file.
+ *
+ * Objects and their owners: the server owns the configuration, the
+ * instances and the clients.  Callbacks that finish later (a start waiting
+ * for a socket, a stop, a write, a read with a wait) refer to clients and
+ * instances by id, never by pointer, because either may be gone by then.
+ */
+
+#ifndef RUNNERD_H
+#define RUNNERD_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include <ev.h>
+
+#include "runner-int.h"
+#include "proto.h"
+
+#define CLIENT_OUT_MAX	(4 * 1024 * 1024)	/* pause a client's producer */
+#define INPUT_MAX	(1024 * 1024)		/* queued input per instance */
+
+/* A configuration and the instances still started from it. */
+struct conf {
+	struct config	*cfg;
+	int		 refs;
+};
+
+enum inst_state {
+	INST_STARTING,		/* socket app: waiting for its socket */
+	INST_RUNNING,
+	INST_BACKOFF,		/* ended; restarting after a delay */
+	INST_STOPPING,		/* stop signal sent, waiting for the exit */
+	INST_EXITED		/* ended for good; output may remain */
+};
+
+struct inst {
+	uint64_t	 id;
+	char		*alias;
+	struct conf	*conf;		/* the configuration it started from */
+	const struct app *app;		/* in conf */
+	char		**args;		/* the start's extra args */
+	char		*cwd;		/* the start's overrides, or NULL */
+	char		*socket;
+	char		*socket_path;	/* resolved; socket apps */
+	enum inst_state	 state;
+	pid_t		 pid;		/* 0 when no process */
+	int		 fd;		/* channel; -1 when closed */
+	int		 chan_eof;	/* no more output will come */
+	int		 input_closed;	/* the channel takes no more input */
+	ev_io		 rio;		/* output from the channel */
+	ev_io		 wio;		/* input to the channel */
+	ev_child	 child;
+	ev_timer	 timer;		/* readiness, stop escalation, backoff */
+	double		 ready_delay;	/* next readiness retry */
+	double		 deadline;	/* readiness or stop deadline */
+	struct buf	 out;		/* output not yet read or sent */
+	struct buf	 in;		/* input not yet written */
+	uint64_t	 in_queued;	/* bytes ever queued as input */
+	uint64_t	 in_written;	/* bytes ever written to the channel */
+	uint64_t	 dropped;	/* output bytes dropped by policy */
+	int		 nattach;	/* clients attached */
+	int		 respawn;	/* stopping to start again (restart) */
+	int		 start_code;	/* why the last start failed ... */
+	char		*start_msg;	/* ... in words */
+	double		 started_at;	/* ev_now at the last start */
+	int		 restarts;
+	int		 crashes;	/* quick exits in a row, for backoff */
+	int		 exited;	/* last_status is valid */
+	int		 last_status;	/* wait status of the last exit */
+};
+
+struct client {
+	uint64_t	 id;
+	int		 fd;
+	ev_io		 rio;
+	ev_io		 wio;
+	struct buf	 in;		/* request bytes not yet handled */
+	struct buf	 out;		/* reply bytes not yet sent */
+	uint64_t	 attached;	/* instance id once attached, or 0 */
+	int		 subscribed;
+	int		 waiting;	/* a write of ours is in flight */
+	int		 closing;	/* close once out is sent */
+	int		 eof;		/* sent all it will: close when answered */
+	int		 pending;	/* requests still to answer (waiters) */
+};
+
+/* A request that answers later. */
+enum wait_kind {
+	WAIT_START,		/* until the socket accepts */
+	WAIT_STOP,		/* until every instance of the job is gone */
+	WAIT_WRITE,		/* until the input is written */
+	WAIT_READ		/* until output comes, or the wait ends */
+};
+struct stopjob;
+struct waiter {
+	enum wait_kind	 kind;
+	uint64_t	 client;
+	long long	 tag;
+	int		 has_tag;
+	uint64_t	 inst;
+	uint64_t	 until;		/* WAIT_WRITE: in_written target */
+	size_t		 count;		/* WAIT_WRITE: bytes; WAIT_READ: max */
+	int		 started;	/* WAIT_START: a new start (not restart) */
+	int		 restart;	/* WAIT_STOP: start again afterwards */
+	struct stopjob	*job;		/* WAIT_STOP */
+	ev_timer	 timer;		/* WAIT_READ */
+	struct waiter	*next;
+};
+
+/* The one server: global because there is one loop and one socket. */
+struct server {
+	struct ev_loop	*loop;
+	struct conf	*conf;		/* the configuration in force */
+	char		*config_path;	/* file to reload; NULL: none */
+	char		*socket_path;
+	int		 lfd;		/* listening socket */
+	ev_io		 accept_io;
+	ev_timer	 accept_pause;	/* EMFILE: retry accept later */
+	struct inst	**insts;	/* sorted by alias */
+	size_t		 ninsts;
+	struct client	**clients;	/* sorted by id */
+	size_t		 nclients;
+	struct waiter	*waiters;
+	uint64_t	 next_id;
+	int		 shutting_down;
+};
+extern struct server server;
+
+/* log.c */
+void	log_init(int, int);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/* control.c */
+int	 control_listen(const char *);
+void	 control_close(void);
+struct client *client_find(uint64_t);
+void	 client_close(struct client *);
+void	 client_send(struct client *, const char *, size_t);
+void	 client_flush(struct client *);
+void	 client_resume(struct client *);
+void	 client_check(struct client *);
+void	 reply_ok(uint64_t, int, long long, struct buf *);
+void	 reply_err(uint64_t, int, long long, int, const char *, ...)
+	    __attribute__((format(printf, 5, 6)));
+void	 event_emit(const char *, struct buf *);
+
+/* cmd.c */
+void	 cmd_dispatch(struct client *, const char *, size_t);
+void	 cmd_reply_start(struct waiter *, struct inst *);
+
+/* instance.c */
+struct inst	*inst_find(const char *);
+struct inst	*inst_by_id(uint64_t);
+int		 inst_start(struct inst *, char *, size_t);
+struct inst	*inst_new(const char *, struct conf *, const struct app *,
+		    const struct runner_start *);
+void		 inst_free(struct inst *);
+void		 inst_stop(struct inst *);
+void		 inst_stop_all(void);
+void		 inst_restart(struct inst *);
+void		 inst_discard(struct inst *);
+int		 inst_running(const struct inst *);
+int		 inst_ended(const struct inst *);
+const char	*inst_state_name(enum inst_state);
+void		 conf_unref(struct conf *);
+int		 conf_replace(struct config *);
+
+/* relay.c */
+void	 relay_start(struct inst *);
+void	 relay_stop(struct inst *);
+void	 relay_input(struct inst *, const void *, size_t);
+size_t	 relay_take(struct inst *, void *, size_t);
+void	 relay_attach(struct inst *, struct client *);
+void	 relay_detach_all(struct inst *);
+void	 relay_resume(struct inst *);
+void	 relay_drain(struct inst *);
+
+/* waiter.c */
+struct waiter	*waiter_new(enum wait_kind, struct client *, int, long long,
+		    struct inst *);
+void		 waiter_free(struct waiter *);
+void		 waiters_inst_event(struct inst *);
+void		 waiters_inst_gone(struct inst *);
+void		 waiters_client_gone(uint64_t);
+struct stopjob	*stopjob_new(struct client *, int, long long, int);
+void		 waiter_read_now(struct waiter *, struct inst *);
+
+#endif /* RUNNERD_H */
