@@ -36,9 +36,20 @@ usage(void)
 static struct config *
 load_config(const char *path, int must_exist, char *err, size_t errlen)
 {
-	if (!must_exist && access(path, F_OK) == -1 && errno == ENOENT)
-		return (config_load_text("", err, errlen));
-	return (config_load_file(path, err, errlen));
+	struct config	*cfg;
+	char		*source;
+
+	if (must_exist || access(path, F_OK) == 0 || errno != ENOENT)
+		return (config_load_file(path, err, errlen));
+	if ((cfg = config_load_text("", err, errlen)) == NULL)
+		return (NULL);
+	/* Say so where it shows: "no app named 'x' (in PATH, missing)". */
+	if (asprintf(&source, "%s, which does not exist", path) != -1) {
+		free(cfg->source);
+		cfg->source = source;
+	}
+	log_info("no configuration at %s: starting with no apps", path);
+	return (cfg);
 }
 
 /* Leave the terminal: fork, new session, stdio on /dev/null. */

@@ -1,0 +1,249 @@
+/*
+ * cmd.c: the commands that manage instances: start, stop, restart and
+ * status.  Each builds the request's ext with the JSON writer, asks once
+ * (status once per alias), and prints either human text or, with --json,
+ * the reply's ext.  The byte-moving commands are in io.c, those about
+ * runnerd itself and its configuration in daemon.c.
+ */
+
+#include <stdlib.h>
+
+#include "runnerctl.h"
+
+enum { START_ALIAS, START_SOCKET, START_CWD, START_STRICT, START_NOAUTO };
+const struct ctl_opt start_opts[] = {
+	[START_ALIAS] =		{ "--alias", 1 },
+	[START_SOCKET] =	{ "--socket", 1 },
+	[START_CWD] =		{ "--cwd", 1 },
+	[START_STRICT] =	{ "--strict", 0 },
+	[START_NOAUTO] =	{ "--no-autostart", 0 },
+	{ NULL, 0 }
+};
+
+enum { STOP_ALL };
+const struct ctl_opt stop_opts[] = {
+	[STOP_ALL] =		{ "--all", 0 },
+	{ NULL, 0 }
+};
+
+static int	 cmd_started(struct ctl *, struct json *, const char *);
+static void	 cmd_status_rows(struct json *);
+
+/* Print a start or restart reply: "c1 started (pid 1234)" and kin. */
+static int
+cmd_started(struct ctl *ctl, struct json *r, const char *verb)
+{
+	char	 alias[256], pid[32];
+	int	 started = 1;
+
+	if (ctl->json)
+		out_json(r, 0);
+	else {
+		json_bool(r, json_get(r, 0, "started"), &started);
+		printf("%s %s (pid %s)\n",
+		    out_value(r, json_get(r, 0, "alias"), alias, sizeof(alias)),
+		    started ? verb : "already running",
+		    out_value(r, json_get(r, 0, "pid"), pid, sizeof(pid)));
+	}
+	json_free(r);
+	return (CTL_EXIT_OK);
+}
+
+/* start APP [--alias A] [--socket P] [--cwd D] [--strict] [-- ARGS] */
+int
+cmd_start(struct ctl *ctl, struct ctl_args *a)
+{
+	struct json	*r;
+	struct buf	 ext;
+	char		*cwd = NULL;
+	int		 i, rc;
+
+	ctl->autostart = a->val[START_NOAUTO] == NULL;
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	jw_key(&ext, "app");
+	jw_str(&ext, a->argv[0]);
+	if (a->val[START_ALIAS] != NULL) {
+		jw_key(&ext, "alias");
+		jw_str(&ext, a->val[START_ALIAS]);
+	}
+	if (a->nextra > 0) {
+		jw_key(&ext, "args");
+		jw_open(&ext, '[');
+		for (i = 0; i < a->nextra; i++)
+			jw_str(&ext, a->extra[i]);
+		jw_close(&ext, ']');
+	}
+	/* A socket path stays relative to the app's cwd, as in the file. */
+	if (a->val[START_SOCKET] != NULL) {
+		jw_key(&ext, "socket");
+		jw_str(&ext, a->val[START_SOCKET]);
+	}
+	if (a->val[START_CWD] != NULL) {
+		cwd = parse_path(a->val[START_CWD], 1);
+		jw_key(&ext, "cwd");
+		jw_str(&ext, cwd);
+	}
+	if (a->val[START_STRICT] != NULL) {
+		jw_key(&ext, "strict");
+		jw_bool(&ext, 1);
+	}
+	jw_close(&ext, '}');
+	rc = conn_ask(ctl, "start", &ext, &r);
+	buf_free(&ext);
+	free(cwd);
+	return (rc != 0 ? rc : cmd_started(ctl, r, "started"));
+}
+
+/* stop ALIAS... | --all: one request, so the daemon checks all first. */
+int
+cmd_stop(struct ctl *ctl, struct ctl_args *a)
+{
+	struct json	*r;
+	struct buf	 ext;
+	char		 alias[256];
+	int		 i, v, rc;
+
+	if (a->val[STOP_ALL] != NULL && a->argc > 0)
+		return (ctl_usage_error(ctl->cmd, "aliases or --all, not both"));
+	if (a->val[STOP_ALL] == NULL && a->argc == 0)
+		return (ctl_usage_error(ctl->cmd, "no alias (or --all)"));
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	if (a->val[STOP_ALL] != NULL) {
+		jw_key(&ext, "all");
+		jw_bool(&ext, 1);
+	} else {
+		jw_key(&ext, "aliases");
+		jw_open(&ext, '[');
+		for (i = 0; i < a->argc; i++)
+			jw_str(&ext, a->argv[i]);
+		jw_close(&ext, ']');
+	}
+	jw_close(&ext, '}');
+	rc = conn_ask(ctl, "stop", &ext, &r);
+	buf_free(&ext);
+	if (rc != 0)
+		return (rc);
+	if (ctl->json)
+		out_json(r, 0);
+	else {
+		v = json_get(r, 0, "stopped");
+		for (i = 0; i < json_len(r, v); i++)
+			printf("%s stopped\n", out_value(r, json_at(r, v, i),
+			    alias, sizeof(alias)));
+	}
+	json_free(r);
+	return (CTL_EXIT_OK);
+}
+
+/* restart ALIAS */
+int
+cmd_restart(struct ctl *ctl, struct ctl_args *a)
+{
+	struct json	*r;
+	struct buf	 ext;
+	int		 rc;
+
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	jw_key(&ext, "alias");
+	jw_str(&ext, a->argv[0]);
+	jw_close(&ext, '}');
+	rc = conn_ask(ctl, "restart", &ext, &r);
+	buf_free(&ext);
+	return (rc != 0 ? rc : cmd_started(ctl, r, "restarted"));
+}
+
+/* The status table, from {"instances": [...]}. */
+static void
+cmd_status_rows(struct json *r)
+{
+	static const char *const head[] = { "ALIAS", "APP", "PID", "STATE",
+	    "UPTIME", "RESTARTS", "LAST-EXIT", NULL };
+	struct table	*t;
+	const char	*row[7];
+	char		 alias[256], app[256], pid[32], state[32], up[32];
+	char		 restarts[32], last[64];
+	long long	 n;
+	int		 v, in, i;
+
+	t = table_new(head);
+	v = json_get(r, 0, "instances");
+	for (i = 0; i < json_len(r, v); i++) {
+		in = json_at(r, v, i);
+		row[0] = out_value(r, json_get(r, in, "alias"), alias,
+		    sizeof(alias));
+		row[1] = out_value(r, json_get(r, in, "app"), app, sizeof(app));
+		row[2] = out_value(r, json_get(r, in, "pid"), pid, sizeof(pid));
+		row[3] = out_value(r, json_get(r, in, "state"), state,
+		    sizeof(state));
+		/* pid 0: not running, so no pid and no uptime to show. */
+		if (json_int(r, json_get(r, in, "pid"), &n) == 0 && n == 0)
+			row[2] = row[4] = "-";
+		else
+			row[4] = out_uptime(r, json_get(r, in, "uptime"), up,
+			    sizeof(up));
+		row[5] = out_value(r, json_get(r, in, "restarts"), restarts,
+		    sizeof(restarts));
+		row[6] = out_exit(r, json_get(r, in, "last_exit"), last,
+		    sizeof(last));
+		table_add(t, row);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/*
+ * status [ALIAS...]: all instances, or one request per alias gathered
+ * into one {"instances": [...]}, so the output has one shape either way
+ * and an unknown alias is the daemon's ENOALIAS.
+ */
+int
+cmd_status(struct ctl *ctl, struct ctl_args *a)
+{
+	struct json	*r, *all;
+	struct buf	 ext, list;
+	const char	*raw;
+	size_t		 n;
+	int		 i, j, v, rc = 0;
+
+	buf_init(&list);
+	jw_open(&list, '{');
+	jw_key(&list, "instances");
+	jw_open(&list, '[');
+	for (i = 0; i == 0 || i < a->argc; i++) {
+		buf_init(&ext);
+		jw_open(&ext, '{');
+		if (a->argc > 0) {
+			jw_key(&ext, "alias");
+			jw_str(&ext, a->argv[i]);
+		}
+		jw_close(&ext, '}');
+		rc = conn_ask(ctl, "status", &ext, &r);
+		buf_free(&ext);
+		if (rc != 0)
+			break;
+		v = json_get(r, 0, "instances");
+		for (j = 0; j < json_len(r, v); j++) {
+			raw = json_raw(r, json_at(r, v, j), &n);
+			jw_raw(&list, raw, n);
+		}
+		json_free(r);
+	}
+	jw_close(&list, ']');
+	jw_close(&list, '}');
+	if (rc == 0) {
+		if (list.failed || buf_cstr(&list) == NULL)
+			out_oom(NULL);
+		all = out_oom(json_parse(buf_cstr(&list), buf_used(&list),
+		    NULL, 0));
+		if (ctl->json)
+			out_json(all, 0);
+		else
+			cmd_status_rows(all);
+		json_free(all);
+	}
+	buf_free(&list);
+	return (rc);
+}

@@ -1,0 +1,209 @@
+/*
+ * conn.c: runnerctl's connection to runnerd.  It connects on the first
+ * request (so a bad command line never touches the daemon), starts
+ * runnerd when `start` finds none, and turns runner_ask's outcomes into
+ * runnerctl's exit statuses: 1 with "runnerctl: CODE: message" when the
+ * daemon refused, 3 when there is no daemon or it went away.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runnerctl.h"
+
+#define CONN_BUSY_TRIES	50	/* retries while the listen backlog is full */
+#define CONN_BUSY_USEC	20000	/* ... this far apart (1 s in all) */
+
+static int	conn_try(const char *);
+static int	conn_open(struct ctl *);
+
+/*
+ * One connect, riding out a full backlog: a UNIX socket says EAGAIN
+ * then instead of making us wait, and runnerd drains it quickly.
+ */
+static int
+conn_try(const char *path)
+{
+	int	 fd, i;
+
+	for (i = 0; i < CONN_BUSY_TRIES; i++) {
+		if ((fd = sock_connect(path)) != -1 || errno != EAGAIN)
+			return (fd);
+		usleep(CONN_BUSY_USEC);
+	}
+	return (-1);
+}
+
+/*
+ * Connect to runnerd, starting it first when nobody listens and the
+ * command allows it.  0, or the exit status after saying why not.
+ */
+static int
+conn_open(struct ctl *ctl)
+{
+	struct chan	*c;
+	int		 fd, rc;
+
+	if (ctl->h != NULL)
+		return (0);
+	fd = conn_try(ctl->socket);
+	if (fd == -1 && ctl->autostart &&
+	    (errno == ENOENT || errno == ECONNREFUSED)) {
+		rc = autostart_runnerd(ctl->socket);
+		/*
+		 * Even when runnerd -d failed, another runnerctl may have
+		 * won the race to start one on the same socket: try anyway.
+		 */
+		fd = conn_try(ctl->socket);
+		if (fd != -1 && rc == 0)
+			fprintf(stderr, "runnerctl: started runnerd on %s\n",
+			    ctl->socket);
+		else if (fd == -1 && rc != 0)
+			return (CTL_EXIT_NODAEMON);
+	}
+	if (fd == -1) {
+		fprintf(stderr, "runnerctl: no runnerd at %s: %s\n",
+		    ctl->socket, strerror(errno));
+		return (CTL_EXIT_NODAEMON);
+	}
+	if ((c = chan_new(fd)) == NULL) {
+		close(fd);
+		out_oom(NULL);
+	}
+	ctl->h = out_oom(chan_handle(c));
+	chan_unref(c);		/* the handle holds it now */
+	return (0);
+}
+
+/* Hang up, if connected. */
+void
+conn_close(struct ctl *ctl)
+{
+	runner_channel_close(ctl->h);
+	ctl->h = NULL;
+}
+
+/*
+ * Did the last failure come from a reply ("CODE: message") rather
+ * than from the connection itself ("the other side is gone", "recv:
+ * ...")?  Both can carry the same code (ECLOSED is also a reply to a
+ * write to an instance that has ended), so the message tells them
+ * apart: lib/ask.c writes a reply's error as its upper-case code, or
+ * "error" when the reply named none, then ": ".
+ */
+int
+conn_replied(struct ctl *ctl)
+{
+	const char	*msg = runner_channel_errmsg(ctl->h);
+	size_t		 n;
+
+	if (strncmp(msg, "error: ", 7) == 0)
+		return (1);
+	n = strspn(msg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	return (n > 1 && msg[0] == 'E' && msg[n] == ':' && msg[n + 1] == ' ');
+}
+
+/*
+ * Send cmd with ext (a JSON object, or NULL for none) and wait for its
+ * reply.  0 with *reply the reply's ext parsed (never NULL: {} when the
+ * reply had none), else a RUNNER_E* code that conn_fail turns into
+ * words and an exit status (only a failed connect is already said).
+ */
+int
+conn_request(struct ctl *ctl, const char *cmd, struct buf *ext,
+    struct json **reply)
+{
+	const char	*req = NULL;
+	char		*text;
+	char		 why[256];
+	int		 rc;
+
+	*reply = NULL;
+	if (conn_open(ctl) != 0)
+		return (RUNNER_ECLOSED);	/* conn_fail knows: no h */
+	if (ext != NULL && (ext->failed || (req = buf_cstr(ext)) == NULL))
+		out_oom(NULL);
+	rc = runner_ask(ctl->h, cmd, req, -1, &text);
+	if (rc != 0)
+		return (rc);
+	*reply = json_parse(text != NULL ? text : "{}",
+	    text != NULL ? strlen(text) : 2, why, sizeof(why));
+	free(text);
+	if (*reply == NULL || json_type(*reply, 0) != JSON_OBJECT) {
+		json_free(*reply);
+		*reply = NULL;
+		return (chan_seterr(ctl->h, RUNNER_EPROTO,
+		    "a reply to '%s' that is not an object", cmd));
+	}
+	return (0);
+}
+
+/*
+ * Say why a request failed and return the exit status: the daemon's
+ * refusal as "runnerctl: CODE: message" (and as {"error", "message"} on
+ * stdout with --json) is 1; a connection that failed or closed is 3.
+ */
+int
+conn_fail(struct ctl *ctl, int rc)
+{
+	const char	*msg, *colon;
+	char		 code[64];
+	size_t		 n;
+
+	if (ctl->h == NULL)	/* conn_open has said why */
+		return (CTL_EXIT_NODAEMON);
+	msg = runner_channel_errmsg(ctl->h);
+	if (conn_replied(ctl)) {
+		colon = strchr(msg, ':');
+		n = (size_t)(colon - msg) < sizeof(code) ?
+		    (size_t)(colon - msg) : sizeof(code) - 1;
+		memcpy(code, msg, n);
+		code[n] = '\0';
+		return (conn_refuse(ctl, code, colon + 2));
+	}
+	if (rc == RUNNER_ECLOSED)
+		fprintf(stderr, "runnerctl: runnerd closed the connection\n");
+	else
+		fprintf(stderr, "runnerctl: %s\n", msg);
+	return (CTL_EXIT_NODAEMON);
+}
+
+/*
+ * Report a refusal (the daemon's, or runnerctl's own on its behalf,
+ * such as ENOTSUP for logs) and return exit status 1.
+ */
+int
+conn_refuse(struct ctl *ctl, const char *code, const char *msg)
+{
+	struct buf	 b;
+
+	fprintf(stderr, "runnerctl: %s: %s\n", code, msg);
+	if (ctl->json) {
+		buf_init(&b);
+		jw_open(&b, '{');
+		jw_key(&b, "error");
+		jw_str(&b, code);
+		jw_key(&b, "message");
+		jw_str(&b, msg);
+		jw_close(&b, '}');
+		if (b.failed)
+			out_oom(NULL);
+		printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+	}
+	return (CTL_EXIT_REFUSED);
+}
+
+/* conn_request, saying why when it fails: 0, or the exit status. */
+int
+conn_ask(struct ctl *ctl, const char *cmd, struct buf *ext,
+    struct json **reply)
+{
+	int	 rc;
+
+	if ((rc = conn_request(ctl, cmd, ext, reply)) != 0)
+		return (conn_fail(ctl, rc));
+	return (0);
+}

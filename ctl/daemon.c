@@ -1,0 +1,166 @@
+/*
+ * daemon.c: the commands about runnerd itself and its configuration:
+ * apps, reload, shutdown, ping, version, and logs (which waits for
+ * output capture).  Like cmd.c, each asks once and prints human text or,
+ * with --json, the reply's ext.
+ */
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include "runnerctl.h"
+
+/* Taken, so that scripts written for the coming logs need no change. */
+const struct ctl_opt logs_opts[] = {
+	{ "-f", 0 },
+	{ NULL, 0 }
+};
+
+/* apps: NAME TYPE COMMAND. */
+int
+cmd_apps(struct ctl *ctl, struct ctl_args *a)
+{
+	static const char *const head[] = { "NAME", "TYPE", "COMMAND", NULL };
+	struct table	*t;
+	struct json	*r;
+	struct buf	 cmd;
+	const char	*row[3];
+	char		 name[256], type[32], *w;
+	int		 v, app, words, i, j, rc;
+
+	(void)a;
+	if ((rc = conn_ask(ctl, "apps", NULL, &r)) != 0)
+		return (rc);
+	if (ctl->json) {
+		out_json(r, 0);
+		json_free(r);
+		return (CTL_EXIT_OK);
+	}
+	t = table_new(head);
+	v = json_get(r, 0, "apps");
+	for (i = 0; i < json_len(r, v); i++) {
+		app = json_at(r, v, i);
+		words = json_get(r, app, "command");
+		buf_init(&cmd);
+		for (j = 0; j < json_len(r, words); j++) {
+			w = out_oom(json_str(r, json_at(r, words, j), NULL));
+			if (j > 0)
+				buf_addc(&cmd, ' ');
+			buf_adds(&cmd, w);
+			free(w);
+		}
+		row[0] = out_value(r, json_get(r, app, "name"), name,
+		    sizeof(name));
+		row[1] = out_value(r, json_get(r, app, "type"), type,
+		    sizeof(type));
+		if ((row[2] = buf_cstr(&cmd)) == NULL || cmd.failed)
+			out_oom(NULL);
+		table_add(t, row);
+		buf_free(&cmd);
+	}
+	table_print(t, stdout);
+	table_free(t);
+	json_free(r);
+	return (CTL_EXIT_OK);
+}
+
+/* reload [PATH]: the daemon's own file, or PATH made absolute. */
+int
+cmd_reload(struct ctl *ctl, struct ctl_args *a)
+{
+	struct json	*r;
+	struct buf	 ext;
+	char		*path = NULL, src[PATH_MAX + 16];
+	long long	 n = 0;
+	int		 rc;
+
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	if (a->argc > 0) {
+		path = parse_path(a->argv[0], 1);
+		jw_key(&ext, "path");
+		jw_str(&ext, path);
+	}
+	jw_close(&ext, '}');
+	rc = conn_ask(ctl, "reload", &ext, &r);
+	buf_free(&ext);
+	free(path);
+	if (rc != 0)
+		return (rc);
+	if (ctl->json)
+		out_json(r, 0);
+	else {
+		json_int(r, json_get(r, 0, "apps"), &n);
+		printf("reloaded %lld app%s from %s\n", n, n == 1 ? "" : "s",
+		    out_value(r, json_get(r, 0, "config"), src, sizeof(src)));
+	}
+	json_free(r);
+	return (CTL_EXIT_OK);
+}
+
+/* shutdown: runnerd stops every instance and exits. */
+int
+cmd_shutdown(struct ctl *ctl, struct ctl_args *a)
+{
+	struct json	*r;
+	int		 rc;
+
+	(void)a;
+	if ((rc = conn_ask(ctl, "shutdown", NULL, &r)) != 0)
+		return (rc);
+	if (ctl->json)
+		out_json(r, 0);
+	else
+		printf("runnerd stopped\n");
+	json_free(r);
+	return (CTL_EXIT_OK);
+}
+
+/* ping: the daemon's hello, with a word when protocols differ. */
+int
+cmd_ping(struct ctl *ctl, struct ctl_args *a)
+{
+	struct json	*r;
+	char		 version[64], pid[32];
+	long long	 proto = -1;
+	int		 rc;
+
+	(void)a;
+	if ((rc = conn_ask(ctl, "hello", NULL, &r)) != 0)
+		return (rc);
+	json_int(r, json_get(r, 0, "protocol"), &proto);
+	if (ctl->json)
+		out_json(r, 0);
+	else
+		printf("runnerd %s (pid %s) on %s, protocol %lld\n",
+		    out_value(r, json_get(r, 0, "version"), version,
+		    sizeof(version)),
+		    out_value(r, json_get(r, 0, "pid"), pid, sizeof(pid)),
+		    ctl->socket, proto);
+	if (proto != PROTO_VERSION)
+		fprintf(stderr, "runnerctl: runnerd speaks protocol %lld, "
+		    "this runnerctl %d\n", proto, PROTO_VERSION);
+	json_free(r);
+	return (CTL_EXIT_OK);
+}
+
+/* version: ours; needs no daemon. */
+int
+cmd_version(struct ctl *ctl, struct ctl_args *a)
+{
+	(void)a;
+	if (ctl->json)
+		printf("{\"version\":\"%s\"}\n", RUNNER_VERSION);
+	else
+		printf("runnerctl %s\n", RUNNER_VERSION);
+	return (CTL_EXIT_OK);
+}
+
+/* logs: there is no output capture to read from yet. */
+int
+cmd_logs(struct ctl *ctl, struct ctl_args *a)
+{
+	(void)a;
+	return (conn_refuse(ctl, "ENOTSUP", "logs need output capture, "
+	    "which this runnerd does not have yet"));
+}

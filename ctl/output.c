@@ -1,0 +1,232 @@
+/*
+ * output.c: how runnerctl shows things.  Aligned tables (status, apps),
+ * durations and exit statuses in the short forms ps and systemctl users
+ * read at a glance, reply values as text, JSON lines for --json, and
+ * raw writes that finish even on a non-blocking stdout.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runnerctl.h"
+
+#define TABLE_GAP	2	/* spaces between columns */
+
+/* Rows of cells, the first the header; printed with columns aligned. */
+struct table {
+	size_t	 ncols;
+	char	**cells;	/* nrows * ncols strings, row by row */
+	size_t	 nrows;
+	size_t	 cap;		/* rows allocated */
+};
+
+/* A table with a header of NULL-terminated column names. */
+struct table *
+table_new(const char *const *header)
+{
+	struct table	*t;
+
+	t = out_oom(calloc(1, sizeof(*t)));
+	while (header[t->ncols] != NULL)
+		t->ncols++;
+	table_add(t, header);
+	return (t);
+}
+
+/* Append a row of exactly ncols cells (copied; NULL shows as "-"). */
+void
+table_add(struct table *t, const char *const *row)
+{
+	size_t	 i;
+
+	if (t->nrows == t->cap) {
+		t->cap = t->cap == 0 ? 8 : t->cap * 2;
+		t->cells = out_oom(reallocarray(t->cells, t->cap * t->ncols,
+		    sizeof(*t->cells)));
+	}
+	for (i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * t->ncols + i] =
+		    out_oom(strdup(row[i] != NULL ? row[i] : "-"));
+	t->nrows++;
+}
+
+/*
+ * Print the table, each column as wide as its widest cell plus a gap;
+ * the last column is not padded, so lines carry no trailing blanks.
+ */
+void
+table_print(struct table *t, FILE *f)
+{
+	size_t	*width, r, c, n;
+
+	width = out_oom(calloc(t->ncols, sizeof(*width)));
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			n = strlen(t->cells[r * t->ncols + c]);
+			if (n > width[c])
+				width[c] = n;
+		}
+	}
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c + 1 < t->ncols; c++)
+			fprintf(f, "%-*s", (int)(width[c] + TABLE_GAP),
+			    t->cells[r * t->ncols + c]);
+		fprintf(f, "%s\n", t->cells[r * t->ncols + c]);
+	}
+	free(width);
+}
+
+/* Free a table and its cells. */
+void
+table_free(struct table *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
+/*
+ * A number of seconds in two units at most, the larger first: 45s,
+ * 12m03s, 3h07m, 2d04h; "-" when v is not a number.
+ */
+char *
+out_uptime(const struct json *doc, int v, char *s, size_t len)
+{
+	double		 d;
+	long long	 t;
+
+	if (json_double(doc, v, &d) == -1 || d < 0) {
+		snprintf(s, len, "-");
+		return (s);
+	}
+	t = (long long)d;
+	if (t < 60)
+		snprintf(s, len, "%llds", t);
+	else if (t < 3600)
+		snprintf(s, len, "%lldm%02llds", t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(s, len, "%lldh%02lldm", t / 3600, t % 3600 / 60);
+	else
+		snprintf(s, len, "%lldd%02lldh", t / 86400, t % 86400 / 3600);
+	return (s);
+}
+
+/*
+ * A last exit status, {"code": N} or {"signal": "SIGKILL"} (a number is
+ * named when we know it), as "N" or the signal's name; "-" for none.
+ */
+char *
+out_exit(const struct json *doc, int v, char *s, size_t len)
+{
+	const char	*name;
+	long long	 n;
+	int		 sig;
+
+	if (json_type(doc, (sig = json_get(doc, v, "signal"))) == JSON_NUMBER &&
+	    json_int(doc, sig, &n) == 0 &&
+	    (name = signal_name((int)n)) != NULL)
+		snprintf(s, len, "%s", name);
+	else if (sig != -1)
+		out_value(doc, sig, s, len);
+	else
+		out_value(doc, json_get(doc, v, "code"), s, len);
+	return (s);
+}
+
+/*
+ * A scalar value as text: a string as it is, a number or boolean as
+ * written, "-" for null or absent; containers show as "?".
+ */
+char *
+out_value(const struct json *doc, int v, char *s, size_t len)
+{
+	const char	*raw;
+	char		*str;
+	size_t		 n;
+
+	switch (json_type(doc, v)) {
+	case JSON_STRING:
+		str = out_oom(json_str(doc, v, NULL));
+		snprintf(s, len, "%s", str);
+		free(str);
+		break;
+	case JSON_NUMBER:
+	case JSON_BOOL:
+		raw = json_raw(doc, v, &n);
+		snprintf(s, len, "%.*s", (int)n, raw);
+		break;
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		snprintf(s, len, "?");
+		break;
+	default:
+		snprintf(s, len, "-");
+	}
+	return (s);
+}
+
+/* Value v of doc as one line of JSON on stdout (--json). */
+void
+out_json(const struct json *doc, int v)
+{
+	const char	*raw;
+	size_t		 n;
+
+	if ((raw = json_raw(doc, v, &n)) == NULL)
+		printf("{}\n");
+	else
+		printf("%.*s\n", (int)n, raw);
+}
+
+/*
+ * Write all of p to fd, waiting when fd is non-blocking and full (a
+ * stdout we share with others may be).  0, or -1 with errno.
+ */
+int
+out_write(int fd, const void *p, size_t len)
+{
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n > 0) {
+			p = (const char *)p + n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+				return (-1);
+			continue;
+		}
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * p, unless an allocation failed: a command-line tool has nothing to
+ * fall back on, so it says so and exits.
+ */
+void *
+out_oom(void *p)
+{
+	if (p == NULL) {
+		fprintf(stderr, "runnerctl: out of memory\n");
+		exit(CTL_EXIT_REFUSED);
+	}
+	return (p);
+}

@@ -1,0 +1,122 @@
+/*
+ * runnerctl.h: runnerctl's one internal header.  The command table and
+ * its handlers, the argument parser, the connection to runnerd and the
+ * output helpers, grouped by the file that defines them.
+ */
+
+#ifndef RUNNERCTL_H
+#define RUNNERCTL_H
+
+#include <stdio.h>
+
+#include "runner-int.h"
+#include "proto.h"
+
+/* Exit statuses: part of the interface, documented in runnerctl(1). */
+#define CTL_EXIT_OK		0	/* done */
+#define CTL_EXIT_REFUSED	1	/* runnerd (or runnerctl) refused */
+#define CTL_EXIT_USAGE		2	/* bad command line */
+#define CTL_EXIT_NODAEMON	3	/* no runnerd reachable, or it left */
+
+#define CTL_OPTS_MAX		8	/* most options one command takes */
+
+/* One option a command (or runnerctl itself) takes. */
+struct ctl_opt {
+	const char	*name;		/* "--alias", "-n" */
+	int		 arg;		/* takes a value */
+};
+
+/* A command line taken apart by parse_args. */
+struct ctl_args {
+	const char	*val[CTL_OPTS_MAX];	/* per option: value, "" for a
+						   flag, NULL when absent */
+	char		**argv;		/* operands */
+	int		 argc;
+	char		**extra;	/* after "--" (CMD_EXTRA), or NULL */
+	int		 nextra;
+	int		 help;		/* --help was given */
+};
+
+struct ctl;
+
+/* One entry of the command table. */
+struct ctl_cmd {
+	const char		*name;
+	int			 min, max;	/* operands; max -1: any */
+	int			 flags;
+#define CMD_OPTSFIRST	0x1	/* options only before the first operand */
+#define CMD_EXTRA	0x2	/* words after "--" are extra, not operands */
+	const struct ctl_opt	*opts;		/* NULL-terminated, or NULL */
+	int			(*fn)(struct ctl *, struct ctl_args *);
+	const char		*synopsis;	/* operands and options */
+	const char		*help;		/* one line */
+};
+
+/* What every handler works with. */
+struct ctl {
+	const char		*socket;	/* control socket path */
+	int			 json;		/* --json: replies as JSON */
+	int			 autostart;	/* start runnerd if none answers */
+	struct runner_channel	*h;		/* to runnerd, once connected */
+	const struct ctl_cmd	*cmd;		/* the command being run */
+};
+
+/* runnerctl.c */
+int	 ctl_usage_error(const struct ctl_cmd *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* parse.c */
+int	 parse_args(int, char **, const struct ctl_opt *, int,
+	    struct ctl_args *, char *, size_t);
+void	 parse_args_free(struct ctl_args *);
+int	 parse_seconds(const char *, double *);
+char	*parse_path(const char *, int);
+
+/* conn.c */
+void	 conn_close(struct ctl *);
+int	 conn_request(struct ctl *, const char *, struct buf *,
+	    struct json **);
+int	 conn_ask(struct ctl *, const char *, struct buf *, struct json **);
+int	 conn_fail(struct ctl *, int);
+int	 conn_replied(struct ctl *);
+int	 conn_refuse(struct ctl *, const char *, const char *);
+
+/* autostart.c */
+int	 autostart_runnerd(const char *);
+
+/* cmd.c */
+extern const struct ctl_opt start_opts[], stop_opts[];
+int	 cmd_start(struct ctl *, struct ctl_args *);
+int	 cmd_stop(struct ctl *, struct ctl_args *);
+int	 cmd_restart(struct ctl *, struct ctl_args *);
+int	 cmd_status(struct ctl *, struct ctl_args *);
+
+/* daemon.c */
+extern const struct ctl_opt logs_opts[];
+int	 cmd_apps(struct ctl *, struct ctl_args *);
+int	 cmd_reload(struct ctl *, struct ctl_args *);
+int	 cmd_shutdown(struct ctl *, struct ctl_args *);
+int	 cmd_ping(struct ctl *, struct ctl_args *);
+int	 cmd_version(struct ctl *, struct ctl_args *);
+int	 cmd_logs(struct ctl *, struct ctl_args *);
+
+/* io.c */
+extern const struct ctl_opt send_opts[], read_opts[];
+int	 cmd_send(struct ctl *, struct ctl_args *);
+int	 cmd_read(struct ctl *, struct ctl_args *);
+int	 cmd_attach(struct ctl *, struct ctl_args *);
+
+/* output.c */
+struct table;
+struct table	*table_new(const char *const *);
+void		 table_add(struct table *, const char *const *);
+void		 table_print(struct table *, FILE *);
+void		 table_free(struct table *);
+char		*out_uptime(const struct json *, int, char *, size_t);
+char		*out_exit(const struct json *, int, char *, size_t);
+char		*out_value(const struct json *, int, char *, size_t);
+void		 out_json(const struct json *, int);
+int		 out_write(int, const void *, size_t);
+void		*out_oom(void *);
+
+#endif /* RUNNERCTL_H */
