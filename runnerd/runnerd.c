@@ -108,6 +108,30 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		    cfg->napps);
 }
 
+/* Start the apps marked autostart, each under its own name. */
+static void
+autostart(void)
+{
+	struct runner_start	 opts;
+	const struct app	*app;
+	struct inst		*i;
+	char			 err[RUNNER_ERRMSG_MAX];
+	size_t			 k;
+
+	memset(&opts, 0, sizeof(opts));
+	for (k = 0; k < server.conf->cfg->napps; k++) {
+		app = &server.conf->cfg->apps[k];
+		if (!app->autostart)
+			continue;
+		if ((i = inst_new(app->name, server.conf, app, &opts)) == NULL)
+			fatal("autostart");
+		if (inst_start(i, err, sizeof(err)) != 0) {
+			log_warnx("%s: cannot autostart: %s", app->name, err);
+			inst_discard(i);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -184,6 +208,7 @@ main(int argc, char **argv)
 	ev_signal_start(server.loop, &sig_hup);
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
+	autostart();
 
 	ev_run(server.loop, 0);
 
