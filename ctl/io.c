@@ -295,8 +295,8 @@ io_drain(int fd)
  * The relay.  Input is taken from stdin only when the previous read has
  * all gone out, and the socket is read all the while: an instance that
  * blocks writing its output while we block writing its input would
- * otherwise stall both for good.  Ends (0) when stdin ends and what it
- * gave has been sent, or when runnerd closes the connection.
+ * otherwise stall both for good.  Ends (0) when runnerd closes the
+ * connection, or at a terminal when stdin ends.
  */
 static int
 io_relay(struct ctl *ctl)
@@ -305,12 +305,24 @@ io_relay(struct ctl *ctl)
 	char		 in[RELAY_BUF], out[RELAY_BUF];
 	size_t		 off = 0, len = 0;
 	ssize_t		 n;
-	int		 fd = ctl->h->chan->fd, eof = 0;
+	int		 fd = ctl->h->chan->fd, eof = 0, half = 0;
+	int		 tty = isatty(0);
 
 	for (;;) {
-		if (eof && off == len)
-			return (io_drain(fd) == 0 ? CTL_EXIT_OK :
-			    CTL_EXIT_REFUSED);
+		/*
+		 * stdin ended.  At a terminal that is Ctrl-D: detach now.
+		 * From a pipe or file, half-close instead, so that runnerd
+		 * knows no more input comes but goes on sending the output
+		 * until the instance ends (`printf 'q\n' | runnerctl attach`
+		 * prints the answer, as `... | ssh host cmd` would).
+		 */
+		if (eof && off == len && !half) {
+			if (tty)
+				return (io_drain(fd) == 0 ? CTL_EXIT_OK :
+				    CTL_EXIT_REFUSED);
+			shutdown(fd, SHUT_WR);
+			half = 1;
+		}
 		pfd[0].fd = eof || off < len ? -1 : 0;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = fd;

@@ -20,7 +20,8 @@
  *
  * Errors: EPROTO (not JSON, not an object, a line over PROTO_LINE_MAX:
  * the connection is then closed), ENOCMD (unknown cmd; tag echoed when
- * readable), EINVAL (a field missing or of the wrong type), ENOAPP,
+ * readable), EINVAL (a field, tag and cmd included, missing or of the
+ * wrong type), ENOAPP,
  * ENOALIAS, EEXIST, ESPAWN, ECLOSED, ETIMEDOUT, EPERM, ECONFIG.
  *
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
@@ -64,8 +65,13 @@
  *   the client sends goes to the instance's input, and the instance's
  *   output (what was buffered, then live) comes back.  When the instance
  *   ends and its output has been sent, runnerd closes the connection; a
- *   client that leaves does not stop the instance.  Bytes sent after the
+ *   client that leaves does not stop the instance.  A client that
+ *   half-closes (shutdown SHUT_WR) sends no more input but goes on
+ *   receiving output until the instance ends.  Bytes sent after the
  *   attach line are already raw input.
+ *
+ * Any client that half-closes gets the replies to what it sent; one that
+ * closes outright is forgotten at once, with whatever it was waiting for.
  * subscribe {}
  *   -> {}; from then on the connection also carries events:
  *   started {"alias", "app", "pid"}; exited {"alias", "pid",

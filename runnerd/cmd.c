@@ -203,14 +203,14 @@ cmd_dispatch(struct client *c, const char *line, size_t len)
 	}
 	if ((v = json_get(rq.j, 0, "tag")) != -1) {
 		if (json_int(rq.j, v, &rq.tag) == -1) {
-			REQ_ERR(&rq, RUNNER_EPROTO, "'tag' must be an integer");
+			REQ_ERR(&rq, RUNNER_EINVAL, "'tag' must be an integer");
 			goto out;
 		}
 		rq.has_tag = 1;
 	}
 	if ((cmd = json_get(rq.j, 0, "cmd")) == -1 ||
 	    json_type(rq.j, cmd) != JSON_STRING) {
-		REQ_ERR(&rq, RUNNER_EPROTO, "'cmd' must be a string");
+		REQ_ERR(&rq, RUNNER_EINVAL, "'cmd' must be a string");
 		goto out;
 	}
 	if ((rq.ext = json_get(rq.j, 0, "ext")) != -1 &&

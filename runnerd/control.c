@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ static void	 client_write_cb(struct ev_loop *, ev_io *, int);
 static void	 client_lines(struct client *);
 static void	 client_raw(struct client *);
 static int	 client_cmp(const void *, const void *);
+static int	 client_done(const struct client *);
 
 /* Make the socket's directory (0700) if it is missing. */
 static int
@@ -299,8 +301,7 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (buf_used(&c->out) > 0)
 		return;
 	ev_io_stop(loop, &c->wio);
-	if (c->closing || (c->eof && c->pending == 0 &&
-	    (buf_used(&c->in) == 0 || c->attached != 0))) {
+	if (client_done(c)) {
 		client_close(c);
 		return;
 	}
@@ -324,9 +325,16 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		n = 0;		/* fed by client_resume: buffered requests */
 	else if (n == 0) {
 		/*
-		 * A half-close: no more requests, but the client still
-		 * reads; it is closed once every request is answered.
+		 * The client sends no more.  Closed outright (POLLHUP), it is
+		 * gone.  Half-closed, it still reads: it is closed once every
+		 * request is answered (attached: once its instance ends).
 		 */
+		struct pollfd	 pfd = { c->fd, 0, 0 };
+
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP)) {
+			client_close(c);
+			return;
+		}
 		c->eof = 1;
 		ev_io_stop(server.loop, &c->rio);
 	} else if (n < 0) {
@@ -353,9 +361,16 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 void
 client_check(struct client *c)
 {
-	if ((c->eof && c->pending == 0 && (buf_used(&c->in) == 0 ||
-	    c->attached != 0 || c->closing)) || c->closing)
+	if (client_done(c))
 		ev_io_start(server.loop, &c->wio);
+}
+
+/* Nothing more to do for this client once its replies are sent. */
+static int
+client_done(const struct client *c)
+{
+	return (c->closing || (c->eof && c->attached == 0 &&
+	    c->pending == 0 && buf_used(&c->in) == 0));
 }
 
 /*
@@ -390,7 +405,16 @@ client_lines(struct client *c)
 		client_raw(c);
 		return;
 	}
-	if (c->closing || c->waiting || buf_used(&c->out) > CLIENT_OUT_MAX)
+	/* After EOF a line without its newline will never be complete. */
+	if (c->eof && !c->waiting && buf_used(&c->in) > 0 &&
+	    memchr(buf_head(&c->in), '\n', buf_used(&c->in)) == NULL)
+		buf_reset(&c->in);
+	/*
+	 * While a write is in flight, requests wait, but reading goes on (up
+	 * to a line's worth) so that a client that hangs up is noticed.
+	 */
+	if (c->closing || buf_used(&c->out) > CLIENT_OUT_MAX ||
+	    (c->waiting && buf_used(&c->in) > PROTO_LINE_MAX))
 		ev_io_stop(server.loop, &c->rio);
 }
 
