@@ -142,16 +142,9 @@ int
 cmd_restart(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
-	struct buf	 ext;
 	int		 rc;
 
-	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "alias");
-	jw_str(&ext, a->argv[0]);
-	jw_close(&ext, '}');
-	rc = conn_ask(ctl, "restart", &ext, &r);
-	buf_free(&ext);
+	rc = conn_ask_alias(ctl, "restart", a->argv[0], &r);
 	return (rc != 0 ? rc : cmd_started(ctl, r, "restarted"));
 }
 

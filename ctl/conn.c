@@ -207,3 +207,21 @@ conn_ask(struct ctl *ctl, const char *cmd, struct buf *ext,
 		return (conn_fail(ctl, rc));
 	return (0);
 }
+
+/* Ask cmd about one alias: ext is {"alias": alias}. */
+int
+conn_ask_alias(struct ctl *ctl, const char *cmd, const char *alias,
+    struct json **reply)
+{
+	struct buf	 ext;
+	int		 rc;
+
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	jw_key(&ext, "alias");
+	jw_str(&ext, alias);
+	jw_close(&ext, '}');
+	rc = conn_ask(ctl, cmd, &ext, reply);
+	buf_free(&ext);
+	return (rc);
+}

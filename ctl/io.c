@@ -241,17 +241,11 @@ int
 cmd_attach(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
-	struct buf	 ext, *ahead;
+	struct buf	*ahead;
 	char		 alias[256], pid[32];
 	int		 rc;
 
-	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "alias");
-	jw_str(&ext, a->argv[0]);
-	jw_close(&ext, '}');
-	rc = conn_ask(ctl, "attach", &ext, &r);
-	buf_free(&ext);
+	rc = conn_ask_alias(ctl, "attach", a->argv[0], &r);
 	if (rc != 0)
 		return (rc);
 	if (ctl->json)

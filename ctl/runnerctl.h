@@ -77,6 +77,8 @@ void	 conn_close(struct ctl *);
 int	 conn_request(struct ctl *, const char *, struct buf *,
 	    struct json **);
 int	 conn_ask(struct ctl *, const char *, struct buf *, struct json **);
+int	 conn_ask_alias(struct ctl *, const char *, const char *,
+	    struct json **);
 int	 conn_fail(struct ctl *, int);
 int	 conn_replied(struct ctl *);
 int	 conn_refuse(struct ctl *, const char *, const char *);

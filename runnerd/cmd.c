@@ -318,12 +318,7 @@ cmd_reply_start(struct waiter *w, struct inst *i)
 
 	buf_init(&b);
 	jw_open(&b, '{');
-	jw_key(&b, "alias");
-	jw_str(&b, i->alias);
-	jw_key(&b, "app");
-	jw_str(&b, i->app->name);
-	jw_key(&b, "pid");
-	jw_int(&b, i->pid);
+	inst_json_head(&b, i, i->pid);
 	jw_key(&b, "started");
 	jw_bool(&b, w->started);
 	jw_close(&b, '}');

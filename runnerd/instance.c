@@ -195,6 +195,18 @@ inst_free(struct inst *i)
 	free(i);
 }
 
+/* The members every answer about an instance starts with. */
+void
+inst_json_head(struct buf *b, const struct inst *i, pid_t pid)
+{
+	jw_key(b, "alias");
+	jw_str(b, i->alias);
+	jw_key(b, "app");
+	jw_str(b, i->app->name);
+	jw_key(b, "pid");
+	jw_int(b, pid);
+}
+
 /* Tell subscribers: {"alias", "app", "pid"}. */
 static void
 inst_event(const char *name, struct inst *i, pid_t pid)
@@ -203,12 +215,7 @@ inst_event(const char *name, struct inst *i, pid_t pid)
 
 	buf_init(&b);
 	jw_open(&b, '{');
-	jw_key(&b, "alias");
-	jw_str(&b, i->alias);
-	jw_key(&b, "app");
-	jw_str(&b, i->app->name);
-	jw_key(&b, "pid");
-	jw_int(&b, pid);
+	inst_json_head(&b, i, pid);
 	if (strcmp(name, "exited") == 0) {
 		jw_key(&b, "status");
 		jw_open(&b, '{');

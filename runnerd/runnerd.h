@@ -169,6 +169,7 @@ void		 inst_stop(struct inst *);
 void		 inst_stop_all(void);
 void		 inst_restart(struct inst *);
 void		 inst_discard(struct inst *);
+void		 inst_json_head(struct buf *, const struct inst *, pid_t);
 int		 inst_running(const struct inst *);
 int		 inst_ended(const struct inst *);
 const char	*inst_state_name(enum inst_state);
