@@ -95,15 +95,17 @@ ctl/runnerctl: $(CTL_OBJ) lib/librunner.a
 examples/%: examples/%.c lib/librunner.a lib/runner.h
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
 
-tests/unit/test_%: tests/unit/test_%.c lib/librunner.a $(LIB_HDR)
+tests/unit/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) \
+    lib/librunner.a $(LIB_HDR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) -lcmocka
 
-tests/lib/test_%: tests/lib/test_%.c tests/lib/common.h lib/librunner.a \
+tests/lib/test_%: tests/lib/test_%.c tests/lib/common.h tests/proc.h \
+    lib/librunner.a \
     $(LIB_HDR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) -lcmocka
 
 tests/integration/test_%: tests/integration/test_%.c \
-    $(wildcard tests/integration/*.h) lib/librunner.a $(LIB_HDR)
+    $(wildcard tests/integration/*.h) tests/proc.h lib/librunner.a $(LIB_HDR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) -lcmocka
 
 tests/helpers/%: tests/helpers/%.c lib/librunner.a $(LIB_HDR)

@@ -47,7 +47,7 @@
 #include "runner-int.h"
 #include "proto.h"
 
-#include "proc.h"
+#include "../proc.h"
 
 #define T_MAXPIDS	512		/* instance pids a test may see */
 #define T_LOG_MAX	(1024 * 1024)	/* runnerd output kept */

@@ -10,9 +10,12 @@
 #define TEST_COMMON_H
 
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -28,9 +31,9 @@
 
 #include <cmocka.h>
 
-#include "runner.h"
+#include "runner-int.h"
 
-#define T_WAIT_MS	10000	/* bound on any wait: fail, don't hang */
+#include "../proc.h"
 
 struct fixture {
 	struct runner	*r;
@@ -58,15 +61,6 @@ t_setup(void **state)
 	assert_non_null(f->r = t_runner_new());
 	*state = f;
 	return (0);
-}
-
-static inline int
-t_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
 }
 
 static inline int
@@ -189,46 +183,6 @@ t_expect_closed(struct runner_channel *ch)
 
 	assert_int_equal(t_read_upto(ch, &c, 1, &closed), 0);
 	assert_true(closed);
-}
-
-/* 1 when pid exists and is not a zombie. */
-static inline int
-t_alive(pid_t pid)
-{
-	char	 path[64], buf[256], *p;
-	FILE	*fp;
-	int	 alive = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fp = fopen(path, "r")) == NULL)
-		return (0);
-	if (fgets(buf, sizeof(buf), fp) != NULL &&
-	    (p = strrchr(buf, ')')) != NULL)
-		alive = p[2] != 'Z' && p[2] != 'X';
-	fclose(fp);
-	return (alive);
-}
-
-/* Wait (bounded) for any process to end; 1 once it has, 0 if it did not. */
-static inline int
-t_wait_gone(pid_t pid)
-{
-	struct pollfd	 pfd;
-	int		 fd, r;
-
-	if ((fd = pidfd_open(pid, 0)) == -1) {
-		if (errno == ESRCH)
-			return (1);
-		/* No pidfd (old kernel, or valgrind): look, bounded. */
-		for (r = 0; r < T_WAIT_MS / 10 && t_alive(pid); r++)
-			usleep(10000);
-		return (!t_alive(pid));
-	}
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	r = poll(&pfd, 1, T_WAIT_MS);
-	close(fd);
-	return (r == 1);
 }
 
 #endif /* TEST_COMMON_H */

@@ -6,9 +6,6 @@
 
 #include "common.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <signal.h>
 
 /* Hello through cat and back. */
@@ -91,22 +88,6 @@ test_socket_created_late(void **state)
 	runner_channel_close(ch);
 }
 
-/* Leave a socket file nobody listens on, as a crashed server would. */
-static void
-make_stale_socket(const char *path)
-{
-	struct sockaddr_un	 sun;
-	int			 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	assert_true(strlen(path) < sizeof(sun.sun_path));
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	close(fd);
-}
-
 /* A stale socket file is replaced; a live one or a plain file is not. */
 static void
 test_socket_stale_replaced(void **state)
@@ -117,7 +98,7 @@ test_socket_stale_replaced(void **state)
 	FILE			*fp;
 
 	snprintf(path, sizeof(path), "%s/echo.sock", f->dir);
-	make_stale_socket(path);
+	t_stale_socket(path);
 	socket_config(f, "");
 	assert_int_equal(runner_start(f->r, "echo", NULL), 0);
 	assert_non_null(ch = runner_get_channel(f->r, "echo"));

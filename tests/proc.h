@@ -1,7 +1,9 @@
 /*
- * proc.h: process and descriptor facts for the integration tests, read
- * from /proc (state, parent, session, open descriptors), bounded waits
- * for processes to end, and small system helpers.  Included by daemon.h.
+ * proc.h: process and descriptor facts for the tests, read from /proc
+ * (state, parent, session, open descriptors), bounded waits for
+ * processes to end, and small system helpers.  Shared by the library
+ * tests (tests/lib/common.h) and the integration tests (daemon.h); the
+ * includer brings cmocka and runner-int.h.
  */
 
 #ifndef T_PROC_H
