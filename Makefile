@@ -37,11 +37,9 @@ ALL_CFLAGS = $(PROJECT_CFLAGS) $(CFLAGS)
 
 LIBS	 = -lconfig
 
-LIB_SRC	 = lib/ask.c lib/buf.c lib/chan.c lib/clock.c lib/config.c \
-	   lib/json.c lib/json_write.c lib/launch.c lib/local.c lib/paths.c \
-	   lib/runner.c lib/sock.c lib/spawn.c lib/words.c
+LIB_SRC	 = $(wildcard lib/*.c)
 LIB_OBJ	 = $(LIB_SRC:.c=.o)
-LIB_HDR	 = lib/runner.h lib/runner-int.h lib/proto.h
+LIB_HDR	 = $(wildcard lib/*.h)
 
 RUNNERD_OBJ = $(patsubst %.c,%.o,$(wildcard runnerd/*.c))
 RUNNERD_HDR = $(wildcard runnerd/*.h)

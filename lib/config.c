@@ -5,8 +5,8 @@
  * The walk validates everything before anything is returned, so a caller
  * either gets a whole, checked configuration or NULL and one message: the
  * first error, as "FILE:LINE: apps.NAME.OPT: what is wrong", which is what
- * `runnerd -n` prints and what a reload refuses with.  Per-app options live
- * in a table (name, parser, field) so that a new option is one more row.
+ * `runnerd -n` prints and what a reload refuses with.  The per-app options,
+ * their parsers and defaults are in config_opt.c; env_file in config_env.c.
  */
 
 #include <sys/stat.h>
@@ -23,55 +23,14 @@
 #include <libconfig.h>
 
 #include "runner-int.h"
+#include "config.h"
 
-#define SIGNAL_MAX	64		/* Linux: 1..31, then real-time ones */
-#define TIMEOUT_MAX	86400.0		/* a day, in seconds */
-#define OUTPUT_MAX	(1024LL * 1024 * 1024)	/* output_buffer: 1G */
 #define SUGGEST_MAX	2		/* edit distance for "did you mean" */
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* What a walk over one parsed configuration needs to know. */
-struct load {
-	const char	*source;	/* the path as given, or "<text>" */
-	const char	*incdir;	/* include dir given to libconfig */
-	const char	*base;		/* absolute dir for relative paths */
-	char		*err;
-	size_t		 errlen;
-};
-
-/*
- * A per-app option: its name, the parser for its kind of value and the
- * field of struct app the parser fills.  Each row is one option, so a new
- * option of a known kind is one row, and a new kind one more parser.
- */
-struct option {
-	const char	*name;
-	int		(*parse)(struct load *, const config_setting_t *,
-			    void *);
-	size_t		 off;		/* offsetof(struct app, field) */
-};
-
-static int	 load_err(struct load *, const config_setting_t *,
-		    const config_setting_t *, const char *, ...)
-		    __attribute__((format(printf, 4, 5)));
-static int	 load_nomem(struct load *);
 static const char *load_source(struct load *, const char *, char *, size_t);
 static size_t	 setting_path(const config_setting_t *, char *, size_t);
 static int	 distance(const char *, const char *);
 static const char *suggest(const char *, const struct option *, size_t);
-static int	 opt_string(struct load *, const config_setting_t *, void *);
-static int	 opt_path(struct load *, const config_setting_t *, void *);
-static int	 opt_command(struct load *, const config_setting_t *, void *);
-static int	 opt_type(struct load *, const config_setting_t *, void *);
-static int	 opt_env(struct load *, const config_setting_t *, void *);
-static int	 opt_restart(struct load *, const config_setting_t *, void *);
-static int	 opt_bool(struct load *, const config_setting_t *, void *);
-static int	 opt_signal(struct load *, const config_setting_t *, void *);
-static int	 opt_number(struct load *, const config_setting_t *, double *);
-static int	 opt_grace(struct load *, const config_setting_t *, void *);
-static int	 opt_timeout(struct load *, const config_setting_t *, void *);
-static int	 opt_size(struct load *, const config_setting_t *, void *);
-static long long size_parse(const char *);
 static int	 conf_app(struct load *, struct app *,
 		    const config_setting_t *);
 static int	 conf_apps(struct load *, struct config *,
@@ -79,22 +38,6 @@ static int	 conf_apps(struct load *, struct config *,
 static struct config *conf_build(struct load *, config_t *, int);
 static char	*path_dir(const char *);
 static void	 app_clear(struct app *);
-
-#define APP_FIELD(f)	offsetof(struct app, f)
-static const struct option options[] = {
-	{ "command",		opt_command,	APP_FIELD(argv) },
-	{ "type",		opt_type,	APP_FIELD(type) },
-	{ "socket",		opt_string,	APP_FIELD(socket) },
-	{ "cwd",		opt_path,	APP_FIELD(cwd) },
-	{ "log",		opt_path,	APP_FIELD(log) },
-	{ "env",		opt_env,	APP_FIELD(env) },
-	{ "restart",		opt_restart,	APP_FIELD(restart) },
-	{ "autostart",		opt_bool,	APP_FIELD(autostart) },
-	{ "stop_signal",	opt_signal,	APP_FIELD(stop_signal) },
-	{ "stop_timeout",	opt_grace,	APP_FIELD(stop_timeout) },
-	{ "ready_timeout",	opt_timeout,	APP_FIELD(ready_timeout) },
-	{ "output_buffer",	opt_size,	APP_FIELD(output_buffer) },
-};
 
 /* The usual Linux signals; signal_name gives the first name of a number. */
 #define SIG(n)	{ "SIG" #n, SIG##n }
@@ -125,7 +68,7 @@ static const struct {
  * `at`, the path the one of `what` (none when what is NULL).  Returns -1
  * so that callers can `return (load_err(...))`.
  */
-static int
+int
 load_err(struct load *ld, const config_setting_t *at,
     const config_setting_t *what, const char *fmt, ...)
 {
@@ -147,7 +90,8 @@ load_err(struct load *ld, const config_setting_t *at,
 	return (-1);
 }
 
-static int
+/* The message for a failed allocation; -1, like load_err. */
+int
 load_nomem(struct load *ld)
 {
 	if (ld->err != NULL && ld->errlen > 0)
@@ -245,321 +189,6 @@ suggest(const char *name, const struct option *opts, size_t n)
 	return (best);
 }
 
-/* A non-empty string, copied into the char * at out. */
-static int
-opt_string(struct load *ld, const config_setting_t *s, void *out)
-{
-	char		**p = out;
-	const char	 *v;
-
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return (load_err(ld, s, s, "expected a string"));
-	v = config_setting_get_string(s);
-	if (v[0] == '\0')
-		return (load_err(ld, s, s, "must not be empty"));
-	free(*p);
-	if ((*p = strdup(v)) == NULL)
-		return (load_nomem(ld));
-	return (0);
-}
-
-/*
- * A path.  From a file, a relative path is taken against the file's
- * directory, made absolute at load time: the daemon may chdir, and
- * "log = app.log" next to the config must not depend on where runnerd was
- * started.  From text there is no such directory: kept as written.
- */
-static int
-opt_path(struct load *ld, const config_setting_t *s, void *out)
-{
-	char	**p = out, *abs;
-	size_t	  len;
-
-	if (opt_string(ld, s, out) == -1)
-		return (-1);
-	if (ld->base == NULL || (*p)[0] == '/')
-		return (0);
-	len = strlen(ld->base) + strlen(*p) + 2;
-	if ((abs = malloc(len)) == NULL)
-		return (load_nomem(ld));
-	snprintf(abs, len, "%s%s%s", ld->base,
-	    strcmp(ld->base, "/") == 0 ? "" : "/", *p);
-	free(*p);
-	*p = abs;
-	return (0);
-}
-
-/* A string split like sh does (words.c), or a list of strings as is. */
-static int
-opt_command(struct load *ld, const config_setting_t *s, void *out)
-{
-	const config_setting_t	*e;
-	char			**argv, ***p = out;
-	char			 msg[RUNNER_ERRMSG_MAX];
-	int			 i, n;
-
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_STRING:
-		argv = words_split(config_setting_get_string(s), msg,
-		    sizeof(msg));
-		if (argv == NULL && strcmp(msg, "out of memory") == 0)
-			return (load_nomem(ld));
-		if (argv == NULL)
-			return (load_err(ld, s, s, "%s", msg));
-		break;
-	case CONFIG_TYPE_ARRAY:
-	case CONFIG_TYPE_LIST:
-		if ((n = config_setting_length(s)) <= 0)
-			return (load_err(ld, s, s, "empty command"));
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(s, i);
-			if (config_setting_type(e) != CONFIG_TYPE_STRING)
-				return (load_err(ld, e, s, "expected a "
-				    "string or a list of strings"));
-		}
-		if ((argv = calloc((size_t)n + 1, sizeof(*argv))) == NULL)
-			return (load_nomem(ld));
-		for (i = 0; i < n; i++) {
-			e = config_setting_get_elem(s, i);
-			if ((argv[i] = strdup(config_setting_get_string(e)))
-			    == NULL) {
-				argv_free(argv);
-				return (load_nomem(ld));
-			}
-		}
-		break;
-	default:
-		return (load_err(ld, s, s, "expected a string or a list of "
-		    "strings"));
-	}
-	argv_free(*p);
-	*p = argv;
-	return (0);
-}
-
-static int
-opt_type(struct load *ld, const config_setting_t *s, void *out)
-{
-	enum app_type	*p = out;
-	const char	*v;
-
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return (load_err(ld, s, s, "expected a string"));
-	v = config_setting_get_string(s);
-	if (strcmp(v, "stdio") == 0)
-		*p = APP_STDIO;
-	else if (strcmp(v, "socket") == 0)
-		*p = APP_SOCKET;
-	else
-		return (load_err(ld, s, s, "expected \"stdio\" or \"socket\", "
-		    "not \"%s\"", v));
-	return (0);
-}
-
-/* A group of NAME = "value" as a NULL-terminated "NAME=value" array. */
-static int
-opt_env(struct load *ld, const config_setting_t *s, void *out)
-{
-	const config_setting_t	*e;
-	char			**env, ***p = out;
-	size_t			 len;
-	int			 i, n;
-
-	if (!config_setting_is_group(s))
-		return (load_err(ld, s, s, "expected a group { NAME = "
-		    "\"value\"; }"));
-	n = config_setting_length(s);
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(s, i);
-		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return (load_err(ld, e, e, "expected a string"));
-	}
-	if ((env = calloc(n > 0 ? (size_t)n + 1 : 1, sizeof(*env))) == NULL)
-		return (load_nomem(ld));
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(s, i);
-		len = strlen(config_setting_name(e)) +
-		    strlen(config_setting_get_string(e)) + 2;
-		if ((env[i] = malloc(len)) == NULL) {
-			argv_free(env);
-			return (load_nomem(ld));
-		}
-		snprintf(env[i], len, "%s=%s", config_setting_name(e),
-		    config_setting_get_string(e));
-	}
-	argv_free(*p);
-	*p = env;
-	return (0);
-}
-
-static int
-opt_restart(struct load *ld, const config_setting_t *s, void *out)
-{
-	enum app_restart	*p = out;
-	const char		*v;
-
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return (load_err(ld, s, s, "expected a string"));
-	v = config_setting_get_string(s);
-	if (strcmp(v, "no") == 0)
-		*p = RESTART_NO;
-	else if (strcmp(v, "on-failure") == 0)
-		*p = RESTART_ON_FAILURE;
-	else if (strcmp(v, "always") == 0)
-		*p = RESTART_ALWAYS;
-	else
-		return (load_err(ld, s, s, "expected \"no\", \"on-failure\" or "
-		    "\"always\", not \"%s\"", v));
-	return (0);
-}
-
-static int
-opt_bool(struct load *ld, const config_setting_t *s, void *out)
-{
-	int	*p = out;
-
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return (load_err(ld, s, s, "expected a boolean"));
-	*p = config_setting_get_bool(s);
-	return (0);
-}
-
-/* A signal name ("TERM", "SIGTERM", any case) or number. */
-static int
-opt_signal(struct load *ld, const config_setting_t *s, void *out)
-{
-	int		*p = out;
-	long long	 n;
-
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		n = config_setting_get_int64(s);
-		if (n < 1 || n > SIGNAL_MAX)
-			return (load_err(ld, s, s, "must be between 1 and %d",
-			    SIGNAL_MAX));
-		*p = (int)n;
-		return (0);
-	case CONFIG_TYPE_STRING:
-		if ((*p = signal_from_name(config_setting_get_string(s))) == -1)
-			return (load_err(ld, s, s, "unknown signal '%s'",
-			    config_setting_get_string(s)));
-		return (0);
-	default:
-		return (load_err(ld, s, s, "expected a signal name or "
-		    "number"));
-	}
-}
-
-/* An int, int64 or float setting as a double (no autoconvert in 1.5). */
-static int
-opt_number(struct load *ld, const config_setting_t *s, double *out)
-{
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-		*out = config_setting_get_int(s);
-		return (0);
-	case CONFIG_TYPE_INT64:
-		*out = (double)config_setting_get_int64(s);
-		return (0);
-	case CONFIG_TYPE_FLOAT:
-		*out = config_setting_get_float(s);
-		return (0);
-	default:
-		return (load_err(ld, s, s, "expected a number"));
-	}
-}
-
-/* Seconds of grace, 0 allowed (stop_timeout 0: SIGKILL at once). */
-static int
-opt_grace(struct load *ld, const config_setting_t *s, void *out)
-{
-	double	*p = out, v = 0;
-
-	if (opt_number(ld, s, &v) == -1)
-		return (-1);
-	if (!(v >= 0 && v <= TIMEOUT_MAX))
-		return (load_err(ld, s, s, "must be between 0 and %.0f "
-		    "seconds", TIMEOUT_MAX));
-	*p = v;
-	return (0);
-}
-
-/* Seconds to wait for something; 0 refused, as it could never succeed. */
-static int
-opt_timeout(struct load *ld, const config_setting_t *s, void *out)
-{
-	double	*p = out, v = 0;
-
-	if (opt_number(ld, s, &v) == -1)
-		return (-1);
-	if (!(v > 0 && v <= TIMEOUT_MAX))
-		return (load_err(ld, s, s, "must be more than 0 and at most "
-		    "%.0f seconds", TIMEOUT_MAX));
-	*p = v;
-	return (0);
-}
-
-/*
- * Bytes: an integer, or a string with a binary K, M or G suffix.  Note
- * that libconfig 1.5 wraps an int literal past INT_MAX without a word;
- * the "1G" form and the L suffix are the safe ways to write big sizes.
- */
-static int
-opt_size(struct load *ld, const config_setting_t *s, void *out)
-{
-	size_t		*p = out;
-	long long	 n;
-
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		n = config_setting_get_int64(s);
-		break;
-	case CONFIG_TYPE_STRING:
-		if ((n = size_parse(config_setting_get_string(s))) == -1)
-			return (load_err(ld, s, s, "expected a size like "
-			    "65536, \"64K\", \"16M\" or \"1G\", not \"%s\"",
-			    config_setting_get_string(s)));
-		break;
-	default:
-		return (load_err(ld, s, s, "expected a size in bytes (an "
-		    "integer, or a string like \"64K\")"));
-	}
-	if (n < 1 || n > OUTPUT_MAX)
-		return (load_err(ld, s, s, "must be between 1 and %lld bytes "
-		    "(1G)", OUTPUT_MAX));
-	*p = (size_t)n;
-	return (0);
-}
-
-/*
- * "123", "64K", "16m", "1G" as bytes; -1 when malformed.  Anything past
- * OUTPUT_MAX saturates just above it, so the caller's range check reports
- * it without the arithmetic ever overflowing.
- */
-static long long
-size_parse(const char *s)
-{
-	long long	 n, mul;
-
-	if (*s < '0' || *s > '9')
-		return (-1);
-	for (n = 0; *s >= '0' && *s <= '9'; s++)
-		if ((n = n * 10 + (*s - '0')) > OUTPUT_MAX)
-			n = OUTPUT_MAX + 1;
-	if (*s == '\0')
-		return (n);
-	if (s[1] != '\0' || strchr("KkMmGg", *s) == NULL)
-		return (-1);
-	mul = 1024;
-	if (*s == 'M' || *s == 'm')
-		mul = 1024 * 1024;
-	else if (*s == 'G' || *s == 'g')
-		mul = 1024 * 1024 * 1024;
-	return (n > OUTPUT_MAX / mul ? OUTPUT_MAX + 1 : n * mul);
-}
-
 /*
  * One app: defaults, then each member through the option table in file
  * order, then the checks that involve several options.
@@ -576,12 +205,7 @@ conf_app(struct load *ld, struct app *app, const config_setting_t *g)
 	if (!config_setting_is_group(g))
 		return (load_err(ld, g, g, "expected a group { command = ...; "
 		    "}"));
-	app->type = APP_STDIO;
-	app->restart = RESTART_ON_FAILURE;
-	app->stop_signal = SIGTERM;
-	app->stop_timeout = 5.0;
-	app->ready_timeout = 5.0;
-	app->output_buffer = 1024 * 1024;
+	app_defaults(app);
 	app->line = config_setting_source_line(g);
 	app->name = strdup(config_setting_name(g));
 	app->file = strdup(load_source(ld, config_setting_source_file(g),
@@ -594,14 +218,14 @@ conf_app(struct load *ld, struct app *app, const config_setting_t *g)
 	for (i = 0; i < n; i++) {
 		m = config_setting_get_elem(g, i);
 		name = config_setting_name(m);
-		for (j = 0; j < NITEMS(options); j++)
-			if (strcmp(name, options[j].name) == 0)
+		for (j = 0; j < app_noptions; j++)
+			if (strcmp(name, app_options[j].name) == 0)
 				break;
-		if (j < NITEMS(options)) {
-			if (options[j].parse(ld, m,
-			    (char *)app + options[j].off) == -1)
+		if (j < app_noptions) {
+			if (app_options[j].parse(ld, m,
+			    (char *)app + app_options[j].off) == -1)
 				return (-1);
-		} else if ((best = suggest(name, options, NITEMS(options)))
+		} else if ((best = suggest(name, app_options, app_noptions))
 		    != NULL)
 			return (load_err(ld, m, g, "unknown option '%s' (did "
 			    "you mean '%s'?)", name, best));
@@ -610,16 +234,7 @@ conf_app(struct load *ld, struct app *app, const config_setting_t *g)
 			    name));
 	}
 
-	if (app->argv == NULL)
-		return (load_err(ld, g, g, "missing 'command'"));
-	if (app->type == APP_SOCKET && app->socket == NULL)
-		return (load_err(ld, g, g, "a socket app needs 'socket'"));
-	if (app->type != APP_SOCKET && app->socket != NULL) {
-		m = config_setting_get_member(g, "socket");
-		return (load_err(ld, m, m, "only socket apps (type = "
-		    "\"socket\") have a socket"));
-	}
-	return (0);
+	return (app_check(ld, app, g));
 }
 
 /* The apps group: one struct app per member, in file order. */
@@ -789,6 +404,9 @@ app_clear(struct app *app)
 	free(app->cwd);
 	free(app->socket);
 	argv_free(app->env);
+	free(app->env_file);
+	free(app->user);
+	free(app->group);
 	free(app->log);
 	free(app->file);
 }

@@ -98,20 +98,58 @@ enum app_restart {
 	RESTART_ON_FAILURE,
 	RESTART_ALWAYS
 };
+enum app_ready {
+	READY_NONE,		/* running once exec succeeded */
+	READY_SOCKET,		/* once its socket accepts a connection */
+	READY_NOTIFY		/* once it writes a newline to notify_fd */
+};
+enum app_stderr {
+	STDERR_LOG,		/* to the log (the file, or runnerd's log) */
+	STDERR_MERGE,		/* with stdout */
+	STDERR_NULL		/* to /dev/null */
+};
+enum app_overflow {
+	OVERFLOW_BLOCK,		/* stop reading the child: backpressure */
+	OVERFLOW_DROP_OLDEST	/* drop the oldest output, and count it */
+};
+enum app_on_exit {
+	ON_EXIT_NONE,
+	ON_EXIT_SHUTDOWN	/* ended for good: runnerd exits with it */
+};
 struct app {
 	char		*name;
 	char		**argv;		/* NULL-terminated; argv[0] the program */
 	enum app_type	 type;
 	char		*cwd;		/* NULL: the runner's own */
 	char		*socket;	/* socket apps: path, relative to cwd */
-	char		**env;		/* NULL-terminated "NAME=value" pairs */
+	char		**env;		/* NULL-terminated "NAME=value" pairs,
+					   env_file's first, then env's */
+	char		*env_file;	/* file of NAME=value lines, or NULL */
+	char		*user;		/* run as this user (root only) ... */
+	char		*group;		/* ... and group; NULL: unchanged */
+	uid_t		 uid;		/* user resolved, valid with user */
+	gid_t		 gid;		/* group (or user's), with user|group */
 	enum app_restart restart;
+	double		 backoff_initial; /* second restart in a row waits */
+	double		 backoff_max;	/* doubling up to this */
+	double		 backoff_reset;	/* up this long: crashes forgotten */
+	int		 max_restarts;	/* in restart_window; 0: no limit */
+	double		 restart_window; /* seconds */
 	int		 autostart;
+	int		 instances;	/* autostart as NAME-1..NAME-N (N > 1) */
+	enum app_ready	 ready;
+	int		 notify_fd;	/* ready = notify: the child's fd */
 	int		 stop_signal;
 	double		 stop_timeout;	/* seconds before SIGKILL */
-	double		 ready_timeout;	/* seconds for the socket to accept */
+	double		 ready_timeout;	/* seconds to become ready */
 	size_t		 output_buffer;	/* bytes of output held for readers */
+	enum app_overflow overflow;
 	char		*log;		/* file for output; NULL: none */
+	size_t		 log_max_size;	/* rotate past this; 0: never */
+	int		 log_keep;	/* rotated files kept */
+	int		 timestamps;	/* prefix log lines with the time */
+	enum app_stderr	 err;		/* where stderr goes */
+	enum app_on_exit on_exit;
 	char		*file;		/* where the app was defined ... */
 	int		 line;		/* ... for messages */
 };
@@ -121,6 +159,9 @@ struct config {
 	size_t		 napps;
 };
 #define CONFIG_TEXT_SOURCE	"<text>"
+extern const char *const app_type_names[], *const app_restart_names[],
+    *const app_ready_names[], *const app_stderr_names[],
+    *const app_overflow_names[], *const app_on_exit_names[];
 struct config	*config_load_file(const char *, char *, size_t);
 struct config	*config_load_text(const char *, char *, size_t);
 void		 config_free(struct config *);

@@ -1,0 +1,614 @@
+/*
+ * config_opt.c: the per-app options: one table row per option, one parser
+ * per kind of value, the defaults, and the checks that involve several
+ * options.  config.c walks the file and calls these; each parser either
+ * fills its field of struct app or returns load_err's -1 with file:line.
+ * The defaults here are the ones runner.conf(5) and README document.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner-int.h"
+#include "config.h"
+
+static int	 opt_string(struct load *, const config_setting_t *, void *);
+static int	 opt_path(struct load *, const config_setting_t *, void *);
+static int	 opt_command(struct load *, const config_setting_t *, void *);
+static int	 opt_choice(struct load *, const config_setting_t *,
+		    const char *const *, int *);
+static int	 opt_type(struct load *, const config_setting_t *, void *);
+static int	 opt_restart(struct load *, const config_setting_t *, void *);
+static int	 opt_ready(struct load *, const config_setting_t *, void *);
+static int	 opt_stderr(struct load *, const config_setting_t *, void *);
+static int	 opt_overflow(struct load *, const config_setting_t *, void *);
+static int	 opt_on_exit(struct load *, const config_setting_t *, void *);
+static int	 opt_env(struct load *, const config_setting_t *, void *);
+static int	 opt_bool(struct load *, const config_setting_t *, void *);
+static int	 opt_signal(struct load *, const config_setting_t *, void *);
+static int	 opt_number(struct load *, const config_setting_t *, double *);
+static int	 opt_grace(struct load *, const config_setting_t *, void *);
+static int	 opt_timeout(struct load *, const config_setting_t *, void *);
+static int	 opt_int(struct load *, const config_setting_t *, int, int,
+		    int *);
+static int	 opt_instances(struct load *, const config_setting_t *,
+		    void *);
+static int	 opt_restarts(struct load *, const config_setting_t *, void *);
+static int	 opt_keep(struct load *, const config_setting_t *, void *);
+static int	 opt_fd(struct load *, const config_setting_t *, void *);
+static int	 size_value(struct load *, const config_setting_t *,
+		    long long, size_t *);
+static int	 opt_size(struct load *, const config_setting_t *, void *);
+static int	 opt_logsize(struct load *, const config_setting_t *, void *);
+static long long size_parse(const char *);
+static int	 app_credentials(struct load *, struct app *,
+		    const config_setting_t *);
+
+/* The words of each enum, in enum order, as config and status show them. */
+const char *const app_type_names[] = { "stdio", "socket", NULL };
+const char *const app_restart_names[] = { "no", "on-failure", "always",
+    NULL };
+const char *const app_ready_names[] = { "none", "socket", "notify", NULL };
+const char *const app_stderr_names[] = { "log", "merge", "null", NULL };
+const char *const app_overflow_names[] = { "block", "drop-oldest", NULL };
+const char *const app_on_exit_names[] = { "none", "shutdown", NULL };
+
+#define APP_FIELD(f)	offsetof(struct app, f)
+const struct option app_options[] = {
+	{ "command",		opt_command,	APP_FIELD(argv) },
+	{ "type",		opt_type,	APP_FIELD(type) },
+	{ "socket",		opt_string,	APP_FIELD(socket) },
+	{ "cwd",		opt_path,	APP_FIELD(cwd) },
+	{ "env",		opt_env,	APP_FIELD(env) },
+	{ "env_file",		opt_path,	APP_FIELD(env_file) },
+	{ "user",		opt_string,	APP_FIELD(user) },
+	{ "group",		opt_string,	APP_FIELD(group) },
+	{ "restart",		opt_restart,	APP_FIELD(restart) },
+	{ "backoff_initial",	opt_grace,	APP_FIELD(backoff_initial) },
+	{ "backoff_max",	opt_grace,	APP_FIELD(backoff_max) },
+	{ "backoff_reset",	opt_grace,	APP_FIELD(backoff_reset) },
+	{ "max_restarts",	opt_restarts,	APP_FIELD(max_restarts) },
+	{ "restart_window",	opt_timeout,	APP_FIELD(restart_window) },
+	{ "autostart",		opt_bool,	APP_FIELD(autostart) },
+	{ "instances",		opt_instances,	APP_FIELD(instances) },
+	{ "ready",		opt_ready,	APP_FIELD(ready) },
+	{ "notify_fd",		opt_fd,		APP_FIELD(notify_fd) },
+	{ "ready_timeout",	opt_timeout,	APP_FIELD(ready_timeout) },
+	{ "stop_signal",	opt_signal,	APP_FIELD(stop_signal) },
+	{ "stop_timeout",	opt_grace,	APP_FIELD(stop_timeout) },
+	{ "output_buffer",	opt_size,	APP_FIELD(output_buffer) },
+	{ "overflow",		opt_overflow,	APP_FIELD(overflow) },
+	{ "log",		opt_path,	APP_FIELD(log) },
+	{ "log_max_size",	opt_logsize,	APP_FIELD(log_max_size) },
+	{ "log_keep",		opt_keep,	APP_FIELD(log_keep) },
+	{ "timestamps",		opt_bool,	APP_FIELD(timestamps) },
+	{ "stderr",		opt_stderr,	APP_FIELD(err) },
+	{ "on_exit",		opt_on_exit,	APP_FIELD(on_exit) },
+};
+const size_t app_noptions = NITEMS(app_options);
+
+/*
+ * The defaults of every option (runner.conf(5) lists the same).  ready
+ * is settled in app_check, where the type is known.
+ */
+void
+app_defaults(struct app *app)
+{
+	app->type = APP_STDIO;
+	app->restart = RESTART_ON_FAILURE;
+	app->backoff_initial = 0.1;
+	app->backoff_max = 30.0;
+	app->backoff_reset = 10.0;
+	app->max_restarts = 0;
+	app->restart_window = 60.0;
+	app->instances = 1;
+	app->ready = -1;
+	app->notify_fd = 3;
+	app->stop_signal = SIGTERM;
+	app->stop_timeout = 5.0;
+	app->ready_timeout = 5.0;
+	app->output_buffer = 1024 * 1024;
+	app->overflow = OVERFLOW_BLOCK;
+	app->log_max_size = 10 * 1024 * 1024;
+	app->log_keep = 5;
+	app->err = STDERR_LOG;
+	app->on_exit = ON_EXIT_NONE;
+}
+
+/*
+ * The checks that involve several options, once all are read; g is the
+ * app's group, for the line of messages about it as a whole.
+ */
+int
+app_check(struct load *ld, struct app *app, const config_setting_t *g)
+{
+	const config_setting_t	*m;
+
+	if (app->argv == NULL)
+		return (load_err(ld, g, g, "missing 'command'"));
+	if (app->type == APP_SOCKET && app->socket == NULL)
+		return (load_err(ld, g, g, "a socket app needs 'socket'"));
+	if (app->type != APP_SOCKET && app->socket != NULL) {
+		m = config_setting_get_member(g, "socket");
+		return (load_err(ld, m, m, "only socket apps (type = "
+		    "\"socket\") have a socket"));
+	}
+	if ((int)app->ready == -1)
+		app->ready = app->type == APP_SOCKET ? READY_SOCKET :
+		    READY_NONE;
+	m = config_setting_get_member(g, "ready");
+	if (app->type == APP_SOCKET && app->ready == READY_NONE)
+		return (load_err(ld, m, m, "a socket app is ready when its "
+		    "socket accepts: \"socket\" or \"notify\""));
+	if (app->type == APP_STDIO && app->ready == READY_SOCKET)
+		return (load_err(ld, m, m, "a stdio app has no socket: "
+		    "\"none\" or \"notify\""));
+	if (app->instances > 1 && app->type == APP_SOCKET) {
+		m = config_setting_get_member(g, "instances");
+		return (load_err(ld, m, m, "a socket app runs once: its "
+		    "instances would share one socket path"));
+	}
+	if (app->backoff_max < app->backoff_initial) {
+		m = config_setting_get_member(g, "backoff_max");
+		return (load_err(ld, m != NULL ? m : g, m != NULL ? m : g,
+		    "backoff_max (%g s) is less than backoff_initial (%g s)",
+		    app->backoff_max, app->backoff_initial));
+	}
+	if (app_credentials(ld, app, g) == -1)
+		return (-1);
+	if (app->env_file != NULL && env_file_load(ld, app,
+	    config_setting_get_member(g, "env_file")) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * user and group by name or number, resolved now so that a typo is a
+ * file:line error rather than a failed start later; the group defaults to
+ * the user's.  Whether runnerd may switch to them is known only at start.
+ */
+static int
+app_credentials(struct load *ld, struct app *app, const config_setting_t *g)
+{
+	const config_setting_t	*m;
+	struct passwd		*pw;
+	struct group		*gr;
+	char			*end;
+	unsigned long		 n;
+
+	if (app->user != NULL) {
+		m = config_setting_get_member(g, "user");
+		errno = 0;
+		n = strtoul(app->user, &end, 10);
+		if ((pw = getpwnam(app->user)) != NULL) {
+			app->uid = pw->pw_uid;
+			app->gid = pw->pw_gid;
+		} else if (*end == '\0' && errno == 0 && n < UINT_MAX) {
+			app->uid = (uid_t)n;
+			app->gid = (pw = getpwuid(app->uid)) != NULL ?
+			    pw->pw_gid : (gid_t)n;
+		} else
+			return (load_err(ld, m, m, "no user '%s'%s%s",
+			    app->user, errno ? ": " : "",
+			    errno ? strerror(errno) : ""));
+	}
+	if (app->group != NULL) {
+		m = config_setting_get_member(g, "group");
+		errno = 0;
+		n = strtoul(app->group, &end, 10);
+		if ((gr = getgrnam(app->group)) != NULL)
+			app->gid = gr->gr_gid;
+		else if (*end == '\0' && errno == 0 && n < UINT_MAX)
+			app->gid = (gid_t)n;
+		else
+			return (load_err(ld, m, m, "no group '%s'%s%s",
+			    app->group, errno ? ": " : "",
+			    errno ? strerror(errno) : ""));
+	}
+	return (0);
+}
+
+/* A non-empty string, copied into the char * at out. */
+static int
+opt_string(struct load *ld, const config_setting_t *s, void *out)
+{
+	char		**p = out;
+	const char	 *v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return (load_err(ld, s, s, "expected a string"));
+	v = config_setting_get_string(s);
+	if (v[0] == '\0')
+		return (load_err(ld, s, s, "must not be empty"));
+	free(*p);
+	if ((*p = strdup(v)) == NULL)
+		return (load_nomem(ld));
+	return (0);
+}
+
+/*
+ * A path.  From a file, a relative path is taken against the file's
+ * directory, made absolute at load time: the daemon may chdir, and
+ * "log = app.log" next to the config must not depend on where runnerd was
+ * started.  From text there is no such directory: kept as written.
+ */
+static int
+opt_path(struct load *ld, const config_setting_t *s, void *out)
+{
+	char	**p = out, *abs;
+	size_t	  len;
+
+	if (opt_string(ld, s, out) == -1)
+		return (-1);
+	if (ld->base == NULL || (*p)[0] == '/')
+		return (0);
+	len = strlen(ld->base) + strlen(*p) + 2;
+	if ((abs = malloc(len)) == NULL)
+		return (load_nomem(ld));
+	snprintf(abs, len, "%s%s%s", ld->base,
+	    strcmp(ld->base, "/") == 0 ? "" : "/", *p);
+	free(*p);
+	*p = abs;
+	return (0);
+}
+
+/* A string split like sh does (words.c), or a list of strings as is. */
+static int
+opt_command(struct load *ld, const config_setting_t *s, void *out)
+{
+	const config_setting_t	*e;
+	char			**argv, ***p = out;
+	char			 msg[RUNNER_ERRMSG_MAX];
+	int			 i, n;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_STRING:
+		argv = words_split(config_setting_get_string(s), msg,
+		    sizeof(msg));
+		if (argv == NULL && strcmp(msg, "out of memory") == 0)
+			return (load_nomem(ld));
+		if (argv == NULL)
+			return (load_err(ld, s, s, "%s", msg));
+		break;
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		if ((n = config_setting_length(s)) <= 0)
+			return (load_err(ld, s, s, "empty command"));
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(s, i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+				return (load_err(ld, e, s, "expected a "
+				    "string or a list of strings"));
+		}
+		if ((argv = calloc((size_t)n + 1, sizeof(*argv))) == NULL)
+			return (load_nomem(ld));
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(s, i);
+			if ((argv[i] = strdup(config_setting_get_string(e)))
+			    == NULL) {
+				argv_free(argv);
+				return (load_nomem(ld));
+			}
+		}
+		break;
+	default:
+		return (load_err(ld, s, s, "expected a string or a list of "
+		    "strings"));
+	}
+	argv_free(*p);
+	*p = argv;
+	return (0);
+}
+
+/* One of words (NULL-terminated), as its index into *out. */
+static int
+opt_choice(struct load *ld, const config_setting_t *s,
+    const char *const *words, int *out)
+{
+	char		 list[256];
+	const char	*v;
+	size_t		 len;
+	int		 k;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return (load_err(ld, s, s, "expected a string"));
+	v = config_setting_get_string(s);
+	for (k = 0; words[k] != NULL; k++)
+		if (strcmp(v, words[k]) == 0) {
+			*out = k;
+			return (0);
+		}
+	list[0] = '\0';
+	for (k = 0; words[k] != NULL; k++) {
+		len = strlen(list);
+		snprintf(list + len, sizeof(list) - len, "%s\"%s\"",
+		    k == 0 ? "" : words[k + 1] == NULL ? " or " : ", ",
+		    words[k]);
+	}
+	return (load_err(ld, s, s, "expected %s, not \"%s\"", list, v));
+}
+
+static int
+opt_type(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_choice(ld, s, app_type_names, out));
+}
+
+static int
+opt_restart(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_choice(ld, s, app_restart_names, out));
+}
+
+static int
+opt_ready(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_choice(ld, s, app_ready_names, out));
+}
+
+static int
+opt_stderr(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_choice(ld, s, app_stderr_names, out));
+}
+
+static int
+opt_overflow(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_choice(ld, s, app_overflow_names, out));
+}
+
+static int
+opt_on_exit(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_choice(ld, s, app_on_exit_names, out));
+}
+
+/* An integer in [min, max]. */
+static int
+opt_int(struct load *ld, const config_setting_t *s, int min, int max,
+    int *out)
+{
+	long long	 n;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
+		return (load_err(ld, s, s, "expected an integer"));
+	n = config_setting_get_int64(s);
+	if (n < min || n > max)
+		return (load_err(ld, s, s, "must be between %d and %d", min,
+		    max));
+	*out = (int)n;
+	return (0);
+}
+
+static int
+opt_instances(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_int(ld, s, 1, INSTANCES_MAX, out));
+}
+
+/* max_restarts: 0 is no limit. */
+static int
+opt_restarts(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_int(ld, s, 0, 1000000, out));
+}
+
+static int
+opt_keep(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_int(ld, s, 0, 1000, out));
+}
+
+/* notify_fd: not 0, 1 or 2, which the channel and the log use. */
+static int
+opt_fd(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (opt_int(ld, s, 3, 1023, out));
+}
+
+/* A group of NAME = "value" as a NULL-terminated "NAME=value" array. */
+static int
+opt_env(struct load *ld, const config_setting_t *s, void *out)
+{
+	const config_setting_t	*e;
+	char			**env, ***p = out;
+	size_t			 len;
+	int			 i, n;
+
+	if (!config_setting_is_group(s))
+		return (load_err(ld, s, s, "expected a group { NAME = "
+		    "\"value\"; }"));
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return (load_err(ld, e, e, "expected a string"));
+	}
+	if ((env = calloc(n > 0 ? (size_t)n + 1 : 1, sizeof(*env))) == NULL)
+		return (load_nomem(ld));
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		len = strlen(config_setting_name(e)) +
+		    strlen(config_setting_get_string(e)) + 2;
+		if ((env[i] = malloc(len)) == NULL) {
+			argv_free(env);
+			return (load_nomem(ld));
+		}
+		snprintf(env[i], len, "%s=%s", config_setting_name(e),
+		    config_setting_get_string(e));
+	}
+	argv_free(*p);
+	*p = env;
+	return (0);
+}
+
+static int
+opt_bool(struct load *ld, const config_setting_t *s, void *out)
+{
+	int	*p = out;
+
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return (load_err(ld, s, s, "expected a boolean"));
+	*p = config_setting_get_bool(s);
+	return (0);
+}
+
+/* A signal name ("TERM", "SIGTERM", any case) or number. */
+static int
+opt_signal(struct load *ld, const config_setting_t *s, void *out)
+{
+	int		*p = out;
+	long long	 n;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		n = config_setting_get_int64(s);
+		if (n < 1 || n > SIGNAL_MAX)
+			return (load_err(ld, s, s, "must be between 1 and %d",
+			    SIGNAL_MAX));
+		*p = (int)n;
+		return (0);
+	case CONFIG_TYPE_STRING:
+		if ((*p = signal_from_name(config_setting_get_string(s))) == -1)
+			return (load_err(ld, s, s, "unknown signal '%s'",
+			    config_setting_get_string(s)));
+		return (0);
+	default:
+		return (load_err(ld, s, s, "expected a signal name or "
+		    "number"));
+	}
+}
+
+/* An int, int64 or float setting as a double (no autoconvert in 1.5). */
+static int
+opt_number(struct load *ld, const config_setting_t *s, double *out)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+		*out = config_setting_get_int(s);
+		return (0);
+	case CONFIG_TYPE_INT64:
+		*out = (double)config_setting_get_int64(s);
+		return (0);
+	case CONFIG_TYPE_FLOAT:
+		*out = config_setting_get_float(s);
+		return (0);
+	default:
+		return (load_err(ld, s, s, "expected a number"));
+	}
+}
+
+/* Seconds of grace, 0 allowed (stop_timeout 0: SIGKILL at once). */
+static int
+opt_grace(struct load *ld, const config_setting_t *s, void *out)
+{
+	double	*p = out, v = 0;
+
+	if (opt_number(ld, s, &v) == -1)
+		return (-1);
+	if (!(v >= 0 && v <= TIMEOUT_MAX))
+		return (load_err(ld, s, s, "must be between 0 and %.0f "
+		    "seconds", TIMEOUT_MAX));
+	*p = v;
+	return (0);
+}
+
+/* Seconds to wait for something; 0 refused, as it could never succeed. */
+static int
+opt_timeout(struct load *ld, const config_setting_t *s, void *out)
+{
+	double	*p = out, v = 0;
+
+	if (opt_number(ld, s, &v) == -1)
+		return (-1);
+	if (!(v > 0 && v <= TIMEOUT_MAX))
+		return (load_err(ld, s, s, "must be more than 0 and at most "
+		    "%.0f seconds", TIMEOUT_MAX));
+	*p = v;
+	return (0);
+}
+
+/*
+ * Bytes: an integer, or a string with a binary K, M or G suffix.  Note
+ * that libconfig 1.5 wraps an int literal past INT_MAX without a word;
+ * the "1G" form and the L suffix are the safe ways to write big sizes.
+ */
+static int
+size_value(struct load *ld, const config_setting_t *s, long long min,
+    size_t *p)
+{
+	long long	 n;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		n = config_setting_get_int64(s);
+		break;
+	case CONFIG_TYPE_STRING:
+		if ((n = size_parse(config_setting_get_string(s))) == -1)
+			return (load_err(ld, s, s, "expected a size like "
+			    "65536, \"64K\", \"16M\" or \"1G\", not \"%s\"",
+			    config_setting_get_string(s)));
+		break;
+	default:
+		return (load_err(ld, s, s, "expected a size in bytes (an "
+		    "integer, or a string like \"64K\")"));
+	}
+	if (n < min || n > OUTPUT_MAX)
+		return (load_err(ld, s, s, "must be between %lld and %lld "
+		    "bytes (1G)", min, OUTPUT_MAX));
+	*p = (size_t)n;
+	return (0);
+}
+
+/* A buffer size: at least a byte. */
+static int
+opt_size(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (size_value(ld, s, 1, out));
+}
+
+/* log_max_size: 0 means the log is never rotated. */
+static int
+opt_logsize(struct load *ld, const config_setting_t *s, void *out)
+{
+	return (size_value(ld, s, 0, out));
+}
+
+/*
+ * "123", "64K", "16m", "1G" as bytes; -1 when malformed.  Anything past
+ * OUTPUT_MAX saturates just above it, so the caller's range check reports
+ * it without the arithmetic ever overflowing.
+ */
+static long long
+size_parse(const char *s)
+{
+	long long	 n, mul;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	for (n = 0; *s >= '0' && *s <= '9'; s++)
+		if ((n = n * 10 + (*s - '0')) > OUTPUT_MAX)
+			n = OUTPUT_MAX + 1;
+	if (*s == '\0')
+		return (n);
+	if (s[1] != '\0' || strchr("KkMmGg", *s) == NULL)
+		return (-1);
+	mul = 1024;
+	if (*s == 'M' || *s == 'm')
+		mul = 1024 * 1024;
+	else if (*s == 'G' || *s == 'g')
+		mul = 1024 * 1024 * 1024;
+	return (n > OUTPUT_MAX / mul ? OUTPUT_MAX + 1 : n * mul);
+}
