@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ static struct inst	*local_find(struct local *, const char *);
 static void		 local_unlink(struct local *, struct inst *);
 static void		 inst_free(struct inst *);
 static int		 local_set_config(struct runner *, struct config *,
+			    const char *);
+static int		 local_notify(struct runner *, struct launch *,
 			    const char *);
 static int		 local_connect(struct runner *, struct launch *,
 			    const char *);
@@ -173,6 +176,46 @@ local_connect(struct runner *r, struct launch *l, const char *alias)
 	}
 }
 
+/*
+ * ready = notify: wait, for up to ready_timeout, until the child writes a
+ * newline to its notify_fd (the s6 convention).  Only the child holds the
+ * pipe's write end, so its exit ends the wait at once with EOF.
+ */
+static int
+local_notify(struct runner *r, struct launch *l, const char *alias)
+{
+	double	 deadline;
+	char	 c, how[64];
+	ssize_t	 n;
+	int	 status;
+
+	deadline = clock_now() + l->app->ready_timeout;
+	for (;;) {
+		if (fd_wait(l->notify, POLLIN, deadline) == 0)
+			return (runner_seterr(r, RUNNER_ETIMEDOUT, "'%s' did "
+			    "not write a newline to fd %d within %g s", alias,
+			    l->app->notify_fd, l->app->ready_timeout));
+		if ((n = read(l->notify, &c, 1)) == 1 && c == '\n')
+			return (0);
+		if (n == 1 || (n == -1 && errno == EINTR))
+			continue;
+		if (n == -1)
+			return (runner_seterr(r, RUNNER_ESYS, "read notify fd "
+			    "of '%s': %s", alias, strerror(errno)));
+		/* EOF: it exited, or closed the fd without a word. */
+		if (spawn_wait_exit(l->pid, clock_now() + 0.1) == 0 &&
+		    spawn_reap(l->pid, &status)) {
+			l->pid = 0;
+			return (runner_seterr(r, RUNNER_ESPAWN, "'%s' %s before "
+			    "it was ready", alias, status_words(status, how,
+			    sizeof(how))));
+		}
+		return (runner_seterr(r, RUNNER_ESPAWN, "'%s' closed fd %d "
+		    "without writing the newline that says it is ready",
+		    alias, l->app->notify_fd));
+	}
+}
+
 static int
 local_start(struct runner *r, const char *name,
     const struct runner_start *opts, int strict)
@@ -213,6 +256,11 @@ local_start(struct runner *r, const char *name,
 	la.errfd = SPAWN_INHERIT;
 	if ((rc = launch_spawn(&la, err, sizeof(err))) != 0) {
 		runner_seterr(r, rc, "%s", err);
+		goto out;
+	}
+	if (la.notify != -1 && (rc = local_notify(r, &la, alias)) != 0) {
+		if (la.pid > 0)
+			spawn_stop(la.pid, SIGKILL, 0, &status);
 		goto out;
 	}
 	if (la.app->type == APP_SOCKET &&

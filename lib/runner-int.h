@@ -177,6 +177,13 @@ struct spawn {
 	char *const	*env;		/* "NAME=value" added to environ */
 	const char	*cwd;		/* NULL: the caller's */
 	int		 fd[3];		/* the child's 0, 1, 2 */
+	int		 extra_fd;	/* -1, or a descriptor the child gets */
+	int		 extra_as;	/* ... as this number (3 and up) */
+	int		 set_ids;	/* switch to uid, gid and groups */
+	uid_t		 uid;
+	gid_t		 gid;
+	const gid_t	*groups;	/* supplementary groups */
+	int		 ngroups;
 };
 int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
 int	 spawn_reap(pid_t, int *);
@@ -190,10 +197,15 @@ struct launch {
 	const char *const	*args;		/* appended to the app's argv */
 	const char		*cwd;		/* NULL: the app's */
 	const char		*socket;	/* NULL: the app's */
-	int			 errfd;		/* stderr without a log */
+	int			 errfd;		/* the log: stderr, a socket
+						   app's stdout */
+	int			 capture;	/* errfd is the caller's log
+						   pipe: app->log not opened */
 	char			*socket_path;	/* out: resolved, socket apps */
 	pid_t			 pid;		/* out */
 	int			 fd;		/* out: stdio channel, else -1 */
+	int			 notify;	/* out: ready = notify: read end
+						   of the child's notify_fd */
 };
 int	 launch_spawn(struct launch *, char *, size_t);
 void	 launch_done(struct launch *);

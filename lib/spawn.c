@@ -17,10 +17,12 @@
  */
 
 #include <sys/pidfd.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,6 +42,7 @@ static int	  have_pidfd = 1;	/* cleared if the kernel has none */
 #define SPAWN_STAGE_CHDIR	1
 #define SPAWN_STAGE_FD		2
 #define SPAWN_STAGE_EXEC	3
+#define SPAWN_STAGE_IDS		4
 
 static char	**spawn_env(char *const *);
 static void	  spawn_fail(int, int) __attribute__((noreturn));
@@ -106,6 +109,10 @@ spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd)
 	for (i = 1; i < NSIG; i++)
 		sigaction(i, &sa, NULL);	/* fails harmlessly for some */
 	setsid();
+	/* Groups before the uid: after setuid we may no longer change them. */
+	if (sp->set_ids && (setgroups(sp->ngroups, sp->groups) == -1 ||
+	    setgid(sp->gid) == -1 || setuid(sp->uid) == -1))
+		spawn_fail(errfd, SPAWN_STAGE_IDS);
 	if (sp->cwd != NULL && chdir(sp->cwd) == -1)
 		spawn_fail(errfd, SPAWN_STAGE_CHDIR);
 	for (i = 0; i < 3; i++) {
@@ -121,13 +128,22 @@ spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd)
 	}
 	/*
 	 * Everything else closes at exec, the caller's careless descriptors
-	 * too; marking rather than closing keeps errfd open until exec.
+	 * too; marking rather than closing keeps errfd open until exec.  The
+	 * extra descriptor (a notify pipe) is placed after that marking,
+	 * and dup2 leaves it open across exec.
 	 */
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1) {
 		for (i = 3; i < 65536; i++) {
 			if (i != errfd)
 				fcntl(i, F_SETFD, FD_CLOEXEC);
 		}
+	}
+	if (sp->extra_fd >= 0) {
+		if (sp->extra_fd == sp->extra_as) {
+			if (fcntl(sp->extra_as, F_SETFD, 0) == -1)
+				spawn_fail(errfd, SPAWN_STAGE_FD);
+		} else if (dup2(sp->extra_fd, sp->extra_as) == -1)
+			spawn_fail(errfd, SPAWN_STAGE_FD);
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -146,9 +162,10 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	sigset_t	 all, old;
 	char		**env;
 	int		 fd[3], moved[3] = { -1, -1, -1 }, pfd[2] = { -1, -1 };
-	int		 msg[2], i, rc = -1, status;
+	int		 msg[2], i, rc = -1, status, extra = -1;
 	ssize_t		 n;
 	pid_t		 child;
+	struct spawn	 cp = *sp;
 
 	if (sp->argv == NULL || sp->argv[0] == NULL) {
 		snprintf(err, errlen, "empty command");
@@ -172,11 +189,18 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 			fd[i] = moved[i];
 		}
 	}
+	if (sp->extra_fd >= 0 && sp->extra_fd < 3) {
+		if ((extra = fcntl(sp->extra_fd, F_DUPFD_CLOEXEC, 3)) == -1)
+			goto syserr;
+		cp.extra_fd = extra;
+	}
 	if (pipe2(pfd, O_CLOEXEC) == -1)
 		goto syserr;
+	/* ... nor may the error pipe sit where the extra one goes. */
 	for (i = 0; i < 2; i++) {
-		if (pfd[i] < 3) {
-			int high = fcntl(pfd[i], F_DUPFD_CLOEXEC, 3);
+		if (pfd[i] < 3 || (cp.extra_fd >= 0 && pfd[i] == cp.extra_as)) {
+			int high = fcntl(pfd[i], F_DUPFD_CLOEXEC,
+			    cp.extra_as + 1 > 3 ? cp.extra_as + 1 : 3);
 
 			if (high == -1)
 				goto syserr;
@@ -190,7 +214,7 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	child = fork();
 	if (child == 0)
-		spawn_exec(sp, fd, env, pfd[1]);
+		spawn_exec(&cp, fd, env, pfd[1]);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (child == -1)
 		goto syserr;
@@ -206,6 +230,10 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 		if (msg[0] == SPAWN_STAGE_CHDIR)
 			snprintf(err, errlen, "cannot change directory to "
 			    "'%s': %s", sp->cwd, strerror(msg[1]));
+		else if (msg[0] == SPAWN_STAGE_IDS)
+			snprintf(err, errlen, "cannot switch to uid %ld, gid "
+			    "%ld for '%s': %s", (long)sp->uid, (long)sp->gid,
+			    sp->argv[0], strerror(msg[1]));
 		else if (msg[0] == SPAWN_STAGE_FD)
 			snprintf(err, errlen, "cannot set up descriptors for "
 			    "'%s': %s", sp->argv[0], strerror(msg[1]));
@@ -229,6 +257,8 @@ out:
 		if (pfd[i] != -1)
 			close(pfd[i]);
 	}
+	if (extra != -1)
+		close(extra);
 	free(env);
 	return (rc);
 }
