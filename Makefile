@@ -53,12 +53,14 @@ LIBT_BIN = $(LIBT_SRC:.c=)
 INTEG_SRC = $(wildcard tests/integration/test_*.c)
 INTEG_BIN = $(INTEG_SRC:.c=)
 HELPERS	 = tests/helpers/asker
+BENCH_SRC = $(wildcard tests/bench/bench_*.c)
+BENCH_BIN = $(BENCH_SRC:.c=)
 
 # Packages the build and the tests need (Debian names).
 DEBS	 = gcc make pkg-config libconfig-dev libev-dev libjsmn-dev \
 	   libcmocka-dev socat valgrind
 
-.PHONY: all check run install uninstall clean deps test
+.PHONY: all check run install uninstall clean deps test bench
 
 all: lib/librunner.a lib/librunner.so runnerd/runnerd ctl/runnerctl \
     examples/hello
@@ -109,16 +111,25 @@ tests/integration/test_%: tests/integration/test_%.c \
 tests/helpers/%: tests/helpers/%.c lib/librunner.a $(LIB_HDR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
 
+tests/bench/%: tests/bench/%.c lib/librunner.a $(LIB_HDR)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
+
 deps:
 	@sh mk/deps.sh $(DEBS)
 
 # Unit tests run under valgrind (no error, no leak); the behavioural ones
 # run natively too, since valgrind slows the 16 MiB transfers tenfold.
+# Each library test runs twice: in-process, then through a runnerd.
 test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS)
-	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN)
+	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(LIBT_BIN:=@daemon) \
+	    $(INTEG_BIN)
 
 check: deps
 	@$(MAKE) --no-print-directory test
+
+# Benchmarks: figures to read, not tests (not part of check).
+bench: all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do ./$$b || exit 1; done
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -147,4 +158,5 @@ uninstall:
 clean:
 	rm -f lib/*.o lib/librunner.a lib/librunner.so lib/librunner.so.* \
 	    runnerd/*.o runnerd/runnerd ctl/*.o ctl/runnerctl \
-	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS)
+	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
+	    $(BENCH_BIN)

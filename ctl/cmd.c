@@ -10,13 +10,15 @@
 
 #include "runnerctl.h"
 
-enum { START_ALIAS, START_SOCKET, START_CWD, START_STRICT, START_NOAUTO };
+enum { START_ALIAS, START_SOCKET, START_CWD, START_STRICT, START_NOAUTO,
+    START_WAIT };
 const struct ctl_opt start_opts[] = {
 	[START_ALIAS] =		{ "--alias", 1 },
 	[START_SOCKET] =	{ "--socket", 1 },
 	[START_CWD] =		{ "--cwd", 1 },
 	[START_STRICT] =	{ "--strict", 0 },
 	[START_NOAUTO] =	{ "--no-autostart", 0 },
+	[START_WAIT] =		{ "--wait", 0 },
 	{ NULL, 0 }
 };
 
@@ -29,17 +31,31 @@ const struct ctl_opt stop_opts[] = {
 static int	 cmd_started(struct ctl *, struct json *, const char *);
 static void	 cmd_status_rows(struct json *);
 
-/* Print a start or restart reply: "c1 started (pid 1234)" and kin. */
+/*
+ * Print a start or restart reply: "c1 started (pid 1234)", "c1 starting
+ * (pid 1234)" when not yet ready, "started web-1 web-2" for an app of
+ * several instances.
+ */
 static int
 cmd_started(struct ctl *ctl, struct json *r, const char *verb)
 {
 	char	 alias[256], pid[32];
-	int	 started = 1;
+	int	 started = 1, v, k;
 
 	if (ctl->json)
 		out_json(r, 0);
-	else {
-		json_bool(r, json_get(r, 0, "started"), &started);
+	else if (json_type(r, v = json_get(r, 0, "started")) == JSON_ARRAY) {
+		printf("%s", json_len(r, v) > 0 ? "started" :
+		    "all already running");
+		for (k = 0; k < json_len(r, v); k++)
+			printf(" %s", out_value(r, json_at(r, v, k), alias,
+			    sizeof(alias)));
+		printf("\n");
+	} else {
+		json_bool(r, v, &started);
+		if (started && json_streq(r, json_get(r, 0, "state"),
+		    "starting"))
+			verb = "starting";
 		printf("%s %s (pid %s)\n",
 		    out_value(r, json_get(r, 0, "alias"), alias, sizeof(alias)),
 		    started ? verb : "already running",
@@ -49,7 +65,7 @@ cmd_started(struct ctl *ctl, struct json *r, const char *verb)
 	return (CTL_EXIT_OK);
 }
 
-/* start APP [--alias A] [--socket P] [--cwd D] [--strict] [-- ARGS] */
+/* start APP [--alias A] [--socket P] [--cwd D] [--strict] [--wait] [-- ARGS] */
 int
 cmd_start(struct ctl *ctl, struct ctl_args *a)
 {
@@ -88,6 +104,9 @@ cmd_start(struct ctl *ctl, struct ctl_args *a)
 		jw_key(&ext, "strict");
 		jw_bool(&ext, 1);
 	}
+	/* Without --wait: answered once exec succeeded, ready or not. */
+	jw_key(&ext, "wait");
+	jw_bool(&ext, a->val[START_WAIT] != NULL);
 	jw_close(&ext, '}');
 	rc = conn_ask(ctl, "start", &ext, &r);
 	buf_free(&ext);

@@ -90,19 +90,12 @@ conn_close(struct ctl *ctl)
  * than from the connection itself ("the other side is gone", "recv:
  * ...")?  Both can carry the same code (ECLOSED is also a reply to a
  * write to an instance that has ended), so the message tells them
- * apart: lib/ask.c writes a reply's error as its upper-case code, or
- * "error" when the reply named none, then ": ".
+ * apart (lib/ask.c, which librunner's runnerd backend shares).
  */
 int
 conn_replied(struct ctl *ctl)
 {
-	const char	*msg = runner_channel_errmsg(ctl->h);
-	size_t		 n;
-
-	if (strncmp(msg, "error: ", 7) == 0)
-		return (1);
-	n = strspn(msg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-	return (n > 1 && msg[0] == 'E' && msg[n] == ':' && msg[n + 1] == ' ');
+	return (ask_refusal(ctl->h) != NULL);
 }
 
 /*
@@ -171,8 +164,8 @@ conn_fail(struct ctl *ctl, int rc)
 }
 
 /*
- * Report a refusal (the daemon's, or runnerctl's own on its behalf,
- * such as ENOTSUP for logs) and return exit status 1.
+ * Report a refusal (the daemon's, or runnerctl's own on its behalf)
+ * and return exit status 1.
  */
 int
 conn_refuse(struct ctl *ctl, const char *code, const char *msg)

@@ -1,8 +1,7 @@
 /*
  * daemon.c: the commands about runnerd itself and its configuration:
- * apps, reload, shutdown, ping, version, and logs (which waits for
- * output capture).  Like cmd.c, each asks once and prints human text or,
- * with --json, the reply's ext.
+ * apps, reload, shutdown, ping and version.  Like cmd.c, each asks once
+ * and prints human text or, with --json, the reply's ext.
  */
 
 #include <limits.h>
@@ -10,11 +9,7 @@
 
 #include "runnerctl.h"
 
-/* Taken, so that scripts written for the coming logs need no change. */
-const struct ctl_opt logs_opts[] = {
-	{ "-f", 0 },
-	{ NULL, 0 }
-};
+static void	 reload_list(struct json *, const char *);
 
 /* apps: NAME TYPE COMMAND. */
 int
@@ -70,9 +65,11 @@ cmd_reload(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	struct buf	 ext;
+	static const char *const lists[] = { "added", "removed", "changed",
+	    "restarted", "started", "stopped" };
 	char		*path = NULL, src[PATH_MAX + 16];
 	long long	 n = 0;
-	int		 rc;
+	int		 rc, k;
 
 	buf_init(&ext);
 	jw_open(&ext, '{');
@@ -93,9 +90,27 @@ cmd_reload(struct ctl *ctl, struct ctl_args *a)
 		json_int(r, json_get(r, 0, "apps"), &n);
 		printf("reloaded %lld app%s from %s\n", n, n == 1 ? "" : "s",
 		    out_value(r, json_get(r, 0, "config"), src, sizeof(src)));
+		for (k = 0; k < (int)(sizeof(lists) / sizeof(lists[0])); k++)
+			reload_list(r, lists[k]);
 	}
 	json_free(r);
 	return (CTL_EXIT_OK);
+}
+
+/* "  restarted: web-1 web-2", for a non-empty list of a reload reply. */
+static void
+reload_list(struct json *r, const char *key)
+{
+	char	 word[256];
+	int	 v = json_get(r, 0, key), k;
+
+	if (json_len(r, v) <= 0)
+		return;
+	printf("  %s:", key);
+	for (k = 0; k < json_len(r, v); k++)
+		printf(" %s", out_value(r, json_at(r, v, k), word,
+		    sizeof(word)));
+	printf("\n");
 }
 
 /* shutdown: runnerd stops every instance and exits. */
@@ -154,13 +169,4 @@ cmd_version(struct ctl *ctl, struct ctl_args *a)
 	else
 		printf("runnerctl %s\n", RUNNER_VERSION);
 	return (CTL_EXIT_OK);
-}
-
-/* logs: there is no output capture to read from yet. */
-int
-cmd_logs(struct ctl *ctl, struct ctl_args *a)
-{
-	(void)a;
-	return (conn_refuse(ctl, "ENOTSUP", "logs need output capture, "
-	    "which this runnerd does not have yet"));
 }

@@ -25,7 +25,7 @@ static int			 ctl_finish(int);
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "start", 1, 1, CMD_EXTRA, start_opts, cmd_start,
 	    "APP [--alias A] [--socket PATH] [--cwd DIR] [--strict] "
-	    "[--no-autostart] [-- ARGS...]",
+	    "[--wait] [--no-autostart] [-- ARGS...]",
 	    "start an instance of APP (and runnerd, if none answers)" },
 	{ "stop", 0, -1, 0, stop_opts, cmd_stop, "ALIAS... | --all",
 	    "stop instances" },
@@ -42,8 +42,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "print what an instance wrote" },
 	{ "attach", 1, 1, 0, NULL, cmd_attach, "ALIAS",
 	    "connect stdin and stdout to an instance" },
-	{ "logs", 1, 1, 0, logs_opts, cmd_logs, "ALIAS [-f]",
-	    "show an instance's log (not available yet)" },
+	{ "ask", 2, 3, 0, ask_opts, cmd_ask,
+	    "ALIAS CMD [JSON] [--timeout SECONDS]",
+	    "send a tagged request to an instance, print its reply's ext" },
+	{ "logs", 1, 1, 0, logs_opts, cmd_logs, "ALIAS [-f] [-n LINES]",
+	    "print an instance's recent log (-f: and follow it)" },
 	{ "reload", 0, 1, 0, NULL, cmd_reload, "[PATH]",
 	    "load the configuration again, or the one at PATH" },
 	{ "shutdown", 0, 0, 0, NULL, cmd_shutdown, "",

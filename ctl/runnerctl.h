@@ -86,6 +86,10 @@ int	 conn_refuse(struct ctl *, const char *, const char *);
 /* autostart.c */
 int	 autostart_runnerd(const char *);
 
+/* ask.c */
+extern const struct ctl_opt ask_opts[];
+int	 cmd_ask(struct ctl *, struct ctl_args *);
+
 /* cmd.c */
 extern const struct ctl_opt start_opts[], stop_opts[];
 int	 cmd_start(struct ctl *, struct ctl_args *);
@@ -94,12 +98,14 @@ int	 cmd_restart(struct ctl *, struct ctl_args *);
 int	 cmd_status(struct ctl *, struct ctl_args *);
 
 /* daemon.c */
-extern const struct ctl_opt logs_opts[];
 int	 cmd_apps(struct ctl *, struct ctl_args *);
 int	 cmd_reload(struct ctl *, struct ctl_args *);
 int	 cmd_shutdown(struct ctl *, struct ctl_args *);
 int	 cmd_ping(struct ctl *, struct ctl_args *);
 int	 cmd_version(struct ctl *, struct ctl_args *);
+
+/* logs.c */
+extern const struct ctl_opt logs_opts[];
 int	 cmd_logs(struct ctl *, struct ctl_args *);
 
 /* io.c */

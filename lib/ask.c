@@ -163,3 +163,24 @@ runner_ask(struct runner_channel *h, const char *cmd, const char *ext_json,
 			    strerror(errno)));
 	}
 }
+
+/*
+ * When the last runner_ask on h failed because of the reply, rather than
+ * the connection (both can carry the same code: ECLOSED is also runnerd's
+ * answer about an ended instance), the reply's message; else NULL.
+ * ask_reply writes a reply's error as "CODE: message", or "error: ..."
+ * when it named no code, and no connection failure looks like that.
+ */
+const char *
+ask_refusal(const struct runner_channel *h)
+{
+	const char	*msg = h->errmsg;
+	size_t		 n;
+
+	if (strncmp(msg, "error: ", 7) == 0)
+		return (msg + 7);
+	n = strspn(msg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	if (n > 1 && msg[0] == 'E' && msg[n] == ':' && msg[n + 1] == ' ')
+		return (msg + n + 2);
+	return (NULL);
+}

@@ -8,6 +8,11 @@
  *
  * Writes use send(MSG_NOSIGNAL), so writing to a dead child gives EPIPE,
  * not SIGPIPE, without touching the program's signal handling.
+ *
+ * Through runnerd the socket is a connection to runnerd (attach), or for
+ * a direct channel the instance's own socket, passed by runnerd, plus
+ * the lease: the connection whose closing hands the channel back, and
+ * which runnerd closes when the instance's process ends.
  */
 
 #include <sys/socket.h>
@@ -33,6 +38,7 @@ chan_new(int fd)
 		return (NULL);
 	c->refs = 1;
 	c->fd = fd;
+	c->lease = -1;
 	buf_init(&c->in);
 	return (c);
 }
@@ -54,7 +60,12 @@ chan_unref(struct chan *c)
 {
 	if (c == NULL || --c->refs > 0)
 		return;
+	if (c->owner != NULL)
+		*c->owner = NULL;
 	close(c->fd);
+	/* After the channel: runnerd takes it back once this closes. */
+	if (c->lease != -1)
+		close(c->lease);
 	buf_free(&c->in);
 	free(c);
 }
@@ -123,6 +134,9 @@ chan_recv(struct runner_channel *h, void *p, size_t len)
 			if (c->gone)
 				return (chan_seterr(h, RUNNER_ECLOSED,
 				    "the instance is gone"));
+			/* Read again: it may have written before it ended. */
+			if (c->lease != -1 && chan_lease_over(c))
+				continue;
 			return (RUNNER_EAGAIN);
 		}
 		if (errno == ECONNRESET)
@@ -130,6 +144,33 @@ chan_recv(struct runner_channel *h, void *p, size_t len)
 			    "the other side is gone"));
 		return (chan_seterr(h, RUNNER_ESYS, "recv: %s",
 		    strerror(errno)));
+	}
+}
+
+/*
+ * Has runnerd closed a direct channel's lease?  It does so when the
+ * instance's process ends, so the channel is then over once what the
+ * process wrote has been read, even if a stray grandchild still holds
+ * the other end of the socket.  Only asked when a read found nothing.
+ */
+int
+chan_lease_over(struct chan *c)
+{
+	char	 tmp[512];
+	ssize_t	 n;
+
+	for (;;) {
+		n = recv(c->lease, tmp, sizeof(tmp), MSG_DONTWAIT);
+		if (n > 0)
+			continue;	/* nothing is said on a lease yet */
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (0);
+		close(c->lease);
+		c->lease = -1;
+		c->gone = 1;
+		return (1);
 	}
 }
 
@@ -204,20 +245,33 @@ int
 runner_channel_wait(struct runner_channel *h, int timeout_ms)
 {
 	struct chan	*c;
-	int		 r;
+	struct pollfd	 pfd[2];
+	double		 deadline = clock_deadline(timeout_ms);
+	int		 n;
 
 	if (h == NULL)
 		return (RUNNER_EINVAL);
 	c = h->chan;
-	if (buf_used(&c->in) > 0 || c->gone)
-		return (0);
-	r = fd_wait(c->fd, POLLIN, clock_deadline(timeout_ms));
-	if (r == 1)
-		return (0);
-	if (r == 0)
-		return (chan_seterr(h, RUNNER_ETIMEDOUT,
-		    "nothing to read after %d ms", timeout_ms));
-	return (chan_seterr(h, RUNNER_ESYS, "poll: %s", strerror(errno)));
+	/* A direct channel's lease is watched too (poll skips fd -1). */
+	for (;;) {
+		if (buf_used(&c->in) > 0 || c->gone)
+			return (0);
+		pfd[0].fd = c->fd;
+		pfd[1].fd = c->lease;
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		n = poll(pfd, 2, clock_ms_left(deadline));
+		if (n > 0 && pfd[0].revents != 0)
+			return (0);
+		if (n > 0)
+			chan_lease_over(c);
+		else if (n == 0 && clock_ms_left(deadline) == 0)
+			return (chan_seterr(h, RUNNER_ETIMEDOUT,
+			    "nothing to read after %d ms", timeout_ms));
+		else if (n == -1 && errno != EINTR)
+			return (chan_seterr(h, RUNNER_ESYS, "poll: %s",
+			    strerror(errno)));
+	}
 }
 
 /* Give the handle back; the socket closes with its last holder. */

@@ -324,6 +324,7 @@ local_channel(struct runner *r, const char *alias)
 		    alias);
 		return (NULL);
 	}
+	i->chan->refs++;	/* the caller's (runner_ops) */
 	return (i->chan);
 }
 
@@ -365,4 +366,5 @@ const struct runner_ops local_ops = {
 	local_terminate,
 	local_channel,
 	local_free,
+	local_channel,		/* direct: the channel is already the child's */
 };

@@ -27,7 +27,7 @@
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 1, "version": "0.1.0", "pid": N, "config": PATH,
+ *   -> {"protocol": 2, "version": "0.1.0", "pid": N, "config": PATH,
  *       "socket": PATH}
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
@@ -50,7 +50,10 @@
  *       "state": "starting"|"running"|"stopping"|"exited",
  *       "args": [S], "type", "socket": S|null, "uptime": seconds,
  *       "restarts": N, "last_exit": null|{"code": N}|{"signal": "SIGKILL"},
- *       "buffered": bytes, "dropped": bytes}]}   sorted by alias
+ *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes}]}
+ *   sorted by alias; dropped: output the overflow policy dropped (drop-
+ *   oldest); log_dropped (protocol 2): log bytes its log file did not
+ *   take (a FIFO nobody reads, a full disk).
  * write {"alias", "data": base64 | "text": S}
  *   Answers when every byte has been written to the instance.
  *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone)
@@ -69,6 +72,37 @@
  *   half-closes (shutdown SHUT_WR) sends no more input but goes on
  *   receiving output until the instance ends.  Bytes sent after the
  *   attach line are already raw input.
+ * direct {"alias"}   (protocol 2)
+ *   -> {"alias", "app", "pid", "data": base64, "bytes": N}, and with the
+ *   reply's first byte (SCM_RIGHTS) the instance's channel descriptor
+ *   itself: the client then talks to the instance with no relay.  "data"
+ *   is the output runnerd had buffered, to be read before the
+ *   descriptor.  The connection stays open as the lease: while it is
+ *   open runnerd neither reads nor writes that channel (no output is
+ *   buffered, attached clients get nothing and their input waits, write
+ *   and read requests get EPERM); when it closes (the client closed the
+ *   channel, or died) runnerd takes the channel back and relays again.
+ *   When the instance's process ends, runnerd closes the lease
+ *   connection itself, so a client that finds it closed knows the
+ *   channel is over once its descriptor is drained.  Requests may still
+ *   be sent on the lease connection.  The reply line may be longer than
+ *   PROTO_LINE_MAX (base64 of up to output_buffer bytes), never longer
+ *   than PROTO_DIRECT_LINE_MAX.
+ *   EEXIST (another connection holds it), ECLOSED (no live channel: not
+ *   running, or a socket app still starting), EPERM (input queued for
+ *   the instance that it has not read yet: retry once it has), EINVAL
+ *   (replies still unsent on this connection, or it already holds one).
+ *
+ * logs {"alias", "lines"?: N, "follow"?: bool}   (protocol 2)
+ *   -> {"alias", "data": base64}: the instance's recent log (what went to
+ *   its log file or runnerd's log: stderr by the app's stderr option, a
+ *   socket app's stdout, and with a log file a stdio app's stdout too),
+ *   whole lines, at most the last 64 KiB; the last N lines with lines.
+ *   With follow, the connection then carries the log raw as it comes,
+ *   output only (what the client sends is ignored), until the instance
+ *   is stopped, or ends for good and its log pipe closes: runnerd closes
+ *   it then.  A follower more than 4 MiB behind misses lines and is told
+ *   "runnerd: N bytes of log skipped: ..." on a line of its own.
  *
  * Any client that half-closes gets the replies to what it sent; one that
  * closes outright is forgotten at once, with whatever it was waiting for.
@@ -87,8 +121,10 @@
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	1
+#define PROTO_VERSION	2		/* 2: direct, logs */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
+/* Longest direct reply: base64 of the largest output_buffer (1G), plus. */
+#define PROTO_DIRECT_LINE_MAX	((size_t)3 << 29)
 
 #endif /* PROTO_H */

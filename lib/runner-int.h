@@ -16,6 +16,7 @@
 
 #define RUNNER_ERRMSG_MAX	1024	/* longest kept error message */
 #define RUNNER_LINE_MAX		(1024 * 1024)	/* longest protocol line */
+#define RUNNER_ALIAS_MAX	64		/* longest alias */
 
 /* buf.c: a growable byte buffer, consumed from the front. */
 struct buf {
@@ -217,6 +218,10 @@ struct chan {
 	int		 gone;		/* the instance ended: no more bytes */
 	long long	 tag;		/* last tag runner_ask used */
 	struct buf	 in;		/* read ahead by runner_ask, unread */
+	int		 lease;		/* direct: the connection to runnerd
+					   whose close hands fd back; or -1 */
+	struct chan	**owner;	/* remote: the runner's pointer to
+					   this chan, cleared when freed */
 };
 struct runner_channel {
 	struct chan	*chan;
@@ -227,9 +232,13 @@ void			 chan_gone(struct chan *);
 void			 chan_unref(struct chan *);
 struct runner_channel	*chan_handle(struct chan *);
 ssize_t			 chan_fill(struct runner_channel *, size_t);
+int			 chan_lease_over(struct chan *);
 int			 chan_seterr(struct runner_channel *, int,
 			    const char *, ...)
 			    __attribute__((format(printf, 3, 4)));
+
+/* ask.c: runner_ask's helpers for clients of runnerd. */
+const char	*ask_refusal(const struct runner_channel *);
 
 /* sock.c: UNIX socket helpers shared by the library and runnerd. */
 int	 sock_connect(const char *);
@@ -247,7 +256,10 @@ int	 clock_ms_left(double);
 char	*paths_config(void);
 char	*paths_socket(void);
 
-/* runner.c: the backends behind the public functions. */
+/*
+ * runner.c: the backends behind the public functions.  channel and
+ * channel_direct return a chan with one reference for the caller.
+ */
 struct runner_ops {
 	int	(*load_config)(struct runner *, const char *);
 	int	(*update_config)(struct runner *, const char *);
@@ -256,6 +268,7 @@ struct runner_ops {
 	int	(*terminate)(struct runner *, const char *);
 	struct chan *(*channel)(struct runner *, const char *);
 	void	(*free)(struct runner *);
+	struct chan *(*channel_direct)(struct runner *, const char *);
 };
 struct runner {
 	const struct runner_ops	*ops;
@@ -274,5 +287,12 @@ int	 runner_code_from_name(const char *);
 /* local.c: the in-process backend. */
 extern const struct runner_ops local_ops;
 void	*local_new(void);
+
+/* remote.c: the runnerd-backed backend; handoff.c: direct channels. */
+extern const struct runner_ops remote_ops;
+void	*remote_new(const char *);
+int	 remote_dial(const char *);
+int	 handoff_take(int, const char *, int *, struct buf *, char *,
+	    size_t);
 
 #endif /* RUNNER_INT_H */

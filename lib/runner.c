@@ -1,7 +1,7 @@
 /*
  * runner.c: the public entry points.  Each checks its arguments, clears
  * the last error and hands over to the backend (local.c in-process, or
- * client.c through runnerd), so both backends share one set of checks
+ * remote.c through runnerd), so both backends share one set of checks
  * and one error vocabulary.
  */
 
@@ -129,15 +129,27 @@ runner_new(void)
 }
 
 /*
- * A runner backed by runnerd.  The daemon backend arrives with runnerd
- * itself; until then this fails with errno ENOTSUP rather than pretend.
+ * A runner backed by runnerd at socket (NULL: the default path).  NULL
+ * with errno set when no runnerd answers there (ENOENT, ECONNREFUSED,
+ * ...): the library never starts a daemon itself, since where it should
+ * run, with what configuration and for how long is the program's call.
  */
 struct runner *
 runner_connect(const char *socket)
 {
-	(void)socket;
-	errno = ENOTSUP;
-	return (NULL);
+	struct runner	*r;
+	int		 saved;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (NULL);
+	r->ops = &remote_ops;
+	if ((r->backend = remote_new(socket)) == NULL) {
+		saved = errno;
+		free(r);
+		errno = saved;
+		return (NULL);
+	}
+	return (r);
 }
 
 /* Stop what the runner started (in-process) and free it; handles live on. */
@@ -200,7 +212,7 @@ alias_check(const char *alias, char *err, size_t errlen)
 	size_t	 n = strspn(alias, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:@+");
 
-	if (*alias == '\0' || alias[n] != '\0' || n > 64) {
+	if (*alias == '\0' || alias[n] != '\0' || n > RUNNER_ALIAS_MAX) {
 		snprintf(err, errlen, "invalid alias '%.80s': use 1 to 64 "
 		    "letters, digits and . _ - : @ +", alias);
 		return (-1);
@@ -254,9 +266,10 @@ runner_terminate(struct runner *r, const char *alias)
 	return (r->ops->terminate(r, alias));
 }
 
-/* A new handle on alias's channel, or NULL (see runner_errcode). */
-struct runner_channel *
-runner_get_channel(struct runner *r, const char *alias)
+/* A new handle on a channel to alias, through the backend's open. */
+static struct runner_channel *
+runner_channel_open(struct runner *r, const char *alias,
+    struct chan *(*open)(struct runner *, const char *))
 {
 	struct runner_channel	*h;
 	struct chan		*c;
@@ -268,9 +281,26 @@ runner_get_channel(struct runner *r, const char *alias)
 		runner_seterr(r, RUNNER_EINVAL, "no alias given");
 		return (NULL);
 	}
-	if ((c = r->ops->channel(r, alias)) == NULL)
+	if ((c = open(r, alias)) == NULL)
 		return (NULL);
 	if ((h = chan_handle(c)) == NULL)
 		runner_seterr(r, RUNNER_ENOMEM, "out of memory");
+	chan_unref(c);		/* the backend's reference for us: h has it */
 	return (h);
+}
+
+/* A new handle on alias's channel, or NULL (see runner_errcode). */
+struct runner_channel *
+runner_get_channel(struct runner *r, const char *alias)
+{
+	return (runner_channel_open(r, alias, r != NULL ? r->ops->channel :
+	    NULL));
+}
+
+/* A channel on the instance's own descriptor, bypassing runnerd. */
+struct runner_channel *
+runner_get_channel_direct(struct runner *r, const char *alias)
+{
+	return (runner_channel_open(r, alias, r != NULL ?
+	    r->ops->channel_direct : NULL));
 }

@@ -58,6 +58,14 @@ struct runner_start {
 	const char		*cwd;	/* overrides the app's */
 };
 
+/*
+ * runner_new: instances are this program's children; runner_free stops
+ * them.  runner_connect: instances are runnerd's (socket NULL: the
+ * default path, see runnerd(8)); they outlive the runner, and NULL with
+ * errno (ENOENT, ECONNREFUSED) means no runnerd answers there: none is
+ * started.  Every other function works the same on both, with the same
+ * codes; handles outlive runner_free on both.
+ */
 struct runner	*runner_new(void);
 struct runner	*runner_connect(const char *socket);
 void		 runner_free(struct runner *);
@@ -65,6 +73,7 @@ const char	*runner_errmsg(const struct runner *);
 int		 runner_errcode(const struct runner *);
 const char	*runner_strerror(int code);
 
+/* Checked whole first; through runnerd, runnerd loads it (reload). */
 int	runner_load_config(struct runner *, const char *path);
 int	runner_update_config(struct runner *, const char *libconfig_text);
 
@@ -74,6 +83,11 @@ int	runner_start(struct runner *, const char *app,
 	    const struct runner_start *);
 int	runner_terminate(struct runner *, const char *alias);
 
+/*
+ * A new handle on alias's channel.  In-process every handle shares the
+ * child's one stream; through runnerd each is a connection of its own
+ * (attach) that sees all the output from when it was made.
+ */
 struct runner_channel *runner_get_channel(struct runner *, const char *alias);
 ssize_t	 runner_channel_read(struct runner_channel *, void *, size_t);
 ssize_t	 runner_channel_write(struct runner_channel *, const void *, size_t);
@@ -84,6 +98,17 @@ const char *runner_channel_errmsg(const struct runner_channel *);
 
 int	runner_ask(struct runner_channel *, const char *cmd,
 	    const char *ext_json, int timeout_ms, char **reply_ext);
+
+/*
+ * A channel that bypasses runnerd: the daemon hands over the instance's
+ * own descriptor (with the output it had buffered, read first) and
+ * leaves it alone until the handle is closed or this process exits.
+ * Only one direct holder per instance at a time (RUNNER_EEXIST); while
+ * it is held runnerd neither buffers the instance's output nor takes
+ * write requests for it.  In-process it is runner_get_channel.
+ */
+struct runner_channel *runner_get_channel_direct(struct runner *,
+	    const char *alias);
 
 #ifdef __cplusplus
 }

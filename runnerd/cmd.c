@@ -31,6 +31,8 @@ static void	cmd_status(struct req *);
 static void	cmd_write(struct req *);
 static void	cmd_read(struct req *);
 static void	cmd_attach(struct req *);
+static void	cmd_direct(struct req *);
+static void	cmd_logs(struct req *);
 static void	cmd_subscribe(struct req *);
 static void	cmd_reload(struct req *);
 static void	cmd_shutdown(struct req *);
@@ -48,10 +50,14 @@ static const struct {
 	{ "write",	cmd_write },
 	{ "read",	cmd_read },
 	{ "attach",	cmd_attach },
+	{ "direct",	cmd_direct },
+	{ "logs",	cmd_logs },
 	{ "subscribe",	cmd_subscribe },
 	{ "reload",	cmd_reload },
 	{ "shutdown",	cmd_shutdown },
 };
+
+static int	req_bool_or(struct req *, const char *, int, int *);
 
 #define REQ_ERR(rq, code, ...) \
 	reply_err((rq)->c->id, (rq)->has_tag, (rq)->tag, (code), __VA_ARGS__)
@@ -99,13 +105,20 @@ req_num(struct req *rq, const char *key, double dflt, double *out)
 	return (0);
 }
 
-/* The optional boolean field key. */
+/* The optional boolean field key; false when absent. */
 static int
 req_bool(struct req *rq, const char *key, int *out)
 {
+	return (req_bool_or(rq, key, 0, out));
+}
+
+/* The optional boolean field key; dflt when absent. */
+static int
+req_bool_or(struct req *rq, const char *key, int dflt, int *out)
+{
 	int	 v = json_get(rq->j, rq->ext, key);
 
-	*out = 0;
+	*out = dflt;
 	if (v == -1)
 		return (0);
 	if (json_bool(rq->j, v, out) == -1) {
@@ -321,15 +334,21 @@ cmd_reply_start(struct waiter *w, struct inst *i)
 	inst_json_head(&b, i, i->pid);
 	jw_key(&b, "started");
 	jw_bool(&b, w->started);
+	jw_key(&b, "state");
+	jw_str(&b, inst_state_name(i->state));
 	jw_close(&b, '}');
 	if (!b.failed)
 		reply_ok(w->client, w->has_tag, w->tag, &b);
 	buf_free(&b);
 }
 
-/* Answer now, or leave a waiter until the instance runs. */
+/*
+ * Answer now (the instance is ready, or the client did not ask to wait:
+ * exec has succeeded, which is all `runnerctl start` confirms), or leave
+ * a waiter until it is ready.
+ */
 static void
-cmd_start_answer(struct req *rq, struct inst *i, int started)
+cmd_start_answer(struct req *rq, struct inst *i, int started, int wait)
 {
 	struct waiter	*w, tmp;
 
@@ -338,7 +357,7 @@ cmd_start_answer(struct req *rq, struct inst *i, int started)
 	tmp.has_tag = rq->has_tag;
 	tmp.tag = rq->tag;
 	tmp.started = started;
-	if (i->state == INST_RUNNING || i->state == INST_BACKOFF) {
+	if (!wait || i->state == INST_RUNNING || i->state == INST_BACKOFF) {
 		cmd_reply_start(&tmp, i);
 		return;
 	}
@@ -350,6 +369,44 @@ cmd_start_answer(struct req *rq, struct inst *i, int started)
 	w->started = started;
 }
 
+/*
+ * Start every instance of an app with instances = N (NAME-1..NAME-N) that
+ * is not running; answered once all are spawned, with their aliases.
+ */
+static void
+cmd_start_all(struct req *rq, const struct app *app,
+    const struct runner_start *opts)
+{
+	struct buf	 b;
+	struct inst	*i;
+	char		 alias[RUNNER_ALIAS_MAX + 16], err[RUNNER_ERRMSG_MAX];
+	int		 k, rc, n = 0;
+
+	buf_init(&b);
+	jw_open(&b, '{');
+	jw_key(&b, "app");
+	jw_str(&b, app->name);
+	jw_key(&b, "started");
+	jw_open(&b, '[');
+	for (k = 1; k <= app->instances; k++) {
+		inst_alias(app, k, alias, sizeof(alias));
+		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
+			continue;
+		if (inst_launch(alias, app, opts, &rc, err, sizeof(err)) ==
+		    NULL) {
+			buf_free(&b);
+			REQ_ERR(rq, rc, "%s (%d of %d instances of '%s' were "
+			    "started)", err, n, app->instances, app->name);
+			return;
+		}
+		jw_str(&b, alias);
+		n++;
+	}
+	jw_close(&b, ']');
+	jw_close(&b, '}');
+	reply_buf(rq, &b);
+}
+
 static void
 cmd_start(struct req *rq)
 {
@@ -359,14 +416,15 @@ cmd_start(struct req *rq)
 	char			*name = NULL, *alias = NULL, *cwd = NULL;
 	char			*sock = NULL, **args = NULL;
 	char			 err[RUNNER_ERRMSG_MAX];
-	int			 strict, rc;
+	int			 strict, wait, rc;
 
 	if (req_str(rq, "app", 1, &name) == -1 ||
 	    req_str(rq, "alias", 0, &alias) == -1 ||
 	    req_str(rq, "cwd", 0, &cwd) == -1 ||
 	    req_str(rq, "socket", 0, &sock) == -1 ||
 	    req_strings(rq, "args", &args) == -1 ||
-	    req_bool(rq, "strict", &strict) == -1)
+	    req_bool(rq, "strict", &strict) == -1 ||
+	    req_bool_or(rq, "wait", 1, &wait) == -1)
 		goto out;
 	if (alias_check(alias != NULL ? alias : name, err, sizeof(err)) == -1) {
 		REQ_ERR(rq, RUNNER_EINVAL, "%s", err);
@@ -381,6 +439,14 @@ cmd_start(struct req *rq)
 		REQ_ERR(rq, RUNNER_EPERM, "runnerd is shutting down");
 		goto out;
 	}
+	memset(&opts, 0, sizeof(opts));
+	opts.args = (const char *const *)args;
+	opts.cwd = cwd;
+	opts.socket = sock;
+	if (alias == NULL && app->instances > 1) {
+		cmd_start_all(rq, app, &opts);
+		goto out;
+	}
 	if ((i = inst_find(alias != NULL ? alias : name)) != NULL) {
 		if (i->state == INST_STOPPING) {
 			REQ_ERR(rq, RUNNER_EEXIST, "'%s' is being stopped",
@@ -393,26 +459,16 @@ cmd_start(struct req *rq)
 				    "running (pid %ld)", i->alias,
 				    (long)i->pid);
 			else
-				cmd_start_answer(rq, i, 0);
+				cmd_start_answer(rq, i, 0, wait);
 			goto out;
 		}
-		inst_stop(i);		/* ended: its alias is free again */
 	}
-	memset(&opts, 0, sizeof(opts));
-	opts.args = (const char *const *)args;
-	opts.cwd = cwd;
-	opts.socket = sock;
-	if ((i = inst_new(alias != NULL ? alias : name, server.conf, app,
-	    &opts)) == NULL) {
-		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = inst_start(i, err, sizeof(err))) != 0) {
-		inst_discard(i);
+	if ((i = inst_launch(alias != NULL ? alias : name, app, &opts, &rc,
+	    err, sizeof(err))) == NULL) {
 		REQ_ERR(rq, rc, "%s", err);
 		goto out;
 	}
-	cmd_start_answer(rq, i, 1);
+	cmd_start_answer(rq, i, 1, wait);
 out:
 	free(name);
 	free(alias);
@@ -519,8 +575,6 @@ cmd_restart(struct req *rq)
 static void
 status_one(struct buf *b, struct inst *i)
 {
-	int	 st = i->last_status;
-
 	jw_open(b, '{');
 	jw_key(b, "alias");
 	jw_str(b, i->alias);
@@ -541,23 +595,23 @@ status_one(struct buf *b, struct inst *i)
 	jw_key(b, "restarts");
 	jw_int(b, i->restarts);
 	jw_key(b, "last_exit");
-	if (!i->exited)
+	inst_json_exit(b, i);
+	jw_key(b, "next_restart");
+	if (i->state == INST_BACKOFF)
+		jw_double(b, i->next_restart > ev_now(server.loop) ?
+		    i->next_restart - ev_now(server.loop) : 0);
+	else
 		jw_null(b);
-	else {
-		jw_open(b, '{');
-		if (st != -1 && WIFSIGNALED(st)) {
-			jw_key(b, "signal");
-			jw_str(b, signal_name(WTERMSIG(st)));
-		} else {
-			jw_key(b, "code");
-			jw_int(b, st == -1 ? -1 : WEXITSTATUS(st));
-		}
-		jw_close(b, '}');
+	if (i->start_msg != NULL && i->state == INST_FAILED) {
+		jw_key(b, "error");
+		jw_str(b, i->start_msg);
 	}
 	jw_key(b, "buffered");
 	jw_int(b, (long long)buf_used(&i->out));
 	jw_key(b, "dropped");
 	jw_int(b, (long long)i->dropped);
+	jw_key(b, "log_dropped");
+	jw_int(b, (long long)capture_log_dropped(i));
 	jw_close(b, '}');
 }
 
@@ -593,7 +647,8 @@ cmd_write(struct req *rq)
 	size_t		 n;
 	int		 v;
 
-	if ((i = req_inst(rq)) == NULL)
+	if ((i = req_inst(rq)) == NULL ||
+	    direct_refuse(rq->c, i, rq->has_tag, rq->tag))
 		return;
 	if ((v = json_get(rq->j, rq->ext, "data")) != -1) {
 		if ((data = json_b64(rq->j, v, &n)) == NULL) {
@@ -640,6 +695,7 @@ cmd_read(struct req *rq)
 	double		 wait, max;
 
 	if ((i = req_inst(rq)) == NULL ||
+	    direct_refuse(rq->c, i, rq->has_tag, rq->tag) ||
 	    req_num(rq, "wait", 0, &wait) == -1 ||
 	    req_num(rq, "max", PROTO_READ_MAX, &max) == -1)
 		return;
@@ -688,6 +744,32 @@ cmd_attach(struct req *rq)
 		relay_detach_all(i);
 }
 
+/* Hand the instance's channel descriptor over (direct.c). */
+static void
+cmd_direct(struct req *rq)
+{
+	struct inst	*i;
+
+	if ((i = req_inst(rq)) != NULL)
+		direct_take(rq->c, i, rq->has_tag, rq->tag);
+}
+
+/* The recent log, and with follow the log as it comes (capture.c). */
+static void
+cmd_logs(struct req *rq)
+{
+	struct inst	*i;
+	double		 lines;
+	int		 follow;
+
+	if ((i = req_inst(rq)) == NULL ||
+	    req_bool(rq, "follow", &follow) == -1 ||
+	    req_num(rq, "lines", -1, &lines) == -1)
+		return;
+	capture_logs(i, rq->c, rq->has_tag, rq->tag, follow,
+	    lines < 0 ? -1 : lines > 1e9 ? 1000000000LL : (long long)lines);
+}
+
 static void
 cmd_subscribe(struct req *rq)
 {
@@ -698,10 +780,10 @@ cmd_subscribe(struct req *rq)
 static void
 cmd_reload(struct req *rq)
 {
-	struct config	*cfg;
 	struct buf	 b;
 	char		*path = NULL, *text = NULL;
 	char		 err[RUNNER_ERRMSG_MAX];
+	int		 rc;
 
 	if (req_str(rq, "path", 0, &path) == -1 ||
 	    req_str(rq, "config", 0, &text) == -1)
@@ -710,35 +792,13 @@ cmd_reload(struct req *rq)
 		REQ_ERR(rq, RUNNER_EINVAL, "give 'path' or 'config', not both");
 		goto out;
 	}
-	if (path == NULL && text == NULL && server.config_path == NULL) {
-		REQ_ERR(rq, RUNNER_EINVAL, "no configuration file to reload");
-		goto out;
-	}
-	if (text != NULL)
-		cfg = config_load_text(text, err, sizeof(err));
-	else
-		cfg = config_load_file(path != NULL ? path :
-		    server.config_path, err, sizeof(err));
-	if (cfg == NULL) {
-		REQ_ERR(rq, RUNNER_ECONFIG, "%s", err);
-		goto out;
-	}
-	if (conf_replace(cfg) == -1) {
-		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (path != NULL) {
-		free(server.config_path);
-		server.config_path = path;
-		path = NULL;
-	}
-	log_info("reloaded %s: %zu apps", cfg->source, cfg->napps);
 	buf_init(&b);
 	jw_open(&b, '{');
-	jw_key(&b, "config");
-	jw_str(&b, cfg->source);
-	jw_key(&b, "apps");
-	jw_int(&b, (long long)cfg->napps);
+	if ((rc = reload_config(path, text, &b, err, sizeof(err))) != 0) {
+		buf_free(&b);
+		REQ_ERR(rq, rc, "%s", err);
+		goto out;
+	}
 	jw_close(&b, '}');
 	reply_buf(rq, &b);
 out:

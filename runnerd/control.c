@@ -2,7 +2,8 @@
  * control.c: the control socket and its clients.  Each client is a
  * non-blocking connection with an input buffer cut into request lines and
  * an output buffer of replies; once attached, it is a raw byte stream to
- * an instance instead.  Every buffer is bounded: a line longer than
+ * an instance instead, and once following a log (logs with follow), a
+ * one-way stream of that log whose input is ignored.  Every buffer is bounded: a line longer than
  * PROTO_LINE_MAX is refused and the client closed, and a client that does
  * not read its replies is not read from until it does.  A client that
  * goes away costs nothing but its own state.
@@ -215,6 +216,7 @@ client_close(struct client *c)
 	memmove(slot, slot + 1, (server.nclients - k - 1) * sizeof(*slot));
 	server.nclients--;
 	waiters_client_gone(c->id);
+	direct_client_gone(c);		/* a lease ends with its connection */
 	ev_io_stop(server.loop, &c->rio);
 	ev_io_stop(server.loop, &c->wio);
 	close(c->fd);
@@ -349,6 +351,8 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (c->attached != 0)
 		client_raw(c);
+	else if (c->following != 0)
+		buf_reset(&c->in);	/* a follower only listens */
 	else
 		client_lines(c);
 	client_check(c);
@@ -370,7 +374,7 @@ static int
 client_done(const struct client *c)
 {
 	return (c->closing || (c->eof && c->attached == 0 &&
-	    c->pending == 0 && buf_used(&c->in) == 0));
+	    c->following == 0 && c->pending == 0 && buf_used(&c->in) == 0));
 }
 
 /*
@@ -385,7 +389,8 @@ client_lines(struct client *c)
 	size_t	 len;
 
 	while (!c->closing && !c->waiting && c->attached == 0 &&
-	    buf_used(&c->out) <= CLIENT_OUT_MAX && buf_used(&c->in) > 0) {
+	    c->following == 0 && buf_used(&c->out) <= CLIENT_OUT_MAX &&
+	    buf_used(&c->in) > 0) {
 		nl = memchr(buf_head(&c->in), '\n', buf_used(&c->in));
 		len = nl != NULL ? (size_t)(nl - buf_head(&c->in)) :
 		    buf_used(&c->in);
@@ -403,6 +408,10 @@ client_lines(struct client *c)
 	}
 	if (c->attached != 0) {
 		client_raw(c);
+		return;
+	}
+	if (c->following != 0) {
+		buf_reset(&c->in);
 		return;
 	}
 	/* After EOF a line without its newline will never be complete. */
@@ -526,7 +535,8 @@ event_emit(const char *name, struct buf *ext)
 	buf_addc(&b, '\n');
 	for (k = 0; k < server.nclients && !b.failed; k++) {
 		if (server.clients[k]->subscribed &&
-		    server.clients[k]->attached == 0)
+		    server.clients[k]->attached == 0 &&
+		    server.clients[k]->following == 0)
 			client_send(server.clients[k], buf_head(&b),
 			    buf_used(&b));
 	}

@@ -1,16 +1,30 @@
 /*
  * instance.c: instances and their lives.  An instance is an alias bound
- * to an app of the configuration it started from, with a process, a
- * channel and a state:
+ * to an app of the configuration, with a process, a channel and a state:
  *
- *   starting --socket accepts--> running --exit--> backoff --> running
- *       |                           |        \--> exited (no restart)
- *       +--exit/timeout--> removed  +--stop--> stopping --exit--> removed
+ *   starting --ready--> running --exit--> backoff --> starting/running
+ *       |                  |        \--> exited (policy: no restart)
+ *       |                  |        \--> failed (max_restarts reached)
+ *       +--exit/timeout--> removed (first start) or backoff (a restart)
+ *   any --stop--> stopping --exit--> removed
  *
  * libev's default loop owns SIGCHLD: one ev_child per pid, started right
- * after the spawn.  A stop sends stop_signal (and SIGCONT) to the process
- * group, SIGKILL after stop_timeout, and SIGKILL to what is left of the
- * group once the main process is gone, so nothing of it outlives a stop.
+ * after the spawn, and its handler reaps every child, so what is
+ * reparented to runnerd (a child subreaper) never lingers as a zombie.
+ * When an instance's main process ends, for whatever reason, what is
+ * left of its process group is killed, and so is everything it started
+ * that escaped the group (proctree.c): nothing of an instance outlives
+ * it, as with systemd's control-group kill mode.  A stop sends
+ * stop_signal (and SIGCONT) to the group and the descendants, SIGKILL
+ * after stop_timeout.  Readiness is ready.c's job.
+ *
+ * Restarts: the first after a run is immediate; crashes in a row wait
+ * backoff_initial, doubling up to backoff_max; a run of backoff_reset
+ * seconds forgets the crashes.  More than max_restarts restarts within
+ * restart_window seconds of the first of them and the instance is
+ * failed: it stays listed, with its output and last exit, until started
+ * or restarted by hand.
+ *
  * Instances live in an array sorted by alias: lookups are a binary search
  * and status comes out sorted for free.
  */
@@ -26,18 +40,12 @@
 
 #include "runnerd.h"
 
-#define READY_NAP_MAX	0.032	/* longest wait between connect tries */
-#define BACKOFF_RESET	10.0	/* up this long: the next crash is new */
-#define BACKOFF_FIRST	0.1	/* second crash in a row waits this ... */
-#define BACKOFF_MAX	30.0	/* ... doubling up to this */
-
 static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
 static void	 inst_timer_cb(struct ev_loop *, ev_timer *, int);
-static void	 inst_try_connect(struct inst *);
-static void	 inst_running_now(struct inst *, int);
-static void	 inst_start_failed(struct inst *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static void	 inst_respawn(struct inst *);
+static void	 inst_after_exit(struct inst *, int);
+static void	 inst_ended_now(struct inst *, enum inst_state, pid_t);
+static int	 inst_window_full(struct inst *);
 static void	 inst_remove(struct inst *);
 static void	 inst_event(const char *, struct inst *, pid_t);
 static int	 inst_cmp(const void *, const void *);
@@ -54,6 +62,8 @@ inst_find(const char *alias)
 {
 	struct inst	**i;
 
+	if (server.ninsts == 0)
+		return (NULL);	/* bsearch must not see a NULL array */
 	i = bsearch(alias, server.insts, server.ninsts, sizeof(*i),
 	    inst_cmp);
 	return (i == NULL ? NULL : *i);
@@ -76,7 +86,8 @@ const char *
 inst_state_name(enum inst_state s)
 {
 	static const char *const names[] = {
-		"starting", "running", "backoff", "stopping", "exited"
+		"starting", "running", "backoff", "stopping", "exited",
+		"failed"
 	};
 
 	return (names[s]);
@@ -94,7 +105,7 @@ inst_running(const struct inst *i)
 int
 inst_ended(const struct inst *i)
 {
-	return (i->state == INST_EXITED);
+	return (i->state == INST_EXITED || i->state == INST_FAILED);
 }
 
 /* Drop a hold on a configuration; the last one frees it. */
@@ -105,27 +116,6 @@ conf_unref(struct conf *c)
 		return;
 	config_free(c->cfg);
 	free(c);
-}
-
-/*
- * Put cfg in force.  Running instances keep the configuration they were
- * started from until they are started again.
- */
-int
-conf_replace(struct config *cfg)
-{
-	struct conf	*c;
-
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_warn("%s", __func__);
-		config_free(cfg);
-		return (-1);
-	}
-	c->cfg = cfg;
-	c->refs = 1;
-	conf_unref(server.conf);
-	server.conf = c;
-	return (0);
 }
 
 /* A new instance, not started, listed under alias. */
@@ -163,6 +153,7 @@ inst_new(const char *alias, struct conf *conf, const struct app *app,
 	i->app = app;
 	i->state = INST_EXITED;
 	i->fd = -1;
+	i->notify_fd = -1;
 	buf_init(&i->out);
 	buf_init(&i->in);
 	ev_timer_init(&i->timer, inst_timer_cb, 0, 0);
@@ -179,10 +170,53 @@ inst_new(const char *alias, struct conf *conf, const struct app *app,
 	return (i);
 }
 
+/*
+ * The alias of the k-th (from 1) instance of app: NAME-k, or NAME for an
+ * app that runs once.
+ */
+void
+inst_alias(const struct app *app, int k, char *buf, size_t len)
+{
+	if (app->instances > 1)
+		snprintf(buf, len, "%s-%d", app->name, k);
+	else
+		snprintf(buf, len, "%s", app->name);
+}
+
+/*
+ * Start app under alias, replacing an ended instance of that alias (an
+ * ended alias is free again).  The new instance, or NULL with *rc and
+ * err saying why.
+ */
+struct inst *
+inst_launch(const char *alias, const struct app *app,
+    const struct runner_start *opts, int *rc, char *err, size_t errlen)
+{
+	struct inst	*i;
+
+	if (alias_check(alias, err, errlen) == -1) {
+		*rc = RUNNER_EINVAL;
+		return (NULL);
+	}
+	if ((i = inst_find(alias)) != NULL)
+		inst_stop(i);
+	if ((i = inst_new(alias, server.conf, app, opts)) == NULL) {
+		*rc = RUNNER_ENOMEM;
+		errf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	if ((*rc = inst_start(i, err, errlen)) != 0) {
+		inst_discard(i);
+		return (NULL);
+	}
+	return (i);
+}
+
 /* Free an instance that is off the list and has no process. */
 void
 inst_free(struct inst *i)
 {
+	capture_free(i);
 	free(i->alias);
 	argv_free(i->args);
 	free(i->cwd);
@@ -207,7 +241,31 @@ inst_json_head(struct buf *b, const struct inst *i, pid_t pid)
 	jw_int(b, pid);
 }
 
-/* Tell subscribers: {"alias", "app", "pid"}. */
+/* The last exit: {"code": N} or {"signal": "SIGKILL"}; null if none. */
+void
+inst_json_exit(struct buf *b, const struct inst *i)
+{
+	int	 st = i->last_status;
+
+	if (!i->exited) {
+		jw_null(b);
+		return;
+	}
+	jw_open(b, '{');
+	if (st != -1 && WIFSIGNALED(st)) {
+		jw_key(b, "signal");
+		if (signal_name(WTERMSIG(st)) != NULL)
+			jw_str(b, signal_name(WTERMSIG(st)));
+		else
+			jw_int(b, WTERMSIG(st));
+	} else {
+		jw_key(b, "code");
+		jw_int(b, st == -1 ? -1 : WEXITSTATUS(st));
+	}
+	jw_close(b, '}');
+}
+
+/* Tell subscribers: {"alias", "app", "pid"}, and how it exited. */
 static void
 inst_event(const char *name, struct inst *i, pid_t pid)
 {
@@ -218,16 +276,7 @@ inst_event(const char *name, struct inst *i, pid_t pid)
 	inst_json_head(&b, i, pid);
 	if (strcmp(name, "exited") == 0) {
 		jw_key(&b, "status");
-		jw_open(&b, '{');
-		if (i->last_status != -1 && WIFSIGNALED(i->last_status)) {
-			jw_key(&b, "signal");
-			jw_str(&b, signal_name(WTERMSIG(i->last_status)));
-		} else {
-			jw_key(&b, "code");
-			jw_int(&b, i->last_status == -1 ? -1 :
-			    WEXITSTATUS(i->last_status));
-		}
-		jw_close(&b, '}');
+		inst_json_exit(&b, i);
 	}
 	jw_close(&b, '}');
 	if (!b.failed)
@@ -244,21 +293,27 @@ int
 inst_start(struct inst *i, char *err, size_t errlen)
 {
 	struct launch	 la;
-	int		 rc;
+	int		 rc, notify;
 
 	memset(&la, 0, sizeof(la));
 	la.app = i->app;
 	la.args = (const char *const *)i->args;
 	la.cwd = i->cwd;
 	la.socket = i->socket;
-	la.errfd = SPAWN_INHERIT;
-	if ((rc = launch_spawn(&la, err, errlen)) != 0) {
+	la.capture = 1;
+	if ((la.errfd = capture_start(i, err, errlen)) == -1)
+		return (RUNNER_ESYS);
+	rc = launch_spawn(&la, err, errlen);
+	capture_spawned(i);	/* the child has its end of the log pipe */
+	if (rc != 0) {
 		launch_done(&la);
 		return (rc);
 	}
 	free(i->socket_path);
 	i->socket_path = la.socket_path;
+	la.socket_path = NULL;
 	i->pid = la.pid;
+	server.nprocs++;
 	i->started_at = ev_now(server.loop);
 	i->chan_eof = 0;
 	i->input_closed = 0;
@@ -270,64 +325,36 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	ev_child_start(server.loop, &i->child);
 	log_info("%s: started %s (pid %ld)", i->alias, i->app->name,
 	    (long)i->pid);
-	if (i->app->type == APP_STDIO) {
-		i->fd = la.fd;
-		inst_running_now(i, i->restarts > 0);
-		return (0);
-	}
-	i->state = INST_STARTING;
-	i->ready_delay = 0.001;
-	i->deadline = ev_now(server.loop) + i->app->ready_timeout;
-	inst_try_connect(i);
+	/*
+	 * A stdio app's channel is relayed from the start: it may need its
+	 * input to become ready.  A socket app's comes when it is ready.
+	 */
+	if ((i->fd = la.fd) != -1)
+		relay_start(i);
+	notify = la.notify;
+	la.notify = -1;
+	launch_done(&la);
+	ready_begin(i, notify);
 	return (0);
 }
 
-/* The instance runs: relay its channel, tell waiters and subscribers. */
-static void
-inst_running_now(struct inst *i, int again)
+/* The instance is ready: relay its channel, tell waiters and subscribers. */
+void
+inst_ready(struct inst *i)
 {
 	i->state = INST_RUNNING;
-	relay_start(i);
-	inst_event(again ? "restarted" : "started", i, i->pid);
+	if (i->app->type == APP_SOCKET)
+		relay_start(i);
+	inst_event(i->restarts > 0 ? "restarted" : "started", i, i->pid);
 	waiters_inst_event(i);
 }
 
-/* Try the socket once; if it does not accept yet, try again soon. */
-static void
-inst_try_connect(struct inst *i)
-{
-	double	 now = ev_now(server.loop), nap;
-	int	 fd;
-
-	if ((fd = sock_connect(i->socket_path)) != -1) {
-		i->fd = fd;
-		inst_running_now(i, i->restarts > 0);
-		return;
-	}
-	if (errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN) {
-		inst_start_failed(i, RUNNER_ESPAWN, "cannot connect to '%s' "
-		    "of '%s': %s", i->socket_path, i->alias, strerror(errno));
-		return;
-	}
-	if (now >= i->deadline) {
-		inst_start_failed(i, RUNNER_ETIMEDOUT, "'%s' did not accept "
-		    "connections on '%s' within %g s", i->alias,
-		    i->socket_path, i->app->ready_timeout);
-		return;
-	}
-	nap = i->ready_delay < i->deadline - now ? i->ready_delay :
-	    i->deadline - now;
-	if (i->ready_delay < READY_NAP_MAX)
-		i->ready_delay *= 2;
-	ev_timer_set(&i->timer, nap, 0);
-	ev_timer_start(server.loop, &i->timer);
-}
-
 /*
- * A socket app failed to become ready: keep the reason for the start's
- * waiters and kill it; its exit removes the instance and answers them.
+ * The instance failed to become ready: keep the reason for the start's
+ * waiters and kill it; its exit removes the instance and answers them
+ * (or, for a restart, counts as a crash).
  */
-static void
+void
 inst_start_failed(struct inst *i, int code, const char *fmt, ...)
 {
 	char	 msg[RUNNER_ERRMSG_MAX];
@@ -340,6 +367,7 @@ inst_start_failed(struct inst *i, int code, const char *fmt, ...)
 	i->start_code = code;
 	free(i->start_msg);
 	i->start_msg = strdup(msg);
+	ready_cancel(i);
 	if (kill(-i->pid, SIGKILL) == -1)
 		kill(i->pid, SIGKILL);
 }
@@ -363,10 +391,15 @@ inst_respawn(struct inst *i)
 	}
 }
 
-/* Restart now: stop the process (if any) and start it again. */
+/*
+ * Restart now: stop the process (if any) and start it again.  A restart
+ * by hand starts the policy's count again (a failed instance runs again).
+ */
 void
 inst_restart(struct inst *i)
 {
+	i->crashes = 0;
+	i->window_restarts = 0;
 	if (i->pid > 0) {
 		i->respawn = 1;
 		inst_stop(i);
@@ -423,8 +456,10 @@ inst_stop(struct inst *i)
 	log_info("%s: stopping pid %ld with %s", i->alias, (long)i->pid,
 	    signal_name(i->app->stop_signal) ? signal_name(i->app->stop_signal)
 	    : "its stop signal");
+	ready_cancel(i);
 	if (kill(-i->pid, i->app->stop_signal) == -1)
 		kill(i->pid, i->app->stop_signal);
+	proctree_signal(i->pid, i->app->stop_signal);
 	kill(-i->pid, SIGCONT);
 	ev_timer_stop(server.loop, &i->timer);
 	ev_timer_set(&i->timer, i->app->stop_timeout, 0);
@@ -458,11 +493,12 @@ inst_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	switch (i->state) {
 	case INST_STARTING:
-		inst_try_connect(i);
+		ready_timeout(i);
 		break;
 	case INST_STOPPING:
 		log_info("%s: still there after %g s; killing", i->alias,
 		    i->app->stop_timeout);
+		proctree_signal(i->pid, SIGKILL);
 		if (kill(-i->pid, SIGKILL) == -1)
 			kill(i->pid, SIGKILL);
 		break;
@@ -487,23 +523,109 @@ inst_wants_restart(const struct inst *i, int status)
 }
 
 /*
- * The first restart is immediate; quick crashes in a row wait 0.1 s,
- * 0.2 s, ... up to 30 s, and an instance that stayed up 10 s starts the
- * count again.
+ * The delay before the next restart: none for the first after a run,
+ * then backoff_initial doubling up to backoff_max; a run of backoff_reset
+ * seconds or more starts the count again.
  */
 static double
 inst_backoff(struct inst *i)
 {
-	double	 delay = BACKOFF_FIRST;
-	int	 k;
+	const struct app	*a = i->app;
+	double			 delay = a->backoff_initial;
+	int			 k;
 
-	if (ev_now(server.loop) - i->started_at >= BACKOFF_RESET)
+	if (ev_now(server.loop) - i->started_at >= a->backoff_reset)
 		i->crashes = 0;
 	if (i->crashes++ == 0)
 		return (0);
-	for (k = 1; k < i->crashes - 1 && delay < BACKOFF_MAX; k++)
+	for (k = 1; k < i->crashes - 1 && delay < a->backoff_max; k++)
 		delay *= 2;
-	return (delay < BACKOFF_MAX ? delay : BACKOFF_MAX);
+	return (delay < a->backoff_max ? delay : a->backoff_max);
+}
+
+/*
+ * Count a restart against max_restarts: the window opens at the first
+ * restart and lasts restart_window seconds.  1 when this one is over
+ * the limit.
+ */
+static int
+inst_window_full(struct inst *i)
+{
+	double	 now = ev_now(server.loop);
+
+	if (i->app->max_restarts == 0)
+		return (0);
+	if (i->window_restarts == 0 ||
+	    now - i->window_start > i->app->restart_window) {
+		i->window_start = now;
+		i->window_restarts = 0;
+	}
+	return (++i->window_restarts > i->app->max_restarts);
+}
+
+/*
+ * The instance has ended for good (exited, or failed): answer waiters,
+ * let attachers read what is left, and for an essential app (on_exit =
+ * shutdown) stop everything, runnerd exiting with the instance's status.
+ */
+static void
+inst_ended_now(struct inst *i, enum inst_state state, pid_t pid)
+{
+	int	 st = i->last_status;
+
+	i->state = state;
+	if (state == INST_FAILED)
+		inst_event("failed", i, pid);
+	waiters_inst_event(i);
+	relay_detach_all(i);
+	if (i->app->on_exit == ON_EXIT_SHUTDOWN && !server.shutting_down) {
+		server.exit_status = st == -1 ? 1 : WIFSIGNALED(st) ?
+		    128 + WTERMSIG(st) : WEXITSTATUS(st);
+		log_info("%s: essential app %s ended; shutting down with "
+		    "status %d", i->alias, i->app->name, server.exit_status);
+		inst_stop_all();
+		return;
+	}
+	if (server.shutting_down) {
+		inst_event("stopped", i, pid);
+		inst_remove(i);
+	}
+}
+
+/* What the policy does after an exit that nobody asked for. */
+static void
+inst_after_exit(struct inst *i, int status)
+{
+	char	 how[64];
+	double	 delay;
+
+	if (!inst_wants_restart(i, status)) {
+		inst_ended_now(i, INST_EXITED, 0);
+		return;
+	}
+	if (inst_window_full(i)) {
+		log_warnx("%s: %d restarts within %g s; giving up (failed)",
+		    i->alias, i->app->max_restarts, i->app->restart_window);
+		free(i->start_msg);
+		if (asprintf(&i->start_msg, "'%s' %s; it was restarted %d "
+		    "times within %g s and is now failed", i->alias,
+		    status_words(status, how, sizeof(how)),
+		    i->app->max_restarts, i->app->restart_window) == -1)
+			i->start_msg = NULL;
+		i->start_code = RUNNER_ESPAWN;
+		inst_ended_now(i, INST_FAILED, 0);
+		return;
+	}
+	delay = inst_backoff(i);
+	i->state = INST_BACKOFF;
+	i->next_restart = ev_now(server.loop) + delay;
+	if (delay == 0) {
+		inst_respawn(i);
+		return;
+	}
+	log_info("%s: restarting in %g s", i->alias, delay);
+	ev_timer_set(&i->timer, delay, 0);
+	ev_timer_start(server.loop, &i->timer);
 }
 
 static void
@@ -512,16 +634,24 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	struct inst	*i = w->data;
 	pid_t		 pid = i->pid;
 	char		 how[64];
-	double		 delay;
 
 	(void)revents;
 	ev_child_stop(loop, w);
 	ev_timer_stop(loop, &i->timer);
+	ready_cancel(i);
 	i->pid = 0;
+	server.nprocs--;
 	i->exited = 1;
 	i->last_status = w->rstatus;
+	capture_exited(i);	/* its last log lines come before its exit */
 	log_info("%s: pid %ld %s", i->alias, (long)pid,
 	    status_words(w->rstatus, how, sizeof(how)));
+	/*
+	 * Nothing it started outlives it: the rest of its group (the pgid
+	 * cannot be reused while members remain), then what escaped.
+	 */
+	kill(-pid, SIGKILL);
+	proctree_kill_orphans();
 	inst_event("exited", i, pid);
 	/* Whatever it wrote before it died is kept, then the channel goes. */
 	relay_drain(i);
@@ -531,15 +661,17 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	case INST_STARTING:
 		if (i->start_code == 0) {
 			i->start_code = RUNNER_ESPAWN;
-			if (asprintf(&i->start_msg, "'%s' %s before its socket "
-			    "'%s' accepted a connection", i->alias, how,
-			    i->socket_path) == -1)
+			if (asprintf(&i->start_msg, "'%s' %s before it was "
+			    "ready", i->alias, how) == -1)
 				i->start_msg = NULL;
 		}
-		inst_remove(i);
-		return;
+		/* A first start failed: the start's caller is told. */
+		if (i->restarts == 0) {
+			inst_remove(i);
+			return;
+		}
+		break;
 	case INST_STOPPING:
-		kill(-pid, SIGKILL);	/* what is left of the group */
 		if (i->respawn && !server.shutting_down) {
 			i->respawn = 0;
 			inst_respawn(i);
@@ -551,23 +683,5 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	default:
 		break;
 	}
-	if (inst_wants_restart(i, w->rstatus)) {
-		delay = inst_backoff(i);
-		i->state = INST_BACKOFF;
-		if (delay == 0) {
-			inst_respawn(i);
-			return;
-		}
-		log_info("%s: restarting in %g s", i->alias, delay);
-		ev_timer_set(&i->timer, delay, 0);
-		ev_timer_start(loop, &i->timer);
-		return;
-	}
-	i->state = INST_EXITED;
-	waiters_inst_event(i);
-	relay_detach_all(i);
-	if (server.shutting_down) {
-		inst_event("stopped", i, pid);
-		inst_remove(i);
-	}
+	inst_after_exit(i, w->rstatus);
 }

@@ -4,8 +4,12 @@
  * by the app's output_buffer: when the buffer is full, or an attached
  * client has too much unsent, the daemon stops reading the child, whose
  * writes then block.  That is backpressure: nothing is dropped and
- * nothing grows without bound.  Input (write requests, attached clients)
- * queues in a buffer the channel drains as the child reads.
+ * nothing grows without bound.  With overflow = "drop-oldest" the child
+ * is read on when the buffer is full and the oldest output goes, counted
+ * in i->dropped (attached clients that fall behind still hold it back).
+ * When the app has a log file, what is read is also copied there
+ * (capture_tee).  Input (write requests, attached clients) queues in a
+ * buffer the channel drains as the child reads.
  */
 
 #include <sys/socket.h>
@@ -22,6 +26,7 @@ static void	 relay_read_cb(struct ev_loop *, ev_io *, int);
 static void	 relay_write_cb(struct ev_loop *, ev_io *, int);
 static void	 relay_fanout(struct inst *);
 static int	 relay_read(struct inst *, size_t);
+static void	 relay_trim(struct inst *);
 
 /* Watch the instance's new channel. */
 void
@@ -43,11 +48,13 @@ relay_stop(struct inst *i)
 {
 	if (i->fd == -1)
 		return;
+	direct_end(i);
 	ev_io_stop(server.loop, &i->rio);
 	ev_io_stop(server.loop, &i->wio);
 	close(i->fd);
 	i->fd = -1;
 	i->chan_eof = 1;
+	capture_tee(i, NULL, 0);	/* its log's last line ends here */
 	/* Input nobody will read: its writers hear ECLOSED. */
 	buf_reset(&i->in);
 	waiters_inst_event(i);
@@ -61,12 +68,26 @@ relay_stop(struct inst *i)
 void
 relay_drain(struct inst *i)
 {
-	if (i->fd == -1)
+	if (i->fd == -1 || i->direct != 0)	/* the direct client's bytes */
 		return;
 	while (relay_read(i, RELAY_READ) > 0)
 		;
 	relay_fanout(i);
+	relay_trim(i);
 	waiters_inst_event(i);
+}
+
+/* drop-oldest: what is over the bound goes, oldest first, counted. */
+static void
+relay_trim(struct inst *i)
+{
+	size_t	 used = buf_used(&i->out);
+
+	if (i->app->overflow != OVERFLOW_DROP_OLDEST ||
+	    used <= i->app->output_buffer)
+		return;
+	buf_drop(&i->out, used - i->app->output_buffer);
+	i->dropped += used - i->app->output_buffer;
 }
 
 /* Read up to max bytes into the output buffer: >0, 0 (nothing), -1 end. */
@@ -80,6 +101,7 @@ relay_read(struct inst *i, size_t max)
 		max = sizeof(tmp);
 	n = recv(i->fd, tmp, max, MSG_DONTWAIT);
 	if (n > 0) {
+		capture_tee(i, tmp, (size_t)n);
 		if (buf_add(&i->out, tmp, (size_t)n) == -1) {
 			log_warnx("%s: out of memory; %zd bytes of output "
 			    "dropped", i->alias, n);
@@ -100,22 +122,24 @@ relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct inst	*i = w->data;
 	size_t		 room, used = buf_used(&i->out);
-	int		 r;
+	int		 r, drop;
 
 	(void)loop;
 	(void)revents;
+	drop = i->app->overflow == OVERFLOW_DROP_OLDEST;
 	room = i->app->output_buffer > used ? i->app->output_buffer - used : 0;
-	if (room == 0 && i->nattach == 0) {
+	if (room == 0 && i->nattach == 0 && !drop) {
 		relay_resume(i);
 		return;
 	}
-	r = relay_read(i, i->nattach > 0 ? RELAY_READ : room);
+	r = relay_read(i, i->nattach > 0 || drop ? RELAY_READ : room);
 	if (r == -1) {
 		/* The other side closed: no more output, no more input. */
 		relay_stop(i);
 		return;
 	}
 	relay_fanout(i);
+	relay_trim(i);
 	relay_resume(i);
 	waiters_inst_event(i);
 }
@@ -147,9 +171,10 @@ relay_resume(struct inst *i)
 	size_t	 k;
 	int	 go;
 
-	if (i->fd == -1)
+	if (i->fd == -1 || i->direct != 0)
 		return;
-	go = buf_used(&i->out) < i->app->output_buffer;
+	go = buf_used(&i->out) < i->app->output_buffer ||
+	    i->app->overflow == OVERFLOW_DROP_OLDEST;
 	if (i->nattach > 0) {
 		go = 1;
 		for (k = 0; k < server.nclients; k++) {
@@ -176,7 +201,8 @@ relay_input(struct inst *i, const void *p, size_t n)
 		return;
 	}
 	i->in_queued += n;
-	ev_io_start(server.loop, &i->wio);
+	if (i->direct == 0)		/* else it waits for the hand-back */
+		ev_io_start(server.loop, &i->wio);
 }
 
 static void
@@ -259,4 +285,24 @@ relay_detach_all(struct inst *i)
 		ev_io_stop(server.loop, &c->rio);
 		ev_io_start(server.loop, &c->wio);
 	}
+	capture_ended(i);	/* and those following its log */
+}
+
+/* A direct channel holds the instance's descriptor: leave it alone. */
+void
+relay_pause(struct inst *i)
+{
+	ev_io_stop(server.loop, &i->rio);
+	ev_io_stop(server.loop, &i->wio);
+}
+
+/* The direct channel was handed back: relay again, input first. */
+void
+relay_unpause(struct inst *i)
+{
+	if (i->fd == -1)
+		return;
+	relay_resume(i);
+	if (buf_used(&i->in) > 0)
+		ev_io_start(server.loop, &i->wio);
 }

@@ -5,6 +5,7 @@
  * so whoever ran `runnerd -d` can connect as soon as it exits 0.
  */
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -88,46 +89,33 @@ sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 static void
 sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	struct config	*cfg;
-	char		 err[RUNNER_ERRMSG_MAX];
+	char	 err[RUNNER_ERRMSG_MAX];
 
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if (server.config_path == NULL) {
-		log_warnx("SIGHUP: no configuration file to reload");
-		return;
-	}
-	if ((cfg = config_load_file(server.config_path, err,
-	    sizeof(err))) == NULL) {
+	if (reload_config(NULL, NULL, NULL, err, sizeof(err)) != 0)
 		log_warnx("SIGHUP: %s; keeping the running configuration", err);
-		return;
-	}
-	if (conf_replace(cfg) == 0)
-		log_info("reloaded %s: %zu apps", server.config_path,
-		    cfg->napps);
 }
 
-/* Start the apps marked autostart, each under its own name. */
+/* Start the apps marked autostart: NAME, or NAME-1..NAME-N. */
 static void
 autostart(void)
 {
-	struct runner_start	 opts;
 	const struct app	*app;
-	struct inst		*i;
 	char			 err[RUNNER_ERRMSG_MAX];
+	char			 alias[RUNNER_ALIAS_MAX + 16];
 	size_t			 k;
+	int			 j, rc;
 
-	memset(&opts, 0, sizeof(opts));
 	for (k = 0; k < server.conf->cfg->napps; k++) {
 		app = &server.conf->cfg->apps[k];
-		if (!app->autostart)
-			continue;
-		if ((i = inst_new(app->name, server.conf, app, &opts)) == NULL)
-			fatal("autostart");
-		if (inst_start(i, err, sizeof(err)) != 0) {
-			log_warnx("%s: cannot autostart: %s", app->name, err);
-			inst_discard(i);
+		for (j = 1; app->autostart && j <= app->instances; j++) {
+			inst_alias(app, j, alias, sizeof(alias));
+			if (inst_launch(alias, app, &(struct runner_start){ 0 },
+			    &rc, err, sizeof(err)) == NULL)
+				log_warnx("%s: cannot autostart: %s", alias,
+				    err);
 		}
 	}
 }
@@ -206,6 +194,12 @@ main(int argc, char **argv)
 	ev_signal_start(server.loop, &sig_term);
 	ev_signal_start(server.loop, &sig_int);
 	ev_signal_start(server.loop, &sig_hup);
+	/*
+	 * What the instances start and leave behind is reparented to us,
+	 * not to init: so it is reaped here, and killed (proctree.c).
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
 	autostart();
@@ -218,5 +212,5 @@ main(int argc, char **argv)
 	free(server.insts);
 	free(abspath);
 	log_info("stopped");
-	return (0);
+	return (server.exit_status);
 }

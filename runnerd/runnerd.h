@@ -33,7 +33,8 @@ enum inst_state {
 	INST_RUNNING,
 	INST_BACKOFF,		/* ended; restarting after a delay */
 	INST_STOPPING,		/* stop signal sent, waiting for the exit */
-	INST_EXITED		/* ended for good; output may remain */
+	INST_EXITED,		/* ended for good; output may remain */
+	INST_FAILED		/* gave up after max_restarts */
 };
 
 struct inst {
@@ -54,22 +55,31 @@ struct inst {
 	ev_io		 wio;		/* input to the channel */
 	ev_child	 child;
 	ev_timer	 timer;		/* readiness, stop escalation, backoff */
+	ev_io		 notify_io;	/* ready = notify: the pipe */
+	int		 notify_fd;	/* its read end, or -1 */
+	int		 notify_eof;	/* closed without the newline */
 	double		 ready_delay;	/* next readiness retry */
-	double		 deadline;	/* readiness or stop deadline */
+	double		 deadline;	/* readiness deadline */
 	struct buf	 out;		/* output not yet read or sent */
 	struct buf	 in;		/* input not yet written */
 	uint64_t	 in_queued;	/* bytes ever queued as input */
 	uint64_t	 in_written;	/* bytes ever written to the channel */
 	uint64_t	 dropped;	/* output bytes dropped by policy */
 	int		 nattach;	/* clients attached */
+	uint64_t	 direct;	/* client holding the channel (direct.c),
+					   or 0 */
 	int		 respawn;	/* stopping to start again (restart) */
 	int		 start_code;	/* why the last start failed ... */
 	char		*start_msg;	/* ... in words */
 	double		 started_at;	/* ev_now at the last start */
 	int		 restarts;
 	int		 crashes;	/* quick exits in a row, for backoff */
+	double		 next_restart;	/* backoff: when (ev_now time) */
+	double		 window_start;	/* max_restarts: the window's start */
+	int		 window_restarts; /* ... and the restarts in it */
 	int		 exited;	/* last_status is valid */
 	int		 last_status;	/* wait status of the last exit */
+	struct capture	*cap;		/* its log (capture.c), or NULL */
 };
 
 struct client {
@@ -80,6 +90,8 @@ struct client {
 	struct buf	 in;		/* request bytes not yet handled */
 	struct buf	 out;		/* reply bytes not yet sent */
 	uint64_t	 attached;	/* instance id once attached, or 0 */
+	uint64_t	 direct;	/* instance whose channel it holds, or 0 */
+	uint64_t	 following;	/* instance id whose log it follows */
 	int		 subscribed;
 	int		 waiting;	/* a write of ours is in flight */
 	int		 closing;	/* close once out is sent */
@@ -125,7 +137,9 @@ struct server {
 	size_t		 nclients;
 	struct waiter	*waiters;
 	uint64_t	 next_id;
+	int		 nprocs;	/* instances with a process */
 	int		 shutting_down;
+	int		 exit_status;	/* runnerd's, set by on_exit */
 };
 extern struct server server;
 
@@ -165,16 +179,60 @@ int		 inst_start(struct inst *, char *, size_t);
 struct inst	*inst_new(const char *, struct conf *, const struct app *,
 		    const struct runner_start *);
 void		 inst_free(struct inst *);
+void		 inst_alias(const struct app *, int, char *, size_t);
+struct inst	*inst_launch(const char *, const struct app *,
+		    const struct runner_start *, int *, char *, size_t);
 void		 inst_stop(struct inst *);
 void		 inst_stop_all(void);
 void		 inst_restart(struct inst *);
 void		 inst_discard(struct inst *);
 void		 inst_json_head(struct buf *, const struct inst *, pid_t);
+void		 inst_json_exit(struct buf *, const struct inst *);
+void		 inst_ready(struct inst *);
+void		 inst_start_failed(struct inst *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 int		 inst_running(const struct inst *);
 int		 inst_ended(const struct inst *);
 const char	*inst_state_name(enum inst_state);
 void		 conf_unref(struct conf *);
-int		 conf_replace(struct config *);
+
+/* proctree.c */
+int	 proctree_signal(pid_t, int);
+void	 proctree_kill_orphans(void);
+
+/* ready.c */
+void	 ready_begin(struct inst *, int);
+void	 ready_cancel(struct inst *);
+void	 ready_timeout(struct inst *);
+
+/* capture.c */
+struct capture;
+int	 capture_start(struct inst *, char *, size_t);
+void	 capture_spawned(struct inst *);
+void	 capture_exited(struct inst *);
+void	 capture_ended(struct inst *);
+void	 capture_free(struct inst *);
+void	 capture_tee(struct inst *, const char *, size_t);
+uint64_t capture_log_dropped(const struct inst *);
+void	 capture_logs(struct inst *, struct client *, int, long long, int,
+	    long long);
+
+/* logfile.c */
+struct logfile;
+struct logfile	*logfile_open(const char *, size_t, int);
+void		 logfile_close(struct logfile *);
+const char	*logfile_path(const struct logfile *);
+size_t		 logfile_write(struct logfile *, const char *, size_t);
+
+/* reload.c */
+int	 reload_config(const char *, const char *, struct buf *, char *,
+	    size_t);
+
+/* direct.c */
+void	 direct_take(struct client *, struct inst *, int, long long);
+void	 direct_client_gone(struct client *);
+void	 direct_end(struct inst *);
+int	 direct_refuse(struct client *, struct inst *, int, long long);
 
 /* relay.c */
 void	 relay_start(struct inst *);
@@ -185,6 +243,8 @@ void	 relay_attach(struct inst *, struct client *);
 void	 relay_detach_all(struct inst *);
 void	 relay_resume(struct inst *);
 void	 relay_drain(struct inst *);
+void	 relay_pause(struct inst *);
+void	 relay_unpause(struct inst *);
 
 /* waiter.c */
 struct waiter	*waiter_new(enum wait_kind, struct client *, int, long long,

@@ -3,6 +3,8 @@
 # NO_VALGRIND=1 or SANITIZE=1 (ASan and valgrind do not mix); print every
 # program's output and a closing "N passed, N failed" line over all cases.
 # Exits non-zero when any case failed or any program crashed or leaked.
+# TEST@daemon runs TEST with RUNNER_TEST_BACKEND=daemon: the library
+# tests against a runnerd they start (which runs without valgrind).
 set -u
 vg=
 if [ "${NO_VALGRIND:-0}" != 1 ] && [ "${SANITIZE:-0}" != 1 ] &&
@@ -11,24 +13,33 @@ if [ "${NO_VALGRIND:-0}" != 1 ] && [ "${SANITIZE:-0}" != 1 ] &&
 	    --show-leak-kinds=definite,indirect --error-exitcode=99
 	    --track-fds=no"
 fi
-passed=0 failed=0 broken=0
+passed=0 failed=0 broken=0 skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for t in "$@"; do
-	echo "== $t"
+for arg in "$@"; do
+	t=${arg%@daemon}
+	backend=local
+	if [ "$t" != "$arg" ]; then
+		backend=daemon
+		echo "== $t (daemon backend)"
+	else
+		echo "== $t"
+	fi
 	# shellcheck disable=SC2086
-	$vg "$t" >"$log" 2>&1
+	RUNNER_TEST_BACKEND=$backend $vg "$t" >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	skipped=$((skipped + ${s:-0}))
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-0}))
 	if [ "$rc" != 0 ] && [ -z "$f" ]; then
-		echo "run.sh: $t exited with status $rc" >&2
+		echo "run.sh: $arg exited with status $rc" >&2
 		broken=$((broken + 1))
 		failed=$((failed + 1))
 	fi
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped (not for that backend)"
 [ "$failed" = 0 ] && [ "$broken" = 0 ]

@@ -10,8 +10,9 @@ asker(struct fixture *f)
 {
 	struct runner_channel	*ch;
 
-	t_config(f, "apps = { asker = { command = \"%s/asker\"; }; };",
-	    f->helpers);
+	/* No restart (runnerd's policy): some tests are about its end. */
+	t_config(f, "apps = { asker = { command = \"%s/asker\";"
+	    " restart = \"no\"; }; };", f->helpers);
 	assert_int_equal(runner_start(f->r, "asker", NULL), 0);
 	assert_non_null(ch = runner_get_channel(f->r, "asker"));
 	return (ch);

@@ -1,0 +1,525 @@
+/*
+ * remote.c: the runnerd-backed backend.  A runner is a control
+ * connection to runnerd that speaks lib/proto.h through runner_ask (the
+ * tagged request/reply a channel speaks to children).  A channel is a
+ * connection of its own: "attach" makes it a raw stream that runnerd
+ * relays (several handles may share an instance; output waits in
+ * runnerd's buffer while nobody reads), "direct" hands over the
+ * instance's own descriptor (handoff.c).  Instances belong to runnerd,
+ * so they outlive the runner, and so do the handles.
+ *
+ * Named remote, not client: runnerd links this library and has its own
+ * client_* functions for its peers.
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner-int.h"
+
+#define REMOTE_HELLO_MS		10000	/* runnerd answers hello at once */
+#define REMOTE_DRAIN_MS		5000	/* for runnerd to close a stopped
+					   instance's channels */
+#define REMOTE_BUSY_TRIES	50	/* connects while the backlog is full */
+#define REMOTE_BUSY_NSEC	20000000L	/* ... this far apart */
+
+/* A channel handed out, so that terminate can close it at once. */
+struct remote_chan {
+	char			*alias;
+	struct chan		*chan;	/* NULL once its last handle closed */
+	struct remote_chan	*next;
+};
+
+struct remote {
+	char			*socket;	/* runnerd's control socket */
+	struct runner_channel	*ctl;		/* NULL after a failure */
+	long long		 protocol;	/* runnerd's, from hello */
+	struct remote_chan	*chans;
+};
+
+static int	 remote_open(struct remote *);
+static int	 remote_fail(struct runner *, struct runner_channel *, int);
+static int	 remote_call(struct runner *, const char *, struct buf *,
+		    struct json **);
+static int	 remote_track(struct runner *, const char *, struct chan *);
+static void	 remote_drain(struct chan *);
+static void	 remote_forget(struct remote *, const char *);
+static char	*remote_abspath(const char *);
+
+/*
+ * Connect to the socket at path, riding out a full listen backlog (a
+ * UNIX socket says EAGAIN then, rather than make us wait).  A
+ * non-blocking, close-on-exec fd, or -1 with errno.
+ */
+int
+remote_dial(const char *path)
+{
+	struct timespec	 ts = { 0, REMOTE_BUSY_NSEC };
+	int		 fd, i;
+
+	for (i = 0; i < REMOTE_BUSY_TRIES; i++) {
+		if ((fd = sock_connect(path)) != -1 || errno != EAGAIN)
+			return (fd);
+		nanosleep(&ts, NULL);
+	}
+	return (-1);
+}
+
+/* Open the control connection and say hello: 0, or -1 with errno. */
+static int
+remote_open(struct remote *rm)
+{
+	struct runner_channel	*h;
+	struct chan		*c;
+	struct json		*j;
+	char			*ext = NULL;
+	int			 fd, rc;
+
+	if ((fd = remote_dial(rm->socket)) == -1)
+		return (-1);
+	if ((c = chan_new(fd)) == NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return (-1);
+	}
+	h = chan_handle(c);
+	chan_unref(c);
+	if (h == NULL) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	/* Something that answers hello like runnerd is runnerd. */
+	rc = runner_ask(h, "hello", NULL, REMOTE_HELLO_MS, &ext);
+	if (rc == 0 && ext != NULL &&
+	    (j = json_parse(ext, strlen(ext), NULL, 0)) != NULL) {
+		if (json_int(j, json_get(j, 0, "protocol"),
+		    &rm->protocol) == -1)
+			rc = RUNNER_EPROTO;
+		json_free(j);
+	} else if (rc == 0)
+		rc = RUNNER_EPROTO;
+	free(ext);
+	if (rc != 0) {
+		runner_channel_close(h);
+		errno = rc == RUNNER_ETIMEDOUT ? ETIMEDOUT :
+		    rc == RUNNER_ECLOSED ? ECONNRESET :
+		    rc == RUNNER_ENOMEM ? ENOMEM : EPROTO;
+		return (-1);
+	}
+	rm->ctl = h;
+	return (0);
+}
+
+/* The backend's state, connected to runnerd: NULL with errno if not. */
+void *
+remote_new(const char *socket)
+{
+	struct remote	*rm;
+	int		 saved;
+
+	if ((rm = calloc(1, sizeof(*rm))) == NULL)
+		return (NULL);
+	rm->socket = socket != NULL ? strdup(socket) : paths_socket();
+	if (rm->socket == NULL || remote_open(rm) == -1) {
+		saved = rm->socket != NULL ? errno : ENOMEM;
+		free(rm->socket);
+		free(rm);
+		errno = saved;
+		return (NULL);
+	}
+	return (rm);
+}
+
+/*
+ * Turn a failed runner_ask on h into the runner's error: runnerd's
+ * refusal keeps its code and message; a failed connection is reported
+ * as such, and the control connection is dropped (it may be out of
+ * step), to be opened again by the next call.
+ */
+static int
+remote_fail(struct runner *r, struct runner_channel *h, int rc)
+{
+	struct remote	*rm = r->backend;
+	const char	*why;
+
+	if ((why = ask_refusal(h)) != NULL)
+		return (runner_seterr(r, rc, "%s", why));
+	if (rc == RUNNER_ECLOSED)
+		runner_seterr(r, rc, "runnerd at %s closed the connection",
+		    rm->socket);
+	else
+		runner_seterr(r, rc, "runnerd at %s: %s", rm->socket,
+		    runner_channel_errmsg(h));
+	if (h == rm->ctl) {
+		runner_channel_close(rm->ctl);
+		rm->ctl = NULL;
+	}
+	return (rc);
+}
+
+/*
+ * Ask runnerd cmd with ext (a JSON object, or NULL) and wait for the
+ * answer: runnerd bounds its own waits (ready_timeout, stop_timeout).
+ * 0 with *reply (when wanted) the reply's ext, or an error code.
+ */
+static int
+remote_call(struct runner *r, const char *cmd, struct buf *ext,
+    struct json **reply)
+{
+	struct remote	*rm = r->backend;
+	const char	*req = NULL;
+	char		*text = NULL;
+	int		 rc;
+
+	if (reply != NULL)
+		*reply = NULL;
+	if (ext != NULL && (ext->failed || (req = buf_cstr(ext)) == NULL))
+		return (runner_seterr(r, RUNNER_ENOMEM, "out of memory"));
+	if (rm->ctl == NULL && remote_open(rm) == -1)
+		return (runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd "
+		    "at %s: %s", rm->socket, strerror(errno)));
+	if ((rc = runner_ask(rm->ctl, cmd, req, -1, &text)) != 0)
+		return (remote_fail(r, rm->ctl, rc));
+	if (reply != NULL && (*reply = json_parse(text != NULL ? text : "{}",
+	    text != NULL ? strlen(text) : 2, NULL, 0)) == NULL)
+		rc = runner_seterr(r, RUNNER_EPROTO, "runnerd's reply to "
+		    "'%s' has an ext that is not JSON", cmd);
+	free(text);
+	return (rc);
+}
+
+/* path made absolute against our cwd: runnerd's cwd is another. */
+static char *
+remote_abspath(const char *path)
+{
+	char	*cwd, *abs;
+
+	if (path[0] == '/')
+		return (strdup(path));
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		return (NULL);
+	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
+		abs = NULL;
+	free(cwd);
+	return (abs);
+}
+
+static int
+remote_load_config(struct runner *r, const char *path)
+{
+	struct buf	 ext;
+	char		*abs;
+	int		 rc;
+
+	if ((abs = remote_abspath(path)) == NULL)
+		return (runner_seterr(r, RUNNER_ESYS, "cannot make '%s' "
+		    "absolute: %s", path, strerror(errno)));
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	jw_key(&ext, "path");
+	jw_str(&ext, abs);
+	jw_close(&ext, '}');
+	rc = remote_call(r, "reload", &ext, NULL);
+	buf_free(&ext);
+	free(abs);
+	return (rc);
+}
+
+static int
+remote_update_config(struct runner *r, const char *text)
+{
+	struct buf	 ext;
+	int		 rc;
+
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	jw_key(&ext, "config");
+	jw_str(&ext, text);
+	jw_close(&ext, '}');
+	rc = remote_call(r, "reload", &ext, NULL);
+	buf_free(&ext);
+	return (rc);
+}
+
+static int
+remote_start(struct runner *r, const char *app,
+    const struct runner_start *opts, int strict)
+{
+	struct json		*j;
+	struct buf		 ext;
+	const char *const	*a;
+	char			*cwd = NULL;
+	int			 rc, started = 1;
+
+	if (opts != NULL && opts->cwd != NULL &&
+	    (cwd = remote_abspath(opts->cwd)) == NULL)
+		return (runner_seterr(r, RUNNER_ESYS, "cannot make '%s' "
+		    "absolute: %s", opts->cwd, strerror(errno)));
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	jw_key(&ext, "app");
+	jw_str(&ext, app);
+	if (opts != NULL && opts->alias != NULL) {
+		jw_key(&ext, "alias");
+		jw_str(&ext, opts->alias);
+	}
+	if (opts != NULL && opts->args != NULL) {
+		jw_key(&ext, "args");
+		jw_open(&ext, '[');
+		for (a = opts->args; *a != NULL; a++)
+			jw_str(&ext, *a);
+		jw_close(&ext, ']');
+	}
+	/* A socket path stays relative to the app's cwd, as in-process. */
+	if (opts != NULL && opts->socket != NULL) {
+		jw_key(&ext, "socket");
+		jw_str(&ext, opts->socket);
+	}
+	if (cwd != NULL) {
+		jw_key(&ext, "cwd");
+		jw_str(&ext, cwd);
+	}
+	jw_key(&ext, "strict");
+	jw_bool(&ext, strict);
+	jw_close(&ext, '}');
+	rc = remote_call(r, "start", &ext, &j);
+	buf_free(&ext);
+	free(cwd);
+	if (rc != 0)
+		return (rc);
+	json_bool(j, json_get(j, 0, "started"), &started);
+	json_free(j);
+	return (started ? 0 : RUNNER_RUNNING);
+}
+
+/*
+ * Read what runnerd still sends on an attach connection into the
+ * channel's read-ahead buffer, until runnerd closes it (it does once
+ * the instance is gone and its output sent), bounded in time.
+ */
+static void
+remote_drain(struct chan *c)
+{
+	char	 tmp[65536];
+	double	 deadline = clock_deadline(REMOTE_DRAIN_MS);
+	ssize_t	 n;
+
+	for (;;) {
+		n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+		if (n > 0 && buf_add(&c->in, tmp, (size_t)n) == 0)
+			continue;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    fd_wait(c->fd, POLLIN, deadline) == 1)
+			continue;
+		return;
+	}
+}
+
+/*
+ * alias was stopped through this runner: its channels report the end
+ * now, as in-process, not whenever runnerd gets round to closing them.
+ * (alias NULL: only forget the channels whose handles are all closed.)
+ * A direct channel ends when runnerd closes its lease (the process is
+ * gone: what it wrote is in the socket); an attached one once runnerd
+ * has sent the rest and closed.
+ */
+static void
+remote_forget(struct remote *rm, const char *alias)
+{
+	struct remote_chan	**np, *n;
+	struct chan		*c;
+
+	for (np = &rm->chans; (n = *np) != NULL; ) {
+		if ((c = n->chan) != NULL && alias != NULL &&
+		    strcmp(n->alias, alias) == 0) {
+			if (c->gone)
+				;	/* it knows already */
+			else if (c->lease != -1) {
+				if (fd_wait(c->lease, POLLIN,
+				    clock_deadline(REMOTE_DRAIN_MS)) == 1)
+					chan_lease_over(c);
+			} else
+				remote_drain(c);
+			chan_gone(c);
+			c->owner = NULL;
+			n->chan = NULL;
+		}
+		if (n->chan == NULL) {
+			*np = n->next;
+			free(n->alias);
+			free(n);
+		} else
+			np = &n->next;
+	}
+}
+
+static int
+remote_terminate(struct runner *r, const char *alias)
+{
+	struct buf	 ext;
+	int		 rc;
+
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	jw_key(&ext, "alias");
+	jw_str(&ext, alias);
+	jw_close(&ext, '}');
+	if ((rc = remote_call(r, "stop", &ext, NULL)) == 0)
+		remote_forget(r->backend, alias);
+	buf_free(&ext);
+	return (rc);
+}
+
+/* Remember c as alias's (weakly: c->owner is cleared when c goes). */
+static int
+remote_track(struct runner *r, const char *alias, struct chan *c)
+{
+	struct remote		*rm = r->backend;
+	struct remote_chan	*n;
+
+	remote_forget(rm, NULL);	/* prune the closed ones */
+	if ((n = calloc(1, sizeof(*n))) == NULL ||
+	    (n->alias = strdup(alias)) == NULL) {
+		free(n);
+		return (runner_seterr(r, RUNNER_ENOMEM, "out of memory"));
+	}
+	n->chan = c;
+	c->owner = &n->chan;
+	n->next = rm->chans;
+	rm->chans = n;
+	return (0);
+}
+
+/*
+ * A channel through runnerd: a connection of its own, attached.  An
+ * instance that has ended and whose output was all read still gives a
+ * handle, one that reports RUNNER_ECLOSED, as in-process.
+ */
+static struct chan *
+remote_channel(struct runner *r, const char *alias)
+{
+	struct remote		*rm = r->backend;
+	struct runner_channel	*h = NULL;
+	struct chan		*c;
+	struct buf		 ext;
+	int			 fd, rc;
+
+	if ((fd = remote_dial(rm->socket)) == -1) {
+		runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd at %s: "
+		    "%s", rm->socket, strerror(errno));
+		return (NULL);
+	}
+	if ((c = chan_new(fd)) == NULL || (h = chan_handle(c)) == NULL) {
+		if (c == NULL)
+			close(fd);
+		chan_unref(c);
+		runner_seterr(r, RUNNER_ENOMEM, "out of memory");
+		return (NULL);
+	}
+	buf_init(&ext);
+	jw_open(&ext, '{');
+	jw_key(&ext, "alias");
+	jw_str(&ext, alias);
+	jw_close(&ext, '}');
+	rc = ext.failed ? chan_seterr(h, RUNNER_ENOMEM, "out of memory") :
+	    runner_ask(h, "attach", buf_cstr(&ext), -1, NULL);
+	buf_free(&ext);
+	if (rc == RUNNER_ECLOSED && ask_refusal(h) != NULL) {
+		shutdown(fd, SHUT_RDWR);
+		chan_gone(c);
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = remote_track(r, alias, c);
+	else
+		remote_fail(r, h, rc);
+	c->tag = 0;		/* the caller's runner_ask starts at 1 */
+	runner_channel_close(h);
+	if (rc != 0) {
+		chan_unref(c);
+		return (NULL);
+	}
+	return (c);
+}
+
+/*
+ * A direct channel: runnerd hands over the instance's descriptor on a
+ * connection that stays open as the lease (see handoff.c).
+ */
+static struct chan *
+remote_direct(struct runner *r, const char *alias)
+{
+	struct remote	*rm = r->backend;
+	struct chan	*c;
+	struct buf	 data;
+	char		 err[RUNNER_ERRMSG_MAX];
+	int		 fd, chfd = -1, rc;
+
+	if ((fd = remote_dial(rm->socket)) == -1) {
+		runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd at %s: "
+		    "%s", rm->socket, strerror(errno));
+		return (NULL);
+	}
+	buf_init(&data);
+	if ((rc = handoff_take(fd, alias, &chfd, &data, err,
+	    sizeof(err))) != 0) {
+		runner_seterr(r, rc, "%s", err);
+		buf_free(&data);
+		close(fd);
+		return (NULL);
+	}
+	if ((c = chan_new(chfd)) == NULL) {
+		runner_seterr(r, RUNNER_ENOMEM, "out of memory");
+		buf_free(&data);
+		close(chfd);
+		close(fd);
+		return (NULL);
+	}
+	c->lease = fd;
+	/* What runnerd had buffered comes first. */
+	buf_free(&c->in);
+	c->in = data;
+	if (remote_track(r, alias, c) != 0) {
+		chan_unref(c);
+		return (NULL);
+	}
+	return (c);
+}
+
+/* Hang up; the instances run on in runnerd, the handles stay valid. */
+static void
+remote_free(struct runner *r)
+{
+	struct remote		*rm = r->backend;
+	struct remote_chan	*n;
+
+	while ((n = rm->chans) != NULL) {
+		rm->chans = n->next;
+		if (n->chan != NULL)
+			n->chan->owner = NULL;
+		free(n->alias);
+		free(n);
+	}
+	runner_channel_close(rm->ctl);
+	free(rm->socket);
+	free(rm);
+}
+
+const struct runner_ops remote_ops = {
+	remote_load_config,
+	remote_update_config,
+	remote_start,
+	remote_terminate,
+	remote_channel,
+	remote_free,
+	remote_direct,
+};

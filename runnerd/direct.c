@@ -1,0 +1,204 @@
+/*
+ * direct.c: direct channels.  On a "direct" request runnerd hands the
+ * instance's channel descriptor to the client (SCM_RIGHTS, on the
+ * reply's first byte), with the output it had buffered in the reply,
+ * and steps aside: the client then talks to the instance without a copy
+ * through runnerd.  The request's connection is the lease: while it is
+ * open runnerd neither reads nor writes the channel, and when it closes
+ * (the client closed the channel, or died) runnerd takes it back and
+ * relays again.  When the process ends runnerd closes the lease itself,
+ * which tells the client that the channel is over once drained.
+ *
+ * The trade-off, for speed: while the lease is held nothing of the
+ * instance's output is buffered, attached clients get nothing and their
+ * input waits (bounded, as always), write and read requests are refused
+ * with EPERM, and only one client holds it.  Input already queued in
+ * runnerd when direct is asked for makes runnerd refuse (EPERM) rather
+ * than hand over: those bytes could no longer be written, or would
+ * reach the child after what the direct client writes first.
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "runnerd.h"
+
+static ssize_t	direct_send(int, const char *, size_t, int);
+
+/* Send p with fd attached (SCM_RIGHTS): the count sent, or -1. */
+static ssize_t
+direct_send(int sock, const char *p, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	 align;
+		char		 space[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	ssize_t		 n;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cbuf, 0, sizeof(cbuf));
+	iov.iov_base = (void *)(uintptr_t)p;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.space;
+	msg.msg_controllen = sizeof(cbuf.space);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	return (n);
+}
+
+/*
+ * Hand i's channel to client c, answering its direct request; c's
+ * connection becomes the lease.  Refusals are answered like any other.
+ */
+void
+direct_take(struct client *c, struct inst *i, int has_tag, long long tag)
+{
+	struct buf	 b;
+	size_t		 len;
+	ssize_t		 n;
+
+	if (i->direct != 0) {
+		reply_err(c->id, has_tag, tag, RUNNER_EEXIST, "'%s' is already "
+		    "held by a direct channel (client %llu)", i->alias,
+		    (unsigned long long)i->direct);
+		return;
+	}
+	if (c->direct != 0) {
+		reply_err(c->id, has_tag, tag, RUNNER_EINVAL, "this "
+		    "connection already holds a direct channel");
+		return;
+	}
+	if (i->fd == -1 || i->state != INST_RUNNING) {
+		reply_err(c->id, has_tag, tag, RUNNER_ECLOSED, "'%s' has no "
+		    "live channel to hand over (it is %s)", i->alias,
+		    inst_state_name(i->state));
+		return;
+	}
+	if (buf_used(&i->in) > 0) {
+		reply_err(c->id, has_tag, tag, RUNNER_EPERM, "'%s' has %zu "
+		    "bytes of input queued that it has not read yet; ask "
+		    "again once it has", i->alias, buf_used(&i->in));
+		return;
+	}
+	/* The descriptor rides on the reply: earlier replies go first. */
+	client_flush(c);
+	if (buf_used(&c->out) > 0) {
+		reply_err(c->id, has_tag, tag, RUNNER_EINVAL, "earlier "
+		    "replies on this connection are still unsent; read them "
+		    "before asking for a direct channel");
+		return;
+	}
+
+	buf_init(&b);
+	jw_open(&b, '{');
+	if (has_tag) {
+		jw_key(&b, "tag");
+		jw_int(&b, tag);
+	}
+	jw_key(&b, "ok");
+	jw_bool(&b, 1);
+	jw_key(&b, "ext");
+	jw_open(&b, '{');
+	inst_json_head(&b, i, i->pid);
+	jw_key(&b, "data");
+	jw_b64(&b, buf_head(&i->out), buf_used(&i->out));
+	jw_key(&b, "bytes");
+	jw_int(&b, (long long)buf_used(&i->out));
+	jw_close(&b, '}');
+	jw_close(&b, '}');
+	buf_addc(&b, '\n');
+	if (b.failed) {
+		buf_free(&b);
+		reply_err(c->id, has_tag, tag, RUNNER_ENOMEM, "out of memory");
+		return;
+	}
+	len = buf_used(&b);
+	if ((n = direct_send(c->fd, buf_head(&b), len, i->fd)) == -1) {
+		buf_free(&b);
+		/* Gone (its hang-up is handled by the read side), or full. */
+		if (errno == EAGAIN)
+			reply_err(c->id, has_tag, tag, RUNNER_EINVAL, "this "
+			    "connection does not read its replies");
+		else
+			log_debug("client %llu: sendmsg: %s",
+			    (unsigned long long)c->id, strerror(errno));
+		return;
+	}
+	if ((size_t)n < len)
+		client_send(c, buf_head(&b) + n, len - (size_t)n);
+	buf_free(&b);
+
+	buf_reset(&i->out);		/* handed over */
+	i->direct = c->id;
+	c->direct = i->id;
+	relay_pause(i);
+	log_info("%s: channel handed to client %llu (direct)", i->alias,
+	    (unsigned long long)c->id);
+}
+
+/* The lease's connection is closing: take the channel back. */
+void
+direct_client_gone(struct client *c)
+{
+	struct inst	*i;
+
+	if (c->direct == 0)
+		return;
+	if ((i = inst_by_id(c->direct)) != NULL && i->direct == c->id) {
+		i->direct = 0;
+		log_info("%s: channel handed back by client %llu", i->alias,
+		    (unsigned long long)c->id);
+		relay_unpause(i);
+	}
+	c->direct = 0;
+}
+
+/*
+ * i's channel is closing (its process ended): end the lease by closing
+ * its connection, once the replies on it are sent, so that the client
+ * knows the channel is over once it has read what the process wrote.
+ */
+void
+direct_end(struct inst *i)
+{
+	struct client	*c;
+
+	if (i->direct == 0)
+		return;
+	if ((c = client_find(i->direct)) != NULL) {
+		c->direct = 0;
+		c->closing = 1;
+		ev_io_stop(server.loop, &c->rio);
+		ev_io_start(server.loop, &c->wio);
+	}
+	i->direct = 0;
+}
+
+/*
+ * A request that would read or write i's channel: refused (EPERM) while
+ * a direct channel holds it.  1 when refused (answered), else 0.
+ */
+int
+direct_refuse(struct client *c, struct inst *i, int has_tag, long long tag)
+{
+	if (i->direct == 0)
+		return (0);
+	reply_err(c->id, has_tag, tag, RUNNER_EPERM, "'%s' is held by a "
+	    "direct channel (client %llu): runnerd neither reads nor writes "
+	    "it until that is closed", i->alias,
+	    (unsigned long long)i->direct);
+	return (1);
+}

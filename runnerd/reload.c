@@ -1,0 +1,253 @@
+/*
+ * reload.c: put a new configuration in force, app by app.  The new one is
+ * checked whole first; if it is bad nothing changes.  Then each app is
+ * compared with its old self:
+ *
+ *   unchanged         its instances are not touched;
+ *   removed           its instances are stopped;
+ *   policy changed    (restart, backoff, timeouts, buffers, log rotation,
+ *                     on_exit, ...) its instances follow the new settings
+ *                     at once, without a restart;
+ *   process changed   (command, type, cwd, socket, env, env_file, user,
+ *                     group, ready, notify_fd, stderr, log) its running
+ *                     instances are restarted with the new settings;
+ *   added             started if autostart.
+ *
+ * An autostart app is scaled to its `instances`: missing NAME-k started,
+ * NAME-k past the count stopped.  The reply lists what was done, which
+ * supervisord's reload (restart everything) and update (restart whole
+ * groups) do not tell.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runnerd.h"
+
+enum diff {
+	DIFF_NONE,
+	DIFF_POLICY,		/* applies live */
+	DIFF_PROCESS		/* needs a new process */
+};
+
+static int	 str_differ(const char *, const char *);
+static int	 argv_differ(char *const *, char *const *);
+static enum diff app_diff(const struct app *, const struct app *);
+static void	 reload_scale(const struct app *, struct buf *, struct buf *);
+
+static int
+str_differ(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != b);
+	return (strcmp(a, b) != 0);
+}
+
+static int
+argv_differ(char *const *a, char *const *b)
+{
+	size_t	 k;
+
+	for (k = 0; a[k] != NULL && b[k] != NULL; k++)
+		if (strcmp(a[k], b[k]) != 0)
+			return (1);
+	return (a[k] != b[k]);
+}
+
+/* How much of a difference between two versions of one app matters. */
+static enum diff
+app_diff(const struct app *o, const struct app *n)
+{
+	if (argv_differ(o->argv, n->argv) || o->type != n->type ||
+	    str_differ(o->cwd, n->cwd) || str_differ(o->socket, n->socket) ||
+	    argv_differ(o->env, n->env) ||
+	    str_differ(o->user, n->user) || str_differ(o->group, n->group) ||
+	    o->uid != n->uid || o->gid != n->gid ||
+	    o->ready != n->ready || o->notify_fd != n->notify_fd ||
+	    o->err != n->err || str_differ(o->log, n->log))
+		return (DIFF_PROCESS);
+	if (o->restart != n->restart ||
+	    o->backoff_initial != n->backoff_initial ||
+	    o->backoff_max != n->backoff_max ||
+	    o->backoff_reset != n->backoff_reset ||
+	    o->max_restarts != n->max_restarts ||
+	    o->restart_window != n->restart_window ||
+	    o->autostart != n->autostart || o->instances != n->instances ||
+	    o->stop_signal != n->stop_signal ||
+	    o->stop_timeout != n->stop_timeout ||
+	    o->ready_timeout != n->ready_timeout ||
+	    o->output_buffer != n->output_buffer ||
+	    o->overflow != n->overflow ||
+	    o->log_max_size != n->log_max_size ||
+	    o->log_keep != n->log_keep || o->timestamps != n->timestamps ||
+	    o->on_exit != n->on_exit)
+		return (DIFF_POLICY);
+	return (DIFF_NONE);
+}
+
+/*
+ * An autostart app runs as NAME (or NAME-1..NAME-N): start what is
+ * missing; stop NAME-k past N of any app (scaled down).
+ */
+static void
+reload_scale(const struct app *app, struct buf *started, struct buf *stopped)
+{
+	char	 alias[RUNNER_ALIAS_MAX + 16], err[RUNNER_ERRMSG_MAX], *end;
+	size_t	 k, len = strlen(app->name);
+	struct inst *i;
+	long	 n;
+	int	 rc, j;
+
+	for (k = server.ninsts; k > 0; k--) {
+		i = server.insts[k - 1];
+		if (i->app != app || strncmp(i->alias, app->name, len) != 0 ||
+		    i->alias[len] != '-')
+			continue;
+		n = strtol(i->alias + len + 1, &end, 10);
+		if (*end != '\0' || n <= app->instances ||
+		    i->state == INST_STOPPING)
+			continue;
+		jw_str(stopped, i->alias);
+		inst_stop(i);
+	}
+	if (!app->autostart)
+		return;
+	for (j = 1; j <= app->instances; j++) {
+		inst_alias(app, j, alias, sizeof(alias));
+		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
+			continue;
+		if (inst_launch(alias, app, &(struct runner_start){ 0 }, &rc,
+		    err, sizeof(err)) == NULL)
+			log_warnx("%s: cannot start: %s", alias, err);
+		else
+			jw_str(started, alias);
+	}
+}
+
+/*
+ * Load the file at path (NULL: the one runnerd was started with) or the
+ * configuration text, and put it in force.  0 with what was done as JSON
+ * members in report (may be NULL), or a RUNNER_E* code with err.
+ */
+int
+reload_config(const char *path, const char *text, struct buf *report,
+    char *err, size_t errlen)
+{
+	struct config		*cfg;
+	struct conf		*old = server.conf, *c;
+	const struct app	*o, *n;
+	struct buf		 added, removed, changed, restarted;
+	struct buf		 started, stopped;
+	struct inst		*i;
+	enum diff		 d;
+	size_t			 k;
+
+	if (path == NULL && text == NULL && (path = server.config_path) ==
+	    NULL) {
+		errf(err, errlen, "no configuration file to reload");
+		return (RUNNER_EINVAL);
+	}
+	cfg = text != NULL ? config_load_text(text, err, errlen) :
+	    config_load_file(path, err, errlen);
+	if (cfg == NULL)
+		return (RUNNER_ECONFIG);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		config_free(cfg);
+		errf(err, errlen, "out of memory");
+		return (RUNNER_ENOMEM);
+	}
+	c->cfg = cfg;
+	c->refs = 1;
+	server.conf = c;
+
+	buf_init(&added);
+	buf_init(&removed);
+	buf_init(&changed);
+	buf_init(&restarted);
+	buf_init(&started);
+	buf_init(&stopped);
+	jw_open(&added, '[');
+	jw_open(&removed, '[');
+	jw_open(&changed, '[');
+	jw_open(&restarted, '[');
+	jw_open(&started, '[');
+	jw_open(&stopped, '[');
+	for (k = 0; k < old->cfg->napps; k++)
+		if (config_app(cfg, old->cfg->apps[k].name) == NULL)
+			jw_str(&removed, old->cfg->apps[k].name);
+	for (k = 0; k < cfg->napps; k++) {
+		n = &cfg->apps[k];
+		if ((o = config_app(old->cfg, n->name)) == NULL)
+			jw_str(&added, n->name);
+		else if (app_diff(o, n) != DIFF_NONE)
+			jw_str(&changed, n->name);
+	}
+
+	/* Backwards: stopping one may remove it, never those before it. */
+	for (k = server.ninsts; k > 0; k--) {
+		i = server.insts[k - 1];
+		if (i->conf != old)
+			continue;	/* already leaving, from an older one */
+		if ((n = config_app(cfg, i->app->name)) == NULL) {
+			if (i->state != INST_STOPPING) {
+				jw_str(&stopped, i->alias);
+				inst_stop(i);
+			}
+			continue;
+		}
+		d = app_diff(i->app, n);
+		i->app = n;
+		i->conf = c;
+		c->refs++;
+		conf_unref(old);
+		if (d == DIFF_PROCESS && i->pid > 0 &&
+		    i->state != INST_STOPPING) {
+			jw_str(&restarted, i->alias);
+			inst_restart(i);
+		}
+	}
+	conf_unref(old);
+	for (k = 0; k < cfg->napps; k++)
+		reload_scale(&cfg->apps[k], &started, &stopped);
+	if (path != NULL && path != server.config_path) {
+		free(server.config_path);
+		if ((server.config_path = strdup(path)) == NULL)
+			fatal("strdup");
+	}
+
+	jw_close(&added, ']');
+	jw_close(&removed, ']');
+	jw_close(&changed, ']');
+	jw_close(&restarted, ']');
+	jw_close(&started, ']');
+	jw_close(&stopped, ']');
+	log_info("reloaded %s: %zu apps; added %s, removed %s, changed %s, "
+	    "restarted %s", cfg->source, cfg->napps, buf_cstr(&added),
+	    buf_cstr(&removed), buf_cstr(&changed), buf_cstr(&restarted));
+	if (report != NULL) {
+		jw_key(report, "config");
+		jw_str(report, cfg->source);
+		jw_key(report, "apps");
+		jw_int(report, (long long)cfg->napps);
+		jw_key(report, "added");
+		jw_raw(report, buf_head(&added), buf_used(&added));
+		jw_key(report, "removed");
+		jw_raw(report, buf_head(&removed), buf_used(&removed));
+		jw_key(report, "changed");
+		jw_raw(report, buf_head(&changed), buf_used(&changed));
+		jw_key(report, "restarted");
+		jw_raw(report, buf_head(&restarted), buf_used(&restarted));
+		jw_key(report, "started");
+		jw_raw(report, buf_head(&started), buf_used(&started));
+		jw_key(report, "stopped");
+		jw_raw(report, buf_head(&stopped), buf_used(&stopped));
+	}
+	buf_free(&added);
+	buf_free(&removed);
+	buf_free(&changed);
+	buf_free(&restarted);
+	buf_free(&started);
+	buf_free(&stopped);
+	return (0);
+}
