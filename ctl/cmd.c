@@ -6,6 +6,7 @@
  * runnerd itself and its configuration in daemon.c.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "runnerctl.h"
@@ -178,6 +179,7 @@ cmd_status_rows(struct json *r)
 	char		 alias[256], app[256], pid[32], state[32], up[32];
 	char		 restarts[32], last[64];
 	long long	 n;
+	double		 due;
 	int		 v, in, i;
 
 	t = table_new(head);
@@ -190,6 +192,9 @@ cmd_status_rows(struct json *r)
 		row[2] = out_value(r, json_get(r, in, "pid"), pid, sizeof(pid));
 		row[3] = out_value(r, json_get(r, in, "state"), state,
 		    sizeof(state));
+		/* backoff: say when, "backoff 1.5s". */
+		if (json_double(r, json_get(r, in, "next_restart"), &due) == 0)
+			snprintf(state, sizeof(state), "backoff %.1fs", due);
 		/* pid 0: not running, so no pid and no uptime to show. */
 		if (json_int(r, json_get(r, in, "pid"), &n) == 0 && n == 0)
 			row[2] = row[4] = "-";

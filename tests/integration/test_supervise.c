@@ -7,6 +7,8 @@
  * status, and no zombie or descriptor growth afterwards.
  */
 
+#include <pwd.h>
+
 #include "daemon.h"
 #include "ctl.h"
 
@@ -39,6 +41,8 @@ sup_conf(struct daemon *d)
 	    "  quitter = { command = [\"sh\", \"-c\", \"exit 5\"]; "
 	    "ready = \"notify\"; notify_fd = 7; restart = \"no\"; };\n"
 	    "  pool = { command = \"cat\"; instances = 3; restart = \"no\"; };\n"
+	    "  nobody = { command = [\"sh\", \"-c\", \"id -u; id -g; "
+	    "echo $USER; exec cat\"]; user = \"nobody\"; restart = \"no\"; };\n"
 	    "  envy = { command = [\"sh\", \"-c\", "
 	    "\"echo \\\"$A $B $C\\\"; exec cat\"]; env_file = \"%s/vars\"; "
 	    "env = { B = \"from-env\"; }; restart = \"no\"; };\n"
@@ -333,6 +337,24 @@ test_env_file(void **state)
 	cl_read_expect(c, "v1", "one from-env three four\n", 24);
 }
 
+/* user = "nobody": the child runs as nobody, with its name in USER. */
+static void
+test_user(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	char		 want[128];
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		skip();		/* only root may switch users */
+	assert_non_null(pw = getpwnam("nobody"));
+	snprintf(want, sizeof(want), "%ld\n%ld\nnobody\n", (long)pw->pw_uid,
+	    (long)pw->pw_gid);
+	cl_start(c, "nobody", "u1");
+	cl_read_expect(c, "u1", want, strlen(want));
+}
+
 /* An essential app's end stops everything; runnerd exits with its code. */
 static void
 test_essential_app(void **state)
@@ -506,6 +528,7 @@ main(void)
 		T(test_notify_failures),
 		T(test_instances),
 		T(test_env_file),
+		T(test_user),
 		TB(test_essential_app),
 		TB(test_reload_per_app),
 		T(test_no_leaks),
