@@ -38,9 +38,17 @@ wait_kids() {
 		sleep 0.01
 	done
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1
+	    printf "%.2f (%.2f-%.2f)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
 
 ulimit -n 8192 2>/dev/null || :
+for p in supervisord supervisorctl s6-svscan s6-svc s6-svwait s6-svstat; do
+	command -v "$p" >/dev/null || { echo "supervise.sh: no $p" \
+	    "(apt-get install supervisor s6)" >&2; exit 1; }
+done
+[ -x "$bin/killwait" ] || ${CC:-cc} -O2 -o "$bin/killwait" "$bin/killwait.c"
 
 # --- runnerd ---------------------------------------------------------
 mkdir "$tmp/r"
@@ -137,5 +145,5 @@ x_stop=$(since "$t")
 
 echo "| | runnerd | supervisord | s6 |"
 echo "| --- | --- | --- | --- |"
-echo "| restart after kill -9 (ms, median of $ROUNDS) | $r_restart | $s_restart | $x_restart |"
+echo "| restart after kill -9 (ms: median (min-max) of $ROUNDS) | $r_restart | $s_restart | $x_restart |"
 echo "| stop $N running instances (ms) | $r_stop | $s_stop | $x_stop |"
