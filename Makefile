@@ -2,6 +2,7 @@
 #
 #   make            build lib/librunner.{a,so}, runnerd/runnerd, ctl/runnerctl
 #   make check      install missing Debian packages, build, run every test
+#   make bench      build and run the benchmarks (figures, not tests)
 #   make run        install missing packages, build, start on conf/runner.conf
 #   make install    PREFIX (/usr/local) and DESTDIR honoured
 #

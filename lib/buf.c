@@ -78,6 +78,25 @@ buf_add(struct buf *b, const void *p, size_t n)
 	return (0);
 }
 
+/*
+ * Room for n more bytes at the back, to be filled in place (by a read)
+ * and then counted with buf_commit: no copy.  NULL when memory runs out.
+ */
+char *
+buf_reserve(struct buf *b, size_t n)
+{
+	if (buf_room(b, n) == -1)
+		return (NULL);
+	return (b->data + b->len);
+}
+
+/* Count n bytes written in place after buf_reserve. */
+void
+buf_commit(struct buf *b, size_t n)
+{
+	b->len += n;
+}
+
 /* Append one byte. */
 int
 buf_addc(struct buf *b, char c)

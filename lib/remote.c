@@ -29,6 +29,7 @@
 					   instance's channels */
 #define REMOTE_BUSY_TRIES	50	/* connects while the backlog is full */
 #define REMOTE_BUSY_NSEC	20000000L	/* ... this far apart */
+#define REMOTE_SNDBUF		(1024 * 1024)	/* an attached channel's */
 
 /* A channel handed out, so that terminate can close it at once. */
 struct remote_chan {
@@ -411,13 +412,15 @@ remote_channel(struct runner *r, const char *alias)
 	struct runner_channel	*h = NULL;
 	struct chan		*c;
 	struct buf		 ext;
-	int			 fd, rc;
+	int			 fd, rc, sndbuf = REMOTE_SNDBUF;
 
 	if ((fd = remote_dial(rm->socket)) == -1) {
 		runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd at %s: "
 		    "%s", rm->socket, strerror(errno));
 		return (NULL);
 	}
+	/* A stream: bigger bursts mean fewer wake-ups on both sides. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if ((c = chan_new(fd)) == NULL || (h = chan_handle(c)) == NULL) {
 		if (c == NULL)
 			close(fd);
@@ -464,6 +467,12 @@ remote_direct(struct runner *r, const char *alias)
 	char		 err[RUNNER_ERRMSG_MAX];
 	int		 fd, chfd = -1, rc;
 
+	if (rm->protocol < 2) {
+		runner_seterr(r, RUNNER_ENOTSUP, "runnerd at %s speaks "
+		    "protocol %lld; direct channels need 2", rm->socket,
+		    rm->protocol);
+		return (NULL);
+	}
 	if ((fd = remote_dial(rm->socket)) == -1) {
 		runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd at %s: "
 		    "%s", rm->socket, strerror(errno));

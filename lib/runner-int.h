@@ -29,6 +29,8 @@ struct buf {
 void	 buf_init(struct buf *);
 void	 buf_free(struct buf *);
 int	 buf_add(struct buf *, const void *, size_t);
+char	*buf_reserve(struct buf *, size_t);
+void	 buf_commit(struct buf *, size_t);
 int	 buf_addc(struct buf *, char);
 int	 buf_adds(struct buf *, const char *);
 int	 buf_printf(struct buf *, const char *, ...)

@@ -24,6 +24,7 @@
 #include "runnerd.h"
 
 #define CLIENT_READ	65536	/* bytes read from a client at a time */
+#define CLIENT_READ_RAW	(256 * 1024)	/* ... once attached: a stream */
 
 static void	 accept_cb(struct ev_loop *, ev_io *, int);
 static void	 accept_pause_cb(struct ev_loop *, ev_timer *, int);
@@ -317,12 +318,20 @@ static void
 client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct client	*c = w->data;
-	char		 tmp[CLIENT_READ];
+	size_t		 max = c->attached != 0 ? CLIENT_READ_RAW : CLIENT_READ;
+	char		*p;
 	ssize_t		 n;
 
 	(void)loop;
 	(void)revents;
-	n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+	/* Straight into the buffer, not through a copy. */
+	if ((p = buf_reserve(&c->in, max)) == NULL) {
+		log_warnx("client %llu: out of memory; closing",
+		    (unsigned long long)c->id);
+		client_close(c);
+		return;
+	}
+	n = recv(c->fd, p, max, MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		n = 0;		/* fed by client_resume: buffered requests */
 	else if (n == 0) {
@@ -343,12 +352,7 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_close(c);
 		return;
 	}
-	if (buf_add(&c->in, tmp, (size_t)n) == -1) {
-		log_warnx("client %llu: out of memory; closing",
-		    (unsigned long long)c->id);
-		client_close(c);
-		return;
-	}
+	buf_commit(&c->in, (size_t)n);
 	if (c->attached != 0)
 		client_raw(c);
 	else if (c->following != 0)

@@ -20,7 +20,8 @@
 
 #include "runnerd.h"
 
-#define RELAY_READ	65536	/* bytes read from a channel at a time */
+#define RELAY_READ	(256 * 1024)	/* bytes read from a channel at once */
+#define RELAY_SNDBUF	(1024 * 1024)	/* an attached client's socket */
 
 static void	 relay_read_cb(struct ev_loop *, ev_io *, int);
 static void	 relay_write_cb(struct ev_loop *, ev_io *, int);
@@ -94,19 +95,26 @@ relay_trim(struct inst *i)
 static int
 relay_read(struct inst *i, size_t max)
 {
-	char	 tmp[RELAY_READ];
-	ssize_t	 n;
+	static char	 lost[RELAY_READ];	/* out of memory: read anyway */
+	char		*p;
+	ssize_t		 n;
 
-	if (max > sizeof(tmp))
-		max = sizeof(tmp);
-	n = recv(i->fd, tmp, max, MSG_DONTWAIT);
+	if (max > RELAY_READ)
+		max = RELAY_READ;
+	/* Straight into the buffer, not through a copy. */
+	if ((p = buf_reserve(&i->out, max)) == NULL) {
+		i->out.failed = 0;
+		p = lost;
+	}
+	n = recv(i->fd, p, max, MSG_DONTWAIT);
 	if (n > 0) {
-		capture_tee(i, tmp, (size_t)n);
-		if (buf_add(&i->out, tmp, (size_t)n) == -1) {
+		capture_tee(i, p, (size_t)n);
+		if (p != lost)
+			buf_commit(&i->out, (size_t)n);
+		else {
 			log_warnx("%s: out of memory; %zd bytes of output "
 			    "dropped", i->alias, n);
 			i->dropped += (uint64_t)n;
-			i->out.failed = 0;
 		}
 		return (1);
 	}
@@ -150,13 +158,23 @@ relay_fanout(struct inst *i)
 {
 	struct client	*c;
 	size_t		 k;
+	ssize_t		 n;
 
 	if (i->nattach == 0 || buf_used(&i->out) == 0)
 		return;
 	for (k = 0; k < server.nclients; k++) {
 		c = server.clients[k];
-		if (c->attached == i->id)
-			client_send(c, buf_head(&i->out), buf_used(&i->out));
+		if (c->attached != i->id)
+			continue;
+		/* Nothing queued before it: straight out, no copy. */
+		n = 0;
+		if (buf_used(&c->out) == 0 && !c->closing &&
+		    (n = send(c->fd, buf_head(&i->out), buf_used(&i->out),
+		    MSG_NOSIGNAL | MSG_DONTWAIT)) < 0)
+			n = 0;		/* its write callback hears why */
+		if ((size_t)n < buf_used(&i->out))
+			client_send(c, buf_head(&i->out) + n,
+			    buf_used(&i->out) - (size_t)n);
 	}
 	buf_reset(&i->out);
 }
@@ -261,7 +279,11 @@ relay_take(struct inst *i, void *p, size_t max)
 void
 relay_attach(struct inst *i, struct client *c)
 {
+	int	 n = RELAY_SNDBUF;
+
 	c->attached = i->id;
+	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
 	i->nattach++;
 	relay_fanout(i);
 	relay_resume(i);

@@ -63,7 +63,10 @@ test_direct_8mib(void **state)
 	runner_channel_close(ch);
 }
 
-/* The descriptor works in epoll (as libev uses it) on both backends. */
+/*
+ * runner_channel_fd works in epoll (as libev uses it), for a plain and
+ * a direct channel, on both backends.
+ */
 static void
 test_direct_epoll(void **state)
 {
@@ -71,24 +74,28 @@ test_direct_epoll(void **state)
 	struct runner_channel	*ch;
 	struct epoll_event	 ev;
 	char			 buf[16];
-	int			 ep;
+	int			 ep, k;
 
 	t_config(f, CAT);
 	assert_int_equal(runner_start(f->r, "cat", NULL), 0);
-	assert_non_null(ch = runner_get_channel_direct(f->r, "cat"));
-	assert_true((ep = epoll_create1(EPOLL_CLOEXEC)) >= 0);
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, runner_channel_fd(ch),
-	    &ev), 0);
-	assert_int_equal(epoll_wait(ep, &ev, 1, 0), 0);
-	t_write_all(ch, "ping\n", 5);
-	assert_int_equal(epoll_wait(ep, &ev, 1, T_WAIT_MS), 1);
-	assert_true(ev.events & EPOLLIN);
-	assert_int_equal(runner_channel_read(ch, buf, sizeof(buf)), 5);
-	assert_memory_equal(buf, "ping\n", 5);
-	close(ep);
-	runner_channel_close(ch);
+	for (k = 0; k < 2; k++) {
+		ch = k == 0 ? runner_get_channel(f->r, "cat") :
+		    runner_get_channel_direct(f->r, "cat");
+		assert_non_null(ch);
+		assert_true((ep = epoll_create1(EPOLL_CLOEXEC)) >= 0);
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD,
+		    runner_channel_fd(ch), &ev), 0);
+		assert_int_equal(epoll_wait(ep, &ev, 1, 0), 0);
+		t_write_all(ch, "ping\n", 5);
+		assert_int_equal(epoll_wait(ep, &ev, 1, T_WAIT_MS), 1);
+		assert_true(ev.events & EPOLLIN);
+		assert_int_equal(runner_channel_read(ch, buf, sizeof(buf)), 5);
+		assert_memory_equal(buf, "ping\n", 5);
+		close(ep);
+		runner_channel_close(ch);
+	}
 }
 
 /*
