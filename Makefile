@@ -112,6 +112,9 @@ tests/integration/test_%: tests/integration/test_%.c \
 tests/helpers/%: tests/helpers/%.c lib/librunner.a $(LIB_HDR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
 
+tests/bench/killwait: tests/bench/killwait.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
 tests/bench/%: tests/bench/%.c lib/librunner.a $(LIB_HDR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
 
@@ -129,8 +132,12 @@ check: deps
 	@$(MAKE) --no-print-directory test
 
 # Benchmarks: figures to read, not tests (not part of check).
-bench: all $(BENCH_BIN)
+# Figures, not tests: channel throughput, then supervision beside
+# supervisord and s6 (installed here if missing).
+bench: all $(BENCH_BIN) tests/bench/killwait
+	@sh mk/deps.sh supervisor s6
 	@for b in $(BENCH_BIN); do ./$$b || exit 1; done
+	@sh tests/bench/supervise.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -160,4 +167,4 @@ clean:
 	rm -f lib/*.o lib/librunner.a lib/librunner.so lib/librunner.so.* \
 	    runnerd/*.o runnerd/runnerd ctl/*.o ctl/runnerctl \
 	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
-	    $(BENCH_BIN)
+	    $(BENCH_BIN) tests/bench/killwait

@@ -26,6 +26,7 @@
 #include "runnerd.h"
 
 #define CHILDREN_MAX	65536	/* bytes of one children file read */
+#define PIDS_MAX	100000	/* processes walked at most */
 
 struct pids {
 	pid_t	*v;
@@ -41,11 +42,10 @@ static int
 pids_add(struct pids *p, pid_t pid)
 {
 	pid_t	*v;
-	size_t	 k;
 
-	for (k = 0; k < p->n; k++)
-		if (p->v[k] == pid)
-			return (0);	/* a cycle would mean pid reuse */
+	/* A tree bigger than this is a pid reused mid-walk, or a fork bomb. */
+	if (p->n >= PIDS_MAX)
+		return (-1);
 	if (p->n == p->cap) {
 		if ((v = reallocarray(p->v, p->cap ? p->cap * 2 : 16,
 		    sizeof(*v))) == NULL)
@@ -140,6 +140,14 @@ proctree_kill_orphans(void)
 	size_t		 k;
 
 	proc_children(getpid(), &mine);
+	/*
+	 * Every child is an instance's main process (exited ones not yet
+	 * reaped included): no orphan, and no need to look at each.
+	 */
+	if (mine.n <= (size_t)server.nprocs) {
+		free(mine.v);
+		return;
+	}
 	for (k = 0; k < mine.n; k++) {
 		if (proc_is_leader(mine.v[k]))
 			continue;
