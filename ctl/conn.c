@@ -210,10 +210,7 @@ conn_ask_alias(struct ctl *ctl, const char *cmd, const char *alias,
 	int		 rc;
 
 	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "alias");
-	jw_str(&ext, alias);
-	jw_close(&ext, '}');
+	jw_object1(&ext, "alias", alias);
 	rc = conn_ask(ctl, cmd, &ext, reply);
 	buf_free(&ext);
 	return (rc);

@@ -182,6 +182,16 @@ jw_raw(struct buf *b, const char *text, size_t n)
 	buf_add(b, text, n);
 }
 
+/* A whole object of one string member: {"key":"value"}. */
+void
+jw_object1(struct buf *b, const char *key, const char *value)
+{
+	jw_open(b, '{');
+	jw_key(b, key);
+	jw_str(b, value);
+	jw_close(b, '}');
+}
+
 /* Bytes as a string value of padded standard base64. */
 void
 jw_b64(struct buf *b, const void *data, size_t n)

@@ -223,10 +223,7 @@ remote_load_config(struct runner *r, const char *path)
 		return (runner_seterr(r, RUNNER_ESYS, "cannot make '%s' "
 		    "absolute: %s", path, strerror(errno)));
 	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "path");
-	jw_str(&ext, abs);
-	jw_close(&ext, '}');
+	jw_object1(&ext, "path", abs);
 	rc = remote_call(r, "reload", &ext, NULL);
 	buf_free(&ext);
 	free(abs);
@@ -240,10 +237,7 @@ remote_update_config(struct runner *r, const char *text)
 	int		 rc;
 
 	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "config");
-	jw_str(&ext, text);
-	jw_close(&ext, '}');
+	jw_object1(&ext, "config", text);
 	rc = remote_call(r, "reload", &ext, NULL);
 	buf_free(&ext);
 	return (rc);
@@ -370,10 +364,7 @@ remote_terminate(struct runner *r, const char *alias)
 	int		 rc;
 
 	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "alias");
-	jw_str(&ext, alias);
-	jw_close(&ext, '}');
+	jw_object1(&ext, "alias", alias);
 	if ((rc = remote_call(r, "stop", &ext, NULL)) == 0)
 		remote_forget(r->backend, alias);
 	buf_free(&ext);
@@ -429,10 +420,7 @@ remote_channel(struct runner *r, const char *alias)
 		return (NULL);
 	}
 	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "alias");
-	jw_str(&ext, alias);
-	jw_close(&ext, '}');
+	jw_object1(&ext, "alias", alias);
 	rc = ext.failed ? chan_seterr(h, RUNNER_ENOMEM, "out of memory") :
 	    runner_ask(h, "attach", buf_cstr(&ext), -1, NULL);
 	buf_free(&ext);

@@ -83,6 +83,7 @@ void	 jw_bool(struct buf *, int);
 void	 jw_null(struct buf *);
 void	 jw_raw(struct buf *, const char *, size_t);
 void	 jw_b64(struct buf *, const void *, size_t);
+void	 jw_object1(struct buf *, const char *, const char *);
 
 /* words.c: split a command line like sh does, without any expansion. */
 char	**words_split(const char *, char *, size_t);

@@ -21,6 +21,25 @@
 
 #include "json_check.h"
 
+/* jw_object1: a whole object of one member, escaped, after a comma too. */
+static void
+test_writer_object1(void **state)
+{
+	struct buf	 b;
+
+	(void)state;
+	buf_init(&b);
+	jw_object1(&b, "alias", "a\"b");
+	assert_string_equal(written(&b), "{\"alias\":\"a\\\"b\"}");
+	buf_reset(&b);
+	jw_open(&b, '[');
+	jw_object1(&b, "k", "v");
+	jw_object1(&b, "k", "w");
+	jw_close(&b, ']');
+	assert_string_equal(written(&b), "[{\"k\":\"v\"},{\"k\":\"w\"}]");
+	buf_free(&b);
+}
+
 static void
 test_writer_commas(void **state)
 {
@@ -297,6 +316,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writer_commas),
+		cmocka_unit_test(test_writer_object1),
 		cmocka_unit_test(test_writer_escapes),
 		cmocka_unit_test(test_writer_roundtrip),
 		cmocka_unit_test(test_writer_double),
