@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "runnerctl.h"
 
@@ -23,6 +25,14 @@ const struct ctl_opt start_opts[] = {
 	{ NULL, 0 }
 };
 
+enum { STATUS_WATCH };
+const struct ctl_opt status_opts[] = {
+	[STATUS_WATCH] =	{ "-w", 0 },
+	{ NULL, 0 }
+};
+
+#define STATUS_WATCH_INTERVAL	1	/* seconds between -w refreshes */
+
 enum { STOP_ALL };
 const struct ctl_opt stop_opts[] = {
 	[STOP_ALL] =		{ "--all", 0 },
@@ -30,6 +40,8 @@ const struct ctl_opt stop_opts[] = {
 };
 
 static int	 cmd_started(struct ctl *, struct json *, const char *);
+static const char *status_colour(const char *);
+static int	 status_once(struct ctl *, struct ctl_args *);
 static void	 cmd_status_rows(struct json *);
 
 /*
@@ -206,9 +218,48 @@ cmd_status_rows(struct json *r)
 		row[6] = out_exit(r, json_get(r, in, "last_exit"), last,
 		    sizeof(last));
 		table_add(t, row);
+		table_colour(t, 3, status_colour(state));
 	}
 	table_print(t, stdout);
 	table_free(t);
+}
+
+/* The colour of a state: green runs, yellow changes, red failed. */
+static const char *
+status_colour(const char *state)
+{
+	if (strcmp(state, "running") == 0)
+		return ("32");
+	if (strcmp(state, "failed") == 0)
+		return ("1;31");
+	if (strcmp(state, "exited") == 0)
+		return ("2");
+	return ("33");
+}
+
+/*
+ * status [ALIAS...] -w: the table again every second, in place on a
+ * terminal (the screen cleared first), one after another elsewhere;
+ * until interrupted, or until runnerd goes away.
+ */
+int
+cmd_status(struct ctl *ctl, struct ctl_args *a)
+{
+	int	 tty = isatty(STDOUT_FILENO), rc;
+
+	if (a->val[STATUS_WATCH] == NULL)
+		return (status_once(ctl, a));
+	for (;;) {
+		if (tty)
+			printf("\033[H\033[2J");
+		if ((rc = status_once(ctl, a)) != 0)
+			return (rc);
+		if (!tty)
+			printf("\n");
+		if (fflush(stdout) == EOF)
+			return (CTL_EXIT_REFUSED);
+		sleep(STATUS_WATCH_INTERVAL);
+	}
 }
 
 /*
@@ -216,8 +267,8 @@ cmd_status_rows(struct json *r)
  * into one {"instances": [...]}, so the output has one shape either way
  * and an unknown alias is the daemon's ENOALIAS.
  */
-int
-cmd_status(struct ctl *ctl, struct ctl_args *a)
+static int
+status_once(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r, *all;
 	struct buf	 ext, list;

@@ -19,6 +19,7 @@
 struct table {
 	size_t	 ncols;
 	char	**cells;	/* nrows * ncols strings, row by row */
+	const char **sgr;	/* per cell: an SGR colour, or NULL */
 	size_t	 nrows;
 	size_t	 cap;		/* rows allocated */
 };
@@ -46,11 +47,35 @@ table_add(struct table *t, const char *const *row)
 		t->cap = t->cap == 0 ? 8 : t->cap * 2;
 		t->cells = out_oom(reallocarray(t->cells, t->cap * t->ncols,
 		    sizeof(*t->cells)));
+		t->sgr = out_oom(reallocarray(t->sgr, t->cap * t->ncols,
+		    sizeof(*t->sgr)));
 	}
-	for (i = 0; i < t->ncols; i++)
+	for (i = 0; i < t->ncols; i++) {
 		t->cells[t->nrows * t->ncols + i] =
 		    out_oom(strdup(row[i] != NULL ? row[i] : "-"));
+		t->sgr[t->nrows * t->ncols + i] = NULL;
+	}
 	t->nrows++;
+}
+
+/* Colour cell col of the last row with an SGR code ("32": green). */
+void
+table_colour(struct table *t, size_t col, const char *sgr)
+{
+	t->sgr[(t->nrows - 1) * t->ncols + col] = sgr;
+}
+
+/*
+ * Colour only for a person at a terminal who has not asked for none
+ * (https://no-color.org: NO_COLOR set and not empty), never in a pipe.
+ */
+int
+out_colour(FILE *f)
+{
+	const char	*nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return (isatty(fileno(f)) && (nc == NULL || nc[0] == '\0') &&
+	    (term == NULL || strcmp(term, "dumb") != 0));
 }
 
 /*
@@ -60,7 +85,9 @@ table_add(struct table *t, const char *const *row)
 void
 table_print(struct table *t, FILE *f)
 {
-	size_t	*width, r, c, n;
+	size_t		*width, r, c, n;
+	const char	*sgr, *cell;
+	int		 colour = out_colour(f);
 
 	width = out_oom(calloc(t->ncols, sizeof(*width)));
 	for (r = 0; r < t->nrows; r++) {
@@ -71,10 +98,19 @@ table_print(struct table *t, FILE *f)
 		}
 	}
 	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c + 1 < t->ncols; c++)
-			fprintf(f, "%-*s", (int)(width[c] + TABLE_GAP),
-			    t->cells[r * t->ncols + c]);
-		fprintf(f, "%s\n", t->cells[r * t->ncols + c]);
+		for (c = 0; c < t->ncols; c++) {
+			cell = t->cells[r * t->ncols + c];
+			sgr = colour ? t->sgr[r * t->ncols + c] : NULL;
+			/* The codes go around the text, the padding after. */
+			fprintf(f, "%s%s%s%s", sgr != NULL ? "\033[" : "",
+			    sgr != NULL ? sgr : "", sgr != NULL ? "m" : "", cell);
+			if (sgr != NULL)
+				fprintf(f, "\033[0m");
+			if (c + 1 < t->ncols)
+				fprintf(f, "%*s", (int)(width[c] + TABLE_GAP -
+				    strlen(cell)), "");
+		}
+		fprintf(f, "\n");
 	}
 	free(width);
 }
@@ -90,6 +126,7 @@ table_free(struct table *t)
 	for (i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->sgr);
 	free(t);
 }
 

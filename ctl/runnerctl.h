@@ -91,7 +91,7 @@ extern const struct ctl_opt ask_opts[];
 int	 cmd_ask(struct ctl *, struct ctl_args *);
 
 /* cmd.c */
-extern const struct ctl_opt start_opts[], stop_opts[];
+extern const struct ctl_opt start_opts[], stop_opts[], status_opts[];
 int	 cmd_start(struct ctl *, struct ctl_args *);
 int	 cmd_stop(struct ctl *, struct ctl_args *);
 int	 cmd_restart(struct ctl *, struct ctl_args *);
@@ -120,6 +120,8 @@ struct table	*table_new(const char *const *);
 void		 table_add(struct table *, const char *const *);
 void		 table_print(struct table *, FILE *);
 void		 table_free(struct table *);
+void		 table_colour(struct table *, size_t, const char *);
+int		 out_colour(FILE *);
 char		*out_uptime(const struct json *, int, char *, size_t);
 char		*out_exit(const struct json *, int, char *, size_t);
 char		*out_value(const struct json *, int, char *, size_t);
