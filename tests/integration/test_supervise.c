@@ -193,7 +193,8 @@ sup_read_pid(struct client *c, const char *alias, struct buf *acc)
 	char		*nl, line[32];
 	long		 v;
 
-	while ((nl = memchr(buf_head(acc), '\n', buf_used(acc))) == NULL) {
+	while (buf_used(acc) == 0 ||
+	    (nl = memchr(buf_head(acc), '\n', buf_used(acc))) == NULL) {
 		j = cl_call(c, "read", "{\"alias\": \"%s\", \"wait\": 2}",
 		    alias);
 		p = j_b64(j, j_ok(j), "data", &n);
