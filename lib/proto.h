@@ -18,8 +18,9 @@
  * once it accepts), stop, restart, write and read with "wait" answer when
  * done, so replies can overtake each other: match them by tag.
  *
- * Errors: EPROTO (not JSON, not an object, a line over PROTO_LINE_MAX:
- * the connection is then closed), ENOCMD (unknown cmd; tag echoed when
+ * Errors: EPROTO (not JSON, not an object: the connection goes on; a
+ * line over PROTO_LINE_MAX: the connection is closed after the reply),
+ * ENOCMD (unknown cmd; tag echoed when
  * readable), EINVAL (a field, tag and cmd included, missing or of the
  * wrong type), ENOAPP,
  * ENOALIAS, EEXIST, ESPAWN, ECLOSED, ETIMEDOUT, EPERM, ECONFIG.
@@ -36,7 +37,11 @@
  * start {"app", "alias"?, "args"?: [S], "socket"?, "cwd"?, "strict"?: bool}
  *   Ensure semantics unless strict: an alias that runs is left alone.
  *   Answers once the instance runs (socket apps: once connected).
- *   -> {"alias", "app", "pid", "started": bool}  (false: already running)
+ *   "wait"?: bool (default true): answer once the instance is ready (its
+ *   `ready`); false: once exec succeeded (state "starting" or "running").
+ *   -> {"alias", "app", "pid", "started": bool, "state"}  (started false:
+ *   already running).  Without "alias", an app of instances = N starts
+ *   NAME-1..NAME-N: -> {"app", "started": [aliases started]}
  *   EINVAL, ENOAPP, EEXIST (strict), ESPAWN, ETIMEDOUT
  * stop {"alias"} | {"aliases": [S]} | {"all": true}
  *   Every alias is checked first (ENOALIAS: nothing is stopped).  Answers
@@ -47,9 +52,11 @@
  *   -> {"alias", "app", "pid", "started": true}
  * status {"alias"?}
  *   -> {"instances": [{"alias", "app", "pid" (0 when not running),
- *       "state": "starting"|"running"|"stopping"|"exited",
+ *       "state": "starting"|"running"|"backoff"|"stopping"|"exited"|
+ *       "failed",
  *       "args": [S], "type", "socket": S|null, "uptime": seconds,
  *       "restarts": N, "last_exit": null|{"code": N}|{"signal": "SIGKILL"},
+ *       "next_restart": seconds|null (backoff), "error"?: S (failed),
  *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes}]}
  *   sorted by alias; dropped: output the overflow policy dropped (drop-
  *   oldest); log_dropped (protocol 2): log bytes its log file did not
@@ -110,18 +117,25 @@
  *   -> {}; from then on the connection also carries events:
  *   started {"alias", "app", "pid"}; exited {"alias", "pid",
  *   "status": {"code": N}|{"signal": S}}; restarted {"alias", "pid"};
- *   stopped {"alias"}.
+ *   failed {"alias"}; stopped {"alias"}.
  * reload {"path"?} | {"config"?: libconfig text}
- *   The new configuration is checked whole; running instances go on.
- *   -> {"config": SOURCE, "apps": N}    ECONFIG "FILE:LINE: ..."
+ *   The new configuration is checked whole (else ECONFIG "FILE:LINE: ..."
+ *   and nothing changes), then applied app by app: unchanged instances go
+ *   on, policy changes apply live, process changes restart, removed apps'
+ *   instances stop, autostart apps are scaled to their instances.
+ *   -> {"config": SOURCE, "apps": N, "added": [apps], "removed": [apps],
+ *       "changed": [apps], "restarted": [aliases], "started": [aliases],
+ *       "stopped": [aliases]}
  * shutdown {}
- *   -> {}; then every instance is stopped and runnerd exits 0.
+ *   -> {}; then every instance is stopped and runnerd exits 0 (or with
+ *   an essential instance's status, on_exit = "shutdown").
  */
 
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	2		/* 2: direct, logs */
+#define PROTO_VERSION	3		/* 2: direct, logs; 3: start's wait,
+					   backoff/failed, reload report */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */
