@@ -4,17 +4,32 @@
 #   make check      install missing Debian packages, build, run every test
 #   make bench      build and run the benchmarks (figures, not tests)
 #   make run        install missing packages, build, start on conf/runner.conf
-#   make install    PREFIX (/usr/local) and DESTDIR honoured
+#   make install    PREFIX (/usr/local) and DESTDIR honoured (README:
+#                   Install from source); make uninstall undoes it
 #
 # The user's CFLAGS/LDFLAGS are kept; the project's own flags are added
 # separately.  CI=true turns warnings into errors.
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
+# runnerd is a system daemon, started by init rather than typed: sbin, as
+# OpenBSD (relayd, smtpd) and Debian (sshd, cron) put daemons.
 SBINDIR	?= $(PREFIX)/sbin
 LIBDIR	?= $(PREFIX)/lib
 INCDIR	?= $(PREFIX)/include
-MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share
+MANDIR	?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMDUSERDIR ?= $(PREFIX)/lib/systemd/user
+# runnerd reads /etc/runner/runner.conf (lib/paths.c), so a system install
+# (/usr, /usr/local) puts the sample beside it; any other prefix keeps it.
+ifneq ($(filter /usr /usr/local,$(PREFIX)),)
+SYSCONFDIR ?= /etc
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+endif
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -58,8 +73,8 @@ BENCH_SRC = $(wildcard tests/bench/bench_*.c)
 BENCH_BIN = $(BENCH_SRC:.c=)
 
 # Packages the build and the tests need (Debian names).
-DEBS	 = gcc make pkg-config libconfig-dev libev-dev libjsmn-dev \
-	   libcmocka-dev socat valgrind
+DEBS	 = gcc make pkg-config binutils libconfig-dev libev-dev libjsmn-dev \
+	   libcmocka-dev socat valgrind mandoc
 
 .PHONY: all check run install uninstall clean deps test bench
 
@@ -124,9 +139,15 @@ deps:
 # Unit tests run under valgrind (no error, no leak); the behavioural ones
 # run natively too, since valgrind slows the 16 MiB transfers tenfold.
 # Each library test runs twice: in-process, then through a runnerd.
+# Then the shell tests: exports (nm), make install and uninstall with
+# pkg-config, the systemd units, bash completion against a runnerd.
+SH_TESTS = tests/install/symbols.sh tests/install/install.sh \
+	   tests/install/units.sh tests/completion/completion.sh
 test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS)
 	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(LIBT_BIN:=@daemon) \
 	    $(INTEG_BIN)
+	@sh tests/man/lint.sh
+	@for t in $(SH_TESTS); do MAKE="$(MAKE)" ./$$t || exit 1; done
 
 check: deps
 	@$(MAKE) --no-print-directory test
@@ -143,9 +164,22 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@sh mk/run.sh
 
+# Units and the pkg-config file name the installed paths: the sources
+# say /usr/sbin and /etc (what a distribution uses) and are rewritten.
+SED_PATHS = -e 's|/usr/sbin/runnerd|$(SBINDIR)/runnerd|g' \
+	    -e 's|/etc/runner/|$(SYSCONFDIR)/runner/|g' \
+	    -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+MAN_PAGES = $(wildcard man/*.[1358])
+
+# The sample configuration goes in as runner.conf.sample: a user's
+# runner.conf is never written (nor removed by uninstall).
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
-	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)
+	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMDUSERDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/runner
 	install -m 755 ctl/runnerctl $(DESTDIR)$(BINDIR)/runnerctl
 	install -m 755 runnerd/runnerd $(DESTDIR)$(SBINDIR)/runnerd
 	install -m 644 lib/librunner.a $(DESTDIR)$(LIBDIR)/librunner.a
@@ -155,13 +189,40 @@ install: all
 	    $(DESTDIR)$(LIBDIR)/librunner.so.$(SOMAJOR)
 	ln -sf librunner.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/librunner.so
 	install -m 644 lib/runner.h $(DESTDIR)$(INCDIR)/runner.h
+	sed $(SED_PATHS) lib/librunner.pc.in \
+	    >$(DESTDIR)$(PKGCONFIGDIR)/librunner.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/librunner.pc
+	for p in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${p##*.}; \
+		install -d $$d && install -m 644 $$p $$d/ || exit 1; \
+	done
+	install -m 644 conf/runner.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/runner/runner.conf.sample
+	sed $(SED_PATHS) conf/runnerd.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/runnerd.service
+	sed $(SED_PATHS) conf/runnerd.user.service \
+	    >$(DESTDIR)$(SYSTEMDUSERDIR)/runnerd.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/runnerd.service \
+	    $(DESTDIR)$(SYSTEMDUSERDIR)/runnerd.service
+	install -m 644 conf/runnerctl.bash $(DESTDIR)$(BASHCOMPDIR)/runnerctl
 
+# Exactly what install put; of the directories only $(SYSCONFDIR)/runner,
+# and only when empty (it may hold the user's runner.conf).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/runnerctl $(DESTDIR)$(SBINDIR)/runnerd \
 	    $(DESTDIR)$(LIBDIR)/librunner.a \
 	    $(DESTDIR)$(LIBDIR)/librunner.so.$(VERSION) \
 	    $(DESTDIR)$(LIBDIR)/librunner.so.$(SOMAJOR) \
-	    $(DESTDIR)$(LIBDIR)/librunner.so $(DESTDIR)$(INCDIR)/runner.h
+	    $(DESTDIR)$(LIBDIR)/librunner.so $(DESTDIR)$(INCDIR)/runner.h \
+	    $(DESTDIR)$(PKGCONFIGDIR)/librunner.pc \
+	    $(DESTDIR)$(SYSCONFDIR)/runner/runner.conf.sample \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/runnerd.service \
+	    $(DESTDIR)$(SYSTEMDUSERDIR)/runnerd.service \
+	    $(DESTDIR)$(BASHCOMPDIR)/runnerctl
+	for p in $(MAN_PAGES); do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p#man/}; \
+	done
+	rmdir $(DESTDIR)$(SYSCONFDIR)/runner 2>/dev/null || true
 
 clean:
 	rm -f lib/*.o lib/librunner.a lib/librunner.so lib/librunner.so.* \

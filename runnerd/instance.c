@@ -472,6 +472,7 @@ inst_stop_all(void)
 {
 	size_t	 k;
 
+	notify_stopping();
 	server.shutting_down = 1;
 	ev_io_stop(server.loop, &server.accept_io);
 	ev_timer_stop(server.loop, &server.accept_pause);

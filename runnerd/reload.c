@@ -35,6 +35,8 @@ static int	 str_differ(const char *, const char *);
 static int	 argv_differ(char *const *, char *const *);
 static enum diff app_diff(const struct app *, const struct app *);
 static void	 reload_scale(const struct app *, struct buf *, struct buf *);
+static int	 reload_apply(const char *, const char *, struct buf *, char *,
+		    size_t);
 
 static int
 str_differ(const char *a, const char *b)
@@ -128,10 +130,25 @@ reload_scale(const struct app *app, struct buf *started, struct buf *stopped)
 /*
  * Load the file at path (NULL: the one runnerd was started with) or the
  * configuration text, and put it in force.  0 with what was done as JSON
- * members in report (may be NULL), or a RUNNER_E* code with err.
+ * members in report (may be NULL), or a RUNNER_E* code with err.  Under
+ * systemd, RELOADING=1 before and READY=1 after, whatever the outcome
+ * (a refused configuration leaves the old one running: ready still).
  */
 int
 reload_config(const char *path, const char *text, struct buf *report,
+    char *err, size_t errlen)
+{
+	int	 rc;
+
+	notify_reloading();
+	rc = reload_apply(path, text, report, err, errlen);
+	notify_ready();
+	return (rc);
+}
+
+/* reload_config's work. */
+static int
+reload_apply(const char *path, const char *text, struct buf *report,
     char *err, size_t errlen)
 {
 	struct config		*cfg;

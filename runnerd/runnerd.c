@@ -179,6 +179,7 @@ main(int argc, char **argv)
 	if (sock == NULL && (sock = paths_socket()) == NULL)
 		fatal("paths_socket");
 
+	notify_init();		/* before anything is spawned */
 	signal(SIGPIPE, SIG_IGN);
 	if (control_listen(sock) == -1)
 		exit(1);
@@ -203,6 +204,7 @@ main(int argc, char **argv)
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
 	autostart();
+	notify_ready();
 
 	ev_run(server.loop, 0);
 

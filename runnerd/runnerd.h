@@ -224,6 +224,12 @@ void		 logfile_close(struct logfile *);
 const char	*logfile_path(const struct logfile *);
 size_t		 logfile_write(struct logfile *, const char *, size_t);
 
+/* notify.c */
+void	 notify_init(void);
+void	 notify_ready(void);
+void	 notify_reloading(void);
+void	 notify_stopping(void);
+
 /* reload.c */
 int	 reload_config(const char *, const char *, struct buf *, char *,
 	    size_t);

@@ -1,0 +1,158 @@
+# runnerctl.bash: bash completion for runnerctl(1).  make install puts it
+# in PREFIX/share/bash-completion/completions/runnerctl, where
+# bash-completion loads it on first use; or `source` it.
+#
+# Completes the commands, each command's options, app names (from
+# `runnerctl apps`) for start, and the aliases of instances (from
+# `runnerctl status`) for stop, restart, send, read, attach, logs, ask and
+# status, asking the runnerd that -s SOCKET earlier on the line names (or
+# the default one).  runnerctl's human output is a table with a header
+# line; the first column is the name.  Nothing here starts a runnerd.
+
+# _runnerctl_names PROGRAM SOCKET COMMAND: the first column of the table
+# `PROGRAM [-s SOCKET] COMMAND` prints, one per line; nothing when no
+# runnerd answers.  PROGRAM is the runnerctl on the line (ctl/runnerctl
+# in the tree, say).
+_runnerctl_names()
+{
+	local -a sockopt=()
+
+	[[ -n $2 ]] && sockopt=(-s "$2")
+	"$1" "${sockopt[@]}" "$3" 2>/dev/null </dev/null |
+	    command awk 'NR > 1 && NF > 0 { print $1 }'
+}
+
+# _runnerctl_files [-d]: files (-d: directories) for the current word.
+_runnerctl_files()
+{
+	mapfile -t COMPREPLY < <(compgen "${1:--f}" -- "$_runnerctl_cur")
+	# As -o filenames would: a directory gets a slash, not a space.
+	compopt -o filenames 2>/dev/null
+}
+
+# _runnerctl_reply WORDS...: COMPREPLY = those of WORDS that start with
+# the current word.
+_runnerctl_reply()
+{
+	local w
+
+	COMPREPLY=()
+	for w in "$@"; do
+		[[ $w == "$_runnerctl_cur"* ]] && COMPREPLY+=("$w")
+	done
+}
+
+_runnerctl()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev='' prog=${COMP_WORDS[0]}
+	local _runnerctl_cur=$cur
+	local socket='' cmd='' w i nops=0 dashdash=0 text=0
+	local -a opts=() valopts=() names=()
+	local -a cmds=(start stop restart status apps send read attach ask
+	    logs reload shutdown ping version)
+
+	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+	COMPREPLY=()
+
+	# What comes before the word being completed: runnerctl's options,
+	# the command, its options (skipping their values) and operands.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		if [[ -z $cmd ]]; then
+			case $w in
+			-s)
+				((i++))
+				socket=${COMP_WORDS[i]}
+				;;
+			-*) ;;
+			*) cmd=$w ;;
+			esac
+			continue
+		fi
+		# send: everything after the alias is text, options too.
+		if ((dashdash || text)) || [[ $w != -* || $w == - ]]; then
+			((nops++))
+			[[ $cmd == send ]] && text=1
+			continue
+		fi
+		case $cmd,$w in
+		*,--)
+			dashdash=1
+			;;
+		start,--alias | start,--socket | start,--cwd | read,--wait | \
+		    ask,--timeout | logs,-n)
+			((i++))
+			;;
+		esac
+	done
+	# A ~ at the start of a path is the shell's, not runnerctl's.
+	[[ $socket == "~"/* ]] && socket=$HOME/${socket#"~"/}
+	[[ $prog == "~"/* ]] && prog=$HOME/${prog#"~"/}
+
+	if [[ -z $cmd ]]; then
+		if [[ $prev == -s ]]; then
+			_runnerctl_files
+		elif [[ $cur == -* ]]; then
+			_runnerctl_reply -s --json --version --help
+		else
+			_runnerctl_reply "${cmds[@]}"
+		fi
+		return 0
+	fi
+
+	case $cmd in
+	start)
+		opts=(--alias --socket --cwd --strict --wait --no-autostart --)
+		valopts=(--alias --socket --cwd)
+		;;
+	stop) opts=(--all) ;;
+	send) opts=(-n) ;;
+	read) opts=(--wait) valopts=(--wait) ;;
+	ask) opts=(--timeout) valopts=(--timeout) ;;
+	logs) opts=(-f -n) valopts=(-n) ;;
+	esac
+
+	# The value of an option: a path, or nothing to offer (a number).
+	if ((!dashdash && !text)) && [[ -n $prev &&
+	    " ${valopts[*]} " == *" $prev "* ]]; then
+		case $prev in
+		--socket) _runnerctl_files ;;
+		--cwd) _runnerctl_files -d ;;
+		esac
+		return 0
+	fi
+	# After "--", start's extra arguments: the app's; files will do.
+	if ((dashdash)); then
+		[[ $cmd == start ]] && _runnerctl_files
+		return 0
+	fi
+	if ((text)); then
+		return 0
+	fi
+	if [[ $cur == -* ]]; then
+		_runnerctl_reply "${opts[@]}" --help
+		return 0
+	fi
+
+	case $cmd in
+	start)
+		((nops == 0)) &&
+		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" apps)
+		;;
+	stop | status)
+		mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
+		;;
+	restart | send | read | attach | logs | ask)
+		((nops == 0)) &&
+		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
+		;;
+	reload)
+		((nops == 0)) && _runnerctl_files
+		return 0
+		;;
+	esac
+	_runnerctl_reply "${names[@]}"
+	return 0
+}
+
+complete -F _runnerctl runnerctl

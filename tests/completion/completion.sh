@@ -1,0 +1,115 @@
+#!/bin/bash
+# completion.sh: conf/runnerctl.bash against a real runnerd.  Checks the
+# syntax (bash -n, and shellcheck when it is installed), then starts
+# runnerd on a private socket with two apps and two instances, and calls
+# the completion function as bash would (COMP_WORDS, COMP_CWORD),
+# comparing COMPREPLY: commands, options, app names for start, aliases
+# for stop and the others, and -s SOCKET earlier on the line honoured.
+# Run from the repository root after make.
+set -u
+comp=conf/runnerctl.bash
+fail() { echo "completion.sh: $*" >&2; exit 1; }
+
+echo "== $0"
+bash -n "$comp" || fail "$comp: syntax error"
+if command -v shellcheck >/dev/null; then
+	shellcheck -s bash "$comp" || fail "$comp: shellcheck complains"
+else
+	echo "completion.sh: no shellcheck; syntax checked with bash -n only"
+fi
+
+if ! ctl=$(realpath ctl/runnerctl) || ! d=$(realpath runnerd/runnerd); then
+	fail "build first (make)"
+fi
+dir=$(mktemp -d /tmp/runner-comp.XXXXXX)
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid"
+	fi
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+sock=$dir/runnerd.sock
+cat >"$dir/runner.conf" <<CONF
+apps = {
+  cat = { command = "cat"; restart = "no"; };
+  sleeper = { command = "sleep 300"; restart = "no"; };
+};
+CONF
+# No default socket of the user's: only -s finds this runnerd.
+export RUNNER_SOCKET=$dir/elsewhere.sock XDG_RUNTIME_DIR=$dir
+"$d" -c "$dir/runner.conf" -s "$sock" 2>"$dir/log" &
+pid=$!
+# Bounded: until it answers (10 s), or it exits.
+for ((i = 0; i < 200; i++)); do
+	"$ctl" -s "$sock" ping >/dev/null 2>&1 && break
+	kill -0 "$pid" 2>/dev/null || { cat "$dir/log"; fail "runnerd exited"; }
+	sleep 0.05
+done
+"$ctl" -s "$sock" ping >/dev/null || { cat "$dir/log"; fail "no runnerd"; }
+for a in c1 c2; do
+	"$ctl" -s "$sock" start --no-autostart cat --alias $a >/dev/null ||
+	    fail "cannot start $a"
+done
+
+# shellcheck source=conf/runnerctl.bash disable=SC1091
+. "$comp"
+n=0
+# expect "WANT" WORD...: complete the last WORD (the line is the words);
+# COMPREPLY sorted and joined by spaces must be WANT.
+expect() {
+	local want=$1 got
+	shift
+	COMP_WORDS=("$ctl" "$@")
+	COMP_CWORD=$(($# ))
+	COMP_LINE="${COMP_WORDS[*]}"
+	COMP_POINT=${#COMP_LINE}
+	COMPREPLY=()
+	_runnerctl runnerctl "${COMP_WORDS[COMP_CWORD]}" \
+	    "${COMP_WORDS[COMP_CWORD - 1]}"
+	got=$(printf '%s\n' "${COMPREPLY[@]}" | LC_ALL=C sort | paste -sd ' ')
+	if [ "$got" != "$want" ]; then
+		echo "completion.sh: runnerctl $*|: got '$got', want '$want'" >&2
+		failed=1
+	fi
+	n=$((n + 1))
+}
+failed=0
+expect "start status stop" st
+expect "apps ask attach" a
+expect "attach" -s "$sock" --json at
+expect "--help --json --version -s" -
+expect "cat sleeper" -s "$sock" start ""
+expect "sleeper" -s "$sock" start s
+expect "" -s "$sock" start cat ""
+expect "-- --alias --cwd --help --no-autostart --socket --strict --wait" \
+    -s "$sock" start cat --
+expect "" -s "$sock" start cat --alias ""
+expect "c1 c2" -s "$sock" stop ""
+expect "c2" -s "$sock" stop c1 c2
+expect "--all --help" -s "$sock" stop --
+expect "c1 c2" -s "$sock" --json status c
+expect "c1 c2" -s "$sock" restart ""
+expect "" -s "$sock" restart c1 ""
+expect "c1 c2" -s "$sock" send -n ""
+expect "" -s "$sock" send c1 -
+expect "" -s "$sock" send c1 hello ""
+expect "c1 c2" -s "$sock" logs -n 5 ""
+expect "--help -f -n" -s "$sock" logs -
+expect "c1" -s "$sock" ask c1
+expect "c1 c2" -s "$sock" attach ""
+expect "c1 c2" -s "$sock" read ""
+# Without -s, the default socket ($RUNNER_SOCKET): no runnerd there.
+expect "" stop ""
+expect "" start ""
+# Files: -s, --cwd (directories), reload.
+mkdir "$dir/sub"
+expect "$dir/runner.conf" -s "$sock" reload "$dir/runner.c"
+expect "$dir/sub" -s "$sock" start cat --cwd "$dir/s"
+expect "$sock" -s "$dir/runnerd.s"
+[ "$failed" = 0 ] || fail "some completions were wrong (above)"
+# The instances are still there: completion only asked.
+[ "$("$ctl" -s "$sock" status | wc -l)" = 3 ] || fail "status changed"
+echo "completion.sh: ok: $n completions"
