@@ -388,4 +388,43 @@ t_expect_closed(struct runner_channel *ch)
 	assert_true(closed);
 }
 
+/*
+ * total bytes of every value (pattern i * mul + i / 65536) through ch and
+ * back, non-blocking both ways from one poll loop, so that neither side
+ * may deadlock the other; byte-exact.  Closes ch.
+ */
+static inline void
+t_roundtrip(struct runner_channel *ch, size_t total, int mul)
+{
+	unsigned char	*out, *in;
+	size_t		 sent = 0, got = 0, i;
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	assert_non_null(ch);
+	assert_non_null(out = malloc(total));
+	assert_non_null(in = malloc(total));
+	for (i = 0; i < total; i++)
+		out[i] = (unsigned char)(i * mul + i / 65536);
+	while (got < total) {
+		pfd.fd = runner_channel_fd(ch);
+		pfd.events = POLLIN | (sent < total ? POLLOUT : 0);
+		assert_int_equal(poll(&pfd, 1, T_WAIT_MS), 1);
+		if (sent < total) {
+			n = runner_channel_write(ch, out + sent, total - sent);
+			assert_true(n > 0 || n == RUNNER_EAGAIN);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		n = runner_channel_read(ch, in + got, total - got);
+		assert_true(n > 0 || n == RUNNER_EAGAIN);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	assert_memory_equal(in, out, total);
+	free(out);
+	free(in);
+	runner_channel_close(ch);
+}
+
 #endif /* TEST_COMMON_H */

@@ -206,39 +206,10 @@ static void
 test_16mib_roundtrip(void **state)
 {
 	struct fixture		*f = *state;
-	struct runner_channel	*ch;
-	const size_t		 total = 16 << 20;
-	unsigned char		*out, *in;
-	size_t			 sent = 0, got = 0, i;
-	struct pollfd		 pfd;
-	ssize_t			 n;
 
-	out = malloc(total);
-	in = malloc(total);
-	for (i = 0; i < total; i++)
-		out[i] = (unsigned char)(i * 7 + i / 65536);
 	t_config(f, "apps = { cat = { command = \"cat\"; }; };");
 	assert_int_equal(runner_start(f->r, "cat", NULL), 0);
-	assert_non_null(ch = runner_get_channel(f->r, "cat"));
-	while (got < total) {
-		pfd.fd = runner_channel_fd(ch);
-		pfd.events = POLLIN | (sent < total ? POLLOUT : 0);
-		assert_int_equal(poll(&pfd, 1, T_WAIT_MS), 1);
-		if (sent < total) {
-			n = runner_channel_write(ch, out + sent, total - sent);
-			assert_true(n > 0 || n == RUNNER_EAGAIN);
-			if (n > 0)
-				sent += (size_t)n;
-		}
-		n = runner_channel_read(ch, in + got, total - got);
-		assert_true(n > 0 || n == RUNNER_EAGAIN);
-		if (n > 0)
-			got += (size_t)n;
-	}
-	assert_memory_equal(in, out, total);
-	free(out);
-	free(in);
-	runner_channel_close(ch);
+	t_roundtrip(runner_get_channel(f->r, "cat"), 16 << 20, 7);
 }
 
 /* Writing to a child that is gone: RUNNER_ECLOSED, never SIGPIPE. */
