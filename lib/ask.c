@@ -61,8 +61,13 @@ ask_reply(struct runner_channel *h, const char *line, size_t len,
 
 	if ((j = json_parse(line, len, NULL, 0)) == NULL)
 		return (1);
-	if (json_type(j, 0) != JSON_OBJECT ||
-	    json_int(j, json_get(j, 0, "tag"), &t) == -1 || t != tag) {
+	/*
+	 * An error without a tag is about the connection (a peer runnerd
+	 * refuses, a line too long): it answers whatever is pending.
+	 */
+	if (json_type(j, 0) != JSON_OBJECT || (json_get(j, 0, "tag") == -1 ?
+	    json_bool(j, json_get(j, 0, "ok"), &ok) == -1 || ok :
+	    json_int(j, json_get(j, 0, "tag"), &t) == -1 || t != tag)) {
 		json_free(j);
 		return (1);
 	}
@@ -131,7 +136,11 @@ runner_ask(struct runner_channel *h, const char *cmd, const char *ext_json,
 	else
 		rc = ask_send(h, &req, deadline);
 	buf_free(&req);
-	if (rc != 0)
+	/*
+	 * A peer that hung up may have said why first (runnerd refusing a
+	 * connection): read on, its error is better than ours.
+	 */
+	if (rc != 0 && rc != RUNNER_ECLOSED)
 		return (rc);
 
 	for (;;) {

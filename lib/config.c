@@ -35,6 +35,8 @@ static int	 conf_app(struct load *, struct app *,
 		    const config_setting_t *);
 static int	 conf_apps(struct load *, struct config *,
 		    const config_setting_t *);
+static int	 conf_allow_group(struct load *, struct config *,
+		    const config_setting_t *);
 static struct config *conf_build(struct load *, config_t *, int);
 static char	*path_dir(const char *);
 static void	 app_clear(struct app *);
@@ -260,11 +262,36 @@ conf_apps(struct load *ld, struct config *cfg, const config_setting_t *s)
 	return (0);
 }
 
+/*
+ * allow_group: the group whose members runnerd serves besides its own
+ * user and root.  Resolved now, so a typo is a file:line error and not
+ * a surprise at the first connection.
+ */
+static int
+conf_allow_group(struct load *ld, struct config *cfg,
+    const config_setting_t *s)
+{
+	const char	*v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return (load_err(ld, s, s, "expected a group name"));
+	if ((v = config_setting_get_string(s))[0] == '\0')
+		return (load_err(ld, s, s, "must not be empty"));
+	if (conf_group(ld, s, v, &cfg->allow_gid) == -1)
+		return (-1);
+	free(cfg->allow_group);
+	if ((cfg->allow_group = strdup(v)) == NULL)
+		return (load_nomem(ld));
+	return (0);
+}
+
 /* Walk a parsed configuration (ok: config_read succeeded) into structs. */
 static struct config *
 conf_build(struct load *ld, config_t *lc, int ok)
 {
-	static const struct option top[] = { { "apps", NULL, 0 } };
+	static const struct option top[] = {
+		{ "apps", NULL, 0 }, { "allow_group", NULL, 0 },
+	};
 	const config_setting_t	*root, *s;
 	struct config		*cfg;
 	const char		*name, *best;
@@ -291,6 +318,9 @@ conf_build(struct load *ld, config_t *lc, int ok)
 		name = config_setting_name(s);
 		if (strcmp(name, "apps") == 0) {
 			if (conf_apps(ld, cfg, s) == -1)
+				goto fail;
+		} else if (strcmp(name, "allow_group") == 0) {
+			if (conf_allow_group(ld, cfg, s) == -1)
 				goto fail;
 		} else if ((best = suggest(name, top, NITEMS(top))) != NULL) {
 			load_err(ld, s, NULL, "unknown setting '%s' (did you "
@@ -422,6 +452,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->napps; i++)
 		app_clear(&cfg->apps[i]);
 	free(cfg->apps);
+	free(cfg->allow_group);
 	free(cfg->source);
 	free(cfg);
 }

@@ -7,6 +7,8 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #include <libconfig.h>
@@ -49,6 +51,8 @@ extern const struct option	app_options[];
 extern const size_t		app_noptions;
 void	 app_defaults(struct app *);
 int	 app_check(struct load *, struct app *, const config_setting_t *);
+int	 conf_group(struct load *, const config_setting_t *, const char *,
+	    gid_t *);
 
 /* config_env.c */
 int	 env_file_load(struct load *, struct app *, const config_setting_t *);

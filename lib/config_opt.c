@@ -180,7 +180,6 @@ app_credentials(struct load *ld, struct app *app, const config_setting_t *g)
 {
 	const config_setting_t	*m;
 	struct passwd		*pw;
-	struct group		*gr;
 	char			*end;
 	unsigned long		 n;
 
@@ -202,17 +201,33 @@ app_credentials(struct load *ld, struct app *app, const config_setting_t *g)
 	}
 	if (app->group != NULL) {
 		m = config_setting_get_member(g, "group");
-		errno = 0;
-		n = strtoul(app->group, &end, 10);
-		if ((gr = getgrnam(app->group)) != NULL)
-			app->gid = gr->gr_gid;
-		else if (*end == '\0' && errno == 0 && n < UINT_MAX)
-			app->gid = (gid_t)n;
-		else
-			return (load_err(ld, m, m, "no group '%s'%s%s",
-			    app->group, errno ? ": " : "",
-			    errno ? strerror(errno) : ""));
+		if (conf_group(ld, m, app->group, &app->gid) == -1)
+			return (-1);
 	}
+	return (0);
+}
+
+/*
+ * The group named (or numbered) name into *gid; else the file:line
+ * error for setting s.  Shared by an app's group and allow_group.
+ */
+int
+conf_group(struct load *ld, const config_setting_t *s, const char *name,
+    gid_t *gid)
+{
+	struct group	*gr;
+	char		*end;
+	unsigned long	 n;
+
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if ((gr = getgrnam(name)) != NULL)
+		*gid = gr->gr_gid;
+	else if (*end == '\0' && end != name && errno == 0 && n < UINT_MAX)
+		*gid = (gid_t)n;
+	else
+		return (load_err(ld, s, s, "no group '%s'%s%s", name,
+		    errno ? ": " : "", errno ? strerror(errno) : ""));
 	return (0);
 }
 

@@ -24,6 +24,10 @@
  * readable), EINVAL (a field, tag and cmd included, missing or of the
  * wrong type), ENOAPP,
  * ENOALIAS, EEXIST, ESPAWN, ECLOSED, ETIMEDOUT, EPERM, ECONFIG.
+ * An error reply without a tag is about the connection, not one request
+ * (a line too long; a peer runnerd does not serve: EPERM at once, before
+ * any request, then the connection closes): it answers whatever request
+ * is pending, as librunner and runnerctl take it.
  *
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *

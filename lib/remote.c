@@ -111,7 +111,8 @@ remote_open(struct remote *rm)
 		runner_channel_close(h);
 		errno = rc == RUNNER_ETIMEDOUT ? ETIMEDOUT :
 		    rc == RUNNER_ECLOSED ? ECONNRESET :
-		    rc == RUNNER_ENOMEM ? ENOMEM : EPROTO;
+		    rc == RUNNER_ENOMEM ? ENOMEM :
+		    rc == RUNNER_EPERM ? EACCES : EPROTO;
 		return (-1);
 	}
 	rm->ctl = h;

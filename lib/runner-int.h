@@ -161,6 +161,8 @@ struct config {
 	char		*source;	/* file path, or "<text>" */
 	struct app	*apps;
 	size_t		 napps;
+	char		*allow_group;	/* may use runnerd too, or NULL */
+	gid_t		 allow_gid;
 };
 #define CONFIG_TEXT_SOURCE	"<text>"
 extern const char *const app_type_names[], *const app_restart_names[],

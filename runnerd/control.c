@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
@@ -34,52 +35,117 @@ static void	 client_lines(struct client *);
 static void	 client_raw(struct client *);
 static int	 client_cmp(const void *, const void *);
 static int	 client_done(const struct client *);
+static void	 client_refuse(struct client *);
 
-/* Make the socket's directory (0700) if it is missing. */
+/*
+ * Open the socket's directory without following a symbolic link,
+ * creating it (0700) if it is missing; *created says so.  One that was
+ * there must belong to us or root and be writable by no one else unless
+ * sticky (like /tmp): else someone else could swap the socket for one of
+ * theirs.  The descriptor, or -1 after logging why.
+ */
 static int
-control_mkdir(const char *path)
+control_dir(const char *dir, int *created)
 {
 	struct stat	 st;
-	char		*copy, *dir;
-	int		 rc = 0;
+	int		 fd;
 
-	if ((copy = strdup(path)) == NULL) {
-		log_warn("strdup");
+	*created = mkdir(dir, 0700) == 0;
+	if (!*created && errno != EEXIST) {
+		log_warn("cannot create socket directory %s", dir);
 		return (-1);
 	}
-	dir = dirname(copy);
-	if (stat(dir, &st) == -1) {
-		if (errno != ENOENT || mkdir(dir, 0700) == -1) {
-			log_warn("cannot create socket directory %s", dir);
-			rc = -1;
-		}
-	} else if (!S_ISDIR(st.st_mode)) {
-		log_warnx("%s is not a directory", dir);
-		rc = -1;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		if ((errno == ELOOP || errno == ENOTDIR) &&
+		    lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+			log_warnx("socket directory %s is a symbolic link; "
+			    "not following it", dir);
+		else if (errno == ENOTDIR)
+			log_warnx("%s is not a directory", dir);
+		else
+			log_warn("cannot open socket directory %s", dir);
+		return (-1);
 	}
-	free(copy);
-	return (rc);
+	if (fstat(fd, &st) == -1) {
+		log_warn("fstat %s", dir);
+		close(fd);
+		return (-1);
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		log_warnx("socket directory %s belongs to uid %lu, not to us "
+		    "(uid %lu)", dir, (unsigned long)st.st_uid,
+		    (unsigned long)geteuid());
+		close(fd);
+		return (-1);
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+		log_warnx("socket directory %s is writable by others (mode "
+		    "%04o)", dir, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return (-1);
+	}
+	return (fd);
 }
 
 /*
- * Listen on path: its directory is created 0700 if missing, a stale
- * socket is replaced, a live runnerd makes us refuse, and the socket is
- * made 0600 from the start (umask), not chmod'ed after bind.
+ * Give the socket (and the directory, when it is runnerd's own) the
+ * modes the configuration asks for: 0600 and 0700 for runnerd's user
+ * alone, 0660 and 0750 with group allow_group.  At listen and after every
+ * reload.  Access is checked at accept as well (access.c), so a mode
+ * that cannot be set is logged, not fatal.
+ */
+void
+control_perms(void)
+{
+	const struct config	*cfg = server.conf->cfg;
+	gid_t			 gid = cfg->allow_group != NULL ?
+				    cfg->allow_gid : getegid();
+	int			 shared = cfg->allow_group != NULL;
+
+	if (server.socket_path == NULL)
+		return;
+	if (fchownat(server.sock_dirfd, server.sock_base, (uid_t)-1, gid,
+	    AT_SYMLINK_NOFOLLOW) == -1 ||
+	    fchmodat(server.sock_dirfd, server.sock_base, shared ? 0660 :
+	    0600, 0) == -1)
+		log_warn("cannot set the mode of %s", server.socket_path);
+	if (server.own_dir && (fchown(server.sock_dirfd, (uid_t)-1, gid) ==
+	    -1 || fchmod(server.sock_dirfd, shared ? 0750 : 0700) == -1))
+		log_warn("cannot set the mode of the socket's directory");
+}
+
+/*
+ * Listen on path.  Its directory is opened safely (control_dir) and is
+ * runnerd's own when it created it or own_dir says so (the default
+ * path's); a stale socket is replaced, a live runnerd makes us refuse,
+ * and the socket is bound 0600 (umask) before control_perms widens it.
  */
 int
-control_listen(const char *path)
+control_listen(const char *path, int own_dir)
 {
 	struct sockaddr_un	 sun;
 	char			 err[RUNNER_ERRMSG_MAX];
+	char			*copy, *base;
 	mode_t			 old;
-	int			 fd, rc;
+	int			 fd, rc, created;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		log_warnx("socket path too long: %s", path);
 		return (-1);
 	}
-	if (control_mkdir(path) == -1)
+	if ((copy = strdup(path)) == NULL ||
+	    (base = strdup(basename(copy))) == NULL)
+		fatal("strdup");
+	strcpy(copy, path);
+	server.sock_dirfd = control_dir(dirname(copy), &created);
+	free(copy);
+	if (server.sock_dirfd == -1) {
+		free(base);
 		return (-1);
+	}
+	server.sock_base = base;
+	server.own_dir = own_dir || created;
 	if ((rc = sock_remove_stale(path, err, sizeof(err))) != 0) {
 		if (rc == RUNNER_EEXIST)
 			log_warnx("another runnerd is listening on %s", path);
@@ -98,7 +164,7 @@ control_listen(const char *path)
 	old = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (rc == -1 || listen(fd, 128) == -1) {
+	if (rc == -1 || listen(fd, SOMAXCONN) == -1) {
 		log_warn("cannot listen on %s", path);
 		close(fd);
 		return (-1);
@@ -106,6 +172,7 @@ control_listen(const char *path)
 	if ((server.socket_path = strdup(path)) == NULL)
 		fatal("strdup");
 	server.lfd = fd;
+	control_perms();
 	ev_io_init(&server.accept_io, accept_cb, fd, EV_READ);
 	ev_timer_init(&server.accept_pause, accept_pause_cb, 0.1, 0);
 	return (0);
@@ -127,6 +194,12 @@ control_close(void)
 		unlink(server.socket_path);
 		free(server.socket_path);
 		server.socket_path = NULL;
+	}
+	if (server.sock_dirfd != -1) {
+		close(server.sock_dirfd);
+		server.sock_dirfd = -1;
+		free(server.sock_base);
+		server.sock_base = NULL;
 	}
 }
 
@@ -177,10 +250,38 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;
-	ev_io_start(loop, &c->rio);
 	/* Ids only grow, so appending keeps the array sorted. */
 	server.clients[server.nclients++] = c;
 	log_debug("client %llu connected", (unsigned long long)c->id);
+	client_refuse(c);
+	if (!c->closing)
+		ev_io_start(loop, &c->rio);
+}
+
+/*
+ * Check the new client's credentials (access.c).  One who may not use
+ * runnerd is answered EPERM, untagged (it is about the connection), as
+ * soon as it sends anything, and closed once that is sent.  Waiting for
+ * its request means the request was written whole: closing at once could
+ * make that write fail and the reply would never be read.
+ */
+static void
+client_refuse(struct client *c)
+{
+	char	 why[256];
+	int	 rc;
+
+	if ((rc = access_peer(c->fd, why, sizeof(why))) == 1)
+		return;
+	if (rc == -1)
+		snprintf(why, sizeof(why), "cannot read the peer's "
+		    "credentials: %s", strerror(errno));
+	log_warnx("client %llu refused: %s", (unsigned long long)c->id, why);
+	if ((c->refused = strdup(why)) == NULL) {
+		log_warn("strdup");
+		c->closing = 1;
+		client_check(c);
+	}
 }
 
 static int
@@ -227,6 +328,7 @@ client_close(struct client *c)
 	}
 	buf_free(&c->in);
 	buf_free(&c->out);
+	free(c->refused);
 	log_debug("client %llu gone", (unsigned long long)c->id);
 	free(c);
 }
@@ -353,7 +455,12 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	buf_commit(&c->in, (size_t)n);
-	if (c->attached != 0)
+	if (c->refused != NULL) {
+		reply_err(c->id, 0, 0, RUNNER_EPERM, "%s", c->refused);
+		buf_reset(&c->in);
+		c->closing = 1;
+		ev_io_stop(server.loop, &c->rio);
+	} else if (c->attached != 0)
 		client_raw(c);
 	else if (c->following != 0)
 		buf_reset(&c->in);	/* a follower only listens */

@@ -18,7 +18,7 @@
 
 #include "runnerd.h"
 
-struct server	server;
+struct server	server = { .sock_dirfd = -1, .lfd = -1 };
 
 static ev_signal	sig_term, sig_int, sig_hup;
 
@@ -127,7 +127,7 @@ main(int argc, char **argv)
 	char		 err[RUNNER_ERRMSG_MAX], *path = NULL, *sock = NULL;
 	char		*abspath = NULL;
 	int		 ch, check = 0, daemonize = 0, verbose = 0;
-	int		 explicit;
+	int		 explicit, own_dir;
 
 	while ((ch = getopt(argc, argv, "c:dns:v")) != -1) {
 		switch (ch) {
@@ -176,12 +176,14 @@ main(int argc, char **argv)
 	if (access(path, F_OK) == 0 &&
 	    (server.config_path = strdup(path)) == NULL)
 		fatal("strdup");
+	/* The default socket's directory is runnerd's own (control_perms). */
+	own_dir = sock == NULL && getenv("RUNNER_SOCKET") == NULL;
 	if (sock == NULL && (sock = paths_socket()) == NULL)
 		fatal("paths_socket");
 
 	notify_init();		/* before anything is spawned */
 	signal(SIGPIPE, SIG_IGN);
-	if (control_listen(sock) == -1)
+	if (control_listen(sock, own_dir) == -1)
 		exit(1);
 	if (daemonize)
 		detach();

@@ -97,6 +97,7 @@ struct client {
 	int		 closing;	/* close once out is sent */
 	int		 eof;		/* sent all it will: close when answered */
 	int		 pending;	/* requests still to answer (waiters) */
+	char		*refused;	/* why it may not use runnerd, or NULL */
 };
 
 /* A request that answers later. */
@@ -128,6 +129,9 @@ struct server {
 	struct conf	*conf;		/* the configuration in force */
 	char		*config_path;	/* file to reload; NULL: none */
 	char		*socket_path;
+	int		 sock_dirfd;	/* the socket's directory */
+	char		*sock_base;	/* the socket's name in it */
+	int		 own_dir;	/* runnerd sets the directory's mode */
 	int		 lfd;		/* listening socket */
 	ev_io		 accept_io;
 	ev_timer	 accept_pause;	/* EMFILE: retry accept later */
@@ -154,8 +158,12 @@ void	fatal(const char *, ...)
 void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
+/* access.c */
+int	 access_peer(int, char *, size_t);
+
 /* control.c */
-int	 control_listen(const char *);
+int	 control_listen(const char *, int);
+void	 control_perms(void);
 void	 control_close(void);
 struct client *client_find(uint64_t);
 void	 client_close(struct client *);

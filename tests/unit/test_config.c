@@ -200,6 +200,34 @@ ERROR_TEST(test_unknown_setting_suggest, "\napp = {};",
     "<text>:2: unknown setting 'app' (did you mean 'apps'?)")
 ERROR_TEST(test_unknown_setting, "apps = {};\nfoo = 1;",
     "<text>:2: unknown setting 'foo'")
+ERROR_TEST(test_allow_group_unknown, "apps = {};\nallow_group = \"no-such-group-x\";",
+    "<text>:2: allow_group: no group 'no-such-group-x'")
+ERROR_TEST(test_allow_group_type, "allow_group = 7;",
+    "<text>:1: allow_group: expected a group name")
+ERROR_TEST(test_allow_group_empty, "allow_group = \"\";",
+    "<text>:1: allow_group: must not be empty")
+ERROR_TEST(test_allow_group_typo, "allow_grup = \"x\";",
+    "<text>:1: unknown setting 'allow_grup' (did you mean 'allow_group'?)")
+
+/* allow_group by name or number; none by default. */
+static void
+test_allow_group(void **state)
+{
+	struct config	*c;
+
+	(void)state;
+	c = load_ok("apps = {};");
+	assert_null(c->allow_group);
+	config_free(c);
+	c = load_ok("allow_group = \"root\";\napps = {};");
+	assert_string_equal(c->allow_group, "root");
+	assert_int_equal(c->allow_gid, 0);
+	config_free(c);
+	c = load_ok("allow_group = \"4321\";");
+	assert_int_equal(c->allow_gid, 4321);
+	config_free(c);
+}
+
 ERROR_TEST(test_apps_not_group, "\napps = 1;",
     "<text>:2: apps: expected a group { name = { ... }; }")
 ERROR_TEST(test_apps_list, "apps = ( );",
@@ -591,6 +619,9 @@ main(void)
 		T(test_output_buffer_g),
 		T(test_syntax_error), T(test_duplicate_app),
 		T(test_unknown_setting_suggest), T(test_unknown_setting),
+		T(test_allow_group_unknown), T(test_allow_group_type),
+		T(test_allow_group_empty), T(test_allow_group_typo),
+		T(test_allow_group),
 		T(test_apps_not_group), T(test_apps_list),
 		T(test_app_not_group), T(test_first_error_wins),
 		T(test_error_in_later_app),
