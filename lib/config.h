@@ -13,7 +13,6 @@
 
 #include <libconfig.h>
 
-#define SIGNAL_MAX	64		/* Linux: 1..31, then real-time ones */
 #define TIMEOUT_MAX	86400.0		/* a day, in seconds */
 #define OUTPUT_MAX	(1024LL * 1024 * 1024)	/* sizes: at most 1G */
 #define INSTANCES_MAX	10000		/* instances = N */

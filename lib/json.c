@@ -28,12 +28,26 @@
 
 #define JSON_DEPTH_MAX	128	/* deepest nesting accepted */
 #define JSON_KEY_SHOW	64	/* bytes of a key quoted in a message */
+#define JSON_KEYS_PAIRWISE 16	/* objects this small: compare key pairs */
 
 struct json {
 	char		*text;		/* private copy, NUL-terminated */
 	size_t		 len;		/* its length without the NUL */
 	jsmntok_t	*tok;		/* tokens in document order */
+	int		*next;		/* each token's next sibling (json_next) */
 	int		 ntok;		/* number of tokens */
+	struct json_cursor *cur;	/* json_at's last answer */
+};
+
+/*
+ * Where json_at last looked: loops ask for element i, then i + 1, so the
+ * next one starts from there instead of from the array's first.  Held by
+ * pointer so lookups on a const document can update it.
+ */
+struct json_cursor {
+	int		 v;		/* the array */
+	int		 i;		/* the element asked for */
+	int		 k;		/* its token */
 };
 
 /* One decoded object key, for finding duplicates by sorting. */
@@ -65,6 +79,10 @@ static size_t	 json_check_string(const char *, size_t, size_t, char *,
 static int	 json_check(const char *, size_t, char *, size_t);
 static int	 json_key_cmp(const void *, const void *);
 static int	 json_check_keys(struct json *, char *, size_t);
+static int	json_link(struct json *);
+static int	json_eq(const struct json *, const jsmntok_t *, const char *,
+		    size_t);
+static size_t	json_unescape(const struct json *, const jsmntok_t *, char *);
 static const jsmntok_t *json_tok(const struct json *, int);
 static int	 json_next(const struct json *, int);
 static size_t	 json_unescape(const struct json *, const jsmntok_t *, char *);
@@ -380,6 +398,53 @@ json_key_cmp(const void *pa, const void *pb)
 }
 
 /*
+ * Are keys a and b the same bytes once unescaped?  json_eq unescapes
+ * one side, so the other is given raw when it has no escape, and
+ * unescaped into a copy only when both have one.
+ */
+static int
+json_key_same(const struct json *doc, const jsmntok_t *a,
+    const jsmntok_t *b)
+{
+	const char	*p = doc->text + b->start, *end = doc->text + b->end;
+	char		*tmp;
+	size_t		 len;
+	int		 same;
+
+	if (memchr(p, '\\', (size_t)(end - p)) == NULL)
+		return (json_eq(doc, a, p, (size_t)(end - p)));
+	if (memchr(doc->text + a->start, '\\', (size_t)(a->end -
+	    a->start)) == NULL)
+		return (json_key_same(doc, b, a));
+	if ((tmp = malloc((size_t)(end - p) + 1)) == NULL)
+		return (0);
+	len = json_unescape(doc, b, tmp);
+	same = json_eq(doc, a, tmp, len);
+	free(tmp);
+	return (same);
+}
+
+/*
+ * The later of the first repeated pair of keys of object obj, or -1:
+ * pair by pair, which for a few keys is cheaper than sorting them.
+ */
+static int
+json_small_dup(const struct json *doc, int obj)
+{
+	int	 keys[JSON_KEYS_PAIRWISE], n, a, b, k, dup = -1;
+
+	for (n = 0, k = obj + 1; n < doc->tok[obj].size; n++)
+		k = json_next(doc, (keys[n] = k) + 1);
+	for (b = 1; b < n; b++)
+		for (a = 0; a < b; a++)
+			if (json_key_same(doc, &doc->tok[keys[a]],
+			    &doc->tok[keys[b]]) && (dup == -1 ||
+			    keys[b] < dup))
+				dup = keys[b];
+	return (dup);
+}
+
+/*
  * Reject an object that names a key twice ("a" and "\u0061" count as the
  * same).  The keys of the whole document are decoded and sorted by
  * (object, bytes) so that duplicates end up side by side: comparing every
@@ -392,18 +457,26 @@ json_check_keys(struct json *doc, char *err, size_t errlen)
 	const jsmntok_t	*t;
 	char		*arena = NULL, *a;
 	size_t		 nkeys = 0, i;
-	int		 j, dup = -1, rc = -1;
+	int		 j, k2, dup = -1, rc = -1;
 
-	for (j = 0; j < doc->ntok; j++)
-		if (doc->tok[j].type == JSMN_OBJECT && doc->tok[j].size > 1)
-			nkeys += (size_t)doc->tok[j].size;
+	for (j = 0; j < doc->ntok; j++) {
+		t = &doc->tok[j];
+		if (t->type != JSMN_OBJECT || t->size < 2)
+			continue;
+		if (t->size > JSON_KEYS_PAIRWISE)
+			nkeys += (size_t)t->size;
+		else if ((k2 = json_small_dup(doc, j)) != -1 &&
+		    (dup == -1 || k2 < dup))
+			dup = k2;
+	}
 	if (nkeys == 0)
-		return (0);
+		goto out;
 	/* Unescaping never lengthens, so all the keys fit in len bytes. */
 	if ((keys = calloc(nkeys, sizeof(*keys))) == NULL ||
 	    (arena = malloc(doc->len)) == NULL) {
 		errf(err, errlen, "out of memory");
-		goto out;
+		free(keys);
+		return (-1);
 	}
 	a = arena;
 	k = keys;
@@ -411,7 +484,7 @@ json_check_keys(struct json *doc, char *err, size_t errlen)
 		t = &doc->tok[j];
 		if (t->type != JSMN_STRING || t->parent < 0 ||
 		    doc->tok[t->parent].type != JSMN_OBJECT ||
-		    doc->tok[t->parent].size < 2)
+		    doc->tok[t->parent].size <= JSON_KEYS_PAIRWISE)
 			continue;
 		k->s = a;
 		k->len = json_unescape(doc, t, a);
@@ -428,6 +501,7 @@ json_check_keys(struct json *doc, char *err, size_t errlen)
 		    (dup == -1 || keys[i].tok < dup))
 			dup = keys[i].tok;
 	}
+out:
 	if (dup == -1)
 		rc = 0;
 	else {
@@ -436,7 +510,6 @@ json_check_keys(struct json *doc, char *err, size_t errlen)
 		    t->end - t->start < JSON_KEY_SHOW ? t->end - t->start :
 		    JSON_KEY_SHOW, doc->text + t->start);
 	}
-out:
 	free(keys);
 	free(arena);
 	return (rc);
@@ -490,6 +563,8 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 		json_free(doc);
 		return (NULL);
 	}
+	if (json_link(doc) == -1)
+		goto oom;
 	if (json_check_keys(doc, err, errlen) == -1) {
 		json_free(doc);
 		return (NULL);
@@ -521,7 +596,32 @@ json_free(struct json *doc)
 		return;
 	free(doc->text);
 	free(doc->tok);
+	free(doc->next);
+	free(doc->cur);
 	free(doc);
+}
+
+/*
+ * Fill doc->next: what is inside token i starts before i ends, so from
+ * the back each token hops over its children's already linked subtrees;
+ * every token is hopped over once, by its parent.
+ */
+static int
+json_link(struct json *doc)
+{
+	int	 i, j;
+
+	if ((doc->next = calloc((size_t)doc->ntok, sizeof(*doc->next))) ==
+	    NULL || (doc->cur = calloc(1, sizeof(*doc->cur))) == NULL)
+		return (-1);
+	doc->cur->v = -1;
+	for (i = doc->ntok - 1; i >= 0; i--) {
+		j = i + 1;
+		while (j < doc->ntok && doc->tok[j].start < doc->tok[i].end)
+			j = doc->next[j];
+		doc->next[i] = j;
+	}
+	return (0);
 }
 
 /* The token of value v, or NULL when v is absent or out of range. */
@@ -534,19 +634,14 @@ json_tok(const struct json *doc, int v)
 }
 
 /*
- * The token after value i and all it holds, i.e. i's next sibling: what
- * is inside i starts before i ends.  Not for keys, whose value lies
- * outside the key's own text.
+ * The token after value i and all it holds, i.e. i's next sibling.  Not
+ * for keys, whose value lies outside the key's own text.  Looked up, not
+ * walked: walking made a loop over a 1000-element array quadratic.
  */
 static int
 json_next(const struct json *doc, int i)
 {
-	int	 j;
-
-	for (j = i + 1; j < doc->ntok && doc->tok[j].start < doc->tok[i].end;
-	    j++)
-		;
-	return (j);
+	return (doc->next[i]);
 }
 
 /* Unescape string token t into dst (room for its raw length); the length. */
@@ -572,6 +667,13 @@ json_eq(const struct json *doc, const jsmntok_t *t, const char *s,
 	char		 u[4];
 	size_t		 n, off = 0;
 
+	/* Plain bytes compare as they are; decode from the first escape. */
+	while (p < end && *p != '\\') {
+		if (off == slen || *p != s[off])
+			return (0);
+		p++;
+		off++;
+	}
 	while (p < end) {
 		p += json_char(p, end, u, &n);
 		if (n > slen - off || memcmp(u, s + off, n) != 0)
@@ -643,8 +745,18 @@ json_at(const struct json *doc, int v, int i)
 		return (json_key_at(doc, v, i) + 1);
 	if (t->type != JSMN_ARRAY)
 		return (-1);
-	for (k = v + 1, n = 0; n < i; n++)
+	if (doc->cur->v == v && doc->cur->i <= i) {
+		k = doc->cur->k;
+		n = doc->cur->i;
+	} else {
+		k = v + 1;
+		n = 0;
+	}
+	for (; n < i; n++)
 		k = json_next(doc, k);
+	doc->cur->v = v;
+	doc->cur->i = i;
+	doc->cur->k = k;
 	return (k);
 }
 

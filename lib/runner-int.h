@@ -172,6 +172,8 @@ struct config	*config_load_file(const char *, char *, size_t);
 struct config	*config_load_text(const char *, char *, size_t);
 void		 config_free(struct config *);
 const struct app *config_app(const struct config *, const char *);
+/* signals.c */
+#define SIGNAL_MAX	64		/* Linux: 1..31, then real-time ones */
 int		 signal_from_name(const char *);
 const char	*signal_name(int);
 

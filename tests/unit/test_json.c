@@ -381,6 +381,11 @@ static const struct bad bad_inputs[] = {
 	{ "{\"a\":1,\"\\u0061\":2}", 0, "duplicate key '\\u0061'" },
 	{ "[{\"k\":1},{\"b\":{\"c\":2,\"d\":[],\"c\":3}}]", 0,
 	    "duplicate key 'c'" },
+	/* Small objects are checked pair by pair: escapes on either side. */
+	{ "{\"\\u0061\":1,\"\\u0061\":2}", 0, "duplicate key '\\u0061'" },
+	{ "{\"a\\u0062\":1,\"x\":0,\"ab\":2}", 0, "duplicate key 'ab'" },
+	{ "{\"x\":{\"b\":1,\"b\":2},\"y\":{\"c\":1,\"\\u0063\":2}}", 0,
+	    "duplicate key 'b'" },
 	{ "{} x", 0, "trailing characters after the JSON value" },
 	{ "{} {}", 0, "trailing characters after the JSON value" },
 	{ "1 2", 0, "trailing characters after the JSON value" },
@@ -453,6 +458,8 @@ test_duplicates(void **state)
 	(void)state;
 	/* The same key in different objects is fine. */
 	doc = parse("{\"a\":{\"a\":1,\"b\":2},\"b\":[{\"a\":1},{\"a\":2}]}");
+	json_free(doc);
+	doc = parse("{\"\\u0062\":1,\"a\":2,\"a\\u0062\":3,\"\\u0061\\u0061\":4}");
 	json_free(doc);
 	/* Many keys: still fine, and a late repeat is found. */
 	buf_init(&b);
