@@ -233,9 +233,16 @@ capture_log_dropped(const struct inst *i)
 void
 capture_tee(struct inst *i, const char *p, size_t n)
 {
-	if (i->cap == NULL || i->cap->lf == NULL || i->app->type != APP_STDIO)
-		return;
-	capture_feed(i, CAP_TEE, p, n, n == 0);
+	if (capture_tees(i))
+		capture_feed(i, CAP_TEE, p, n, n == 0);
+}
+
+/* Does the channel's output go to a log file too (so relay must copy)? */
+int
+capture_tees(const struct inst *i)
+{
+	return (i->cap != NULL && i->cap->lf != NULL &&
+	    i->app->type == APP_STDIO);
 }
 
 static void

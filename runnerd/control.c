@@ -324,6 +324,8 @@ client_close(struct client *c)
 	close(c->fd);
 	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL) {
 		i->nattach--;
+		splice_unsplice(i);	/* its bytes in flight: gone with it */
+		splice_idle(i);
 		relay_resume(i);
 	}
 	buf_free(&c->in);
@@ -405,6 +407,10 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	buf_drop(&c->out, (size_t)n);
 	if (buf_used(&c->out) > 0)
 		return;
+	/* Spliced output in flight for it comes next (or c is gone). */
+	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL &&
+	    splice_flush(i, c) != 0)
+		return;
 	ev_io_stop(loop, &c->wio);
 	if (client_done(c)) {
 		client_close(c);
@@ -421,11 +427,15 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct client	*c = w->data;
 	size_t		 max = c->attached != 0 ? CLIENT_READ_RAW : CLIENT_READ;
+	struct inst	*i;
 	char		*p;
 	ssize_t		 n;
 
 	(void)loop;
 	(void)revents;
+	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL &&
+	    splice_input(i, c) == 1)
+		return;
 	/* Straight into the buffer, not through a copy. */
 	if ((p = buf_reserve(&c->in, max)) == NULL) {
 		log_warnx("client %llu: out of memory; closing",

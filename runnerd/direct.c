@@ -87,10 +87,11 @@ direct_take(struct client *c, struct inst *i, int has_tag, long long tag)
 		    inst_state_name(i->state));
 		return;
 	}
-	if (buf_used(&i->in) > 0) {
+	if (buf_used(&i->in) + splice_in_pending(i) > 0) {
 		reply_err(c->id, has_tag, tag, RUNNER_EPERM, "'%s' has %zu "
 		    "bytes of input queued that it has not read yet; ask "
-		    "again once it has", i->alias, buf_used(&i->in));
+		    "again once it has", i->alias, buf_used(&i->in) +
+		    splice_in_pending(i));
 		return;
 	}
 	/* The descriptor rides on the reply: earlier replies go first. */

@@ -8,7 +8,8 @@
  * is read on when the buffer is full and the oldest output goes, counted
  * in i->dropped (attached clients that fall behind still hold it back).
  * When the app has a log file, what is read is also copied there
- * (capture_tee).  Input (write requests, attached clients) queues in a
+ * (capture_tee).  With one attacher and nothing to copy, splice.c moves
+ * the bytes instead, without copying them through runnerd.  Input (write requests, attached clients) queues in a
  * buffer the channel drains as the child reads.
  */
 
@@ -50,6 +51,8 @@ relay_stop(struct inst *i)
 	if (i->fd == -1)
 		return;
 	direct_end(i);
+	splice_unsplice(i);		/* to its client's queue */
+	splice_close(i);
 	ev_io_stop(server.loop, &i->rio);
 	ev_io_stop(server.loop, &i->wio);
 	close(i->fd);
@@ -71,6 +74,7 @@ relay_drain(struct inst *i)
 {
 	if (i->fd == -1 || i->direct != 0)	/* the direct client's bytes */
 		return;
+	splice_unsplice(i);		/* in flight: ahead of the rest */
 	while (relay_read(i, RELAY_READ) > 0)
 		;
 	relay_fanout(i);
@@ -134,6 +138,11 @@ relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if ((r = splice_output(i)) != 0) {
+		if (r == -1)
+			relay_stop(i);	/* the other side closed */
+		return;
+	}
 	drop = i->app->overflow == OVERFLOW_DROP_OLDEST;
 	room = i->app->output_buffer > used ? i->app->output_buffer - used : 0;
 	if (room == 0 && i->nattach == 0 && !drop) {
@@ -201,6 +210,8 @@ relay_resume(struct inst *i)
 				go = 0;
 		}
 	}
+	if (splice_out_pending(i) > 0)
+		go = 0;		/* in flight to its client first */
 	if (go)
 		ev_io_start(server.loop, &i->rio);
 	else
@@ -231,8 +242,13 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	size_t		 k;
 
 	(void)revents;
-	n = send(i->fd, buf_head(&i->in), buf_used(&i->in),
-	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* Spliced input came first. */
+	if (splice_write(i) != 0)
+		return;
+	n = 0;
+	if (buf_used(&i->in) > 0)
+		n = send(i->fd, buf_head(&i->in), buf_used(&i->in),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
@@ -281,6 +297,7 @@ relay_attach(struct inst *i, struct client *c)
 {
 	int	 n = RELAY_SNDBUF;
 
+	splice_unsplice(i);	/* a second attacher: copy to each */
 	c->attached = i->id;
 	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
@@ -314,6 +331,7 @@ relay_detach_all(struct inst *i)
 void
 relay_pause(struct inst *i)
 {
+	splice_unsplice(i);
 	ev_io_stop(server.loop, &i->rio);
 	ev_io_stop(server.loop, &i->wio);
 }

@@ -80,6 +80,7 @@ struct inst {
 	int		 exited;	/* last_status is valid */
 	int		 last_status;	/* wait status of the last exit */
 	struct capture	*cap;		/* its log (capture.c), or NULL */
+	struct splice	*sp;		/* splice.c's pipes, or NULL */
 };
 
 struct client {
@@ -108,6 +109,7 @@ enum wait_kind {
 	WAIT_READ		/* until output comes, or the wait ends */
 };
 struct stopjob;
+struct splice;
 struct waiter {
 	enum wait_kind	 kind;
 	uint64_t	 client;
@@ -221,6 +223,7 @@ void	 capture_exited(struct inst *);
 void	 capture_ended(struct inst *);
 void	 capture_free(struct inst *);
 void	 capture_tee(struct inst *, const char *, size_t);
+int	 capture_tees(const struct inst *);
 uint64_t capture_log_dropped(const struct inst *);
 void	 capture_logs(struct inst *, struct client *, int, long long, int,
 	    long long);
@@ -259,6 +262,17 @@ void	 relay_resume(struct inst *);
 void	 relay_drain(struct inst *);
 void	 relay_pause(struct inst *);
 void	 relay_unpause(struct inst *);
+
+/* splice.c */
+int	 splice_output(struct inst *);
+int	 splice_flush(struct inst *, struct client *);
+void	 splice_unsplice(struct inst *);
+size_t	 splice_out_pending(const struct inst *);
+size_t	 splice_in_pending(const struct inst *);
+int	 splice_input(struct inst *, struct client *);
+int	 splice_write(struct inst *);
+void	 splice_idle(struct inst *);
+void	 splice_close(struct inst *);
 
 /* waiter.c */
 struct waiter	*waiter_new(enum wait_kind, struct client *, int, long long,
