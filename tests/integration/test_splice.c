@@ -1,8 +1,8 @@
 /*
  * test_splice.c: the relay's zero-copy path (runnerd/splice.c), which
  * serves a lone attacher, at the moments it has bytes in flight in its
- * pipes: the instance exits with output still in the pipe (all of it
- * arrives, in order, then the end); a second attacher joins mid-stream
+ * pipes: the instance exits, or is stopped while blocked on a full relay
+ * (all it wrote arrives, in order, then the end); a second attacher joins mid-stream
  * (the first sees every byte in order, the second a suffix of the same
  * stream); the attacher leaves with bytes in flight (runnerd goes on,
  * its pipes are closed, a new attacher gets live output); input that
@@ -12,28 +12,71 @@
 #include "daemon.h"
 
 #define LINES	200000		/* seq 1 LINES: about 1.3 MB */
+#define MANY	1000000		/* seq 1 MANY: 6.9 MB, more than fits */
 
 static const char splice_conf[] =
     "apps = {\n"
     "  burst = { command = [\"sh\", \"-c\", \"read x; seq 1 200000\"]; "
+    "restart = \"no\"; };\n"
+    "  flood = { command = [\"sh\", \"-c\", \"read x; exec seq 1 1000000\"]; "
     "restart = \"no\"; };\n"
     "  yes = { command = \"yes\"; restart = \"no\"; };\n"
     "  slowcat = { command = [\"sh\", \"-c\", \"sleep 0.3; exec cat\"]; "
     "restart = \"no\"; };\n"
     "};\n";
 
-/* What `seq 1 LINES` prints; *len its length (kept). */
+/* What `seq 1 lines` prints; *len its length (kept). */
 static char *
-seq_text(struct daemon *d, size_t *len)
+seq_text(struct daemon *d, int lines, size_t *len)
 {
 	struct buf	 b;
 	int		 k;
 
 	buf_init(&b);
-	for (k = 1; k <= LINES; k++)
+	for (k = 1; k <= lines; k++)
 		buf_printf(&b, "%d\n", k);
 	*len = buf_used(&b);
 	return (d_keep(d, buf_take(&b)));
+}
+
+/* Bytes pid has written, from /proc/PID/io. */
+static long long
+s_wchar(pid_t pid)
+{
+	char		 path[64], line[128];
+	long long	 n = -1;
+	FILE		*fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/io", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "wchar: %lld", &n) == 1)
+			break;
+	fclose(fp);
+	return (n);
+}
+
+/*
+ * Wait (bounded) until pid is blocked writing: its output fills every
+ * buffer on the way, the client's socket and runnerd's pipe included.
+ * Seen as its write count standing still across 100 ms.
+ */
+static void
+s_wait_stalled(pid_t pid)
+{
+	long long	 end = t_ms() + T_WAIT_MS, last = -1, now;
+
+	for (;;) {
+		now = s_wchar(pid);
+		if (now > 0 && now == last)
+			return;
+		if (t_ms() > end)
+			fail_msg("pid %ld still writes after %d ms", (long)pid,
+			    T_WAIT_MS);
+		last = now;
+		usleep(100000);
+	}
 }
 
 static void
@@ -70,7 +113,7 @@ test_exit_with_bytes_in_flight(void **state)
 	d_start(d, splice_conf);
 	c = cl_open(d);
 	a = cl_open(d);
-	want = seq_text(d, &len);
+	want = seq_text(d, LINES, &len);
 	d_saw(d, cl_start(c, "burst", "b1"));
 	s_attach(a, "b1");
 	cl_send(a, "go\n", 3);
@@ -81,6 +124,35 @@ test_exit_with_bytes_in_flight(void **state)
 	assert_memory_equal(buf_head(&a->in), want, len);
 }
 
+/*
+ * Stopped while blocked on a full relay: the client gets every byte the
+ * instance wrote, the ones in runnerd's pipe included, in order.
+ */
+static void
+test_stop_with_bytes_in_flight(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c, *a;
+	size_t		 len, n;
+	char		*want;
+	pid_t		 pid;
+
+	d_start(d, splice_conf);
+	c = cl_open(d);
+	a = cl_open(d);
+	want = seq_text(d, MANY, &len);
+	d_saw(d, pid = cl_start(c, "flood", "f1"));
+	s_attach(a, "f1");
+	cl_send(a, "go\n", 3);
+	s_wait_stalled(pid);
+	j_ok(cl_call(c, "stop", "{\"alias\": \"f1\"}"));
+	s_read_to_end(a);
+	n = buf_used(&a->in);
+	if (n < 1000000 || n >= len)
+		fail_msg("%zu bytes of %zu came", n, len);
+	assert_memory_equal(buf_head(&a->in), want, n);
+}
+
 /* A second attacher mid-stream: both streams stay whole and in order. */
 static void
 test_second_attacher_midstream(void **state)
@@ -89,19 +161,22 @@ test_second_attacher_midstream(void **state)
 	struct client	*c, *a, *b;
 	size_t		 len, n;
 	char		*want;
+	pid_t		 pid;
 
 	d_start(d, splice_conf);
 	c = cl_open(d);
 	a = cl_open(d);
 	b = cl_open(d);
-	want = seq_text(d, &len);
-	d_saw(d, cl_start(c, "burst", "b1"));
-	s_attach(a, "b1");
+	want = seq_text(d, MANY, &len);
+	d_saw(d, pid = cl_start(c, "flood", "f1"));
+	s_attach(a, "f1");
 	cl_send(a, "go\n", 3);
 	while (buf_used(&a->in) < 100000)
 		if (cl_fill(a, T_WAIT_MS) <= 0)
 			fail_msg("only %zu bytes came", buf_used(&a->in));
-	s_attach(b, "b1");
+	/* a stops reading: bytes for it wait in the pipe as b comes. */
+	s_wait_stalled(pid);
+	s_attach(b, "f1");
 	s_read_to_end(a);
 	s_read_to_end(b);
 	assert_int_equal(buf_used(&a->in), len);
@@ -155,7 +230,7 @@ test_input_waits_in_flight(void **state)
 	d_start(d, splice_conf);
 	c = cl_open(d);
 	a = cl_open(d);
-	want = seq_text(d, &len);
+	want = seq_text(d, LINES, &len);
 	d_saw(d, cl_start(c, "slowcat", "s1"));
 	s_attach(a, "s1");
 	/* Send and read in turns so neither side's buffers fill for good. */
@@ -181,6 +256,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_exit_with_bytes_in_flight),
+		T(test_stop_with_bytes_in_flight),
 		T(test_second_attacher_midstream),
 		T(test_attacher_leaves_in_flight),
 		T(test_input_waits_in_flight),
