@@ -7,6 +7,7 @@
 #ifndef RUNNER_INT_H
 #define RUNNER_INT_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <stdarg.h>
@@ -194,6 +195,7 @@ struct spawn {
 	int		 ngroups;
 };
 int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
+void	 spawn_child_nofile(const struct rlimit *);
 int	 spawn_reap(pid_t, int *);
 int	 spawn_wait_exit(pid_t, double);
 int	 spawn_stop(pid_t, int, double, int *);

@@ -17,6 +17,7 @@
  */
 
 #include <sys/pidfd.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -37,6 +38,8 @@
 #include "runner-int.h"
 
 static int	  have_pidfd = 1;	/* cleared if the kernel has none */
+static struct rlimit spawn_nofile;	/* the children's, when set */
+static int	  spawn_nofile_set;
 
 /* What failed in the child, as reported through the error pipe. */
 #define SPAWN_STAGE_CHDIR	1
@@ -109,6 +112,8 @@ spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd)
 	for (i = 1; i < NSIG; i++)
 		sigaction(i, &sa, NULL);	/* fails harmlessly for some */
 	setsid();
+	if (spawn_nofile_set)
+		setrlimit(RLIMIT_NOFILE, &spawn_nofile);
 	/* Groups before the uid: after setuid we may no longer change them. */
 	if (sp->set_ids && (setgroups(sp->ngroups, sp->groups) == -1 ||
 	    setgid(sp->gid) == -1 || setuid(sp->uid) == -1))
@@ -149,6 +154,18 @@ spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execvpe(sp->argv[0], sp->argv, env);
 	spawn_fail(errfd, SPAWN_STAGE_EXEC);
+}
+
+/*
+ * Give children this descriptor limit rather than ours: a daemon that
+ * raised its own for many instances hands them the usual one back, as
+ * programs using select(2) expect.
+ */
+void
+spawn_child_nofile(const struct rlimit *rl)
+{
+	spawn_nofile = *rl;
+	spawn_nofile_set = 1;
 }
 
 /*

@@ -6,6 +6,7 @@
  */
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "runnerd.h"
+
+#define NOFILE_MAX	524288	/* systemd's default hard limit */
 
 struct server	server = { .sock_dirfd = -1, .lfd = -1 };
 
@@ -96,6 +99,28 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)revents;
 	if (reload_config(NULL, NULL, NULL, err, sizeof(err)) != 0)
 		log_warnx("SIGHUP: %s; keeping the running configuration", err);
+}
+
+/*
+ * Each instance holds two descriptors or more, so runnerd takes its hard
+ * limit (up to NOFILE_MAX): under systemd's soft limit of 1024 it would
+ * stop at about 500 instances.  The children get the old limit back.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 old, up;
+
+	if (getrlimit(RLIMIT_NOFILE, &old) == -1)
+		return;
+	up.rlim_max = old.rlim_max;
+	up.rlim_cur = old.rlim_max < NOFILE_MAX ? old.rlim_max : NOFILE_MAX;
+	if (up.rlim_cur <= old.rlim_cur)
+		return;
+	if (setrlimit(RLIMIT_NOFILE, &up) == -1)
+		log_warn("setrlimit(RLIMIT_NOFILE)");
+	else
+		spawn_child_nofile(&old);
 }
 
 /* Start the apps marked autostart: NAME, or NAME-1..NAME-N. */
@@ -182,6 +207,7 @@ main(int argc, char **argv)
 		fatal("paths_socket");
 
 	notify_init();		/* before anything is spawned */
+	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 	if (control_listen(sock, own_dir) == -1)
 		exit(1);
