@@ -36,6 +36,7 @@
 set -eu
 
 t_begin=$(date +%s%N)
+load0=$(cut -d' ' -f1 /proc/loadavg)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 b=$top/tests/bench
 N=${BENCH_N:-1000}
@@ -491,7 +492,10 @@ done
 say "load: status latency, idle and with 100 attachers streaming yes"
 "$b/bench_load" lat "$tmp/rC/sock" 0 yes 1000 >"$tmp/lat0"
 rctl rC start yes >/dev/null
+# How long runnerd waited for a CPU meanwhile (schedstat: ran, waited).
+sched0=$(cat "/proc/$rC/schedstat")
 "$b/bench_load" lat "$tmp/rC/sock" 100 yes 1000 >"$tmp/lat100"
+sched1=$(cat "/proc/$rC/schedstat")
 rctl rC stop --all >/dev/null
 awk '/^lat/ { print $2 }' "$tmp/lat0" >"$L/lat0"
 awk '/^lat/ { print $2 }' "$tmp/lat100" >"$L/lat100"
@@ -553,8 +557,9 @@ secs=$(( ($(date +%s%N) - t_begin) / 1000000000 ))
 {
 echo
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1)," \
-    "$(nproc) cores, Linux $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')." \
-    "Median (min-max); runner/peer: runner's median over the best peer's."
+    "$(nproc) cores, Linux $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')," \
+    "load average $load0 at the start.  Median (min-max); runner/best" \
+    "peer: runner's median over the best peer's."
 echo
 echo "| figure | runner | supervisord | s6 | runit | floor | runner/best peer | runner/floor | target | holds |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -573,6 +578,22 @@ row relay "stdin -> cat -> stdout, runnerd relay (MB/s)" 0 ">= 0.7x raw pipe" ">
     "$(awk -v r="$raw" 'BEGIN { print r * 0.7 }')"
 row direct "stdin -> cat -> stdout, direct channel (MB/s)" 0 ">= 0.95x raw pipe" ">=" \
     "$(awk -v r="$raw" 'BEGIN { print r * 0.95 }')"
+echo
+echo "How: status: runnerctl status one, supervisorctl status one," \
+    "s6-svstat DIR, sv status DIR.  Start, confirmed: runnerctl start one" \
+    "(returns once exec succeeded), supervisorctl start one (RUNNING," \
+    "startsecs = 0), s6-svc -wu -u DIR, sv up DIR then supervise/stat" \
+    "polled until \"run\"; s6 and runit get 1 s between starts (they" \
+    "throttle).  Restart: killwait kills the child and polls the" \
+    "supervisor's children until a new one has exec'd; each child ran" \
+    "over 1 s first (runnerd: backoff_reset = 1).  $N: runnerctl start" \
+    "many (an app with instances = $N), status, stop --all;" \
+    "supervisorctl start/status/stop 'many:*' (numprocs = $N); s6:" \
+    "s6-svc -u (-d) per service then s6-svwait -u (-d) -a, s6-svstat per" \
+    "service; runit: sv up/status/down with the $N directories (up and" \
+    "down: until every supervise/stat says so).  Memory and wakeups:" \
+    "runnerd, supervisord, s6-svscan plus every s6-supervise, runsvdir" \
+    "plus every runsv."
 echo
 echo "Floors: status: the smallest CLI (floor_sock ask: spawn, connect," \
     "one request line, reply, exit); start: that plus a posix_spawn until" \
@@ -598,7 +619,9 @@ echo "| --- | --- | --- | --- | --- |"
 set -- $(stats "$L/lat0")
 echo "| runnerd idle | $(fmt "$1") | $(fmt "$4") | $(fmt "$3") | $(fmt "$(med "$S/rtt.floor")") |"
 set -- $(stats "$L/lat100")
-echo "| while 100 attachers stream \`yes\` ($(fmt "$(med "$L/stream")") MB/s to them) | $(fmt "$1") | $(fmt "$4") | $(fmt "$3") | |"
+waited=$(echo "$sched0 $sched1" | awk '{
+	printf "%.0f", 100 * ($5 - $2) / (($4 - $1) + ($5 - $2)) }')
+echo "| while 100 attachers stream \`yes\` ($(fmt "$(med "$L/stream")") MB/s to them; runnerd waited for a CPU ${waited}% of the time it wanted one) | $(fmt "$1") | $(fmt "$4") | $(fmt "$3") | |"
 echo
 echo "make bench took ${secs} s."
 } >"$tmp/table"
