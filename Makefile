@@ -69,7 +69,7 @@ LIBT_BIN = $(LIBT_SRC:.c=)
 INTEG_SRC = $(wildcard tests/integration/test_*.c)
 INTEG_BIN = $(INTEG_SRC:.c=)
 HELPERS	 = tests/helpers/asker
-BENCH_SRC = $(wildcard tests/bench/bench_*.c)
+BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:.c=)
 
 # Packages the build and the tests need (Debian names).
@@ -134,11 +134,18 @@ tests/integration/test_%: tests/integration/test_%.c \
 tests/helpers/%: tests/helpers/%.c lib/librunner.a $(LIB_HDR)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
 
-tests/bench/killwait: tests/bench/killwait.c
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+# The bench programs: bench_* use librunner; the floors and the tools
+# that measure from outside (timeit, killwait, procsum) use nothing but
+# libc, and floor_ev a bare libev.
+tests/bench/bench_%: tests/bench/bench_%.c lib/librunner.a $(LIB_HDR)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) \
+	    -lpthread
 
-tests/bench/%: tests/bench/%.c lib/librunner.a $(LIB_HDR)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
+tests/bench/floor_ev: tests/bench/floor_ev.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lev
+
+tests/bench/%: tests/bench/%.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 deps:
 	@sh mk/deps.sh $(DEBS)
@@ -150,7 +157,8 @@ deps:
 # pkg-config, the systemd units, bash completion against a runnerd.
 SH_TESTS = tests/install/symbols.sh tests/install/install.sh \
 	   tests/install/units.sh tests/completion/completion.sh
-test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS)
+# The bench programs are built (not run) so that CI's -Werror sees them.
+test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) $(BENCH_BIN)
 	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(LIBT_BIN:=@daemon) \
 	    $(INTEG_BIN)
 	@sh tests/man/lint.sh
@@ -159,13 +167,12 @@ test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS)
 check: deps
 	@$(MAKE) --no-print-directory test
 
-# Benchmarks: figures to read, not tests (not part of check).
-# Figures, not tests: channel throughput, then supervision beside
-# supervisord and s6 (installed here if missing).
-bench: all $(BENCH_BIN) tests/bench/killwait
-	@sh mk/deps.sh supervisor s6
-	@for b in $(BENCH_BIN); do ./$$b || exit 1; done
-	@sh tests/bench/supervise.sh
+# Benchmarks: figures to read, not tests (not part of check): runner
+# beside supervisord, s6 and runit (installed here if missing) and the
+# floors, in one Markdown table (tests/bench/bench.sh says how).
+bench: all $(BENCH_BIN)
+	@sh mk/deps.sh supervisor s6 runit
+	@sh tests/bench/bench.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -235,4 +242,4 @@ clean:
 	rm -f lib/*.o lib/librunner.a lib/librunner.so lib/librunner.so.* \
 	    runnerd/*.o runnerd/runnerd ctl/*.o ctl/runnerctl \
 	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
-	    $(BENCH_BIN) tests/bench/killwait
+	    $(BENCH_BIN)

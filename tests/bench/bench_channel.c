@@ -5,9 +5,11 @@
  * runnerd (runner_connect + runner_get_channel: attach), and a direct
  * channel (runner_get_channel_direct).  Each moves BENCH_MB (256) MiB
  * there and back from one poll loop, three times, interleaved; the
- * median counts, with its ratio to the raw pipe.  Not a test: `make
- * bench` runs it, from the repository root (it starts runnerd/runnerd
- * on a private socket and stops it by its pid).  To look closer:
+ * median counts, with its ratio to the raw pipe.  With -s it prints
+ * each run instead, "MODE MB_PER_SECOND" (MODE as in BENCH_ONLY), for
+ * tests/bench/bench.sh to gather.  Not a test: `make bench` runs it,
+ * from the repository root (it starts runnerd/runnerd on a private
+ * socket and stops it by its pid).  To look closer:
  * BENCH_ONLY="raw relay" runs only those, BENCH_SOCKET=PATH uses a
  * runnerd already there (one with a "cat" app), e.g. under strace -c.
  */
@@ -267,14 +269,19 @@ cmp_double(const void *a, const void *b)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	double		 rate[NMODES][RUNS], med[NMODES] = { 0 };
 	const char	*mb = getenv("BENCH_MB"), *only, *s;
 	char		*pattern;
 	size_t		 total, i;
-	int		 m, k;
+	int		 m, k, samples;
 
+	samples = argc == 2 && strcmp(argv[1], "-s") == 0;
+	if (argc > 1 && !samples) {
+		fprintf(stderr, "usage: bench_channel [-s]\n");
+		return (2);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	total = (size_t)(mb != NULL ? atoi(mb) : 256) << 20;
 	if (total == 0)
@@ -296,6 +303,14 @@ main(void)
 			    pattern, total);
 	if (runnerd > 0)
 		runnerd_stop();
+	if (samples) {
+		for (m = 0; m < NMODES; m++)
+			for (k = 0; k < RUNS && rate[m][0] != 0; k++)
+				printf("%s %.1f\n", mode_keys[m],
+				    rate[m][k] / 1e6);
+		free(pattern);
+		return (0);
+	}
 	printf("bench_channel: %zu MiB through cat and back, median of %d\n",
 	    total >> 20, RUNS);
 	for (m = 0; m < NMODES; m++) {

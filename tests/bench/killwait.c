@@ -5,9 +5,11 @@
  *
  * Sends SIGKILL to CHILD_PID and polls the supervisor's children (the
  * /proc children files, every 100 us) until one appears that was not
- * there before; prints the milliseconds that took.  Any supervisor is
- * measured the same way, from outside: runnerd, supervisord, s6-supervise
- * and runsv are all the parent of what they run.  Exit 1 after 10 s.
+ * there before and runs the same program as the one killed (its comm:
+ * a child only forked, not yet exec'd, does not count); prints the
+ * milliseconds that took.  Any supervisor is measured the same way, from
+ * outside: runnerd, supervisord, s6-supervise and runsv are all the
+ * parent of what they run.  Exit 1 after 10 s.
  */
 
 #include <sys/types.h>
@@ -67,6 +69,33 @@ children(long pid, long *kids, int max)
 	return (k);
 }
 
+/* pid's comm into buf (empty when it is gone). */
+static void
+comm(long pid, char *buf, size_t len)
+{
+	char	 path[64];
+	ssize_t	 n;
+	int	 fd;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* 1 when pid runs the program named want (it has exec'd). */
+static int
+runs(long pid, const char *want)
+{
+	char	 got[64];
+
+	comm(pid, got, sizeof(got));
+	return (strcmp(got, want) == 0);
+}
+
 static int
 member(long v, const long *set, int n)
 {
@@ -82,6 +111,7 @@ int
 main(int argc, char **argv)
 {
 	static long	 before[MAXKIDS], after[MAXKIDS];
+	char		 want[64];
 	double		 t0;
 	long		 sup, child;
 	int		 nb, na, k;
@@ -96,6 +126,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "killwait: no process %ld\n", sup);
 		return (2);
 	}
+	comm(child, want, sizeof(want));
 	t0 = now_ms();
 	if (kill((pid_t)child, SIGKILL) == -1) {
 		perror("killwait: kill");
@@ -104,7 +135,9 @@ main(int argc, char **argv)
 	while (now_ms() - t0 < 10000) {
 		na = children(sup, after, MAXKIDS);
 		for (k = 0; k < na; k++)
-			if (after[k] != child && !member(after[k], before, nb)) {
+			if (after[k] != child &&
+			    !member(after[k], before, nb) &&
+			    runs(after[k], want)) {
 				printf("%.3f\n", now_ms() - t0);
 				return (0);
 			}
