@@ -22,7 +22,7 @@
  * line over PROTO_LINE_MAX: the connection is closed after the reply),
  * ENOCMD (unknown cmd; tag echoed when
  * readable), EINVAL (a field, tag and cmd included, missing or of the
- * wrong type), ENOAPP,
+ * wrong type; a name, path or arg holding a NUL, "\u0000"), ENOAPP,
  * ENOALIAS, EEXIST, ESPAWN, ECLOSED, ETIMEDOUT, EPERM, ECONFIG.
  *
  * Commands (ext fields; "?" marks optional ones) and their reply ext:

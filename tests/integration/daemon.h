@@ -19,6 +19,7 @@
 
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -64,6 +65,7 @@ struct daemon {
 	char		**envp;		/* children's environment */
 	pid_t		 pid;		/* runnerd; 0 when not running */
 	int		 status;	/* its wait status, once reaped */
+	rlim_t		 nofile;	/* runnerd's RLIMIT_NOFILE; 0: ours */
 	pid_t		 other;		/* a runnerd runnerctl started ... */
 	int		 subreaper;	/* ... and reparented to us */
 
@@ -370,10 +372,17 @@ d_start(struct daemon *d, const char *conf)
 	assert_int_equal(pipe2(d->stopfd, O_CLOEXEC), 0);
 	assert_true((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0);
 	if ((pid = fork()) == 0) {
+		struct rlimit	 rl;
+
 		signal(SIGPIPE, SIG_DFL);
 		dup2(null, 0);
 		dup2(p[1], 1);
 		dup2(p[1], 2);
+		if (d->nofile != 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rl.rlim_cur = d->nofile;	/* `ulimit -n` */
+			if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+				_exit(126);
+		}
 		execve(argv[0], argv, d->envp);
 		_exit(127);
 	}
