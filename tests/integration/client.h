@@ -180,9 +180,13 @@ cl_fill(struct client *c, int ms)
 	}
 }
 
-/* The next line without its newline (kept), or NULL at EOF. */
+/*
+ * The next line without its newline, malloc'd for the caller, or NULL
+ * at EOF; fails when none comes within ms.  (cl_line keeps its lines
+ * until teardown; where thousands pass, this does not.)
+ */
 static inline char *
-cl_line(struct client *c)
+cl_take(struct client *c, int ms)
 {
 	char	*nl, *s;
 	size_t	 len;
@@ -196,17 +200,26 @@ cl_line(struct client *c)
 			memcpy(s, buf_head(&c->in), len);
 			s[len] = '\0';
 			buf_drop(&c->in, len + 1);
-			return (d_keep(c->d, s));
+			return (s);
 		}
-		n = cl_fill(c, T_WAIT_MS);
+		n = cl_fill(c, ms);
 		if (n == 0)
 			return (NULL);
 		if (n == -1)
 			fail_msg("no line from runnerd within %d ms (%zu "
-			    "bytes held)", T_WAIT_MS, buf_used(&c->in));
+			    "bytes held)", ms, buf_used(&c->in));
 		if (buf_used(&c->in) > 2 * PROTO_LINE_MAX)
 			fail_msg("runnerd sent a line over 2 MiB");
 	}
+}
+
+/* The next line without its newline (kept), or NULL at EOF. */
+static inline char *
+cl_line(struct client *c)
+{
+	char	*s = cl_take(c, T_WAIT_MS);
+
+	return (s != NULL ? d_keep(c->d, s) : NULL);
 }
 
 /* Note the pids of instances in a reply or event (start, status...). */

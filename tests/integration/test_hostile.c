@@ -16,6 +16,8 @@
  * RUNNER_TEST_SEED=N makes the same lines again.
  */
 
+#include <sys/resource.h>
+
 #include "daemon.h"
 #include "mutate.h"
 
@@ -120,35 +122,6 @@ h_show(const char *p, size_t len)
 	return (out);
 }
 
-/*
- * The next line from c (malloc'd, without its newline), NULL at EOF;
- * fails when none comes within ms.  Not kept: thousands pass here.
- */
-static char *
-h_line(struct client *c, int ms)
-{
-	char	*nl, *s;
-	size_t	 len;
-	ssize_t	 n;
-
-	for (;;) {
-		if (buf_used(&c->in) > 0 && (nl = memchr(buf_head(&c->in),
-		    '\n', buf_used(&c->in))) != NULL) {
-			len = (size_t)(nl - buf_head(&c->in));
-			assert_non_null(s = malloc(len + 1));
-			memcpy(s, buf_head(&c->in), len);
-			s[len] = '\0';
-			buf_drop(&c->in, len + 1);
-			return (s);
-		}
-		if ((n = cl_fill(c, ms)) == 0)
-			return (NULL);
-		if (n == -1)
-			fail_msg("no reply from runnerd within %d ms (seed "
-			    "%llu)", ms, h_seed);
-	}
-}
-
 /* Is code one of proto.h's? */
 static int
 h_known(const struct json *j, int v)
@@ -223,7 +196,7 @@ h_exchange(struct client **c, struct mbatch *mb, int n)
 		 * ones after it until it is done), so none overtakes.
 		 */
 		for (k = 0; k < mb[i].n; k++) {
-			if ((line = h_line(c[i], T_WAIT_MS)) == NULL)
+			if ((line = cl_take(c[i], T_WAIT_MS)) == NULL)
 				fail_msg("runnerd closed the connection after "
 				    "%d of %d replies; the next request: %s "
 				    "(seed %llu)", k, mb[i].n, h_show(
@@ -328,7 +301,7 @@ h_line_limits(struct daemon *d)
 	line[PROTO_LINE_MAX] = ' ';
 	line[PROTO_LINE_MAX + 1] = '\n';
 	(void)cl_send_try(c, line, PROTO_LINE_MAX + 2);
-	while ((s = h_line(c, T_WAIT_MS)) != NULL) {
+	while ((s = cl_take(c, T_WAIT_MS)) != NULL) {
 		assert_non_null(j = json_parse(s, strlen(s), NULL, 0));
 		d_keepj(d, j);
 		j_err(j, "EPROTO");
@@ -681,7 +654,7 @@ h_vanish_pending(struct daemon *d)
 		if (i % 4 == 2)
 			assert_int_equal(shutdown(c->fd, SHUT_WR), 0);
 		if (i % 4 == 3)
-			free(h_line(c, T_WAIT_MS));
+			free(cl_take(c, T_WAIT_MS));
 		cl_close(c);
 		if (i % 10 == 0)
 			h_prompt(ctl, "beside clients that left");
