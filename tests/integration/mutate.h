@@ -96,7 +96,7 @@ mb_add(struct mbatch *b, enum want want, const char *code, int tagged,
     long long tag, const char *p, size_t len)
 {
 	size_t	 k, start = 0;
-	int	 split = memchr(p, '\n', len) != NULL;
+	int	 split = len > 0 && memchr(p, '\n', len) != NULL;
 
 	for (k = 0; k <= len; k++) {
 		if (k < len && p[k] != '\n')
@@ -115,7 +115,8 @@ mb_add(struct mbatch *b, enum want want, const char *code, int tagged,
 		b->n++;
 		start = k + 1;
 	}
-	assert_int_equal(buf_add(&b->text, p, len), 0);
+	if (len > 0)
+		assert_int_equal(buf_add(&b->text, p, len), 0);
 	assert_int_equal(buf_addc(&b->text, '\n'), 0);
 }
 
