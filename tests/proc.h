@@ -11,6 +11,18 @@
 
 #define T_WAIT_MS	10000		/* bound on any wait: fail, don't hang */
 
+/* Built with ASan (gcc or clang): its allocator keeps freed memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define T_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define T_ASAN	1
+#endif
+#endif
+#ifndef T_ASAN
+#define T_ASAN	0
+#endif
+
 /* Wait (bounded) for our child pid to end; 1 with *status, 0 if not. */
 static inline int
 t_wait_child(pid_t pid, int *status, int ms)

@@ -27,17 +27,6 @@
 #define RSS_SPAWN_KB	256	/* growth allowed over failed starts */
 #define NOFILE		64	/* runnerd's RLIMIT_NOFILE when short */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define F_ASAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define F_ASAN	1
-#endif
-#endif
-#ifndef F_ASAN
-#define F_ASAN	0
-#endif
-
 /*
  * The apps.  Every one carries FAULTS_MARK in its environment, which its
  * descendants inherit: after runnerd has gone, no process may carry it.
@@ -317,7 +306,7 @@ test_child_floods_stderr(void **state)
 	}
 	print_message("flooded: slowest of 100 status %lld ms; RssAnon %ld kB "
 	    "before, at most %ld during\n", worst, rss0, top);
-	if (!F_ASAN && top - rss0 > RSS_FLOOD_KB)
+	if (!T_ASAN && top - rss0 > RSS_FLOOD_KB)
 		fail_msg("runnerd grew by %ld kB during a flood (bound %d kB)",
 		    top - rss0, RSS_FLOOD_KB);
 	/* The file rotates at its size; log_keep = 1 keeps one more. */
@@ -428,7 +417,7 @@ test_exec_fails(void **state)
 	rss = f_rss(d);
 	print_message("200 failed starts: RssAnon %ld kB, then %ld\n", rss0,
 	    rss);
-	if (!F_ASAN && rss - rss0 > RSS_SPAWN_KB)
+	if (!T_ASAN && rss - rss0 > RSS_SPAWN_KB)
 		fail_msg("runnerd grew by %ld kB over 200 failed starts "
 		    "(bound %d kB)", rss - rss0, RSS_SPAWN_KB);
 }
@@ -528,7 +517,7 @@ test_kill9_storm(void **state)
 	rss = f_rss(d);
 	print_message("RssAnon %ld kB after %d kills, %ld after %d more\n",
 	    rss0, STORM_WARM, rss, STORM_KILLS - STORM_WARM);
-	if (!F_ASAN && rss - rss0 > RSS_STORM_KB)
+	if (!T_ASAN && rss - rss0 > RSS_STORM_KB)
 		fail_msg("runnerd grew by %ld kB over %d kills (bound %d kB)",
 		    rss - rss0, STORM_KILLS - STORM_WARM, RSS_STORM_KB);
 	for (i = 0; i < STORM_APPS; i++)
