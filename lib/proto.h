@@ -22,7 +22,7 @@
  * line over PROTO_LINE_MAX: the connection is closed after the reply),
  * ENOCMD (unknown cmd; tag echoed when
  * readable), EINVAL (a field, tag and cmd included, missing or of the
- * wrong type), ENOAPP,
+ * wrong type; a name, path or arg holding a NUL, "\u0000"), ENOAPP,
  * ENOALIAS, EEXIST, ESPAWN, ECLOSED, ETIMEDOUT, EPERM, ECONFIG.
  * An error reply without a tag is about the connection, not one request
  * (a line too long; a peer runnerd does not serve: EPERM at once, before

@@ -69,6 +69,7 @@ static int	req_bool_or(struct req *, const char *, int, int *);
 static int
 req_str(struct req *rq, const char *key, int required, char **out)
 {
+	size_t	 len;
 	int	 v = json_get(rq->j, rq->ext, key);
 
 	*out = NULL;
@@ -82,8 +83,15 @@ req_str(struct req *rq, const char *key, int required, char **out)
 		REQ_ERR(rq, RUNNER_EINVAL, "'%s' must be a string", key);
 		return (-1);
 	}
-	if ((*out = json_str(rq->j, v, NULL)) == NULL) {
+	if ((*out = json_str(rq->j, v, &len)) == NULL) {
 		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+		return (-1);
+	}
+	/* Names and paths: a NUL ("\u0000") would cut them short. */
+	if (strlen(*out) != len) {
+		REQ_ERR(rq, RUNNER_EINVAL, "'%s' must not contain NUL", key);
+		free(*out);
+		*out = NULL;
 		return (-1);
 	}
 	return (0);
@@ -134,6 +142,7 @@ req_strings(struct req *rq, const char *key, char ***out)
 {
 	int	 v = json_get(rq->j, rq->ext, key), n, k;
 	char	**list;
+	size_t	 len;
 
 	*out = NULL;
 	n = v == -1 ? 0 : json_len(rq->j, v);
@@ -154,9 +163,15 @@ req_strings(struct req *rq, const char *key, char ***out)
 			return (-1);
 		}
 		if ((list[k] = json_str(rq->j, json_at(rq->j, v, k),
-		    NULL)) == NULL) {
+		    &len)) == NULL) {
 			argv_free(list);
 			REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+			return (-1);
+		}
+		if (strlen(list[k]) != len) {
+			argv_free(list);
+			REQ_ERR(rq, RUNNER_EINVAL, "'%s' must not contain NUL",
+			    key);
 			return (-1);
 		}
 	}

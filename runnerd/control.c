@@ -228,6 +228,8 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (errno == EMFILE || errno == ENFILE) {
 			log_warn("accept: pausing");
 			ev_io_stop(loop, &server.accept_io);
+			/* Set anew: a fired timer restarted as is fires at once. */
+			ev_timer_set(&server.accept_pause, 0.1, 0);
 			ev_timer_start(loop, &server.accept_pause);
 		} else if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)

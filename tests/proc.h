@@ -11,6 +11,18 @@
 
 #define T_WAIT_MS	10000		/* bound on any wait: fail, don't hang */
 
+/* Built with ASan (gcc or clang): its allocator keeps freed memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define T_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define T_ASAN	1
+#endif
+#endif
+#ifndef T_ASAN
+#define T_ASAN	0
+#endif
+
 /* Wait (bounded) for our child pid to end; 1 with *status, 0 if not. */
 static inline int
 t_wait_child(pid_t pid, int *status, int ms)
@@ -148,6 +160,58 @@ t_fd_count(pid_t pid)
 			n++;
 	closedir(dp);
 	return (n);
+}
+
+/*
+ * The CPU time pid has used, user and system, in milliseconds (-1 when it
+ * cannot be seen): a daemon that spins shows here, one that waits not.
+ */
+static inline long long
+t_cpu_ms(pid_t pid)
+{
+	char			 path[64], buf[1024], *p;
+	unsigned long long	 ut, st;
+	FILE			*fp;
+	int			 ok;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	/* After "(comm) ": state is field 3, utime 14 and stime 15. */
+	ok = fgets(buf, sizeof(buf), fp) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL && sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	    &ut, &st) == 2;
+	fclose(fp);
+	if (!ok)
+		return (-1);
+	return ((long long)(ut + st) * 1000 / sysconf(_SC_CLK_TCK));
+}
+
+/*
+ * A line "Key: N kB" of /proc/PID/status, in kB (-1 when missing):
+ * VmRSS is all that is resident, RssAnon the part that is not file
+ * pages (the heap and anonymous maps, where a leak would show).
+ */
+static inline long
+t_status_kb(pid_t pid, const char *key)
+{
+	char	 path[64], line[256];
+	size_t	 n = strlen(key);
+	long	 kb = -1;
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, key, n) == 0 && line[n] == ':') {
+			kb = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(fp);
+	return (kb);
 }
 
 static inline int

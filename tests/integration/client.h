@@ -20,21 +20,57 @@ struct client {
 	struct client	*next;
 };
 
-/* A new connection to runnerd's socket. */
+/* A client on fd, a non-blocking connection to runnerd. */
 static inline struct client *
-cl_open(struct daemon *d)
+cl_adopt(struct daemon *d, int fd)
 {
 	struct client	*c;
 
 	assert_non_null(c = calloc(1, sizeof(*c)));
 	c->d = d;
-	if ((c->fd = sock_connect(d->sock)) == -1)
-		fail_msg("connect %s: %s", d->sock, strerror(errno));
+	c->fd = fd;
 	buf_init(&c->in);
 	c->tag = 1000;
 	c->next = d->clients;
 	d->clients = c;
 	return (c);
+}
+
+/* A new connection to runnerd's socket. */
+static inline struct client *
+cl_open(struct daemon *d)
+{
+	int	 fd;
+
+	if ((fd = sock_connect(d->sock)) == -1)
+		fail_msg("connect %s: %s", d->sock, strerror(errno));
+	return (cl_adopt(d, fd));
+}
+
+/*
+ * A new connection that waits (bounded) for room in runnerd's listen
+ * backlog, where cl_open fails at once (EAGAIN): for opening hundreds of
+ * connections faster than runnerd accepts them.  A blocking UNIX connect
+ * waits for the backlog, bounded by SO_SNDTIMEO.
+ */
+static inline struct client *
+cl_open_wait(struct daemon *d)
+{
+	struct sockaddr_un	 sun;
+	struct timeval		 tv = { T_WAIT_MS / 1000, 0 };
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	assert_true(strlen(d->sock) < sizeof(sun.sun_path));
+	strcpy(sun.sun_path, d->sock);
+	assert_true((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof(tv)), 0);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		fail_msg("connect %s: %s", d->sock, strerror(errno));
+	assert_int_equal(fd_nonblock(fd), 0);
+	return (cl_adopt(d, fd));
 }
 
 /* Close and forget c. */
@@ -144,9 +180,13 @@ cl_fill(struct client *c, int ms)
 	}
 }
 
-/* The next line without its newline (kept), or NULL at EOF. */
+/*
+ * The next line without its newline, malloc'd for the caller, or NULL
+ * at EOF; fails when none comes within ms.  (cl_line keeps its lines
+ * until teardown; where thousands pass, this does not.)
+ */
 static inline char *
-cl_line(struct client *c)
+cl_take(struct client *c, int ms)
 {
 	char	*nl, *s;
 	size_t	 len;
@@ -160,17 +200,26 @@ cl_line(struct client *c)
 			memcpy(s, buf_head(&c->in), len);
 			s[len] = '\0';
 			buf_drop(&c->in, len + 1);
-			return (d_keep(c->d, s));
+			return (s);
 		}
-		n = cl_fill(c, T_WAIT_MS);
+		n = cl_fill(c, ms);
 		if (n == 0)
 			return (NULL);
 		if (n == -1)
 			fail_msg("no line from runnerd within %d ms (%zu "
-			    "bytes held)", T_WAIT_MS, buf_used(&c->in));
+			    "bytes held)", ms, buf_used(&c->in));
 		if (buf_used(&c->in) > 2 * PROTO_LINE_MAX)
 			fail_msg("runnerd sent a line over 2 MiB");
 	}
+}
+
+/* The next line without its newline (kept), or NULL at EOF. */
+static inline char *
+cl_line(struct client *c)
+{
+	char	*s = cl_take(c, T_WAIT_MS);
+
+	return (s != NULL ? d_keep(c->d, s) : NULL);
 }
 
 /* Note the pids of instances in a reply or event (start, status...). */

@@ -64,6 +64,7 @@ struct daemon {
 	char		**envp;		/* children's environment */
 	pid_t		 pid;		/* runnerd; 0 when not running */
 	int		 status;	/* its wait status, once reaped */
+	unsigned long long nofile;	/* runnerd's ulimit -n; 0: ours */
 	pid_t		 other;		/* a runnerd runnerctl started ... */
 	int		 subreaper;	/* ... and reparented to us */
 
@@ -354,18 +355,29 @@ d_wait_log(struct daemon *d, const char *want)
 static inline void
 d_start(struct daemon *d, const char *conf)
 {
-	char		*want, *argv[6];
+	char		*want, *argv[10], **a = argv;
 	int		 p[2], null;
 	pid_t		 pid;
 
 	d_file(d, "runner.conf", conf);
 	want = d_fmt(d, "runnerd: listening on %s\n", d->sock);
-	argv[0] = d->runnerd;
-	argv[1] = (char *)"-c";
-	argv[2] = d->conf;
-	argv[3] = (char *)"-s";
-	argv[4] = d->sock;
-	argv[5] = NULL;
+	/*
+	 * With a descriptor limit: `ulimit -n` in a shell that then execs
+	 * runnerd (under valgrind, a setrlimit of the forked test would be
+	 * valgrind's business and never reach runnerd).
+	 */
+	if (d->nofile != 0) {
+		*a++ = (char *)"/bin/sh";
+		*a++ = (char *)"-c";
+		*a++ = d_fmt(d, "ulimit -n %llu && exec \"$0\" \"$@\"",
+		    (unsigned long long)d->nofile);
+	}
+	*a++ = d->runnerd;
+	*a++ = (char *)"-c";
+	*a++ = d->conf;
+	*a++ = (char *)"-s";
+	*a++ = d->sock;
+	*a = NULL;
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(d->stopfd, O_CLOEXEC), 0);
 	assert_true((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0);
