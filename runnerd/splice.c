@@ -35,6 +35,7 @@ struct splice {
 	uint64_t	 owner;		/* the client they are for */
 	int		 in[2];		/* client -> channel */
 	size_t		 inn;
+	size_t		 incap;		/* its capacity */
 	int		 off;		/* splice refused: copy from now on */
 };
 
@@ -47,6 +48,7 @@ static int
 splice_pipes(struct inst *i)
 {
 	struct splice	*sp = i->sp;
+	int		 n;
 
 	if (sp != NULL)
 		return (sp->off ? -1 : 0);
@@ -65,6 +67,8 @@ splice_pipes(struct inst *i)
 	/* A bigger pipe: fewer moves.  The default (64 KiB) still works. */
 	(void)fcntl(sp->out[1], F_SETPIPE_SZ, SPLICE_MAX);
 	(void)fcntl(sp->in[1], F_SETPIPE_SZ, SPLICE_MAX);
+	n = fcntl(sp->in[1], F_GETPIPE_SZ);
+	sp->incap = n > 0 ? (size_t)n : 65536;
 	i->sp = sp;
 	return (0);
 }
@@ -251,20 +255,29 @@ splice_input(struct inst *i, struct client *c)
 	    splice_pipes(i) == -1)
 		return (0);
 	sp = i->sp;
-	/* The pipe is not empty: wait for it (relay_write_cb resumes us). */
-	if (sp->inn > 0) {
+	/*
+	 * Fill the pipe, up to its capacity (the input runnerd holds, as
+	 * INPUT_MAX bounds the queue); full, the client waits until the
+	 * child reads (relay_write_cb resumes it).  EAGAIN with bytes in the
+	 * pipe may mean it is full too: wait as well, never spin.
+	 */
+	if (sp->inn >= sp->incap) {
 		ev_io_stop(server.loop, &c->rio);
 		return (1);
 	}
-	n = splice(c->fd, NULL, sp->in[1], NULL, SPLICE_MAX, SPLICE_FLAGS);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	n = splice(c->fd, NULL, sp->in[1], NULL, sp->incap - sp->inn,
+	    SPLICE_FLAGS);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		if (sp->inn > 0)
+			ev_io_stop(server.loop, &c->rio);
 		return (1);
+	}
 	if (n <= 0) {
 		if (n == -1 && errno != ECONNRESET && errno != EPIPE)
 			sp->off = 1;	/* not for these: copy instead */
 		return (0);
 	}
-	sp->inn = (size_t)n;
+	sp->inn += (size_t)n;
 	i->in_queued += (uint64_t)n;
 	splice_write(i);
 	return (1);
