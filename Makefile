@@ -3,6 +3,8 @@
 #   make            build lib/librunner.{a,so}, runnerd/runnerd, ctl/runnerctl
 #   make check      install missing Debian packages, build, run every test
 #   make bench      build and run the benchmarks (figures, not tests)
+#   make fuzz       build the libFuzzer targets with clang and run each for
+#                   FUZZ_TIME seconds (60) on a copy of tests/fuzz/corpus
 #   make run        install missing packages, build, start on conf/runner.conf
 #   make install    PREFIX (/usr/local) and DESTDIR honoured (README:
 #                   Install from source); make uninstall undoes it
@@ -72,11 +74,31 @@ HELPERS	 = tests/helpers/asker
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:.c=)
 
+# Fuzz targets: built by clang from the sources into tests/fuzz/obj (the
+# gcc build's objects are not touched).  The code under test and the
+# harness are linked into one relocatable object first, so that the
+# sandbox's --wrap fences their calls only, never libFuzzer's own.
+FUZZ_CC	?= clang
+FUZZ_CFLAGS ?= -g -O1
+FUZZ_TIME ?= 60
+FUZZ_SAN = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+FUZZ_ALL_CFLAGS = $(PROJECT_CFLAGS) -Irunnerd $(FUZZ_SAN) $(FUZZ_CFLAGS)
+FUZZ_WRAP = --wrap=execvpe --wrap=open --wrap=fopen --wrap=rename \
+	    --wrap=unlink --wrap=connect --wrap=kill --wrap=config_read \
+	    --wrap=config_read_string
+FUZZ_BIN = tests/fuzz/fuzz_proto tests/fuzz/fuzz_config tests/fuzz/fuzz_words
+FUZZ_O	 = tests/fuzz/obj
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_O)/%.o) $(FUZZ_O)/sandbox.o
+FUZZ_RUNNERD_OBJ = $(patsubst %.c,$(FUZZ_O)/%.o,$(filter-out \
+	runnerd/runnerd.c,$(wildcard runnerd/*.c))) $(FUZZ_O)/runnerd_main.o
+
 # Packages the build and the tests need (Debian names).
 DEBS	 = gcc make pkg-config binutils libc6-dev libconfig-dev libev-dev libjsmn-dev \
 	   libcmocka-dev socat valgrind mandoc
 
-.PHONY: all check run install uninstall clean deps test bench
+.PHONY: all check run install uninstall clean deps test bench fuzz \
+	fuzz-build
 
 all: lib/librunner.a lib/librunner.so runnerd/runnerd ctl/runnerctl \
     examples/hello
@@ -147,6 +169,35 @@ tests/bench/floor_ev: tests/bench/floor_ev.c
 tests/bench/%: tests/bench/%.c
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
+$(FUZZ_O)/%.o: %.c $(LIB_HDR) $(RUNNERD_HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
+
+$(FUZZ_O)/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_HDR) $(RUNNERD_HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
+
+$(FUZZ_O)/runnerd_main.o: runnerd/runnerd.c
+
+$(FUZZ_O)/fuzz_proto.r.o: $(FUZZ_O)/fuzz_proto.o $(FUZZ_LIB_OBJ) \
+    $(FUZZ_RUNNERD_OBJ)
+	$(LD) -r $(FUZZ_WRAP) -o $@ $^
+
+$(FUZZ_O)/fuzz_%.r.o: $(FUZZ_O)/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(LD) -r $(FUZZ_WRAP) -o $@ $^
+
+tests/fuzz/fuzz_proto: $(FUZZ_O)/fuzz_proto.r.o
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $< $(LIBS) -lev
+
+tests/fuzz/fuzz_%: $(FUZZ_O)/fuzz_%.r.o
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $< $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Not intermediate: kept, so a rebuild compiles only what changed.
+.SECONDARY: $(FUZZ_BIN:tests/fuzz/%=$(FUZZ_O)/%.o) \
+	    $(FUZZ_BIN:tests/fuzz/%=$(FUZZ_O)/%.r.o)
+
 deps:
 	@sh mk/deps.sh $(DEBS)
 
@@ -173,6 +224,15 @@ check: deps
 bench: all $(BENCH_BIN)
 	@sh mk/deps.sh supervisor s6 runit
 	@sh tests/bench/bench.sh
+
+# Each fuzz target for FUZZ_TIME seconds; a crash, leak or timeout
+# fails (its input is left in tests/fuzz/ as crash-*, leak-*, ...).
+# clang and libFuzzer's runtime (libclang-rt-dev) are installed if
+# missing.
+fuzz: deps
+	@sh mk/deps.sh clang libclang-rt-dev
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BIN)
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -242,4 +302,5 @@ clean:
 	rm -f lib/*.o lib/librunner.a lib/librunner.so lib/librunner.so.* \
 	    runnerd/*.o runnerd/runnerd ctl/*.o ctl/runnerctl \
 	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
-	    $(BENCH_BIN)
+	    $(BENCH_BIN) $(FUZZ_BIN)
+	rm -rf $(FUZZ_O)

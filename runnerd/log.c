@@ -18,7 +18,8 @@
 static int	log_foreground = 1;
 static int	log_verbose;
 
-static void	log_vwrite(int, const char *, va_list, int);
+static void	log_vwrite(int, const char *, va_list, int)
+		    __attribute__((format(printf, 2, 0)));
 
 /* Where to log: stderr in the foreground, else syslog; verbose adds debug. */
 void
