@@ -355,7 +355,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	server.conf = base;
 	if ((server.config_path = strdup(base_path)) == NULL ||
 	    asprintf(&sock, "%s/runnerd.sock", dir) == -1 ||
-	    control_listen(sock) == -1)
+	    control_listen(sock, 0) == -1)
 		abort();
 	free(sock);
 	if ((server.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
