@@ -42,7 +42,8 @@ struct json {
 /*
  * Where json_at last looked: loops ask for element i, then i + 1, so the
  * next one starts from there instead of from the array's first.  Held by
- * pointer so lookups on a const document can update it.
+ * pointer so lookups on a const document can update it; so a document,
+ * like everything in the library, is used by one thread at a time.
  */
 struct json_cursor {
 	int		 v;		/* the array */
