@@ -300,8 +300,8 @@ for r in $(seq "$ROUNDS"); do
 done
 
 # --- restart after kill -9 -----------------------------------------------
-for r in $(seq $((ROUNDS + 2))); do
-	say "restart after kill -9, round $r/$((ROUNDS + 2))"
+for r in $(seq $((2 * ROUNDS))); do
+	say "restart after kill -9, round $r/$((2 * ROUNDS))"
 	sleep 1.1	# every child up more than 1 s
 	for c in $(rotate "$r"); do
 		case $c in
