@@ -69,7 +69,10 @@ int		 json_streq(const struct json *, int, const char *);
 const char	*json_raw(const struct json *, int, size_t *);
 void		*json_b64(const struct json *, int, size_t *);
 int		 json_valid(const char *, size_t, char *, size_t);
+/* json_text.c */
 size_t		 utf8_len(const unsigned char *, size_t);
+size_t		 json_char(const char *, const char *, char *, size_t *);
+int		 json_check(const char *, size_t, char *, size_t);
 extern const char json_esc_in[], json_esc_out[], json_b64_chars[];
 
 /* json_write.c: the writer, appending to a struct buf. */
