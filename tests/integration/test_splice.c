@@ -125,6 +125,23 @@ test_exit_with_bytes_in_flight(void **state)
 }
 
 /*
+ * Start flood as f1 with a attached and going; *want is its whole
+ * output (kept), *len its length.  The pid.
+ */
+static pid_t
+s_flood(struct daemon *d, struct client *c, struct client *a, char **want,
+    size_t *len)
+{
+	pid_t	 pid;
+
+	*want = seq_text(d, MANY, len);
+	d_saw(d, pid = cl_start(c, "flood", "f1"));
+	s_attach(a, "f1");
+	cl_send(a, "go\n", 3);
+	return (pid);
+}
+
+/*
  * Stopped while blocked on a full relay: the client gets every byte the
  * instance wrote, the ones in runnerd's pipe included, in order.
  */
@@ -140,10 +157,7 @@ test_stop_with_bytes_in_flight(void **state)
 	d_start(d, splice_conf);
 	c = cl_open(d);
 	a = cl_open(d);
-	want = seq_text(d, MANY, &len);
-	d_saw(d, pid = cl_start(c, "flood", "f1"));
-	s_attach(a, "f1");
-	cl_send(a, "go\n", 3);
+	pid = s_flood(d, c, a, &want, &len);
 	s_wait_stalled(pid);
 	j_ok(cl_call(c, "stop", "{\"alias\": \"f1\"}"));
 	s_read_to_end(a);
@@ -167,10 +181,7 @@ test_second_attacher_midstream(void **state)
 	c = cl_open(d);
 	a = cl_open(d);
 	b = cl_open(d);
-	want = seq_text(d, MANY, &len);
-	d_saw(d, pid = cl_start(c, "flood", "f1"));
-	s_attach(a, "f1");
-	cl_send(a, "go\n", 3);
+	pid = s_flood(d, c, a, &want, &len);
 	while (buf_used(&a->in) < 100000)
 		if (cl_fill(a, T_WAIT_MS) <= 0)
 			fail_msg("only %zu bytes came", buf_used(&a->in));
