@@ -259,13 +259,32 @@ p_env(struct daemon *d)
 	"\\\"${APPVAR-unset}\\\" $(/usr/bin/env | /bin/grep -c ^HOME=); " \
 	"echo; exec /bin/cat\"]; restart = \"no\"; " rest " };\n"
 
+/* Start app (alias app); its first line of output must be want. */
 static void
 p_expect(struct client *c, const char *app, const char *want)
 {
-	char	*line = d_fmt(c->d, "%s\n", want);
+	struct buf	 got;
+	struct json	*j;
+	long long	 end = t_ms() + T_WAIT_MS;
+	size_t		 n;
+	void		*p;
+	int		 ext;
 
 	cl_start(c, app, app);
-	cl_read_expect(c, app, line, strlen(line));
+	buf_init(&got);
+	while (buf_used(&got) == 0 ||
+	    buf_head(&got)[buf_used(&got) - 1] != '\n') {
+		if (t_ms() > end)
+			fail_msg("%s: no line in %d ms", app, T_WAIT_MS);
+		j = cl_call(c, "read", "{\"alias\": \"%s\", \"wait\": 1}",
+		    app);
+		ext = j_ok(j);
+		p = j_b64(j, ext, "data", &n);
+		assert_int_equal(buf_add(&got, p, n), 0);
+	}
+	assert_string_equal(d_fmt(c->d, "%.*s", (int)buf_used(&got) - 1,
+	    buf_head(&got)), want);
+	buf_free(&got);
 }
 
 /* user = apps: a clean environment by default; env_inherit brings it back. */
@@ -283,32 +302,75 @@ test_user_env(void **state)
 		skip();
 	}
 	assert_non_null(pw = getpwnam("nobody"));
-	assert_null(getpwuid((uid_t)atoi(NO_ENTRY)));
 	nb = d_fmt(d, "%s|nobody|nobody|%s", pw->pw_dir, pw->pw_shell);
 	p_env(d);
 	d_start(d, "apps = {\n"
 	    SHOW("clean", "user = \"nobody\"; env = { APPVAR = \"app\"; };")
-	    SHOW("number", "user = \"" NO_ENTRY "\";")
 	    SHOW("over", "user = \"nobody\"; env = { HOME = \"/srv/app\"; "
 	    "PATH = \"/opt/bin:/usr/bin:/bin\"; SHELL = \"/bin/dash\"; };")
-	    SHOW("inherit", "user = \"nobody\"; env_inherit = true; "
-	    "env = { APPVAR = \"app\"; };")
 	    SHOW("plain", "env = { APPVAR = \"app\"; };")
 	    "};\n");
 	c = cl_open(d);
 
 	p_expect(c, "clean", d_fmt(d, "unset|%s|" PATH_USER "|app|1|", nb));
-	p_expect(c, "number", "unset|/|" NO_ENTRY "|" NO_ENTRY "|unset|"
-	    PATH_USER "|unset|1|");
 	p_expect(c, "over", "unset|/srv/app|nobody|nobody|/bin/dash|"
 	    "/opt/bin:/usr/bin:/bin|unset|1|");
-	p_expect(c, "inherit", d_fmt(d, "hunter2|%s|/runnerd/bin:/usr/bin:"
-	    "/bin|app|1|", nb));
 	/* Without user: runnerd's environment, as always. */
 	p_expect(c, "plain", d_fmt(d, "hunter2|/runnerd/home|%s|%s|"
 	    "/runnerd/shell|/runnerd/bin:/usr/bin:/bin|app|1|",
 	    getenv("USER") != NULL ? getenv("USER") : "",
 	    getenv("LOGNAME") != NULL ? getenv("LOGNAME") : ""));
+	d_stop(d, SIGTERM);
+}
+
+/*
+ * A uid without a passwd entry: no home (HOME=/), its number as USER and
+ * LOGNAME, no login shell (SHELL unset).  runnerd's HOME was /root here.
+ */
+static void
+test_user_env_no_entry(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c;
+
+	if (geteuid() != 0) {
+		print_message("skipped: only root may run apps as other "
+		    "users\n");
+		skip();
+	}
+	assert_null(getpwuid((uid_t)atoi(NO_ENTRY)));
+	p_env(d);
+	d_start(d, "apps = {\n"
+	    SHOW("number", "user = \"" NO_ENTRY "\";")
+	    "};\n");
+	c = cl_open(d);
+	p_expect(c, "number", "unset|/|" NO_ENTRY "|" NO_ENTRY "|unset|"
+	    PATH_USER "|unset|1|");
+	d_stop(d, SIGTERM);
+}
+
+/* env_inherit = true: runnerd's environment, under the user's identity. */
+static void
+test_user_env_inherit(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c;
+	struct passwd	*pw;
+
+	if (geteuid() != 0) {
+		print_message("skipped: only root may run apps as other "
+		    "users\n");
+		skip();
+	}
+	assert_non_null(pw = getpwnam("nobody"));
+	p_env(d);
+	d_start(d, "apps = {\n"
+	    SHOW("inherit", "user = \"nobody\"; env_inherit = true; "
+	    "env = { APPVAR = \"app\"; };")
+	    "};\n");
+	c = cl_open(d);
+	p_expect(c, "inherit", d_fmt(d, "hunter2|%s|nobody|nobody|%s|"
+	    "/runnerd/bin:/usr/bin:/bin|app|1|", pw->pw_dir, pw->pw_shell));
 	d_stop(d, SIGTERM);
 }
 
@@ -398,6 +460,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_group_may_not_configure),
 		T(test_user_env),
+		T(test_user_env_no_entry),
+		T(test_user_env_inherit),
 		T(test_env_inherit_false),
 		T(test_local_env),
 	};
