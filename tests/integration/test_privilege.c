@@ -325,7 +325,8 @@ test_user_env(void **state)
 
 /*
  * A uid without a passwd entry: no home (HOME=/), its number as USER and
- * LOGNAME, no login shell (SHELL unset).  runnerd's HOME was /root here.
+ * LOGNAME, no login shell (SHELL unset); env_file is read as usual.
+ * The old code gave it runnerd's HOME (/root, under systemd).
  */
 static void
 test_user_env_no_entry(void **state)
@@ -339,13 +340,14 @@ test_user_env_no_entry(void **state)
 		skip();
 	}
 	assert_null(getpwuid((uid_t)atoi(NO_ENTRY)));
+	d_file(d, "vars", "APPVAR=from-file\n");
 	p_env(d);
 	d_start(d, "apps = {\n"
-	    SHOW("number", "user = \"" NO_ENTRY "\";")
+	    SHOW("number", "user = \"" NO_ENTRY "\"; env_file = \"vars\";")
 	    "};\n");
 	c = cl_open(d);
 	p_expect(c, "number", "unset|/|" NO_ENTRY "|" NO_ENTRY "|unset|"
-	    PATH_USER "|unset|1|");
+	    PATH_USER "|from-file|1|");
 	d_stop(d, SIGTERM);
 }
 
