@@ -18,7 +18,8 @@
  * is whoever picks the directory a configured program starts in or the
  * socket runnerd connects to as root on an attacher's behalf.  cmd.c asks
  * access_owner before each such request.  Anyone else is refused at the
- * door.  The socket's mode (control.c) keeps strangers out first; this
+ * door, and a reload that no longer lets a member in closes its open
+ * connections (access_recheck).  The socket's mode (control.c) keeps strangers out first; this
  * is the check that holds even when a mode is wrong.
  */
 
@@ -89,6 +90,45 @@ access_owner(const struct client *c, const char *what, char *why,
 	    "runnerd runs", (unsigned long)c->uid, what,
 	    (unsigned long)geteuid());
 	return (0);
+}
+
+/*
+ * After a reload: a member of the old allow_group that the new one does
+ * not let in (allow_group changed or removed) keeps no connection it was
+ * let in with.  Each is closed from the loop, once what is already
+ * queued for it is sent (control.c), with nothing more read from it; a
+ * peer whose groups cannot be read any more is closed too.  Its groups
+ * are the ones it had at connect time, as at accept.
+ */
+void
+access_recheck(void)
+{
+	const struct config	*cfg = server.conf->cfg;
+	struct client		*c;
+	struct ucred		 cr;
+	socklen_t		 n;
+	size_t			 k;
+	int			 rc;
+
+	for (k = 0; k < server.nclients; k++) {
+		c = server.clients[k];
+		if (c->owner || c->refused != NULL || c->closing)
+			continue;
+		n = sizeof(cr);
+		rc = 0;
+		if (cfg->allow_group != NULL && getsockopt(c->fd, SOL_SOCKET,
+		    SO_PEERCRED, &cr, &n) == 0)
+			rc = access_member(c->fd, &cr, cfg->allow_gid);
+		if (rc == 1)
+			continue;
+		log_warnx("client %llu: uid %lu is not in allow_group %s any "
+		    "more; closing", (unsigned long long)c->id,
+		    (unsigned long)c->uid, cfg->allow_group != NULL ?
+		    cfg->allow_group : "(none)");
+		(void)shutdown(c->fd, SHUT_RD);
+		c->closing = 1;
+		client_check(c);
+	}
 }
 
 /*

@@ -167,6 +167,7 @@ void	fatalx(const char *, ...)
 /* access.c */
 int	 access_peer(struct client *, char *, size_t);
 int	 access_owner(const struct client *, const char *, char *, size_t);
+void	 access_recheck(void);
 
 /* control.c */
 int	 control_listen(const char *, int);

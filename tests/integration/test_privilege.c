@@ -7,7 +7,8 @@
  * library's runner_update_config and runner_load_config through runnerd,
  * shutdown, and a start with its own cwd or socket are refused with
  * EPERM naming the rule (runnerctl exits 1), while start, stop and
- * restart of a configured app work; runnerd's own uid may reload.
+ * restart of a configured app work; runnerd's own uid may reload.  A
+ * reload that drops allow_group closes its members' open connections.
  *
  * An app with user = gets a clean environment: runnerd's SECRET_TOKEN,
  * HOME and SHELL do not reach it; it gets the HOME, USER, LOGNAME and
@@ -219,6 +220,97 @@ test_group_may_not_configure(void **state)
 	r = CTL(d, "reload", path);
 	r_status(r, 0);
 	d_wait_log(d, "pwn: ");
+	d_stop(d, SIGTERM);
+}
+
+/*
+ * As uid 65534 of group gid: connect, be served once, then read until
+ * runnerd closes the connection.  Exit 0 on that close, 1 if never
+ * served, 2 if the connection could not be made.
+ */
+static int
+p_member_child(struct daemon *d, gid_t gid, int ready)
+{
+	char	 b[4096];
+	ssize_t	 n;
+	int	 fd;
+
+	if (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
+	    setuid(65534) == -1 || (fd = sock_connect(d->sock)) == -1)
+		return (2);
+	if (fcntl(fd, F_SETFL, 0) == -1)
+		return (2);
+	if (write(fd, "{\"tag\":1,\"cmd\":\"hello\"}\n", 25) != 25 ||
+	    (n = read(fd, b, sizeof(b))) <= 0 || memmem(b, (size_t)n,
+	    "\"ok\":true", 9) == NULL)
+		return (1);
+	(void)!write(ready, "x", 1);
+	while ((n = read(fd, b, sizeof(b))) > 0)
+		;
+	return (n == 0 ? 0 : 1);
+}
+
+/*
+ * A reload that drops allow_group closes its members' open connections;
+ * the owner's stay.  On the old code the member kept its connection.
+ */
+static void
+test_reload_drops_members(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c;
+	long long	 end;
+	pid_t		 pid;
+	char		 x;
+	int		 p[2], status;
+
+	if (!p_root())
+		skip();
+	d_start(d, "allow_group = \"daemon\";\n"
+	    "apps = { cat = { command = \"cat\"; restart = \"no\"; }; };\n");
+	assert_int_equal(chmod(d->dir, 0711), 0);
+	c = cl_open(d);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		_exit(p_member_child(d, p_gid("daemon"), p[1]));
+	}
+	assert_true(pid > 0);
+	close(p[1]);
+	if (read(p[0], &x, 1) != 1) {
+		waitpid(pid, &status, 0);
+		fail_msg("the member was not served (exit %d)",
+		    WEXITSTATUS(status));
+	}
+	close(p[0]);
+
+	/* The same group again: the member stays (checked below). */
+	j_ok(cl_call(c, "reload", NULL));
+
+	d_file(d, "runner.conf",
+	    "apps = { cat = { command = \"cat\"; restart = \"no\"; }; };\n");
+	j_ok(cl_call(c, "reload", NULL));
+	end = t_ms() + T_WAIT_MS;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (t_ms() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			fail_msg("the member's connection outlived the reload "
+			    "that dropped allow_group");
+		}
+		usleep(10000);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("member child: status 0x%x", status);
+	d_wait_log(d, "uid 65534 is not in allow_group (none) any more; "
+	    "closing");
+	/* Logged before the one above, had the first reload closed it. */
+	pthread_mutex_lock(&d->mu);
+	d->log[d->loglen] = '\0';
+	x = strstr(d->log, "allow_group daemon any more") != NULL;
+	pthread_mutex_unlock(&d->mu);
+	assert_false(x);
+	j_ok(cl_call(c, "status", NULL));	/* the owner's stays */
 	d_stop(d, SIGTERM);
 }
 
@@ -461,6 +553,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_group_may_not_configure),
+		T(test_reload_drops_members),
 		T(test_user_env),
 		T(test_user_env_no_entry),
 		T(test_user_env_inherit),
