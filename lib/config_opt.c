@@ -69,6 +69,7 @@ const struct option app_options[] = {
 	{ "cwd",		opt_path,	APP_FIELD(cwd) },
 	{ "env",		opt_env,	APP_FIELD(env) },
 	{ "env_file",		opt_path,	APP_FIELD(env_file) },
+	{ "env_inherit",	opt_bool,	APP_FIELD(env_inherit) },
 	{ "user",		opt_string,	APP_FIELD(user) },
 	{ "group",		opt_string,	APP_FIELD(group) },
 	{ "restart",		opt_restart,	APP_FIELD(restart) },
@@ -97,7 +98,8 @@ const size_t app_noptions = NITEMS(app_options);
 
 /*
  * The defaults of every option (runner.conf(5) lists the same).  ready
- * is settled in app_check, where the type is known.
+ * and env_inherit are settled in app_check, where the type and the user
+ * are known.
  */
 void
 app_defaults(struct app *app)
@@ -111,6 +113,7 @@ app_defaults(struct app *app)
 	app->restart_window = 60.0;
 	app->instances = 1;
 	app->ready = -1;
+	app->env_inherit = -1;		/* settled in app_check, by user */
 	app->notify_fd = 3;
 	app->stop_signal = SIGTERM;
 	app->stop_timeout = 5.0;
@@ -164,6 +167,12 @@ app_check(struct load *ld, struct app *app, const config_setting_t *g)
 	}
 	if (app_credentials(ld, app, g) == -1)
 		return (-1);
+	/*
+	 * An app that runs as another user does not get runnerd's
+	 * environment (root's secrets would reach nobody) unless asked.
+	 */
+	if (app->env_inherit == -1)
+		app->env_inherit = app->user == NULL;
 	if (app->env_file != NULL && env_file_load(ld, app,
 	    config_setting_get_member(g, "env_file")) == -1)
 		return (-1);

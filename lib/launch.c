@@ -1,10 +1,18 @@
 /*
  * launch.c: the part of starting an instance that every backend shares:
- * the argv (the app's plus the start's args), the socket path resolved
- * against the cwd with a stale socket removed, the channel socketpair of
- * a stdio app, the log, and the spawn.  What follows differs: the
- * in-process backend waits for a socket app's readiness by blocking,
- * runnerd on its event loop.
+ * the argv (the app's plus the start's args), the environment, the
+ * socket path resolved against the cwd with a stale socket removed, the
+ * channel socketpair of a stdio app, the log, and the spawn.  What
+ * follows differs: the in-process backend waits for a socket app's
+ * readiness by blocking, runnerd on its event loop.
+ *
+ * The environment is built whole here, in the parent, because the child
+ * may not allocate.  An app with env_inherit (the default without user)
+ * gets the runner's environment with its env laid over; one without (the
+ * default with user) gets only the identity of the user it runs as
+ * (HOME, USER, LOGNAME, SHELL and a PATH) and its env, so that nothing
+ * of the runner's environment (a root SECRET_TOKEN, NOTIFY_SOCKET,
+ * SSH_AUTH_SOCK) reaches an app that runs as someone else.
  */
 
 #include <sys/types.h>
@@ -20,10 +28,18 @@
 
 #include "runner-int.h"
 
-/* Resolve a socket app's path against the instance's cwd. */
+/* A clean environment's PATH, as Debian's login.defs gives one. */
+#define LAUNCH_PATH	"PATH=/usr/local/bin:/usr/bin:/bin"
+#define LAUNCH_SUPATH	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:" \
+			    "/usr/bin:/sbin:/bin"
+#define LAUNCH_NIDENT	5	/* HOME, USER, LOGNAME, SHELL, PATH */
+
+static char	*launch_socket_path(const char *, const char *);
 static int	 launch_ids(const struct app *, struct spawn *, gid_t **,
-		    char ***, char *, size_t);
-static char	**launch_env(char **, char *const *);
+		    char *, size_t);
+static int	 env_sets(char *const *, const char *);
+static int	 launch_ident(const struct app *, char **);
+static char	**launch_env(const struct app *, char **);
 
 /* Resolve a socket app's path against the instance's cwd. */
 static char *
@@ -46,7 +62,7 @@ launch_socket_path(const char *path, const char *cwd)
  */
 static int
 launch_ids(const struct app *app, struct spawn *sp, gid_t **groups,
-    char ***env, char *err, size_t errlen)
+    char *err, size_t errlen)
 {
 	struct passwd	*pw;
 	gid_t		*g;
@@ -86,31 +102,92 @@ launch_ids(const struct app *app, struct spawn *sp, gid_t **groups,
 	}
 	sp->groups = g;
 	sp->ngroups = n;
-	/* What su(1) sets, unless the app's env says otherwise. */
-	if (asprintf(&(*env)[0], "HOME=%s", pw->pw_dir) == -1 ||
-	    asprintf(&(*env)[1], "USER=%s", pw->pw_name) == -1 ||
-	    asprintf(&(*env)[2], "LOGNAME=%s", pw->pw_name) == -1) {
-		errf(err, errlen, "out of memory");
-		return (RUNNER_ENOMEM);
-	}
 	return (0);
 }
 
-/* The app's env after the user's HOME, USER and LOGNAME (when set). */
-static char **
-launch_env(char **ids, char *const *env)
+/* Does list set the variable that the "NAME=value" entry names? */
+static int
+env_sets(char *const *list, const char *entry)
 {
-	char	**all;
-	size_t	  n = 0, k;
+	size_t	 n = strcspn(entry, "=");
 
-	while (n < 3 && ids[n] != NULL)
-		n++;
-	if ((all = calloc(n + argv_len(env) + 1, sizeof(*all))) == NULL)
+	for (; list != NULL && *list != NULL; list++)
+		if (strncmp(*list, entry, n) == 0 && (*list)[n] == '=')
+			return (1);
+	return (0);
+}
+
+/*
+ * The identity of the user the app runs as (runnerd's own without
+ * user), into ident as malloc'd "NAME=value" strings, NULL-terminated:
+ * HOME, USER, LOGNAME and SHELL from the password database, as login(1)
+ * sets them, and with a clean environment a PATH (the superuser's for
+ * uid 0).  An id without an entry (user = "54321") has no home nor login
+ * shell to name: HOME=/, its number as USER and LOGNAME, and no SHELL.
+ * 0, or -1 when out of memory.
+ */
+static int
+launch_ident(const struct app *app, char **ident)
+{
+	struct passwd	*pw;
+	uid_t		 uid = app->user != NULL ? app->uid : geteuid();
+	int		 n = 0;
+
+	if ((pw = getpwuid(uid)) != NULL) {
+		if (asprintf(&ident[n++], "HOME=%s", pw->pw_dir[0] != '\0' ?
+		    pw->pw_dir : "/") == -1 ||
+		    asprintf(&ident[n++], "USER=%s", pw->pw_name) == -1 ||
+		    asprintf(&ident[n++], "LOGNAME=%s", pw->pw_name) == -1 ||
+		    asprintf(&ident[n++], "SHELL=%s", pw->pw_shell[0] !=
+		    '\0' ? pw->pw_shell : "/bin/sh") == -1)
+			goto nomem;
+	} else if ((ident[n++] = strdup("HOME=/")) == NULL ||
+	    asprintf(&ident[n++], "USER=%lu", (unsigned long)uid) == -1 ||
+	    asprintf(&ident[n++], "LOGNAME=%lu", (unsigned long)uid) == -1)
+		goto nomem;
+	if (!app->env_inherit && (ident[n++] = strdup(uid == 0 ?
+	    LAUNCH_SUPATH : LAUNCH_PATH)) == NULL)
+		goto nomem;
+	return (0);
+nomem:
+	ident[n - 1] = NULL;	/* asprintf leaves it undefined on failure */
+	return (-1);
+}
+
+/*
+ * The child's whole environment, from the last to the first that loses
+ * to a later one: the runner's (with env_inherit), the identity (with
+ * user, or without env_inherit; launch_ident), the app's env.  Each name
+ * appears once, so what getenv finds is what the documentation says.
+ * Only the array is allocated; the strings are borrowed.
+ */
+static char **
+launch_env(const struct app *app, char **ident)
+{
+	static const char *const who[] = { "HOME=", "USER=", "LOGNAME=",
+	    "SHELL=", NULL };
+	char	**all;
+	size_t	  n = 0, k = 0, i;
+
+	if (app->env_inherit)
+		n += argv_len(environ);
+	n += argv_len(ident) + argv_len(app->env);
+	if ((all = calloc(n + 1, sizeof(*all))) == NULL)
 		return (NULL);
-	for (k = 0; k < n; k++)
-		all[k] = ids[k];
-	for (k = 0; env != NULL && env[k] != NULL; k++)
-		all[n + k] = env[k];
+	for (i = 0; app->env_inherit && environ[i] != NULL; i++) {
+		/* The identity is whole or not at all: no runnerd SHELL. */
+		if ((ident[0] != NULL && env_sets((char *const *)who,
+		    environ[i])) || env_sets(ident, environ[i]) ||
+		    env_sets(app->env, environ[i]))
+			continue;
+		all[k++] = environ[i];
+	}
+	for (i = 0; ident[i] != NULL; i++)
+		if (!env_sets(app->env, ident[i]))
+			all[k++] = ident[i];
+	for (i = 0; app->env != NULL && app->env[i] != NULL; i++)
+		all[k++] = app->env[i];
+	all[k] = NULL;
 	return (all);
 }
 
@@ -130,7 +207,7 @@ launch_spawn(struct launch *l, char *err, size_t errlen)
 {
 	const struct app	*app = l->app;
 	struct spawn		 sp;
-	char			**argv, *ids[4] = { NULL }, **idsp = ids;
+	char			**argv, *ident[LAUNCH_NIDENT + 1] = { NULL };
 	char			**env = NULL;
 	gid_t			*groups = NULL;
 	int			 sv[2] = { -1, -1 }, np[2] = { -1, -1 };
@@ -147,9 +224,11 @@ launch_spawn(struct launch *l, char *err, size_t errlen)
 		errf(err, errlen, "out of memory");
 		return (RUNNER_ENOMEM);
 	}
-	if ((rc = launch_ids(app, &sp, &groups, &idsp, err, errlen)) != 0)
+	if ((rc = launch_ids(app, &sp, &groups, err, errlen)) != 0)
 		goto out;
-	if ((env = launch_env(ids, app->env)) == NULL) {
+	if (((app->user != NULL || !app->env_inherit) &&
+	    launch_ident(app, ident) == -1) ||
+	    (env = launch_env(app, ident)) == NULL) {
 		errf(err, errlen, "out of memory");
 		rc = RUNNER_ENOMEM;
 		goto out;
@@ -225,8 +304,8 @@ out:
 	}
 	if (log >= 0 && log != l->errfd)
 		close(log);
-	for (k = 0; k < 3; k++)
-		free(ids[k]);
+	for (k = 0; k < LAUNCH_NIDENT; k++)
+		free(ident[k]);
 	free(env);
 	free(groups);
 	argv_free(argv);

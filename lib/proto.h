@@ -29,6 +29,10 @@
  * any request, then the connection closes): it answers whatever request
  * is pending, as librunner and runnerctl take it.
  *
+ * Who: root and runnerd's own uid may send everything; a member of
+ * allow_group gets EPERM (with the rule in words) for reload, shutdown,
+ * and a start with "socket" or "cwd" (runnerd/access.c).
+ *
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
@@ -46,7 +50,8 @@
  *   -> {"alias", "app", "pid", "started": bool, "state"}  (started false:
  *   already running).  Without "alias", an app of instances = N starts
  *   NAME-1..NAME-N: -> {"app", "started": [aliases started]}
- *   EINVAL, ENOAPP, EEXIST (strict), ESPAWN, ETIMEDOUT
+ *   EINVAL, ENOAPP, EEXIST (strict), ESPAWN, ETIMEDOUT, EPERM (socket
+ *   or cwd from a member of allow_group)
  * stop {"alias"} | {"aliases": [S]} | {"all": true}
  *   Every alias is checked first (ENOALIAS: nothing is stopped).  Answers
  *   when all are gone; their aliases are then free.

@@ -133,6 +133,9 @@ struct app {
 	char		**env;		/* NULL-terminated "NAME=value" pairs,
 					   env_file's first, then env's */
 	char		*env_file;	/* file of NAME=value lines, or NULL */
+	int		 env_inherit;	/* 1: runnerd's environment under env;
+					   0: a clean one (launch.c); the
+					   default is 1 without user */
 	char		*user;		/* run as this user (root only) ... */
 	char		*group;		/* ... and group; NULL: unchanged */
 	uid_t		 uid;		/* user resolved, valid with user */
@@ -186,7 +189,8 @@ const char	*signal_name(int);
 #define SPAWN_NULL	-2	/* the child gets /dev/null */
 struct spawn {
 	char *const	*argv;		/* argv[0] is searched in PATH */
-	char *const	*env;		/* "NAME=value" added to environ */
+	char *const	*env;		/* the whole environment ("NAME=
+					   value"), built by launch.c */
 	const char	*cwd;		/* NULL: the caller's */
 	int		 fd[3];		/* the child's 0, 1, 2 */
 	int		 extra_fd;	/* -1, or a descriptor the child gets */

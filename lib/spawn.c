@@ -47,43 +47,9 @@ static int	  spawn_nofile_set;
 #define SPAWN_STAGE_EXEC	3
 #define SPAWN_STAGE_IDS		4
 
-static char	**spawn_env(char *const *);
 static void	  spawn_fail(int, int) __attribute__((noreturn));
 static void	  spawn_exec(const struct spawn *, const int [3], char **, int)
 		    __attribute__((noreturn));
-
-/*
- * The caller's environment with the app's NAME=value pairs laid over it.
- * Only the array is allocated; the strings are borrowed.
- */
-static char **
-spawn_env(char *const *extra)
-{
-	char	**env;
-	size_t	  n = 0, i, j, k, len;
-
-	for (i = 0; environ[i] != NULL; i++)
-		n++;
-	for (i = 0; extra != NULL && extra[i] != NULL; i++)
-		n++;
-	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
-		return (NULL);
-	k = 0;
-	for (i = 0; environ[i] != NULL; i++) {
-		len = strcspn(environ[i], "=");
-		for (j = 0; extra != NULL && extra[j] != NULL; j++) {
-			if (strncmp(extra[j], environ[i], len) == 0 &&
-			    extra[j][len] == '=')
-				break;
-		}
-		if (extra == NULL || extra[j] == NULL)
-			env[k++] = environ[i];
-	}
-	for (j = 0; extra != NULL && extra[j] != NULL; j++)
-		env[k++] = extra[j];
-	env[k] = NULL;
-	return (env);
-}
 
 /* Tell the parent why we failed, and go. */
 static void __attribute__((noreturn))
@@ -177,7 +143,7 @@ int
 spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 {
 	sigset_t	 all, old;
-	char		**env;
+	char		**env = (char **)sp->env;	/* launch.c's, whole */
 	int		 fd[3], moved[3] = { -1, -1, -1 }, pfd[2] = { -1, -1 };
 	int		 msg[2], i, rc = -1, status, extra = -1;
 	ssize_t		 n;
@@ -186,10 +152,6 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 
 	if (sp->argv == NULL || sp->argv[0] == NULL) {
 		snprintf(err, errlen, "empty command");
-		return (-1);
-	}
-	if ((env = spawn_env(sp->env)) == NULL) {
-		snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
 	/*
@@ -276,7 +238,6 @@ out:
 	}
 	if (extra != -1)
 		close(extra);
-	free(env);
 	return (rc);
 }
 

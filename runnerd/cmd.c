@@ -3,6 +3,13 @@
  * A handler reads its fields from the request's ext, acts, and answers
  * with reply_ok or reply_err (or leaves a waiter to answer later).  The
  * request shapes are in lib/proto.h.
+ *
+ * The table also says who may send each command (access.c): commands
+ * that change what runnerd runs or end it (reload, shutdown) are for
+ * root and runnerd's own uid only; the rest operate the configured apps
+ * and are open to allow_group members too, except the start overrides
+ * that choose where a configured program runs (cwd, socket), which
+ * cmd_start checks.
  */
 
 #include <sys/wait.h>
@@ -37,24 +44,29 @@ static void	cmd_subscribe(struct req *);
 static void	cmd_reload(struct req *);
 static void	cmd_shutdown(struct req *);
 
+/*
+ * owner: what an allow_group member may not do (NULL: it may), in the
+ * words of its refusal.
+ */
 static const struct {
 	const char	*name;
 	void		(*fn)(struct req *);
+	const char	*owner;
 } cmds[] = {
-	{ "hello",	cmd_hello },
-	{ "apps",	cmd_apps },
-	{ "start",	cmd_start },
-	{ "stop",	cmd_stop },
-	{ "restart",	cmd_restart },
-	{ "status",	cmd_status },
-	{ "write",	cmd_write },
-	{ "read",	cmd_read },
-	{ "attach",	cmd_attach },
-	{ "direct",	cmd_direct },
-	{ "logs",	cmd_logs },
-	{ "subscribe",	cmd_subscribe },
-	{ "reload",	cmd_reload },
-	{ "shutdown",	cmd_shutdown },
+	{ "hello",	cmd_hello,	NULL },
+	{ "apps",	cmd_apps,	NULL },
+	{ "start",	cmd_start,	NULL },
+	{ "stop",	cmd_stop,	NULL },
+	{ "restart",	cmd_restart,	NULL },
+	{ "status",	cmd_status,	NULL },
+	{ "write",	cmd_write,	NULL },
+	{ "read",	cmd_read,	NULL },
+	{ "attach",	cmd_attach,	NULL },
+	{ "direct",	cmd_direct,	NULL },
+	{ "logs",	cmd_logs,	NULL },
+	{ "subscribe",	cmd_subscribe,	NULL },
+	{ "reload",	cmd_reload,	"reload the configuration" },
+	{ "shutdown",	cmd_shutdown,	"shut runnerd down" },
 };
 
 static int	req_bool_or(struct req *, const char *, int, int *);
@@ -247,10 +259,16 @@ cmd_dispatch(struct client *c, const char *line, size_t len)
 		goto out;
 	}
 	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
-		if (json_streq(rq.j, cmd, cmds[k].name)) {
+		if (!json_streq(rq.j, cmd, cmds[k].name))
+			continue;
+		if (cmds[k].owner != NULL &&
+		    !access_owner(c, cmds[k].owner, why, sizeof(why))) {
+			log_warnx("client %llu: %s refused: %s",
+			    (unsigned long long)c->id, cmds[k].name, why);
+			REQ_ERR(&rq, RUNNER_EPERM, "%s", why);
+		} else
 			cmds[k].fn(&rq);
-			goto out;
-		}
+		goto out;
 	}
 	{
 		char	*name = json_str(rq.j, cmd, NULL);
@@ -443,6 +461,22 @@ cmd_start(struct req *rq)
 		goto out;
 	if (alias_check(alias != NULL ? alias : name, err, sizeof(err)) == -1) {
 		REQ_ERR(rq, RUNNER_EINVAL, "%s", err);
+		goto out;
+	}
+	/*
+	 * Extra args go to the configured program, which root chose.  A cwd
+	 * picks the directory it runs in (a relative command, script or
+	 * socket path then names the caller's files), and a socket picks
+	 * the path runnerd removes when stale and then connects to as its
+	 * own user for every attacher: both are the owner's to choose.
+	 */
+	if ((cwd != NULL || sock != NULL) && !access_owner(rq->c,
+	    cwd != NULL ? "start an app in a directory of its choosing "
+	    "('cwd')" : "start an app on a socket path of its choosing "
+	    "('socket')", err, sizeof(err))) {
+		log_warnx("client %llu: start refused: %s",
+		    (unsigned long long)rq->c->id, err);
+		REQ_ERR(rq, RUNNER_EPERM, "%s", err);
 		goto out;
 	}
 	if ((app = config_app(server.conf->cfg, name)) == NULL) {

@@ -273,7 +273,7 @@ client_refuse(struct client *c)
 	char	 why[256];
 	int	 rc;
 
-	if ((rc = access_peer(c->fd, why, sizeof(why))) == 1)
+	if ((rc = access_peer(c, why, sizeof(why))) == 1)
 		return;
 	if (rc == -1)
 		snprintf(why, sizeof(why), "cannot read the peer's "

@@ -8,8 +8,9 @@
  *   policy changed    (restart, backoff, timeouts, buffers, log rotation,
  *                     on_exit, ...) its instances follow the new settings
  *                     at once, without a restart;
- *   process changed   (command, type, cwd, socket, env, env_file, user,
- *                     group, ready, notify_fd, stderr, log) its running
+ *   process changed   (command, type, cwd, socket, env, env_file,
+ *                     env_inherit, user, group, ready, notify_fd, stderr,
+ *                     log) its running
  *                     instances are restarted with the new settings;
  *   added             started if autostart.
  *
@@ -63,7 +64,7 @@ app_diff(const struct app *o, const struct app *n)
 {
 	if (argv_differ(o->argv, n->argv) || o->type != n->type ||
 	    str_differ(o->cwd, n->cwd) || str_differ(o->socket, n->socket) ||
-	    argv_differ(o->env, n->env) ||
+	    argv_differ(o->env, n->env) || o->env_inherit != n->env_inherit ||
 	    str_differ(o->user, n->user) || str_differ(o->group, n->group) ||
 	    o->uid != n->uid || o->gid != n->gid ||
 	    o->ready != n->ready || o->notify_fd != n->notify_fd ||
@@ -226,6 +227,7 @@ reload_apply(const char *path, const char *text, struct buf *report,
 	}
 	conf_unref(old);
 	control_perms();	/* allow_group may have changed */
+	access_recheck();	/* ... and its old members with it */
 	for (k = 0; k < cfg->napps; k++)
 		reload_scale(&cfg->apps[k], &started, &stopped);
 	if (path != NULL && path != server.config_path) {

@@ -99,6 +99,10 @@ struct client {
 	int		 eof;		/* sent all it will: close when answered */
 	int		 pending;	/* requests still to answer (waiters) */
 	char		*refused;	/* why it may not use runnerd, or NULL */
+	uid_t		 uid;		/* the peer's, from SO_PEERCRED at
+					   accept (access.c) */
+	int		 owner;		/* root or runnerd's own uid: may
+					   change the configuration */
 };
 
 /* A request that answers later. */
@@ -161,7 +165,9 @@ void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /* access.c */
-int	 access_peer(int, char *, size_t);
+int	 access_peer(struct client *, char *, size_t);
+int	 access_owner(const struct client *, const char *, char *, size_t);
+void	 access_recheck(void);
 
 /* control.c */
 int	 control_listen(const char *, int);

@@ -33,7 +33,7 @@ APP_TEST(test_defaults, "",
     a->overflow == OVERFLOW_BLOCK && a->log_max_size == 10 * 1024 * 1024 &&
     a->log_keep == 5 && !a->timestamps && a->err == STDERR_LOG &&
     a->on_exit == ON_EXIT_NONE && a->user == NULL && a->group == NULL &&
-    a->env_file == NULL)
+    a->env_file == NULL && a->env_inherit == 1)
 APP_TEST(test_socket_ready_default,
     "type = \"socket\"; socket = \"s\";", a->ready == READY_SOCKET)
 APP_TEST(test_backoff, "backoff_initial = 0.5; backoff_max = 2; "
@@ -56,6 +56,14 @@ APP_TEST(test_stderr_null, "stderr = \"null\";", a->err == STDERR_NULL)
 APP_TEST(test_user_numeric, "user = \"12345\"; group = \"23456\";",
     a->uid == 12345 && a->gid == 23456)
 APP_TEST(test_user_root, "user = \"root\";", a->uid == 0 && a->gid == 0)
+/* A user = app gets a clean environment unless it asks for runnerd's. */
+APP_TEST(test_env_inherit_user_default, "user = \"root\";",
+    a->env_inherit == 0)
+APP_TEST(test_env_inherit_user_true, "user = \"12345\"; env_inherit = true;",
+    a->env_inherit == 1)
+APP_TEST(test_env_inherit_false, "env_inherit = false;", a->env_inherit == 0)
+APP_TEST(test_env_inherit_group_only, "group = \"23456\";",
+    a->env_inherit == 1)
 
 OPT_ERROR(test_ready_bad, "ready = \"yes\";",
     "apps.cat.ready: expected \"none\", \"socket\" or \"notify\", not "
@@ -102,6 +110,10 @@ OPT_ERROR(test_log_max_size_bad, "log_max_size = \"big\";",
     "or \"1G\", not \"big\"")
 OPT_ERROR(test_timestamps_type, "timestamps = 1;",
     "apps.cat.timestamps: expected a boolean")
+OPT_ERROR(test_env_inherit_type, "env_inherit = \"yes\";",
+    "apps.cat.env_inherit: expected a boolean")
+OPT_ERROR(test_env_inherit_int, "env_inherit = 0;",
+    "apps.cat.env_inherit: expected a boolean")
 OPT_ERROR(test_user_unknown, "user = \"no-such-user-here\";",
     "apps.cat.user: no user 'no-such-user-here'")
 OPT_ERROR(test_group_unknown, "group = \"no-such-group-here\";",
@@ -181,6 +193,12 @@ main(void)
 		T(test_stderr_null),
 		T(test_user_numeric),
 		T(test_user_root),
+		T(test_env_inherit_user_default),
+		T(test_env_inherit_user_true),
+		T(test_env_inherit_false),
+		T(test_env_inherit_group_only),
+		T(test_env_inherit_type),
+		T(test_env_inherit_int),
 		T(test_ready_bad),
 		T(test_ready_socket_on_stdio),
 		T(test_ready_none_on_socket),
