@@ -578,8 +578,8 @@ inst_trim_ended(void)
 		}
 		if (n <= ENDED_MAX)
 			return;
-		log_info("%s: forgotten, %d instances that ended after it "
-		    "are kept", old->alias, ENDED_MAX);
+		log_info("%s: forgotten (ended; only the last %d instances "
+		    "that ended are kept)", old->alias, ENDED_MAX);
 		inst_remove(old);
 	}
 }
