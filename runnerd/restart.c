@@ -13,8 +13,10 @@
  * back to epoll, so a restart there whose child dies before the next
  * waitpid (command = "false" at backoff 0, or any crash while hundreds
  * of subscribers make each exit slow to announce) would never let the
- * loop answer anyone again.  An instance due to restart waits in the
- * restart queue instead, and one timer of the loop works the queue for
+ * loop answer anyone again.  An instance in backoff waits for its delay
+ * on its own timer (i->timer), and then, like one with no delay and
+ * like a restart by hand, in the restart queue; one timer of the loop
+ * works the queue for
  * RESTART_BUDGET seconds at most per loop iteration (one spawn at least),
  * so that between batches the loop polls and clients are answered: a
  * wave of hundreds of crashes is spread over many iterations.  Starts of
