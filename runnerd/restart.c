@@ -15,13 +15,13 @@
  * of subscribers make each exit slow to announce) would never let the
  * loop answer anyone again.  An instance in backoff waits for its delay
  * on its own timer (i->timer), and then, like one with no delay and
- * like a restart by hand, in the restart queue; one timer of the loop
- * works the queue for
- * RESTART_BUDGET seconds at most per loop iteration (one spawn at least),
- * so that between batches the loop polls and clients are answered: a
- * wave of hundreds of crashes is spread over many iterations.  Starts of
- * one instance are RESTART_SPACING apart at least, whatever the backoff
- * (0 included), so a crash loop costs a bounded number of forks a second.
+ * like a restart by hand, in the restart queue.  One timer of the loop
+ * works the queue for RESTART_BUDGET seconds at most per loop iteration
+ * (one spawn at least), so that between batches the loop polls and
+ * clients are answered: a wave of hundreds of crashes is spread over
+ * many iterations.  Starts of one instance are RESTART_SPACING apart at
+ * least, whatever the backoff (0 included), so that a crash loop costs
+ * a bounded number of forks a second.
  */
 
 #include <sys/queue.h>
