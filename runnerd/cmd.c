@@ -651,7 +651,9 @@ status_one(struct buf *b, struct inst *i)
 		    i->next_restart - ev_now(server.loop) : 0);
 	else
 		jw_null(b);
-	if (i->start_msg != NULL && i->state == INST_FAILED) {
+	/* Why it is not running: a failed start, or giving up. */
+	if (i->start_msg != NULL && i->pid == 0 &&
+	    i->state != INST_STOPPING) {
 		jw_key(b, "error");
 		jw_str(b, i->start_msg);
 	}

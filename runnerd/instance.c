@@ -6,7 +6,10 @@
  *       |                  |        \--> exited (policy: no restart)
  *       |                  |        \--> failed (max_restarts reached)
  *       +--exit/timeout--> removed (first start) or backoff (a restart)
+ *   backoff --spawn fails--> backoff, exited or failed (as an exit)
  *   any --stop--> stopping --exit--> removed
+ *   stopping --exit, restart by hand--> backoff (queued) --> starting/running
+ *   exited/failed --more than ENDED_MAX ended--> removed, oldest first
  *
  * libev's default loop owns SIGCHLD: one ev_child per pid, started right
  * after the spawn, and its handler reaps every child, so what is
@@ -18,17 +21,22 @@
  * stop_signal (and SIGCONT) to the group and the descendants, SIGKILL
  * after stop_timeout.  Readiness is ready.c's job.
  *
- * Restarts: the first after a run is immediate; crashes in a row wait
- * backoff_initial, doubling up to backoff_max; a run of backoff_reset
- * seconds forgets the crashes.  More than max_restarts restarts within
- * restart_window seconds of the first of them and the instance is
- * failed: it stays listed, with its output and last exit, until started
- * or restarted by hand.
+ * Restarts are restart.c's: the policy (backoff, max_restarts) and the
+ * queue that paces them.  No restart runs in the reaping callback: an
+ * instance due to restart is queued, and the queue is worked between
+ * polls of the loop.  A failed instance stays listed, with its output
+ * and last exit, until started or restarted by hand.
+ *
+ * Ended instances (exited, failed) stay listed so that their output and
+ * exit can be read, but at most ENDED_MAX of them: beyond that the one
+ * that ended first is forgotten, so that memory does not grow with the
+ * history of one-shot instances.
  *
  * Instances live in an array sorted by alias: lookups are a binary search
  * and status comes out sorted for free.
  */
 
+#include <sys/queue.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -40,12 +48,11 @@
 
 #include "runnerd.h"
 
+#define ENDED_MAX	100	/* ended instances kept listed */
+
 static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
 static void	 inst_timer_cb(struct ev_loop *, ev_timer *, int);
-static void	 inst_respawn(struct inst *);
-static void	 inst_after_exit(struct inst *, int);
-static void	 inst_ended_now(struct inst *, enum inst_state, pid_t);
-static int	 inst_window_full(struct inst *);
+static void	 inst_trim_ended(void);
 static void	 inst_remove(struct inst *);
 static void	 inst_event(const char *, struct inst *, pid_t);
 static int	 inst_cmp(const void *, const void *);
@@ -320,6 +327,7 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	free(i->start_msg);
 	i->start_msg = NULL;
 	i->start_code = 0;
+	i->ended_seq = 0;
 	ev_child_init(&i->child, inst_child_cb, i->pid, 0);
 	i->child.data = i;
 	ev_child_start(server.loop, &i->child);
@@ -372,28 +380,26 @@ inst_start_failed(struct inst *i, int code, const char *fmt, ...)
 		kill(i->pid, SIGKILL);
 }
 
-/* Start again in place: same alias, args and buffered output. */
-static void
+/*
+ * Start again in place: same alias, args and buffered output.  Only the
+ * restart queue calls this (restart.c); a failed spawn goes back to the
+ * policy.
+ */
+void
 inst_respawn(struct inst *i)
 {
 	char	 err[RUNNER_ERRMSG_MAX];
 	int	 rc;
 
 	i->restarts++;
-	if ((rc = inst_start(i, err, sizeof(err))) != 0) {
-		log_warnx("%s: cannot restart: %s", i->alias, err);
-		i->state = INST_EXITED;
-		i->start_code = rc;
-		free(i->start_msg);
-		i->start_msg = strdup(err);
-		waiters_inst_event(i);
-		relay_detach_all(i);
-	}
+	if ((rc = inst_start(i, err, sizeof(err))) != 0)
+		restart_spawn_failed(i, rc, err);
 }
 
 /*
- * Restart now: stop the process (if any) and start it again.  A restart
- * by hand starts the policy's count again (a failed instance runs again).
+ * Restart now: stop the process (if any) and start it again, through the
+ * restart queue.  A restart by hand starts the policy's count again (a
+ * failed instance runs again) and forgets the last start's error.
  */
 void
 inst_restart(struct inst *i)
@@ -405,8 +411,12 @@ inst_restart(struct inst *i)
 		inst_stop(i);
 		return;
 	}
-	ev_timer_stop(server.loop, &i->timer);
-	inst_respawn(i);
+	i->start_code = 0;
+	free(i->start_msg);
+	i->start_msg = NULL;
+	i->ended_seq = 0;
+	i->next_restart = ev_now(server.loop);
+	restart_enqueue(i);
 }
 
 /* Forget an instance that never started (its start failed). */
@@ -429,6 +439,7 @@ inst_remove(struct inst *i)
 	memmove(slot, slot + 1, (server.ninsts - k - 1) * sizeof(*slot));
 	server.ninsts--;
 	ev_timer_stop(server.loop, &i->timer);
+	restart_cancel(i);
 	relay_stop(i);
 	relay_detach_all(i);
 	waiters_inst_gone(i);
@@ -504,64 +515,11 @@ inst_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			kill(i->pid, SIGKILL);
 		break;
 	case INST_BACKOFF:
-		inst_respawn(i);
+		restart_enqueue(i);	/* due: its turn in the queue */
 		break;
 	default:
 		break;
 	}
-}
-
-/* Should an exit with this status be followed by a restart? */
-static int
-inst_wants_restart(const struct inst *i, int status)
-{
-	if (server.shutting_down)
-		return (0);
-	if (i->app->restart == RESTART_ALWAYS)
-		return (1);
-	return (i->app->restart == RESTART_ON_FAILURE &&
-	    !(WIFEXITED(status) && WEXITSTATUS(status) == 0));
-}
-
-/*
- * The delay before the next restart: none for the first after a run,
- * then backoff_initial doubling up to backoff_max; a run of backoff_reset
- * seconds or more starts the count again.
- */
-static double
-inst_backoff(struct inst *i)
-{
-	const struct app	*a = i->app;
-	double			 delay = a->backoff_initial;
-	int			 k;
-
-	if (ev_now(server.loop) - i->started_at >= a->backoff_reset)
-		i->crashes = 0;
-	if (i->crashes++ == 0)
-		return (0);
-	for (k = 1; k < i->crashes - 1 && delay < a->backoff_max; k++)
-		delay *= 2;
-	return (delay < a->backoff_max ? delay : a->backoff_max);
-}
-
-/*
- * Count a restart against max_restarts: the window opens at the first
- * restart and lasts restart_window seconds.  1 when this one is over
- * the limit.
- */
-static int
-inst_window_full(struct inst *i)
-{
-	double	 now = ev_now(server.loop);
-
-	if (i->app->max_restarts == 0)
-		return (0);
-	if (i->window_restarts == 0 ||
-	    now - i->window_start > i->app->restart_window) {
-		i->window_start = now;
-		i->window_restarts = 0;
-	}
-	return (++i->window_restarts > i->app->max_restarts);
 }
 
 /*
@@ -569,14 +527,16 @@ inst_window_full(struct inst *i)
  * let attachers read what is left, and for an essential app (on_exit =
  * shutdown) stop everything, runnerd exiting with the instance's status.
  */
-static void
-inst_ended_now(struct inst *i, enum inst_state state, pid_t pid)
+void
+inst_end(struct inst *i, enum inst_state state)
 {
-	int	 st = i->last_status;
+	static uint64_t	 seq;
+	int		 st = i->last_status;
 
 	i->state = state;
+	i->ended_seq = ++seq;
 	if (state == INST_FAILED)
-		inst_event("failed", i, pid);
+		inst_event("failed", i, 0);
 	waiters_inst_event(i);
 	relay_detach_all(i);
 	if (i->app->on_exit == ON_EXIT_SHUTDOWN && !server.shutting_down) {
@@ -588,45 +548,40 @@ inst_ended_now(struct inst *i, enum inst_state state, pid_t pid)
 		return;
 	}
 	if (server.shutting_down) {
-		inst_event("stopped", i, pid);
+		inst_event("stopped", i, 0);
 		inst_remove(i);
+		return;
 	}
+	inst_trim_ended();
 }
 
-/* What the policy does after an exit that nobody asked for. */
+/*
+ * Keep at most ENDED_MAX ended instances: forget the ones that ended
+ * first.  Those with a process, or about to have one, are never counted.
+ */
 static void
-inst_after_exit(struct inst *i, int status)
+inst_trim_ended(void)
 {
-	char	 how[64];
-	double	 delay;
+	struct inst	*old;
+	size_t		 k, n;
 
-	if (!inst_wants_restart(i, status)) {
-		inst_ended_now(i, INST_EXITED, 0);
-		return;
+	for (;;) {
+		old = NULL;
+		for (k = n = 0; k < server.ninsts; k++) {
+			if (!inst_ended(server.insts[k]) ||
+			    server.insts[k]->ended_seq == 0)
+				continue;
+			n++;
+			if (old == NULL ||
+			    server.insts[k]->ended_seq < old->ended_seq)
+				old = server.insts[k];
+		}
+		if (n <= ENDED_MAX)
+			return;
+		log_info("%s: forgotten (ended; only the last %d instances "
+		    "that ended are kept)", old->alias, ENDED_MAX);
+		inst_remove(old);
 	}
-	if (inst_window_full(i)) {
-		log_warnx("%s: %d restarts within %g s; giving up (failed)",
-		    i->alias, i->app->max_restarts, i->app->restart_window);
-		free(i->start_msg);
-		if (asprintf(&i->start_msg, "'%s' %s; it was restarted %d "
-		    "times within %g s and is now failed", i->alias,
-		    status_words(status, how, sizeof(how)),
-		    i->app->max_restarts, i->app->restart_window) == -1)
-			i->start_msg = NULL;
-		i->start_code = RUNNER_ESPAWN;
-		inst_ended_now(i, INST_FAILED, 0);
-		return;
-	}
-	delay = inst_backoff(i);
-	i->state = INST_BACKOFF;
-	i->next_restart = ev_now(server.loop) + delay;
-	if (delay == 0) {
-		inst_respawn(i);
-		return;
-	}
-	log_info("%s: restarting in %g s", i->alias, delay);
-	ev_timer_set(&i->timer, delay, 0);
-	ev_timer_start(server.loop, &i->timer);
 }
 
 static void
@@ -674,8 +629,10 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		break;
 	case INST_STOPPING:
 		if (i->respawn && !server.shutting_down) {
+			/* A restart by hand: queued, never run from here. */
 			i->respawn = 0;
-			inst_respawn(i);
+			i->next_restart = ev_now(server.loop);
+			restart_enqueue(i);
 			return;
 		}
 		inst_event("stopped", i, pid);
@@ -684,5 +641,5 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	default:
 		break;
 	}
-	inst_after_exit(i, w->rstatus);
+	restart_after_exit(i, w->rstatus);
 }

@@ -10,6 +10,7 @@
 #ifndef RUNNERD_H
 #define RUNNERD_H
 
+#include <sys/queue.h>
 #include <sys/types.h>
 
 #include <stdint.h>
@@ -81,6 +82,9 @@ struct inst {
 	int		 last_status;	/* wait status of the last exit */
 	struct capture	*cap;		/* its log (capture.c), or NULL */
 	struct splice	*sp;		/* splice.c's pipes, or NULL */
+	TAILQ_ENTRY(inst) rq_entry;	/* restart.c's queue ... */
+	int		 queued;	/* ... when on it */
+	uint64_t	 ended_seq;	/* order of ending; 0: not ended */
 };
 
 struct client {
@@ -202,6 +206,8 @@ void		 inst_stop(struct inst *);
 void		 inst_stop_all(void);
 void		 inst_restart(struct inst *);
 void		 inst_discard(struct inst *);
+void		 inst_respawn(struct inst *);
+void		 inst_end(struct inst *, enum inst_state);
 void		 inst_json_head(struct buf *, const struct inst *, pid_t);
 void		 inst_json_exit(struct buf *, const struct inst *);
 void		 inst_ready(struct inst *);
@@ -215,6 +221,12 @@ void		 conf_unref(struct conf *);
 /* proctree.c */
 int	 proctree_signal(pid_t, int);
 void	 proctree_kill_orphans(void);
+
+/* restart.c */
+void	 restart_after_exit(struct inst *, int);
+void	 restart_spawn_failed(struct inst *, int, const char *);
+void	 restart_enqueue(struct inst *);
+void	 restart_cancel(struct inst *);
 
 /* ready.c */
 void	 ready_begin(struct inst *, int);

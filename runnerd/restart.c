@@ -1,0 +1,228 @@
+/*
+ * restart.c: the restart policy, and the queue that paces restarts.
+ *
+ * After an exit that nobody asked for, the policy says whether the
+ * instance restarts (restart), how long it waits first (backoff_initial
+ * doubling up to backoff_max; the first restart after a run of
+ * backoff_reset seconds is immediate) and when it gives up (max_restarts
+ * within restart_window).  A spawn that fails is a failed start and goes
+ * through the same policy as a crash, its error kept for status.
+ *
+ * A restart never runs where the exit is reaped: libev's SIGCHLD watcher
+ * feeds itself again for as long as waitpid finds a child, without going
+ * back to epoll, so a restart there whose child dies before the next
+ * waitpid (command = "false" at backoff 0, or any crash while hundreds
+ * of subscribers make each exit slow to announce) would never let the
+ * loop answer anyone again.  An instance in backoff waits for its delay
+ * on its own timer (i->timer), and then, like one with no delay and
+ * like a restart by hand, in the restart queue.  One timer of the loop
+ * works the queue for RESTART_BUDGET seconds at most per loop iteration
+ * (one spawn at least), so that between batches the loop polls and
+ * clients are answered: a wave of hundreds of crashes is spread over
+ * many iterations.  Starts of one instance are RESTART_SPACING apart at
+ * least, whatever the backoff (0 included), so that a crash loop costs
+ * a bounded number of forks a second.
+ */
+
+#include <sys/queue.h>
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runnerd.h"
+
+#define RESTART_BUDGET	0.005	/* seconds of spawning per loop iteration */
+#define RESTART_SPACING	0.01	/* between two starts of one instance */
+
+static TAILQ_HEAD(, inst) restart_queue =
+    TAILQ_HEAD_INITIALIZER(restart_queue);
+static ev_timer	 restart_tick;	/* works the queue, one batch a time */
+static int	 restart_tick_init;
+
+static void	 restart_tick_cb(struct ev_loop *, ev_timer *, int);
+static int	 restart_wanted(const struct inst *, int);
+static double	 restart_backoff(struct inst *);
+static int	 restart_window_full(struct inst *);
+
+/* Should an exit with this status (-1: a failed spawn) restart? */
+static int
+restart_wanted(const struct inst *i, int status)
+{
+	if (server.shutting_down)
+		return (0);
+	if (i->app->restart == RESTART_ALWAYS)
+		return (1);
+	return (i->app->restart == RESTART_ON_FAILURE &&
+	    !(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+/*
+ * The delay before the next restart: none for the first after a run,
+ * then backoff_initial doubling up to backoff_max; a run of backoff_reset
+ * seconds or more starts the count again.
+ */
+static double
+restart_backoff(struct inst *i)
+{
+	const struct app	*a = i->app;
+	double			 delay = a->backoff_initial;
+	int			 k;
+
+	if (ev_now(server.loop) - i->started_at >= a->backoff_reset)
+		i->crashes = 0;
+	if (i->crashes++ == 0)
+		return (0);
+	for (k = 1; k < i->crashes - 1 && delay < a->backoff_max; k++)
+		delay *= 2;
+	return (delay < a->backoff_max ? delay : a->backoff_max);
+}
+
+/*
+ * Count a restart against max_restarts: the window opens at the first
+ * restart and lasts restart_window seconds.  1 when this one is over
+ * the limit.
+ */
+static int
+restart_window_full(struct inst *i)
+{
+	double	 now = ev_now(server.loop);
+
+	if (i->app->max_restarts == 0)
+		return (0);
+	if (i->window_restarts == 0 ||
+	    now - i->window_start > i->app->restart_window) {
+		i->window_start = now;
+		i->window_restarts = 0;
+	}
+	return (++i->window_restarts > i->app->max_restarts);
+}
+
+/*
+ * What the policy does after an exit that nobody asked for (status is
+ * its wait status), or after a restart whose spawn failed (status -1,
+ * the reason in i->start_msg): end the instance, or put it in backoff.
+ */
+void
+restart_after_exit(struct inst *i, int status)
+{
+	char	 how[RUNNER_ERRMSG_MAX];
+	double	 delay, now = ev_now(server.loop);
+
+	if (!restart_wanted(i, status)) {
+		inst_end(i, INST_EXITED);
+		return;
+	}
+	if (restart_window_full(i)) {
+		log_warnx("%s: %d restarts within %g s; giving up (failed)",
+		    i->alias, i->app->max_restarts, i->app->restart_window);
+		if (status == -1)
+			snprintf(how, sizeof(how), "could not be started (%s)",
+			    i->start_msg != NULL ? i->start_msg : "?");
+		else
+			status_words(status, how, sizeof(how));
+		free(i->start_msg);
+		if (asprintf(&i->start_msg, "'%s' %s; it was restarted %d "
+		    "times within %g s and is now failed", i->alias, how,
+		    i->app->max_restarts, i->app->restart_window) == -1)
+			i->start_msg = NULL;
+		i->start_code = RUNNER_ESPAWN;
+		inst_end(i, INST_FAILED);
+		return;
+	}
+	delay = restart_backoff(i);
+	if (delay > 0)
+		log_info("%s: restarting in %g s", i->alias, delay);
+	/* Never sooner than RESTART_SPACING after its last start. */
+	if (i->started_at + RESTART_SPACING - now > delay)
+		delay = i->started_at + RESTART_SPACING - now;
+	i->state = INST_BACKOFF;
+	i->next_restart = now + delay;
+	if (delay <= 0) {
+		restart_enqueue(i);
+		return;
+	}
+	ev_timer_stop(server.loop, &i->timer);
+	ev_timer_set(&i->timer, delay, 0);
+	ev_timer_start(server.loop, &i->timer);
+}
+
+/*
+ * A restart's spawn failed (err says why, rc is its RUNNER_E* code): a
+ * failed start, logged, kept for status and for a restart's waiters, and
+ * then a crash for the policy, so that it is tried again after the
+ * backoff (forks fail for a while: pids.max, RLIMIT_NPROC).
+ */
+void
+restart_spawn_failed(struct inst *i, int rc, const char *err)
+{
+	log_warnx("%s: cannot restart: %s", i->alias, err);
+	i->start_code = rc;
+	free(i->start_msg);
+	i->start_msg = strdup(err);
+	/* The attempt is a start that ran for no time, for the backoff. */
+	i->started_at = ev_now(server.loop);
+	i->state = INST_BACKOFF;
+	waiters_inst_event(i);
+	restart_after_exit(i, -1);
+}
+
+/*
+ * Restart i as soon as the queue gets to it (a restart by hand, or a
+ * policy's restart that is due).  i has no process.
+ */
+void
+restart_enqueue(struct inst *i)
+{
+	if (!restart_tick_init) {
+		ev_timer_init(&restart_tick, restart_tick_cb, 0, 0);
+		restart_tick_init = 1;
+	}
+	ev_timer_stop(server.loop, &i->timer);
+	i->state = INST_BACKOFF;
+	if (i->queued)
+		return;
+	TAILQ_INSERT_TAIL(&restart_queue, i, rq_entry);
+	i->queued = 1;
+	if (!ev_is_active(&restart_tick)) {
+		ev_timer_set(&restart_tick, 0, 0);
+		ev_timer_start(server.loop, &restart_tick);
+	}
+}
+
+/* i is no longer to be restarted by the queue (stopped, removed). */
+void
+restart_cancel(struct inst *i)
+{
+	if (!i->queued)
+		return;
+	TAILQ_REMOVE(&restart_queue, i, rq_entry);
+	i->queued = 0;
+}
+
+/*
+ * Restart what is queued, in order, for RESTART_BUDGET seconds at most,
+ * then let the loop poll: the rest waits for the next iteration (the
+ * timer, at 0 s, keeps epoll from sleeping meanwhile).
+ */
+static void
+restart_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct inst	*i;
+	double		 t0 = clock_now();
+
+	(void)revents;
+	while ((i = TAILQ_FIRST(&restart_queue)) != NULL) {
+		restart_cancel(i);
+		if (i->state == INST_BACKOFF && i->pid == 0 &&
+		    !server.shutting_down)
+			inst_respawn(i);
+		if (clock_now() - t0 >= RESTART_BUDGET)
+			break;
+	}
+	if (!TAILQ_EMPTY(&restart_queue)) {
+		ev_timer_set(w, 0, 0);
+		ev_timer_start(loop, w);
+	}
+}
