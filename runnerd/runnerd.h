@@ -81,6 +81,8 @@ struct inst {
 	int		 last_status;	/* wait status of the last exit */
 	struct capture	*cap;		/* its log (capture.c), or NULL */
 	struct splice	*sp;		/* splice.c's pipes, or NULL */
+	pid_t		 tick_pid;	/* proctree.c: pid whose ... */
+	unsigned long long start_ticks;	/* ... start time this is */
 };
 
 struct client {
@@ -207,8 +209,26 @@ const char	*inst_state_name(enum inst_state);
 void		 conf_unref(struct conf *);
 
 /* proctree.c */
+struct procstat {
+	pid_t			 ppid;
+	pid_t			 pgid;
+	pid_t			 sid;
+	unsigned long long	 start;	/* clock ticks after boot */
+	uid_t			 uid;	/* of /proc/PID */
+	char			 state;	/* R, S, Z... */
+};
+int	 proctree_stat(pid_t, struct procstat *);
 int	 proctree_signal(pid_t, int);
-void	 proctree_kill_orphans(void);
+void	 proctree_kill_orphans(const struct inst *, pid_t);
+unsigned long long proctree_start_of(struct inst *);
+size_t	 proctree_orphans(pid_t **);
+void	 proctree_reap_orphans(double);
+
+/* statefile.c */
+void	 statefile_recover(void);
+void	 statefile_start(void);
+void	 statefile_dirty(void);
+void	 statefile_remove(void);
 
 /* ready.c */
 void	 ready_begin(struct inst *, int);
