@@ -14,6 +14,12 @@
  *
  * Waiting uses a pidfd where the kernel has one, so no SIGCHLD handler is
  * needed: the library must not touch the program's signals.
+ *
+ * A daemon may ask (spawn_parent_death) that its children be sent a
+ * signal when it dies: set in the child after the change of user (which
+ * clears it), then the parent is checked to be still there.  Not by
+ * default: in a program with threads the kernel sends it when the thread
+ * that forked exits, not the process.
  */
 
 #include <sys/pidfd.h>
