@@ -34,10 +34,14 @@
  *     runnerd's child) and bounded by the instances older than it.
  *
  * A sweep costs the read of runnerd's own children file, plus one read per
- * process reparented to runnerd (usually none).  Orphans are runnerd's
+ * process reparented to runnerd since the last sweep: an orphan's session
+ * and start time are kept from the first sweep that saw it until it is
+ * reaped (a pid 0 ev_child sees every reaping).  Orphans are runnerd's
  * children: their pids cannot be reused before libev's SIGCHLD handler
- * reaps them, so killing them by pid is safe; they never linger as
- * zombies either.
+ * reaps them, so the cache is exact and killing them by pid is safe;
+ * they never linger as zombies either.  The session kept is the one the
+ * orphan had when first seen, so one that calls setsid later is still
+ * placed by where it came from.
  */
 
 #include <sys/stat.h>
@@ -80,6 +84,17 @@ struct leader {
 	struct inst	*inst;
 };
 
+/* A process reparented to runnerd, as first seen. */
+struct orphan {
+	pid_t			 pid;
+	pid_t			 sid;
+	unsigned long long	 start;
+};
+
+static struct orphan	*orph;		/* sorted by pid */
+static size_t		 norph, orphcap;
+static ev_child		 reap_w;	/* pid 0: every reaping */
+
 static struct known	 known[KNOWN_MAX];
 static size_t		 nknown;
 static size_t		 known_next;	/* next slot to reuse when full */
@@ -93,6 +108,8 @@ static int	 leader_cmp(const void *, const void *);
 static struct leader *leaders_get(size_t *);
 static const struct leader *leader_find(struct leader *, size_t, pid_t);
 static void	 orphan_kill(pid_t, const struct procstat *);
+static int	 orphan_cmp(const void *, const void *);
+static void	 reap_cb(struct ev_loop *, ev_child *, int);
 
 static int
 pids_add(struct pids *p, pid_t pid)
@@ -387,6 +404,76 @@ proctree_reap_orphans(double timeout)
 	free(v);
 }
 
+static int
+orphan_cmp(const void *a, const void *b)
+{
+	const struct orphan	*x = a, *y = b;
+
+	return (x->pid < y->pid ? -1 : x->pid > y->pid);
+}
+
+/*
+ * The session and start time of pid, one of runnerd's children that is
+ * no instance's: from the cache, else read (and kept, unless it is a
+ * zombie already).  0, or -1 when it is gone.
+ */
+int
+proctree_orphan_info(pid_t pid, struct procstat *ps)
+{
+	struct orphan	 key = { .pid = pid }, *o, *v;
+	size_t		 k;
+
+	if (norph > 0 && (o = bsearch(&key, orph, norph, sizeof(*orph),
+	    orphan_cmp)) != NULL) {
+		memset(ps, 0, sizeof(*ps));
+		ps->sid = o->sid;
+		ps->start = o->start;
+		ps->state = 'S';
+		return (0);
+	}
+	if (proctree_stat(pid, ps) == -1)
+		return (-1);
+	if (ps->state == 'Z')
+		return (0);
+	if (norph == orphcap) {
+		if ((v = reallocarray(orph, orphcap ? orphcap * 2 : 16,
+		    sizeof(*v))) == NULL)
+			return (0);	/* not kept: read again next time */
+		orph = v;
+		orphcap = orphcap ? orphcap * 2 : 16;
+	}
+	for (k = norph; k > 0 && orph[k - 1].pid > pid; k--)
+		orph[k] = orph[k - 1];
+	orph[k].pid = pid;
+	orph[k].sid = ps->sid;
+	orph[k].start = ps->start;
+	norph++;
+	return (0);
+}
+
+/* A child of runnerd was reaped: its pid may be reused from now on. */
+static void
+reap_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct orphan	 key = { .pid = w->rpid }, *o;
+
+	(void)loop;
+	(void)revents;
+	if (norph == 0 || (o = bsearch(&key, orph, norph, sizeof(*orph),
+	    orphan_cmp)) == NULL)
+		return;
+	memmove(o, o + 1, (size_t)(orph + norph - o - 1) * sizeof(*o));
+	norph--;
+}
+
+/* Watch every reaping, to keep the orphans' cache exact. */
+void
+proctree_init(void)
+{
+	ev_child_init(&reap_w, reap_cb, 0, 0);
+	ev_child_start(server.loop, &reap_w);
+}
+
 /*
  * Kill what was reparented to runnerd and belonged to the instance that
  * ended (ended, whose main process was pid), or to no running instance
@@ -422,7 +509,7 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 	for (k = 0; k < mine.n; k++) {
 		if (leader_find(lead, nlead, mine.v[k]) != NULL)
 			continue;
-		if (proctree_stat(mine.v[k], &ps) == -1)
+		if (proctree_orphan_info(mine.v[k], &ps) == -1)
 			continue;	/* gone */
 		if (ps.state == 'Z' || (pid > 0 && mine.v[k] == pid))
 			continue;	/* to be reaped, no more */

@@ -229,6 +229,7 @@ main(int argc, char **argv)
 	 */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
+	proctree_init();
 	/*
 	 * Nothing we start may run on unsupervised if we die: our children
 	 * get SIGKILL (no stop signal: nobody would be there to escalate),

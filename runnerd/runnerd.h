@@ -223,6 +223,8 @@ void	 proctree_kill_orphans(const struct inst *, pid_t);
 unsigned long long proctree_start_of(struct inst *);
 size_t	 proctree_orphans(pid_t **);
 void	 proctree_reap_orphans(double);
+void	 proctree_init(void);
+int	 proctree_orphan_info(pid_t, struct procstat *);
 
 /* statefile.c */
 void	 statefile_recover(void);

@@ -82,6 +82,7 @@ static int		 state_dirty;	/* the processes changed */
 static int		 state_nprocs = -1; /* server.nprocs when written */
 static double		 state_last;	/* ev_now of the last write */
 static int		 state_failing;	/* the last write failed (logged) */
+static pid_t		*state_killed;	/* at start: the pids killed */
 
 static int	 state_parse(char *, size_t, struct srec **, size_t *);
 static int	 state_uid_ok(uid_t);
@@ -173,9 +174,13 @@ state_kill(pid_t pid, unsigned long long start, const char *alias,
 {
 	struct procstat	 ps;
 	int		 pfd;
+	size_t		 k;
 
 	if (pid == getpid() || pid == getppid() || *npfds >= STATE_KILL_MAX)
 		return (0);
+	for (k = 0; k < *npfds; k++)
+		if (state_killed[k] == pid)
+			return (0);	/* a record and its session both */
 	/* The pidfd first: the checks below are then about this process. */
 	pfd = pidfd_open(pid, 0);
 	if (pfd == -1 && errno != ENOSYS)
@@ -195,8 +200,10 @@ state_kill(pid_t pid, unsigned long long start, const char *alias,
 	}
 	log_info("pid %ld (alias %s) left by a runnerd that died: killed",
 	    (long)pid, alias);
-	if (pfd != -1)
+	if (pfd != -1) {
+		state_killed[*npfds] = pid;
 		pfds[(*npfds)++] = pfd;
+	}
 	return (1);
 }
 
@@ -261,7 +268,9 @@ statefile_recover(void)
 	}
 	if (n == 0)
 		goto done;
-	if ((pfds = calloc(STATE_KILL_MAX, sizeof(*pfds))) == NULL)
+	if ((pfds = calloc(STATE_KILL_MAX, sizeof(*pfds))) == NULL ||
+	    (state_killed = calloc(STATE_KILL_MAX,
+	    sizeof(*state_killed))) == NULL)
 		fatal("calloc");
 	log_info("state file %s.state: a runnerd on this socket died with "
 	    "%zu process(es) running; killing what is left of them",
@@ -317,6 +326,8 @@ wait:
 	}
 done:
 	free(pfds);
+	free(state_killed);
+	state_killed = NULL;
 	free(rec);
 	free(text);
 	if (unlinkat(server.sock_dirfd, state_name, 0) == -1 &&
@@ -388,6 +399,8 @@ state_write(void)
 	ssize_t		 r;
 	int		 fd = -1, ok = 0;
 	char		 alias[RUNNER_ALIAS_MAX + 16];
+	double		 t0 = clock_now();
+	size_t		 nrec = 0;
 
 	state_last = ev_now(server.loop);
 	state_dirty = 0;
@@ -403,12 +416,14 @@ state_write(void)
 				alias[j] = '?';
 		buf_printf(&b, "P %ld %llu %s\n", (long)server.insts[k]->pid,
 		    proctree_start_of(server.insts[k]), alias);
+		nrec++;
 	}
 	n = proctree_orphans(&orph);
 	for (k = 0; k < n; k++) {
 		struct procstat	 ps;
 
-		if (proctree_stat(orph[k], &ps) == -1 || ps.state == 'Z')
+		if (proctree_orphan_info(orph[k], &ps) == -1 ||
+		    ps.state == 'Z')
 			continue;
 		owner = "-";
 		for (j = 0; j < server.ninsts; j++)
@@ -420,6 +435,7 @@ state_write(void)
 				alias[j] = '?';
 		buf_printf(&b, "O %ld %llu %s\n", (long)orph[k], ps.start,
 		    alias);
+		nrec++;
 	}
 	free(orph);
 	if (b.failed) {
@@ -451,6 +467,8 @@ state_write(void)
 	    state_name) == -1)
 		goto out;
 	ok = 1;
+	log_debug("state file: %zu records written in %.3f ms", nrec,
+	    (clock_now() - t0) * 1000);
 out:
 	if (!ok) {
 		/* Once per failing streak; the next change tries again. */
