@@ -85,7 +85,7 @@ static int		 state_failing;	/* the last write failed (logged) */
 static pid_t		*state_killed;	/* at start: the pids killed */
 
 static int	 state_parse(char *, size_t, struct srec **, size_t *);
-static int	 state_uid_ok(uid_t);
+static int	 state_uid_ok(pid_t);
 static int	 state_kill(pid_t, unsigned long long, const char *, int *,
 		    size_t *);
 static void	 state_write(void);
@@ -156,11 +156,35 @@ bad:
 	return (-1);
 }
 
-/* Could runnerd have started a process running as uid? */
+/*
+ * Could runnerd have started pid, as far as its uid says?  Any uid when
+ * runnerd is root (apps may run as other users); else only runnerd's
+ * own, read from the real uid in /proc/PID/status (the owner of /proc/PID
+ * is root for a process that made itself non-dumpable, as ssh-agent
+ * does).
+ */
 static int
-state_uid_ok(uid_t uid)
+state_uid_ok(pid_t pid)
 {
-	return (geteuid() == 0 || uid == geteuid());
+	char		 path[64], buf[2048], *p;
+	unsigned long	 uid;
+	ssize_t		 n;
+	int		 fd;
+
+	if (geteuid() == 0)
+		return (1);
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (0);
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\nUid:\t")) == NULL ||
+	    sscanf(p + 6, "%lu", &uid) != 1)
+		return (0);
+	return (uid == (unsigned long)geteuid());
 }
 
 /*
@@ -186,7 +210,7 @@ state_kill(pid_t pid, unsigned long long start, const char *alias,
 	if (pfd == -1 && errno != ENOSYS)
 		return (0);	/* gone */
 	if (proctree_stat(pid, &ps) == -1 || ps.state == 'Z' ||
-	    (start != 0 && ps.start != start) || !state_uid_ok(ps.uid)) {
+	    (start != 0 && ps.start != start) || !state_uid_ok(pid)) {
 		if (pfd != -1)
 			close(pfd);
 		return (0);
@@ -224,7 +248,7 @@ statefile_recover(void)
 	DIR		*dir;
 	char		*text = NULL, *end;
 	ssize_t		 r;
-	size_t		 n = 0, len = 0, k, npfds = 0;
+	size_t		 n = 0, len = 0, k, npfds = 0, left;
 	pid_t		 pid;
 	long		 v;
 	int		*pfds = NULL, fd;
@@ -316,14 +340,16 @@ wait:
 	 * one in uninterruptible sleep may take its time.
 	 */
 	deadline = clock_now() + STATE_WAIT;
-	for (k = 0; k < npfds; k++) {
+	for (k = 0, left = 0; k < npfds; k++) {
 		pw.fd = pfds[k];
 		pw.events = POLLIN;
 		if (poll(&pw, 1, clock_ms_left(deadline)) == 0)
-			log_warnx("a process killed is still there after "
-			    "%g s; going on", STATE_WAIT);
+			left++;
 		close(pfds[k]);
 	}
+	if (left > 0)
+		log_warnx("%zu process(es) killed still there after %g s; "
+		    "going on", left, STATE_WAIT);
 done:
 	free(pfds);
 	free(state_killed);
