@@ -203,6 +203,7 @@ struct spawn {
 };
 int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
 void	 spawn_child_nofile(const struct rlimit *);
+void	 spawn_parent_death(int);
 int	 spawn_reap(pid_t, int *);
 int	 spawn_wait_exit(pid_t, double);
 int	 spawn_stop(pid_t, int, double, int *);

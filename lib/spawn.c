@@ -14,9 +14,16 @@
  *
  * Waiting uses a pidfd where the kernel has one, so no SIGCHLD handler is
  * needed: the library must not touch the program's signals.
+ *
+ * A daemon may ask (spawn_parent_death) that its children be sent a
+ * signal when it dies: set in the child after the change of user (which
+ * clears it), then the parent is checked to be still there.  Not by
+ * default: in a program with threads the kernel sends it when the thread
+ * that forked exits, not the process.
  */
 
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -40,6 +47,7 @@
 static int	  have_pidfd = 1;	/* cleared if the kernel has none */
 static struct rlimit spawn_nofile;	/* the children's, when set */
 static int	  spawn_nofile_set;
+static int	  spawn_pdeathsig;	/* sent to children when we die */
 
 /* What failed in the child, as reported through the error pipe. */
 #define SPAWN_STAGE_CHDIR	1
@@ -48,7 +56,7 @@ static int	  spawn_nofile_set;
 #define SPAWN_STAGE_IDS		4
 
 static void	  spawn_fail(int, int) __attribute__((noreturn));
-static void	  spawn_exec(const struct spawn *, const int [3], char **, int)
+static void	  spawn_exec(const struct spawn *, const int [3], char **, int, pid_t)
 		    __attribute__((noreturn));
 
 /* Tell the parent why we failed, and go. */
@@ -67,7 +75,8 @@ spawn_fail(int errfd, int stage)
  * are safe.
  */
 static void __attribute__((noreturn))
-spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd)
+spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd,
+    pid_t parent)
 {
 	struct sigaction	 sa;
 	sigset_t		 none;
@@ -84,6 +93,14 @@ spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd)
 	if (sp->set_ids && (setgroups(sp->ngroups, sp->groups) == -1 ||
 	    setgid(sp->gid) == -1 || setuid(sp->uid) == -1))
 		spawn_fail(errfd, SPAWN_STAGE_IDS);
+	/*
+	 * After the credential change, which clears the parent-death
+	 * signal.  The parent may have died between fork and here: then
+	 * nobody would send it, and nobody supervises us, so go.
+	 */
+	if (spawn_pdeathsig != 0 && (prctl(PR_SET_PDEATHSIG,
+	    spawn_pdeathsig) == -1 || getppid() != parent))
+		_exit(127);
 	if (sp->cwd != NULL && chdir(sp->cwd) == -1)
 		spawn_fail(errfd, SPAWN_STAGE_CHDIR);
 	for (i = 0; i < 3; i++) {
@@ -135,6 +152,20 @@ spawn_child_nofile(const struct rlimit *rl)
 }
 
 /*
+ * Have every child receive sig when this process dies (0: never, the
+ * default).  For a single-threaded program only: the kernel sends it
+ * when the *thread* that forked the child exits.  runnerd sets SIGKILL,
+ * so that nothing it started runs on unsupervised after its death; the
+ * library's in-process backend, which runs in programs with threads,
+ * does not.  A set-user-ID program the child executes loses it.
+ */
+void
+spawn_parent_death(int sig)
+{
+	spawn_pdeathsig = sig;
+}
+
+/*
  * Start argv[0] (searched in PATH) as sp says.  Returns 0 with *pid set,
  * or -1 with the reason in err, e.g. "cannot execute '/x/y': No such
  * file or directory".
@@ -147,7 +178,7 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	int		 fd[3], moved[3] = { -1, -1, -1 }, pfd[2] = { -1, -1 };
 	int		 msg[2], i, rc = -1, status, extra = -1;
 	ssize_t		 n;
-	pid_t		 child;
+	pid_t		 child, self = getpid();
 	struct spawn	 cp = *sp;
 
 	if (sp->argv == NULL || sp->argv[0] == NULL) {
@@ -193,7 +224,7 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	child = fork();
 	if (child == 0)
-		spawn_exec(&cp, fd, env, pfd[1]);
+		spawn_exec(&cp, fd, env, pfd[1], self);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (child == -1)
 		goto syserr;

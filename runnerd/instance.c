@@ -607,7 +607,7 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	 * cannot be reused while members remain), then what escaped.
 	 */
 	kill(-pid, SIGKILL);
-	proctree_kill_orphans();
+	proctree_kill_orphans(i, pid);
 	inst_event("exited", i, pid);
 	/* Whatever it wrote before it died is kept, then the channel goes. */
 	relay_drain(i);

@@ -4,15 +4,49 @@
  * A stop signals the instance's process group, but a grandchild may have
  * left the group (setsid, setpgid: daemons do).  So a stop also signals
  * every descendant, found by walking /proc/PID/task/TID/children from the
- * instance's main process; and since runnerd is a child subreaper, what
- * outlives its parent is reparented to runnerd: a child of runnerd that
- * is no instance's main process belongs to an instance that has ended,
- * and is killed (libev's SIGCHLD handler reaps it, so it never lingers
- * as a zombie).  Reading the children files costs one read per process
- * in the tree, so a leaf instance (the usual case) costs one read.
+ * instance's main process.  Reading the children files costs one read per
+ * process in the tree, so a leaf instance (the usual case) costs one read.
+ *
+ * runnerd is a child subreaper: what outlives its parent is reparented to
+ * runnerd, the helpers of running instances (a double-forked agent) as
+ * much as what an ended instance left behind.  When an instance ends, the
+ * sweep (proctree_kill_orphans) kills what was *its*, and only that.  The
+ * owner of a reparented process is found this way:
+ *
+ *  1. By its session.  Each instance's main process leads a session of
+ *     its own (spawn.c), so the session id is the main pid, and the kernel
+ *     never hands out a pid that is still some living process's session
+ *     id.  A session that is a running instance's main pid is that
+ *     instance's: left alone.  The ended instance's session: killed, with
+ *     everything under it, and the log names the instance.
+ *  2. What left the session (setsid: a daemon) has a session of its own.
+ *     When a stop walks an instance's tree, the descendants found outside
+ *     its session are recorded (pid and start time): once reparented,
+ *     they are known to be that run's.
+ *  3. An orphan still without an owner cannot be placed for sure.  A
+ *     process is started after the instance it comes from, so it can only
+ *     belong to a running instance that started before it: if there is
+ *     none, its owner has ended and it is killed; if there is one, it is
+ *     left running, and killed by the first sweep after the last such
+ *     instance has ended (at shutdown, the last instance's exit).  Killing
+ *     a running instance's helper would break that instance, silently;
+ *     an ended instance's daemon living on a while is visible (it is
+ *     runnerd's child) and bounded by the instances older than it.
+ *
+ * A sweep costs the read of runnerd's own children file, plus one read per
+ * process reparented to runnerd since the last sweep: an orphan's session
+ * and start time are kept from the first sweep that saw it until it is
+ * reaped (a pid 0 ev_child sees every reaping).  Orphans are runnerd's
+ * children: their pids cannot be reused before libev's SIGCHLD handler
+ * reaps them, so the cache is exact and killing them by pid is safe;
+ * they never linger as zombies either.  The session kept is the one the
+ * orphan had when first seen, so one that calls setsid later is still
+ * placed by where it came from.
  */
 
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +61,8 @@
 
 #define CHILDREN_MAX	65536	/* bytes of one children file read */
 #define PIDS_MAX	100000	/* processes walked at most */
+#define KNOWN_MAX	1024	/* detached descendants remembered */
+#define STAT_MAX	1024	/* bytes of /proc/PID/stat read */
 
 struct pids {
 	pid_t	*v;
@@ -34,9 +70,46 @@ struct pids {
 	size_t	 cap;
 };
 
+/* A descendant seen outside its instance's session, by a stop's walk. */
+struct known {
+	pid_t			 pid;
+	unsigned long long	 start;		/* its start time, in ticks */
+	pid_t			 owner;		/* the instance's main pid */
+	char			 alias[RUNNER_ALIAS_MAX + 16];
+};
+
+/* A running instance's main process: its pid, and when it started. */
+struct leader {
+	pid_t		 pid;
+	struct inst	*inst;
+};
+
+/* A process reparented to runnerd, as first seen. */
+struct orphan {
+	pid_t			 pid;
+	pid_t			 sid;
+	unsigned long long	 start;
+};
+
+static struct orphan	*orph;		/* sorted by pid */
+static size_t		 norph, orphcap;
+static ev_child		 reap_w;	/* pid 0: every reaping */
+
+static struct known	 known[KNOWN_MAX];
+static size_t		 nknown;
+static size_t		 known_next;	/* next slot to reuse when full */
+
 static int	 pids_add(struct pids *, pid_t);
 static void	 proc_children(pid_t, struct pids *);
-static int	 proc_is_leader(pid_t);
+static void	 known_add(pid_t, const struct procstat *, pid_t);
+static const struct known *known_find(pid_t, unsigned long long);
+static int	 known_unplaced(pid_t, unsigned long long);
+static int	 leader_cmp(const void *, const void *);
+static struct leader *leaders_get(size_t *);
+static const struct leader *leader_find(struct leader *, size_t, pid_t);
+static void	 orphan_kill(pid_t, const struct procstat *);
+static int	 orphan_cmp(const void *, const void *);
+static void	 reap_cb(struct ev_loop *, ev_child *, int);
 
 static int
 pids_add(struct pids *p, pid_t pid)
@@ -96,13 +169,139 @@ proc_children(pid_t pid, struct pids *out)
 }
 
 /*
+ * Read /proc/PID/stat: parent, group, session, start time (field 22, in
+ * clock ticks since boot: with the pid, it names one process for good),
+ * state, and the uid that owns /proc/PID.  0, or -1 when there is no such
+ * process (or it is not readable).
+ */
+int
+proctree_stat(pid_t pid, struct procstat *ps)
+{
+	char		 path[64], buf[STAT_MAX], *p, *end;
+	unsigned long long v;
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0 || fstat(fd, &st) == -1) {
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	buf[n] = '\0';
+	memset(ps, 0, sizeof(*ps));
+	ps->uid = st.st_uid;
+	/* The command name may hold anything, ')' included: skip to the last. */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' || p[2] == '\0')
+		return (-1);
+	ps->state = p[2];
+	p += 3;
+	for (field = 4; field <= 22; field++) {
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (end == p || errno != 0)
+			return (-1);
+		p = end;
+		switch (field) {
+		case 4:
+			ps->ppid = (pid_t)v;
+			break;
+		case 5:
+			ps->pgid = (pid_t)v;
+			break;
+		case 6:
+			ps->sid = (pid_t)v;
+			break;
+		case 22:
+			ps->start = v;
+			break;
+		}
+	}
+	return (0);
+}
+
+/* Remember pid (found under owner's main process) as owner's. */
+static void
+known_add(pid_t pid, const struct procstat *ps, pid_t owner)
+{
+	struct known	*k = NULL;
+	size_t		 j;
+
+	for (j = 0; j < server.ninsts; j++)
+		if (server.insts[j]->pid == owner)
+			break;
+	if (j == server.ninsts)
+		return;
+	for (j = 0; j < nknown; j++)
+		if (known[j].pid == pid) {
+			k = &known[j];
+			break;
+		}
+	if (k == NULL) {
+		/* Full: the oldest record goes (they die with their owner). */
+		if (nknown < KNOWN_MAX)
+			k = &known[nknown++];
+		else {
+			k = &known[known_next];
+			known_next = (known_next + 1) % KNOWN_MAX;
+		}
+	}
+	k->pid = pid;
+	k->start = ps->start;
+	k->owner = owner;
+	snprintf(k->alias, sizeof(k->alias), "%s", server.insts[j]->alias);
+}
+
+static const struct known *
+known_find(pid_t pid, unsigned long long start)
+{
+	size_t	 j;
+
+	for (j = 0; j < nknown; j++)
+		if (known[j].pid == pid && known[j].start == start)
+			return (&known[j]);
+	return (NULL);
+}
+
+/*
+ * Has this orphan without an owner been seen (and logged) already?  It is
+ * remembered, with no owner, so that it is logged once.
+ */
+static int
+known_unplaced(pid_t pid, unsigned long long start)
+{
+	struct known	*k;
+
+	if (known_find(pid, start) != NULL)
+		return (1);
+	if (nknown < KNOWN_MAX)
+		k = &known[nknown++];
+	else {
+		k = &known[known_next];
+		known_next = (known_next + 1) % KNOWN_MAX;
+	}
+	k->pid = pid;
+	k->start = start;
+	k->owner = 0;
+	k->alias[0] = '\0';
+	return (0);
+}
+
+/*
  * Send sig to every descendant of pid (not pid itself, whose group the
- * caller signals).  Returns how many there were.
+ * caller signals).  Returns how many there were.  Those outside pid's
+ * session are remembered as pid's (see 2. above), before a signal makes
+ * their parents exit.
  */
 int
 proctree_signal(pid_t pid, int sig)
 {
 	struct pids	 all = { NULL, 0, 0 };
+	struct procstat	 ps;
 	size_t		 k;
 	int		 n;
 
@@ -110,35 +309,189 @@ proctree_signal(pid_t pid, int sig)
 	/* Breadth first: all grows as we go. */
 	for (k = 0; k < all.n; k++)
 		proc_children(all.v[k], &all);
-	for (k = 0; k < all.n; k++)
+	for (k = 0; k < all.n; k++) {
+		if (proctree_stat(all.v[k], &ps) == 0 && ps.sid != pid)
+			known_add(all.v[k], &ps, pid);
 		kill(all.v[k], sig);
+	}
 	n = (int)all.n;
 	free(all.v);
 	return (n);
 }
 
-/* Is pid the main process of an instance? */
 static int
-proc_is_leader(pid_t pid)
+leader_cmp(const void *a, const void *b)
 {
-	size_t	 k;
+	const struct leader	*x = a, *y = b;
 
-	for (k = 0; k < server.ninsts; k++)
-		if (server.insts[k]->pid == pid)
-			return (1);
-	return (0);
+	return (x->pid < y->pid ? -1 : x->pid > y->pid);
+}
+
+/* The running instances' main processes, sorted by pid. */
+static struct leader *
+leaders_get(size_t *n)
+{
+	struct leader	*v;
+	size_t		 k;
+
+	*n = 0;
+	if ((v = calloc(server.ninsts + 1, sizeof(*v))) == NULL)
+		return (NULL);
+	for (k = 0; k < server.ninsts; k++) {
+		if (server.insts[k]->pid <= 0)
+			continue;
+		v[*n].pid = server.insts[k]->pid;
+		v[*n].inst = server.insts[k];
+		(*n)++;
+	}
+	qsort(v, *n, sizeof(*v), leader_cmp);
+	return (v);
+}
+
+static const struct leader *
+leader_find(struct leader *v, size_t n, pid_t pid)
+{
+	struct leader	 key = { .pid = pid };
+
+	if (n == 0)
+		return (NULL);
+	return (bsearch(&key, v, n, sizeof(*v), leader_cmp));
 }
 
 /*
- * Kill what was reparented to runnerd: children of ours that are no
- * instance's main process, with everything under them.
+ * Kill an orphan and everything under it, and remember that it was
+ * killed (owner -1), so that a sweep before its reaping skips it.
+ */
+static void
+orphan_kill(pid_t pid, const struct procstat *ps)
+{
+	struct known	*k;
+
+	proctree_signal(pid, SIGKILL);
+	kill(pid, SIGKILL);
+	if ((k = (struct known *)known_find(pid, ps->start)) == NULL) {
+		if (nknown < KNOWN_MAX)
+			k = &known[nknown++];
+		else {
+			k = &known[known_next];
+			known_next = (known_next + 1) % KNOWN_MAX;
+		}
+	}
+	k->pid = pid;
+	k->start = ps->start;
+	k->owner = -1;
+	k->alias[0] = '\0';
+}
+
+/*
+ * runnerd is exiting: kill what is left, and reap it (bounded by
+ * timeout), so that no zombie of ours is left to init.
  */
 void
-proctree_kill_orphans(void)
+proctree_reap_orphans(double timeout)
 {
-	struct pids	 mine = { NULL, 0, 0 };
+	pid_t	*v;
+	size_t	 k, n;
+	double	 deadline = clock_now() + timeout;
+	int	 status;
+
+	proctree_kill_orphans(NULL, 0);
+	n = proctree_orphans(&v);
+	for (k = 0; k < n; k++) {
+		spawn_wait_exit(v[k], deadline);
+		waitpid(v[k], &status, WNOHANG);
+	}
+	free(v);
+}
+
+static int
+orphan_cmp(const void *a, const void *b)
+{
+	const struct orphan	*x = a, *y = b;
+
+	return (x->pid < y->pid ? -1 : x->pid > y->pid);
+}
+
+/*
+ * The session and start time of pid, one of runnerd's children that is
+ * no instance's: from the cache, else read (and kept, unless it is a
+ * zombie already).  0, or -1 when it is gone.
+ */
+int
+proctree_orphan_info(pid_t pid, struct procstat *ps)
+{
+	struct orphan	 key = { .pid = pid }, *o, *v;
 	size_t		 k;
 
+	if (norph > 0 && (o = bsearch(&key, orph, norph, sizeof(*orph),
+	    orphan_cmp)) != NULL) {
+		memset(ps, 0, sizeof(*ps));
+		ps->sid = o->sid;
+		ps->start = o->start;
+		ps->state = 'S';
+		return (0);
+	}
+	if (proctree_stat(pid, ps) == -1)
+		return (-1);
+	if (ps->state == 'Z')
+		return (0);
+	if (norph == orphcap) {
+		if ((v = reallocarray(orph, orphcap ? orphcap * 2 : 16,
+		    sizeof(*v))) == NULL)
+			return (0);	/* not kept: read again next time */
+		orph = v;
+		orphcap = orphcap ? orphcap * 2 : 16;
+	}
+	for (k = norph; k > 0 && orph[k - 1].pid > pid; k--)
+		orph[k] = orph[k - 1];
+	orph[k].pid = pid;
+	orph[k].sid = ps->sid;
+	orph[k].start = ps->start;
+	norph++;
+	return (0);
+}
+
+/* A child of runnerd was reaped: its pid may be reused from now on. */
+static void
+reap_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct orphan	 key = { .pid = w->rpid }, *o;
+
+	(void)loop;
+	(void)revents;
+	if (norph == 0 || (o = bsearch(&key, orph, norph, sizeof(*orph),
+	    orphan_cmp)) == NULL)
+		return;
+	memmove(o, o + 1, (size_t)(orph + norph - o - 1) * sizeof(*o));
+	norph--;
+}
+
+/* Watch every reaping, to keep the orphans' cache exact. */
+void
+proctree_init(void)
+{
+	ev_child_init(&reap_w, reap_cb, 0, 0);
+	ev_child_start(server.loop, &reap_w);
+}
+
+/*
+ * Kill what was reparented to runnerd and belonged to the instance that
+ * ended (ended, whose main process was pid), or to no running instance
+ * at all; leave what belongs to a running one.  ended may be NULL (no
+ * instance just ended: runnerd is exiting).
+ */
+void
+proctree_kill_orphans(const struct inst *ended, pid_t pid)
+{
+	struct pids		 mine = { NULL, 0, 0 };
+	struct procstat		 ps;
+	struct leader		*lead;
+	const struct known	*kn;
+	unsigned long long	 start;
+	size_t			 k, j, nlead;
+	int			 older;
+
+	statefile_dirty();
 	proc_children(getpid(), &mine);
 	/*
 	 * Every child is an instance's main process (exited ones not yet
@@ -148,13 +501,106 @@ proctree_kill_orphans(void)
 		free(mine.v);
 		return;
 	}
-	for (k = 0; k < mine.n; k++) {
-		if (proc_is_leader(mine.v[k]))
-			continue;
-		log_info("killing pid %ld, left behind by an instance that "
-		    "ended", (long)mine.v[k]);
-		proctree_signal(mine.v[k], SIGKILL);
-		kill(mine.v[k], SIGKILL);
+	if ((lead = leaders_get(&nlead)) == NULL) {
+		log_warn("%s", __func__);
+		free(mine.v);
+		return;
 	}
+	for (k = 0; k < mine.n; k++) {
+		if (leader_find(lead, nlead, mine.v[k]) != NULL)
+			continue;
+		if (proctree_orphan_info(mine.v[k], &ps) == -1)
+			continue;	/* gone */
+		if (ps.state == 'Z' || (pid > 0 && mine.v[k] == pid))
+			continue;	/* to be reaped, no more */
+		kn = known_find(mine.v[k], ps.start);
+		if (kn != NULL && kn->owner == -1)
+			continue;	/* killed already */
+		/* 1. Its session says whose it is. */
+		if (ended != NULL && ps.sid == pid) {
+			log_info("%s: killing pid %ld, left behind by this "
+			    "instance, which ended", ended->alias,
+			    (long)mine.v[k]);
+			orphan_kill(mine.v[k], &ps);
+			continue;
+		}
+		if (leader_find(lead, nlead, ps.sid) != NULL)
+			continue;
+		/* 2. Seen under an instance before it left the session. */
+		if (kn != NULL && kn->owner > 0) {
+			if (leader_find(lead, nlead, kn->owner) != NULL)
+				continue;
+			log_info("%s: killing pid %ld, left behind by this "
+			    "instance, which ended", kn->alias,
+			    (long)mine.v[k]);
+			orphan_kill(mine.v[k], &ps);
+			continue;
+		}
+		/* 3. A running instance older than it may own it. */
+		older = 0;
+		for (j = 0; j < nlead && !older; j++) {
+			start = proctree_start_of(lead[j].inst);
+			older = start == 0 || start <= ps.start;
+		}
+		if (older) {
+			if (!known_unplaced(mine.v[k], ps.start))
+				log_info("pid %ld was reparented to runnerd "
+				    "and left its instance's session: left "
+				    "alone while an instance older than it "
+				    "runs", (long)mine.v[k]);
+			continue;
+		}
+		log_info("killing pid %ld, left behind by an instance that "
+		    "ended (it had left that instance's session)",
+		    (long)mine.v[k]);
+		orphan_kill(mine.v[k], &ps);
+	}
+	free(lead);
 	free(mine.v);
+}
+
+/*
+ * The children of runnerd that are no running instance's main process:
+ * what was reparented to it.  Their number, with *out to free.
+ */
+size_t
+proctree_orphans(pid_t **out)
+{
+	struct pids	 mine = { NULL, 0, 0 };
+	struct leader	*lead;
+	size_t		 k, n = 0, nlead;
+
+	*out = NULL;
+	proc_children(getpid(), &mine);
+	if (mine.n <= (size_t)server.nprocs ||
+	    (lead = leaders_get(&nlead)) == NULL) {
+		free(mine.v);
+		return (0);
+	}
+	for (k = 0; k < mine.n; k++)
+		if (leader_find(lead, nlead, mine.v[k]) == NULL)
+			mine.v[n++] = mine.v[k];
+	free(lead);
+	*out = mine.v;
+	return (n);
+}
+
+/*
+ * When i's main process started, in clock ticks since boot (0: unknown).
+ * Read once per process and kept in the instance.
+ */
+unsigned long long
+proctree_start_of(struct inst *i)
+{
+	struct procstat	 ps;
+
+	if (i->pid <= 0)
+		return (0);
+	if (i->tick_pid != i->pid) {
+		if (proctree_stat(i->pid, &ps) == -1)
+			return (0);
+		i->tick_pid = i->pid;
+		i->start_ticks = ps.start;
+	}
+	return (i->start_ticks);
 }

@@ -229,6 +229,17 @@ main(int argc, char **argv)
 	 */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
+	proctree_init();
+	/*
+	 * Nothing we start may run on unsupervised if we die: our children
+	 * get SIGKILL (no stop signal: nobody would be there to escalate),
+	 * and what they leave is in the state file for the runnerd that
+	 * comes next, which kills what a dead one left before its autostart.
+	 * Only now: control_listen has made sure no runnerd lives here.
+	 */
+	spawn_parent_death(SIGKILL);
+	statefile_recover();
+	statefile_start();
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
 	autostart();
@@ -236,6 +247,8 @@ main(int argc, char **argv)
 
 	ev_run(server.loop, 0);
 
+	proctree_reap_orphans(1.0);		/* no instance is left */
+	statefile_remove();
 	control_close();
 	conf_unref(server.conf);
 	free(server.config_path);

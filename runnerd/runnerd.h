@@ -85,6 +85,8 @@ struct inst {
 	TAILQ_ENTRY(inst) rq_entry;	/* restart.c's queue ... */
 	int		 queued;	/* ... when on it */
 	uint64_t	 ended_seq;	/* order of ending; 0: not ended */
+	pid_t		 tick_pid;	/* proctree.c: pid whose ... */
+	unsigned long long start_ticks;	/* ... start time this is */
 };
 
 struct client {
@@ -219,8 +221,28 @@ const char	*inst_state_name(enum inst_state);
 void		 conf_unref(struct conf *);
 
 /* proctree.c */
+struct procstat {
+	pid_t			 ppid;
+	pid_t			 pgid;
+	pid_t			 sid;
+	unsigned long long	 start;	/* clock ticks after boot */
+	uid_t			 uid;	/* of /proc/PID */
+	char			 state;	/* R, S, Z... */
+};
+int	 proctree_stat(pid_t, struct procstat *);
 int	 proctree_signal(pid_t, int);
-void	 proctree_kill_orphans(void);
+void	 proctree_kill_orphans(const struct inst *, pid_t);
+unsigned long long proctree_start_of(struct inst *);
+size_t	 proctree_orphans(pid_t **);
+void	 proctree_reap_orphans(double);
+void	 proctree_init(void);
+int	 proctree_orphan_info(pid_t, struct procstat *);
+
+/* statefile.c */
+void	 statefile_recover(void);
+void	 statefile_start(void);
+void	 statefile_dirty(void);
+void	 statefile_remove(void);
 
 /* restart.c */
 void	 restart_after_exit(struct inst *, int);

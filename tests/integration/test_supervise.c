@@ -241,7 +241,7 @@ test_grandchildren_gone(void **state)
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_true(t_wait_gone(escaped));
 	assert_true(t_wait_gone(member));
-	d_wait_log(d, "left behind by an instance that ended");
+	d_wait_log(d, "left behind by");	/* this instance, or one that ended */
 	buf_free(&acc);
 	d_no_zombies(d);
 }

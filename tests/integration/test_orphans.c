@@ -1,0 +1,217 @@
+/*
+ * test_orphans.c: the orphan sweep kills only what the instance that
+ * ended left behind (runnerd(8), "Orphans").  runnerd is a child
+ * subreaper, so the double-forked helper of a running instance (gpg-agent
+ * style) becomes runnerd's child: an unrelated instance's exit must not
+ * kill it, while the helper of the instance that ended is killed, with a
+ * log line naming that instance.  Helpers that left their session
+ * (setsid) are placed by age: one of a running instance older than it
+ * is left alone, one nobody running can own is killed.
+ */
+
+#include "daemon.h"
+
+static char *
+o_conf(struct daemon *d)
+{
+	return (d_fmt(d,
+	    "apps = {\n"
+	    "  x = { command = [\"sh\", \"-c\", \"(sleep 301 &); "
+	    "exec sleep 300\"]; restart = \"no\"; };\n"
+	    "  quick = { command = [\"sh\", \"-c\", \"exit 0\"]; "
+	    "restart = \"no\"; };\n"
+	    "  ender = { command = [\"bash\", \"-c\", \"set -m; "
+	    "(sleep 304 &); "
+	    "while [ ! -e go ]; do sleep 0.01; done\"]; cwd = \"%s\"; "
+	    "restart = \"no\"; };\n"
+	    "  daemon = { command = [\"sh\", \"-c\", \"(setsid sleep 306 &); "
+	    "exec sleep 300\"]; restart = \"no\"; };\n"
+	    "  sdender = { command = [\"sh\", \"-c\", \"(setsid sleep 307 &); "
+	    "while [ ! -e go2 ]; do sleep 0.01; done\"]; cwd = \"%s\"; "
+	    "restart = \"no\"; };\n"
+	    "};\n", d->dir, d->dir));
+}
+
+static int
+o_setup(void **state)
+{
+	struct daemon	*d;
+
+	t_setup_bare(state);
+	d = *state;
+	d_start(d, o_conf(d));
+	return (0);
+}
+
+/*
+ * Wait (bounded) for the helper of the instance whose main process is
+ * main: a child of runnerd (reparented) in main's session; or, with
+ * own_session, one in a session of its own.  Its pid.
+ */
+static pid_t
+o_helper(struct daemon *d, pid_t main, int own_session)
+{
+	pid_t	 v[16];
+	long	 sid;
+	int	 n, i, k;
+
+	for (k = 0; k < T_WAIT_MS / 5; k++) {
+		n = t_procs(d->pid, 0, own_session ? 0 : main, v, 16);
+		for (i = 0; i < n && i < 16; i++) {
+			if (v[i] == main)
+				continue;
+			t_state(v[i], NULL, &sid);
+			if (!own_session || sid == v[i]) {
+				d_saw(d, v[i]);
+				return (v[i]);
+			}
+		}
+		usleep(5000);
+	}
+	fail_msg("no helper of pid %ld was reparented to runnerd",
+	    (long)main);
+	return (0);
+}
+
+/* pid stays alive for a while (bounded): it was not killed. */
+static void
+o_assert_lives(pid_t pid)
+{
+	int	 k;
+
+	for (k = 0; k < 20; k++) {
+		if (!t_alive(pid))
+			fail_msg("pid %ld was killed", (long)pid);
+		usleep(5000);
+	}
+}
+
+/* The log says nothing about killing pid. */
+static void
+o_assert_not_killed_log(struct daemon *d, pid_t pid)
+{
+	char	*want = d_fmt(d, "killing pid %ld,", (long)pid);
+
+	pthread_mutex_lock(&d->mu);
+	d->log[d->loglen] = '\0';
+	if (strstr(d->log, want) != NULL) {
+		pthread_mutex_unlock(&d->mu);
+		fail_msg("runnerd killed a running instance's helper:\n%s",
+		    d->log);
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
+/*
+ * The reproduction: x's double-forked helper survives an unrelated
+ * instance's exit.
+ */
+static void
+test_live_helper_survives(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	pid_t		 x, helper, q;
+	size_t		 mark;
+
+	x = cl_start(c, "x", "x");
+	d_saw(d, x);
+	helper = o_helper(d, x, 0);
+	mark = d_log_mark(d);
+	q = cl_start(c, "quick", "quick");
+	d_wait_log_from(d, mark, d_fmt(d, "quick: pid %ld exited with "
+	    "status 0", (long)q));
+	/* The exit's callback has run once runnerd answers again. */
+	cl_status_of(c, "quick", &j);
+	o_assert_not_killed_log(d, helper);
+	o_assert_lives(helper);
+	assert_true(t_alive(x));
+	/* x's own end takes its helper with it. */
+	j_ok(cl_call(c, "stop", "{\"alias\": \"x\"}"));
+	assert_true(t_wait_gone(helper));
+	d_no_zombies(d);
+}
+
+/*
+ * The helper of the instance that ended is killed, and the log names the
+ * instance; a running instance's helper is not.  The helper has left the
+ * process group (bash's job control puts it in one of its own), or the
+ * group's SIGKILL could take it before the sweep looks.
+ */
+static void
+test_ended_helper_killed(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	pid_t		 x, xh, e, eh;
+
+	x = cl_start(c, "x", "x");
+	d_saw(d, x);
+	xh = o_helper(d, x, 0);
+	e = cl_start(c, "ender", "ender");
+	d_saw(d, e);
+	eh = o_helper(d, e, 0);
+	d_file(d, "go", "");
+	d_wait_log(d, d_fmt(d, "ender: killing pid %ld, left behind by this "
+	    "instance, which ended", (long)eh));
+	assert_true(t_wait_gone(eh));
+	o_assert_not_killed_log(d, xh);
+	o_assert_lives(xh);
+	d_no_zombies(d);
+}
+
+/*
+ * A helper that left its session: a running instance's (older than it)
+ * is not killed when another instance exits; one that no running
+ * instance can own (all of them are younger) is killed.
+ */
+static void
+test_setsid_helper(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	pid_t		 dm, dh, s, sh, q;
+	size_t		 mark;
+
+	dm = cl_start(c, "daemon", "daemon");
+	d_saw(d, dm);
+	dh = o_helper(d, dm, 1);
+	mark = d_log_mark(d);
+	q = cl_start(c, "quick", "quick");
+	d_wait_log_from(d, mark, d_fmt(d, "quick: pid %ld exited with "
+	    "status 0", (long)q));
+	cl_status_of(c, "quick", &j);
+	o_assert_not_killed_log(d, dh);
+	o_assert_lives(dh);
+
+	/* Once daemon is stopped, sdender runs alone and ends. */
+	j_ok(cl_call(c, "stop", "{\"alias\": \"daemon\"}"));
+	assert_true(t_wait_gone(dh));
+	s = cl_start(c, "sdender", "sdender");
+	d_saw(d, s);
+	sh = o_helper(d, s, 1);
+	d_file(d, "go2", "");
+	/*
+	 * "left behind by an instance that ended", or, if runnerd saw it
+	 * reparented before its setsid, "sdender: ... by this instance".
+	 */
+	d_wait_log(d, d_fmt(d, "killing pid %ld, left behind by", (long)sh));
+	assert_true(t_wait_gone(sh));
+	d_no_zombies(d);
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, o_setup, t_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_live_helper_survives),
+		T(test_ended_helper_killed),
+		T(test_setsid_helper),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
