@@ -314,6 +314,8 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 		p = e + strspn(e, "/");
 		if (strcmp(comp, ".") == 0 && *p != '\0')
 			continue;
+		if (*p == '\0' && *trust == TRUST_NONE)
+			break;			/* refused below */
 		if (fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT && *p == '\0')
 				break;		/* the file, to be made */
