@@ -199,6 +199,10 @@ logfile_trust(const struct logfile *lf, const struct stat *st, char *who,
 	uid_t	 me = geteuid();
 	int	 user = 0;
 
+	if (st->st_mode & S_IWOTH) {
+		snprintf(who, wholen, "everyone");
+		return (TRUST_NONE);
+	}
 	if (st->st_uid != 0 && st->st_uid != me) {
 		if (lf->uid == LOGFILE_NOBODY || st->st_uid != lf->uid) {
 			snprintf(who, wholen, "uid %lu",
@@ -214,10 +218,6 @@ logfile_trust(const struct logfile *lf, const struct stat *st, char *who,
 			return (TRUST_NONE);
 		}
 		user = 1;
-	}
-	if (st->st_mode & S_IWOTH) {
-		snprintf(who, wholen, "everyone");
-		return (TRUST_NONE);
 	}
 	if (user)
 		snprintf(who, wholen, "uid %lu", (unsigned long)lf->uid);

@@ -44,13 +44,15 @@ safe_conf(struct daemon *d)
 	    "  gone = { command = [\"sh\", \"-c\", \"while read x; do "
 	    "echo \\\"$x\\\" >&2; done\"]; log = \"%s/gone.log\"; "
 	    "restart = \"no\"; };\n"
+	    "  lnk = { command = [\"sh\", \"-c\", \"echo lnk >&2\"]; "
+	    "log = \"%s/lnk/app.log\"; restart = \"no\"; };\n"
 	    "  out = { command = [\"sh\", \"-c\", \"echo to-stdout >&2\"]; "
 	    "log = \"/dev/stdout\"; restart = \"no\"; };\n"
 	    "  full = { command = [\"sh\", \"-c\", \"i=0; while [ $i -lt 400 ]; "
 	    "do printf '%%063d\\\\n' $i >&2; i=$((i+1)); done; "
 	    "while read x; do echo \\\"$x\\\" >&2; done\"]; "
 	    "log = \"%s/full.log\"; log_max_size = 0; restart = \"no\"; };\n"
-	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir));
+	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir, d->dir));
 }
 
 static int
@@ -373,6 +375,27 @@ test_parent_link_swap(void **state)
 	out_clean(d, base);
 }
 
+/*
+ * Links where only root and runnerd's user write are followed, as a
+ * directory link (/var/run -> /run) and as the file's name.
+ */
+static void
+test_trusted_links_followed(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	int		 base = d_fds_probe(d);
+
+	mkdir_as(d, "real", 0755, geteuid());
+	assert_int_equal(symlink("real", d_fmt(d, "%s/lnk", d->dir)), 0);
+	assert_int_equal(symlink("../real/target.log",
+	    d_fmt(d, "%s/real/app.log", d->dir)), 0);
+	run_to_exit(d, c, "lnk");
+	assert_string_equal(slurp(d, "real/target.log", NULL), "lnk\n");
+	assert_int_equal(log_count(d, "refused"), 0);
+	out_clean(d, base);
+}
+
 /* /dev/stdout (a link to /proc/self/fd/1, the kernel's) still works. */
 static void
 test_dev_stdout(void **state)
@@ -524,6 +547,7 @@ main(void)
 		T(test_user_log_link_swap),
 		T(test_user_rotation_links),
 		T(test_parent_link_swap),
+		T(test_trusted_links_followed),
 		T(test_dev_stdout),
 		T(test_deleted_log_reopened),
 		cmocka_unit_test_setup_teardown(test_torn_line_cut, full_setup,
