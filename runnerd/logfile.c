@@ -61,7 +61,7 @@
 #define LOGFILE_RETRY	1.0	/* seconds between tries to open again */
 #define LOGFILE_CHECK	1.0	/* seconds between looks for a lost file */
 #define LOGFILE_LINKS	40	/* symbolic links followed, as the kernel */
-#define LOGFILE_NOBODY	((uid_t)-1)
+#define LOGFILE_NOUSER	((uid_t)-1)
 
 /* Who may write a directory, as far as the log in it is concerned. */
 enum logfile_trust {
@@ -77,7 +77,7 @@ struct logfile {
 	int		 dirfd;		/* its directory (O_PATH), with fd */
 	char		 name[NAME_MAX + 1]; /* its name in dirfd */
 	int		 as_user;	/* work in dirfd as uid/gid */
-	uid_t		 uid;		/* the app's user, or LOGFILE_NOBODY */
+	uid_t		 uid;		/* the app's user, or LOGFILE_NOUSER */
 	gid_t		 gid;		/* ... and group: latest opener's */
 	int		 regular;	/* a regular file: sized, rotated */
 	size_t		 size;		/* bytes in it, by our count */
@@ -141,7 +141,7 @@ logfile_open(const struct app *app)
 	lf->refs++;
 	lf->max = lf->limit = app->log_max_size;
 	lf->keep = app->log_keep;
-	lf->uid = app->user != NULL ? app->uid : LOGFILE_NOBODY;
+	lf->uid = app->user != NULL ? app->uid : LOGFILE_NOUSER;
 	lf->gid = app->user != NULL ? app->gid : (gid_t)-1;
 	if (fresh)
 		(void)logfile_reopen(lf);
@@ -204,7 +204,7 @@ logfile_trust(const struct logfile *lf, const struct stat *st, char *who,
 		return (TRUST_NONE);
 	}
 	if (st->st_uid != 0 && st->st_uid != me) {
-		if (lf->uid == LOGFILE_NOBODY || st->st_uid != lf->uid) {
+		if (lf->uid == LOGFILE_NOUSER || st->st_uid != lf->uid) {
 			snprintf(who, wholen, "uid %lu",
 			    (unsigned long)st->st_uid);
 			return (TRUST_NONE);
@@ -212,7 +212,7 @@ logfile_trust(const struct logfile *lf, const struct stat *st, char *who,
 		user = 1;
 	}
 	if ((st->st_mode & S_IWGRP) && st->st_gid != 0) {
-		if (lf->uid == LOGFILE_NOBODY || st->st_gid != lf->gid) {
+		if (lf->uid == LOGFILE_NOUSER || st->st_gid != lf->gid) {
 			snprintf(who, wholen, "group %lu",
 			    (unsigned long)st->st_gid);
 			return (TRUST_NONE);

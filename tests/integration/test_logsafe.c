@@ -13,9 +13,11 @@
  * otherwise.
  */
 
+#include <sys/mount.h>
 #include <sys/resource.h>
 
 #include <grp.h>
+#include <sched.h>
 #include <pwd.h>
 
 #include "output.h"
@@ -52,7 +54,12 @@ safe_conf(struct daemon *d)
 	    "do printf '%%063d\\\\n' $i >&2; i=$((i+1)); done; "
 	    "while read x; do echo \\\"$x\\\" >&2; done\"]; "
 	    "log = \"%s/full.log\"; log_max_size = 0; restart = \"no\"; };\n"
-	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir, d->dir));
+	    "  small = { command = [\"sh\", \"-c\", \"i=0; while [ $i -lt 400 ]; "
+	    "do printf '%%049d\\\\n' $i >&2; i=$((i+1)); done; "
+	    "while read x; do echo \\\"$x\\\" >&2; done\"]; "
+	    "log = \"%s/small/app.log\"; log_max_size = 0; restart = \"no\"; };\n"
+	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir, d->dir,
+	    d->dir));
 }
 
 static int
@@ -537,6 +544,94 @@ test_torn_line_cut(void **state)
 	out_clean(d, base);
 }
 
+/*
+ * A full disk for real: a 16 KiB tmpfs on DIR/small, in a mount
+ * namespace of the test's own (which runnerd, started next, shares), half
+ * of it taken by a ballast file.  Root only.
+ */
+static int
+small_setup(void **state)
+{
+	struct daemon	*d;
+	char		*small;
+
+	t_setup_bare(state);
+	d = *state;
+	if (geteuid() != 0) {
+		d_start(d, safe_conf(d));
+		return (0);
+	}
+	small = d_fmt(d, "%s/small", d->dir);
+	assert_int_equal(mkdir(small, 0755), 0);
+	if (unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount("tmpfs", small, "tmpfs", 0, "size=16k,mode=0755") == -1) {
+		print_message("test_logsafe: cannot mount a tmpfs (%s)\n",
+		    strerror(errno));
+		assert_int_equal(rmdir(small), 0);
+	} else
+		pattern_file(d, "small/ballast", 8192);
+	d_start(d, safe_conf(d));
+	return (0);
+}
+
+static int
+small_teardown(void **state)
+{
+	struct daemon	*d = *state;
+
+	/* Detached even while runnerd still holds the log open. */
+	if (exists(d, "small/app.log") || exists(d, "small/ballast"))
+		(void)umount2(d_fmt(d, "%s/small", d->dir), MNT_DETACH);
+	return (t_teardown(state));
+}
+
+/*
+ * ENOSPC on a tmpfs: the write that fills it stops part way through a
+ * line; the piece is cut off, and when space comes back (the ballast
+ * goes) the file goes on with whole lines, not a torn one glued to the
+ * next.
+ */
+static void
+test_enospc_resumes_whole(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	long long	 end;
+	char		*s, want[51];
+	size_t		 len, i;
+	int		 base = d_fds_probe(d);
+
+	if (!exists(d, "small/ballast")) {
+		print_message("test_logsafe: no tmpfs: ENOSPC not tried\n");
+		skip();
+	}
+	cl_start(c, "small", "small");
+	d_wait_log(d, d_fmt(d, "log %s/small/app.log: write: No space left "
+	    "on device", d->dir));
+	end = t_ms() + T_WAIT_MS;
+	while (status_int(c, "small", "log_dropped") < 400 * 50 - 8192) {
+		if (t_ms() > end)
+			fail_msg("log_dropped is not there after %d ms",
+			    T_WAIT_MS);
+		usleep(10000);
+	}
+	assert_int_equal(unlink(d_fmt(d, "%s/small/ballast", d->dir)), 0);
+	say(c, "small", "resumed\\n");
+	d_wait_log(d, d_fmt(d, "log %s/small/app.log: writing again", d->dir));
+	s = slurp(d, "small/app.log", &len);
+	assert_true(len > 8 && strcmp(s + len - 8, "resumed\n") == 0);
+	len -= 8;
+	assert_int_equal(len % 50, 0);
+	assert_true(len > 0 && len <= 8192);
+	for (i = 0; i < len / 50; i++) {
+		snprintf(want, sizeof(want), "%049zu\n", i);
+		if (memcmp(s + i * 50, want, 50) != 0)
+			fail_msg("line %zu is not %s", i, want);
+	}
+	out_clean(d, base);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, safe_setup, t_teardown)
 
 int
@@ -552,6 +647,8 @@ main(void)
 		T(test_deleted_log_reopened),
 		cmocka_unit_test_setup_teardown(test_torn_line_cut, full_setup,
 		    t_teardown),
+		cmocka_unit_test_setup_teardown(test_enospc_resumes_whole,
+		    small_setup, small_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
