@@ -45,16 +45,15 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
-#include <linux/magic.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "runnerd.h"
 
