@@ -400,7 +400,7 @@ logfile_reopen(struct logfile *lf)
 	char			 why[PATH_MAX + 256];
 	uid_t			 ouid;
 	gid_t			 ogid;
-	int			 dfd, fd, proc = 0, flags;
+	int			 dfd, fd, proc = 0, flags, saved;
 
 	logfile_shut(lf);
 	lf->retry_at = ev_now(server.loop) + LOGFILE_RETRY;
@@ -422,30 +422,30 @@ logfile_reopen(struct logfile *lf)
 		return (-1);
 	}
 	fd = openat(dfd, lf->name, flags, 0644);
+	saved = errno;
 	if (lf->as_user)
 		logfile_as(lf, 0, &ouid, &ogid);
-	if (fd == -1) {
-		if (errno == ELOOP)
-			snprintf(why, sizeof(why), "refused: %s is a symbolic "
-			    "link in a directory writable by uid %lu",
-			    lf->name, (unsigned long)lf->uid);
-		else
-			snprintf(why, sizeof(why), "cannot open: %s",
-			    strerror(errno));
-		logfile_failx(lf, why);
-		close(dfd);
-		return (-1);
-	}
-	if (fstat(fd, &st) == -1) {
-		logfile_fail(lf, "fstat");
-		goto fail;
-	}
-	if (lf->as_user && st.st_uid != lf->uid) {
+	/* As the user, someone else's file is refused, open or not. */
+	if (lf->as_user && (fd != -1 ? fstat(fd, &st) :
+	    fstatat(dfd, lf->name, &st, AT_SYMLINK_NOFOLLOW)) == 0 &&
+	    !S_ISLNK(st.st_mode) && st.st_uid != lf->uid) {
 		snprintf(why, sizeof(why), "refused: the file belongs to uid "
 		    "%lu, not to the app's user (uid %lu) who may write its "
 		    "directory", (unsigned long)st.st_uid,
 		    (unsigned long)lf->uid);
 		logfile_failx(lf, why);
+		goto fail;
+	}
+	if (fd == -1) {
+		/* Only a link planted since logfile_walk looked. */
+		snprintf(why, sizeof(why), "%s: %s", saved == ELOOP ?
+		    "refused: it is a symbolic link" : "cannot open",
+		    strerror(saved));
+		logfile_failx(lf, why);
+		goto fail;
+	}
+	if (fstat(fd, &st) == -1) {
+		logfile_fail(lf, "fstat");
 		goto fail;
 	}
 	lf->regular = S_ISREG(st.st_mode);
@@ -459,7 +459,8 @@ logfile_reopen(struct logfile *lf)
 	lf->dirfd = dfd;
 	return (0);
  fail:
-	close(fd);
+	if (fd != -1)
+		close(fd);
 	close(dfd);
 	return (-1);
 }

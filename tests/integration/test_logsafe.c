@@ -285,6 +285,8 @@ test_user_log_link_swap(void **state)
 	    d_fmt(d, "%s/app.log", nob)), 0);
 	run_to_exit(d, c, "nob");
 	assert_string_equal(slurp(d, "secure/victim", NULL), "precious\n");
+	d_wait_log(d, d_fmt(d, "log %s/app.log: refused: the file belongs to "
+	    "uid 0, not to the app's user (uid 65534)", nob));
 
 	/* The directory owned by anyone else: refused before anything. */
 	assert_int_equal(unlink(d_fmt(d, "%s/app.log", nob)), 0);
