@@ -6,19 +6,19 @@
  * directory is worked in as that user; /dev/stdout still works.  A log
  * deleted or renamed under runnerd is opened anew (and its space freed),
  * and a write that fails halfway through a line (EFBIG under
- * RLIMIT_FSIZE, as ENOSPC would) leaves whole lines only.
+ * RLIMIT_FSIZE; ENOSPC on a 16 KiB tmpfs) leaves whole lines only, also
+ * once space comes back.
  *
  * The attacks by another uid need root (CI runs as root): the test acts
- * as nobody (65534) for the attacker's steps and skips with a message
+ * as nobody (65534) for the attacker's steps.  The tmpfs needs root (a
+ * mount namespace of the test's own).  Both skip with a message
  * otherwise.
  */
 
 #include <sys/mount.h>
-#include <sys/resource.h>
 
-#include <grp.h>
-#include <sched.h>
 #include <pwd.h>
+#include <sched.h>
 
 #include "output.h"
 
