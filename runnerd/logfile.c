@@ -1,7 +1,7 @@
 /*
- * logfile.c: the apps' log files.  One open file per path, shared by
- * every instance that logs there (the instances of one app, or apps that
- * name the same file) and counted by references.  Callers hand in whole
+ * logfile.c: the apps' log files.  One open file per path (and user),
+ * shared by every instance that logs there (the instances of one app, or
+ * apps that name the same file) and counted by references.  Callers hand in whole
  * lines and a batch is written with as few writes as possible, each of
  * whole lines, so instances never interleave within a line.
  *
@@ -77,7 +77,7 @@ struct logfile {
 	char		 name[NAME_MAX + 1]; /* its name in dirfd */
 	int		 as_user;	/* work in dirfd as uid/gid */
 	uid_t		 uid;		/* the app's user, or LOGFILE_NOUSER */
-	gid_t		 gid;		/* ... and group: latest opener's */
+	gid_t		 gid;		/* ... and group */
 	int		 regular;	/* a regular file: sized, rotated */
 	size_t		 size;		/* bytes in it, by our count */
 	size_t		 max;		/* rotate past this; 0: never */
@@ -110,19 +110,26 @@ static void	 logfile_shut(struct logfile *);
 
 /*
  * A reference to the log file of app (its log, log_max_size, log_keep
- * and user), opened when nobody holds it yet; max, keep and the user
- * are the latest opener's.  An open that fails is logged and tried again
- * later: the reference is good all the same.  NULL only when out of
- * memory.
+ * and user), opened when nobody holds it yet; max and keep are the
+ * latest opener's.  Apps that run as different users get a logfile each
+ * for one path, since what may be opened, and as whom, depends on the
+ * user (each rotates by its own count, and each finds the other's
+ * rotation by the name check of logfile_gone).  An open that fails is
+ * logged and tried again later: the reference is good all the same.
+ * NULL only when out of memory.
  */
 struct logfile *
 logfile_open(const struct app *app)
 {
 	struct logfile	*lf;
-	int		 fresh = 0;
+	uid_t		 uid;
+	gid_t		 gid;
 
+	uid = app->user != NULL ? app->uid : LOGFILE_NOUSER;
+	gid = app->user != NULL ? app->gid : (gid_t)-1;
 	for (lf = logfiles; lf != NULL; lf = lf->next) {
-		if (strcmp(lf->path, app->log) == 0)
+		if (strcmp(lf->path, app->log) == 0 && lf->uid == uid &&
+		    lf->gid == gid)
 			break;
 	}
 	if (lf == NULL) {
@@ -133,17 +140,15 @@ logfile_open(const struct app *app)
 			return (NULL);
 		}
 		lf->fd = lf->dirfd = -1;
+		lf->uid = uid;
+		lf->gid = gid;
 		lf->next = logfiles;
 		logfiles = lf;
-		fresh = 1;
+		(void)logfile_reopen(lf);
 	}
 	lf->refs++;
 	lf->max = lf->limit = app->log_max_size;
 	lf->keep = app->log_keep;
-	lf->uid = app->user != NULL ? app->uid : LOGFILE_NOUSER;
-	lf->gid = app->user != NULL ? app->gid : (gid_t)-1;
-	if (fresh)
-		(void)logfile_reopen(lf);
 	return (lf);
 }
 

@@ -46,6 +46,12 @@ safe_conf(struct daemon *d)
 	    "  gone = { command = [\"sh\", \"-c\", \"while read x; do "
 	    "echo \\\"$x\\\" >&2; done\"]; log = \"%s/gone.log\"; "
 	    "restart = \"no\"; };\n"
+	    "  sha = { command = [\"sh\", \"-c\", \"while read x; do "
+	    "echo \\\"$x\\\" >&2; done\"]; user = \"nobody\"; "
+	    "log = \"%s/nob/shared.log\"; restart = \"no\"; };\n"
+	    "  shb = { command = [\"sh\", \"-c\", \"while read x; do "
+	    "echo \\\"$x\\\" >&2; done\"]; "
+	    "log = \"%s/nob/shared.log\"; restart = \"no\"; };\n"
 	    "  lnk = { command = [\"sh\", \"-c\", \"echo lnk >&2\"]; "
 	    "log = \"%s/lnk/app.log\"; restart = \"no\"; };\n"
 	    "  out = { command = [\"sh\", \"-c\", \"echo to-stdout >&2\"]; "
@@ -59,7 +65,7 @@ safe_conf(struct daemon *d)
 	    "while read x; do echo \\\"$x\\\" >&2; done\"]; "
 	    "log = \"%s/small/app.log\"; log_max_size = 0; restart = \"no\"; };\n"
 	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir, d->dir,
-	    d->dir));
+	    d->dir, d->dir, d->dir));
 }
 
 static int
@@ -296,6 +302,35 @@ test_user_log_link_swap(void **state)
 	    nob));
 	assert_false(exists(d, "nob/app.log"));
 	assert_int_equal(made, NOBODY);		/* made as nobody */
+	out_clean(d, base);
+}
+
+/*
+ * Two apps name one log in nobody's directory: one runs as nobody, one
+ * as root.  Each is judged as itself: the root one is refused, and the
+ * nobody one writes on, whichever started last.
+ */
+static void
+test_shared_log_per_user(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	char		*nob;
+	int		 base = d_fds_probe(d);
+
+	if (!is_root())
+		skip();
+	nob = mkdir_as(d, "nob", 0755, NOBODY);
+	cl_start(c, "sha", "sha");
+	say(c, "sha", "a1\\n");
+	file_wait(d, "nob/shared.log", "a1\n");
+	cl_start(c, "shb", "shb");
+	say(c, "shb", "b1\\n");
+	d_wait_log(d, d_fmt(d, "log %s/shared.log: refused: directory %s is "
+	    "writable by uid 65534", nob, nob));
+	say(c, "sha", "a2\\n");
+	file_wait(d, "nob/shared.log", "a2\n");
+	assert_string_equal(slurp(d, "nob/shared.log", NULL), "a1\na2\n");
 	out_clean(d, base);
 }
 
@@ -642,6 +677,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_open_directory_refused),
 		T(test_user_log_link_swap),
+		T(test_shared_log_per_user),
 		T(test_user_rotation_links),
 		T(test_parent_link_swap),
 		T(test_trusted_links_followed),
