@@ -430,19 +430,13 @@ logfile_reopen(struct logfile *lf)
 	saved = errno;
 	if (lf->as_user)
 		logfile_as(lf, 0, &ouid, &ogid);
-	/* As the user, someone else's file is refused, open or not. */
-	if (lf->as_user && (fd != -1 ? fstat(fd, &st) :
-	    fstatat(dfd, lf->name, &st, AT_SYMLINK_NOFOLLOW)) == 0 &&
-	    !S_ISLNK(st.st_mode) && st.st_uid != lf->uid) {
-		snprintf(why, sizeof(why), "refused: the file belongs to uid "
-		    "%lu, not to the app's user (uid %lu) who may write its "
-		    "directory", (unsigned long)st.st_uid,
-		    (unsigned long)lf->uid);
-		logfile_failx(lf, why);
-		goto fail;
-	}
 	if (fd == -1) {
-		/* Only a link planted since logfile_walk looked. */
+		/* As the user, say so when the file is someone else's. */
+		if (lf->as_user && fstatat(dfd, lf->name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && !S_ISLNK(st.st_mode) &&
+		    st.st_uid != lf->uid)
+			goto theirs;
+		/* ELOOP: only a link planted since logfile_walk looked. */
 		snprintf(why, sizeof(why), "%s: %s", saved == ELOOP ?
 		    "refused: it is a symbolic link" : "cannot open",
 		    strerror(saved));
@@ -451,6 +445,15 @@ logfile_reopen(struct logfile *lf)
 	}
 	if (fstat(fd, &st) == -1) {
 		logfile_fail(lf, "fstat");
+		goto fail;
+	}
+	if (lf->as_user && st.st_uid != lf->uid)
+		goto theirs;
+	/* A hard link: its other name is anywhere the linker chose. */
+	if (lf->as_user && S_ISREG(st.st_mode) && st.st_nlink > 1) {
+		snprintf(why, sizeof(why), "refused: the file has %lu hard "
+		    "links", (unsigned long)st.st_nlink);
+		logfile_failx(lf, why);
 		goto fail;
 	}
 	lf->regular = S_ISREG(st.st_mode);
@@ -463,6 +466,11 @@ logfile_reopen(struct logfile *lf)
 	lf->fd = fd;
 	lf->dirfd = dfd;
 	return (0);
+ theirs:
+	snprintf(why, sizeof(why), "refused: the file belongs to uid %lu, "
+	    "not to the app's user (uid %lu) who may write its directory",
+	    (unsigned long)st.st_uid, (unsigned long)lf->uid);
+	logfile_failx(lf, why);
  fail:
 	if (fd != -1)
 		close(fd);

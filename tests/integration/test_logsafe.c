@@ -294,6 +294,19 @@ test_user_log_link_swap(void **state)
 	d_wait_log(d, d_fmt(d, "log %s/app.log: refused: the file belongs to "
 	    "uid 0, not to the app's user (uid 65534)", nob));
 
+	/* A hard link to another of nobody's files (made by someone else
+	 * where fs.protected_hardlinks is off): refused too. */
+	assert_int_equal(unlink(d_fmt(d, "%s/app.log", nob)), 0);
+	d_file(d, "other.txt", "mine\n");
+	assert_int_equal(chown(d_fmt(d, "%s/other.txt", d->dir), NOBODY,
+	    NOBODY), 0);
+	assert_int_equal(link(d_fmt(d, "%s/other.txt", d->dir),
+	    d_fmt(d, "%s/app.log", nob)), 0);
+	run_to_exit(d, c, "nob");
+	d_wait_log(d, d_fmt(d, "log %s/app.log: refused: the file has 2 hard "
+	    "links", nob));
+	assert_string_equal(slurp(d, "other.txt", NULL), "mine\n");
+
 	/* The directory owned by anyone else: refused before anything. */
 	assert_int_equal(unlink(d_fmt(d, "%s/app.log", nob)), 0);
 	assert_int_equal(chown(nob, 1, 1), 0);
