@@ -16,7 +16,8 @@
  * nobody but them and that user and group: then every operation in it
  * runs with the user's file system identity (setfsuid), so the app's
  * user can make runnerd do there nothing it could not do itself, and the
- * file must belong to the user.  Anything else is refused, and said why.
+ * file must belong to the user and have no other (hard) link.  Anything
+ * else is refused, and said why.
  * A file on /proc (/dev/stdout is /proc/self/fd/1) is opened by the
  * kernel: its links are the kernel's, planted by nobody.
  *
