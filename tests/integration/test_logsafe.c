@@ -614,7 +614,7 @@ small_setup(void **state)
 	small = d_fmt(d, "%s/small", d->dir);
 	assert_int_equal(mkdir(small, 0755), 0);
 	if (unshare(CLONE_NEWNS) == -1 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1 ||
 	    mount("tmpfs", small, "tmpfs", 0, "size=16k,mode=0755") == -1) {
 		print_message("test_logsafe: cannot mount a tmpfs (%s)\n",
 		    strerror(errno));
