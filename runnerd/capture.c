@@ -129,8 +129,7 @@ capture_start(struct inst *i, char *err, size_t errlen)
 	capture_exited(i);
 	capture_close(i);
 	capture_feed(i, CAP_TEE, NULL, 0, 1);
-	if (app->log != NULL && (lf = logfile_open(app->log,
-	    app->log_max_size, app->log_keep)) == NULL) {
+	if (app->log != NULL && (lf = logfile_open(app)) == NULL) {
 		errf(err, errlen, "out of memory");
 		return (-1);
 	}

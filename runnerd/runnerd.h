@@ -270,7 +270,7 @@ void	 capture_logs(struct inst *, struct client *, int, long long, int,
 
 /* logfile.c */
 struct logfile;
-struct logfile	*logfile_open(const char *, size_t, int);
+struct logfile	*logfile_open(const struct app *);
 void		 logfile_close(struct logfile *);
 const char	*logfile_path(const struct logfile *);
 size_t		 logfile_write(struct logfile *, const char *, size_t);
