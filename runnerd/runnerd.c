@@ -209,6 +209,11 @@ main(int argc, char **argv)
 	notify_init();		/* before anything is spawned */
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A log past RLIMIT_FSIZE is a write error (EFBIG, logfile.c cuts
+	 * the torn line), not the end of supervision.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (control_listen(sock, own_dir) == -1)
 		exit(1);
 	if (daemonize)

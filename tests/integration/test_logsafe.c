@@ -80,9 +80,10 @@ safe_setup(void **state)
 }
 
 /*
- * runnerd under RLIMIT_FSIZE = FSIZE with SIGXFSZ ignored (inherited
- * through exec), so a write past it fails with EFBIG, part way: d_start
- * with a prlimit in front.
+ * runnerd under RLIMIT_FSIZE = FSIZE with SIGXFSZ at its default (which
+ * kills): runnerd must ignore it itself, so that a write past the limit
+ * fails with EFBIG, part way, and nothing more.  d_start with a prlimit
+ * in front.
  */
 static int
 full_setup(void **state)
@@ -110,7 +111,7 @@ full_setup(void **state)
 	assert_true((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0);
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
-		signal(SIGXFSZ, SIG_IGN);
+		signal(SIGXFSZ, SIG_DFL);
 		dup2(null, 0);
 		dup2(p[1], 1);
 		dup2(p[1], 2);
