@@ -99,6 +99,9 @@ struct client {
 	int		 eof;		/* sent all it will: close when answered */
 	int		 pending;	/* requests still to answer (waiters) */
 	char		*refused;	/* why it may not use runnerd, or NULL */
+	size_t		 held;		/* its bytes in the request budget */
+	ev_timer	 idle;		/* a request line left unfinished */
+	uint64_t	 missed;	/* events not queued: it fell behind */
 };
 
 /* A request that answers later. */
