@@ -25,8 +25,8 @@
  * how many bytes.  What one instance puts into runnerd's own log (no log
  * file) is rate-limited by a token bucket: CAPTURE_LOG_BURST lines at
  * once, then CAPTURE_LOG_RATE a second; the lines over it are counted and
- * the count is logged when its lines are logged again (or its pipe
- * ends), so that a flooding app cannot drown runnerd's log or its
+ * the count is logged when its lines are logged again (at most once a
+ * second, and when its pipe ends), so that a flooding app cannot drown runnerd's log or its
  * reader.  The ring and the followers still get every line.
  *
  * When the child exits, what the pipe holds is read at once, so that its
@@ -79,6 +79,7 @@ struct capture {
 	double		 tokens;	/* runnerd's log: lines it may log */
 	double		 tokens_at;	/* ev_now when last filled */
 	uint64_t	 unlogged;	/* lines over the rate, not yet said */
+	double		 noted_at;	/* ev_now when that was last said */
 };
 
 static struct capture	*capture_get(struct inst *);
@@ -395,8 +396,8 @@ capture_line(struct inst *i, int s, const char *p, size_t n,
 /*
  * May the instance put one more line into runnerd's log now?  The
  * bucket fills at CAPTURE_LOG_RATE a second up to CAPTURE_LOG_BURST; a
- * line takes one.  Refused lines are counted, and said before the next
- * line taken.
+ * line takes one.  Refused lines are counted, and said before a line
+ * taken, at most once a second (not before every line of a flood).
  */
 static int
 capture_log_ok(struct inst *i)
@@ -413,7 +414,8 @@ capture_log_ok(struct inst *i)
 		return (0);
 	}
 	cp->tokens--;
-	capture_log_unlogged(i);
+	if (now - cp->noted_at >= 1.0)
+		capture_log_unlogged(i);
 	return (1);
 }
 
@@ -427,6 +429,7 @@ capture_log_unlogged(struct inst *i)
 	    "second after %d)", i->alias, (unsigned long long)i->cap->unlogged,
 	    CAPTURE_LOG_RATE, CAPTURE_LOG_BURST);
 	i->cap->unlogged = 0;
+	i->cap->noted_at = ev_now(server.loop);
 }
 
 /* "2026-11-21T10:00:00.123Z ": now, in UTC, to the millisecond. */
