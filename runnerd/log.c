@@ -19,10 +19,10 @@
  * is queued whole or dropped whole.
  *
  * syslog(3) would block too (glibc sends to /dev/log with a blocking
- * send, and a datagram socket blocks when the daemon's queue is full), so
+ * send, and a datagram socket blocks when the logger's queue is full), so
  * detached runnerd speaks the syslog protocol itself on a non-blocking
- * datagram socket: a message syslog cannot take at once is dropped and
- * counted, and the count is logged with the next one it takes.
+ * datagram socket, with the same queue: there it holds whole datagrams,
+ * each after its length, sent when the socket is writable again.
  *
  * At exit (fatal included) what is still queued gets at most
  * LOG_EXIT_WAIT seconds to go out.
@@ -79,6 +79,9 @@ static void	log_io_cb(struct ev_loop *, ev_io *, int);
 static void	log_exit(void);
 static void	log_stderr(void);
 static void	log_syslog(int, const char *, size_t);
+static int	log_sys_put(const char *, size_t);
+static int	log_sys_flush(void);
+static void	log_watch(void);
 
 /* Where to log: stderr in the foreground, else syslog; verbose adds debug. */
 void
@@ -94,6 +97,8 @@ log_init(int foreground, int verbose)
 		log_stderr();
 	else {
 		log_to = LOG_TO_SYSLOG;
+		log_qlen = 0;	/* stderr's leftovers are not datagrams */
+		log_dropped = 0;
 		if (log_own != -1)
 			close(log_own);
 		log_own = -1;
@@ -189,8 +194,21 @@ log_emit(const char *line, size_t n)
 	/* The rest of a line begun always fits: the queue was empty. */
 	memcpy(log_q + log_qlen, line, n);
 	log_qlen += n;
-	if (server.loop != NULL && !ev_is_active(&log_io)) {
-		ev_io_init(&log_io, log_io_cb, log_fd, EV_WRITE);
+	log_watch();
+}
+
+/* Something is queued: flush it when its descriptor is writable. */
+static void
+log_watch(void)
+{
+	int	 fd = log_to == LOG_TO_SYSLOG ? log_sysfd : log_fd;
+
+	if (server.loop == NULL || fd == -1)
+		return;
+	if (ev_is_active(&log_io) && log_io.fd != fd)
+		ev_io_stop(server.loop, &log_io);	/* syslog reconnected */
+	if (!ev_is_active(&log_io)) {
+		ev_io_init(&log_io, log_io_cb, fd, EV_WRITE);
 		ev_io_start(server.loop, &log_io);
 	}
 }
@@ -237,6 +255,8 @@ log_flush(void)
 	ssize_t	 w;
 	int	 n;
 
+	if (log_to == LOG_TO_SYSLOG)
+		return (log_sys_flush());
 	while (log_qlen > 0) {
 		if ((w = log_put(log_q, log_qlen)) == -1) {
 			log_qlen = 0;	/* the reader has gone for good */
@@ -275,8 +295,6 @@ log_exit(void)
 	struct timespec	 t0, t;
 	long		 ms;
 
-	if (log_to == LOG_TO_SYSLOG)
-		return;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (log_flush() != 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -284,7 +302,7 @@ log_exit(void)
 		    (t.tv_nsec - t0.tv_nsec) / 1000000;
 		if (ms >= LOG_EXIT_WAIT)
 			break;
-		pfd.fd = log_fd;
+		pfd.fd = log_to == LOG_TO_SYSLOG ? log_sysfd : log_fd;
 		pfd.events = POLLOUT;
 		if (poll(&pfd, 1, (int)(LOG_EXIT_WAIT - ms)) == -1 &&
 		    errno != EINTR)
@@ -296,23 +314,53 @@ log_exit(void)
 
 /*
  * Detached: one message to syslog, as "<PRI>Mmm dd hh:mm:ss
- * runnerd[PID]: msg" on a non-blocking datagram socket to /dev/log.
- * Connected on first use and again after syslogd restarted; what it
- * cannot take now is dropped and counted (see the top).
+ * runnerd[PID]: msg", a datagram on a non-blocking socket to /dev/log:
+ * sent now if nothing is queued and syslog takes it, else queued whole
+ * (after its length), else dropped and counted.
  */
 static void
 log_syslog(int pri, const char *msg, size_t n)
 {
-	struct sockaddr_un	 sun;
-	struct tm		 tm;
-	char			 dg[LOG_LINE + 128], stamp[32];
-	time_t			 now;
-	int			 len, try;
+	struct tm	 tm;
+	char		 dg[LOG_LINE + 128], stamp[32];
+	time_t		 now;
+	uint16_t	 len;
+	int		 k;
 
 	now = time(NULL);
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
 		stamp[0] = '\0';
+	k = snprintf(dg, sizeof(dg), "<%d>%s runnerd[%ld]: %.*s",
+	    LOG_DAEMON | pri, stamp, (long)getpid(), (int)n, msg);
+	if (k < 0)
+		return;
+	len = (size_t)k >= sizeof(dg) ? sizeof(dg) - 1 : (uint16_t)k;
+	if (log_qlen > 0)
+		(void)log_sys_flush();
+	if (log_qlen == 0 && log_sys_put(dg, len) != 0)
+		return;		/* sent, or no syslog: nowhere to go */
+	if (log_qlen + sizeof(len) + len > sizeof(log_q)) {
+		log_dropped++;
+		return;
+	}
+	memcpy(log_q + log_qlen, &len, sizeof(len));
+	memcpy(log_q + log_qlen + sizeof(len), dg, len);
+	log_qlen += sizeof(len) + len;
+	log_watch();
+}
+
+/*
+ * Send one datagram to syslog, connecting on first use and again after
+ * syslogd restarted: 1 sent, 0 not now (its queue is full), -1 there is
+ * no syslog to send to.
+ */
+static int
+log_sys_put(const char *dg, size_t len)
+{
+	struct sockaddr_un	 sun;
+	int			 try;
+
 	for (try = 0; try < 2; try++) {
 		if (log_sysfd == -1) {
 			memset(&sun, 0, sizeof(sun));
@@ -320,40 +368,61 @@ log_syslog(int pri, const char *msg, size_t n)
 			memcpy(sun.sun_path, LOG_DEVLOG, sizeof(LOG_DEVLOG));
 			if ((log_sysfd = socket(AF_UNIX, SOCK_DGRAM |
 			    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
-				return;
+				return (-1);
 			if (connect(log_sysfd, (struct sockaddr *)&sun,
 			    sizeof(sun)) == -1) {
 				close(log_sysfd);
 				log_sysfd = -1;
-				return;		/* no syslog: nowhere to go */
+				return (-1);
 			}
 		}
-		if (log_dropped > 0) {
-			len = snprintf(dg, sizeof(dg), "<%d>%s runnerd[%ld]: "
-			    "%llu log lines dropped while syslog was not "
-			    "taking them", LOG_DAEMON | LOG_WARNING, stamp,
-			    (long)getpid(), (unsigned long long)log_dropped);
-			if (send(log_sysfd, dg, (size_t)len, MSG_DONTWAIT |
-			    MSG_NOSIGNAL) != -1)
-				log_dropped = 0;
-		}
-		len = snprintf(dg, sizeof(dg), "<%d>%s runnerd[%ld]: %.*s",
-		    LOG_DAEMON | pri, stamp, (long)getpid(), (int)n, msg);
-		if (len < 0)
-			return;
-		if ((size_t)len >= sizeof(dg))
-			len = sizeof(dg) - 1;
-		if (send(log_sysfd, dg, (size_t)len, MSG_DONTWAIT |
-		    MSG_NOSIGNAL) != -1)
-			return;
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-			log_dropped++;
-			return;
-		}
+		if (send(log_sysfd, dg, len, MSG_DONTWAIT | MSG_NOSIGNAL) != -1)
+			return (1);
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
+		    errno == EINTR)
+			return (0);
 		/* syslogd went or restarted: connect again, once. */
+		if (server.loop != NULL && ev_is_active(&log_io))
+			ev_io_stop(server.loop, &log_io);
 		close(log_sysfd);
 		log_sysfd = -1;
 	}
+	return (-1);
+}
+
+/*
+ * Send the queued datagrams as far as syslog takes them; once none is
+ * left, say how many were dropped meanwhile.  0 when empty, else 1.
+ */
+static int
+log_sys_flush(void)
+{
+	char		 note[128];
+	uint16_t	 len;
+	size_t		 k;
+	int		 r, n;
+
+	while (log_qlen > 0) {
+		memcpy(&len, log_q, sizeof(len));
+		if ((r = log_sys_put(log_q + sizeof(len), len)) == 0)
+			return (1);
+		if (r == -1) {
+			log_qlen = 0;	/* no syslog any more */
+			break;
+		}
+		k = sizeof(len) + len;
+		memmove(log_q, log_q + k, log_qlen - k);
+		log_qlen -= k;
+	}
+	if (log_dropped > 0) {
+		n = snprintf(note, sizeof(note), "%llu log lines dropped while "
+		    "syslog was not taking them",
+		    (unsigned long long)log_dropped);
+		log_dropped = 0;
+		log_syslog(LOG_WARNING, note, (size_t)n);
+		return (log_qlen > 0);
+	}
+	return (0);
 }
 
 /* A warning with errno in words. */
