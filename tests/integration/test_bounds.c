@@ -266,6 +266,25 @@ b_start_undrained(struct daemon *d, const char *conf)
 	close(fd);
 }
 
+/* The file status flags of pid's descriptor fd (fdinfo's, octal). */
+static long
+b_fd_flags(pid_t pid, int fd)
+{
+	char	 path[64], line[128];
+	long	 flags = -1;
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fdinfo/%d", (long)pid, fd);
+	assert_non_null(fp = fopen(path, "r"));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "flags:", 6) == 0)
+			flags = strtol(line + 6, NULL, 8);
+	}
+	fclose(fp);
+	assert_true(flags != -1);
+	return (flags);
+}
+
 /* Read runnerd's stderr from now on, into d->log (the fixture's drainer). */
 static void
 b_drain_begin(struct daemon *d)
@@ -309,6 +328,8 @@ test_stderr_not_read(void **state)
 	}
 	print_message("%d requests answered with runnerd's stderr not read; "
 	    "slowest %lld ms\n", k, worst);
+	/* Its stderr, shared with whoever started it, is left blocking. */
+	assert_false(b_fd_flags(d->pid, 2) & O_NONBLOCK);
 	/* The reader is back: runnerd says what it lost. */
 	b_drain_begin(d);
 	d_wait_log(d, "log lines dropped while stderr was not being read");
