@@ -18,6 +18,10 @@
  *     waits for the rest gets ETIMEDOUT and the connection is closed.
  *     A client idle between requests (no partial line), attached,
  *     following a log, or whose requests wait on runnerd is never timed.
+ *   - Replies unsent: a client's requests wait (are not read) while it
+ *     has more than CLIENT_OUT_MAX unsent, or more than REPLY_SHARE while
+ *     all clients together have more than REPLY_HELD_MAX: so clients
+ *     that ask and never read cannot add up to more than about that.
  *   - A subscriber with more than EVENT_QUEUE_MAX bytes unsent misses
  *     events, counted; once it has caught up it gets a "lagged" event
  *     with the count before the next one (as a log follower is told how
@@ -44,8 +48,11 @@
 #define REQUEST_HELD_MAX (16 * 1024 * 1024)	/* request bytes, all clients */
 #define REQUEST_IDLE	20.0		/* seconds a line may stay unfinished */
 #define EVENT_QUEUE_MAX	(256 * 1024)	/* unsent bytes: events are missed */
+#define REPLY_HELD_MAX	(16 * 1024 * 1024)	/* unsent bytes, all clients */
+#define REPLY_SHARE	(64 * 1024)	/* ... past which, one's own wait */
 
 static size_t	 held_total;	/* request bytes held by all clients */
+static size_t	 out_total;	/* bytes queued for all clients, unsent */
 
 static void	 accept_cb(struct ev_loop *, ev_io *, int);
 static void	 accept_pause_cb(struct ev_loop *, ev_timer *, int);
@@ -61,6 +68,7 @@ static void	 client_idle_cb(struct ev_loop *, ev_timer *, int);
 static void	 client_drop(struct client *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	 event_lagged(struct client *);
+static int	 client_backlogged(const struct client *);
 
 /*
  * Open the socket's directory without following a symbolic link,
@@ -358,6 +366,7 @@ client_close(struct client *c)
 		splice_idle(i);
 		relay_resume(i);
 	}
+	out_total -= buf_used(&c->out);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c->refused);
@@ -369,13 +378,28 @@ client_close(struct client *c)
 void
 client_send(struct client *c, const char *p, size_t n)
 {
+	out_total -= buf_used(&c->out);
 	if (buf_add(&c->out, p, n) == -1) {
 		log_warnx("client %llu: out of memory; closing",
 		    (unsigned long long)c->id);
 		buf_reset(&c->out);
 		c->closing = 1;
 	}
+	out_total += buf_used(&c->out);
 	ev_io_start(server.loop, &c->wio);
+}
+
+/*
+ * Has c so many replies unsent that its requests wait?  Its own bound,
+ * or past the bound for all clients, a share (see the top).
+ */
+static int
+client_backlogged(const struct client *c)
+{
+	size_t	 used = buf_used(&c->out);
+
+	return (used > CLIENT_OUT_MAX || (out_total > REPLY_HELD_MAX &&
+	    used > REPLY_SHARE));
 }
 
 /* Write what the client takes now (at exit: one last try). */
@@ -390,6 +414,7 @@ client_flush(struct client *c)
 		if (n <= 0)
 			break;
 		buf_drop(&c->out, (size_t)n);
+		out_total -= (size_t)n;
 	}
 }
 
@@ -399,7 +424,7 @@ client_resume(struct client *c)
 {
 	struct inst	*i;
 
-	if (c->closing || c->waiting || buf_used(&c->out) > CLIENT_OUT_MAX)
+	if (c->closing || c->waiting || client_backlogged(c))
 		return;
 	if (c->eof) {
 		ev_feed_event(server.loop, &c->rio, EV_READ);
@@ -435,6 +460,7 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	buf_drop(&c->out, (size_t)n);
+	out_total -= (size_t)n;
 	/* Caught up: a subscriber learns what it missed, first thing. */
 	if (c->missed > 0 && buf_used(&c->out) <= EVENT_QUEUE_MAX / 2)
 		event_lagged(c);
@@ -552,7 +578,7 @@ client_held(struct client *c, int progress)
 	 * replies it has not read).
 	 */
 	if (n > 0 && !c->waiting && ev_is_active(&c->rio) &&
-	    buf_used(&c->out) <= CLIENT_OUT_MAX) {
+	    !client_backlogged(c)) {
 		if (progress || !ev_is_active(&c->idle))
 			ev_timer_again(server.loop, &c->idle);
 	} else
@@ -642,7 +668,7 @@ client_lines(struct client *c)
 	size_t	 len;
 
 	while (!c->closing && !c->waiting && c->attached == 0 &&
-	    c->following == 0 && buf_used(&c->out) <= CLIENT_OUT_MAX &&
+	    c->following == 0 && !client_backlogged(c) &&
 	    buf_used(&c->in) > 0) {
 		nl = memchr(buf_head(&c->in), '\n', buf_used(&c->in));
 		len = nl != NULL ? (size_t)(nl - buf_head(&c->in)) :
@@ -675,7 +701,7 @@ client_lines(struct client *c)
 	 * While a write is in flight, requests wait, but reading goes on (up
 	 * to a line's worth) so that a client that hangs up is noticed.
 	 */
-	if (c->closing || buf_used(&c->out) > CLIENT_OUT_MAX ||
+	if (c->closing || client_backlogged(c) ||
 	    (c->waiting && buf_used(&c->in) > PROTO_LINE_MAX))
 		ev_io_stop(server.loop, &c->rio);
 }

@@ -23,6 +23,7 @@
 #include "daemon.h"
 
 #define CRASH_NAME	4000		/* bytes in the crasher's name */
+#define BIG_NAME	12000		/* an app only apps replies show */
 #define CRASHERS	4		/* instances of it */
 #define SUBS		20		/* subscribers that never read */
 #define EVENT_BYTES	(2 * 1024 * 1024)	/* events the reader must see */
@@ -30,6 +31,9 @@
 #define PARTIALS	200		/* clients holding a partial line */
 #define PARTIAL_LEN	(1024 * 1024 - 1)	/* ... of this many bytes */
 #define PARTIAL_RSS_KB	(28 * 1024)	/* growth allowed: the 16 MiB budget + */
+#define UNREAD		40		/* clients that ask and never read */
+#define UNREAD_ASKS	100		/* ... each asking this many apps */
+#define UNREAD_RSS_KB	(32 * 1024)	/* growth allowed: runnerd's 16 MiB + */
 #define IDLE_S		20		/* runnerd's REQUEST_IDLE */
 #define LOG_BURST	200		/* capture.c's CAPTURE_LOG_BURST */
 #define LOG_RATE	50		/* ... and CAPTURE_LOG_RATE */
@@ -52,6 +56,19 @@ b_crash(void)
 	return (name);
 }
 
+/* An app of BIG_NAME bytes' name: an apps reply is 16 KiB. */
+static const char *
+b_big(void)
+{
+	static char	 name[BIG_NAME + 1];
+
+	if (name[0] == '\0') {
+		memset(name, 'b', BIG_NAME);
+		memcpy(name, "big", 3);
+	}
+	return (name);
+}
+
 /* Apps: crashers restart as fast as backoff allows; the rest talk. */
 static char *
 b_conf(struct daemon *d)
@@ -60,6 +77,7 @@ b_conf(struct daemon *d)
 	    "apps = {\n"
 	    "  %s = { command = \"false\"; restart = \"always\"; "
 	    "backoff_initial = 0.001; backoff_max = 0.001; };\n"
+	    "  %s = { command = \"true\"; restart = \"no\"; };\n"
 	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
 	    "  flood = { command = [\"sh\", \"-c\", \"yes flood-line | head -n "
 	    "%d >&2; sleep 1; echo flood-done >&2; exec sleep 300\"]; "
@@ -68,7 +86,7 @@ b_conf(struct daemon *d)
 	    "'%%016000d\\\\n' 0 >&2; sleep 0.01; done\"]; restart = \"no\"; };\n"
 	    "  talker = { command = [\"sh\", \"-c\", \"echo hi >&2; exec "
 	    "sleep 300\"]; restart = \"no\"; };\n"
-	    "};\n", b_crash(), FLOOD_LINES));
+	    "};\n", b_crash(), b_big(), FLOOD_LINES));
 }
 
 static int
@@ -157,12 +175,12 @@ test_subscribers_bounded(void **state)
 		j_ok(cl_call(slow[k], "subscribe", NULL));
 	}
 	rss0 = b_rss(d);
-	for (k = 0; k < CRASHERS; k++)
-		j_ok(cl_call(ctl, "start", "{\"app\": \"%s\", \"alias\": "
-		    "\"crash%d\"}", b_crash(), k));
 	/* Every event the reader sees, every slow subscriber was sent. */
 	end = t_ms() + 60 * 1000;
-	while (bytes < EVENT_BYTES) {
+	for (k = 0; bytes < EVENT_BYTES; k++) {
+		if (k < CRASHERS)
+			cl_req(ctl, "start", "{\"app\": \"%s\", \"alias\": "
+			    "\"crash%d\"}", b_crash(), k);
 		if (t_ms() > end)
 			fail_msg("only %zu bytes of events in 60 s", bytes);
 		line = cl_take(reader, T_WAIT_MS);
@@ -173,6 +191,8 @@ test_subscribers_bounded(void **state)
 		events++;
 		free(line);
 	}
+	for (k = 0; k < CRASHERS; k++)
+		j_ok(cl_json(ctl));	/* in any order: starts that wait */
 	rss1 = b_rss(d);
 	j_ok(cl_call(ctl, "stop", "{\"all\": true}"));
 	/* The reader's last events: all before the hello reply. */
@@ -477,6 +497,84 @@ test_partial_lines_bounded(void **state)
 	cl_close(live);
 }
 
+/*
+ * UNREAD clients each ask UNREAD_ASKS times for apps (16 KiB a reply,
+ * the long names of big and the crasher) and read nothing.  Each may have 4 MiB of
+ * replies queued, but all together no more than runnerd's 16 MiB and a
+ * little each: its memory stays bounded.  The requests wait; none is
+ * lost: one of them, reading at last, gets every reply.
+ */
+static void
+test_unread_replies_bounded(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c[UNREAD], *live;
+	struct buf	 asks;
+	char		*line;
+	long		 rss0, rss, last = 0;
+	long long	 end;
+	size_t		 off = 0, sent = 0;
+	ssize_t		 n;
+	int		 k, stable = 0, got;
+
+	buf_init(&asks);
+	for (k = 0; k < UNREAD_ASKS; k++)
+		buf_printf(&asks, "{\"tag\": %d, \"cmd\": \"apps\"}\n", k);
+	live = cl_open(d);
+	j_ok(cl_call(live, "hello", NULL));
+	rss0 = b_rss(d);
+	for (k = 0; k < UNREAD; k++) {
+		c[k] = cl_open(d);
+		/* What the socket takes: the rest waits on runnerd anyway. */
+		for (off = 0; off < buf_used(&asks); off += (size_t)n) {
+			n = send(c[k]->fd, buf_head(&asks) + off,
+			    buf_used(&asks) - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n <= 0) {
+				assert_true(n == -1 && errno == EAGAIN);
+				break;
+			}
+		}
+		sent = off;	/* the last one's, whose replies are read */
+	}
+	/* Until runnerd's memory settles (bounded), or passes the bound. */
+	end = t_ms() + 3 * T_WAIT_MS;
+	while (stable < 5 && t_ms() < end) {
+		j_ok(cl_call(live, "hello", NULL));
+		(void)poll(NULL, 0, 100);
+		rss = b_rss(d);
+		stable = rss - last < 256 ? stable + 1 : 0;
+		last = rss;
+		if (!T_ASAN && rss - rss0 > UNREAD_RSS_KB)
+			break;
+	}
+	print_message("%d clients asking %d times and reading nothing: "
+	    "RssAnon %ld kB, then %ld\n", UNREAD, UNREAD_ASKS, rss0, last);
+	if (!T_ASAN && last - rss0 > UNREAD_RSS_KB)
+		fail_msg("runnerd grew by %ld kB for %d clients that do not "
+		    "read their replies (bound %d kB)", last - rss0, UNREAD,
+		    UNREAD_RSS_KB);
+	/* One reads at last: every reply, in order. */
+	for (k = 0; k < UNREAD - 1; k++)
+		cl_close(c[k]);
+	for (got = 0; memchr(buf_head(&asks), '\n', sent) != NULL; got++) {
+		line = cl_take(c[UNREAD - 1], T_WAIT_MS);
+		assert_non_null(line);
+		if (strncmp(line, "{\"tag\":", 7) != 0 ||
+		    atoi(line + 7) != got || strstr(line, "\"ok\":true") ==
+		    NULL)
+			fail_msg("reply %d: %.80s", got, line);
+		free(line);
+		off = (size_t)((char *)memchr(buf_head(&asks), '\n', sent) -
+		    buf_head(&asks)) + 1;
+		buf_drop(&asks, off);
+		sent -= off;
+	}
+	print_message("the last one read its %d replies\n", got);
+	buf_free(&asks);
+	cl_close(c[UNREAD - 1]);
+	cl_close(live);
+}
+
 /* Is c still open, with nothing from runnerd waiting? */
 static int
 b_quiet(struct client *c)
@@ -580,6 +678,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_app_stderr_rate_limited,
 		    b_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_partial_lines_bounded,
+		    b_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_unread_replies_bounded,
 		    b_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_line_timed_out,
 		    b_setup, t_teardown),
