@@ -26,6 +26,10 @@
  *     idle between requests (nothing unfinished), attached, following a
  *     log or subscribed and idle, or whose requests wait on runnerd, is
  *     never timed out.
+ *   - Replies a client leaves unread: its requests wait (runnerd stops
+ *     reading them) while it has more than 4 MiB of replies unsent, or
+ *     more than 64 KiB while all clients together have more than 16 MiB
+ *     unsent; nothing is dropped.
  *   - Events: see subscribe.  Most commands answer at once, in order; start (of a socket app:
  * once it accepts), stop, restart, write and read with "wait" answer when
  * done, so replies can overtake each other: match them by tag.

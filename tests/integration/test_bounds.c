@@ -32,7 +32,7 @@
 #define PARTIAL_LEN	(1024 * 1024 - 1)	/* ... of this many bytes */
 #define PARTIAL_RSS_KB	(28 * 1024)	/* growth allowed: the 16 MiB budget + */
 #define UNREAD		40		/* clients that ask and never read */
-#define UNREAD_ASKS	100		/* ... each asking this many apps */
+#define UNREAD_ASKS	200		/* ... each asking this many apps */
 #define UNREAD_RSS_KB	(32 * 1024)	/* growth allowed: runnerd's 16 MiB + */
 #define IDLE_S		20		/* runnerd's REQUEST_IDLE */
 #define LOG_BURST	200		/* capture.c's CAPTURE_LOG_BURST */
