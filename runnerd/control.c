@@ -398,8 +398,9 @@ client_backlogged(const struct client *c)
 {
 	size_t	 used = buf_used(&c->out);
 
-	return (used > CLIENT_OUT_MAX || (out_total > REPLY_HELD_MAX &&
-	    used > REPLY_SHARE));
+	/* An attached client's input is a stream: only its own bound. */
+	return (used > CLIENT_OUT_MAX || (c->attached == 0 &&
+	    out_total > REPLY_HELD_MAX && used > REPLY_SHARE));
 }
 
 /* Write what the client takes now (at exit: one last try). */
