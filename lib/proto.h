@@ -14,7 +14,23 @@
  * Event:    {"event": "exited", "ext": {...}}  (subscribers only, no tag)
  *
  * A client may send many requests before reading; each gets exactly one
- * reply.  Most commands answer at once, in order; start (of a socket app:
+ * reply.
+ *
+ * Bounds on what clients make runnerd hold (protocol 4):
+ *   - Request bytes runnerd holds for all clients together (unfinished
+ *     lines, requests read but not yet handled) are bounded by 16 MiB.
+ *     Past that, the client holding the most gets an untagged ENOMEM
+ *     and is closed, until the total is under again.
+ *   - A line left unfinished for 20 s while runnerd waits for the rest
+ *     gets an untagged ETIMEDOUT and the connection is closed.  A client
+ *     idle between requests (nothing unfinished), attached, following a
+ *     log or subscribed and idle, or whose requests wait on runnerd, is
+ *     never timed out.
+ *   - Replies a client leaves unread: its requests wait (runnerd stops
+ *     reading them) while it has more than 4 MiB of replies unsent, or
+ *     more than 64 KiB while all clients together have more than 16 MiB
+ *     unsent; nothing is dropped.
+ *   - Events: see subscribe.  Most commands answer at once, in order; start (of a socket app:
  * once it accepts), stop, restart, write and read with "wait" answer when
  * done, so replies can overtake each other: match them by tag.
  *
@@ -23,11 +39,12 @@
  * ENOCMD (unknown cmd; tag echoed when
  * readable), EINVAL (a field, tag and cmd included, missing or of the
  * wrong type; a name, path or arg holding a NUL, "\u0000"), ENOAPP,
- * ENOALIAS, EEXIST, ESPAWN, ECLOSED, ETIMEDOUT, EPERM, ECONFIG.
+ * ENOALIAS, EEXIST, ESPAWN, ECLOSED, ETIMEDOUT, EPERM, ECONFIG, ENOMEM.
  * An error reply without a tag is about the connection, not one request
  * (a line too long; a peer runnerd does not serve: EPERM at once, before
- * any request, then the connection closes): it answers whatever request
- * is pending, as librunner and runnerctl take it.
+ * any request, then the connection closes; a line left unfinished:
+ * ETIMEDOUT; over the request budget: ENOMEM): it answers whatever
+ * request is pending, as librunner and runnerctl take it.
  *
  * Who: root and runnerd's own uid may send everything; a member of
  * allow_group gets EPERM (with the rule in words) for reload, shutdown,
@@ -126,7 +143,13 @@
  *   -> {}; from then on the connection also carries events:
  *   started {"alias", "app", "pid"}; exited {"alias", "pid",
  *   "status": {"code": N}|{"signal": S}}; restarted {"alias", "pid"};
- *   failed {"alias"}; stopped {"alias"}.
+ *   failed {"alias"}; stopped {"alias"}; and (protocol 4) lagged
+ *   {"missed": N}.  A subscriber that has not read 256 KiB of what was
+ *   sent to it misses events, counted, until it is back under 128 KiB
+ *   unread; then, before any other event, it gets lagged with the count
+ *   of events it missed (the events around the gap came in order; what
+ *   it missed can be asked with status).  Replies to its requests are
+ *   never dropped, and the connection stays open.
  * reload {"path"?} | {"config"?: libconfig text}
  *   The new configuration is checked whole (else ECONFIG "FILE:LINE: ..."
  *   and nothing changes), then applied app by app: unchanged instances go
@@ -143,8 +166,9 @@
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	3		/* 2: direct, logs; 3: start's wait,
-					   backoff/failed, reload report */
+#define PROTO_VERSION	4		/* 2: direct, logs; 3: start's wait,
+					   backoff/failed, reload report;
+					   4: lagged, request bounds */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

@@ -22,7 +22,12 @@
  * first line and grown as lines come, so an idle instance costs a pipe
  * and a few words, and one that said a line or two a kilobyte;
  * a follower that falls CLIENT_OUT_MAX behind misses lines, and is told
- * how many bytes.
+ * how many bytes.  What one instance puts into runnerd's own log (no log
+ * file) is rate-limited by a token bucket: CAPTURE_LOG_BURST lines at
+ * once, then CAPTURE_LOG_RATE a second; the lines over it are counted and
+ * the count is logged when its lines are logged again (at most once a
+ * second, and when its pipe ends), so that a flooding app cannot drown runnerd's log or its
+ * reader.  The ring and the followers still get every line.
  *
  * When the child exits, what the pipe holds is read at once, so that its
  * last words come before the exit in runnerd's log.  Something it started
@@ -46,6 +51,8 @@
 #define CAPTURE_RING		65536	/* recent log output kept for logs */
 #define CAPTURE_PIECE		1024	/* runnerd's log takes lines in pieces */
 #define CAPTURE_DRAIN		16	/* reads at an exit, at most */
+#define CAPTURE_LOG_BURST	200	/* runnerd's log: lines at once ... */
+#define CAPTURE_LOG_RATE	50	/* ... then lines a second */
 
 enum { CAP_PIPE, CAP_TEE };		/* the streams of lines */
 
@@ -69,6 +76,10 @@ struct capture {
 	struct follower	*fol;
 	size_t		 nfol;
 	uint64_t	 log_dropped;	/* bytes the log file did not take */
+	double		 tokens;	/* runnerd's log: lines it may log */
+	double		 tokens_at;	/* ev_now when last filled */
+	uint64_t	 unlogged;	/* lines over the rate, not yet said */
+	double		 noted_at;	/* ev_now when that was last said */
 };
 
 static struct capture	*capture_get(struct inst *);
@@ -86,6 +97,8 @@ static char		*capture_recent(struct capture *, long long,
 			    size_t *);
 static void		 capture_send(struct capture *, const char *, size_t);
 static void		 capture_unfollow(struct capture *);
+static int		 capture_log_ok(struct inst *);
+static void		 capture_log_unlogged(struct inst *);
 
 /* The instance's capture state, made on first use; NULL out of memory. */
 static struct capture *
@@ -100,6 +113,8 @@ capture_get(struct inst *i)
 		return (NULL);
 	}
 	cp->fd = cp->wfd = -1;
+	cp->tokens = CAPTURE_LOG_BURST;
+	cp->tokens_at = ev_now(server.loop);
 	buf_init(&cp->part[CAP_PIPE]);
 	buf_init(&cp->part[CAP_TEE]);
 	i->cap = cp;
@@ -286,6 +301,7 @@ capture_close(struct inst *i)
 	close(cp->fd);
 	cp->fd = -1;
 	capture_feed(i, CAP_PIPE, NULL, 0, 1);
+	capture_log_unlogged(i);
 }
 
 /*
@@ -365,13 +381,54 @@ capture_line(struct inst *i, int s, const char *p, size_t n,
 		k = 0;
 		do {
 			piece = n - k > CAPTURE_PIECE ? CAPTURE_PIECE : n - k;
-			log_info("%s: %.*s", i->alias, (int)piece, p + k);
+			if (capture_log_ok(i))
+				log_info("%s: %.*s", i->alias, (int)piece,
+				    p + k);
 			k += piece;
 		} while (k < n);
 	}
 	buf_adds(out, stamp);
 	buf_add(out, p, n);
 	buf_addc(out, '\n');
+}
+
+/*
+ * May the instance put one more line into runnerd's log now?  The
+ * bucket fills at CAPTURE_LOG_RATE a second up to CAPTURE_LOG_BURST; a
+ * line takes one.  Refused lines are counted, and said before a line
+ * taken, at most once a second (not before every line of a flood).
+ */
+static int
+capture_log_ok(struct inst *i)
+{
+	struct capture	*cp = i->cap;
+	double		 now = ev_now(server.loop);
+
+	cp->tokens += (now - cp->tokens_at) * CAPTURE_LOG_RATE;
+	if (cp->tokens > CAPTURE_LOG_BURST)
+		cp->tokens = CAPTURE_LOG_BURST;
+	cp->tokens_at = now;
+	if (cp->tokens < 1) {
+		cp->unlogged++;
+		return (0);
+	}
+	cp->tokens--;
+	if (now - cp->noted_at >= 1.0)
+		capture_log_unlogged(i);
+	return (1);
+}
+
+/* Say how many lines the rate limit kept out of runnerd's log, if any. */
+static void
+capture_log_unlogged(struct inst *i)
+{
+	if (i->cap->unlogged == 0)
+		return;
+	log_warnx("%s: %llu lines of output not logged (rate limit: %d a "
+	    "second after %d)", i->alias, (unsigned long long)i->cap->unlogged,
+	    CAPTURE_LOG_RATE, CAPTURE_LOG_BURST);
+	i->cap->unlogged = 0;
+	i->cap->noted_at = ev_now(server.loop);
 }
 
 /* "2026-11-21T10:00:00.123Z ": now, in UTC, to the millisecond. */

@@ -3,10 +3,29 @@
  * non-blocking connection with an input buffer cut into request lines and
  * an output buffer of replies; once attached, it is a raw byte stream to
  * an instance instead, and once following a log (logs with follow), a
- * one-way stream of that log whose input is ignored.  Every buffer is bounded: a line longer than
- * PROTO_LINE_MAX is refused and the client closed, and a client that does
- * not read its replies is not read from until it does.  A client that
- * goes away costs nothing but its own state.
+ * one-way stream of that log whose input is ignored.  Every buffer is
+ * bounded: a line longer than PROTO_LINE_MAX is refused and the client
+ * closed, and a client that does not read its replies is not read from
+ * until it does.  A client that goes away costs nothing but its own state.
+ *
+ * Bounds across clients, so that many clients cannot do together what
+ * none may alone:
+ *   - Request bytes held (an unfinished line, requests not yet handled)
+ *     count against one budget, REQUEST_HELD_MAX for all clients: past
+ *     it, the client holding the most is answered ENOMEM and closed,
+ *     until the total is back under.  An idle client holds no buffer.
+ *   - A line left unfinished for REQUEST_IDLE seconds while runnerd
+ *     waits for the rest gets ETIMEDOUT and the connection is closed.
+ *     A client idle between requests (no partial line), attached,
+ *     following a log, or whose requests wait on runnerd is never timed.
+ *   - Replies unsent: a client's requests wait (are not read) while it
+ *     has more than CLIENT_OUT_MAX unsent, or more than REPLY_SHARE while
+ *     all clients together have more than REPLY_HELD_MAX: so clients
+ *     that ask and never read cannot add up to more than about that.
+ *   - A subscriber with more than EVENT_QUEUE_MAX bytes unsent misses
+ *     events, counted; once it has caught up it gets a "lagged" event
+ *     with the count before the next one (as a log follower is told how
+ *     many bytes it skipped).  Its replies are never dropped.
  */
 
 #include <sys/socket.h>
@@ -26,6 +45,14 @@
 
 #define CLIENT_READ	65536	/* bytes read from a client at a time */
 #define CLIENT_READ_RAW	(256 * 1024)	/* ... once attached: a stream */
+#define REQUEST_HELD_MAX (16 * 1024 * 1024)	/* request bytes, all clients */
+#define REQUEST_IDLE	20.0		/* seconds a line may stay unfinished */
+#define EVENT_QUEUE_MAX	(256 * 1024)	/* unsent bytes: events are missed */
+#define REPLY_HELD_MAX	(16 * 1024 * 1024)	/* unsent bytes, all clients */
+#define REPLY_SHARE	(64 * 1024)	/* ... past which, one's own wait */
+
+static size_t	 held_total;	/* request bytes held by all clients */
+static size_t	 out_total;	/* bytes queued for all clients, unsent */
 
 static void	 accept_cb(struct ev_loop *, ev_io *, int);
 static void	 accept_pause_cb(struct ev_loop *, ev_timer *, int);
@@ -36,6 +63,12 @@ static void	 client_raw(struct client *);
 static int	 client_cmp(const void *, const void *);
 static int	 client_done(const struct client *);
 static void	 client_refuse(struct client *);
+static void	 client_held(struct client *, int);
+static void	 client_idle_cb(struct ev_loop *, ev_timer *, int);
+static void	 client_drop(struct client *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	 event_lagged(struct client *);
+static int	 client_backlogged(const struct client *);
 
 /*
  * Open the socket's directory without following a symbolic link,
@@ -251,7 +284,8 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	buf_init(&c->out);
 	ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
-	c->rio.data = c->wio.data = c;
+	ev_timer_init(&c->idle, client_idle_cb, REQUEST_IDLE, REQUEST_IDLE);
+	c->rio.data = c->wio.data = c->idle.data = c;
 	/* Ids only grow, so appending keeps the array sorted. */
 	server.clients[server.nclients++] = c;
 	log_debug("client %llu connected", (unsigned long long)c->id);
@@ -323,6 +357,8 @@ client_close(struct client *c)
 	direct_client_gone(c);		/* a lease ends with its connection */
 	ev_io_stop(server.loop, &c->rio);
 	ev_io_stop(server.loop, &c->wio);
+	ev_timer_stop(server.loop, &c->idle);
+	held_total -= c->held;
 	close(c->fd);
 	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL) {
 		i->nattach--;
@@ -330,6 +366,7 @@ client_close(struct client *c)
 		splice_idle(i);
 		relay_resume(i);
 	}
+	out_total -= buf_used(&c->out);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c->refused);
@@ -341,13 +378,29 @@ client_close(struct client *c)
 void
 client_send(struct client *c, const char *p, size_t n)
 {
+	out_total -= buf_used(&c->out);
 	if (buf_add(&c->out, p, n) == -1) {
 		log_warnx("client %llu: out of memory; closing",
 		    (unsigned long long)c->id);
 		buf_reset(&c->out);
 		c->closing = 1;
 	}
+	out_total += buf_used(&c->out);
 	ev_io_start(server.loop, &c->wio);
+}
+
+/*
+ * Has c so many replies unsent that its requests wait?  Its own bound,
+ * or past the bound for all clients, a share (see the top).
+ */
+static int
+client_backlogged(const struct client *c)
+{
+	size_t	 used = buf_used(&c->out);
+
+	/* An attached client's input is a stream: only its own bound. */
+	return (used > CLIENT_OUT_MAX || (c->attached == 0 &&
+	    out_total > REPLY_HELD_MAX && used > REPLY_SHARE));
 }
 
 /* Write what the client takes now (at exit: one last try). */
@@ -362,6 +415,7 @@ client_flush(struct client *c)
 		if (n <= 0)
 			break;
 		buf_drop(&c->out, (size_t)n);
+		out_total -= (size_t)n;
 	}
 }
 
@@ -371,7 +425,7 @@ client_resume(struct client *c)
 {
 	struct inst	*i;
 
-	if (c->closing || c->waiting || buf_used(&c->out) > CLIENT_OUT_MAX)
+	if (c->closing || c->waiting || client_backlogged(c))
 		return;
 	if (c->eof) {
 		ev_feed_event(server.loop, &c->rio, EV_READ);
@@ -407,8 +461,13 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	buf_drop(&c->out, (size_t)n);
+	out_total -= (size_t)n;
+	/* Caught up: a subscriber learns what it missed, first thing. */
+	if (c->missed > 0 && buf_used(&c->out) <= EVENT_QUEUE_MAX / 2)
+		event_lagged(c);
 	if (buf_used(&c->out) > 0)
 		return;
+	buf_free(&c->out);	/* an idle client holds no buffer */
 	/* Spliced output in flight for it comes next (or c is gone). */
 	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL &&
 	    splice_flush(i, c) != 0)
@@ -428,7 +487,7 @@ static void
 client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct client	*c = w->data;
-	size_t		 max = c->attached != 0 ? CLIENT_READ_RAW : CLIENT_READ;
+	static char	 scratch[CLIENT_READ];
 	struct inst	*i;
 	char		*p;
 	ssize_t		 n;
@@ -438,14 +497,20 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL &&
 	    splice_input(i, c) == 1)
 		return;
-	/* Straight into the buffer, not through a copy. */
-	if ((p = buf_reserve(&c->in, max)) == NULL) {
+	/*
+	 * Attached: straight into the buffer, not through a copy.  Requests:
+	 * into scratch, and only what is left unhandled into the client's
+	 * buffer, sized to it, so that an idle client holds none.
+	 */
+	p = c->attached != 0 ? buf_reserve(&c->in, CLIENT_READ_RAW) : scratch;
+	if (p == NULL) {
 		log_warnx("client %llu: out of memory; closing",
 		    (unsigned long long)c->id);
 		client_close(c);
 		return;
 	}
-	n = recv(c->fd, p, max, MSG_DONTWAIT);
+	n = recv(c->fd, p, c->attached != 0 ? CLIENT_READ_RAW : CLIENT_READ,
+	    MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		n = 0;		/* fed by client_resume: buffered requests */
 	else if (n == 0) {
@@ -466,7 +531,14 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_close(c);
 		return;
 	}
-	buf_commit(&c->in, (size_t)n);
+	if (c->attached != 0)
+		buf_commit(&c->in, (size_t)n);
+	else if (n > 0 && buf_add(&c->in, scratch, (size_t)n) == -1) {
+		log_warnx("client %llu: out of memory; closing",
+		    (unsigned long long)c->id);
+		client_close(c);
+		return;
+	}
 	if (c->refused != NULL) {
 		reply_err(c->id, 0, 0, RUNNER_EPERM, "%s", c->refused);
 		buf_reset(&c->in);
@@ -478,6 +550,91 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		buf_reset(&c->in);	/* a follower only listens */
 	else
 		client_lines(c);
+	client_held(c, n > 0);
+	client_check(c);
+}
+
+/*
+ * Count what c holds of request bytes against the budget (after its
+ * buffer changed; progress: it sent more), and time its unfinished line.
+ * Over the budget, the clients holding the most are let go, the largest
+ * first (the oldest of equals), until it is kept.
+ */
+static void
+client_held(struct client *c, int progress)
+{
+	struct client	*big;
+	size_t		 n = 0, k;
+
+	if (c->attached == 0 && buf_used(&c->in) == 0)
+		buf_free(&c->in);
+	if (c->attached == 0 && c->following == 0 && !c->closing)
+		n = c->in.cap;
+	held_total += n;
+	held_total -= c->held;
+	c->held = n;
+	/*
+	 * Timed only while runnerd waits on the client for the rest of a
+	 * line: not while its requests wait on runnerd (a write in flight,
+	 * replies it has not read).
+	 */
+	if (n > 0 && !c->waiting && ev_is_active(&c->rio) &&
+	    !client_backlogged(c)) {
+		if (progress || !ev_is_active(&c->idle))
+			ev_timer_again(server.loop, &c->idle);
+	} else
+		ev_timer_stop(server.loop, &c->idle);
+
+	while (held_total > REQUEST_HELD_MAX) {
+		big = NULL;
+		for (k = 0; k < server.nclients; k++) {
+			if (big == NULL || server.clients[k]->held > big->held)
+				big = server.clients[k];
+		}
+		if (big == NULL || big->held == 0)
+			break;
+		log_warnx("client %llu: %zu bytes of unfinished requests, the "
+		    "most while clients hold more than %d in all; closing",
+		    (unsigned long long)big->id, big->held, REQUEST_HELD_MAX);
+		client_drop(big, RUNNER_ENOMEM, "runnerd holds more than %d "
+		    "bytes of unfinished requests, and this connection the "
+		    "most (%zu): closing it", REQUEST_HELD_MAX, big->held);
+	}
+}
+
+/* A line left unfinished REQUEST_IDLE seconds: the client is let go. */
+static void
+client_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct client	*c = w->data;
+
+	(void)loop;
+	(void)revents;
+	log_warnx("client %llu: request line unfinished for %.0f s; closing",
+	    (unsigned long long)c->id, REQUEST_IDLE);
+	client_drop(c, RUNNER_ETIMEDOUT, "request line unfinished for %.0f "
+	    "s: closing", REQUEST_IDLE);
+}
+
+/*
+ * Refuse what c has sent with an untagged error (about the connection)
+ * and close it once that is sent; its requests still pending are
+ * forgotten with it.
+ */
+static void
+client_drop(struct client *c, int code, const char *fmt, ...)
+{
+	char	 msg[RUNNER_ERRMSG_MAX];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply_err(c->id, 0, 0, code, "%s", msg);
+	c->closing = 1;
+	buf_free(&c->in);
+	ev_io_stop(server.loop, &c->rio);
+	client_held(c, 0);
 	client_check(c);
 }
 
@@ -512,7 +669,7 @@ client_lines(struct client *c)
 	size_t	 len;
 
 	while (!c->closing && !c->waiting && c->attached == 0 &&
-	    c->following == 0 && buf_used(&c->out) <= CLIENT_OUT_MAX &&
+	    c->following == 0 && !client_backlogged(c) &&
 	    buf_used(&c->in) > 0) {
 		nl = memchr(buf_head(&c->in), '\n', buf_used(&c->in));
 		len = nl != NULL ? (size_t)(nl - buf_head(&c->in)) :
@@ -545,7 +702,7 @@ client_lines(struct client *c)
 	 * While a write is in flight, requests wait, but reading goes on (up
 	 * to a line's worth) so that a client that hangs up is noticed.
 	 */
-	if (c->closing || buf_used(&c->out) > CLIENT_OUT_MAX ||
+	if (c->closing || client_backlogged(c) ||
 	    (c->waiting && buf_used(&c->in) > PROTO_LINE_MAX))
 		ev_io_stop(server.loop, &c->rio);
 }
@@ -641,12 +798,33 @@ reply_err(uint64_t id, int has_tag, long long tag, int code,
 	reply_end(c, &b);
 }
 
-/* Tell every subscriber: {"event": name, "ext": ext}. */
+/*
+ * A subscriber that missed events has caught up: tell it how many,
+ * {"event": "lagged", "ext": {"missed": N}}, before anything else.
+ */
+static void
+event_lagged(struct client *c)
+{
+	char	 line[128];
+	int	 len;
+
+	len = snprintf(line, sizeof(line), "{\"event\":\"lagged\",\"ext\":"
+	    "{\"missed\":%llu}}\n", (unsigned long long)c->missed);
+	c->missed = 0;
+	client_send(c, line, (size_t)len);
+}
+
+/*
+ * Tell every subscriber: {"event": name, "ext": ext}.  One that has not
+ * read EVENT_QUEUE_MAX bytes of what it was sent misses it, counted, and
+ * goes on missing events until it is back under half that (event_lagged).
+ */
 void
 event_emit(const char *name, struct buf *ext)
 {
+	struct client	*c;
 	struct buf	 b;
-	size_t		 k;
+	size_t		 k, used;
 
 	buf_init(&b);
 	jw_open(&b, '{');
@@ -657,11 +835,19 @@ event_emit(const char *name, struct buf *ext)
 	jw_close(&b, '}');
 	buf_addc(&b, '\n');
 	for (k = 0; k < server.nclients && !b.failed; k++) {
-		if (server.clients[k]->subscribed &&
-		    server.clients[k]->attached == 0 &&
-		    server.clients[k]->following == 0)
-			client_send(server.clients[k], buf_head(&b),
-			    buf_used(&b));
+		c = server.clients[k];
+		if (!c->subscribed || c->attached != 0 || c->following != 0 ||
+		    c->closing)
+			continue;
+		used = buf_used(&c->out);
+		if (used > EVENT_QUEUE_MAX || (c->missed > 0 &&
+		    used > EVENT_QUEUE_MAX / 2)) {
+			c->missed++;
+			continue;
+		}
+		if (c->missed > 0)
+			event_lagged(c);
+		client_send(c, buf_head(&b), buf_used(&b));
 	}
 	buf_free(&b);
 }

@@ -109,6 +109,9 @@ struct client {
 					   accept (access.c) */
 	int		 owner;		/* root or runnerd's own uid: may
 					   change the configuration */
+	size_t		 held;		/* its bytes in the request budget */
+	ev_timer	 idle;		/* a request line left unfinished */
+	uint64_t	 missed;	/* events not queued: it fell behind */
 };
 
 /* A request that answers later. */
