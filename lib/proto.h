@@ -168,7 +168,8 @@
 
 #define PROTO_VERSION	4		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
-					   4: lagged, request bounds */
+					   4: lagged, request bounds,
+					   owner-only commands */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */
