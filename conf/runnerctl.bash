@@ -30,6 +30,20 @@ _runnerctl_files()
 	compopt -o filenames 2>/dev/null
 }
 
+# _runnerctl_sockets: the sockets and directories for the current word
+# (a socket's directory also holds runnerd's state file, never a socket).
+_runnerctl_sockets()
+{
+	local f
+
+	_runnerctl_files
+	for f in "${!COMPREPLY[@]}"; do
+		[[ -S ${COMPREPLY[f]} || -d ${COMPREPLY[f]} ]] ||
+		    unset -v 'COMPREPLY[f]'
+	done
+	COMPREPLY=("${COMPREPLY[@]}")
+}
+
 # _runnerctl_reply WORDS...: COMPREPLY = those of WORDS that start with
 # the current word.
 _runnerctl_reply()
@@ -91,7 +105,7 @@ _runnerctl()
 
 	if [[ -z $cmd ]]; then
 		if [[ $prev == -s ]]; then
-			_runnerctl_files
+			_runnerctl_sockets
 		elif [[ $cur == -* ]]; then
 			_runnerctl_reply -s --json --version --help
 		else
