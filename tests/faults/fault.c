@@ -16,7 +16,13 @@
  *   RUNNER_FAULT=SITE:N+[:ERRNO]   fail the Nth call and every later one
  *   RUNNER_FAULT_COUNT=FILE        at exit, write "SITE COUNT" per site
  *                                  and "fired SITE N PID" for each
- *                                  failure injected, to FILE
+ *                                  failure injected, to FILE; and at
+ *                                  once, append the "fired" lines to
+ *                                  FILE.fired (the driver learns what
+ *                                  fired even if runnerd never exits)
+ *   RUNNER_FAULT_OFF=FILE          once FILE exists, a persistent fault
+ *                                  stops failing (so that the driver
+ *                                  can check that runnerd recovers)
  *
  * ERRNO is a name (EAGAIN) or a number; each site has a default that
  * the real call can give (fork: EAGAIN, pipe2: EMFILE, malloc: ENOMEM).
@@ -103,6 +109,8 @@ static int		 fault_persist;	/* and every later one */
 static int		 fault_errno;
 static pid_t		 main_pid;
 static const char	*count_path;
+static char		 fired_path[4096];
+static const char	*off_path;
 
 static const struct {
 	const char	*name;
@@ -120,6 +128,7 @@ static const struct {
 static void	fault_init(void) __attribute__((constructor));
 static void	fault_report(void);
 static int	fault_hit(enum site);
+static char	*fault_fmt(char *, unsigned long);
 
 static void
 fault_init(void)
@@ -139,8 +148,12 @@ fault_init(void)
 		_exit(2);
 	}
 	main_pid = getpid();
-	if (count_path != NULL)
+	off_path = getenv("RUNNER_FAULT_OFF");
+	if (count_path != NULL) {
+		snprintf(fired_path, sizeof(fired_path), "%s.fired",
+		    count_path);
 		atexit(fault_report);
+	}
 	if (spec == NULL || *spec == '\0')
 		return;
 	len = strcspn(spec, ":");
@@ -202,11 +215,25 @@ fault_report(void)
 	errno = save;
 }
 
+/* n in decimal before end (async-signal-safe); returns the start. */
+static char *
+fault_fmt(char *end, unsigned long n)
+{
+	do {
+		*--end = '0' + n % 10;
+		n /= 10;
+	} while (n != 0);
+	return (end);
+}
+
 /* Count a call of site; 1 if it is to fail (errno is then set). */
 static int
 fault_hit(enum site s)
 {
 	unsigned long	 n, k;
+	char		 line[128], num[24], *p;
+	size_t		 len;
+	int		 fd, save = errno;
 
 	if (sh == NULL)
 		return (0);
@@ -214,11 +241,34 @@ fault_hit(enum site s)
 	if ((int)s != fault_site || n < fault_n ||
 	    (n > fault_n && !fault_persist))
 		return (0);
+	if (n > fault_n && off_path != NULL && access(off_path, F_OK) == 0) {
+		errno = save;
+		return (0);
+	}
 	k = __atomic_fetch_add(&sh->nfired, 1, __ATOMIC_SEQ_CST);
 	if (k < MAXFIRED) {
 		sh->fired[k].site = s;
 		sh->fired[k].n = n;
 		sh->fired[k].pid = getpid();
+	}
+	if (k < MAXFIRED && fired_path[0] != '\0' && (fd = open(fired_path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) != -1) {
+		/* "fired SITE N PID\n", without stdio. */
+		len = strlen(site_name[s]);
+		memcpy(line, "fired ", 6);
+		memcpy(line + 6, site_name[s], len);
+		len += 6;
+		line[len++] = ' ';
+		p = fault_fmt(num + sizeof(num), n);
+		memcpy(line + len, p, num + sizeof(num) - p);
+		len += num + sizeof(num) - p;
+		line[len++] = ' ';
+		p = fault_fmt(num + sizeof(num), (unsigned long)getpid());
+		memcpy(line + len, p, num + sizeof(num) - p);
+		len += num + sizeof(num) - p;
+		line[len++] = '\n';
+		(void)!write(fd, line, len);
+		close(fd);
 	}
 	errno = fault_errno;
 	return (1);
