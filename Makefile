@@ -209,7 +209,7 @@ fuzz-build: $(FUZZ_BIN)
 # tests/faults/fault.c can fail the Nth call of any site (RUNNER_FAULT)
 # and count them (RUNNER_FAULT_COUNT).  tests/faults/run.py plays each
 # scenario once counting, then once per (site, N) with that call failing,
-# and checks runnerd's invariants after each (tests/faults/README).
+# and checks runnerd's invariants after each (its header lists them).
 # FAULTS_LIMIT bounds the number of cases (0: all), FAULTS_SEED picks
 # which, FAULTS_ONLY=SITE:N:SCENARIO replays one.
 FAULTS_CFLAGS ?= -g -O1

@@ -559,7 +559,7 @@ class Case:
         try:
             return self._run()
         except Fail as e:
-            return str(e)
+            return "%s\n  runnerd said (last lines):\n%s" % (e, self.tail(8))
         except Exception as e:      # the driver's own bug: say so, go on
             import traceback
             return "driver error: %s\n%s" % (e, traceback.format_exc())
