@@ -20,6 +20,10 @@
  *                                  once, append the "fired" lines to
  *                                  FILE.fired (the driver learns what
  *                                  fired even if runnerd never exits)
+ *   RUNNER_FAULT_TRACE=1           print the stack of each failure runnerd
+ *                                  itself (not a forked child) injects,
+ *                                  to find the line that met it (ASan
+ *                                  builds only)
  *   RUNNER_FAULT_OFF=FILE          once FILE exists, a persistent fault
  *                                  stops failing (so that the driver
  *                                  can check that runnerd recovers)
@@ -52,6 +56,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 /* X(site, default errno) */
 #define FAULT_SITES \
@@ -111,6 +119,7 @@ static pid_t		 main_pid;
 static const char	*count_path;
 static char		 fired_path[4096];
 static const char	*off_path;
+static int		 trace;
 
 static const struct {
 	const char	*name;
@@ -149,6 +158,7 @@ fault_init(void)
 	}
 	main_pid = getpid();
 	off_path = getenv("RUNNER_FAULT_OFF");
+	trace = getenv("RUNNER_FAULT_TRACE") != NULL;
 	if (count_path != NULL) {
 		snprintf(fired_path, sizeof(fired_path), "%s.fired",
 		    count_path);
@@ -270,6 +280,10 @@ fault_hit(enum site s)
 		(void)!write(fd, line, len);
 		close(fd);
 	}
+#if defined(__SANITIZE_ADDRESS__)
+	if (trace && getpid() == main_pid)
+		__sanitizer_print_stack_trace();
+#endif
 	errno = fault_errno;
 	return (1);
 }
