@@ -239,7 +239,7 @@ tests/faults/runnerd-faults: $(FAULTS_O)/runnerd.r.o tests/faults/fault.c
 	$(CC) $(PROJECT_CFLAGS) $(FAULTS_SAN) $(FAULTS_CFLAGS) $(LDFLAGS) \
 	    -o $@ $(FAULTS_O)/runnerd.r.o tests/faults/fault.c $(LIBS) -lev
 
-faults-build: tests/faults/runnerd-faults ctl/runnerctl
+faults-build: tests/faults/runnerd-faults
 
 faults: deps
 	@sh mk/deps.sh python3

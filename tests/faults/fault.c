@@ -300,7 +300,8 @@ void	*__wrap_realloc(void *, size_t);
 void	*__wrap_reallocarray(void *, size_t, size_t);
 char	*__wrap_strdup(const char *);
 char	*__wrap_strndup(const char *, size_t);
-int	 __wrap_asprintf(char **, const char *, ...);
+int	 __wrap_asprintf(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 pid_t	 __wrap_fork(void);
 int	 __wrap_pipe2(int [2], int);
 int	 __wrap_socketpair(int, int, int, int [2]);
