@@ -5,9 +5,13 @@
  * for every site below (see the Makefile), so that their own calls to
  * NAME go to __wrap_NAME here, and this file's calls to NAME (outside
  * that object) go to libc.  Calls libc makes internally are not seen:
- * fopen's open, opendir's open, getpwnam's and realpath's allocations,
- * libconfig's and libev's allocations; those sites are reached through
- * their caller (fopen, opendir, ...) only.
+ * fopen's open, opendir's open, the write(2) under runnerd's own log
+ * (log.c prints with fprintf, so a stalled stderr is not a "write"
+ * fault here), syslog, getpwnam's, getgrouplist's and realpath's
+ * allocations, and everything libconfig and libev do (libev's waitpid,
+ * epoll, signalfd); those are reached through their caller (fopen,
+ * opendir, ...) only.  fork is glibc's fork (runnerd makes no clone
+ * call of its own).
  *
  * Each wrapper counts its call and, when it is the one the environment
  * names, fails it the way the system call or allocator would:
