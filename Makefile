@@ -5,6 +5,10 @@
 #   make bench      build and run the benchmarks (figures, not tests)
 #   make fuzz       build the libFuzzer targets with clang and run each for
 #                   FUZZ_TIME seconds (60) on a copy of tests/fuzz/corpus
+#   make faults     build runnerd with fault injection and fail each
+#                   fallible call (malloc, fork, pipe2, write, ...) in
+#                   turn under each scenario, checking runnerd after
+#                   each; FAULTS_LIMIT cases at most (0: all)
 #   make run        install missing packages, build, start on conf/runner.conf
 #   make install    PREFIX (/usr/local) and DESTDIR honoured (README:
 #                   Install from source); make uninstall undoes it
@@ -98,7 +102,7 @@ DEBS	 = gcc make pkg-config binutils libc6-dev libconfig-dev libev-dev libjsmn-d
 	   libcmocka-dev socat valgrind mandoc
 
 .PHONY: all check run install uninstall clean deps test bench fuzz \
-	fuzz-build
+	fuzz-build faults faults-build
 
 all: lib/librunner.a lib/librunner.so runnerd/runnerd ctl/runnerctl \
     examples/hello
@@ -197,6 +201,53 @@ fuzz-build: $(FUZZ_BIN)
 # Not intermediate: kept, so a rebuild compiles only what changed.
 .SECONDARY: $(FUZZ_BIN:tests/fuzz/%=$(FUZZ_O)/%.o) \
 	    $(FUZZ_BIN:tests/fuzz/%=$(FUZZ_O)/%.r.o)
+
+# Fault injection (make faults): tests/faults/runnerd-faults is runnerd
+# built from the same sources (into tests/faults/obj, with ASan and UBSan
+# by default, so that a leak on an error path shows at exit) and linked
+# as one relocatable object with --wrap=SITE for every fallible call, so
+# tests/faults/fault.c can fail the Nth call of any site (RUNNER_FAULT)
+# and count them (RUNNER_FAULT_COUNT).  tests/faults/run.py plays each
+# scenario once counting, then once per (site, N) with that call failing,
+# and checks runnerd's invariants after each (its header lists them).
+# FAULTS_LIMIT bounds the number of cases (0: all), FAULTS_SEED picks
+# which, FAULTS_ONLY=SCENARIO:SITE:N[+] replays one.  Failures listed in
+# tests/faults/known (today's bugs, each with its place) are reported,
+# not fatal, unless FAULTS_STRICT=1.
+FAULTS_CFLAGS ?= -g -O1
+FAULTS_SAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer
+FAULTS_LIMIT ?= 0
+FAULTS_SEED ?=
+FAULTS_JOBS ?= 2
+FAULTS_SITES = malloc calloc realloc reallocarray strdup strndup asprintf \
+	fork pipe2 socketpair accept4 socket bind listen connect open fopen \
+	opendir read recv recvmsg write send sendmsg sendto splice fcntl dup2 \
+	execvpe kill setuid setgid setgroups prctl chdir setsid close_range \
+	pidfd_open mkdir rename unlink ftruncate fstat
+FAULTS_O = tests/faults/obj
+FAULTS_OBJ = $(patsubst %.c,$(FAULTS_O)/%.o,$(LIB_SRC) $(wildcard runnerd/*.c))
+
+$(FAULTS_O)/%.o: %.c $(LIB_HDR) $(RUNNERD_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(PROJECT_CFLAGS) $(FAULTS_SAN) $(FAULTS_CFLAGS) -c -o $@ $<
+
+$(FAULTS_O)/runnerd.r.o: $(FAULTS_OBJ)
+	$(LD) -r $(FAULTS_SITES:%=--wrap=%) -o $@ $^
+
+tests/faults/runnerd-faults: $(FAULTS_O)/runnerd.r.o tests/faults/fault.c
+	$(CC) $(PROJECT_CFLAGS) $(FAULTS_SAN) $(FAULTS_CFLAGS) $(LDFLAGS) \
+	    -o $@ $(FAULTS_O)/runnerd.r.o tests/faults/fault.c $(LIBS) -lev
+
+faults-build: tests/faults/runnerd-faults
+
+faults: deps
+	@sh mk/deps.sh python3
+	@$(MAKE) --no-print-directory faults-build
+	@python3 tests/faults/run.py --limit $(FAULTS_LIMIT) \
+	    --jobs $(FAULTS_JOBS) $(if $(FAULTS_SEED),--seed $(FAULTS_SEED)) \
+	    $(if $(FAULTS_ONLY),--only $(FAULTS_ONLY)) \
+	    $(if $(filter 1,$(FAULTS_STRICT)),--strict)
 
 deps:
 	@sh mk/deps.sh $(DEBS)
@@ -302,5 +353,5 @@ clean:
 	rm -f lib/*.o lib/librunner.a lib/librunner.so lib/librunner.so.* \
 	    runnerd/*.o runnerd/runnerd ctl/*.o ctl/runnerctl \
 	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
-	    $(BENCH_BIN) $(FUZZ_BIN)
-	rm -rf $(FUZZ_O)
+	    $(BENCH_BIN) $(FUZZ_BIN) tests/faults/runnerd-faults
+	rm -rf $(FUZZ_O) $(FAULTS_O)
