@@ -624,9 +624,12 @@ capture_logs(struct inst *i, struct client *c, int has_tag, long long tag,
 	jw_b64(&ext, data, n);
 	jw_close(&ext, '}');
 	free(data);
+	/* The old array is gone once the new one is made: keep it at once. */
 	if (follow && (f = reallocarray(cp->fol, cp->nfol + 1,
 	    sizeof(*f))) == NULL)
 		ext.failed = 1;
+	else if (follow)
+		cp->fol = f;
 	if (ext.failed) {
 		reply_err(c->id, has_tag, tag, RUNNER_ENOMEM, "out of memory");
 		buf_free(&ext);

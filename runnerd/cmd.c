@@ -370,8 +370,7 @@ cmd_reply_start(struct waiter *w, struct inst *i)
 	jw_key(&b, "state");
 	jw_str(&b, inst_state_name(i->state));
 	jw_close(&b, '}');
-	if (!b.failed)
-		reply_ok(w->client, w->has_tag, w->tag, &b);
+	reply_ok(w->client, w->has_tag, w->tag, &b);	/* ENOMEM if failed */
 	buf_free(&b);
 }
 
@@ -581,8 +580,11 @@ cmd_stop(struct req *rq)
 	}
 	for (k = 0; k < n; k++) {
 		if ((w = waiter_new(WAIT_STOP, rq->c, rq->has_tag, rq->tag,
-		    list[k])) == NULL)
-			fatalx("out of memory");
+		    list[k])) == NULL) {
+			stopjob_abort(job);	/* nothing stopped yet */
+			REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+			goto out;
+		}
 		w->job = job;
 	}
 	/* By id: stopping one may remove it before the next is reached. */
@@ -728,7 +730,13 @@ cmd_write(struct req *rq)
 		free(data);
 		return;
 	}
-	relay_input(i, data, n);
+	if (relay_input(i, data, n) == -1) {
+		waiter_free(w);
+		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory for '%s''s input",
+		    i->alias);
+		free(data);
+		return;
+	}
 	free(data);
 	w->until = i->in_queued;
 	w->count = n;

@@ -718,7 +718,11 @@ client_raw(struct client *c)
 		return;
 	}
 	if (buf_used(&c->in) > 0) {
-		relay_input(i, buf_head(&c->in), buf_used(&c->in));
+		/* A stream that lost bytes must end, not go on without them. */
+		if (relay_input(i, buf_head(&c->in), buf_used(&c->in)) == -1) {
+			client_close(c);
+			return;
+		}
 		buf_reset(&c->in);
 	}
 	if (buf_used(&i->in) > INPUT_MAX)
@@ -742,15 +746,32 @@ reply_begin(uint64_t id, int has_tag, long long tag, struct buf *b)
 	return (c);
 }
 
+/*
+ * Send the reply; one that ran out of memory as it was built becomes an
+ * ENOMEM error made without allocating, so the client is never left
+ * waiting for an answer that was dropped.
+ */
 static void
-reply_end(struct client *c, struct buf *b)
+reply_end(struct client *c, struct buf *b, int has_tag, long long tag)
 {
+	char	 line[160];
+	int	 len;
+
 	jw_close(b, '}');
 	buf_addc(b, '\n');
-	if (b->failed)
+	if (b->failed) {
 		log_warnx("client %llu: out of memory for a reply",
 		    (unsigned long long)c->id);
-	else
+		if (has_tag)
+			len = snprintf(line, sizeof(line), "{\"tag\":%lld,",
+			    tag);
+		else
+			len = snprintf(line, sizeof(line), "{");
+		len += snprintf(line + len, sizeof(line) - (size_t)len,
+		    "\"ok\":false,\"error\":\"ENOMEM\",\"message\":"
+		    "\"out of memory for the reply\"}\n");
+		client_send(c, line, (size_t)len);
+	} else
 		client_send(c, buf_head(b), buf_used(b));
 	buf_free(b);
 }
@@ -762,6 +783,10 @@ reply_ok(uint64_t id, int has_tag, long long tag, struct buf *ext)
 	struct client	*c;
 	struct buf	 b;
 
+	if (ext != NULL && ext->failed) {
+		reply_err(id, has_tag, tag, RUNNER_ENOMEM, "out of memory");
+		return;
+	}
 	if ((c = reply_begin(id, has_tag, tag, &b)) == NULL)
 		return;
 	jw_key(&b, "ok");
@@ -771,7 +796,7 @@ reply_ok(uint64_t id, int has_tag, long long tag, struct buf *ext)
 		jw_raw(&b, buf_head(ext), buf_used(ext));
 	else
 		jw_raw(&b, "{}", 2);
-	reply_end(c, &b);
+	reply_end(c, &b, has_tag, tag);
 }
 
 /* Answer a request with an error code and its message. */
@@ -795,7 +820,7 @@ reply_err(uint64_t id, int has_tag, long long tag, int code,
 	jw_str(&b, runner_code_name(code));
 	jw_key(&b, "message");
 	jw_str(&b, msg);
-	reply_end(c, &b);
+	reply_end(c, &b, has_tag, tag);
 }
 
 /*

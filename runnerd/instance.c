@@ -49,6 +49,7 @@
 #include "runnerd.h"
 
 #define ENDED_MAX	100	/* ended instances kept listed */
+#define KILL_RETRY	1.0	/* seconds between SIGKILLs that failed */
 
 static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
 static void	 inst_timer_cb(struct ev_loop *, ev_timer *, int);
@@ -468,8 +469,9 @@ inst_stop(struct inst *i)
 	    signal_name(i->app->stop_signal) ? signal_name(i->app->stop_signal)
 	    : "its stop signal");
 	ready_cancel(i);
-	if (kill(-i->pid, i->app->stop_signal) == -1)
-		kill(i->pid, i->app->stop_signal);
+	if (kill(-i->pid, i->app->stop_signal) == -1 &&
+	    kill(i->pid, i->app->stop_signal) == -1)
+		log_warn("%s: cannot signal pid %ld", i->alias, (long)i->pid);
 	proctree_signal(i->pid, i->app->stop_signal);
 	kill(-i->pid, SIGCONT);
 	ev_timer_stop(server.loop, &i->timer);
@@ -508,11 +510,26 @@ inst_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ready_timeout(i);
 		break;
 	case INST_STOPPING:
-		log_info("%s: still there after %g s; killing", i->alias,
-		    i->app->stop_timeout);
+		if (!i->kill_failing)
+			log_info("%s: still there after %g s; killing",
+			    i->alias, i->app->stop_timeout);
 		proctree_signal(i->pid, SIGKILL);
-		if (kill(-i->pid, SIGKILL) == -1)
-			kill(i->pid, SIGKILL);
+		if (kill(-i->pid, SIGKILL) == -1 &&
+		    kill(i->pid, SIGKILL) == -1) {
+			/*
+			 * EPERM (it ran a set-user-ID program) or worse:
+			 * the stop stays pending, and SIGKILL is tried
+			 * again each KILL_RETRY seconds until it works
+			 * (said once).
+			 */
+			if (!i->kill_failing)
+				log_warn("%s: cannot kill pid %ld; trying "
+				    "again every %g s", i->alias,
+				    (long)i->pid, KILL_RETRY);
+			i->kill_failing = 1;
+			ev_timer_set(&i->timer, KILL_RETRY, 0);
+			ev_timer_start(server.loop, &i->timer);
+		}
 		break;
 	case INST_BACKOFF:
 		restart_enqueue(i);	/* due: its turn in the queue */
@@ -596,6 +613,7 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	ev_timer_stop(loop, &i->timer);
 	ready_cancel(i);
 	i->pid = 0;
+	i->kill_failing = 0;
 	server.nprocs--;
 	i->exited = 1;
 	i->last_status = w->rstatus;

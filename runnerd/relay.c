@@ -218,20 +218,24 @@ relay_resume(struct inst *i)
 		ev_io_stop(server.loop, &i->rio);
 }
 
-/* Queue input for the child. */
-void
+/*
+ * Queue input for the child.  -1 when out of memory: nothing was queued,
+ * and the caller must say so to whoever sent it (never drop it quietly).
+ */
+int
 relay_input(struct inst *i, const void *p, size_t n)
 {
 	if (i->fd == -1 || i->input_closed || n == 0)
-		return;
+		return (0);
 	if (buf_add(&i->in, p, n) == -1) {
 		log_warnx("%s: out of memory for input", i->alias);
 		i->in.failed = 0;
-		return;
+		return (-1);
 	}
 	i->in_queued += n;
 	if (i->direct == 0)		/* else it waits for the hand-back */
 		ev_io_start(server.loop, &i->wio);
+	return (0);
 }
 
 static void

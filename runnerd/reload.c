@@ -231,9 +231,17 @@ reload_apply(const char *path, const char *text, struct buf *report,
 	for (k = 0; k < cfg->napps; k++)
 		reload_scale(&cfg->apps[k], &started, &stopped);
 	if (path != NULL && path != server.config_path) {
-		free(server.config_path);
-		if ((server.config_path = strdup(path)) == NULL)
-			fatal("strdup");
+		char	*copy;
+
+		/* Out of memory: SIGHUP goes on reading the old file. */
+		if ((copy = strdup(path)) == NULL)
+			log_warn("%s: keeping %s for SIGHUP", __func__,
+			    server.config_path != NULL ? server.config_path :
+			    "no file");
+		else {
+			free(server.config_path);
+			server.config_path = copy;
+		}
 	}
 
 	jw_close(&added, ']');

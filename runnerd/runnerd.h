@@ -70,6 +70,7 @@ struct inst {
 	uint64_t	 direct;	/* client holding the channel (direct.c),
 					   or 0 */
 	int		 respawn;	/* stopping to start again (restart) */
+	int		 kill_failing;	/* SIGKILL failed: retried, said once */
 	int		 start_code;	/* why the last start failed ... */
 	char		*start_msg;	/* ... in words */
 	double		 started_at;	/* ev_now at the last start */
@@ -297,7 +298,7 @@ int	 direct_refuse(struct client *, struct inst *, int, long long);
 /* relay.c */
 void	 relay_start(struct inst *);
 void	 relay_stop(struct inst *);
-void	 relay_input(struct inst *, const void *, size_t);
+int	 relay_input(struct inst *, const void *, size_t);
 size_t	 relay_take(struct inst *, void *, size_t);
 void	 relay_attach(struct inst *, struct client *);
 void	 relay_detach_all(struct inst *);
@@ -325,6 +326,7 @@ void		 waiters_inst_event(struct inst *);
 void		 waiters_inst_gone(struct inst *);
 void		 waiters_client_gone(uint64_t);
 struct stopjob	*stopjob_new(struct client *, int, long long, int);
+void		 stopjob_abort(struct stopjob *);
 void		 waiter_read_now(struct waiter *, struct inst *);
 
 #endif /* RUNNERD_H */

@@ -93,6 +93,24 @@ stopjob_new(struct client *c, int has_tag, long long tag, int n)
 	return (job);
 }
 
+/*
+ * Give up a job before anything was stopped (out of memory while its
+ * waiters were made): its waiters go, and the job; the caller answers.
+ */
+void
+stopjob_abort(struct stopjob *job)
+{
+	struct waiter	*w, *next;
+
+	for (w = server.waiters; w != NULL; w = next) {
+		next = w->next;
+		if (w->job == job)
+			waiter_free(w);
+	}
+	buf_free(&job->names);
+	free(job);
+}
+
 /* Count an alias in; answer and free the job with the last one. */
 static void
 stopjob_done(struct stopjob *job, const char *alias)
