@@ -65,6 +65,7 @@ struct daemon {
 	pid_t		 pid;		/* runnerd; 0 when not running */
 	int		 status;	/* its wait status, once reaped */
 	unsigned long long nofile;	/* runnerd's ulimit -n; 0: ours */
+	int		 errpipe;	/* its stderr pipe's size; 0: default */
 	pid_t		 other;		/* a runnerd runnerctl started ... */
 	int		 subreaper;	/* ... and reparented to us */
 
@@ -349,18 +350,20 @@ d_wait_log(struct daemon *d, const char *want)
 }
 
 /*
- * Start runnerd on conf (written to DIR/runner.conf) and wait for
- * "runnerd: listening on SOCK" on its stderr.
+ * Start runnerd on conf (written to DIR/runner.conf), with wrap (a
+ * command and its arguments, NULL-terminated, that then execs runnerd:
+ * prlimit, say) in front unless NULL, and its stdout and stderr a pipe
+ * of d->errpipe bytes (0: the default size) whose read end is d->errfd.
+ * Nothing reads it yet: d_drain_begin does.
  */
 static inline void
-d_start(struct daemon *d, const char *conf)
+d_spawn(struct daemon *d, const char *conf, char *const *wrap)
 {
-	char		*want, *argv[10], **a = argv;
+	char		*argv[16], **a = argv;
 	int		 p[2], null;
 	pid_t		 pid;
 
 	d_file(d, "runner.conf", conf);
-	want = d_fmt(d, "runnerd: listening on %s\n", d->sock);
 	/*
 	 * With a descriptor limit: `ulimit -n` in a shell that then execs
 	 * runnerd (under valgrind, a setrlimit of the forked test would be
@@ -372,6 +375,8 @@ d_start(struct daemon *d, const char *conf)
 		*a++ = d_fmt(d, "ulimit -n %llu && exec \"$0\" \"$@\"",
 		    (unsigned long long)d->nofile);
 	}
+	while (wrap != NULL && *wrap != NULL && a < argv + 10)
+		*a++ = *wrap++;
 	*a++ = d->runnerd;
 	*a++ = (char *)"-c";
 	*a++ = d->conf;
@@ -379,7 +384,8 @@ d_start(struct daemon *d, const char *conf)
 	*a++ = d->sock;
 	*a = NULL;
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(d->stopfd, O_CLOEXEC), 0);
+	if (d->errpipe != 0)
+		(void)fcntl(p[1], F_SETPIPE_SZ, d->errpipe);
 	assert_true((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0);
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
@@ -394,13 +400,30 @@ d_start(struct daemon *d, const char *conf)
 	close(null);
 	d->pid = pid;
 	d->errfd = p[0];
+}
+
+/* Read runnerd's stderr from now on, into d->log (a thread, d_drain). */
+static inline void
+d_drain_begin(struct daemon *d)
+{
+	assert_int_equal(pipe2(d->stopfd, O_CLOEXEC), 0);
 	assert_non_null(d->log = malloc(T_LOG_MAX + 1));
 	d->loglen = 0;
 	d->logeof = 0;
 	assert_int_equal(pthread_create(&d->drainer, NULL, d_drain, d), 0);
 	d->draining = 1;
+}
 
-	d_wait_log(d, want);
+/*
+ * Start runnerd on conf and wait for "runnerd: listening on SOCK" on its
+ * stderr, which is read all along.
+ */
+static inline void
+d_start(struct daemon *d, const char *conf)
+{
+	d_spawn(d, conf, NULL);
+	d_drain_begin(d);
+	d_wait_log(d, d_fmt(d, "runnerd: listening on %s\n", d->sock));
 }
 
 /* The fixture with runnerd serving the default configuration. */

@@ -253,30 +253,11 @@ test_subscribers_bounded(void **state)
 static void
 b_start_undrained(struct daemon *d, const char *conf)
 {
-	char		*argv[] = { d->runnerd, (char *)"-c", d->conf,
-			    (char *)"-s", d->sock, NULL };
 	long long	 end = t_ms() + T_WAIT_MS;
-	int		 p[2], null, fd;
-	pid_t		 pid;
+	int		 fd;
 
-	d_file(d, "runner.conf", conf);
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	/* The smallest pipe: it fills at once. */
-	(void)fcntl(p[1], F_SETPIPE_SZ, 4096);
-	assert_true((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0);
-	if ((pid = fork()) == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		dup2(null, 0);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execve(argv[0], argv, d->envp);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	close(p[1]);
-	close(null);
-	d->pid = pid;
-	d->errfd = p[0];
+	d->errpipe = 4096;	/* the smallest pipe: it fills at once */
+	d_spawn(d, conf, NULL);
 	while ((fd = sock_connect(d->sock)) == -1) {
 		if (t_ms() > end)
 			fail_msg("runnerd did not listen within %d ms",
@@ -305,17 +286,6 @@ b_fd_flags(pid_t pid, int fd)
 	return (flags);
 }
 
-/* Read runnerd's stderr from now on, into d->log (the fixture's drainer). */
-static void
-b_drain_begin(struct daemon *d)
-{
-	assert_int_equal(pipe2(d->stopfd, O_CLOEXEC), 0);
-	assert_non_null(d->log = malloc(T_LOG_MAX + 1));
-	d->loglen = 0;
-	d->logeof = 0;
-	assert_int_equal(pthread_create(&d->drainer, NULL, d_drain, d), 0);
-	d->draining = 1;
-}
 
 /*
  * runnerd's stderr is a pipe nobody reads, and an app without a log file
@@ -351,7 +321,7 @@ test_stderr_not_read(void **state)
 	/* Its stderr, shared with whoever started it, is left blocking. */
 	assert_false(b_fd_flags(d->pid, 2) & O_NONBLOCK);
 	/* The reader is back: runnerd says what it lost. */
-	b_drain_begin(d);
+	d_drain_begin(d);
 	d_wait_log(d, "log lines dropped while stderr was not being read");
 	j_ok(b_call_within(c, "stop", "{\"all\": true}"));
 	cl_close(c);

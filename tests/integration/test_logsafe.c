@@ -89,46 +89,17 @@ static int
 full_setup(void **state)
 {
 	struct daemon	*d;
-	char		*want, *argv[10];
-	int		 p[2], null;
-	pid_t		 pid;
+	char		*wrap[4];
 
 	t_setup_bare(state);
 	d = *state;
-	d_file(d, "runner.conf", safe_conf(d));
-	want = d_fmt(d, "runnerd: listening on %s\n", d->sock);
-	argv[0] = (char *)"/usr/bin/prlimit";
-	argv[1] = d_fmt(d, "--fsize=%d", FSIZE);
-	argv[2] = (char *)"--";
-	argv[3] = d->runnerd;
-	argv[4] = (char *)"-c";
-	argv[5] = d->conf;
-	argv[6] = (char *)"-s";
-	argv[7] = d->sock;
-	argv[8] = NULL;
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(d->stopfd, O_CLOEXEC), 0);
-	assert_true((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0);
-	if ((pid = fork()) == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGXFSZ, SIG_DFL);
-		dup2(null, 0);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execve(argv[0], argv, d->envp);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	close(p[1]);
-	close(null);
-	d->pid = pid;
-	d->errfd = p[0];
-	assert_non_null(d->log = malloc(T_LOG_MAX + 1));
-	d->loglen = 0;
-	d->logeof = 0;
-	assert_int_equal(pthread_create(&d->drainer, NULL, d_drain, d), 0);
-	d->draining = 1;
-	d_wait_log(d, want);
+	wrap[0] = (char *)"/usr/bin/prlimit";
+	wrap[1] = d_fmt(d, "--fsize=%d", FSIZE);
+	wrap[2] = (char *)"--";
+	wrap[3] = NULL;
+	d_spawn(d, safe_conf(d), wrap);
+	d_drain_begin(d);
+	d_wait_log(d, d_fmt(d, "runnerd: listening on %s\n", d->sock));
 	return (0);
 }
 
