@@ -426,6 +426,19 @@ d_start(struct daemon *d, const char *conf)
 	d_wait_log(d, d_fmt(d, "runnerd: listening on %s\n", d->sock));
 }
 
+/* pid stays alive a while (100 ms): it was not killed. */
+static inline void
+d_lives(pid_t pid)
+{
+	int	 k;
+
+	for (k = 0; k < 20; k++) {
+		if (!t_alive(pid))
+			fail_msg("pid %ld was killed", (long)pid);
+		usleep(5000);
+	}
+}
+
 /* The fixture with runnerd serving the default configuration. */
 static inline int
 t_setup(void **state)

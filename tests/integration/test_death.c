@@ -132,19 +132,6 @@ dth_bystander(void)
 	return (pid);
 }
 
-/* pid stays alive for a while (bounded): it was not killed. */
-static void
-dth_lives(pid_t pid)
-{
-	int	 k;
-
-	for (k = 0; k < 20; k++) {
-		if (!t_alive(pid))
-			fail_msg("pid %ld was killed", (long)pid);
-		usleep(5000);
-	}
-}
-
 static void
 dth_bystander_end(pid_t pid)
 {
@@ -277,7 +264,7 @@ test_hostile_state_file(void **state)
 	chmod(st, 0600);
 	dth_restart(d);
 	d_wait_log(d, "is corrupt: ignored, nothing killed");
-	dth_lives(by);
+	d_lives(by);
 
 	/* Its pid with the wrong start time, as a process and a session. */
 	dth_kill9(d);
@@ -287,7 +274,7 @@ test_hostile_state_file(void **state)
 	chmod(st, 0600);
 	dth_restart(d);
 	d_wait_log(d, "killing what is left of them");
-	dth_lives(by);
+	d_lives(by);
 
 	/* Right start time, but not a file of runnerd's (group-writable). */
 	dth_kill9(d);
@@ -296,7 +283,7 @@ test_hostile_state_file(void **state)
 	chmod(st, 0620);
 	dth_restart(d);
 	d_wait_log(d, "is not a file of ours");
-	dth_lives(by);
+	d_lives(by);
 
 	/* A symbolic link to a file that would do: not followed. */
 	dth_kill9(d);
@@ -306,7 +293,7 @@ test_hostile_state_file(void **state)
 	assert_int_equal(symlink(d_fmt(d, "%s/elsewhere", d->dir), st), 0);
 	dth_restart(d);
 	d_wait_log(d, "runnerd.sock.state: ignored");
-	dth_lives(by);
+	d_lives(by);
 	dth_bystander_end(by);
 	dth_reap(d);
 }

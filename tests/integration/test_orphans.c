@@ -73,19 +73,6 @@ o_helper(struct daemon *d, pid_t main, int own_session)
 	return (0);
 }
 
-/* pid stays alive for a while (bounded): it was not killed. */
-static void
-o_assert_lives(pid_t pid)
-{
-	int	 k;
-
-	for (k = 0; k < 20; k++) {
-		if (!t_alive(pid))
-			fail_msg("pid %ld was killed", (long)pid);
-		usleep(5000);
-	}
-}
-
 /* The log says nothing about killing pid. */
 static void
 o_assert_not_killed_log(struct daemon *d, pid_t pid)
@@ -125,7 +112,7 @@ test_live_helper_survives(void **state)
 	/* The exit's callback has run once runnerd answers again. */
 	cl_status_of(c, "quick", &j);
 	o_assert_not_killed_log(d, helper);
-	o_assert_lives(helper);
+	d_lives(helper);
 	assert_true(t_alive(x));
 	/* x's own end takes its helper with it. */
 	j_ok(cl_call(c, "stop", "{\"alias\": \"x\"}"));
@@ -157,7 +144,7 @@ test_ended_helper_killed(void **state)
 	    "instance, which ended", (long)eh));
 	assert_true(t_wait_gone(eh));
 	o_assert_not_killed_log(d, xh);
-	o_assert_lives(xh);
+	d_lives(xh);
 	d_no_zombies(d);
 }
 
@@ -184,7 +171,7 @@ test_setsid_helper(void **state)
 	    "status 0", (long)q));
 	cl_status_of(c, "quick", &j);
 	o_assert_not_killed_log(d, dh);
-	o_assert_lives(dh);
+	d_lives(dh);
 
 	/* Once daemon is stopped, sdender runs alone and ends. */
 	j_ok(cl_call(c, "stop", "{\"alias\": \"daemon\"}"));
