@@ -58,6 +58,7 @@
 
 #include "runnerd.h"
 
+#define LOGFILE_RENAMES	1024	/* renames one write may cost, at most */
 #define LOGFILE_RETRY	1.0	/* seconds between tries to open again */
 #define LOGFILE_CHECK	1.0	/* seconds between looks for a lost file */
 #define LOGFILE_LINKS	40	/* symbolic links followed, as the kernel */
@@ -679,7 +680,13 @@ logfile_put(struct logfile *lf, const char *p, size_t n)
 /*
  * Append n bytes of whole lines, rotating between lines when the file
  * would pass its maximum (a single line longer than that still goes
- * into a file of its own).  A lost file is opened anew: looked for at
+ * into a file of its own).  A rotation renames up to log_keep files,
+ * so a flood into a tiny log_max_size with a large log_keep could rename
+ * hundreds of thousands of files for one read of output and stall the
+ * loop: one call stops rotating once it has renamed LOGFILE_RENAMES
+ * files (it always rotates once), and what is left of the batch then
+ * goes into the current file, past the maximum (by one read, 64 KiB, at
+ * most).  A lost file is opened anew: looked for at
  * most once a second, and when a write fails (then the write is tried
  * once more in the new file).  Returns the bytes dropped: what could not
  * be written, and everything while the file cannot be opened.
@@ -689,7 +696,7 @@ logfile_write(struct logfile *lf, const char *p, size_t n)
 {
 	const char	*nl;
 	size_t		 chunk, fit, put, dropped = 0;
-	int		 again = 1;
+	int		 again = 1, renames = 0;
 
 	if (lf->fd != -1 && lf->regular &&
 	    ev_now(server.loop) >= lf->check_at && logfile_gone(lf)) {
@@ -704,7 +711,8 @@ logfile_write(struct logfile *lf, const char *p, size_t n)
 	}
 	while (n > 0) {
 		chunk = n;
-		if (lf->regular && lf->max > 0 && lf->size + n > lf->limit) {
+		if (lf->regular && lf->max > 0 && lf->size + n > lf->limit &&
+		    renames < LOGFILE_RENAMES) {
 			/* The whole lines that still fit ... */
 			fit = lf->size < lf->limit ? lf->limit - lf->size : 0;
 			nl = fit > 0 ? memrchr(p, '\n', fit) : NULL;
@@ -715,6 +723,7 @@ logfile_write(struct logfile *lf, const char *p, size_t n)
 					dropped += n;
 					break;
 				}
+				renames += lf->keep > 0 ? lf->keep : 1;
 				continue;
 			}
 			/* An empty file takes a line of any length. */

@@ -18,6 +18,10 @@
  * status and the log, and runs again by itself once the spawn works.
  * Ended instances: at most ENDED_MAX are kept, the oldest forgotten
  * first, running ones never, and memory does not grow with history.
+ * A log rotated at every line (log_max_size = 1) into log_keep = 1000
+ * files, under a flood: each rotation renames up to 1000 files, and
+ * runnerd still answers within REPLY_MS (the soak found it stalling for
+ * seconds) and never keeps more than log_keep files.
  *
  * runnerd runs with malloc's mmap threshold at 0 (see test_faults.c), so
  * its RssAnon counts what it holds; under ASan the figures are printed,
@@ -37,6 +41,8 @@
 #define WAVE_SPREAD	4	/* ... and that times over the whole wave */
 #define ENDED_MAX	100	/* runnerd's cap on ended instances */
 #define ENDED_RSS_KB	256	/* growth allowed over 500 more ended */
+#define ROT_KEEP	1000	/* log_keep of the log rotated at each line */
+#define ROT_MS		2000	/* how long its flood is watched */
 
 static char *
 c_conf(struct daemon *d)
@@ -55,7 +61,10 @@ c_conf(struct daemon *d)
 	    "backoff_max = 0.2; };\n"
 	    "  brief = { command = \"true\"; restart = \"no\"; };\n"
 	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
-	    "};\n", WAVE, d->dir, d->dir, d->dir));
+	    "  rot = { command = [\"sh\", \"-c\", \"yes 0123456789 >&2\"]; "
+	    "log = \"%s/rot.log\"; log_max_size = 1; log_keep = %d; "
+	    "restart = \"no\"; };\n"
+	    "};\n", WAVE, d->dir, d->dir, d->dir, d->dir, ROT_KEEP));
 }
 
 static int
@@ -600,6 +609,59 @@ test_ended_capped(void **state)
 	c_check_ended(c, 551, ENDED_MAX + 550);
 }
 
+/* How many files DIR holds whose name starts with prefix. */
+static int
+c_count_files(struct daemon *d, const char *prefix)
+{
+	struct dirent	*de;
+	DIR		*dir;
+	int		 n = 0;
+
+	assert_non_null(dir = opendir(d->dir));
+	while ((de = readdir(dir)) != NULL)
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(dir);
+	return (n);
+}
+
+/*
+ * A flood into a log rotated at every line with a thousand files kept:
+ * runnerd answers all along, and keeps log_keep files and the log.
+ */
+static void
+test_rotation_flood(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	long long	 lat, worst = 0, end, n = 0;
+
+	if ((j = c_timed(c, "start", "{\"app\": \"rot\"}", REPLY_MS,
+	    &lat)) == NULL)
+		fail_msg("start rot: no reply within %d ms", REPLY_MS);
+	json_free(j);
+	end = t_ms() + ROT_MS;
+	while (t_ms() < end || c_count_files(d, "rot.log.") < ROT_KEEP) {
+		if ((j = c_timed(c, "hello", NULL, REPLY_MS, &lat)) == NULL)
+			fail_msg("no reply to hello within %d ms while a log "
+			    "rotates at every line (%lld answered before)",
+			    REPLY_MS, n);
+		json_free(j);
+		n++;
+		if (lat > worst)
+			worst = lat;
+		if (t_ms() > end + 60000)
+			fail_msg("rot.log.%d not there after a minute",
+			    ROT_KEEP);
+		usleep(20000);
+	}
+	print_message("rotation flood: %lld hellos, slowest %lld ms\n", n,
+	    worst);
+	j_ok(cl_call(c, "stop", "{\"alias\": \"rot\"}"));
+	assert_int_equal(c_count_files(d, "rot.log"), ROT_KEEP + 1);
+	cl_close(c);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, c_setup, t_teardown)
 
 int
@@ -612,6 +674,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fork_fails_then_back,
 		    c_setup_nproc, t_teardown),
 		T(test_ended_capped),
+		T(test_rotation_flood),
 	};
 
 	/* runnerd's memory, counted by the page (see test_faults.c). */
