@@ -58,7 +58,7 @@
 
 #include "runnerd.h"
 
-#define LOGFILE_RENAMES	1024	/* renames one write may cost, at most */
+#define LOGFILE_RENAMES	64	/* renames one write may cost, at most */
 #define LOGFILE_RETRY	1.0	/* seconds between tries to open again */
 #define LOGFILE_CHECK	1.0	/* seconds between looks for a lost file */
 #define LOGFILE_LINKS	40	/* symbolic links followed, as the kernel */
