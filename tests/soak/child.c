@@ -120,7 +120,7 @@ starttime(pid_t pid)
 static void
 helper(long ms)
 {
-	char	 path[4096], tmp[4096];
+	char	 path[4096], tmp[sizeof(path) + 8];
 	FILE	*fp;
 
 	if (life > 0)
@@ -248,7 +248,9 @@ main(int argc, char *argv[])
 		if (strncmp(op, "life:", 5) == 0) {
 			life = (unsigned int)x;
 			alarm(life);
-		} else if (strncmp(op, "seed:", 5) == 0)
+		} else if (strncmp(op, "reg:", 4) == 0)
+			regdir = a;
+		else if (strncmp(op, "seed:", 5) == 0)
 			rnd = (unsigned int)x;
 		else if (strncmp(op, "sleep:", 6) == 0)
 			msleep(x);

@@ -49,6 +49,7 @@ it with the default allocator.
 """
 
 import base64
+import faulthandler
 import collections
 import json
 import os
@@ -444,14 +445,15 @@ class Soak:
         with open(self.envfile, "w") as f:
             f.write("# soak\nexport SOAK_ENV_FILE=1\nQUOTED='a b'\n")
         self.runnerd_log = os.path.join(self.dir, "runnerd.log")
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.actions = collections.deque(maxlen=40)
         self.counts = collections.Counter()
         self.socks = set()
         self.held = []          # (socket, expiry)
         self.aliases = set()
         self.pids = {}          # instance pid -> starttime, from replies
-        self.stop = threading.Event()
+        self.stop = threading.Event()   # the watchers' end
+        self.done = threading.Event()   # the clients' end
         self.failure = None
         self.t0 = time.monotonic()
         self.cfg_rng = random.Random(seed)
@@ -483,6 +485,7 @@ class Soak:
         with self.lock:
             if self.failure is None:
                 self.failure = (invariant, detail, self.now())
+        self.done.set()
         self.stop.set()
 
     def register(self, s):
@@ -728,7 +731,7 @@ class Soak:
         ]
         names = [w[0] for w in weights]
         cum = [w[1] for w in weights]
-        while not self.stop.is_set():
+        while not self.done.is_set():
             what = r.choices(names, cum)[0]
             try:
                 getattr(self, "do_" + what)(who, r)
@@ -737,7 +740,7 @@ class Soak:
                 self.count(what + " error")
                 self.act(who, "%s: %s: %s" % (what, type(e).__name__, e))
             if r.random() < 0.3:
-                self.stop.wait(r.uniform(0, 0.2))
+                self.done.wait(r.uniform(0, 0.2))
 
     def do_status(self, who, r):
         c = Conn(self)
@@ -848,7 +851,7 @@ class Soak:
                 c.s.shutdown(socket.SHUT_WR)
             end = time.monotonic() + r.uniform(0, 1.5)
             c.s.settimeout(0.2)
-            while time.monotonic() < end and not self.stop.is_set():
+            while time.monotonic() < end and not self.done.is_set():
                 try:
                     if not c.s.recv(65536):
                         break
@@ -867,7 +870,7 @@ class Soak:
             if rep.get("ok"):
                 # The descriptor came with the reply's first byte, which
                 # recv discarded: the lease is the connection; hold it.
-                self.stop.wait(r.uniform(0, 1))
+                self.done.wait(r.uniform(0, 1))
         finally:
             c.close()
 
@@ -895,7 +898,7 @@ class Soak:
         try:
             end = time.monotonic() + r.uniform(0, 3)
             c.s.settimeout(0.2)
-            while time.monotonic() < end and not self.stop.is_set():
+            while time.monotonic() < end and not self.done.is_set():
                 try:
                     if not c.s.recv(65536):
                         break
@@ -921,7 +924,7 @@ class Soak:
         try:
             end = time.monotonic() + r.uniform(0.5, 5)
             c.s.settimeout(0.2)
-            while time.monotonic() < end and not self.stop.is_set():
+            while time.monotonic() < end and not self.done.is_set():
                 try:
                     ln = c.line()
                 except socket.timeout:
@@ -987,7 +990,7 @@ class Soak:
         c.send(cmd, ext)
         if r.random() < 0.5:
             c.s.shutdown(socket.SHUT_WR)
-        self.stop.wait(r.choice([0, 0.01, 0.1]))
+        self.done.wait(r.choice([0, 0.01, 0.1]))
         self.act(who, "abandon %s %s" % (cmd, json.dumps(ext)[:60]))
         c.close()
 
@@ -1044,8 +1047,8 @@ class Soak:
                                             daemon=True))
         for t in threads:
             t.start()
-        self.stop.wait(SECONDS)
-        self.stop.set()
+        self.done.wait(SECONDS)
+        self.done.set()
         # Unblock every client, drop held connections.
         with self.lock:
             socks = list(self.socks)
@@ -1059,16 +1062,26 @@ class Soak:
             c.close()
         for t in threads[2:]:
             t.join(REQ_TIMEOUT + 5)
+        if self.failure is None:
+            try:
+                self.finish(base_fd, base_rss, threads[:2])
+            except (OSError, EOFError, ValueError, KeyError) as e:
+                self.fail("runnerd answers during the final checks",
+                          "%s: %s" % (type(e).__name__, e))
+        self.end_watchers(threads[:2])
+        return self.report()
+
+    def end_watchers(self, threads):
+        self.stop.set()
         try:
             self.probe_proc.kill()
             self.probe_proc.wait()
-        except Exception:       # noqa: BLE001
+        except (AttributeError, OSError):
             pass
-        if self.failure is None:
-            self.finish(base_fd, base_rss)
-        return self.report()
+        for t in threads:
+            t.join(5)
 
-    def finish(self, base_fd, base_rss):
+    def finish(self, base_fd, base_rss, watchers):
         """No apps, no clients: runnerd holds what it held at the start;
         then SIGTERM: exit 0, socket gone, nothing left."""
         if self.proc.poll() is not None:
@@ -1113,6 +1126,9 @@ class Soak:
             self.fail("no descriptor is leaked", "%d descriptors at the "
                       "start, %d at the end with no apps and no clients: "
                       "%s" % (base_fd, fd, fd_list(self.pid)))
+            return
+        self.end_watchers(watchers)
+        if self.failure:
             return
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -1277,6 +1293,9 @@ def main():
     seed = int(seed_s) if seed_s.strip() else random.SystemRandom().randrange(
         1, 1 << 31)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    # SIGTERM (a CI timeout, make interrupted) still runs the cleanup.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     soak = Soak(seed)
     try:
         rc = soak.run()
