@@ -41,7 +41,10 @@ runnerd's log, and exits 1.  SOAK_SKIP=class,... leaves out classes that
 break today's runnerd while their fixes are pending: backoff0 (zero
 backoff and backoff_reset), slowsub (subscribers that never read),
 partial (large unfinished request lines held open), sweep (double-forked
-helpers), essential (on_exit = "shutdown"), user (user = "nobody").
+helpers), essential (on_exit = "shutdown"), user (user = "nobody"),
+removed (the end stops every instance by hand before the reload to no
+apps, which must stop them: a restart under way when a reload removes its
+app starts it again, and no later reload stops it).
 SOAK_KEEP=1 keeps the temporary directory; SOAK_VERBOSE=1 prints every
 action.  runnerd runs with malloc's mmap threshold at 0 (as in
 test_faults.c), so that RssAnon counts what it holds; SOAK_MMAP0=0 runs
@@ -87,7 +90,8 @@ FD_SLACK = env_int("SOAK_FD_SLACK", 64)
 FD_SLACK_END = env_int("SOAK_FD_SLACK_END", 2)
 HOLD_MAX = env_int("SOAK_HOLD_MAX", 32)     # connections held open at once
 SKIP = set(s for s in os.environ.get("SOAK_SKIP", "").split(",") if s)
-CLASSES = {"backoff0", "slowsub", "partial", "sweep", "essential", "user"}
+CLASSES = {"backoff0", "slowsub", "partial", "sweep", "essential", "user",
+           "removed"}
 VERBOSE = os.environ.get("SOAK_VERBOSE", "") == "1"
 REQ_TIMEOUT = 15.0          # a client gives up (and closes) after this
 LIFE = SECONDS + 180        # bound on every child's and helper's life
@@ -1093,6 +1097,8 @@ class Soak:
             return
         c = Conn(self, 30)
         try:
+            if "removed" in SKIP:
+                c.ask("stop", {"all": True})
             rep = c.ask("reload", {"config": "apps = {};\n"})
             if not rep.get("ok"):
                 self.fail("runnerd reloads an empty configuration",
