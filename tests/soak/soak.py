@@ -390,6 +390,24 @@ class Config:
         o["stop_timeout"] = r.choice([0, 1])
         return o
 
+    def storm(self):
+        """A crash loop that restarts as fast as its backoff lets it (0
+        unless backoff0 is skipped): events for the subscribers, reaping
+        and restarting for the loop."""
+        r = self.rng
+        o = collections.OrderedDict()
+        o["command"] = [CHILD, self.soak.tag, "life:%d" % LIFE,
+                        r.choice(["exit:1", "kill:9", "exit:0"])]
+        o["cwd"] = self.soak.workdir
+        o["restart"] = "always"
+        b = 0 if "backoff0" not in SKIP else 0.01
+        o["backoff_initial"] = b
+        o["backoff_max"] = r.choice([b, 0.05])
+        o["backoff_reset"] = r.choice([b, 10])
+        o["autostart"] = r.random() < 0.7
+        o["instances"] = r.choice([1, 4])
+        return o
+
     def text(self):
         """A new configuration: some of the app names, random options."""
         self.gen += 1
@@ -401,6 +419,8 @@ class Config:
             apps["sock"] = self.app("sock", "socket")
         if "essential" not in SKIP and r.random() < 0.3:
             apps["ess"] = self.essential()
+        if r.random() < 0.5:
+            apps["storm"] = self.storm()
         self.apps = apps
         out = ["# soak configuration %d" % self.gen, "apps = {"]
         for n, o in apps.items():
