@@ -21,7 +21,10 @@ SOAK_SECONDS (60), under:
 Invariants, checked all along (a failure stops the run):
 
   * a prober (a process of its own) connects every 100 ms and sends hello:
-    the reply comes within SOAK_LATENCY_MS (1000) ms, always;
+    the reply comes within SOAK_LATENCY_MS (1000) ms, always, not counting
+    the time runnerd spent runnable but waiting for a CPU (schedstat: a
+    machine busy with other work is not runnerd's stall; a runnerd busy in
+    its own loop or blocked is), and within SOAK_HARD_MS (10000) at all;
   * runnerd does not die; no child of runnerd stays a zombie longer than
     SOAK_ZOMBIE_MS (2000) ms;
   * a sentinel process outside runnerd is never killed, and the orphan
@@ -83,6 +86,7 @@ def env_int(name, default):
 SECONDS = env_int("SOAK_SECONDS", 60)
 NCLIENTS = env_int("SOAK_CLIENTS", 4)
 LATENCY_MS = env_int("SOAK_LATENCY_MS", 1000)
+HARD_MS = env_int("SOAK_HARD_MS", 10000)    # no reply at all: a failure
 ZOMBIE_MS = env_int("SOAK_ZOMBIE_MS", 2000)
 RSS_SLACK_KB = env_int("SOAK_RSS_SLACK_KB", 8192)
 RSS_MAX_KB = env_int("SOAK_RSS_MAX_KB", 262144)
@@ -103,22 +107,75 @@ class Failure(Exception):
 
 # ---------------------------------------------------------------- probing
 
-def probe_main(sock, interval_ms):
+def schedstat(pid):
+    """(CPU time, time waiting for a CPU) of pid in ms (0, 0 if gone)."""
+    try:
+        with open("/proc/%s/schedstat" % pid) as f:
+            run, wait = f.read().split()[:2]
+        return int(run) / 1e6, int(wait) / 1e6
+    except (OSError, ValueError):
+        return 0.0, 0.0
+
+
+SYSCALLS = {0: "read", 1: "write", 7: "poll", 23: "select", 35: "nanosleep",
+            42: "connect", 43: "accept", 56: "clone", 57: "fork",
+            58: "vfork", 59: "execve", 61: "wait4", 232: "epoll_wait",
+            247: "waitid", 257: "openat", 281: "epoll_pwait", 435: "clone3",
+            82: "rename", 264: "renameat", 316: "renameat2", 87: "unlink",
+            3: "close", 62: "kill", 288: "accept4", 293: "pipe2",
+            53: "socketpair", 202: "futex", 9: "mmap", 11: "munmap"}
+
+
+def where(pid):
+    """What runnerd is doing: its state, and its system call or wchan."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+        state = st[st.rfind(")") + 2]
+        with open("/proc/%d/syscall" % pid) as f:
+            sc = f.read().split()[0]
+    except (OSError, IndexError):
+        return "?"
+    if sc == "running":
+        return state + " running"
+    try:
+        return "%s %s" % (state, SYSCALLS.get(int(sc), "syscall " + sc))
+    except ValueError:
+        return "%s %s" % (state, sc)
+
+
+def probe_main(sock, interval_ms, pid):
     """The prober, a process of its own so that the soak's own threads do
-    not delay it: one line per probe on stdout, "ms" or "ms ERROR"."""
+    not delay it: one line per probe on stdout, "wall own cpu [error]".
+    wall is the time from connect to reply; own is wall less the time
+    runnerd (or the prober itself, whichever is more) spent runnable but
+    waiting for a CPU (/proc/PID/schedstat), so that a machine busy with
+    other work does not count against runnerd, while a runnerd busy in its
+    own loop (CPU time) or blocked (neither) does; cpu is runnerd's CPU
+    time meanwhile.  A probe gives up after HARD_MS."""
     tag = 0
     while True:
         t0 = time.monotonic()
+        r0, m0 = schedstat(pid), schedstat("self")
         err = ""
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(30)
+        s.settimeout(HARD_MS / 1000)
         try:
             s.connect(sock)
             tag += 1
             s.sendall(b'{"tag": %d, "cmd": "hello"}\n' % tag)
             buf = b""
+            s.settimeout(0.05)
+            seen = collections.Counter()
             while b"\n" not in buf:
-                d = s.recv(4096)
+                try:
+                    d = s.recv(4096)
+                except socket.timeout:
+                    if time.monotonic() - t0 > HARD_MS / 1000:
+                        raise
+                    if time.monotonic() - t0 > 0.2:
+                        seen[where(pid)] += 1
+                    continue
                 if not d:
                     err = "EOF before the reply"
                     break
@@ -131,9 +188,15 @@ def probe_main(sock, interval_ms):
             err = "%s: %s" % (type(e).__name__, e)
         finally:
             s.close()
-        ms = (time.monotonic() - t0) * 1000
+        wall = (time.monotonic() - t0) * 1000
+        r1, m1 = schedstat(pid), schedstat("self")
+        own = max(0.0, wall - max(r1[1] - r0[1], m1[1] - m0[1]))
         try:
-            sys.stdout.write("%.1f %s\n" % (ms, err))
+            if wall > 200 and not err:
+                err = "ok; " + ", ".join(
+                    "%s x%d" % kv for kv in seen.most_common(4))
+            sys.stdout.write("%.1f %.1f %.0f %s\n" % (wall, own,
+                                                      r1[0] - r0[0], err))
             sys.stdout.flush()
         except BrokenPipeError:
             return
@@ -484,7 +547,8 @@ class Soak:
         self.config = Config(self, self.cfg_rng)
         self.cur_text = "apps = {};\n"
         self.probe_lat = []
-        self.probe_max = (0.0, 0.0)     # (ms, at)
+        self.probe_own = []
+        self.probe_max = (0.0, 0.0, 0.0)    # (own ms, at, wall ms)
         self.samples = []       # (t, rssanon_kb, nfd)
         self.zombies = {}       # (pid, start) -> first seen
         self.zombie_max = 0
@@ -589,23 +653,32 @@ class Soak:
     # -- the watchers
     def prober(self):
         p = subprocess.Popen([sys.executable, os.path.abspath(__file__),
-                              "--probe", self.sock, "100"],
+                              "--probe", self.sock, "100", str(self.pid)],
                              stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
         self.probe_proc = p
         for raw in p.stdout:
             if self.stop.is_set():
                 break
-            ms_s, _, err = raw.decode().strip().partition(" ")
-            ms = float(ms_s)
-            self.probe_lat.append(ms)
-            if ms > self.probe_max[0]:
-                self.probe_max = (ms, self.now())
+            wall_s, own_s, cpu_s, err = (raw.decode().strip() +
+                                         " ").split(" ", 3)
+            wall, own, err = float(wall_s), float(own_s), err.strip()
+            state = ""
+            if err.startswith("ok; "):
+                state, err = err[4:], ""
+            why = ("; %.0f ms of it runnerd's own (not waiting for a CPU), "
+                   "%s ms of CPU; load average %.1f %.1f %.1f" % (
+                       (own, cpu_s) + os.getloadavg()))
+            self.probe_lat.append(wall)
+            self.probe_own.append(own)
+            if own > self.probe_max[0]:
+                self.probe_max = (own, self.now(), wall)
             if err:
                 self.fail("runnerd answers hello", "probe failed after "
-                          "%.0f ms: %s" % (ms, err))
-            elif ms > LATENCY_MS:
+                          "%.0f ms: %s%s" % (wall, err, why))
+            elif own > LATENCY_MS:
                 self.fail("runnerd answers within %d ms" % LATENCY_MS,
-                          "hello took %.0f ms" % ms)
+                          "hello took %.0f ms%s; runnerd was in: %s" % (
+                              wall, why, state))
 
     def check_log(self):
         """New lines of runnerd's log: a sweep that killed a helper whose
@@ -1219,12 +1292,16 @@ class Soak:
 
     def report(self):
         lat = sorted(self.probe_lat)
+        own = sorted(self.probe_own)
+        if lat:
+            print("soak: %d probes; hello latency (wall) median %.1f ms, "
+                  "p99 %.1f ms, max %.1f ms; runnerd's own (less waiting "
+                  "for a CPU) median %.1f ms, p99 %.1f ms, max %.1f ms (at "
+                  "%.1f s)" % (len(lat), lat[len(lat) // 2],
+                               lat[int(len(lat) * 0.99)], lat[-1],
+                               own[len(own) // 2], own[int(len(own) * 0.99)],
+                               self.probe_max[0], self.probe_max[1]))
         s = [x for x in self.samples if x[1] >= 0]
-        print("soak: %d probes, hello latency median %.1f ms, p99 %.1f ms, "
-              "max %.1f ms (at %.1f s)" % (
-                  len(lat), lat[len(lat) // 2] if lat else 0,
-                  lat[int(len(lat) * 0.99)] if lat else 0,
-                  self.probe_max[0], self.probe_max[1]))
         if s:
             print("soak: RssAnon KiB start %d min %d max %d end %d; "
                   "descriptors start %d min %d max %d end %d" % (
@@ -1303,8 +1380,8 @@ def fd_list(pid):
 
 
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "--probe":
-        probe_main(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 5 and sys.argv[1] == "--probe":
+        probe_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return 0
     bad = SKIP - CLASSES
     if bad:
