@@ -248,7 +248,8 @@ fuzz: deps
 # log, and fails.  Not part of check (CI runs it on its own).
 SOAK_SECONDS ?= 60
 soak: all tests/soak/child
-	@SOAK_SECONDS=$(SOAK_SECONDS) python3 tests/soak/soak.py
+	@SOAK_SECONDS="$(SOAK_SECONDS)" SOAK_SEED="$(SOAK_SEED)" \
+	    SOAK_SKIP="$(SOAK_SKIP)" python3 tests/soak/soak.py
 
 run: deps
 	@$(MAKE) --no-print-directory all
