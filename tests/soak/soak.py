@@ -18,6 +18,15 @@ SOAK_SECONDS (60), under:
     reading), status, reload, kill -9 of an instance, partial and garbage
     lines, requests abandoned mid-way.
 
+What the ranges leave out, and why: stop_timeout goes up to 3 s, not
+86400 (with children that ignore SIGTERM the final SIGTERM would wait a
+day); output_buffer up to 1M, not 1G (so that the memory bounds mean
+something); the essential app (on_exit = "shutdown") is always restarted
+with no limit, so that runnerd has no reason of its own to exit: if it
+does, that is a failure.  Counts are bounded (a few apps, at most 4
+instances each, 3 helpers per child, HOLD_MAX connections held open) and
+every child ends by itself after the run (life:).
+
 Invariants, checked all along (a failure stops the run):
 
   * a prober (a process of its own) connects every 100 ms and sends hello:
@@ -51,7 +60,7 @@ removed (the end stops every instance by hand before the reload to no
 apps, which must stop them: a restart under way when a reload removes its
 app starts it again, and no later reload stops it).
 SOAK_KEEP=1 keeps the temporary directory; SOAK_VERBOSE=1 prints every
-action.  runnerd runs with malloc's mmap threshold at 0 (as in
+action; SIGUSR1 dumps the soak's threads.  runnerd runs with malloc's mmap threshold at 0 (as in
 test_faults.c), so that RssAnon counts what it holds; SOAK_MMAP0=0 runs
 it with the default allocator.
 """
