@@ -1355,7 +1355,32 @@ class Soak:
                 print("  " + a)
         print("soak: runnerd's log, last lines:")
         print(self.log_tail())
+        print(self.diagnose())
         return 1
+
+    def diagnose(self):
+        """Where runnerd is now: state, system call, kernel stack, and a
+        backtrace when gdb is there (a hung runnerd says why)."""
+        if self.proc.poll() is not None:
+            return "soak: runnerd has exited (%s)" % self.proc.returncode
+        out = ["soak: runnerd now: %s" % where(self.pid)]
+        try:
+            with open("/proc/%d/stack" % self.pid) as f:
+                out.append("soak: kernel stack:\n" + f.read().rstrip())
+        except OSError:
+            pass
+        if shutil.which("gdb"):
+            try:
+                r = subprocess.run(["gdb", "-p", str(self.pid), "-batch",
+                                    "-ex", "bt"], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, timeout=30)
+                bt = [ln for ln in r.stdout.decode("utf-8", "replace")
+                      .splitlines() if ln.startswith("#")]
+                out.append("soak: runnerd's backtrace:\n" + "\n".join(bt))
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        return "\n".join(out)
 
     def cleanup(self):
         """Kill, by pid, what this run started and left: runnerd (and its
