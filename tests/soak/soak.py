@@ -58,7 +58,9 @@ partial (large unfinished request lines held open), sweep (double-forked
 helpers), essential (on_exit = "shutdown"), user (user = "nobody"),
 removed (the end stops every instance by hand before the reload to no
 apps, which must stop them: a restart under way when a reload removes its
-app starts it again, and no later reload stops it).
+app starts it again, and no later reload stops it), rotate (log_keep
+1000 only with log_max_size 0 or 10M: a small log_max_size with a large
+log_keep renames every kept file for each line, in the loop).
 SOAK_KEEP=1 keeps the temporary directory; SOAK_VERBOSE=1 prints every
 action; SIGUSR1 dumps the soak's threads.  runnerd runs with malloc's mmap threshold at 0 (as in
 test_faults.c), so that RssAnon counts what it holds; SOAK_MMAP0=0 runs
@@ -108,7 +110,7 @@ FD_SLACK_END = env_int("SOAK_FD_SLACK_END", 2)
 HOLD_MAX = env_int("SOAK_HOLD_MAX", 32)     # connections held open at once
 SKIP = set(s for s in os.environ.get("SOAK_SKIP", "").split(",") if s)
 CLASSES = {"backoff0", "slowsub", "partial", "sweep", "essential", "user",
-           "removed"}
+           "removed", "rotate"}
 VERBOSE = os.environ.get("SOAK_VERBOSE", "") == "1"
 REQ_TIMEOUT = 15.0          # a client gives up (and closes) after this
 LIFE = SECONDS + 180        # bound on every child's and helper's life
@@ -157,7 +159,7 @@ def where(pid):
         return "%s %s" % (state, sc)
 
 
-def probe_main(sock, interval_ms, pid):
+def probe_main(sock, interval_ms, pid, limit_ms):
     """The prober, a process of its own so that the soak's own threads do
     not delay it: one line per probe on stdout, "wall own cpu [error]".
     wall is the time from connect to reply; own is wall less the time
@@ -171,6 +173,7 @@ def probe_main(sock, interval_ms, pid):
         t0 = time.monotonic()
         r0, m0 = schedstat(pid), schedstat("self")
         err = ""
+        seen = collections.Counter()
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(HARD_MS / 1000)
         try:
@@ -179,7 +182,6 @@ def probe_main(sock, interval_ms, pid):
             s.sendall(b'{"tag": %d, "cmd": "hello"}\n' % tag)
             buf = b""
             s.settimeout(0.05)
-            seen = collections.Counter()
             while b"\n" not in buf:
                 try:
                     d = s.recv(4096)
@@ -188,12 +190,19 @@ def probe_main(sock, interval_ms, pid):
                         raise
                     if time.monotonic() - t0 > 0.2:
                         seen[where(pid)] += 1
+                    # A stall under way is reported at once, not after.
+                    el = (time.monotonic() - t0) * 1000
+                    r1, m1 = schedstat(pid), schedstat("self")
+                    if el - max(r1[1] - r0[1], m1[1] - m0[1]) > limit_ms:
+                        break
                     continue
                 if not d:
                     err = "EOF before the reply"
                     break
                 buf += d
-            if not err:
+            if not err and b"\n" not in buf:
+                pass            # stalled: wall and own say it
+            elif not err:
                 r = json.loads(buf.split(b"\n")[0])
                 if not r.get("ok"):
                     err = "reply not ok: %r" % buf[:200]
@@ -435,6 +444,9 @@ class Config:
             o["log"] = os.path.join(self.soak.logdir, name + ".log")
             o["log_max_size"] = r.choice([0, 1, 4096, "64K", "10M"])
             o["log_keep"] = r.choice([0, 1, 3, 1000])
+            if ("rotate" in SKIP and o["log_keep"] > 3 and
+                    o["log_max_size"] not in (0, "10M")):
+                o["log_keep"] = 3
             o["timestamps"] = r.random() < 0.5
         if r.random() < 0.2:
             o["env"] = {"SOAK_APP": name, "SOAK_GEN": str(self.gen)}
@@ -666,7 +678,8 @@ class Soak:
     # -- the watchers
     def prober(self):
         p = subprocess.Popen([sys.executable, os.path.abspath(__file__),
-                              "--probe", self.sock, "100", str(self.pid)],
+                              "--probe", self.sock, "100", str(self.pid),
+                              str(LATENCY_MS)],
                              stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
         self.probe_proc = p
         for raw in p.stdout:
@@ -1424,8 +1437,9 @@ def fd_list(pid):
 
 
 def main():
-    if len(sys.argv) == 5 and sys.argv[1] == "--probe":
-        probe_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    if len(sys.argv) == 6 and sys.argv[1] == "--probe":
+        probe_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                   int(sys.argv[5]))
         return 0
     bad = SKIP - CLASSES
     if bad:
