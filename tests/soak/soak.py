@@ -58,9 +58,9 @@ partial (large unfinished request lines held open), sweep (double-forked
 helpers), essential (on_exit = "shutdown"), user (user = "nobody"),
 removed (the end stops every instance by hand before the reload to no
 apps, which must stop them: a restart under way when a reload removes its
-app starts it again, and no later reload stops it), rotate (log_keep
-1000 only with log_max_size 0 or 10M: a small log_max_size with a large
-log_keep renames every kept file for each line, in the loop).
+app starts it again, and no later reload stops it), rotate (log_max_size
+of 64K at least, log_keep 3 at most: runnerd rotates in its loop, once
+per line with log_max_size 1, renaming every kept file each time).
 SOAK_KEEP=1 keeps the temporary directory; SOAK_VERBOSE=1 prints every
 action; SIGUSR1 dumps the soak's threads.  runnerd runs with malloc's mmap threshold at 0 (as in
 test_faults.c), so that RssAnon counts what it holds; SOAK_MMAP0=0 runs
@@ -444,9 +444,9 @@ class Config:
             o["log"] = os.path.join(self.soak.logdir, name + ".log")
             o["log_max_size"] = r.choice([0, 1, 4096, "64K", "10M"])
             o["log_keep"] = r.choice([0, 1, 3, 1000])
-            if ("rotate" in SKIP and o["log_keep"] > 3 and
-                    o["log_max_size"] not in (0, "10M")):
-                o["log_keep"] = 3
+            if "rotate" in SKIP:
+                o["log_max_size"] = r.choice([0, "64K", "10M"])
+                o["log_keep"] = min(o["log_keep"], 3)
             o["timestamps"] = r.random() < 0.5
         if r.random() < 0.2:
             o["env"] = {"SOAK_APP": name, "SOAK_GEN": str(self.gen)}
