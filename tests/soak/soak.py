@@ -1387,9 +1387,9 @@ class Soak:
                 r = subprocess.run(["gdb", "-p", str(self.pid), "-batch",
                                     "-ex", "bt"], stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, timeout=30)
-                bt = [ln for ln in r.stdout.decode("utf-8", "replace")
-                      .splitlines() if ln.startswith("#")]
+                                   stderr=subprocess.STDOUT, timeout=30)
+                text = r.stdout.decode("utf-8", "replace").splitlines()
+                bt = [ln for ln in text if ln.startswith("#")] or text[-5:]
                 out.append("soak: runnerd's backtrace:\n" + "\n".join(bt))
             except (OSError, subprocess.TimeoutExpired):
                 pass
