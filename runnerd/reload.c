@@ -208,8 +208,15 @@ reload_apply(const char *path, const char *text, struct buf *report,
 		if (i->conf != old)
 			continue;	/* already leaving, from an older one */
 		if ((n = config_app(cfg, i->app->name)) == NULL) {
-			if (i->state != INST_STOPPING) {
+			/*
+			 * A restart under way (stopping to start again)
+			 * ends with its stop: started again, it would run
+			 * an app that no longer exists, from a
+			 * configuration no later reload looks at.
+			 */
+			if (i->state != INST_STOPPING || i->respawn) {
 				jw_str(&stopped, i->alias);
+				i->respawn = 0;
 				inst_stop(i);
 			}
 			continue;

@@ -18,6 +18,10 @@
  * status and the log, and runs again by itself once the spawn works.
  * Ended instances: at most ENDED_MAX are kept, the oldest forgotten
  * first, running ones never, and memory does not grow with history.
+ * A restart by hand under way (the old process ignores SIGTERM) when a
+ * reload removes the app: the restart ends with the stop, nothing of the
+ * app runs again (the soak found it started again, out of reach of any
+ * later reload).
  * A log rotated at every line (log_max_size = 1) into log_keep = 1000
  * files, under a flood: each rotation renames up to 1000 files, and
  * runnerd still answers within REPLY_MS (the soak found it stalling for
@@ -61,6 +65,9 @@ c_conf(struct daemon *d)
 	    "backoff_max = 0.2; };\n"
 	    "  brief = { command = \"true\"; restart = \"no\"; };\n"
 	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
+	    "  stubborn = { command = [\"sh\", \"-c\", \"trap '' TERM; "
+	    "echo ready; exec sleep 1000\"]; stop_timeout = 0.3; "
+	    "restart = \"always\"; };\n"
 	    "  rot = { command = [\"sh\", \"-c\", \"yes 0123456789 >&2\"]; "
 	    "log = \"%s/rot.log\"; log_max_size = 1; log_keep = %d; "
 	    "restart = \"no\"; };\n"
@@ -609,6 +616,50 @@ test_ended_capped(void **state)
 	c_check_ended(c, 551, ENDED_MAX + 550);
 }
 
+/*
+ * restart stubborn (its process ignores SIGTERM: the stop takes
+ * stop_timeout), and a reload without it meanwhile: the restart's
+ * client is answered, stubborn is stopped and gone for good.
+ */
+static void
+test_restart_then_removed(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d), *r = cl_open(d);
+	struct json	*j;
+	long long	 tag;
+	size_t		 mark;
+	pid_t		 pid;
+	int		 e, again;
+
+	pid = cl_start(c, "stubborn", "stubborn");
+	cl_read_expect(c, "stubborn", "ready\n", 6);	/* TERM ignored */
+	tag = cl_req(r, "restart", "{\"alias\": \"stubborn\"}");
+	d_wait_log(d, "stubborn: stopping pid");
+	mark = d_log_mark(d);
+	j_ok(cl_call(c, "reload", "{\"config\": %s}", t_jstr("apps = {\n"
+	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
+	    "};\n")));
+	(void)cl_reply_tag(r, tag);	/* answered, however */
+	if (!t_wait_gone(pid))
+		fail_msg("stubborn's pid %ld outlived its stop", (long)pid);
+	/* A restart would have been queued at once: give it its turn. */
+	(void)cl_call(c, "hello", NULL);
+	usleep(200000);
+	if ((e = cl_status_of(c, "stubborn", &j)) != -1)
+		fail_msg("stubborn is still listed after its app was removed: "
+		    "%.300s", json_raw(j, e, NULL));
+	pthread_mutex_lock(&d->mu);
+	d->log[d->loglen] = '\0';
+	again = strstr(d->log + mark, "stubborn: started") != NULL;
+	pthread_mutex_unlock(&d->mu);
+	if (again)
+		fail_msg("stubborn was started again after its app was "
+		    "removed:\n%s", d->log + mark);
+	cl_close(r);
+	cl_close(c);
+}
+
 /* How many files DIR holds whose name starts with prefix. */
 static int
 c_count_files(struct daemon *d, const char *prefix)
@@ -674,6 +725,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fork_fails_then_back,
 		    c_setup_nproc, t_teardown),
 		T(test_ended_capped),
+		T(test_restart_then_removed),
 		T(test_rotation_flood),
 	};
 
