@@ -15,11 +15,13 @@
  * after the spawn, and its handler reaps every child, so what is
  * reparented to runnerd (a child subreaper) never lingers as a zombie.
  * When an instance's main process ends, for whatever reason, what is
- * left of its process group is killed, and so is everything it started
- * that escaped the group (proctree.c): nothing of an instance outlives
- * it, as with systemd's control-group kill mode.  A stop sends
- * stop_signal (and SIGCONT) to the group and the descendants, SIGKILL
- * after stop_timeout.  Readiness is ready.c's job.
+ * left of its process group is killed, and so is what it started that
+ * escaped the group and can be told to be its own (proctree.c: by
+ * session, or seen under it at a stop; a helper that left its session
+ * unseen lives on while an older instance runs, since it may be that
+ * one's).  A stop sends stop_signal (and SIGCONT) to the group and the
+ * descendants, SIGKILL after stop_timeout, again each second if the kill
+ * itself fails.  Readiness is ready.c's job.
  *
  * Restarts are restart.c's: the policy (backoff, max_restarts) and the
  * queue that paces them.  No restart runs in the reaping callback: an
