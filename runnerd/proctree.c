@@ -229,12 +229,13 @@ static void
 known_add(pid_t pid, const struct procstat *ps, pid_t owner)
 {
 	struct known	*k = NULL;
+	struct inst	*i = NULL;
 	size_t		 j;
 
-	for (j = 0; j < server.ninsts; j++)
+	for (j = 0; j < server.ninsts && i == NULL; j++)
 		if (server.insts[j]->pid == owner)
-			break;
-	if (j == server.ninsts)
+			i = server.insts[j];
+	if (i == NULL)
 		return;
 	for (j = 0; j < nknown; j++)
 		if (known[j].pid == pid) {
@@ -253,7 +254,7 @@ known_add(pid_t pid, const struct procstat *ps, pid_t owner)
 	k->pid = pid;
 	k->start = ps->start;
 	k->owner = owner;
-	snprintf(k->alias, sizeof(k->alias), "%s", server.insts[j]->alias);
+	snprintf(k->alias, sizeof(k->alias), "%s", i->alias);
 }
 
 static const struct known *

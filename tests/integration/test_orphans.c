@@ -6,7 +6,10 @@
  * kill it, while the helper of the instance that ended is killed, with a
  * log line naming that instance.  Helpers that left their session
  * (setsid) are placed by age: one of a running instance older than it
- * is left alone, one nobody running can own is killed.
+ * is left alone, one nobody running can own is killed.  One seen under
+ * its instance at a stop is that instance's, by name (runnerd once
+ * recorded another instance's alias for it, and read past the end of
+ * its list when that was short: the soak's SIGSEGV).
  */
 
 #include "daemon.h"
@@ -29,7 +32,11 @@ o_conf(struct daemon *d)
 	    "  sdender = { command = [\"sh\", \"-c\", \"(setsid sleep 307 &); "
 	    "while [ ! -e go2 ]; do sleep 0.01; done\"]; cwd = \"%s\"; "
 	    "restart = \"no\"; };\n"
-	    "};\n", d->dir, d->dir));
+	    "  anchor = { command = \"sleep 300\"; restart = \"no\"; };\n"
+	    "  zstub = { command = [\"sh\", \"-c\", \"setsid sh -c "
+	    "'trap \\\"\\\" TERM; echo up >up; exec sleep 308' & "
+	    "exec sleep 300\"]; cwd = \"%s\"; restart = \"no\"; };\n"
+	    "};\n", d->dir, d->dir, d->dir));
 }
 
 static int
@@ -189,6 +196,60 @@ test_setsid_helper(void **state)
 	d_no_zombies(d);
 }
 
+/* The child of main in a session of its own (bounded wait); its pid. */
+static pid_t
+o_helper_of(struct daemon *d, pid_t main)
+{
+	pid_t	 v[16];
+	long	 sid;
+	int	 n, i, k;
+
+	for (k = 0; k < T_WAIT_MS / 5; k++) {
+		n = t_procs(main, 0, 0, v, 16);
+		for (i = 0; i < n && i < 16; i++) {
+			t_state(v[i], NULL, &sid);
+			if (sid == v[i]) {
+				d_saw(d, v[i]);
+				return (v[i]);
+			}
+		}
+		usleep(5000);
+	}
+	fail_msg("no child of pid %ld in a session of its own", (long)main);
+	return (0);
+}
+
+/*
+ * A helper in a session of its own that ignores the stop signal: the
+ * stop sees it under zstub, and once zstub's main process is gone the
+ * sweep kills it as zstub's, named so (not anchor's, first in the list).
+ */
+static void
+test_seen_helper_named(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	pid_t		 a, z, h;
+	long long	 end = t_ms() + T_WAIT_MS;
+
+	a = cl_start(c, "anchor", "anchor");
+	d_saw(d, a);
+	z = cl_start(c, "zstub", "zstub");
+	d_saw(d, z);
+	/* The helper is up (its trap set) once it wrote DIR/up. */
+	while (access(d_fmt(d, "%s/up", d->dir), F_OK) == -1) {
+		if (t_ms() > end)
+			fail_msg("zstub's helper did not start");
+		usleep(5000);
+	}
+	h = o_helper_of(d, z);
+	j_ok(cl_call(c, "stop", "{\"alias\": \"zstub\"}"));
+	d_wait_log(d, d_fmt(d, "zstub: killing pid %ld, left behind by this "
+	    "instance", (long)h));
+	assert_true(t_wait_gone(h));
+	d_lives(a);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, o_setup, t_teardown)
 
 int
@@ -198,6 +259,7 @@ main(void)
 		T(test_live_helper_survives),
 		T(test_ended_helper_killed),
 		T(test_setsid_helper),
+		T(test_seen_helper_named),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
