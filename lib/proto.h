@@ -145,7 +145,8 @@
  *   "status": {"code": N}|{"signal": S}}; restarted {"alias", "pid"};
  *   failed {"alias"}; stopped {"alias"}; and (protocol 4) lagged
  *   {"missed": N}.  A subscriber that has not read 256 KiB of what was
- *   sent to it misses events, counted, until it is back under 128 KiB
+ *   sent to it (or anything, while all clients together have not read
+ *   16 MiB) misses events, counted, until it is back under 128 KiB
  *   unread; then, before any other event, it gets lagged with the count
  *   of events it missed (the events around the gap came in order; what
  *   it missed can be asked with status).  Replies to its requests are

@@ -22,7 +22,8 @@
  *     has more than CLIENT_OUT_MAX unsent, or more than REPLY_SHARE while
  *     all clients together have more than REPLY_HELD_MAX: so clients
  *     that ask and never read cannot add up to more than about that.
- *   - A subscriber with more than EVENT_QUEUE_MAX bytes unsent misses
+ *   - A subscriber with more than EVENT_QUEUE_MAX bytes unsent, or with
+ *     any while all clients together have more than REPLY_HELD_MAX, misses
  *     events, counted; once it has caught up it gets a "lagged" event
  *     with the count before the next one (as a log follower is told how
  *     many bytes it skipped).  Its replies are never dropped.
@@ -865,8 +866,14 @@ event_emit(const char *name, struct buf *ext)
 		    c->closing)
 			continue;
 		used = buf_used(&c->out);
+		/*
+		 * Its own bound; and past the bound for all clients, any
+		 * backlog at all: thousands of subscribers that never
+		 * read hold REPLY_HELD_MAX together, not each its own.
+		 */
 		if (used > EVENT_QUEUE_MAX || (c->missed > 0 &&
-		    used > EVENT_QUEUE_MAX / 2)) {
+		    used > EVENT_QUEUE_MAX / 2) ||
+		    (out_total > REPLY_HELD_MAX && used > 0)) {
 			c->missed++;
 			continue;
 		}

@@ -15,8 +15,9 @@
  * period: what is left has lost its main process and its supervisor
  * already, and the new runnerd's autostart should not wait on it.
  *
- * The file is written whole to SOCKET.state.tmp and renamed over, so a
- * reader sees one complete version or the one before.  It is not
+ * The file is written whole to SOCKET.state.XXXXXXXX (a new file, its
+ * name random: never a FIFO or a file someone put there) and renamed
+ * over, so a reader sees one complete version or the one before.  It is not
  * fsync'd: it only matters while the machine stays up (after a reboot
  * none of the processes can exist, and their start times say so).  It is
  * written when the set of processes has changed, at most once per loop
@@ -43,6 +44,7 @@
  */
 
 #include <sys/pidfd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -85,6 +87,7 @@ static int		 state_failing;	/* the last write failed (logged) */
 static pid_t		*state_killed;	/* at start: the pids killed */
 
 static int	 state_parse(char *, size_t, struct srec **, size_t *);
+static int	 state_open_tmp(void);
 static int	 state_uid_ok(pid_t);
 static int	 state_kill(pid_t, unsigned long long, const char *, int *,
 		    size_t *);
@@ -254,7 +257,7 @@ statefile_recover(void)
 	int		*pfds = NULL, fd;
 
 	if (asprintf(&state_name, "%s.state", server.sock_base) == -1 ||
-	    asprintf(&state_tmp, "%s.state.tmp", server.sock_base) == -1)
+	    asprintf(&state_tmp, "%s.state.XXXXXXXX", server.sock_base) == -1)
 		fatal("asprintf");
 	fd = openat(server.sock_dirfd, state_name, O_RDONLY | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC);
@@ -414,6 +417,35 @@ state_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		state_write();
 }
 
+/*
+ * A new file of ours beside the state file, under a name nobody can
+ * guess: the socket's directory may be a sticky one like /tmp, where
+ * anyone may have put a FIFO (an open would block the loop) or a file of
+ * theirs (it would be renamed over the state file, theirs then) under a
+ * fixed name.  O_EXCL never opens what is there.  Its descriptor, or -1.
+ */
+static int
+state_open_tmp(void)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 rnd[8];
+	char			*x = state_tmp + strlen(state_tmp) - 8;
+	int			 fd, k, tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(rnd))
+			return (-1);
+		for (k = 0; k < 8; k++)
+			x[k] = hex[rnd[k] & 15];
+		fd = openat(server.sock_dirfd, state_tmp, O_WRONLY | O_CREAT |
+		    O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (fd != -1 || errno != EEXIST)
+			return (fd);
+	}
+	return (-1);
+}
+
 /* Write the state file whole, to the side, then rename it over. */
 static void
 state_write(void)
@@ -423,7 +455,7 @@ state_write(void)
 	const char	*owner;
 	size_t		 k, n = 0, j;
 	ssize_t		 r;
-	int		 fd = -1, ok = 0;
+	int		 fd = -1, ok = 0, made = 0;
 	char		 alias[RUNNER_ALIAS_MAX + 16];
 	double		 t0 = clock_now();
 	size_t		 nrec = 0;
@@ -468,14 +500,9 @@ state_write(void)
 		errno = ENOMEM;
 		goto out;
 	}
-	fd = openat(server.sock_dirfd, state_tmp, O_WRONLY | O_CREAT |
-	    O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 && errno == ELOOP &&
-	    unlinkat(server.sock_dirfd, state_tmp, 0) == 0)
-		fd = openat(server.sock_dirfd, state_tmp, O_WRONLY | O_CREAT |
-		    O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1)
+	if ((fd = state_open_tmp()) == -1)
 		goto out;
+	made = 1;
 	while (buf_used(&b) > 0) {
 		r = write(fd, buf_head(&b), buf_used(&b));
 		if (r == -1 && errno == EINTR)
@@ -503,7 +530,8 @@ out:
 			    server.socket_path);
 		if (fd != -1)
 			close(fd);
-		unlinkat(server.sock_dirfd, state_tmp, 0);
+		if (made)	/* never a file of someone else's */
+			unlinkat(server.sock_dirfd, state_tmp, 0);
 	}
 	state_failing = !ok;
 	buf_free(&b);

@@ -298,6 +298,50 @@ test_hostile_state_file(void **state)
 	dth_reap(d);
 }
 
+/*
+ * A FIFO where runnerd once wrote its state file first (SOCKET.state.tmp,
+ * a fixed name: anyone may put one there in a sticky directory): an open
+ * of it for writing would wait for a reader, for ever, in the loop.
+ */
+static int
+dth_setup_fifo(void **state)
+{
+	struct daemon	*d;
+
+	t_setup_bare(state);
+	d = *state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	d->subreaper = 1;
+	assert_int_equal(mkfifo(d_fmt(d, "%s.state.tmp", d->sock), 0666), 0);
+	d_start(d, dth_conf(d));
+	return (0);
+}
+
+/* The state file is written beside the FIFO, which is left alone. */
+static void
+test_state_tmp_fifo(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct stat	 st;
+	long long	 end = t_ms() + T_WAIT_MS;
+
+	d_saw(d, cl_start(c, "sleeper", "sleeper"));
+	j_ok(cl_call(c, "hello", NULL));
+	while (stat(d_fmt(d, "%s.state", d->sock), &st) == -1 ||
+	    st.st_size == 0) {
+		if (t_ms() > end)
+			fail_msg("no state file after %d ms", T_WAIT_MS);
+		j_ok(cl_call(c, "hello", NULL));
+		usleep(10000);
+	}
+	assert_true(S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    (st.st_mode & 0777) == 0600);
+	assert_int_equal(lstat(d_fmt(d, "%s.state.tmp", d->sock), &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	j_ok(cl_call(c, "stop", "{\"alias\": \"sleeper\"}"));
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, dth_setup, dth_teardown)
 
 int
@@ -306,6 +350,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_kill9_leaves_nothing),
 		T(test_hostile_state_file),
+		cmocka_unit_test_setup_teardown(test_state_tmp_fifo,
+		    dth_setup_fifo, dth_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
