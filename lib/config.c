@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -333,23 +335,18 @@ config_load_file(const char *path, char *err, size_t errlen)
 {
 	struct load	 ld = { path, NULL, NULL, err, errlen };
 	struct config	*cfg;
-	struct stat	 st;
 	config_t	 lc;
 	FILE		*fp;
+	const char	*why;
 	char		*dir, *base;
 	int		 ok;
 
-	/* fopen ourselves: libconfig's own I/O error does not say why. */
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "cannot read '%s': %s", path,
-		    strerror(errno));
-		return (NULL);
-	}
-	/* A directory opens fine and reads as empty: a valid, empty config. */
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(fp);
-		snprintf(err, errlen, "cannot read '%s': %s", path,
-		    strerror(EISDIR));
+	/*
+	 * Opened here: libconfig's own I/O error does not say why, and it
+	 * would take a directory (empty: a valid config) or a FIFO.
+	 */
+	if ((fp = conf_fopen(path, CONFIG_FILE_MAX, &why)) == NULL) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, why);
 		return (NULL);
 	}
 	if ((dir = path_dir(path)) == NULL) {
@@ -383,6 +380,44 @@ config_load_file(const char *path, char *err, size_t errlen)
 	free(base);
 	free(dir);
 	return (cfg);
+}
+
+/*
+ * Open path for reading if it is a regular file of max bytes at most;
+ * else NULL, with *why in words.  A FIFO would block the loop at the
+ * open (hence O_NONBLOCK) or the read, and a device such as /dev/zero
+ * would never end: a reload must never hang runnerd, whoever can put
+ * something at the path.
+ */
+FILE *
+conf_fopen(const char *path, off_t max, const char **why)
+{
+	struct stat	 st;
+	FILE		*fp;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1) {
+		*why = strerror(errno);
+		return (NULL);
+	}
+	if (fstat(fd, &st) == -1) {
+		*why = strerror(errno);
+		close(fd);
+		return (NULL);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > max) {
+		*why = S_ISDIR(st.st_mode) ? strerror(EISDIR) :
+		    !S_ISREG(st.st_mode) ? "not a regular file" :
+		    "too large";
+		close(fd);
+		return (NULL);
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		*why = strerror(errno);
+		close(fd);
+	}
+	return (fp);
 }
 
 /* Load and validate configuration text; its source is "<text>". */

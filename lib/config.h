@@ -39,11 +39,15 @@ struct option {
 	size_t		 off;		/* offsetof(struct app, field) */
 };
 
+#define CONFIG_FILE_MAX	(16 * 1024 * 1024)	/* a configuration file */
+#define ENV_FILE_MAX	(1024 * 1024)		/* an env_file */
+
 /* config.c */
 int	 load_err(struct load *, const config_setting_t *,
 	    const config_setting_t *, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 int	 load_nomem(struct load *);
+FILE	*conf_fopen(const char *, off_t, const char **);
 
 /* config_opt.c */
 extern const struct option	app_options[];

@@ -91,14 +91,15 @@ env_line(char *line, char **out)
 int
 env_file_load(struct load *ld, struct app *app, const config_setting_t *s)
 {
-	FILE	*fp;
-	char	 line[ENV_LINE_MAX], **env, **merged, *entry;
-	size_t	 n, k, len;
-	int	 lineno;
+	FILE		*fp;
+	const char	*why;
+	char		 line[ENV_LINE_MAX], **env, **merged, *entry;
+	size_t		 n, k, len;
+	int		 lineno;
 
-	if ((fp = fopen(app->env_file, "re")) == NULL)
+	if ((fp = conf_fopen(app->env_file, ENV_FILE_MAX, &why)) == NULL)
 		return (load_err(ld, s, s, "cannot read '%s': %s",
-		    app->env_file, strerror(errno)));
+		    app->env_file, why));
 	env = NULL;
 	n = 0;
 	for (lineno = 1; fgets(line, sizeof(line), fp) != NULL; lineno++) {

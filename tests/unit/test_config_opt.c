@@ -121,6 +121,11 @@ OPT_ERROR(test_group_unknown, "group = \"no-such-group-here\";",
 OPT_ERROR(test_env_file_missing, "env_file = \"/no/such/file\";",
     "apps.cat.env_file: cannot read '/no/such/file': No such file or "
     "directory")
+/* Devices and FIFOs would never end, or block a reload for ever. */
+OPT_ERROR(test_env_file_device, "env_file = \"/dev/zero\";",
+    "apps.cat.env_file: cannot read '/dev/zero': not a regular file")
+OPT_ERROR(test_env_file_dir, "env_file = \"/\";",
+    "apps.cat.env_file: cannot read '/': Is a directory")
 OPT_ERROR(test_option_typo, "max_restart = 3;",
     "apps.cat: unknown option 'max_restart' (did you mean "
     "'max_restarts'?)")
@@ -176,6 +181,44 @@ test_env_file_bad_line(void **state)
 	unlink(path);
 }
 
+/* An env_file that is a FIFO is refused at once (nobody writes it). */
+static void
+test_env_file_fifo(void **state)
+{
+	char	 dir[] = "/tmp/runner-envfifo.XXXXXX", path[128], text[512];
+	char	 want[512];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/env", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(text, sizeof(text), APP("env_file = \"%s\";"), path);
+	snprintf(want, sizeof(want), "<text>:4: apps.cat.env_file: cannot "
+	    "read '%s': not a regular file", path);
+	check_error(text, want);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* So is a configuration file that is one. */
+static void
+test_config_fifo(void **state)
+{
+	char		 dir[] = "/tmp/runner-conffifo.XXXXXX", path[128];
+	char		 err[RUNNER_ERRMSG_MAX], want[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/runner.conf", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(config_load_file(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "cannot read '%s': not a regular file",
+	    path);
+	assert_string_equal(err, want);
+	unlink(path);
+	rmdir(dir);
+}
+
 #define T(f)	cmocka_unit_test(f)
 
 int
@@ -198,6 +241,10 @@ main(void)
 		T(test_env_inherit_false),
 		T(test_env_inherit_group_only),
 		T(test_env_inherit_type),
+		T(test_env_file_device),
+		T(test_env_file_dir),
+		T(test_env_file_fifo),
+		T(test_config_fifo),
 		T(test_env_inherit_int),
 		T(test_ready_bad),
 		T(test_ready_socket_on_stdio),
