@@ -471,10 +471,15 @@ inst_stop(struct inst *i)
 	    signal_name(i->app->stop_signal) ? signal_name(i->app->stop_signal)
 	    : "its stop signal");
 	ready_cancel(i);
+	/*
+	 * The descendants first, while they are still under the main
+	 * process: once it dies they are reparented, and the walk (which
+	 * also records those that left its session, proctree.c) finds none.
+	 */
+	proctree_signal(i->pid, i->app->stop_signal);
 	if (kill(-i->pid, i->app->stop_signal) == -1 &&
 	    kill(i->pid, i->app->stop_signal) == -1)
 		log_warn("%s: cannot signal pid %ld", i->alias, (long)i->pid);
-	proctree_signal(i->pid, i->app->stop_signal);
 	kill(-i->pid, SIGCONT);
 	ev_timer_stop(server.loop, &i->timer);
 	ev_timer_set(&i->timer, i->app->stop_timeout, 0);
