@@ -49,6 +49,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,8 @@ static void	 logfile_cut(struct logfile *, size_t);
 static void	 logfile_fail(struct logfile *, const char *);
 static void	 logfile_failx(struct logfile *, const char *);
 static void	 logfile_ok(struct logfile *);
+static void	 logfile_why(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 static void	 logfile_shut(struct logfile *);
 
 /*
@@ -258,6 +261,20 @@ logfile_as(const struct logfile *lf, int on, uid_t *uid, gid_t *gid)
 }
 
 /*
+ * Say why in why: a message, cut short if it must be (a path can be
+ * PATH_MAX long, and so can what it says of it).
+ */
+static void
+logfile_why(char *why, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+/*
  * Resolve lf->path to its directory, one component at a time, from "/"
  * (or runnerd's working directory for a relative path).  No component is
  * opened through a symbolic link (O_NOFOLLOW); a link is read and
@@ -283,7 +300,7 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 
 	if ((size_t)snprintf(todo, sizeof(todo), "%s", lf->path) >=
 	    sizeof(todo)) {
-		snprintf(why, whylen, "path too long");
+		logfile_why(why, whylen, "path too long");
 		return (-1);
 	}
 	dfd = -1;
@@ -293,13 +310,13 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 		close(dfd);
 	snprintf(at, sizeof(at), "%s", *p == '/' ? "/" : ".");
 	if ((dfd = open(at, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		snprintf(why, whylen, "cannot open %s: %s", at,
+		logfile_why(why, whylen, "cannot open %s: %s", at,
 		    strerror(errno));
 		return (-1);
 	}
 	for (;;) {
 		if (fstat(dfd, &st) == -1) {
-			snprintf(why, whylen, "fstat %s: %s", at,
+			logfile_why(why, whylen, "fstat %s: %s", at,
 			    strerror(errno));
 			goto fail;
 		}
@@ -307,12 +324,12 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 		while (*p == '/')
 			p++;
 		if (*p == '\0') {
-			snprintf(why, whylen, "%s is a directory", at);
+			logfile_why(why, whylen, "%s is a directory", at);
 			goto fail;
 		}
 		e = p + strcspn(p, "/");
 		if ((len = (size_t)(e - p)) > NAME_MAX) {
-			snprintf(why, whylen, "a name in it is too long");
+			logfile_why(why, whylen, "a name in it is too long");
 			goto fail;
 		}
 		memcpy(comp, p, len);
@@ -325,7 +342,7 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 		if (fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT && *p == '\0')
 				break;		/* the file, to be made */
-			snprintf(why, whylen, "%s%s%s: %s", at,
+			logfile_why(why, whylen, "%s%s%s: %s", at,
 			    strcmp(at, "/") == 0 ? "" : "/", comp,
 			    strerror(errno));
 			goto fail;
@@ -337,7 +354,7 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 				break;
 			}
 			if (*trust != TRUST_SAFE) {
-				snprintf(why, whylen, "refused: %s%s%s is a "
+				logfile_why(why, whylen, "refused: %s%s%s is a "
 				    "symbolic link in directory %s, which is "
 				    "writable by %s", at,
 				    strcmp(at, "/") == 0 ? "" : "/", comp, at,
@@ -347,7 +364,7 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 			ll = readlinkat(dfd, comp, link, sizeof(link));
 			if (ll <= 0 || (size_t)ll >= sizeof(link) ||
 			    ++links > LOGFILE_LINKS) {
-				snprintf(why, whylen, "%s/%s: %s", at, comp,
+				logfile_why(why, whylen, "%s/%s: %s", at, comp,
 				    ll <= 0 ? strerror(errno) :
 				    strerror(ELOOP));
 				goto fail;
@@ -355,7 +372,7 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 			link[ll] = '\0';
 			if ((size_t)snprintf(next, sizeof(next), "%s%s%s", link,
 			    *p != '\0' ? "/" : "", p) >= sizeof(next)) {
-				snprintf(why, whylen, "path too long");
+				logfile_why(why, whylen, "path too long");
 				goto fail;
 			}
 			memcpy(todo, next, sizeof(todo));
@@ -369,7 +386,7 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 		nfd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
 		if (nfd == -1) {
-			snprintf(why, whylen, "%s%s%s: %s", at,
+			logfile_why(why, whylen, "%s%s%s: %s", at,
 			    strcmp(at, "/") == 0 ? "" : "/", comp,
 			    strerror(errno));
 			goto fail;
@@ -381,7 +398,7 @@ logfile_walk(struct logfile *lf, enum logfile_trust *trust, int *proc,
 		    strcmp(at, "/") == 0 ? "" : "/", comp);
 	}
 	if (*trust == TRUST_NONE) {
-		snprintf(why, whylen, "refused: directory %s is writable by "
+		logfile_why(why, whylen, "refused: directory %s is writable by "
 		    "%s", at, who);
 		goto fail;
 	}
