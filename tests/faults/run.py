@@ -471,7 +471,6 @@ class Case:
                 return
             raise Fail("status failed")
         kids = dict(proc_children(self.proc.pid))
-        again = None
         for a, i in st.items():
             s = i.get("state")
             if s not in STATES:
@@ -482,16 +481,19 @@ class Case:
                 pid = i["pid"]
                 if pid in kids:
                     continue
-                # It may have exited since: ask again, once.
-                if again is None:
-                    time.sleep(0.3)
-                    again = self.status() or {}
+                # It may have exited since: poll (1 s at most) until
+                # status moves on or the pid shows as runnerd's child.
+                deadline = time.monotonic() + 1.0
+                while True:
                     kids = dict(proc_children(self.proc.pid))
-                j = again.get(a, {})
-                if (j.get("pid") == pid and j.get("state") == s and
-                        pid not in kids):
-                    raise Fail("%s: %s with pid %d, not a child of "
-                               "runnerd (%s)" % (a, s, pid, kids))
+                    j = (self.status() or {}).get(a, {})
+                    if (j.get("pid") != pid or j.get("state") != s or
+                            pid in kids):
+                        break
+                    if time.monotonic() > deadline:
+                        raise Fail("%s: %s with pid %d, not a child of "
+                                   "runnerd (%s)" % (a, s, pid, kids))
+                    time.sleep(0.02)
             if a == "crash" and s == "exited" and not final:
                 raise Fail("crash (restart = always): exited, not in "
                            "backoff (%s)" % json.dumps(i))
