@@ -101,7 +101,9 @@ const struct option app_options[] = {
 	OPT("instances",	opt_instances,	instances, INT,	LIVE),
 	OPT("ready",		opt_ready,	ready,	INT,	RESTART),
 	OPT("notify_fd",	opt_fd,		notify_fd, INT,	RESTART),
-	OPT("ready_timeout",	opt_timeout,	ready_timeout, DOUBLE, LIVE),
+	/* ready.c sets an instance's deadline as it starts. */
+	OPT("ready_timeout",	opt_timeout,	ready_timeout, DOUBLE,
+	    AT_START),
 	OPT("stop_signal",	opt_signal,	stop_signal, INT, LIVE),
 	OPT("stop_timeout",	opt_grace,	stop_timeout, DOUBLE, LIVE),
 	OPT("output_buffer",	opt_size,	output_buffer, SIZE, LIVE),

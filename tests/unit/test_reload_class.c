@@ -3,7 +3,8 @@
  * option (app_reload over config_opt.c's table).  Every test walks the
  * table, so a new option is tested as soon as it has its row: a row
  * without a class fails, and so does an option whose change app_reload
- * does not report as the class its row declares.
+ * does not report as the class its row declares, or whose entry in
+ * runner.conf(5) does not say that class.
  */
 
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +258,79 @@ test_each_option_text(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * What runner.conf(5) says beside option name about a reload: the
+ * sentence from "A reload that changes" to its full stop, in out.
+ * NULL when the entry has none.
+ */
+static char *
+man_sentence(FILE *fp, const char *name, char *out, size_t len)
+{
+	char	 line[1024], head[128];
+	size_t	 n;
+	int	 in = 0;
+
+	snprintf(head, sizeof(head), ".It Ic %s No = ", name);
+	rewind(fp);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, head, strlen(head)) == 0) {
+			in = 1;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (out[0] == '\0' && (strncmp(line, ".It Ic ", 7) == 0 ||
+		    strcmp(line, ".El") == 0))
+			return (NULL);
+		if (out[0] == '\0' && strncmp(line, "A reload that changes",
+		    21) != 0)
+			continue;
+		n = strlen(out);
+		if (snprintf(out + n, len - n, "%s%s", n > 0 ? " " : "",
+		    line) >= (int)(len - n))
+			return (NULL);	/* too long to be one sentence */
+		if ((n = strlen(line)) > 0 && line[n - 1] == '.')
+			return (out);
+	}
+	return (NULL);
+}
+
+/*
+ * runner.conf(5) says beside each option what a reload does about it,
+ * and says what the table does: restarts, at once, or at the next start.
+ */
+static void
+test_man_says_class(void **state)
+{
+	static const char *const says[] = { NULL, "next start", "at once",
+	    "restarts the running instances" };
+	const struct option	*o;
+	FILE			*fp;
+	char			 sentence[1024];
+	size_t			 k;
+
+	(void)state;
+	if ((fp = fopen("man/runner.conf.5", "r")) == NULL)
+		fail_msg("man/runner.conf.5: %s (run from the repository "
+		    "root)", strerror(errno));
+	for (k = 0; k < app_noptions; k++) {
+		o = &app_options[k];
+		if (man_sentence(fp, o->name, sentence, sizeof(sentence)) ==
+		    NULL)
+			fail_msg("runner.conf(5) does not say what a reload "
+			    "does about %s (\"A reload that changes it "
+			    "...\")", o->name);
+		if ((size_t)o->reload >= NITEMS(says) ||
+		    says[o->reload] == NULL ||
+		    strstr(sentence, says[o->reload]) == NULL)
+			fail_msg("runner.conf(5) on %s: \"%s\"; the table: "
+			    "%s", o->name, sentence, class_name(o->reload));
+	}
+	fclose(fp);
+}
+
 #define T(f)	cmocka_unit_test(f)
 
 int
@@ -265,6 +340,7 @@ main(void)
 		T(test_every_row_has_class),
 		T(test_each_field_alone),
 		T(test_each_option_text),
+		T(test_man_says_class),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
