@@ -57,18 +57,6 @@ table_class(const char *name)
 	return (RELOAD_SAME);
 }
 
-/* The pid status shows for alias, 0 if none. */
-static pid_t
-reload_pid(struct client *c, const char *alias)
-{
-	struct json	*j;
-	int		 e;
-
-	if ((e = cl_status_of(c, alias, &j)) == -1)
-		return (0);
-	return ((pid_t)j_int(j, e, "pid"));
-}
-
 /* The member key of reload reply j, as its JSON text. */
 static char *
 reload_list(struct daemon *d, struct json *j, const char *key)
@@ -117,13 +105,13 @@ test_reload_by_class(void **state)
 	assert_string_equal(reload_list(d, j, "restarted"), "[\"r1\"]");
 	for (k = 0; k < NITEMS(cases); k++) {
 		if (cases[k].reload != RELOAD_RESTART) {
-			assert_int_equal(reload_pid(c, cases[k].alias),
+			assert_int_equal(cl_pid_of(c, cases[k].alias),
 			    pid[k]);
 			continue;
 		}
 		assert_true(t_wait_gone(pid[k]));
 		cl_wait_state(c, cases[k].alias, "running", &j);
-		now = reload_pid(c, cases[k].alias);
+		now = cl_pid_of(c, cases[k].alias);
 		d_saw(d, now);
 		assert_true(now > 0 && now != pid[k]);
 	}
