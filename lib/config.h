@@ -60,10 +60,12 @@ struct option {
 	int		(*parse)(struct load *, const config_setting_t *,
 			    void *);
 	size_t		 off;		/* offsetof(struct app, field) */
-	enum app_reload	 reload;	/* never RELOAD_SAME */
-	struct field	 cmp[OPTION_FIELDS]; /* what a change shows in: its
+	enum app_reload	 reload;	/* in app_options never RELOAD_SAME */
+	struct field	 cmp[OPTION_FIELDS]; /* where a change shows: its
 					   own field, and what is resolved
-					   from it at load (user's uid) */
+					   from it at load (user's uid); or
+					   where its value goes (env_file's
+					   variables, into env) */
 };
 
 #define CONFIG_FILE_MAX	(16 * 1024 * 1024)	/* a configuration file */
