@@ -268,7 +268,7 @@ static struct config *
 conf_build(struct load *ld, config_t *lc, int ok)
 {
 	static const struct option top[] = {
-		{ "apps", NULL, 0 }, { "allow_group", NULL, 0 },
+		{ .name = "apps" }, { .name = "allow_group" },
 	};
 	const config_setting_t	*root, *s;
 	struct config		*cfg;

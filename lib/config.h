@@ -27,16 +27,45 @@ struct load {
 	size_t		 errlen;
 };
 
+/* The C type of a field of struct app, for comparing two of them. */
+enum field_type {
+	FIELD_NONE,		/* no field: the end of a row's list */
+	FIELD_STR,		/* char *, NULL or a string */
+	FIELD_ARGV,		/* char **, NULL-terminated strings */
+	FIELD_INT,		/* int, or an enum */
+	FIELD_DOUBLE,
+	FIELD_SIZE,		/* size_t */
+	FIELD_UID,		/* uid_t */
+	FIELD_GID		/* gid_t */
+};
+
+/* A field of struct app that a reload compares. */
+struct field {
+	enum field_type	 type;
+	size_t		 off;		/* offsetof(struct app, field) */
+};
+
+#define OPTION_FIELDS	2		/* fields compared per option */
+
 /*
  * A per-app option: its name, the parser for its kind of value and the
- * field of struct app the parser fills.  Each row is one option, so a new
- * option of a known kind is one more row, and a new kind one more parser.
+ * field of struct app the parser fills; what a reload does when it
+ * changed, and the fields that show a change.  Each row is one option, so
+ * a new option of a known kind is one more row, and a new kind one more
+ * parser; and since reload compares what the rows name, a new option is
+ * never missed by it.
  */
 struct option {
 	const char	*name;
 	int		(*parse)(struct load *, const config_setting_t *,
 			    void *);
 	size_t		 off;		/* offsetof(struct app, field) */
+	enum app_reload	 reload;	/* in app_options never RELOAD_SAME */
+	struct field	 cmp[OPTION_FIELDS]; /* where a change shows: its
+					   own field, and what is resolved
+					   from it at load (user's uid); or
+					   where its value goes (env_file's
+					   variables, into env) */
 };
 
 #define CONFIG_FILE_MAX	(16 * 1024 * 1024)	/* a configuration file */

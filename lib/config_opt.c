@@ -4,6 +4,9 @@
  * options.  config.c walks the file and calls these; each parser either
  * fills its field of struct app or returns load_err's -1 with file:line.
  * The defaults here are the ones runner.conf(5) and README document.
+ * Each row also says what a reload does when its option changed, and
+ * app_reload, the diff that runnerd's reload.c acts on, is a walk over
+ * the rows.
  */
 
 #include <sys/types.h>
@@ -51,6 +54,10 @@ static int	 opt_logsize(struct load *, const config_setting_t *, void *);
 static long long size_parse(const char *);
 static int	 app_credentials(struct load *, struct app *,
 		    const config_setting_t *);
+static int	 str_differ(const char *, const char *);
+static int	 argv_differ(char *const *, char *const *);
+static int	 field_differ(const struct field *, const struct app *,
+		    const struct app *);
 
 /* The words of each enum, in enum order, as config and status show them. */
 const char *const app_type_names[] = { "stdio", "socket", NULL };
@@ -62,37 +69,52 @@ const char *const app_overflow_names[] = { "block", "drop-oldest", NULL };
 const char *const app_on_exit_names[] = { "none", "shutdown", NULL };
 
 #define APP_FIELD(f)	offsetof(struct app, f)
+#define CMP(t, f)	{ FIELD_##t, APP_FIELD(f) }
+/* Option n filling field f of type t, whose change reload does r about. */
+#define OPT(n, parse, f, t, r) \
+	{ n, parse, APP_FIELD(f), RELOAD_##r, { CMP(t, f) } }
 const struct option app_options[] = {
-	{ "command",		opt_command,	APP_FIELD(argv) },
-	{ "type",		opt_type,	APP_FIELD(type) },
-	{ "socket",		opt_string,	APP_FIELD(socket) },
-	{ "cwd",		opt_path,	APP_FIELD(cwd) },
-	{ "env",		opt_env,	APP_FIELD(env) },
-	{ "env_file",		opt_path,	APP_FIELD(env_file) },
-	{ "env_inherit",	opt_bool,	APP_FIELD(env_inherit) },
-	{ "user",		opt_string,	APP_FIELD(user) },
-	{ "group",		opt_string,	APP_FIELD(group) },
-	{ "restart",		opt_restart,	APP_FIELD(restart) },
-	{ "backoff_initial",	opt_grace,	APP_FIELD(backoff_initial) },
-	{ "backoff_max",	opt_grace,	APP_FIELD(backoff_max) },
-	{ "backoff_reset",	opt_grace,	APP_FIELD(backoff_reset) },
-	{ "max_restarts",	opt_restarts,	APP_FIELD(max_restarts) },
-	{ "restart_window",	opt_timeout,	APP_FIELD(restart_window) },
-	{ "autostart",		opt_bool,	APP_FIELD(autostart) },
-	{ "instances",		opt_instances,	APP_FIELD(instances) },
-	{ "ready",		opt_ready,	APP_FIELD(ready) },
-	{ "notify_fd",		opt_fd,		APP_FIELD(notify_fd) },
-	{ "ready_timeout",	opt_timeout,	APP_FIELD(ready_timeout) },
-	{ "stop_signal",	opt_signal,	APP_FIELD(stop_signal) },
-	{ "stop_timeout",	opt_grace,	APP_FIELD(stop_timeout) },
-	{ "output_buffer",	opt_size,	APP_FIELD(output_buffer) },
-	{ "overflow",		opt_overflow,	APP_FIELD(overflow) },
-	{ "log",		opt_path,	APP_FIELD(log) },
-	{ "log_max_size",	opt_logsize,	APP_FIELD(log_max_size) },
-	{ "log_keep",		opt_keep,	APP_FIELD(log_keep) },
-	{ "timestamps",		opt_bool,	APP_FIELD(timestamps) },
-	{ "stderr",		opt_stderr,	APP_FIELD(err) },
-	{ "on_exit",		opt_on_exit,	APP_FIELD(on_exit) },
+	OPT("command",		opt_command,	argv,	ARGV,	RESTART),
+	OPT("type",		opt_type,	type,	INT,	RESTART),
+	OPT("socket",		opt_string,	socket,	STR,	RESTART),
+	OPT("cwd",		opt_path,	cwd,	STR,	RESTART),
+	OPT("env",		opt_env,	env,	ARGV,	RESTART),
+	/*
+	 * The file's variables are read into env at load and compared
+	 * there: a changed file is a change, the same one renamed is not.
+	 */
+	{ "env_file",		opt_path,	APP_FIELD(env_file),
+	    RELOAD_RESTART,	{ CMP(ARGV, env) } },
+	OPT("env_inherit",	opt_bool,	env_inherit, INT, RESTART),
+	/* The ids are resolved at load: a renumbered user is a change. */
+	{ "user",		opt_string,	APP_FIELD(user),
+	    RELOAD_RESTART,	{ CMP(STR, user), CMP(UID, uid) } },
+	{ "group",		opt_string,	APP_FIELD(group),
+	    RELOAD_RESTART,	{ CMP(STR, group), CMP(GID, gid) } },
+	OPT("restart",		opt_restart,	restart, INT,	LIVE),
+	OPT("backoff_initial",	opt_grace,	backoff_initial, DOUBLE, LIVE),
+	OPT("backoff_max",	opt_grace,	backoff_max, DOUBLE, LIVE),
+	OPT("backoff_reset",	opt_grace,	backoff_reset, DOUBLE, LIVE),
+	OPT("max_restarts",	opt_restarts,	max_restarts, INT, LIVE),
+	OPT("restart_window",	opt_timeout,	restart_window, DOUBLE, LIVE),
+	OPT("autostart",	opt_bool,	autostart, INT,	LIVE),
+	OPT("instances",	opt_instances,	instances, INT,	LIVE),
+	OPT("ready",		opt_ready,	ready,	INT,	RESTART),
+	OPT("notify_fd",	opt_fd,		notify_fd, INT,	RESTART),
+	/* ready.c sets an instance's deadline as it starts. */
+	OPT("ready_timeout",	opt_timeout,	ready_timeout, DOUBLE,
+	    AT_START),
+	OPT("stop_signal",	opt_signal,	stop_signal, INT, LIVE),
+	OPT("stop_timeout",	opt_grace,	stop_timeout, DOUBLE, LIVE),
+	OPT("output_buffer",	opt_size,	output_buffer, SIZE, LIVE),
+	OPT("overflow",		opt_overflow,	overflow, INT,	LIVE),
+	OPT("log",		opt_path,	log,	STR,	RESTART),
+	/* logfile.c takes them when an instance opens the file. */
+	OPT("log_max_size",	opt_logsize,	log_max_size, SIZE, AT_START),
+	OPT("log_keep",		opt_keep,	log_keep, INT,	AT_START),
+	OPT("timestamps",	opt_bool,	timestamps, INT, LIVE),
+	OPT("stderr",		opt_stderr,	err,	INT,	RESTART),
+	OPT("on_exit",		opt_on_exit,	on_exit, INT,	LIVE),
 };
 const size_t app_noptions = NITEMS(app_options);
 
@@ -177,6 +199,72 @@ app_check(struct load *ld, struct app *app, const config_setting_t *g)
 	    config_setting_get_member(g, "env_file")) == -1)
 		return (-1);
 	return (0);
+}
+
+/*
+ * How much a difference between two versions of one app matters to a
+ * reload: the strongest class among the options whose fields differ.
+ * The table names every option, so none is missed.
+ */
+enum app_reload
+app_reload(const struct app *o, const struct app *n)
+{
+	enum app_reload	 d = RELOAD_SAME;
+	size_t		 k, j;
+
+	for (k = 0; k < app_noptions; k++)
+		for (j = 0; j < OPTION_FIELDS; j++)
+			if (app_options[k].reload > d &&
+			    field_differ(&app_options[k].cmp[j], o, n))
+				d = app_options[k].reload;
+	return (d);
+}
+
+/* Does field f of app a differ from b's? */
+static int
+field_differ(const struct field *f, const struct app *a, const struct app *b)
+{
+	const char	*pa = (const char *)a + f->off;
+	const char	*pb = (const char *)b + f->off;
+
+	switch (f->type) {
+	case FIELD_NONE:
+		break;
+	case FIELD_STR:
+		return (str_differ(*(char *const *)pa, *(char *const *)pb));
+	case FIELD_ARGV:
+		return (argv_differ(*(char **const *)pa, *(char **const *)pb));
+	case FIELD_INT:
+		return (*(const int *)pa != *(const int *)pb);
+	case FIELD_DOUBLE:
+		return (*(const double *)pa != *(const double *)pb);
+	case FIELD_SIZE:
+		return (*(const size_t *)pa != *(const size_t *)pb);
+	case FIELD_UID:
+		return (*(const uid_t *)pa != *(const uid_t *)pb);
+	case FIELD_GID:
+		return (*(const gid_t *)pa != *(const gid_t *)pb);
+	}
+	return (0);
+}
+
+static int
+str_differ(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != b);
+	return (strcmp(a, b) != 0);
+}
+
+static int
+argv_differ(char *const *a, char *const *b)
+{
+	size_t	 k;
+
+	for (k = 0; a[k] != NULL && b[k] != NULL; k++)
+		if (strcmp(a[k], b[k]) != 0)
+			return (1);
+	return (a[k] != b[k]);
 }
 
 /*

@@ -179,6 +179,20 @@ struct config	*config_load_file(const char *, char *, size_t);
 struct config	*config_load_text(const char *, char *, size_t);
 void		 config_free(struct config *);
 const struct app *config_app(const struct config *, const char *);
+/*
+ * What a reload does about an option that changed: the class of its row
+ * in config_opt.c's table.  app_reload compares two versions of one app
+ * option by option and gives the strongest class among those that
+ * differ, RELOAD_SAME when none does.
+ */
+enum app_reload {
+	RELOAD_SAME,		/* nothing differs; no option's class */
+	RELOAD_AT_START,	/* read when an instance starts: no restart,
+				   the running ones keep the old value */
+	RELOAD_LIVE,		/* followed by the running instances at once */
+	RELOAD_RESTART		/* what the process is: they are restarted */
+};
+enum app_reload	 app_reload(const struct app *, const struct app *);
 /* signals.c */
 #define SIGNAL_MAX	64		/* Linux: 1..31, then real-time ones */
 int		 signal_from_name(const char *);

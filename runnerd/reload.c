@@ -1,16 +1,15 @@
 /*
  * reload.c: put a new configuration in force, app by app.  The new one is
  * checked whole first; if it is bad nothing changes.  Then each app is
- * compared with its old self:
+ * compared with its old self by app_reload, which walks the option table
+ * of config_opt.c, where each option has its class:
  *
  *   unchanged         its instances are not touched;
  *   removed           its instances are stopped;
- *   policy changed    (restart, backoff, timeouts, buffers, log rotation,
- *                     on_exit, ...) its instances follow the new settings
- *                     at once, without a restart;
- *   process changed   (command, type, cwd, socket, env, env_file,
- *                     env_inherit, user, group, ready, notify_fd, stderr,
- *                     log) its running
+ *   policy changed    (RELOAD_LIVE, RELOAD_AT_START) its instances follow
+ *                     the new settings without a restart: at once, or
+ *                     from their next start;
+ *   process changed   (RELOAD_RESTART: what the process is) its running
  *                     instances are restarted with the new settings;
  *   added             started if autostart.
  *
@@ -26,68 +25,9 @@
 
 #include "runnerd.h"
 
-enum diff {
-	DIFF_NONE,
-	DIFF_POLICY,		/* applies live */
-	DIFF_PROCESS		/* needs a new process */
-};
-
-static int	 str_differ(const char *, const char *);
-static int	 argv_differ(char *const *, char *const *);
-static enum diff app_diff(const struct app *, const struct app *);
 static void	 reload_scale(const struct app *, struct buf *, struct buf *);
 static int	 reload_apply(const char *, const char *, struct buf *, char *,
 		    size_t);
-
-static int
-str_differ(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return (a != b);
-	return (strcmp(a, b) != 0);
-}
-
-static int
-argv_differ(char *const *a, char *const *b)
-{
-	size_t	 k;
-
-	for (k = 0; a[k] != NULL && b[k] != NULL; k++)
-		if (strcmp(a[k], b[k]) != 0)
-			return (1);
-	return (a[k] != b[k]);
-}
-
-/* How much of a difference between two versions of one app matters. */
-static enum diff
-app_diff(const struct app *o, const struct app *n)
-{
-	if (argv_differ(o->argv, n->argv) || o->type != n->type ||
-	    str_differ(o->cwd, n->cwd) || str_differ(o->socket, n->socket) ||
-	    argv_differ(o->env, n->env) || o->env_inherit != n->env_inherit ||
-	    str_differ(o->user, n->user) || str_differ(o->group, n->group) ||
-	    o->uid != n->uid || o->gid != n->gid ||
-	    o->ready != n->ready || o->notify_fd != n->notify_fd ||
-	    o->err != n->err || str_differ(o->log, n->log))
-		return (DIFF_PROCESS);
-	if (o->restart != n->restart ||
-	    o->backoff_initial != n->backoff_initial ||
-	    o->backoff_max != n->backoff_max ||
-	    o->backoff_reset != n->backoff_reset ||
-	    o->max_restarts != n->max_restarts ||
-	    o->restart_window != n->restart_window ||
-	    o->autostart != n->autostart || o->instances != n->instances ||
-	    o->stop_signal != n->stop_signal ||
-	    o->stop_timeout != n->stop_timeout ||
-	    o->ready_timeout != n->ready_timeout ||
-	    o->output_buffer != n->output_buffer ||
-	    o->overflow != n->overflow ||
-	    o->log_max_size != n->log_max_size ||
-	    o->log_keep != n->log_keep || o->timestamps != n->timestamps ||
-	    o->on_exit != n->on_exit)
-		return (DIFF_POLICY);
-	return (DIFF_NONE);
-}
 
 /*
  * An autostart app runs as NAME (or NAME-1..NAME-N): start what is
@@ -158,7 +98,7 @@ reload_apply(const char *path, const char *text, struct buf *report,
 	struct buf		 added, removed, changed, restarted;
 	struct buf		 started, stopped;
 	struct inst		*i;
-	enum diff		 d;
+	enum app_reload		 d;
 	size_t			 k;
 
 	if (path == NULL && text == NULL && (path = server.config_path) ==
@@ -198,7 +138,7 @@ reload_apply(const char *path, const char *text, struct buf *report,
 		n = &cfg->apps[k];
 		if ((o = config_app(old->cfg, n->name)) == NULL)
 			jw_str(&added, n->name);
-		else if (app_diff(o, n) != DIFF_NONE)
+		else if (app_reload(o, n) != RELOAD_SAME)
 			jw_str(&changed, n->name);
 	}
 
@@ -221,12 +161,12 @@ reload_apply(const char *path, const char *text, struct buf *report,
 			}
 			continue;
 		}
-		d = app_diff(i->app, n);
+		d = app_reload(i->app, n);
 		i->app = n;
 		i->conf = c;
 		c->refs++;
 		conf_unref(old);
-		if (d == DIFF_PROCESS && i->pid > 0 &&
+		if (d == RELOAD_RESTART && i->pid > 0 &&
 		    i->state != INST_STOPPING) {
 			jw_str(&restarted, i->alias);
 			inst_restart(i);

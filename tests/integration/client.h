@@ -491,6 +491,18 @@ cl_status_of(struct client *c, const char *alias, struct json **jp)
 	return (-1);
 }
 
+/* The pid of alias in status, or 0 when it is not listed. */
+static inline pid_t
+cl_pid_of(struct client *c, const char *alias)
+{
+	struct json	*j;
+	int		 e;
+
+	if ((e = cl_status_of(c, alias, &j)) == -1)
+		return (0);
+	return ((pid_t)j_int(j, e, "pid"));
+}
+
 /* Wait (bounded) until alias's status says state; its entry. */
 static inline int
 cl_wait_state(struct client *c, const char *alias, const char *state,

@@ -382,18 +382,6 @@ test_essential_app(void **state)
 	    "status 7");
 }
 
-/* The pid of alias in status, or 0 when it is not listed. */
-static pid_t
-sup_pid(struct client *c, const char *alias)
-{
-	struct json	*j;
-	int		 e;
-
-	if ((e = cl_status_of(c, alias, &j)) == -1)
-		return (0);
-	return ((pid_t)j_int(j, e, "pid"));
-}
-
 /* A list member of a reload reply, as "a b c". */
 static char *
 sup_list(struct daemon *d, struct json *j, const char *key)
@@ -449,16 +437,16 @@ test_reload_per_app(void **state)
 	assert_string_equal(sup_list(d, j, "restarted"), "c1");
 	assert_string_equal(sup_list(d, j, "started"), "fresh");
 	assert_string_equal(sup_list(d, j, "stopped"), "g1");
-	assert_int_equal(sup_pid(c, "s1"), same);
-	assert_int_equal(sup_pid(c, "p1"), policy);
+	assert_int_equal(cl_pid_of(c, "s1"), same);
+	assert_int_equal(cl_pid_of(c, "p1"), policy);
 	assert_true(t_wait_gone(gone));
 	assert_true(t_wait_gone(changed));
 	e = cl_wait_state(c, "c1", "running", &j);
 	assert_true(j_int(j, e, "pid") != changed);
 	d_saw(d, j_int(j, e, "pid"));
 	cl_wait_state(c, "fresh", "running", &j);
-	d_saw(d, sup_pid(c, "fresh"));
-	assert_int_equal(sup_pid(c, "g1"), 0);
+	d_saw(d, cl_pid_of(c, "fresh"));
+	assert_int_equal(cl_pid_of(c, "g1"), 0);
 	/* The new command runs: cat -u. */
 	j_ok(cl_call(c, "write", "{\"alias\": \"c1\", \"text\": \"x\\n\"}"));
 	cl_read_expect(c, "c1", "x\n", 2);
@@ -472,13 +460,13 @@ test_reload_per_app(void **state)
 	assert_non_null(strstr(r->err, "runnerctl: ECONFIG: "));
 	assert_non_null(strstr(r->err, "runner.conf:2: apps.same.restart: "
 	    "expected"));
-	assert_int_equal(sup_pid(c, "s1"), same);
-	assert_int_equal(sup_pid(c, "p1"), policy);
-	assert_true(sup_pid(c, "fresh") > 0);
+	assert_int_equal(cl_pid_of(c, "s1"), same);
+	assert_int_equal(cl_pid_of(c, "p1"), policy);
+	assert_true(cl_pid_of(c, "fresh") > 0);
 	/* SIGHUP is the same reload: still refused, still running. */
 	assert_int_equal(kill(d->pid, SIGHUP), 0);
 	d_wait_log(d, "SIGHUP: ");
-	assert_int_equal(sup_pid(c, "s1"), same);
+	assert_int_equal(cl_pid_of(c, "s1"), same);
 }
 
 /* After all of that: no zombie, and runnerd's descriptors are back. */
