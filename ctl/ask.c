@@ -29,7 +29,7 @@ const struct ctl_opt ask_opts[] = {
  * included); 3 without runnerd.
  */
 int
-cmd_ask(struct ctl *ctl, struct ctl_args *a)
+ctl_ask(struct ctl *ctl, struct ctl_args *a)
 {
 	const char	*alias = a->argv[0], *cmd = a->argv[1];
 	const char	*ext = a->argc > 2 ? a->argv[2] : NULL;

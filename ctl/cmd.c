@@ -39,10 +39,10 @@ const struct ctl_opt stop_opts[] = {
 	{ NULL, 0 }
 };
 
-static int	 cmd_started(struct ctl *, struct json *, const char *);
+static int	 ctl_started(struct ctl *, struct json *, const char *);
 static const char *status_colour(const char *);
 static int	 status_once(struct ctl *, struct ctl_args *);
-static void	 cmd_status_rows(struct json *);
+static void	 ctl_status_rows(struct json *);
 
 /*
  * Print a start or restart reply: "c1 started (pid 1234)", "c1 starting
@@ -50,7 +50,7 @@ static void	 cmd_status_rows(struct json *);
  * several instances.
  */
 static int
-cmd_started(struct ctl *ctl, struct json *r, const char *verb)
+ctl_started(struct ctl *ctl, struct json *r, const char *verb)
 {
 	char	 alias[256], pid[32];
 	int	 started = 1, v, k;
@@ -80,7 +80,7 @@ cmd_started(struct ctl *ctl, struct json *r, const char *verb)
 
 /* start APP [--alias A] [--socket P] [--cwd D] [--strict] [--wait] [-- ARGS] */
 int
-cmd_start(struct ctl *ctl, struct ctl_args *a)
+ctl_start(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	struct buf	 ext;
@@ -124,12 +124,12 @@ cmd_start(struct ctl *ctl, struct ctl_args *a)
 	rc = conn_ask(ctl, "start", &ext, &r);
 	buf_free(&ext);
 	free(cwd);
-	return (rc != 0 ? rc : cmd_started(ctl, r, "started"));
+	return (rc != 0 ? rc : ctl_started(ctl, r, "started"));
 }
 
 /* stop ALIAS... | --all: one request, so the daemon checks all first. */
 int
-cmd_stop(struct ctl *ctl, struct ctl_args *a)
+ctl_stop(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	struct buf	 ext;
@@ -171,18 +171,18 @@ cmd_stop(struct ctl *ctl, struct ctl_args *a)
 
 /* restart ALIAS */
 int
-cmd_restart(struct ctl *ctl, struct ctl_args *a)
+ctl_restart(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	int		 rc;
 
 	rc = conn_ask_alias(ctl, "restart", a->argv[0], &r);
-	return (rc != 0 ? rc : cmd_started(ctl, r, "restarted"));
+	return (rc != 0 ? rc : ctl_started(ctl, r, "restarted"));
 }
 
 /* The status table, from {"instances": [...]}. */
 static void
-cmd_status_rows(struct json *r)
+ctl_status_rows(struct json *r)
 {
 	static const char *const head[] = { "ALIAS", "APP", "PID", "STATE",
 	    "UPTIME", "RESTARTS", "LAST-EXIT", NULL };
@@ -243,7 +243,7 @@ status_colour(const char *state)
  * until interrupted, or until runnerd goes away.
  */
 int
-cmd_status(struct ctl *ctl, struct ctl_args *a)
+ctl_status(struct ctl *ctl, struct ctl_args *a)
 {
 	int	 tty = isatty(STDOUT_FILENO), rc;
 
@@ -309,7 +309,7 @@ status_once(struct ctl *ctl, struct ctl_args *a)
 		if (ctl->json)
 			out_json(all, 0);
 		else
-			cmd_status_rows(all);
+			ctl_status_rows(all);
 		json_free(all);
 	}
 	buf_free(&list);
