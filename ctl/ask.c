@@ -57,7 +57,7 @@ ctl_ask(struct ctl *ctl, struct ctl_args *a)
 		free(reply);
 		return (CTL_EXIT_OK);
 	}
-	if (ask_refusal(ctl->h) != NULL)
+	if (conn_replied(ctl))
 		return (conn_fail(ctl, rc));
 	if (rc == RUNNER_ETIMEDOUT)
 		snprintf(msg, sizeof(msg), "'%s' did not answer '%s' within "

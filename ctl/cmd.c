@@ -82,45 +82,24 @@ ctl_started(struct ctl *ctl, struct json *r, const char *verb)
 int
 ctl_start(struct ctl *ctl, struct ctl_args *a)
 {
+	struct rpc_start req = { .app = a->argv[0] };
 	struct json	*r;
 	struct buf	 ext;
 	char		*cwd = NULL;
-	int		 i, rc;
+	int		 rc;
 
 	ctl->autostart = a->val[START_NOAUTO] == NULL;
-	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "app");
-	jw_str(&ext, a->argv[0]);
-	if (a->val[START_ALIAS] != NULL) {
-		jw_key(&ext, "alias");
-		jw_str(&ext, a->val[START_ALIAS]);
-	}
-	if (a->nextra > 0) {
-		jw_key(&ext, "args");
-		jw_open(&ext, '[');
-		for (i = 0; i < a->nextra; i++)
-			jw_str(&ext, a->extra[i]);
-		jw_close(&ext, ']');
-	}
+	req.alias = a->val[START_ALIAS];
+	/* extra runs to the end of the operands, which end with NULL. */
+	req.args = a->nextra > 0 ? (const char *const *)a->extra : NULL;
 	/* A socket path stays relative to the app's cwd, as in the file. */
-	if (a->val[START_SOCKET] != NULL) {
-		jw_key(&ext, "socket");
-		jw_str(&ext, a->val[START_SOCKET]);
-	}
-	if (a->val[START_CWD] != NULL) {
-		cwd = parse_path(a->val[START_CWD], 1);
-		jw_key(&ext, "cwd");
-		jw_str(&ext, cwd);
-	}
-	if (a->val[START_STRICT] != NULL) {
-		jw_key(&ext, "strict");
-		jw_bool(&ext, 1);
-	}
-	/* Without --wait: answered once exec succeeded, ready or not. */
-	jw_key(&ext, "wait");
-	jw_bool(&ext, a->val[START_WAIT] != NULL);
-	jw_close(&ext, '}');
+	req.socket = a->val[START_SOCKET];
+	if (a->val[START_CWD] != NULL)
+		req.cwd = cwd = parse_path(a->val[START_CWD], 1);
+	req.strict = a->val[START_STRICT] != NULL ? 1 : -1;
+	req.wait = a->val[START_WAIT] != NULL;
+	buf_init(&ext);
+	rpc_start_req(&ext, &req);
 	rc = conn_ask(ctl, "start", &ext, &r);
 	buf_free(&ext);
 	free(cwd);

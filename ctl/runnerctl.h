@@ -11,6 +11,7 @@
 
 #include "runner-int.h"
 #include "proto.h"
+#include "rpc.h"
 
 /* Exit statuses: part of the interface, documented in runnerctl(1). */
 #define CTL_EXIT_OK		0	/* done */

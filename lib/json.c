@@ -273,6 +273,45 @@ oom:
 	return (NULL);
 }
 
+/*
+ * Value v of doc as a document of its own, v its root: copied, not
+ * parsed again, since doc's parse has checked it (a reply's ext within
+ * the reply's line).  NULL when v is absent or memory ran out.
+ */
+struct json *
+json_sub(const struct json *doc, int v)
+{
+	struct json	*sub;
+	const char	*raw;
+	size_t		 len;
+	int		 base, i, n;
+
+	if ((raw = json_raw(doc, v, &len)) == NULL)
+		return (NULL);
+	base = (int)(raw - doc->text);
+	n = json_next(doc, v) - v;	/* v and all it holds */
+	if ((sub = calloc(1, sizeof(*sub))) == NULL ||
+	    (sub->text = malloc(len + 1)) == NULL ||
+	    (sub->tok = calloc((size_t)n, sizeof(*sub->tok))) == NULL)
+		goto oom;
+	memcpy(sub->text, raw, len);
+	sub->text[len] = '\0';
+	sub->len = len;
+	sub->ntok = n;
+	for (i = 0; i < n; i++) {
+		sub->tok[i] = doc->tok[v + i];
+		sub->tok[i].start -= base;
+		sub->tok[i].end -= base;
+		sub->tok[i].parent = i == 0 ? -1 : sub->tok[i].parent - v;
+	}
+	if (json_link(sub) == -1)
+		goto oom;
+	return (sub);
+oom:
+	json_free(sub);
+	return (NULL);
+}
+
 /* 0 if text[0..len) is one valid JSON value, else -1 with a message. */
 int
 json_valid(const char *text, size_t len, char *err, size_t errlen)
