@@ -1,13 +1,13 @@
 /*
  * json.c: the project's JSON reader.  Reading runs a strict RFC 8259
- * check of our own (json_text.c), then jsmn, which turns the text into tokens pointing
- * into a private copy.  jsmn alone is loose (it takes missing or trailing
- * commas, bad numbers and literals, raw control bytes, invalid UTF-8), so
- * it only ever sees text the check has passed.  Values are token indices,
- * 0 the root and -1 absent, and every accessor takes -1, so lookups chain
- * without a test at each step.  The writer is json_write.c.  Nothing here
- * recurses:
- * hostile input must not exhaust the stack (nesting is capped as well).
+ * check of our own (json_text.c), then jsmn, which turns the text into
+ * tokens pointing into a private copy.  jsmn alone is loose (it takes
+ * missing or trailing commas, bad numbers and literals, raw control
+ * bytes, invalid UTF-8), so it only ever sees text the check has passed.
+ * Values are token indices, 0 the root and -1 absent, and every accessor
+ * takes -1, so lookups chain without a test at each step.  The writer is
+ * json_write.c.  Nothing here recurses: hostile input must not exhaust
+ * the stack (nesting is capped as well).
  */
 
 #include <errno.h>
