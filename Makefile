@@ -411,7 +411,8 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/librunner.a lib/librunner.so lib/librunner.so.* \
-	    lib/librunner-int.a lib/librunner.syms $(DEP_FILES) \
+	    lib/librunner-int.a lib/librunner.syms lib/*.d runnerd/*.d ctl/*.d \
+	    examples/*.d tests/*/*.d \
 	    runnerd/*.o runnerd/runnerd ctl/*.o ctl/runnerctl \
 	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
 	    $(BENCH_BIN) $(FUZZ_BIN) tests/faults/runnerd-faults \
