@@ -1,6 +1,7 @@
 # runner: a process runner (runnerd, runnerctl, librunner).
 #
 #   make            build lib/librunner.{a,so}, runnerd/runnerd, ctl/runnerctl
+#                   (and lib/librunner-int.a, the archive they link)
 #   make check      install missing Debian packages, build, run every test
 #   make bench      build and run the benchmarks (figures, not tests)
 #   make fuzz       build the libFuzzer targets with clang and run each for
@@ -44,6 +45,8 @@ endif
 CC	?= cc
 CFLAGS	?= -O2 -g
 AR	?= ar
+NM	?= nm
+OBJCOPY	?= objcopy
 
 VERSION	 = 0.1.0
 SOMAJOR	 = 0
@@ -59,7 +62,7 @@ CFLAGS	+= -fsanitize=address,undefined -fno-sanitize-recover=all \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 PROJECT_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -Ilib $(WARN)
-ALL_CFLAGS = $(PROJECT_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(PROJECT_CFLAGS) $(CFLAGS) -MMD -MP
 
 LIBS	 = -lconfig
 
@@ -70,7 +73,6 @@ LIB_HDR	 = $(wildcard lib/*.h)
 RUNNERD_OBJ = $(patsubst %.c,%.o,$(wildcard runnerd/*.c))
 RUNNERD_HDR = $(wildcard runnerd/*.h)
 CTL_OBJ	 = $(patsubst %.c,%.o,$(wildcard ctl/*.c))
-CTL_HDR	 = $(wildcard ctl/*.h)
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:.c=)
@@ -81,6 +83,144 @@ INTEG_BIN = $(INTEG_SRC:.c=)
 HELPERS	 = tests/helpers/asker
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:.c=)
+
+# Packages the build and the tests need (Debian names).
+DEBS	 = gcc make pkg-config binutils libc6-dev libconfig-dev libev-dev libjsmn-dev \
+	   libcmocka-dev socat valgrind mandoc python3
+
+.PHONY: all check run install uninstall clean deps test bench fuzz \
+	fuzz-build faults faults-build soak
+
+# ---- build -------------------------------------------------------------
+
+all: lib/librunner.a lib/librunner.so runnerd/runnerd ctl/runnerctl \
+    examples/hello
+
+# Each compile writes FILE.d beside its output (-MMD): the headers it
+# read, so a change to one header rebuilds only what includes it (-MP:
+# a header removed since is no error).  Every target compiled with
+# ALL_CFLAGS also names its .d as a prerequisite, listed here as a
+# target without a recipe: an output whose .d is missing (never written,
+# as by an older Makefile, or removed) is rebuilt rather than trusted.
+DEP_FILES = $(LIB_OBJ:.o=.d) $(RUNNERD_OBJ:.o=.d) $(CTL_OBJ:.o=.d) \
+	    examples/hello.d $(UNIT_BIN:=.d) $(LIBT_BIN:=.d) \
+	    $(INTEG_BIN:=.d) $(HELPERS:=.d) $(BENCH_BIN:=.d) \
+	    tests/soak/child.d
+$(DEP_FILES):
+-include $(wildcard $(DEP_FILES))
+
+%.o: %.c %.d
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Two archives of the same objects.  lib/librunner-int.a keeps every
+# internal function global (buf_init, json_parse, ...): runnerd,
+# runnerctl, the tests and the benches link it.  lib/librunner.a, the
+# installed one, is the objects linked into one (ld -r) whose only
+# global symbols are those lib/librunner.map exports from the .so
+# (mk/exports.sh lists them), so a program linking it sees runner_* and
+# nothing it could clash with.
+lib/librunner-int.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+lib/librunner.a: $(LIB_OBJ) lib/librunner.map mk/exports.sh
+	$(LD) -r -o lib/librunner.r.o $(LIB_OBJ)
+	$(NM) -g --defined-only lib/librunner.r.o | \
+	    sh mk/exports.sh lib/librunner.map >lib/librunner.syms
+	$(OBJCOPY) --keep-global-symbols=lib/librunner.syms lib/librunner.r.o
+	rm -f $@
+	$(AR) rcs $@ lib/librunner.r.o
+
+# Only runner_* is exported (lib/librunner.map); the soname carries the
+# ABI major, and the .so.0 link lets in-tree programs run uninstalled.
+lib/librunner.so: $(LIB_OBJ) lib/librunner.map
+	$(CC) -shared -Wl,-soname,librunner.so.$(SOMAJOR) \
+	    -Wl,--version-script=lib/librunner.map $(LDFLAGS) \
+	    -o $@ $(LIB_OBJ) $(LIBS)
+	ln -sf librunner.so lib/librunner.so.$(SOMAJOR)
+
+runnerd/runnerd: $(RUNNERD_OBJ) lib/librunner-int.a
+	$(CC) $(LDFLAGS) -o $@ $(RUNNERD_OBJ) lib/librunner-int.a $(LIBS) -lev
+
+# runnerctl runs once per command, and the dynamic loader was a third of
+# its time (make bench: CLI status), so it is linked statically; it needs
+# no libconfig (lib/codes.c, signals.c keep the parser out).  Not with
+# the sanitizers, which need the dynamic runtime.
+ifneq ($(SANITIZE),1)
+CTL_STATIC ?= -static
+endif
+ctl/runnerctl: $(CTL_OBJ) lib/librunner-int.a
+	$(CC) $(LDFLAGS) $(CTL_STATIC) -o $@ $(CTL_OBJ) lib/librunner-int.a
+
+# The examples use runner.h alone: linked with the installed archive, as
+# a user's program would be.
+examples/%: examples/%.c examples/%.d lib/librunner.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
+
+# ---- check -------------------------------------------------------------
+
+deps:
+	@sh mk/deps.sh $(DEBS)
+
+# The test programs link the internal archive.
+tests/unit/test_%: tests/unit/test_%.c tests/unit/test_%.d \
+    lib/librunner-int.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner-int.a $(LIBS) \
+	    -lcmocka
+
+tests/lib/test_%: tests/lib/test_%.c tests/lib/test_%.d lib/librunner-int.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner-int.a $(LIBS) \
+	    -lcmocka
+
+tests/integration/test_%: tests/integration/test_%.c \
+    tests/integration/test_%.d lib/librunner-int.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner-int.a $(LIBS) \
+	    -lcmocka
+
+tests/helpers/%: tests/helpers/%.c tests/helpers/%.d lib/librunner-int.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner-int.a $(LIBS)
+
+# Unit tests run under valgrind (no error, no leak); the behavioural ones
+# run natively too, since valgrind slows the 16 MiB transfers tenfold.
+# Each library test runs twice: in-process, then through a runnerd.
+# Then the shell tests: exports (nm), make install and uninstall with
+# pkg-config, the systemd units, bash completion against a runnerd.
+SH_TESTS = tests/install/symbols.sh tests/install/install.sh \
+	   tests/install/units.sh tests/completion/completion.sh
+# The bench programs are built (not run) so that CI's -Werror sees them.
+test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) $(BENCH_BIN)
+	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(LIBT_BIN:=@daemon) \
+	    $(INTEG_BIN)
+	@sh tests/man/lint.sh
+	@for t in $(SH_TESTS); do MAKE="$(MAKE)" ./$$t || exit 1; done
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+# ---- bench -------------------------------------------------------------
+
+# The bench programs: bench_* use librunner; the floors and the tools
+# that measure from outside (timeit, killwait, procsum) use nothing but
+# libc, and floor_ev a bare libev.
+tests/bench/bench_%: tests/bench/bench_%.c tests/bench/bench_%.d \
+    lib/librunner-int.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner-int.a $(LIBS) \
+	    -lpthread
+
+tests/bench/floor_ev: tests/bench/floor_ev.c tests/bench/floor_ev.d
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lev
+
+tests/bench/%: tests/bench/%.c tests/bench/%.d
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+# Benchmarks: figures to read, not tests (not part of check): runner
+# beside supervisord, s6 and runit (installed here if missing) and the
+# floors, in one Markdown table (tests/bench/bench.sh says how).
+bench: all $(BENCH_BIN)
+	@sh mk/deps.sh supervisor s6 runit
+	@sh tests/bench/bench.sh
+
+# ---- fuzz --------------------------------------------------------------
 
 # Fuzz targets: built by clang from the sources into tests/fuzz/obj (the
 # gcc build's objects are not touched).  The code under test and the
@@ -100,86 +240,6 @@ FUZZ_O	 = tests/fuzz/obj
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_O)/%.o) $(FUZZ_O)/sandbox.o
 FUZZ_RUNNERD_OBJ = $(patsubst %.c,$(FUZZ_O)/%.o,$(filter-out \
 	runnerd/runnerd.c,$(wildcard runnerd/*.c))) $(FUZZ_O)/runnerd_main.o
-
-# Packages the build and the tests need (Debian names).
-DEBS	 = gcc make pkg-config binutils libc6-dev libconfig-dev libev-dev libjsmn-dev \
-	   libcmocka-dev socat valgrind mandoc python3
-
-.PHONY: all check run install uninstall clean deps test bench fuzz \
-	fuzz-build faults faults-build soak
-
-all: lib/librunner.a lib/librunner.so runnerd/runnerd ctl/runnerctl \
-    examples/hello
-
-%.o: %.c $(LIB_HDR)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-
-runnerd/%.o: runnerd/%.c $(LIB_HDR) $(RUNNERD_HDR)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-
-ctl/%.o: ctl/%.c $(LIB_HDR) $(CTL_HDR)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-
-lib/librunner.a: $(LIB_OBJ)
-	rm -f $@
-	$(AR) rcs $@ $(LIB_OBJ)
-
-# Only runner_* is exported (lib/librunner.map); the soname carries the
-# ABI major, and the .so.0 link lets in-tree programs run uninstalled.
-lib/librunner.so: $(LIB_OBJ) lib/librunner.map
-	$(CC) -shared -Wl,-soname,librunner.so.$(SOMAJOR) \
-	    -Wl,--version-script=lib/librunner.map $(LDFLAGS) \
-	    -o $@ $(LIB_OBJ) $(LIBS)
-	ln -sf librunner.so lib/librunner.so.$(SOMAJOR)
-
-runnerd/runnerd: $(RUNNERD_OBJ) lib/librunner.a
-	$(CC) $(LDFLAGS) -o $@ $(RUNNERD_OBJ) lib/librunner.a $(LIBS) -lev
-
-# runnerctl runs once per command, and the dynamic loader was a third of
-# its time (make bench: CLI status), so it is linked statically; it needs
-# no libconfig (lib/codes.c, signals.c keep the parser out).  Not with
-# the sanitizers, which need the dynamic runtime.
-ifneq ($(SANITIZE),1)
-CTL_STATIC ?= -static
-endif
-ctl/runnerctl: $(CTL_OBJ) lib/librunner.a
-	$(CC) $(LDFLAGS) $(CTL_STATIC) -o $@ $(CTL_OBJ) lib/librunner.a
-
-examples/%: examples/%.c lib/librunner.a lib/runner.h
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
-
-tests/unit/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) \
-    lib/librunner.a $(LIB_HDR)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) -lcmocka
-
-tests/lib/test_%: tests/lib/test_%.c tests/lib/common.h tests/proc.h \
-    lib/librunner.a \
-    $(LIB_HDR)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) -lcmocka
-
-tests/integration/test_%: tests/integration/test_%.c \
-    $(wildcard tests/integration/*.h) tests/proc.h lib/librunner.a $(LIB_HDR)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) -lcmocka
-
-tests/helpers/%: tests/helpers/%.c lib/librunner.a $(LIB_HDR)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS)
-
-# The bench programs: bench_* use librunner; the floors and the tools
-# that measure from outside (timeit, killwait, procsum) use nothing but
-# libc, and floor_ev a bare libev.
-tests/bench/bench_%: tests/bench/bench_%.c lib/librunner.a $(LIB_HDR)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< lib/librunner.a $(LIBS) \
-	    -lpthread
-
-tests/bench/floor_ev: tests/bench/floor_ev.c
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lev
-
-tests/bench/%: tests/bench/%.c
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
-
-# The soak's app: libc only, small, so that a crash loop costs one exec.
-tests/soak/child: tests/soak/child.c
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(FUZZ_O)/%.o: %.c $(LIB_HDR) $(RUNNERD_HDR)
 	@mkdir -p $(@D)
@@ -209,6 +269,17 @@ fuzz-build: $(FUZZ_BIN)
 # Not intermediate: kept, so a rebuild compiles only what changed.
 .SECONDARY: $(FUZZ_BIN:tests/fuzz/%=$(FUZZ_O)/%.o) \
 	    $(FUZZ_BIN:tests/fuzz/%=$(FUZZ_O)/%.r.o)
+
+# Each fuzz target for FUZZ_TIME seconds; a crash, leak or timeout
+# fails (its input is left in tests/fuzz/ as crash-*, leak-*, ...).
+# clang and libFuzzer's runtime (libclang-rt-dev) are installed if
+# missing.
+fuzz: deps
+	@sh mk/deps.sh clang libclang-rt-dev
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BIN)
+
+# ---- faults ------------------------------------------------------------
 
 # Fault injection (make faults): tests/faults/runnerd-faults is runnerd
 # built from the same sources (into tests/faults/obj, with ASan and UBSan
@@ -257,41 +328,11 @@ faults: deps
 	    $(if $(FAULTS_ONLY),--only $(FAULTS_ONLY)) \
 	    $(if $(filter 1,$(FAULTS_STRICT)),--strict)
 
-deps:
-	@sh mk/deps.sh $(DEBS)
+# ---- soak --------------------------------------------------------------
 
-# Unit tests run under valgrind (no error, no leak); the behavioural ones
-# run natively too, since valgrind slows the 16 MiB transfers tenfold.
-# Each library test runs twice: in-process, then through a runnerd.
-# Then the shell tests: exports (nm), make install and uninstall with
-# pkg-config, the systemd units, bash completion against a runnerd.
-SH_TESTS = tests/install/symbols.sh tests/install/install.sh \
-	   tests/install/units.sh tests/completion/completion.sh
-# The bench programs are built (not run) so that CI's -Werror sees them.
-test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) $(BENCH_BIN)
-	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(LIBT_BIN:=@daemon) \
-	    $(INTEG_BIN)
-	@sh tests/man/lint.sh
-	@for t in $(SH_TESTS); do MAKE="$(MAKE)" ./$$t || exit 1; done
-
-check: deps
-	@$(MAKE) --no-print-directory test
-
-# Benchmarks: figures to read, not tests (not part of check): runner
-# beside supervisord, s6 and runit (installed here if missing) and the
-# floors, in one Markdown table (tests/bench/bench.sh says how).
-bench: all $(BENCH_BIN)
-	@sh mk/deps.sh supervisor s6 runit
-	@sh tests/bench/bench.sh
-
-# Each fuzz target for FUZZ_TIME seconds; a crash, leak or timeout
-# fails (its input is left in tests/fuzz/ as crash-*, leak-*, ...).
-# clang and libFuzzer's runtime (libclang-rt-dev) are installed if
-# missing.
-fuzz: deps
-	@sh mk/deps.sh clang libclang-rt-dev
-	@$(MAKE) --no-print-directory fuzz-build
-	@sh tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BIN)
+# The soak's app: libc only, small, so that a crash loop costs one exec.
+tests/soak/child: tests/soak/child.c tests/soak/child.d
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 # The seeded soak: SOAK_SECONDS (60), SOAK_SEED (random, printed),
 # SOAK_SKIP (classes left out while their fixes are pending); a failure
@@ -301,6 +342,8 @@ SOAK_SECONDS ?= 60
 soak: all tests/soak/child
 	@SOAK_SECONDS="$(SOAK_SECONDS)" SOAK_SEED="$(SOAK_SEED)" \
 	    SOAK_SKIP="$(SOAK_SKIP)" python3 tests/soak/soak.py
+
+# ---- run, install --------------------------------------------------------
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -368,6 +411,8 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/librunner.a lib/librunner.so lib/librunner.so.* \
+	    lib/librunner-int.a lib/librunner.syms lib/*.d runnerd/*.d ctl/*.d \
+	    examples/*.d tests/*/*.d \
 	    runnerd/*.o runnerd/runnerd ctl/*.o ctl/runnerctl \
 	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
 	    $(BENCH_BIN) $(FUZZ_BIN) tests/faults/runnerd-faults \

@@ -29,7 +29,7 @@ const struct ctl_opt ask_opts[] = {
  * included); 3 without runnerd.
  */
 int
-cmd_ask(struct ctl *ctl, struct ctl_args *a)
+ctl_ask(struct ctl *ctl, struct ctl_args *a)
 {
 	const char	*alias = a->argv[0], *cmd = a->argv[1];
 	const char	*ext = a->argc > 2 ? a->argv[2] : NULL;
@@ -57,7 +57,7 @@ cmd_ask(struct ctl *ctl, struct ctl_args *a)
 		free(reply);
 		return (CTL_EXIT_OK);
 	}
-	if (ask_refusal(ctl->h) != NULL)
+	if (conn_replied(ctl))
 		return (conn_fail(ctl, rc));
 	if (rc == RUNNER_ETIMEDOUT)
 		snprintf(msg, sizeof(msg), "'%s' did not answer '%s' within "

@@ -39,10 +39,10 @@ const struct ctl_opt stop_opts[] = {
 	{ NULL, 0 }
 };
 
-static int	 cmd_started(struct ctl *, struct json *, const char *);
+static int	 ctl_started(struct ctl *, struct json *, const char *);
 static const char *status_colour(const char *);
 static int	 status_once(struct ctl *, struct ctl_args *);
-static void	 cmd_status_rows(struct json *);
+static void	 ctl_status_rows(struct json *);
 
 /*
  * Print a start or restart reply: "c1 started (pid 1234)", "c1 starting
@@ -50,7 +50,7 @@ static void	 cmd_status_rows(struct json *);
  * several instances.
  */
 static int
-cmd_started(struct ctl *ctl, struct json *r, const char *verb)
+ctl_started(struct ctl *ctl, struct json *r, const char *verb)
 {
 	char	 alias[256], pid[32];
 	int	 started = 1, v, k;
@@ -80,56 +80,35 @@ cmd_started(struct ctl *ctl, struct json *r, const char *verb)
 
 /* start APP [--alias A] [--socket P] [--cwd D] [--strict] [--wait] [-- ARGS] */
 int
-cmd_start(struct ctl *ctl, struct ctl_args *a)
+ctl_start(struct ctl *ctl, struct ctl_args *a)
 {
+	struct rpc_start req = { .app = a->argv[0] };
 	struct json	*r;
 	struct buf	 ext;
 	char		*cwd = NULL;
-	int		 i, rc;
+	int		 rc;
 
 	ctl->autostart = a->val[START_NOAUTO] == NULL;
-	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "app");
-	jw_str(&ext, a->argv[0]);
-	if (a->val[START_ALIAS] != NULL) {
-		jw_key(&ext, "alias");
-		jw_str(&ext, a->val[START_ALIAS]);
-	}
-	if (a->nextra > 0) {
-		jw_key(&ext, "args");
-		jw_open(&ext, '[');
-		for (i = 0; i < a->nextra; i++)
-			jw_str(&ext, a->extra[i]);
-		jw_close(&ext, ']');
-	}
+	req.alias = a->val[START_ALIAS];
+	/* extra runs to the end of the operands, which end with NULL. */
+	req.args = a->nextra > 0 ? (const char *const *)a->extra : NULL;
 	/* A socket path stays relative to the app's cwd, as in the file. */
-	if (a->val[START_SOCKET] != NULL) {
-		jw_key(&ext, "socket");
-		jw_str(&ext, a->val[START_SOCKET]);
-	}
-	if (a->val[START_CWD] != NULL) {
-		cwd = parse_path(a->val[START_CWD], 1);
-		jw_key(&ext, "cwd");
-		jw_str(&ext, cwd);
-	}
-	if (a->val[START_STRICT] != NULL) {
-		jw_key(&ext, "strict");
-		jw_bool(&ext, 1);
-	}
-	/* Without --wait: answered once exec succeeded, ready or not. */
-	jw_key(&ext, "wait");
-	jw_bool(&ext, a->val[START_WAIT] != NULL);
-	jw_close(&ext, '}');
+	req.socket = a->val[START_SOCKET];
+	if (a->val[START_CWD] != NULL)
+		req.cwd = cwd = parse_path(a->val[START_CWD], 1);
+	req.strict = a->val[START_STRICT] != NULL ? 1 : -1;
+	req.wait = a->val[START_WAIT] != NULL;
+	buf_init(&ext);
+	rpc_start_req(&ext, &req);
 	rc = conn_ask(ctl, "start", &ext, &r);
 	buf_free(&ext);
 	free(cwd);
-	return (rc != 0 ? rc : cmd_started(ctl, r, "started"));
+	return (rc != 0 ? rc : ctl_started(ctl, r, "started"));
 }
 
 /* stop ALIAS... | --all: one request, so the daemon checks all first. */
 int
-cmd_stop(struct ctl *ctl, struct ctl_args *a)
+ctl_stop(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	struct buf	 ext;
@@ -171,18 +150,18 @@ cmd_stop(struct ctl *ctl, struct ctl_args *a)
 
 /* restart ALIAS */
 int
-cmd_restart(struct ctl *ctl, struct ctl_args *a)
+ctl_restart(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	int		 rc;
 
 	rc = conn_ask_alias(ctl, "restart", a->argv[0], &r);
-	return (rc != 0 ? rc : cmd_started(ctl, r, "restarted"));
+	return (rc != 0 ? rc : ctl_started(ctl, r, "restarted"));
 }
 
 /* The status table, from {"instances": [...]}. */
 static void
-cmd_status_rows(struct json *r)
+ctl_status_rows(struct json *r)
 {
 	static const char *const head[] = { "ALIAS", "APP", "PID", "STATE",
 	    "UPTIME", "RESTARTS", "LAST-EXIT", NULL };
@@ -243,7 +222,7 @@ status_colour(const char *state)
  * until interrupted, or until runnerd goes away.
  */
 int
-cmd_status(struct ctl *ctl, struct ctl_args *a)
+ctl_status(struct ctl *ctl, struct ctl_args *a)
 {
 	int	 tty = isatty(STDOUT_FILENO), rc;
 
@@ -309,7 +288,7 @@ status_once(struct ctl *ctl, struct ctl_args *a)
 		if (ctl->json)
 			out_json(all, 0);
 		else
-			cmd_status_rows(all);
+			ctl_status_rows(all);
 		json_free(all);
 	}
 	buf_free(&list);

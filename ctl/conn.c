@@ -1,40 +1,19 @@
 /*
- * conn.c: runnerctl's connection to runnerd.  It connects on the first
- * request (so a bad command line never touches the daemon), starts
- * runnerd when `start` finds none, and turns runner_ask's outcomes into
- * runnerctl's exit statuses: 1 with "runnerctl: CODE: message" when the
- * daemon refused, 3 when there is no daemon or it went away.
+ * conn.c: runnerctl's connection to runnerd, over lib/rpc.c.  It
+ * connects on the first request (so a bad command line never touches
+ * the daemon), starts runnerd when `start` finds none, and turns the
+ * requests' outcomes into runnerctl's exit statuses: 1 with "runnerctl:
+ * CODE: message" when the daemon refused, 3 when there is no daemon or
+ * it went away.
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "runnerctl.h"
 
-#define CONN_BUSY_TRIES	50	/* retries while the listen backlog is full */
-#define CONN_BUSY_USEC	20000	/* ... this far apart (1 s in all) */
-
-static int	conn_try(const char *);
 static int	conn_open(struct ctl *);
-
-/*
- * One connect, riding out a full backlog: a UNIX socket says EAGAIN
- * then instead of making us wait, and runnerd drains it quickly.
- */
-static int
-conn_try(const char *path)
-{
-	int	 fd, i;
-
-	for (i = 0; i < CONN_BUSY_TRIES; i++) {
-		if ((fd = sock_connect(path)) != -1 || errno != EAGAIN)
-			return (fd);
-		usleep(CONN_BUSY_USEC);
-	}
-	return (-1);
-}
 
 /*
  * Connect to runnerd, starting it first when nobody listens and the
@@ -43,12 +22,11 @@ conn_try(const char *path)
 static int
 conn_open(struct ctl *ctl)
 {
-	struct chan	*c;
-	int		 fd, rc;
+	int	 fd, rc;
 
 	if (ctl->h != NULL)
 		return (0);
-	fd = conn_try(ctl->socket);
+	fd = rpc_dial(ctl->socket);
 	if (fd == -1 && ctl->autostart &&
 	    (errno == ENOENT || errno == ECONNREFUSED)) {
 		rc = autostart_runnerd(ctl->socket);
@@ -56,7 +34,7 @@ conn_open(struct ctl *ctl)
 		 * Even when runnerd -d failed, another runnerctl may have
 		 * won the race to start one on the same socket: try anyway.
 		 */
-		fd = conn_try(ctl->socket);
+		fd = rpc_dial(ctl->socket);
 		if (fd != -1 && rc == 0)
 			fprintf(stderr, "runnerctl: started runnerd on %s\n",
 			    ctl->socket);
@@ -68,12 +46,7 @@ conn_open(struct ctl *ctl)
 		    ctl->socket, strerror(errno));
 		return (CTL_EXIT_NODAEMON);
 	}
-	if ((c = chan_new(fd)) == NULL) {
-		close(fd);
-		out_oom(NULL);
-	}
-	ctl->h = out_oom(chan_handle(c));
-	chan_unref(c);		/* the handle holds it now */
+	ctl->h = out_oom(rpc_handle(fd));
 	return (0);
 }
 
@@ -89,13 +62,12 @@ conn_close(struct ctl *ctl)
  * Did the last failure come from a reply ("CODE: message") rather
  * than from the connection itself ("the other side is gone", "recv:
  * ...")?  Both can carry the same code (ECLOSED is also a reply to a
- * write to an instance that has ended), so the message tells them
- * apart (lib/ask.c, which librunner's runnerd backend shares).
+ * write to an instance that has ended): rpc_refusal tells them apart.
  */
 int
 conn_replied(struct ctl *ctl)
 {
-	return (ask_refusal(ctl->h) != NULL);
+	return (rpc_refusal(ctl->h, NULL, 0) != NULL);
 }
 
 /*
@@ -108,29 +80,12 @@ int
 conn_request(struct ctl *ctl, const char *cmd, struct buf *ext,
     struct json **reply)
 {
-	const char	*req = NULL;
-	char		*text;
-	char		 why[256];
-	int		 rc;
-
 	*reply = NULL;
 	if (conn_open(ctl) != 0)
 		return (RUNNER_ECLOSED);	/* conn_fail knows: no h */
-	if (ext != NULL && (ext->failed || (req = buf_cstr(ext)) == NULL))
+	if (ext != NULL && (ext->failed || buf_cstr(ext) == NULL))
 		out_oom(NULL);
-	rc = runner_ask(ctl->h, cmd, req, -1, &text);
-	if (rc != 0)
-		return (rc);
-	*reply = json_parse(text != NULL ? text : "{}",
-	    text != NULL ? strlen(text) : 2, why, sizeof(why));
-	free(text);
-	if (*reply == NULL || json_type(*reply, 0) != JSON_OBJECT) {
-		json_free(*reply);
-		*reply = NULL;
-		return (chan_seterr(ctl->h, RUNNER_EPROTO,
-		    "a reply to '%s' that is not an object", cmd));
-	}
-	return (0);
+	return (rpc_call(ctl->h, cmd, ext, -1, reply));
 }
 
 /*
@@ -141,25 +96,18 @@ conn_request(struct ctl *ctl, const char *cmd, struct buf *ext,
 int
 conn_fail(struct ctl *ctl, int rc)
 {
-	const char	*msg, *colon;
+	const char	*why;
 	char		 code[64];
-	size_t		 n;
 
 	if (ctl->h == NULL)	/* conn_open has said why */
 		return (CTL_EXIT_NODAEMON);
-	msg = runner_channel_errmsg(ctl->h);
-	if (conn_replied(ctl)) {
-		colon = strchr(msg, ':');
-		n = (size_t)(colon - msg) < sizeof(code) ?
-		    (size_t)(colon - msg) : sizeof(code) - 1;
-		memcpy(code, msg, n);
-		code[n] = '\0';
-		return (conn_refuse(ctl, code, colon + 2));
-	}
+	if ((why = rpc_refusal(ctl->h, code, sizeof(code))) != NULL)
+		return (conn_refuse(ctl, code, why));
 	if (rc == RUNNER_ECLOSED)
 		fprintf(stderr, "runnerctl: runnerd closed the connection\n");
 	else
-		fprintf(stderr, "runnerctl: %s\n", msg);
+		fprintf(stderr, "runnerctl: %s\n",
+		    runner_channel_errmsg(ctl->h));
 	return (CTL_EXIT_NODAEMON);
 }
 

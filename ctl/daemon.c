@@ -13,7 +13,7 @@ static void	 reload_list(struct json *, const char *);
 
 /* apps: NAME TYPE COMMAND. */
 int
-cmd_apps(struct ctl *ctl, struct ctl_args *a)
+ctl_apps(struct ctl *ctl, struct ctl_args *a)
 {
 	static const char *const head[] = { "NAME", "TYPE", "COMMAND", NULL };
 	struct table	*t;
@@ -61,7 +61,7 @@ cmd_apps(struct ctl *ctl, struct ctl_args *a)
 
 /* reload [PATH]: the daemon's own file, or PATH made absolute. */
 int
-cmd_reload(struct ctl *ctl, struct ctl_args *a)
+ctl_reload(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	struct buf	 ext;
@@ -115,7 +115,7 @@ reload_list(struct json *r, const char *key)
 
 /* shutdown: runnerd stops every instance and exits. */
 int
-cmd_shutdown(struct ctl *ctl, struct ctl_args *a)
+ctl_shutdown(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	int		 rc;
@@ -133,7 +133,7 @@ cmd_shutdown(struct ctl *ctl, struct ctl_args *a)
 
 /* ping: the daemon's hello, with a word when protocols differ. */
 int
-cmd_ping(struct ctl *ctl, struct ctl_args *a)
+ctl_ping(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	char		 version[64], pid[32];
@@ -161,7 +161,7 @@ cmd_ping(struct ctl *ctl, struct ctl_args *a)
 
 /* version: ours; needs no daemon. */
 int
-cmd_version(struct ctl *ctl, struct ctl_args *a)
+ctl_version(struct ctl *ctl, struct ctl_args *a)
 {
 	(void)a;
 	if (ctl->json)

@@ -115,7 +115,7 @@ io_fill(char *p, size_t len, int *eof)
  * alias is reported.
  */
 int
-cmd_send(struct ctl *ctl, struct ctl_args *a)
+ctl_send(struct ctl *ctl, struct ctl_args *a)
 {
 	struct buf	 text;
 	const char	*alias = a->argv[0];
@@ -169,7 +169,7 @@ cmd_send(struct ctl *ctl, struct ctl_args *a)
  * With --json, one {"data", "bytes"} for all of it.
  */
 int
-cmd_read(struct ctl *ctl, struct ctl_args *a)
+ctl_read(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	struct buf	 ext, all;
@@ -238,7 +238,7 @@ cmd_read(struct ctl *ctl, struct ctl_args *a)
  * output, so it goes out first.
  */
 int
-cmd_attach(struct ctl *ctl, struct ctl_args *a)
+ctl_attach(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	struct buf	*ahead;

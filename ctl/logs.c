@@ -78,7 +78,7 @@ bad:
  * --json, the reply's {"alias", "data"}), then with -f what comes.
  */
 int
-cmd_logs(struct ctl *ctl, struct ctl_args *a)
+ctl_logs(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	struct buf	 ext;

@@ -128,21 +128,16 @@ parse_seconds(const char *s, double *d)
 }
 
 /*
- * A path word as runnerd must see it: the daemon runs in a directory of
- * its own (runnerd -d may change to /), so a relative path is made
- * absolute against ours; resolved when asked and it exists, else left
- * for the daemon to report as missing.  Malloc'd.
+ * A path word as runnerd must see it (rpc_abspath), resolved when asked
+ * and it exists, else left for the daemon to report as missing; the
+ * word itself when our cwd is unknown.  Malloc'd.
  */
 char *
 parse_path(const char *path, int resolve)
 {
-	char	 cwd[PATH_MAX], *p;
+	char	*p;
 
-	if (resolve && (p = realpath(path, NULL)) != NULL)
-		return (p);
-	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
-		return (out_oom(strdup(path)));
-	if (asprintf(&p, "%s/%s", cwd, path) == -1)
-		out_oom(NULL);
+	if ((p = rpc_abspath(path, resolve)) == NULL)
+		p = out_oom(strdup(path));
 	return (p);
 }

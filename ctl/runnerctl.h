@@ -11,6 +11,7 @@
 
 #include "runner-int.h"
 #include "proto.h"
+#include "rpc.h"
 
 /* Exit statuses: part of the interface, documented in runnerctl(1). */
 #define CTL_EXIT_OK		0	/* done */
@@ -88,31 +89,31 @@ int	 autostart_runnerd(const char *);
 
 /* ask.c */
 extern const struct ctl_opt ask_opts[];
-int	 cmd_ask(struct ctl *, struct ctl_args *);
+int	 ctl_ask(struct ctl *, struct ctl_args *);
 
 /* cmd.c */
 extern const struct ctl_opt start_opts[], stop_opts[], status_opts[];
-int	 cmd_start(struct ctl *, struct ctl_args *);
-int	 cmd_stop(struct ctl *, struct ctl_args *);
-int	 cmd_restart(struct ctl *, struct ctl_args *);
-int	 cmd_status(struct ctl *, struct ctl_args *);
+int	 ctl_start(struct ctl *, struct ctl_args *);
+int	 ctl_stop(struct ctl *, struct ctl_args *);
+int	 ctl_restart(struct ctl *, struct ctl_args *);
+int	 ctl_status(struct ctl *, struct ctl_args *);
 
 /* daemon.c */
-int	 cmd_apps(struct ctl *, struct ctl_args *);
-int	 cmd_reload(struct ctl *, struct ctl_args *);
-int	 cmd_shutdown(struct ctl *, struct ctl_args *);
-int	 cmd_ping(struct ctl *, struct ctl_args *);
-int	 cmd_version(struct ctl *, struct ctl_args *);
+int	 ctl_apps(struct ctl *, struct ctl_args *);
+int	 ctl_reload(struct ctl *, struct ctl_args *);
+int	 ctl_shutdown(struct ctl *, struct ctl_args *);
+int	 ctl_ping(struct ctl *, struct ctl_args *);
+int	 ctl_version(struct ctl *, struct ctl_args *);
 
 /* logs.c */
 extern const struct ctl_opt logs_opts[];
-int	 cmd_logs(struct ctl *, struct ctl_args *);
+int	 ctl_logs(struct ctl *, struct ctl_args *);
 
 /* io.c */
 extern const struct ctl_opt send_opts[], read_opts[];
-int	 cmd_send(struct ctl *, struct ctl_args *);
-int	 cmd_read(struct ctl *, struct ctl_args *);
-int	 cmd_attach(struct ctl *, struct ctl_args *);
+int	 ctl_send(struct ctl *, struct ctl_args *);
+int	 ctl_read(struct ctl *, struct ctl_args *);
+int	 ctl_attach(struct ctl *, struct ctl_args *);
 
 /* output.c */
 struct table;

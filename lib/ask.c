@@ -4,7 +4,8 @@
  * line that carries the same tag.  Lines before it are someone else's
  * (log output, events, replies to older requests) and are skipped; bytes
  * after it stay in the channel's read-ahead buffer for the next read.
- * runnerd speaks the same shape, so this is also its client's core.
+ * runnerd speaks the same shape, so this is also its client's core
+ * (rpc.c), through ask_json, which hands over the reply's ext parsed.
  */
 
 #include <errno.h>
@@ -16,7 +17,9 @@
 
 static int	ask_send(struct runner_channel *, struct buf *, double);
 static int	ask_reply(struct runner_channel *, const char *, size_t,
-		    long long, char **);
+		    long long, struct json **);
+static int	ask_exchange(struct runner_channel *, const char *,
+		    const char *, int, struct json **);
 
 /* Send the whole request, waiting for room until the deadline. */
 static int
@@ -46,17 +49,16 @@ ask_send(struct runner_channel *h, struct buf *req, double deadline)
 
 /*
  * Look at one line: 1 when it is not the reply (skip it), else the
- * reply's outcome: 0 with *ext set, or the error it carries.
+ * reply's outcome, 0 or the error it carries, with *line the line
+ * parsed (the caller's to free; a refusal may carry an ext too).
  */
 static int
 ask_reply(struct runner_channel *h, const char *line, size_t len,
-    long long tag, char **ext)
+    long long tag, struct json **reply)
 {
 	struct json	*j;
 	long long	 t;
-	const char	*raw;
 	char		*code, *msg;
-	size_t		 n;
 	int		 ok, rc = 0;
 
 	if ((j = json_parse(line, len, NULL, 0)) == NULL)
@@ -82,24 +84,18 @@ ask_reply(struct runner_channel *h, const char *line, size_t len,
 		free(code);
 		free(msg);
 	}
-	if (ext != NULL && (raw = json_raw(j, json_get(j, 0, "ext"), &n))) {
-		if ((*ext = strndup(raw, n)) == NULL)
-			rc = chan_seterr(h, RUNNER_ENOMEM, "out of memory");
-	}
-	json_free(j);
+	*reply = j;
 	return (rc);
 }
 
 /*
  * Send cmd with ext (JSON text, or NULL for none) and wait up to
- * timeout_ms for the reply with the same tag.  0 with *reply_ext (the
- * reply's ext as JSON text, malloc'd, NULL when it had none), or
- * RUNNER_ETIMEDOUT, RUNNER_ECLOSED when the other side goes away, the
- * code of an {"ok": false, "error": "E..."} reply, or RUNNER_EPROTO.
+ * timeout_ms for the reply with the same tag: its outcome (see
+ * runner_ask), with *line the reply's line parsed whenever one came.
  */
-int
-runner_ask(struct runner_channel *h, const char *cmd, const char *ext_json,
-    int timeout_ms, char **reply_ext)
+static int
+ask_exchange(struct runner_channel *h, const char *cmd, const char *ext_json,
+    int timeout_ms, struct json **line)
 {
 	struct chan	*c;
 	struct buf	 req;
@@ -109,8 +105,7 @@ runner_ask(struct runner_channel *h, const char *cmd, const char *ext_json,
 	ssize_t		 n;
 	int		 rc, r;
 
-	if (reply_ext != NULL)
-		*reply_ext = NULL;
+	*line = NULL;
 	if (h == NULL || cmd == NULL)
 		return (RUNNER_EINVAL);
 	c = h->chan;
@@ -147,8 +142,7 @@ runner_ask(struct runner_channel *h, const char *cmd, const char *ext_json,
 		while (buf_used(&c->in) > 0 && (nl = memchr(buf_head(&c->in),
 		    '\n', buf_used(&c->in))) != NULL) {
 			len = (size_t)(nl - buf_head(&c->in));
-			r = ask_reply(h, buf_head(&c->in), len, c->tag,
-			    reply_ext);
+			r = ask_reply(h, buf_head(&c->in), len, c->tag, line);
 			buf_drop(&c->in, len + 1);
 			if (r != 1)
 				return (r);
@@ -174,22 +168,55 @@ runner_ask(struct runner_channel *h, const char *cmd, const char *ext_json,
 }
 
 /*
- * When the last runner_ask on h failed because of the reply, rather than
- * the connection (both can carry the same code: ECLOSED is also runnerd's
- * answer about an ended instance), the reply's message; else NULL.
- * ask_reply writes a reply's error as "CODE: message", or "error: ..."
- * when it named no code, and no connection failure looks like that.
+ * Send cmd with ext (JSON text, or NULL for none) and wait up to
+ * timeout_ms for the reply with the same tag.  0 with *reply_ext (the
+ * reply's ext as JSON text, malloc'd, NULL when it had none), or
+ * RUNNER_ETIMEDOUT, RUNNER_ECLOSED when the other side goes away, the
+ * code of an {"ok": false, "error": "E..."} reply, or RUNNER_EPROTO.
  */
-const char *
-ask_refusal(const struct runner_channel *h)
+int
+runner_ask(struct runner_channel *h, const char *cmd, const char *ext_json,
+    int timeout_ms, char **reply_ext)
 {
-	const char	*msg = h->errmsg;
+	struct json	*j;
+	const char	*raw;
 	size_t		 n;
+	int		 rc;
 
-	if (strncmp(msg, "error: ", 7) == 0)
-		return (msg + 7);
-	n = strspn(msg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-	if (n > 1 && msg[0] == 'E' && msg[n] == ':' && msg[n + 1] == ' ')
-		return (msg + n + 2);
-	return (NULL);
+	if (reply_ext != NULL)
+		*reply_ext = NULL;
+	rc = ask_exchange(h, cmd, ext_json, timeout_ms, &j);
+	if (reply_ext != NULL &&
+	    (raw = json_raw(j, json_get(j, 0, "ext"), &n)) != NULL &&
+	    (*reply_ext = strndup(raw, n)) == NULL)
+		rc = chan_seterr(h, RUNNER_ENOMEM, "out of memory");
+	json_free(j);
+	return (rc);
+}
+
+/*
+ * runner_ask with the reply's ext parsed: 0 with *reply (when wanted)
+ * the ext as a document of its own, {} when the reply had none; the
+ * line is parsed once (rpc.c, runnerctl: a status reply can be
+ * large).  Else as runner_ask.
+ */
+int
+ask_json(struct runner_channel *h, const char *cmd, const char *ext_json,
+    int timeout_ms, struct json **reply)
+{
+	struct json	*j;
+	int		 rc, v;
+
+	if (reply != NULL)
+		*reply = NULL;
+	rc = ask_exchange(h, cmd, ext_json, timeout_ms, &j);
+	if (rc == 0 && reply != NULL) {
+		v = json_get(j, 0, "ext");
+		*reply = v == -1 ? json_parse("{}", 2, NULL, 0) :
+		    json_sub(j, v);
+		if (*reply == NULL)
+			rc = chan_seterr(h, RUNNER_ENOMEM, "out of memory");
+	}
+	json_free(j);
+	return (rc);
 }

@@ -1,13 +1,13 @@
 /*
  * json.c: the project's JSON reader.  Reading runs a strict RFC 8259
- * check of our own (json_text.c), then jsmn, which turns the text into tokens pointing
- * into a private copy.  jsmn alone is loose (it takes missing or trailing
- * commas, bad numbers and literals, raw control bytes, invalid UTF-8), so
- * it only ever sees text the check has passed.  Values are token indices,
- * 0 the root and -1 absent, and every accessor takes -1, so lookups chain
- * without a test at each step.  The writer is json_write.c.  Nothing here
- * recurses:
- * hostile input must not exhaust the stack (nesting is capped as well).
+ * check of our own (json_text.c), then jsmn, which turns the text into
+ * tokens pointing into a private copy.  jsmn alone is loose (it takes
+ * missing or trailing commas, bad numbers and literals, raw control
+ * bytes, invalid UTF-8), so it only ever sees text the check has passed.
+ * Values are token indices, 0 the root and -1 absent, and every accessor
+ * takes -1, so lookups chain without a test at each step.  The writer is
+ * json_write.c.  Nothing here recurses: hostile input must not exhaust
+ * the stack (nesting is capped as well).
  */
 
 #include <errno.h>
@@ -270,6 +270,45 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 oom:
 	errf(err, errlen, "out of memory");
 	json_free(doc);
+	return (NULL);
+}
+
+/*
+ * Value v of doc as a document of its own, v its root: copied, not
+ * parsed again, since doc's parse has checked it (a reply's ext within
+ * the reply's line).  NULL when v is absent or memory ran out.
+ */
+struct json *
+json_sub(const struct json *doc, int v)
+{
+	struct json	*sub;
+	const char	*raw;
+	size_t		 len;
+	int		 base, i, n;
+
+	if ((raw = json_raw(doc, v, &len)) == NULL)
+		return (NULL);
+	base = (int)(raw - doc->text);
+	n = json_next(doc, v) - v;	/* v and all it holds */
+	if ((sub = calloc(1, sizeof(*sub))) == NULL ||
+	    (sub->text = malloc(len + 1)) == NULL ||
+	    (sub->tok = calloc((size_t)n, sizeof(*sub->tok))) == NULL)
+		goto oom;
+	memcpy(sub->text, raw, len);
+	sub->text[len] = '\0';
+	sub->len = len;
+	sub->ntok = n;
+	for (i = 0; i < n; i++) {
+		sub->tok[i] = doc->tok[v + i];
+		sub->tok[i].start -= base;
+		sub->tok[i].end -= base;
+		sub->tok[i].parent = i == 0 ? -1 : sub->tok[i].parent - v;
+	}
+	if (json_link(sub) == -1)
+		goto oom;
+	return (sub);
+oom:
+	json_free(sub);
 	return (NULL);
 }
 

@@ -7,12 +7,10 @@
  * readiness by blocking, runnerd on its event loop.
  *
  * The environment is built whole here, in the parent, because the child
- * may not allocate.  An app with env_inherit (the default without user)
- * gets the runner's environment with its env laid over; one without (the
- * default with user) gets only the identity of the user it runs as
- * (HOME, USER, LOGNAME, SHELL and a PATH) and its env, so that nothing
- * of the runner's environment (a root SECRET_TOKEN, NOTIFY_SOCKET,
- * SSH_AUTH_SOCK) reaches an app that runs as someone else.
+ * may not allocate; launch_env says what goes in, and in which order.
+ * An app with user is without env_inherit unless it says otherwise, so
+ * that nothing of the runner's environment (a root SECRET_TOKEN,
+ * NOTIFY_SOCKET, SSH_AUTH_SOCK) reaches an app that runs as someone else.
  */
 
 #include <sys/types.h>

@@ -14,7 +14,11 @@
  * Event:    {"event": "exited", "ext": {...}}  (subscribers only, no tag)
  *
  * A client may send many requests before reading; each gets exactly one
- * reply.
+ * reply.  Most commands answer at once, in order; start (of a socket app:
+ * once it accepts), stop, restart, write and read with "wait" answer when
+ * done, so replies can overtake each other: match them by tag.  A client
+ * that half-closes gets the replies to what it sent; one that closes
+ * outright is forgotten at once, with whatever it was waiting for.
  *
  * Bounds on what clients make runnerd hold (protocol 4):
  *   - Request bytes runnerd holds for all clients together (unfinished
@@ -30,16 +34,14 @@
  *     reading them) while it has more than 4 MiB of replies unsent, or
  *     more than 64 KiB while all clients together have more than 16 MiB
  *     unsent; nothing is dropped.
- *   - Events: see subscribe.  Most commands answer at once, in order; start (of a socket app:
- * once it accepts), stop, restart, write and read with "wait" answer when
- * done, so replies can overtake each other: match them by tag.
+ *   - Events: see subscribe.
  *
  * Errors: EPROTO (not JSON, not an object: the connection goes on; a
  * line over PROTO_LINE_MAX: the connection is closed after the reply),
- * ENOCMD (unknown cmd; tag echoed when
- * readable), EINVAL (a field, tag and cmd included, missing or of the
- * wrong type; a name, path or arg holding a NUL, "\u0000"), ENOAPP,
- * ENOALIAS, EEXIST, ESPAWN, ECLOSED, ETIMEDOUT, EPERM, ECONFIG, ENOMEM.
+ * ENOCMD (unknown cmd; tag echoed when readable), EINVAL (a field, tag
+ * and cmd included, missing or of the wrong type; a name, path or arg
+ * holding a NUL, "\u0000"), ENOAPP, ENOALIAS, EEXIST, ESPAWN, ECLOSED,
+ * ETIMEDOUT, EPERM, ECONFIG, ENOMEM.
  * An error reply without a tag is about the connection, not one request
  * (a line too long; a peer runnerd does not serve: EPERM at once, before
  * any request, then the connection closes; a line left unfinished:
@@ -53,8 +55,8 @@
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 2, "version": "0.1.0", "pid": N, "config": PATH,
- *       "socket": PATH}
+ *   -> {"protocol": 4, "version": "0.1.0", "pid": N, "config": PATH,
+ *       "socket": PATH}   (protocol: PROTO_VERSION)
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
  *       "command": [..], "cwd": S|null, "socket": S|null, "restart",
@@ -125,7 +127,6 @@
  *   running, or a socket app still starting), EPERM (input queued for
  *   the instance that it has not read yet: retry once it has), EINVAL
  *   (replies still unsent on this connection, or it already holds one).
- *
  * logs {"alias", "lines"?: N, "follow"?: bool}   (protocol 2)
  *   -> {"alias", "data": base64}: the instance's recent log (what went to
  *   its log file or runnerd's log: stderr by the app's stderr option, a
@@ -136,9 +137,6 @@
  *   is stopped, or ends for good and its log pipe closes: runnerd closes
  *   it then.  A follower more than 4 MiB behind misses lines and is told
  *   "runnerd: N bytes of log skipped: ..." on a line of its own.
- *
- * Any client that half-closes gets the replies to what it sent; one that
- * closes outright is forgotten at once, with whatever it was waiting for.
  * subscribe {}
  *   -> {}; from then on the connection also carries events:
  *   started {"alias", "app", "pid"}; exited {"alias", "pid",

@@ -1,6 +1,6 @@
 /*
  * remote.c: the runnerd-backed backend.  A runner is a control
- * connection to runnerd that speaks lib/proto.h through runner_ask (the
+ * connection to runnerd that speaks lib/proto.h through rpc.c (the
  * tagged request/reply a channel speaks to children).  A channel is a
  * connection of its own: "attach" makes it a raw stream that runnerd
  * relays (several handles may share an instance; output waits in
@@ -19,16 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "runner-int.h"
+#include "rpc.h"
 
 #define REMOTE_HELLO_MS		10000	/* runnerd answers hello at once */
 #define REMOTE_DRAIN_MS		5000	/* for runnerd to close a stopped
 					   instance's channels */
-#define REMOTE_BUSY_TRIES	50	/* connects while the backlog is full */
-#define REMOTE_BUSY_NSEC	20000000L	/* ... this far apart */
 #define REMOTE_SNDBUF		(1024 * 1024)	/* an attached channel's */
 
 /* A channel handed out, so that terminate can close it at once. */
@@ -52,61 +49,23 @@ static int	 remote_call(struct runner *, const char *, struct buf *,
 static int	 remote_track(struct runner *, const char *, struct chan *);
 static void	 remote_drain(struct chan *);
 static void	 remote_forget(struct remote *, const char *);
-static char	*remote_abspath(const char *);
-
-/*
- * Connect to the socket at path, riding out a full listen backlog (a
- * UNIX socket says EAGAIN then, rather than make us wait).  A
- * non-blocking, close-on-exec fd, or -1 with errno.
- */
-int
-remote_dial(const char *path)
-{
-	struct timespec	 ts = { 0, REMOTE_BUSY_NSEC };
-	int		 fd, i;
-
-	for (i = 0; i < REMOTE_BUSY_TRIES; i++) {
-		if ((fd = sock_connect(path)) != -1 || errno != EAGAIN)
-			return (fd);
-		nanosleep(&ts, NULL);
-	}
-	return (-1);
-}
 
 /* Open the control connection and say hello: 0, or -1 with errno. */
 static int
 remote_open(struct remote *rm)
 {
 	struct runner_channel	*h;
-	struct chan		*c;
 	struct json		*j;
-	char			*ext = NULL;
 	int			 fd, rc;
 
-	if ((fd = remote_dial(rm->socket)) == -1)
+	if ((fd = rpc_dial(rm->socket)) == -1 || (h = rpc_handle(fd)) == NULL)
 		return (-1);
-	if ((c = chan_new(fd)) == NULL) {
-		close(fd);
-		errno = ENOMEM;
-		return (-1);
-	}
-	h = chan_handle(c);
-	chan_unref(c);
-	if (h == NULL) {
-		errno = ENOMEM;
-		return (-1);
-	}
 	/* Something that answers hello like runnerd is runnerd. */
-	rc = runner_ask(h, "hello", NULL, REMOTE_HELLO_MS, &ext);
-	if (rc == 0 && ext != NULL &&
-	    (j = json_parse(ext, strlen(ext), NULL, 0)) != NULL) {
-		if (json_int(j, json_get(j, 0, "protocol"),
-		    &rm->protocol) == -1)
-			rc = RUNNER_EPROTO;
-		json_free(j);
-	} else if (rc == 0)
+	rc = rpc_call(h, "hello", NULL, REMOTE_HELLO_MS, &j);
+	if (rc == 0 && json_int(j, json_get(j, 0, "protocol"),
+	    &rm->protocol) == -1)
 		rc = RUNNER_EPROTO;
-	free(ext);
+	json_free(j);
 	if (rc != 0) {
 		runner_channel_close(h);
 		errno = rc == RUNNER_ETIMEDOUT ? ETIMEDOUT :
@@ -140,7 +99,7 @@ remote_new(const char *socket)
 }
 
 /*
- * Turn a failed runner_ask on h into the runner's error: runnerd's
+ * Turn a failed request on h into the runner's error: runnerd's
  * refusal keeps its code and message; a failed connection is reported
  * as such, and the control connection is dropped (it may be out of
  * step), to be opened again by the next call.
@@ -151,7 +110,7 @@ remote_fail(struct runner *r, struct runner_channel *h, int rc)
 	struct remote	*rm = r->backend;
 	const char	*why;
 
-	if ((why = ask_refusal(h)) != NULL)
+	if ((why = rpc_refusal(h, NULL, 0)) != NULL)
 		return (runner_seterr(r, rc, "%s", why));
 	if (rc == RUNNER_ECLOSED)
 		runner_seterr(r, rc, "runnerd at %s closed the connection",
@@ -176,41 +135,18 @@ remote_call(struct runner *r, const char *cmd, struct buf *ext,
     struct json **reply)
 {
 	struct remote	*rm = r->backend;
-	const char	*req = NULL;
-	char		*text = NULL;
 	int		 rc;
 
 	if (reply != NULL)
 		*reply = NULL;
-	if (ext != NULL && (ext->failed || (req = buf_cstr(ext)) == NULL))
+	if (ext != NULL && (ext->failed || buf_cstr(ext) == NULL))
 		return (runner_seterr(r, RUNNER_ENOMEM, "out of memory"));
 	if (rm->ctl == NULL && remote_open(rm) == -1)
 		return (runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd "
 		    "at %s: %s", rm->socket, strerror(errno)));
-	if ((rc = runner_ask(rm->ctl, cmd, req, -1, &text)) != 0)
+	if ((rc = rpc_call(rm->ctl, cmd, ext, -1, reply)) != 0)
 		return (remote_fail(r, rm->ctl, rc));
-	if (reply != NULL && (*reply = json_parse(text != NULL ? text : "{}",
-	    text != NULL ? strlen(text) : 2, NULL, 0)) == NULL)
-		rc = runner_seterr(r, RUNNER_EPROTO, "runnerd's reply to "
-		    "'%s' has an ext that is not JSON", cmd);
-	free(text);
-	return (rc);
-}
-
-/* path made absolute against our cwd: runnerd's cwd is another. */
-static char *
-remote_abspath(const char *path)
-{
-	char	*cwd, *abs;
-
-	if (path[0] == '/')
-		return (strdup(path));
-	if ((cwd = getcwd(NULL, 0)) == NULL)
-		return (NULL);
-	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
-		abs = NULL;
-	free(cwd);
-	return (abs);
+	return (0);
 }
 
 static int
@@ -220,7 +156,7 @@ remote_load_config(struct runner *r, const char *path)
 	char		*abs;
 	int		 rc;
 
-	if ((abs = remote_abspath(path)) == NULL)
+	if ((abs = rpc_abspath(path, 0)) == NULL)
 		return (runner_seterr(r, RUNNER_ESYS, "cannot make '%s' "
 		    "absolute: %s", path, strerror(errno)));
 	buf_init(&ext);
@@ -248,43 +184,26 @@ static int
 remote_start(struct runner *r, const char *app,
     const struct runner_start *opts, int strict)
 {
+	struct rpc_start	 req = { .app = app, .strict = strict,
+				    .wait = -1 };
 	struct json		*j;
 	struct buf		 ext;
-	const char *const	*a;
 	char			*cwd = NULL;
 	int			 rc, started = 1;
 
 	if (opts != NULL && opts->cwd != NULL &&
-	    (cwd = remote_abspath(opts->cwd)) == NULL)
+	    (cwd = rpc_abspath(opts->cwd, 0)) == NULL)
 		return (runner_seterr(r, RUNNER_ESYS, "cannot make '%s' "
 		    "absolute: %s", opts->cwd, strerror(errno)));
-	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "app");
-	jw_str(&ext, app);
-	if (opts != NULL && opts->alias != NULL) {
-		jw_key(&ext, "alias");
-		jw_str(&ext, opts->alias);
-	}
-	if (opts != NULL && opts->args != NULL) {
-		jw_key(&ext, "args");
-		jw_open(&ext, '[');
-		for (a = opts->args; *a != NULL; a++)
-			jw_str(&ext, *a);
-		jw_close(&ext, ']');
-	}
 	/* A socket path stays relative to the app's cwd, as in-process. */
-	if (opts != NULL && opts->socket != NULL) {
-		jw_key(&ext, "socket");
-		jw_str(&ext, opts->socket);
+	if (opts != NULL) {
+		req.alias = opts->alias;
+		req.args = opts->args;
+		req.socket = opts->socket;
 	}
-	if (cwd != NULL) {
-		jw_key(&ext, "cwd");
-		jw_str(&ext, cwd);
-	}
-	jw_key(&ext, "strict");
-	jw_bool(&ext, strict);
-	jw_close(&ext, '}');
+	req.cwd = cwd;
+	buf_init(&ext);
+	rpc_start_req(&ext, &req);
 	rc = remote_call(r, "start", &ext, &j);
 	buf_free(&ext);
 	free(cwd);
@@ -406,7 +325,7 @@ remote_channel(struct runner *r, const char *alias)
 	struct buf		 ext;
 	int			 fd, rc, sndbuf = REMOTE_SNDBUF;
 
-	if ((fd = remote_dial(rm->socket)) == -1) {
+	if ((fd = rpc_dial(rm->socket)) == -1) {
 		runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd at %s: "
 		    "%s", rm->socket, strerror(errno));
 		return (NULL);
@@ -422,10 +341,9 @@ remote_channel(struct runner *r, const char *alias)
 	}
 	buf_init(&ext);
 	jw_object1(&ext, "alias", alias);
-	rc = ext.failed ? chan_seterr(h, RUNNER_ENOMEM, "out of memory") :
-	    runner_ask(h, "attach", buf_cstr(&ext), -1, NULL);
+	rc = rpc_call(h, "attach", &ext, -1, NULL);
 	buf_free(&ext);
-	if (rc == RUNNER_ECLOSED && ask_refusal(h) != NULL) {
+	if (rc == RUNNER_ECLOSED && rpc_refusal(h, NULL, 0) != NULL) {
 		shutdown(fd, SHUT_RDWR);
 		chan_gone(c);
 		rc = 0;
@@ -462,7 +380,7 @@ remote_direct(struct runner *r, const char *alias)
 		    rm->protocol);
 		return (NULL);
 	}
-	if ((fd = remote_dial(rm->socket)) == -1) {
+	if ((fd = rpc_dial(rm->socket)) == -1) {
 		runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd at %s: "
 		    "%s", rm->socket, strerror(errno));
 		return (NULL);

@@ -55,6 +55,7 @@ enum json_type {
 };
 struct json;
 struct json	*json_parse(const char *, size_t, char *, size_t);
+struct json	*json_sub(const struct json *, int);
 void		 json_free(struct json *);
 enum json_type	 json_type(const struct json *, int);
 int		 json_get(const struct json *, int, const char *);
@@ -268,8 +269,9 @@ int			 chan_seterr(struct runner_channel *, int,
 			    const char *, ...)
 			    __attribute__((format(printf, 3, 4)));
 
-/* ask.c: runner_ask's helpers for clients of runnerd. */
-const char	*ask_refusal(const struct runner_channel *);
+/* ask.c: runner_ask with the reply's ext parsed (rpc.c's core). */
+int	 ask_json(struct runner_channel *, const char *, const char *, int,
+	    struct json **);
 
 /* sock.c: UNIX socket helpers shared by the library and runnerd. */
 int	 sock_connect(const char *);
@@ -322,7 +324,6 @@ void	*local_new(void);
 /* remote.c: the runnerd-backed backend; handoff.c: direct channels. */
 extern const struct runner_ops remote_ops;
 void	*remote_new(const char *);
-int	 remote_dial(const char *);
 int	 handoff_take(int, const char *, int *, struct buf *, char *,
 	    size_t);
 
