@@ -19,8 +19,20 @@
 #define NOTIFY_EOF_GRACE 0.1	/* for an exit to explain a closed fd */
 
 static void	 ready_notify_cb(struct ev_loop *, ev_io *, int);
+static void	 ready_timer_cb(struct ev_loop *, ev_timer *, int);
+static void	 ready_timeout(struct inst *);
 static void	 ready_try_connect(struct inst *);
 static void	 ready_arm(struct inst *, double);
+static void	 ready_close_notify(struct inst *);
+
+/* A new instance: not waiting. */
+void
+ready_init(struct inst *i)
+{
+	i->ready.notify_fd = -1;
+	ev_timer_init(&i->ready.timer, ready_timer_cb, 0, 0);
+	i->ready.timer.data = i;
+}
 
 /*
  * The instance's process was spawned: notify is the read end of its
@@ -29,17 +41,17 @@ static void	 ready_arm(struct inst *, double);
 void
 ready_begin(struct inst *i, int notify)
 {
-	i->deadline = ev_now(server.loop) + i->app->ready_timeout;
-	i->ready_delay = READY_NAP_FIRST;
-	i->notify_eof = 0;
+	i->ready.deadline = ev_now(server.loop) + i->app->ready_timeout;
+	i->ready.delay = READY_NAP_FIRST;
+	i->ready.notify_eof = 0;
 	if (notify != -1) {
 		i->state = INST_STARTING;
-		i->notify_fd = notify;
+		i->ready.notify_fd = notify;
 		if (fd_nonblock(notify) == -1)
 			log_warn("%s: fcntl", i->alias);
-		ev_io_init(&i->notify_io, ready_notify_cb, notify, EV_READ);
-		i->notify_io.data = i;
-		ev_io_start(server.loop, &i->notify_io);
+		ev_io_init(&i->ready.notify_io, ready_notify_cb, notify, EV_READ);
+		i->ready.notify_io.data = i;
+		ev_io_start(server.loop, &i->ready.notify_io);
 		ready_arm(i, i->app->ready_timeout);
 		return;
 	}
@@ -51,28 +63,49 @@ ready_begin(struct inst *i, int notify)
 	inst_ready(i);
 }
 
-/* Stop waiting: the instance exited, is stopped, or is ready. */
+/*
+ * Stop waiting: the instance exited, is stopped, is ready, or failed to
+ * become ready.
+ */
 void
 ready_cancel(struct inst *i)
 {
-	if (i->notify_fd == -1)
-		return;
-	ev_io_stop(server.loop, &i->notify_io);
-	close(i->notify_fd);
-	i->notify_fd = -1;
+	ev_timer_stop(server.loop, &i->ready.timer);
+	ready_close_notify(i);
 }
 
-/* The instance's timer fired while it was starting. */
-void
+static void
+ready_close_notify(struct inst *i)
+{
+	if (i->ready.notify_fd == -1)
+		return;
+	ev_io_stop(server.loop, &i->ready.notify_io);
+	close(i->ready.notify_fd);
+	i->ready.notify_fd = -1;
+}
+
+static void
+ready_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct inst	*i = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (i->state == INST_STARTING)
+		ready_timeout(i);
+}
+
+/* The readiness timer fired while it was starting. */
+static void
 ready_timeout(struct inst *i)
 {
-	if (i->notify_eof) {
+	if (i->ready.notify_eof) {
 		inst_start_failed(i, RUNNER_ESPAWN, "'%s' closed fd %d without "
 		    "writing the newline that says it is ready", i->alias,
 		    i->app->notify_fd);
 		return;
 	}
-	if (i->notify_fd != -1) {
+	if (i->ready.notify_fd != -1) {
 		inst_start_failed(i, RUNNER_ETIMEDOUT, "'%s' did not write a "
 		    "newline to fd %d within %g s", i->alias,
 		    i->app->notify_fd, i->app->ready_timeout);
@@ -84,9 +117,9 @@ ready_timeout(struct inst *i)
 static void
 ready_arm(struct inst *i, double after)
 {
-	ev_timer_stop(server.loop, &i->timer);
-	ev_timer_set(&i->timer, after, 0);
-	ev_timer_start(server.loop, &i->timer);
+	ev_timer_stop(server.loop, &i->ready.timer);
+	ev_timer_set(&i->ready.timer, after, 0);
+	ev_timer_start(server.loop, &i->ready.timer);
 }
 
 static void
@@ -98,11 +131,10 @@ ready_notify_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	while ((n = read(i->notify_fd, buf, sizeof(buf))) > 0) {
+	while ((n = read(i->ready.notify_fd, buf, sizeof(buf))) > 0) {
 		if (memchr(buf, '\n', (size_t)n) == NULL)
 			continue;
 		ready_cancel(i);
-		ev_timer_stop(server.loop, &i->timer);
 		if (i->app->type == APP_SOCKET)
 			ready_try_connect(i);
 		else
@@ -116,15 +148,15 @@ ready_notify_cb(struct ev_loop *loop, ev_io *w, int revents)
 	 * the fd a moment before the child watcher can hear of it, so give
 	 * the exit a short grace to speak first (it says how it ended).
 	 */
-	ready_cancel(i);
+	ready_close_notify(i);
 	if (n == -1) {
 		inst_start_failed(i, RUNNER_ESYS, "read notify fd of '%s': %s",
 		    i->alias, strerror(errno));
 		return;
 	}
-	i->notify_eof = 1;
-	ready_arm(i, i->deadline - ev_now(server.loop) < NOTIFY_EOF_GRACE ?
-	    i->deadline - ev_now(server.loop) : NOTIFY_EOF_GRACE);
+	i->ready.notify_eof = 1;
+	ready_arm(i, i->ready.deadline - ev_now(server.loop) < NOTIFY_EOF_GRACE ?
+	    i->ready.deadline - ev_now(server.loop) : NOTIFY_EOF_GRACE);
 }
 
 /* Try the socket once; if it does not accept yet, try again soon. */
@@ -134,26 +166,26 @@ ready_try_connect(struct inst *i)
 	double	 now = ev_now(server.loop), nap;
 	int	 fd;
 
-	if ((fd = sock_connect(i->socket_path)) != -1) {
-		ev_timer_stop(server.loop, &i->timer);
+	if ((fd = sock_connect(i->req.socket_path)) != -1) {
+		ev_timer_stop(server.loop, &i->ready.timer);
 		i->fd = fd;
 		inst_ready(i);
 		return;
 	}
 	if (errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN) {
 		inst_start_failed(i, RUNNER_ESPAWN, "cannot connect to '%s' "
-		    "of '%s': %s", i->socket_path, i->alias, strerror(errno));
+		    "of '%s': %s", i->req.socket_path, i->alias, strerror(errno));
 		return;
 	}
-	if (now >= i->deadline) {
+	if (now >= i->ready.deadline) {
 		inst_start_failed(i, RUNNER_ETIMEDOUT, "'%s' did not accept "
 		    "connections on '%s' within %g s", i->alias,
-		    i->socket_path, i->app->ready_timeout);
+		    i->req.socket_path, i->app->ready_timeout);
 		return;
 	}
-	nap = i->ready_delay < i->deadline - now ? i->ready_delay :
-	    i->deadline - now;
-	if (i->ready_delay < READY_NAP_MAX)
-		i->ready_delay *= 2;
+	nap = i->ready.delay < i->ready.deadline - now ? i->ready.delay :
+	    i->ready.deadline - now;
+	if (i->ready.delay < READY_NAP_MAX)
+		i->ready.delay *= 2;
 	ready_arm(i, nap);
 }
