@@ -5,17 +5,16 @@
  * notify_fd (the s6 convention), then, for a socket app, once the socket
  * accepts.  Nothing here blocks: the notify pipe is watched on the loop,
  * and connect is retried on a timer with naps of 1 ms doubling to 32 ms.
- * Every wait is bounded by ready_timeout from the start.
+ * Every wait is bounded by ready_timeout from the start.  The checks
+ * themselves and their words are lib/ready.c's, shared with the local
+ * backend.  The state of the wait is i->ready, touched only here.
  */
 
 #include <errno.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "runnerd.h"
 
-#define READY_NAP_FIRST	0.001	/* first wait between connect tries ... */
-#define READY_NAP_MAX	0.032	/* ... doubling up to this */
 #define NOTIFY_EOF_GRACE 0.1	/* for an exit to explain a closed fd */
 
 static void	 ready_notify_cb(struct ev_loop *, ev_io *, int);
@@ -24,6 +23,7 @@ static void	 ready_timeout(struct inst *);
 static void	 ready_try_connect(struct inst *);
 static void	 ready_arm(struct inst *, double);
 static void	 ready_close_notify(struct inst *);
+static void	 ready_failed(struct inst *, enum ready_fail, int);
 
 /* A new instance: not waiting. */
 void
@@ -100,15 +100,11 @@ static void
 ready_timeout(struct inst *i)
 {
 	if (i->ready.notify_eof) {
-		inst_start_failed(i, RUNNER_ESPAWN, "'%s' closed fd %d without "
-		    "writing the newline that says it is ready", i->alias,
-		    i->app->notify_fd);
+		ready_failed(i, READY_ECLOSED, 0);
 		return;
 	}
 	if (i->ready.notify_fd != -1) {
-		inst_start_failed(i, RUNNER_ETIMEDOUT, "'%s' did not write a "
-		    "newline to fd %d within %g s", i->alias,
-		    i->app->notify_fd, i->app->ready_timeout);
+		ready_failed(i, READY_ENOLINE, 0);
 		return;
 	}
 	ready_try_connect(i);
@@ -126,14 +122,13 @@ static void
 ready_notify_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct inst	*i = w->data;
-	char		 buf[256];
-	ssize_t		 n;
+	enum ready_read	 r;
 
 	(void)loop;
 	(void)revents;
-	while ((n = read(i->ready.notify_fd, buf, sizeof(buf))) > 0) {
-		if (memchr(buf, '\n', (size_t)n) == NULL)
-			continue;
+	while ((r = ready_notify_read(i->ready.notify_fd)) == READY_MORE)
+		continue;
+	if (r == READY_LINE) {
 		ready_cancel(i);
 		if (i->app->type == APP_SOCKET)
 			ready_try_connect(i);
@@ -141,7 +136,7 @@ ready_notify_cb(struct ev_loop *loop, ev_io *w, int revents)
 			inst_ready(i);
 		return;
 	}
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	if (r == READY_WAIT)
 		return;
 	/*
 	 * EOF: it exited, or closed the fd without a word.  An exit closes
@@ -149,43 +144,48 @@ ready_notify_cb(struct ev_loop *loop, ev_io *w, int revents)
 	 * the exit a short grace to speak first (it says how it ended).
 	 */
 	ready_close_notify(i);
-	if (n == -1) {
-		inst_start_failed(i, RUNNER_ESYS, "read notify fd of '%s': %s",
-		    i->alias, strerror(errno));
+	if (r == READY_FAIL) {
+		ready_failed(i, READY_EREAD, errno);
 		return;
 	}
 	i->ready.notify_eof = 1;
-	ready_arm(i, i->ready.deadline - ev_now(server.loop) < NOTIFY_EOF_GRACE ?
-	    i->ready.deadline - ev_now(server.loop) : NOTIFY_EOF_GRACE);
+	ready_arm(i, i->ready.deadline - ev_now(server.loop) <
+	    NOTIFY_EOF_GRACE ? i->ready.deadline - ev_now(server.loop) :
+	    NOTIFY_EOF_GRACE);
 }
 
 /* Try the socket once; if it does not accept yet, try again soon. */
 static void
 ready_try_connect(struct inst *i)
 {
-	double	 now = ev_now(server.loop), nap;
-	int	 fd;
+	double	 now = ev_now(server.loop);
+	int	 fd, r;
 
-	if ((fd = sock_connect(i->req.socket_path)) != -1) {
+	if ((r = ready_connect(i->req.socket_path, &fd)) == 1) {
 		ev_timer_stop(server.loop, &i->ready.timer);
 		i->fd = fd;
 		inst_ready(i);
 		return;
 	}
-	if (errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN) {
-		inst_start_failed(i, RUNNER_ESPAWN, "cannot connect to '%s' "
-		    "of '%s': %s", i->req.socket_path, i->alias, strerror(errno));
+	if (r == -1) {
+		ready_failed(i, READY_ECONNECT, errno);
 		return;
 	}
 	if (now >= i->ready.deadline) {
-		inst_start_failed(i, RUNNER_ETIMEDOUT, "'%s' did not accept "
-		    "connections on '%s' within %g s", i->alias,
-		    i->req.socket_path, i->app->ready_timeout);
+		ready_failed(i, READY_ENOACCEPT, 0);
 		return;
 	}
-	nap = i->ready.delay < i->ready.deadline - now ? i->ready.delay :
-	    i->ready.deadline - now;
-	if (i->ready.delay < READY_NAP_MAX)
-		i->ready.delay *= 2;
-	ready_arm(i, nap);
+	ready_arm(i, ready_nap(&i->ready.delay, i->ready.deadline - now));
+}
+
+/* It will not be ready (why, errnum: as ready_errf's): a failed start. */
+static void
+ready_failed(struct inst *i, enum ready_fail why, int errnum)
+{
+	char	 msg[RUNNER_ERRMSG_MAX];
+	int	 code;
+
+	code = ready_errf(why, i->app, i->alias, i->req.socket_path, errnum,
+	    msg, sizeof(msg));
+	inst_start_failed(i, code, "%s", msg);
 }
