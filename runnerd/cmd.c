@@ -643,10 +643,10 @@ status_one(struct buf *b, struct inst *i)
 	jw_str(b, i->req.socket_path);
 	restart_json(b, i);
 	/* Why it is not running: a failed start, or giving up. */
-	if (i->outcome.start_msg != NULL && i->pid == 0 &&
+	if (i->end.start_msg != NULL && i->pid == 0 &&
 	    i->state != INST_STOPPING) {
 		jw_key(b, "error");
-		jw_str(b, i->outcome.start_msg);
+		jw_str(b, i->end.start_msg);
 	}
 	jw_key(b, "buffered");
 	jw_int(b, (long long)buf_used(&i->out));

@@ -233,7 +233,7 @@ inst_free(struct inst *i)
 	free(i->req.cwd);
 	free(i->req.socket);
 	free(i->req.socket_path);
-	free(i->outcome.start_msg);
+	free(i->end.start_msg);
 	buf_free(&i->out);
 	buf_free(&i->in);
 	conf_unref(i->conf);
@@ -256,9 +256,9 @@ inst_json_head(struct buf *b, const struct inst *i, pid_t pid)
 void
 inst_json_exit(struct buf *b, const struct inst *i)
 {
-	int	 st = i->outcome.last_status;
+	int	 st = i->end.last_status;
 
-	if (!i->outcome.exited) {
+	if (!i->end.exited) {
 		jw_null(b);
 		return;
 	}
@@ -328,10 +328,10 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	restart_started(i);
 	i->chan_eof = 0;
 	i->input_closed = 0;
-	free(i->outcome.start_msg);
-	i->outcome.start_msg = NULL;
-	i->outcome.start_code = 0;
-	i->outcome.ended_seq = 0;
+	free(i->end.start_msg);
+	i->end.start_msg = NULL;
+	i->end.start_code = 0;
+	i->end.ended_seq = 0;
 	ev_child_init(&i->proc.child, inst_child_cb, i->pid, 0);
 	i->proc.child.data = i;
 	ev_child_start(server.loop, &i->proc.child);
@@ -377,9 +377,9 @@ inst_start_failed(struct inst *i, int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_warnx("%s: %s", i->alias, msg);
-	i->outcome.start_code = code;
-	free(i->outcome.start_msg);
-	i->outcome.start_msg = strdup(msg);
+	i->end.start_code = code;
+	free(i->end.start_msg);
+	i->end.start_msg = strdup(msg);
 	ready_cancel(i);
 	if (kill(-i->pid, SIGKILL) == -1)
 		kill(i->pid, SIGKILL);
@@ -398,10 +398,10 @@ inst_restart(struct inst *i)
 		inst_stop(i);
 		return;
 	}
-	i->outcome.start_code = 0;
-	free(i->outcome.start_msg);
-	i->outcome.start_msg = NULL;
-	i->outcome.ended_seq = 0;
+	i->end.start_code = 0;
+	free(i->end.start_msg);
+	i->end.start_msg = NULL;
+	i->end.ended_seq = 0;
 	restart_by_hand(i);
 }
 
@@ -522,10 +522,10 @@ void
 inst_end(struct inst *i, enum inst_state state)
 {
 	static uint64_t	 seq;
-	int		 st = i->outcome.last_status;
+	int		 st = i->end.last_status;
 
 	i->state = state;
-	i->outcome.ended_seq = ++seq;
+	i->end.ended_seq = ++seq;
 	if (state == INST_FAILED)
 		inst_event("failed", i, 0);
 	waiters_inst_event(i);
@@ -560,11 +560,11 @@ inst_trim_ended(void)
 		old = NULL;
 		for (k = n = 0; k < server.ninsts; k++) {
 			if (!inst_ended(server.insts[k]) ||
-			    server.insts[k]->outcome.ended_seq == 0)
+			    server.insts[k]->end.ended_seq == 0)
 				continue;
 			n++;
 			if (old == NULL ||
-			    server.insts[k]->outcome.ended_seq < old->outcome.ended_seq)
+			    server.insts[k]->end.ended_seq < old->end.ended_seq)
 				old = server.insts[k];
 		}
 		if (n <= ENDED_MAX)
@@ -589,8 +589,8 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	i->pid = 0;
 	i->proc.kill_failing = 0;
 	server.nprocs--;
-	i->outcome.exited = 1;
-	i->outcome.last_status = w->rstatus;
+	i->end.exited = 1;
+	i->end.last_status = w->rstatus;
 	capture_exited(i);	/* its last log lines come before its exit */
 	log_info("%s: pid %ld %s", i->alias, (long)pid,
 	    status_words(w->rstatus, how, sizeof(how)));
@@ -607,11 +607,11 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 	switch (i->state) {
 	case INST_STARTING:
-		if (i->outcome.start_code == 0) {
-			i->outcome.start_code = RUNNER_ESPAWN;
-			if (asprintf(&i->outcome.start_msg, "'%s' %s before it was "
+		if (i->end.start_code == 0) {
+			i->end.start_code = RUNNER_ESPAWN;
+			if (asprintf(&i->end.start_msg, "'%s' %s before it was "
 			    "ready", i->alias, how) == -1)
-				i->outcome.start_msg = NULL;
+				i->end.start_msg = NULL;
 		}
 		/* A first start failed: the start's caller is told. */
 		if (restart_count(i) == 0) {

@@ -49,7 +49,8 @@ ready_begin(struct inst *i, int notify)
 		i->ready.notify_fd = notify;
 		if (fd_nonblock(notify) == -1)
 			log_warn("%s: fcntl", i->alias);
-		ev_io_init(&i->ready.notify_io, ready_notify_cb, notify, EV_READ);
+		ev_io_init(&i->ready.notify_io, ready_notify_cb, notify,
+		    EV_READ);
 		i->ready.notify_io.data = i;
 		ev_io_start(server.loop, &i->ready.notify_io);
 		ready_arm(i, i->app->ready_timeout);

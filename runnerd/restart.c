@@ -22,6 +22,9 @@
  * many iterations.  Starts of one instance are RESTART_SPACING apart at
  * least, whatever the backoff (0 included), so that a crash loop costs
  * a bounded number of forks a second.
+ *
+ * The policy's state (counts, window, backoff timer, queue entry, a
+ * restart by hand under way) is i->restart, touched only here.
  */
 
 #include <sys/queue.h>
@@ -196,7 +199,7 @@ restart_window_full(struct inst *i)
 /*
  * What the policy does after an exit that nobody asked for (status is
  * its wait status), or after a restart whose spawn failed (status -1,
- * the reason in i->outcome.start_msg): end the instance, or put it in backoff.
+ * the reason in i->end.start_msg): end the instance, or put it in backoff.
  */
 void
 restart_after_exit(struct inst *i, int status)
@@ -213,15 +216,15 @@ restart_after_exit(struct inst *i, int status)
 		    i->alias, i->app->max_restarts, i->app->restart_window);
 		if (status == -1)
 			snprintf(how, sizeof(how), "could not be started (%s)",
-			    i->outcome.start_msg != NULL ? i->outcome.start_msg : "?");
+			    i->end.start_msg != NULL ? i->end.start_msg : "?");
 		else
 			status_words(status, how, sizeof(how));
-		free(i->outcome.start_msg);
-		if (asprintf(&i->outcome.start_msg, "'%s' %s; it was restarted %d "
+		free(i->end.start_msg);
+		if (asprintf(&i->end.start_msg, "'%s' %s; it was restarted %d "
 		    "times within %g s and is now failed", i->alias, how,
 		    i->app->max_restarts, i->app->restart_window) == -1)
-			i->outcome.start_msg = NULL;
-		i->outcome.start_code = RUNNER_ESPAWN;
+			i->end.start_msg = NULL;
+		i->end.start_code = RUNNER_ESPAWN;
 		inst_end(i, INST_FAILED);
 		return;
 	}
@@ -278,9 +281,9 @@ static void
 restart_spawn_failed(struct inst *i, int rc, const char *err)
 {
 	log_warnx("%s: cannot restart: %s", i->alias, err);
-	i->outcome.start_code = rc;
-	free(i->outcome.start_msg);
-	i->outcome.start_msg = strdup(err);
+	i->end.start_code = rc;
+	free(i->end.start_msg);
+	i->end.start_msg = strdup(err);
 	/* The attempt is a start that ran for no time, for the backoff. */
 	i->restart.started_at = ev_now(server.loop);
 	i->state = INST_BACKOFF;

@@ -54,7 +54,7 @@ struct inst_proc {
 };
 
 /* How the last start or run ended (instance.c), kept for status. */
-struct outcome {
+struct ending {
 	int		 start_code;	/* why the last start failed ... */
 	char		*start_msg;	/* ... in words */
 	int		 exited;	/* last_status is valid */
@@ -116,7 +116,7 @@ struct inst {
 	uint64_t	 direct;	/* client holding the channel (direct.c),
 					   or 0 */
 	struct restart	 restart;
-	struct outcome	 outcome;
+	struct ending	 end;
 	struct capture	*cap;		/* its log (capture.c), or NULL */
 	struct splice	*sp;		/* splice.c's pipes, or NULL */
 	struct proctick	 tick;
