@@ -17,7 +17,7 @@
 
 #include "runner-int.h"
 
-struct inst {
+struct local_inst {
 	char		*alias;
 	char		*app;		/* the app's name, for messages */
 	pid_t		 pid;		/* 0 once reaped */
@@ -25,25 +25,27 @@ struct inst {
 	int		 stop_signal;	/* copied: the config may change */
 	double		 stop_timeout;
 	struct chan	*chan;
-	struct inst	*next;
+	struct local_inst	*next;
 };
 
 struct local {
 	struct config	*config;
-	struct inst	*insts;
+	struct local_inst	*insts;
 };
 
 
 static void		 local_reap(struct local *);
-static struct inst	*local_find(struct local *, const char *);
-static void		 local_unlink(struct local *, struct inst *);
-static void		 inst_free(struct inst *);
+static struct local_inst	*local_find(struct local *, const char *);
+static void		 local_unlink(struct local *, struct local_inst *);
+static void		 local_inst_free(struct local_inst *);
 static int		 local_set_config(struct runner *, struct config *,
 			    const char *);
 static int		 local_notify(struct runner *, struct launch *,
 			    const char *);
 static int		 local_connect(struct runner *, struct launch *,
 			    const char *);
+static int		 local_not_ready(struct runner *, struct launch *,
+			    const char *, enum ready_fail, int);
 
 /* The backend's state: no configuration, no instances. */
 void *
@@ -56,7 +58,7 @@ local_new(void)
 static void
 local_reap(struct local *l)
 {
-	struct inst	*i;
+	struct local_inst	*i;
 
 	for (i = l->insts; i != NULL; i = i->next) {
 		if (i->pid > 0 && spawn_reap(i->pid, &i->status)) {
@@ -66,10 +68,10 @@ local_reap(struct local *l)
 	}
 }
 
-static struct inst *
+static struct local_inst *
 local_find(struct local *l, const char *alias)
 {
-	struct inst	*i;
+	struct local_inst	*i;
 
 	for (i = l->insts; i != NULL; i = i->next) {
 		if (strcmp(i->alias, alias) == 0)
@@ -79,9 +81,9 @@ local_find(struct local *l, const char *alias)
 }
 
 static void
-local_unlink(struct local *l, struct inst *dead)
+local_unlink(struct local *l, struct local_inst *dead)
 {
-	struct inst	**ip;
+	struct local_inst	**ip;
 
 	for (ip = &l->insts; *ip != NULL; ip = &(*ip)->next) {
 		if (*ip == dead) {
@@ -93,7 +95,7 @@ local_unlink(struct local *l, struct inst *dead)
 
 /* Free an instance that has been reaped; its handles keep the channel. */
 static void
-inst_free(struct inst *i)
+local_inst_free(struct local_inst *i)
 {
 	chan_gone(i->chan);
 	chan_unref(i->chan);
@@ -142,22 +144,19 @@ local_update_config(struct runner *r, const char *text)
 static int
 local_connect(struct runner *r, struct launch *l, const char *alias)
 {
-	double		 deadline;
+	double		 deadline, nap = READY_NAP_FIRST;
 	char		 how[64];
-	int		 fd, status;
-	int		 nap_ms = 1;
+	int		 fd, status, rc;
 
 	deadline = clock_now() + l->app->ready_timeout;
 	for (;;) {
-		if ((fd = sock_connect(l->socket_path)) != -1) {
+		if ((rc = ready_connect(l->socket_path, &fd)) == 1) {
 			l->fd = fd;
 			return (0);
 		}
-		if (errno != ENOENT && errno != ECONNREFUSED &&
-		    errno != EAGAIN)
-			return (runner_seterr(r, RUNNER_ESPAWN, "cannot connect "
-			    "to '%s' of '%s': %s", l->socket_path, alias,
-			    strerror(errno)));
+		if (rc == -1)
+			return (local_not_ready(r, l, alias, READY_ECONNECT,
+			    errno));
 		if (spawn_reap(l->pid, &status)) {
 			l->pid = 0;
 			return (runner_seterr(r, RUNNER_ESPAWN, "'%s' %s before "
@@ -166,13 +165,10 @@ local_connect(struct runner *r, struct launch *l, const char *alias)
 			    l->socket_path));
 		}
 		if (clock_ms_left(deadline) == 0)
-			return (runner_seterr(r, RUNNER_ETIMEDOUT, "'%s' did "
-			    "not accept connections on '%s' within %g s",
-			    alias, l->socket_path, l->app->ready_timeout));
-		spawn_wait_exit(l->pid, clock_now() + nap_ms / 1000.0 <
-		    deadline ? clock_now() + nap_ms / 1000.0 : deadline);
-		if (nap_ms < 32)
-			nap_ms *= 2;
+			return (local_not_ready(r, l, alias, READY_ENOACCEPT,
+			    0));
+		spawn_wait_exit(l->pid, clock_now() + ready_nap(&nap,
+		    deadline - clock_now()));
 	}
 }
 
@@ -184,24 +180,23 @@ local_connect(struct runner *r, struct launch *l, const char *alias)
 static int
 local_notify(struct runner *r, struct launch *l, const char *alias)
 {
-	double	 deadline;
-	char	 c, how[64];
-	ssize_t	 n;
-	int	 status;
+	double		 deadline;
+	char		 how[64];
+	enum ready_read	 rd;
+	int		 status;
 
 	deadline = clock_now() + l->app->ready_timeout;
 	for (;;) {
 		if (fd_wait(l->notify, POLLIN, deadline) == 0)
-			return (runner_seterr(r, RUNNER_ETIMEDOUT, "'%s' did "
-			    "not write a newline to fd %d within %g s", alias,
-			    l->app->notify_fd, l->app->ready_timeout));
-		if ((n = read(l->notify, &c, 1)) == 1 && c == '\n')
+			return (local_not_ready(r, l, alias, READY_ENOLINE,
+			    0));
+		if ((rd = ready_notify_read(l->notify)) == READY_LINE)
 			return (0);
-		if (n == 1 || (n == -1 && errno == EINTR))
+		if (rd == READY_MORE || rd == READY_WAIT)
 			continue;
-		if (n == -1)
-			return (runner_seterr(r, RUNNER_ESYS, "read notify fd "
-			    "of '%s': %s", alias, strerror(errno)));
+		if (rd == READY_FAIL)
+			return (local_not_ready(r, l, alias, READY_EREAD,
+			    errno));
 		/* EOF: it exited, or closed the fd without a word. */
 		if (spawn_wait_exit(l->pid, clock_now() + 0.1) == 0 &&
 		    spawn_reap(l->pid, &status)) {
@@ -210,10 +205,19 @@ local_notify(struct runner *r, struct launch *l, const char *alias)
 			    "it was ready", alias, status_words(status, how,
 			    sizeof(how))));
 		}
-		return (runner_seterr(r, RUNNER_ESPAWN, "'%s' closed fd %d "
-		    "without writing the newline that says it is ready",
-		    alias, l->app->notify_fd));
+		return (local_not_ready(r, l, alias, READY_ECLOSED, 0));
 	}
+}
+
+/* The start of alias will not be ready (why, errnum: as ready_errf's). */
+static int
+local_not_ready(struct runner *r, struct launch *l, const char *alias,
+    enum ready_fail why, int errnum)
+{
+	char	 err[RUNNER_ERRMSG_MAX];
+
+	return (runner_seterr(r, ready_errf(why, l->app, alias,
+	    l->socket_path, errnum, err, sizeof(err)), "%s", err));
 }
 
 static int
@@ -222,7 +226,7 @@ local_start(struct runner *r, const char *name,
 {
 	struct local	*l = r->backend;
 	struct launch	 la;
-	struct inst	*i;
+	struct local_inst	*i;
 	const char	*alias;
 	char		 err[RUNNER_ERRMSG_MAX];
 	int		 rc, status;
@@ -245,7 +249,7 @@ local_start(struct runner *r, const char *name,
 	}
 	if (i != NULL) {		/* ended: its alias is free again */
 		local_unlink(l, i);
-		inst_free(i);
+		local_inst_free(i);
 	}
 
 	if (opts != NULL) {
@@ -299,7 +303,7 @@ static int
 local_terminate(struct runner *r, const char *alias)
 {
 	struct local	*l = r->backend;
-	struct inst	*i;
+	struct local_inst	*i;
 
 	local_reap(l);
 	if ((i = local_find(l, alias)) == NULL)
@@ -308,7 +312,7 @@ local_terminate(struct runner *r, const char *alias)
 	local_unlink(l, i);
 	if (i->pid > 0)
 		spawn_stop(i->pid, i->stop_signal, i->stop_timeout, &i->status);
-	inst_free(i);
+	local_inst_free(i);
 	return (0);
 }
 
@@ -316,7 +320,7 @@ static struct chan *
 local_channel(struct runner *r, const char *alias)
 {
 	struct local	*l = r->backend;
-	struct inst	*i;
+	struct local_inst	*i;
 
 	local_reap(l);
 	if ((i = local_find(l, alias)) == NULL) {
@@ -337,7 +341,7 @@ static void
 local_free(struct runner *r)
 {
 	struct local	*l = r->backend;
-	struct inst	*i;
+	struct local_inst	*i;
 	double		 t0 = clock_now();
 
 	local_reap(l);
@@ -353,7 +357,7 @@ local_free(struct runner *r)
 			spawn_wait_exit(i->pid, t0 + i->stop_timeout);
 			spawn_stop(i->pid, SIGKILL, 0, &i->status);
 		}
-		inst_free(i);
+		local_inst_free(i);
 	}
 	config_free(l->config);
 	free(l);

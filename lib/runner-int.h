@@ -224,6 +224,28 @@ int	 spawn_wait_exit(pid_t, double);
 int	 spawn_stop(pid_t, int, double, int *);
 const char *status_words(int, char *, size_t);
 
+/* ready.c: readiness checks shared by runnerd and the local backend. */
+#define READY_NAP_FIRST	0.001	/* first nap between connect tries */
+enum ready_read {
+	READY_LINE,		/* the newline came: ready */
+	READY_MORE,		/* bytes without it: read again */
+	READY_WAIT,		/* nothing yet */
+	READY_EOF,		/* closed without the newline */
+	READY_FAIL		/* read failed: errno */
+};
+enum ready_fail {
+	READY_ECONNECT,		/* connect failed for good (errnum) */
+	READY_ENOACCEPT,	/* the socket did not accept in time */
+	READY_ENOLINE,		/* no newline in time */
+	READY_EREAD,		/* reading the notify pipe failed (errnum) */
+	READY_ECLOSED		/* the pipe closed without the newline */
+};
+int	 ready_connect(const char *, int *);
+double	 ready_nap(double *, double);
+enum ready_read ready_notify_read(int);
+int	 ready_errf(enum ready_fail, const struct app *, const char *,
+	    const char *, int, char *, size_t);
+
 /* launch.c: the start of an instance, shared by every backend. */
 struct launch {
 	const struct app	*app;

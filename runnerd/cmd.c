@@ -636,28 +636,17 @@ status_one(struct buf *b, struct inst *i)
 	jw_key(b, "state");
 	jw_str(b, inst_state_name(i->state));
 	jw_key(b, "args");
-	jw_strs(b, i->args);
+	jw_strs(b, i->req.args);
 	jw_key(b, "type");
 	jw_str(b, i->app->type == APP_SOCKET ? "socket" : "stdio");
 	jw_key(b, "socket");
-	jw_str(b, i->socket_path);
-	jw_key(b, "uptime");
-	jw_double(b, i->pid > 0 ? ev_now(server.loop) - i->started_at : 0);
-	jw_key(b, "restarts");
-	jw_int(b, i->restarts);
-	jw_key(b, "last_exit");
-	inst_json_exit(b, i);
-	jw_key(b, "next_restart");
-	if (i->state == INST_BACKOFF)
-		jw_double(b, i->next_restart > ev_now(server.loop) ?
-		    i->next_restart - ev_now(server.loop) : 0);
-	else
-		jw_null(b);
+	jw_str(b, i->req.socket_path);
+	restart_json(b, i);
 	/* Why it is not running: a failed start, or giving up. */
-	if (i->start_msg != NULL && i->pid == 0 &&
+	if (i->end.start_msg != NULL && i->pid == 0 &&
 	    i->state != INST_STOPPING) {
 		jw_key(b, "error");
-		jw_str(b, i->start_msg);
+		jw_str(b, i->end.start_msg);
 	}
 	jw_key(b, "buffered");
 	jw_int(b, (long long)buf_used(&i->out));

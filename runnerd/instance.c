@@ -54,7 +54,7 @@
 #define KILL_RETRY	1.0	/* seconds between SIGKILLs that failed */
 
 static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
-static void	 inst_timer_cb(struct ev_loop *, ev_timer *, int);
+static void	 inst_kill_cb(struct ev_loop *, ev_timer *, int);
 static void	 inst_trim_ended(void);
 static void	 inst_remove(struct inst *);
 static void	 inst_event(const char *, struct inst *, pid_t);
@@ -145,16 +145,16 @@ inst_new(const char *alias, struct conf *conf, const struct app *app,
 	server.insts = list;
 	i->id = ++server.next_id;
 	i->alias = strdup(alias);
-	i->args = argv_dup((char *const *)opts->args);
-	i->cwd = opts->cwd != NULL ? strdup(opts->cwd) : NULL;
-	i->socket = opts->socket != NULL ? strdup(opts->socket) : NULL;
-	if (i->alias == NULL || i->args == NULL ||
-	    (opts->cwd != NULL && i->cwd == NULL) ||
-	    (opts->socket != NULL && i->socket == NULL)) {
+	i->req.args = argv_dup((char *const *)opts->args);
+	i->req.cwd = opts->cwd != NULL ? strdup(opts->cwd) : NULL;
+	i->req.socket = opts->socket != NULL ? strdup(opts->socket) : NULL;
+	if (i->alias == NULL || i->req.args == NULL ||
+	    (opts->cwd != NULL && i->req.cwd == NULL) ||
+	    (opts->socket != NULL && i->req.socket == NULL)) {
 		free(i->alias);
-		argv_free(i->args);
-		free(i->cwd);
-		free(i->socket);
+		argv_free(i->req.args);
+		free(i->req.cwd);
+		free(i->req.socket);
 		free(i);
 		return (NULL);
 	}
@@ -163,11 +163,12 @@ inst_new(const char *alias, struct conf *conf, const struct app *app,
 	i->app = app;
 	i->state = INST_EXITED;
 	i->fd = -1;
-	i->notify_fd = -1;
 	buf_init(&i->out);
 	buf_init(&i->in);
-	ev_timer_init(&i->timer, inst_timer_cb, 0, 0);
-	i->timer.data = i;
+	ev_timer_init(&i->proc.timer, inst_kill_cb, 0, 0);
+	i->proc.timer.data = i;
+	ready_init(i);
+	restart_init(i);
 
 	for (k = 0; k < server.ninsts; k++) {
 		if (strcmp(alias, server.insts[k]->alias) < 0)
@@ -216,7 +217,7 @@ inst_launch(const char *alias, const struct app *app,
 		return (NULL);
 	}
 	if ((*rc = inst_start(i, err, errlen)) != 0) {
-		inst_discard(i);
+		inst_remove(i);
 		return (NULL);
 	}
 	return (i);
@@ -228,11 +229,11 @@ inst_free(struct inst *i)
 {
 	capture_free(i);
 	free(i->alias);
-	argv_free(i->args);
-	free(i->cwd);
-	free(i->socket);
-	free(i->socket_path);
-	free(i->start_msg);
+	argv_free(i->req.args);
+	free(i->req.cwd);
+	free(i->req.socket);
+	free(i->req.socket_path);
+	free(i->end.start_msg);
 	buf_free(&i->out);
 	buf_free(&i->in);
 	conf_unref(i->conf);
@@ -255,9 +256,9 @@ inst_json_head(struct buf *b, const struct inst *i, pid_t pid)
 void
 inst_json_exit(struct buf *b, const struct inst *i)
 {
-	int	 st = i->last_status;
+	int	 st = i->end.last_status;
 
-	if (!i->exited) {
+	if (!i->end.exited) {
 		jw_null(b);
 		return;
 	}
@@ -307,9 +308,9 @@ inst_start(struct inst *i, char *err, size_t errlen)
 
 	memset(&la, 0, sizeof(la));
 	la.app = i->app;
-	la.args = (const char *const *)i->args;
-	la.cwd = i->cwd;
-	la.socket = i->socket;
+	la.args = (const char *const *)i->req.args;
+	la.cwd = i->req.cwd;
+	la.socket = i->req.socket;
 	la.capture = 1;
 	if ((la.errfd = capture_start(i, err, errlen)) == -1)
 		return (RUNNER_ESYS);
@@ -319,21 +320,21 @@ inst_start(struct inst *i, char *err, size_t errlen)
 		launch_done(&la);
 		return (rc);
 	}
-	free(i->socket_path);
-	i->socket_path = la.socket_path;
+	free(i->req.socket_path);
+	i->req.socket_path = la.socket_path;
 	la.socket_path = NULL;
 	i->pid = la.pid;
 	server.nprocs++;
-	i->started_at = ev_now(server.loop);
+	restart_started(i);
 	i->chan_eof = 0;
 	i->input_closed = 0;
-	free(i->start_msg);
-	i->start_msg = NULL;
-	i->start_code = 0;
-	i->ended_seq = 0;
-	ev_child_init(&i->child, inst_child_cb, i->pid, 0);
-	i->child.data = i;
-	ev_child_start(server.loop, &i->child);
+	free(i->end.start_msg);
+	i->end.start_msg = NULL;
+	i->end.start_code = 0;
+	i->end.ended_seq = 0;
+	ev_child_init(&i->proc.child, inst_child_cb, i->pid, 0);
+	i->proc.child.data = i;
+	ev_child_start(server.loop, &i->proc.child);
 	log_info("%s: started %s (pid %ld)", i->alias, i->app->name,
 	    (long)i->pid);
 	/*
@@ -356,7 +357,8 @@ inst_ready(struct inst *i)
 	i->state = INST_RUNNING;
 	if (i->app->type == APP_SOCKET)
 		relay_start(i);
-	inst_event(i->restarts > 0 ? "restarted" : "started", i, i->pid);
+	inst_event(restart_count(i) > 0 ? "restarted" : "started", i,
+	    i->pid);
 	waiters_inst_event(i);
 }
 
@@ -375,58 +377,32 @@ inst_start_failed(struct inst *i, int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_warnx("%s: %s", i->alias, msg);
-	i->start_code = code;
-	free(i->start_msg);
-	i->start_msg = strdup(msg);
+	i->end.start_code = code;
+	free(i->end.start_msg);
+	i->end.start_msg = strdup(msg);
 	ready_cancel(i);
 	if (kill(-i->pid, SIGKILL) == -1)
 		kill(i->pid, SIGKILL);
 }
 
 /*
- * Start again in place: same alias, args and buffered output.  Only the
- * restart queue calls this (restart.c); a failed spawn goes back to the
- * policy.
- */
-void
-inst_respawn(struct inst *i)
-{
-	char	 err[RUNNER_ERRMSG_MAX];
-	int	 rc;
-
-	i->restarts++;
-	if ((rc = inst_start(i, err, sizeof(err))) != 0)
-		restart_spawn_failed(i, rc, err);
-}
-
-/*
  * Restart now: stop the process (if any) and start it again, through the
- * restart queue.  A restart by hand starts the policy's count again (a
- * failed instance runs again) and forgets the last start's error.
+ * restart queue (restart.c counts it as a restart by hand).  One with no
+ * process forgets the last start's error.
  */
 void
 inst_restart(struct inst *i)
 {
-	i->crashes = 0;
-	i->window_restarts = 0;
 	if (i->pid > 0) {
-		i->respawn = 1;
+		restart_by_hand(i);
 		inst_stop(i);
 		return;
 	}
-	i->start_code = 0;
-	free(i->start_msg);
-	i->start_msg = NULL;
-	i->ended_seq = 0;
-	i->next_restart = ev_now(server.loop);
-	restart_enqueue(i);
-}
-
-/* Forget an instance that never started (its start failed). */
-void
-inst_discard(struct inst *i)
-{
-	inst_remove(i);
+	i->end.start_code = 0;
+	free(i->end.start_msg);
+	i->end.start_msg = NULL;
+	i->end.ended_seq = 0;
+	restart_by_hand(i);
 }
 
 /* Take the instance off the list and free it; it has no process. */
@@ -441,7 +417,8 @@ inst_remove(struct inst *i)
 	k = (size_t)(slot - server.insts);
 	memmove(slot, slot + 1, (server.ninsts - k - 1) * sizeof(*slot));
 	server.ninsts--;
-	ev_timer_stop(server.loop, &i->timer);
+	ev_timer_stop(server.loop, &i->proc.timer);
+	ready_cancel(i);
 	restart_cancel(i);
 	relay_stop(i);
 	relay_detach_all(i);
@@ -481,9 +458,9 @@ inst_stop(struct inst *i)
 	    kill(i->pid, i->app->stop_signal) == -1)
 		log_warn("%s: cannot signal pid %ld", i->alias, (long)i->pid);
 	kill(-i->pid, SIGCONT);
-	ev_timer_stop(server.loop, &i->timer);
-	ev_timer_set(&i->timer, i->app->stop_timeout, 0);
-	ev_timer_start(server.loop, &i->timer);
+	ev_timer_stop(server.loop, &i->proc.timer);
+	ev_timer_set(&i->proc.timer, i->app->stop_timeout, 0);
+	ev_timer_start(server.loop, &i->proc.timer);
 }
 
 /* Shut down: no new clients, every instance stopped at once. */
@@ -505,44 +482,34 @@ inst_stop_all(void)
 		inst_stop(server.insts[k - 1]);
 }
 
+/* A stop's stop_timeout (or KILL_RETRY) passed: SIGKILL. */
 static void
-inst_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+inst_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct inst	*i = w->data;
 
 	(void)loop;
 	(void)revents;
-	switch (i->state) {
-	case INST_STARTING:
-		ready_timeout(i);
-		break;
-	case INST_STOPPING:
-		if (!i->kill_failing)
-			log_info("%s: still there after %g s; killing",
-			    i->alias, i->app->stop_timeout);
-		proctree_signal(i->pid, SIGKILL);
-		if (kill(-i->pid, SIGKILL) == -1 &&
-		    kill(i->pid, SIGKILL) == -1) {
-			/*
-			 * EPERM (it ran a set-user-ID program) or worse:
-			 * the stop stays pending, and SIGKILL is tried
-			 * again each KILL_RETRY seconds until it works
-			 * (said once).
-			 */
-			if (!i->kill_failing)
-				log_warn("%s: cannot kill pid %ld; trying "
-				    "again every %g s", i->alias,
-				    (long)i->pid, KILL_RETRY);
-			i->kill_failing = 1;
-			ev_timer_set(&i->timer, KILL_RETRY, 0);
-			ev_timer_start(server.loop, &i->timer);
-		}
-		break;
-	case INST_BACKOFF:
-		restart_enqueue(i);	/* due: its turn in the queue */
-		break;
-	default:
-		break;
+	if (i->state != INST_STOPPING)
+		return;
+	if (!i->proc.kill_failing)
+		log_info("%s: still there after %g s; killing",
+		    i->alias, i->app->stop_timeout);
+	proctree_signal(i->pid, SIGKILL);
+	if (kill(-i->pid, SIGKILL) == -1 &&
+	    kill(i->pid, SIGKILL) == -1) {
+		/*
+		 * EPERM (it ran a set-user-ID program) or worse: the stop
+		 * stays pending, and SIGKILL is tried again each KILL_RETRY
+		 * seconds until it works (said once).
+		 */
+		if (!i->proc.kill_failing)
+			log_warn("%s: cannot kill pid %ld; trying again "
+			    "every %g s", i->alias, (long)i->pid,
+			    KILL_RETRY);
+		i->proc.kill_failing = 1;
+		ev_timer_set(&i->proc.timer, KILL_RETRY, 0);
+		ev_timer_start(server.loop, &i->proc.timer);
 	}
 }
 
@@ -555,10 +522,10 @@ void
 inst_end(struct inst *i, enum inst_state state)
 {
 	static uint64_t	 seq;
-	int		 st = i->last_status;
+	int		 st = i->end.last_status;
 
 	i->state = state;
-	i->ended_seq = ++seq;
+	i->end.ended_seq = ++seq;
 	if (state == INST_FAILED)
 		inst_event("failed", i, 0);
 	waiters_inst_event(i);
@@ -593,11 +560,11 @@ inst_trim_ended(void)
 		old = NULL;
 		for (k = n = 0; k < server.ninsts; k++) {
 			if (!inst_ended(server.insts[k]) ||
-			    server.insts[k]->ended_seq == 0)
+			    server.insts[k]->end.ended_seq == 0)
 				continue;
 			n++;
 			if (old == NULL ||
-			    server.insts[k]->ended_seq < old->ended_seq)
+			    server.insts[k]->end.ended_seq < old->end.ended_seq)
 				old = server.insts[k];
 		}
 		if (n <= ENDED_MAX)
@@ -617,13 +584,13 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 	(void)revents;
 	ev_child_stop(loop, w);
-	ev_timer_stop(loop, &i->timer);
+	ev_timer_stop(loop, &i->proc.timer);
 	ready_cancel(i);
 	i->pid = 0;
-	i->kill_failing = 0;
+	i->proc.kill_failing = 0;
 	server.nprocs--;
-	i->exited = 1;
-	i->last_status = w->rstatus;
+	i->end.exited = 1;
+	i->end.last_status = w->rstatus;
 	capture_exited(i);	/* its last log lines come before its exit */
 	log_info("%s: pid %ld %s", i->alias, (long)pid,
 	    status_words(w->rstatus, how, sizeof(how)));
@@ -640,26 +607,21 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 	switch (i->state) {
 	case INST_STARTING:
-		if (i->start_code == 0) {
-			i->start_code = RUNNER_ESPAWN;
-			if (asprintf(&i->start_msg, "'%s' %s before it was "
+		if (i->end.start_code == 0) {
+			i->end.start_code = RUNNER_ESPAWN;
+			if (asprintf(&i->end.start_msg, "'%s' %s before it was "
 			    "ready", i->alias, how) == -1)
-				i->start_msg = NULL;
+				i->end.start_msg = NULL;
 		}
 		/* A first start failed: the start's caller is told. */
-		if (i->restarts == 0) {
+		if (restart_count(i) == 0) {
 			inst_remove(i);
 			return;
 		}
 		break;
 	case INST_STOPPING:
-		if (i->respawn && !server.shutting_down) {
-			/* A restart by hand: queued, never run from here. */
-			i->respawn = 0;
-			i->next_restart = ev_now(server.loop);
-			restart_enqueue(i);
-			return;
-		}
+		if (restart_after_stop(i))
+			return;	/* a restart by hand: queued */
 		inst_event("stopped", i, pid);
 		inst_remove(i);
 		return;

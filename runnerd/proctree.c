@@ -597,11 +597,11 @@ proctree_start_of(struct inst *i)
 
 	if (i->pid <= 0)
 		return (0);
-	if (i->tick_pid != i->pid) {
+	if (i->tick.pid != i->pid) {
 		if (proctree_stat(i->pid, &ps) == -1)
 			return (0);
-		i->tick_pid = i->pid;
-		i->start_ticks = ps.start;
+		i->tick.pid = i->pid;
+		i->tick.start = ps.start;
 	}
-	return (i->start_ticks);
+	return (i->tick.start);
 }

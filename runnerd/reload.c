@@ -154,9 +154,9 @@ reload_apply(const char *path, const char *text, struct buf *report,
 			 * an app that no longer exists, from a
 			 * configuration no later reload looks at.
 			 */
-			if (i->state != INST_STOPPING || i->respawn) {
+			if (i->state != INST_STOPPING || restart_pending(i)) {
 				jw_str(&stopped, i->alias);
-				i->respawn = 0;
+				restart_cancel(i);
 				inst_stop(i);
 			}
 			continue;

@@ -14,7 +14,7 @@
  * waitpid (command = "false" at backoff 0, or any crash while hundreds
  * of subscribers make each exit slow to announce) would never let the
  * loop answer anyone again.  An instance in backoff waits for its delay
- * on its own timer (i->timer), and then, like one with no delay and
+ * on its own timer (i->restart.backoff), and then, like one with no delay and
  * like a restart by hand, in the restart queue.  One timer of the loop
  * works the queue for RESTART_BUDGET seconds at most per loop iteration
  * (one spawn at least), so that between batches the loop polls and
@@ -22,6 +22,9 @@
  * many iterations.  Starts of one instance are RESTART_SPACING apart at
  * least, whatever the backoff (0 included), so that a crash loop costs
  * a bounded number of forks a second.
+ *
+ * The policy's state (counts, window, backoff timer, queue entry, a
+ * restart by hand under way) is i->restart, touched only here.
  */
 
 #include <sys/queue.h>
@@ -42,9 +45,103 @@ static ev_timer	 restart_tick;	/* works the queue, one batch a time */
 static int	 restart_tick_init;
 
 static void	 restart_tick_cb(struct ev_loop *, ev_timer *, int);
+static void	 restart_backoff_cb(struct ev_loop *, ev_timer *, int);
 static int	 restart_wanted(const struct inst *, int);
 static double	 restart_backoff(struct inst *);
 static int	 restart_window_full(struct inst *);
+static void	 restart_respawn(struct inst *);
+static void	 restart_spawn_failed(struct inst *, int, const char *);
+static void	 restart_dequeue(struct inst *);
+static void	 restart_soon(struct inst *);
+
+/* A new instance: never restarted, not queued. */
+void
+restart_init(struct inst *i)
+{
+	ev_timer_init(&i->restart.backoff, restart_backoff_cb, 0, 0);
+	i->restart.backoff.data = i;
+}
+
+/* i's process was just started: its run is timed from now. */
+void
+restart_started(struct inst *i)
+{
+	i->restart.started_at = ev_now(server.loop);
+}
+
+/* How often i was restarted (0: it runs from its first start). */
+int
+restart_count(const struct inst *i)
+{
+	return (i->restart.restarts);
+}
+
+/*
+ * A restart by hand starts the policy's count again (a failed instance
+ * runs again).  One with a process is about to be stopped: it starts
+ * again when its exit is reaped (restart_after_stop).
+ */
+void
+restart_by_hand(struct inst *i)
+{
+	i->restart.crashes = 0;
+	i->restart.window_restarts = 0;
+	if (i->pid > 0)
+		i->restart.respawn = 1;
+	else
+		restart_soon(i);
+}
+
+/*
+ * i was stopped and its exit reaped: 1 if it was a restart by hand, now
+ * queued (never run from here), 0 if the stop ends it.
+ */
+int
+restart_after_stop(struct inst *i)
+{
+	if (!i->restart.respawn || server.shutting_down)
+		return (0);
+	i->restart.respawn = 0;
+	restart_soon(i);
+	return (1);
+}
+
+/* 1 while i is stopping to start again (a restart by hand). */
+int
+restart_pending(const struct inst *i)
+{
+	return (i->restart.respawn);
+}
+
+/* Queue i for a restart now (next_restart says so to status). */
+static void
+restart_soon(struct inst *i)
+{
+	i->restart.next_restart = ev_now(server.loop);
+	restart_enqueue(i);
+}
+
+/*
+ * Status's members about the runs: "uptime", "restarts", "last_exit" and
+ * "next_restart" (seconds from now, while in backoff).
+ */
+void
+restart_json(struct buf *b, const struct inst *i)
+{
+	jw_key(b, "uptime");
+	jw_double(b, i->pid > 0 ? ev_now(server.loop) -
+	    i->restart.started_at : 0);
+	jw_key(b, "restarts");
+	jw_int(b, i->restart.restarts);
+	jw_key(b, "last_exit");
+	inst_json_exit(b, i);
+	jw_key(b, "next_restart");
+	if (i->state == INST_BACKOFF)
+		jw_double(b, i->restart.next_restart > ev_now(server.loop) ?
+		    i->restart.next_restart - ev_now(server.loop) : 0);
+	else
+		jw_null(b);
+}
 
 /* Should an exit with this status (-1: a failed spawn) restart? */
 static int
@@ -70,11 +167,11 @@ restart_backoff(struct inst *i)
 	double			 delay = a->backoff_initial;
 	int			 k;
 
-	if (ev_now(server.loop) - i->started_at >= a->backoff_reset)
-		i->crashes = 0;
-	if (i->crashes++ == 0)
+	if (ev_now(server.loop) - i->restart.started_at >= a->backoff_reset)
+		i->restart.crashes = 0;
+	if (i->restart.crashes++ == 0)
 		return (0);
-	for (k = 1; k < i->crashes - 1 && delay < a->backoff_max; k++)
+	for (k = 1; k < i->restart.crashes - 1 && delay < a->backoff_max; k++)
 		delay *= 2;
 	return (delay < a->backoff_max ? delay : a->backoff_max);
 }
@@ -91,18 +188,18 @@ restart_window_full(struct inst *i)
 
 	if (i->app->max_restarts == 0)
 		return (0);
-	if (i->window_restarts == 0 ||
-	    now - i->window_start > i->app->restart_window) {
-		i->window_start = now;
-		i->window_restarts = 0;
+	if (i->restart.window_restarts == 0 ||
+	    now - i->restart.window_start > i->app->restart_window) {
+		i->restart.window_start = now;
+		i->restart.window_restarts = 0;
 	}
-	return (++i->window_restarts > i->app->max_restarts);
+	return (++i->restart.window_restarts > i->app->max_restarts);
 }
 
 /*
  * What the policy does after an exit that nobody asked for (status is
  * its wait status), or after a restart whose spawn failed (status -1,
- * the reason in i->start_msg): end the instance, or put it in backoff.
+ * the reason in i->end.start_msg): end the instance, or put it in backoff.
  */
 void
 restart_after_exit(struct inst *i, int status)
@@ -119,15 +216,15 @@ restart_after_exit(struct inst *i, int status)
 		    i->alias, i->app->max_restarts, i->app->restart_window);
 		if (status == -1)
 			snprintf(how, sizeof(how), "could not be started (%s)",
-			    i->start_msg != NULL ? i->start_msg : "?");
+			    i->end.start_msg != NULL ? i->end.start_msg : "?");
 		else
 			status_words(status, how, sizeof(how));
-		free(i->start_msg);
-		if (asprintf(&i->start_msg, "'%s' %s; it was restarted %d "
+		free(i->end.start_msg);
+		if (asprintf(&i->end.start_msg, "'%s' %s; it was restarted %d "
 		    "times within %g s and is now failed", i->alias, how,
 		    i->app->max_restarts, i->app->restart_window) == -1)
-			i->start_msg = NULL;
-		i->start_code = RUNNER_ESPAWN;
+			i->end.start_msg = NULL;
+		i->end.start_code = RUNNER_ESPAWN;
 		inst_end(i, INST_FAILED);
 		return;
 	}
@@ -135,17 +232,43 @@ restart_after_exit(struct inst *i, int status)
 	if (delay > 0)
 		log_info("%s: restarting in %g s", i->alias, delay);
 	/* Never sooner than RESTART_SPACING after its last start. */
-	if (i->started_at + RESTART_SPACING - now > delay)
-		delay = i->started_at + RESTART_SPACING - now;
+	if (i->restart.started_at + RESTART_SPACING - now > delay)
+		delay = i->restart.started_at + RESTART_SPACING - now;
 	i->state = INST_BACKOFF;
-	i->next_restart = now + delay;
+	i->restart.next_restart = now + delay;
 	if (delay <= 0) {
 		restart_enqueue(i);
 		return;
 	}
-	ev_timer_stop(server.loop, &i->timer);
-	ev_timer_set(&i->timer, delay, 0);
-	ev_timer_start(server.loop, &i->timer);
+	ev_timer_stop(server.loop, &i->restart.backoff);
+	ev_timer_set(&i->restart.backoff, delay, 0);
+	ev_timer_start(server.loop, &i->restart.backoff);
+}
+
+static void
+restart_backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct inst	*i = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (i->state == INST_BACKOFF)
+		restart_enqueue(i);	/* due: its turn in the queue */
+}
+
+/*
+ * Start again in place: same alias, args and buffered output.  Only the
+ * restart queue does this; a failed spawn goes back to the policy.
+ */
+static void
+restart_respawn(struct inst *i)
+{
+	char	 err[RUNNER_ERRMSG_MAX];
+	int	 rc;
+
+	i->restart.restarts++;
+	if ((rc = inst_start(i, err, sizeof(err))) != 0)
+		restart_spawn_failed(i, rc, err);
 }
 
 /*
@@ -154,15 +277,15 @@ restart_after_exit(struct inst *i, int status)
  * then a crash for the policy, so that it is tried again after the
  * backoff (forks fail for a while: pids.max, RLIMIT_NPROC).
  */
-void
+static void
 restart_spawn_failed(struct inst *i, int rc, const char *err)
 {
 	log_warnx("%s: cannot restart: %s", i->alias, err);
-	i->start_code = rc;
-	free(i->start_msg);
-	i->start_msg = strdup(err);
+	i->end.start_code = rc;
+	free(i->end.start_msg);
+	i->end.start_msg = strdup(err);
 	/* The attempt is a start that ran for no time, for the backoff. */
-	i->started_at = ev_now(server.loop);
+	i->restart.started_at = ev_now(server.loop);
 	i->state = INST_BACKOFF;
 	waiters_inst_event(i);
 	restart_after_exit(i, -1);
@@ -179,26 +302,35 @@ restart_enqueue(struct inst *i)
 		ev_timer_init(&restart_tick, restart_tick_cb, 0, 0);
 		restart_tick_init = 1;
 	}
-	ev_timer_stop(server.loop, &i->timer);
+	ev_timer_stop(server.loop, &i->restart.backoff);
 	i->state = INST_BACKOFF;
-	if (i->queued)
+	if (i->restart.queued)
 		return;
-	TAILQ_INSERT_TAIL(&restart_queue, i, rq_entry);
-	i->queued = 1;
+	TAILQ_INSERT_TAIL(&restart_queue, i, restart.rq_entry);
+	i->restart.queued = 1;
 	if (!ev_is_active(&restart_tick)) {
 		ev_timer_set(&restart_tick, 0, 0);
 		ev_timer_start(server.loop, &restart_tick);
 	}
 }
 
-/* i is no longer to be restarted by the queue (stopped, removed). */
+/* i is no longer to be restarted (stopped, removed). */
 void
 restart_cancel(struct inst *i)
 {
-	if (!i->queued)
+	i->restart.respawn = 0;
+	ev_timer_stop(server.loop, &i->restart.backoff);
+	restart_dequeue(i);
+}
+
+/* Take i off the restart queue, if it is on it. */
+static void
+restart_dequeue(struct inst *i)
+{
+	if (!i->restart.queued)
 		return;
-	TAILQ_REMOVE(&restart_queue, i, rq_entry);
-	i->queued = 0;
+	TAILQ_REMOVE(&restart_queue, i, restart.rq_entry);
+	i->restart.queued = 0;
 }
 
 /*
@@ -214,10 +346,10 @@ restart_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)revents;
 	while ((i = TAILQ_FIRST(&restart_queue)) != NULL) {
-		restart_cancel(i);
+		restart_dequeue(i);
 		if (i->state == INST_BACKOFF && i->pid == 0 &&
 		    !server.shutting_down)
-			inst_respawn(i);
+			restart_respawn(i);
 		if (clock_now() - t0 >= RESTART_BUDGET)
 			break;
 	}

@@ -38,15 +38,66 @@ enum inst_state {
 	INST_FAILED		/* gave up after max_restarts */
 };
 
+/* What a start asked for (instance.c): kept for every restart. */
+struct startreq {
+	char		**args;		/* the start's extra args */
+	char		*cwd;		/* the start's overrides, or NULL */
+	char		*socket;
+	char		*socket_path;	/* resolved; socket apps */
+};
+
+/* The process's watchers (instance.c): its exit, and a stop's course. */
+struct inst_proc {
+	ev_child	 child;
+	ev_timer	 timer;		/* stop escalation: SIGKILL */
+	int		 kill_failing;	/* SIGKILL failed: retried, said once */
+};
+
+/* How the last start or run ended (instance.c), kept for status. */
+struct ending {
+	int		 start_code;	/* why the last start failed ... */
+	char		*start_msg;	/* ... in words */
+	int		 exited;	/* last_status is valid */
+	int		 last_status;	/* wait status of the last exit */
+	uint64_t	 ended_seq;	/* order of ending; 0: not ended */
+};
+
+/* Waiting for readiness (ready.c). */
+struct ready {
+	ev_timer	 timer;		/* connect retry, deadline, EOF grace */
+	ev_io		 notify_io;	/* ready = notify: the pipe */
+	int		 notify_fd;	/* its read end, or -1 */
+	int		 notify_eof;	/* closed without the newline */
+	double		 delay;		/* next readiness retry */
+	double		 deadline;	/* readiness deadline */
+};
+
+/* The restart policy's state (restart.c). */
+struct restart {
+	int		 respawn;	/* stopping to start again (by hand) */
+	double		 started_at;	/* ev_now at the last start */
+	int		 restarts;
+	int		 crashes;	/* quick exits in a row, for backoff */
+	double		 next_restart;	/* backoff: when (ev_now time) */
+	double		 window_start;	/* max_restarts: the window's start */
+	int		 window_restarts; /* ... and the restarts in it */
+	ev_timer	 backoff;	/* the delay before a restart */
+	TAILQ_ENTRY(inst) rq_entry;	/* the restart queue ... */
+	int		 queued;	/* ... when on it */
+};
+
+/* proctree.c's note of when the main process started. */
+struct proctick {
+	pid_t		 pid;		/* the pid whose ... */
+	unsigned long long start;	/* ... start time this is */
+};
+
 struct inst {
 	uint64_t	 id;
 	char		*alias;
 	struct conf	*conf;		/* the configuration it started from */
 	const struct app *app;		/* in conf */
-	char		**args;		/* the start's extra args */
-	char		*cwd;		/* the start's overrides, or NULL */
-	char		*socket;
-	char		*socket_path;	/* resolved; socket apps */
+	struct startreq	 req;
 	enum inst_state	 state;
 	pid_t		 pid;		/* 0 when no process */
 	int		 fd;		/* channel; -1 when closed */
@@ -54,13 +105,8 @@ struct inst {
 	int		 input_closed;	/* the channel takes no more input */
 	ev_io		 rio;		/* output from the channel */
 	ev_io		 wio;		/* input to the channel */
-	ev_child	 child;
-	ev_timer	 timer;		/* readiness, stop escalation, backoff */
-	ev_io		 notify_io;	/* ready = notify: the pipe */
-	int		 notify_fd;	/* its read end, or -1 */
-	int		 notify_eof;	/* closed without the newline */
-	double		 ready_delay;	/* next readiness retry */
-	double		 deadline;	/* readiness deadline */
+	struct inst_proc proc;
+	struct ready	 ready;
 	struct buf	 out;		/* output not yet read or sent */
 	struct buf	 in;		/* input not yet written */
 	uint64_t	 in_queued;	/* bytes ever queued as input */
@@ -69,25 +115,11 @@ struct inst {
 	int		 nattach;	/* clients attached */
 	uint64_t	 direct;	/* client holding the channel (direct.c),
 					   or 0 */
-	int		 respawn;	/* stopping to start again (restart) */
-	int		 kill_failing;	/* SIGKILL failed: retried, said once */
-	int		 start_code;	/* why the last start failed ... */
-	char		*start_msg;	/* ... in words */
-	double		 started_at;	/* ev_now at the last start */
-	int		 restarts;
-	int		 crashes;	/* quick exits in a row, for backoff */
-	double		 next_restart;	/* backoff: when (ev_now time) */
-	double		 window_start;	/* max_restarts: the window's start */
-	int		 window_restarts; /* ... and the restarts in it */
-	int		 exited;	/* last_status is valid */
-	int		 last_status;	/* wait status of the last exit */
+	struct restart	 restart;
+	struct ending	 end;
 	struct capture	*cap;		/* its log (capture.c), or NULL */
 	struct splice	*sp;		/* splice.c's pipes, or NULL */
-	TAILQ_ENTRY(inst) rq_entry;	/* restart.c's queue ... */
-	int		 queued;	/* ... when on it */
-	uint64_t	 ended_seq;	/* order of ending; 0: not ended */
-	pid_t		 tick_pid;	/* proctree.c: pid whose ... */
-	unsigned long long start_ticks;	/* ... start time this is */
+	struct proctick	 tick;
 };
 
 struct client {
@@ -211,8 +243,6 @@ struct inst	*inst_launch(const char *, const struct app *,
 void		 inst_stop(struct inst *);
 void		 inst_stop_all(void);
 void		 inst_restart(struct inst *);
-void		 inst_discard(struct inst *);
-void		 inst_respawn(struct inst *);
 void		 inst_end(struct inst *, enum inst_state);
 void		 inst_json_head(struct buf *, const struct inst *, pid_t);
 void		 inst_json_exit(struct buf *, const struct inst *);
@@ -249,15 +279,21 @@ void	 statefile_dirty(void);
 void	 statefile_remove(void);
 
 /* restart.c */
+void	 restart_init(struct inst *);
+void	 restart_started(struct inst *);
+int	 restart_count(const struct inst *);
+void	 restart_by_hand(struct inst *);
+int	 restart_after_stop(struct inst *);
+int	 restart_pending(const struct inst *);
+void	 restart_json(struct buf *, const struct inst *);
 void	 restart_after_exit(struct inst *, int);
-void	 restart_spawn_failed(struct inst *, int, const char *);
 void	 restart_enqueue(struct inst *);
 void	 restart_cancel(struct inst *);
 
 /* ready.c */
+void	 ready_init(struct inst *);
 void	 ready_begin(struct inst *, int);
 void	 ready_cancel(struct inst *);
-void	 ready_timeout(struct inst *);
 
 /* capture.c */
 struct capture;

@@ -214,10 +214,10 @@ waiters_inst_event(struct inst *i)
 		case WAIT_START:
 			if (i->state == INST_RUNNING)
 				cmd_reply_start(w, i);
-			else if (i->start_code != 0)
+			else if (i->end.start_code != 0)
 				reply_err(w->client, w->has_tag, w->tag,
-				    i->start_code, "%s", i->start_msg ?
-				    i->start_msg : "cannot start");
+				    i->end.start_code, "%s", i->end.start_msg ?
+				    i->end.start_msg : "cannot start");
 			else
 				continue;
 			break;
@@ -265,8 +265,9 @@ waiters_inst_gone(struct inst *i)
 		switch (w->kind) {
 		case WAIT_START:
 			reply_err(w->client, w->has_tag, w->tag,
-			    i->start_code != 0 ? i->start_code : RUNNER_ESPAWN,
-			    "%s", i->start_msg != NULL ? i->start_msg :
+			    i->end.start_code != 0 ? i->end.start_code :
+			    RUNNER_ESPAWN,
+			    "%s", i->end.start_msg != NULL ? i->end.start_msg :
 			    "stopped before it was ready");
 			break;
 		case WAIT_WRITE:
