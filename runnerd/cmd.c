@@ -19,14 +19,14 @@
  * root and runnerd's own uid only; the rest operate the configured apps
  * and are open to allow_group members too, except the start overrides
  * that choose where a configured program runs (cwd, socket), which
- * cmd_start checks.
+ * cmd_start (cmd_start.c) checks.
  *
- * The walk of `runnerctl start cat --alias c1` through runnerd: control.c
- * (accept, with access.c's peer check; read the line) -> cmd.c (dispatch,
- * decode) -> cmd_start.c (the handler) -> instance.c (launch) ->
- * capture.c (the log pipe) -> relay.c (relay the channel) -> ready.c
- * (ready at once, or later) -> waiter.c (when later) -> cmd_start.c's
- * callback, which answers through control.c (the reply's envelope).
+ * The walk of `runnerctl start cat --alias c1`: control.c reads the line
+ * (access.c checked the peer at accept) -> cmd.c dispatches and decodes
+ * -> cmd_start.c, the handler -> instance.c launches -> capture.c (the
+ * log pipe) -> relay.c (the channel) -> ready.c: ready at once (a stdio
+ * app with ready = none) or later, when waiter.c calls cmd_start.c's
+ * start_done -> control.c puts the answer in its envelope.
  */
 
 #include <stdlib.h>

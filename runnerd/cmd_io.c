@@ -35,34 +35,26 @@ write_unblock(struct waiter *w)
 static int
 write_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
-	switch (why) {
-	case WAIT_EVENT:
-		if (i->in_written >= w->until) {
-			struct buf	 ext;
+	if (why == WAIT_GONE)
+		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
+		    "'%s' is gone", i->alias);
+	else if (why != WAIT_EVENT)
+		return (1);		/* its client left */
+	else if (i->in_written >= w->until) {
+		struct buf	 ext;
 
-			buf_init(&ext);
-			buf_printf(&ext, "{\"written\":%zu}", w->count);
-			reply_ok(w->client, w->has_tag, w->tag, &ext);
-			buf_free(&ext);
-		} else if (i->fd == -1 || i->input_closed)
-			reply_err(w->client, w->has_tag, w->tag,
-			    RUNNER_ECLOSED, "'%s' stopped reading its "
-			    "input; %llu bytes were not delivered",
-			    i->alias, (unsigned long long)(w->until -
-			    i->in_written));
-		else
-			return (0);
-		write_unblock(w);
-		return (1);
-	case WAIT_GONE:
-		reply_err(w->client, w->has_tag, w->tag,
-		    RUNNER_ECLOSED, "'%s' is gone", i->alias);
-		write_unblock(w);
-		return (1);
-	case WAIT_TIMEOUT:
-	case WAIT_CLIENT_GONE:
-		break;
-	}
+		buf_init(&ext);
+		buf_printf(&ext, "{\"written\":%zu}", w->count);
+		reply_ok(w->client, w->has_tag, w->tag, &ext);
+		buf_free(&ext);
+	} else if (i->fd == -1 || i->input_closed)
+		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
+		    "'%s' stopped reading its input; %llu bytes were not "
+		    "delivered", i->alias,
+		    (unsigned long long)(w->until - i->in_written));
+	else
+		return (0);
+	write_unblock(w);
 	return (1);
 }
 
@@ -117,24 +109,19 @@ read_now(uint64_t client, int has_tag, long long tag, size_t count,
 static int
 read_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
-	switch (why) {
-	case WAIT_EVENT:
-		if ((buf_used(&i->out) == 0 || i->nattach > 0) &&
-		    !inst_ended(i))
-			return (0);
-		read_now(w->client, w->has_tag, w->tag, w->count, i);
-		return (1);
-	case WAIT_GONE:
-		reply_err(w->client, w->has_tag, w->tag,
-		    RUNNER_ECLOSED, "'%s' is gone", i->alias);
-		return (1);
-	case WAIT_TIMEOUT:
+	if (why == WAIT_GONE)
+		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
+		    "'%s' is gone", i->alias);
+	else if (why == WAIT_TIMEOUT)
 		/* The wait is over with nothing to read: an empty answer. */
 		read_reply(w->client, w->has_tag, w->tag, w->count, i);
+	else if (why == WAIT_CLIENT_GONE)
 		return (1);
-	case WAIT_CLIENT_GONE:
-		break;
-	}
+	else if ((buf_used(&i->out) == 0 || i->nattach > 0) &&
+	    !inst_ended(i))
+		return (0);
+	else
+		read_now(w->client, w->has_tag, w->tag, w->count, i);
 	return (1);
 }
 

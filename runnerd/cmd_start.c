@@ -42,28 +42,22 @@ start_reply(uint64_t client, int has_tag, long long tag, int started,
 static int
 start_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
-	switch (why) {
-	case WAIT_EVENT:
-		if (i->state == INST_RUNNING)
-			start_reply(w->client, w->has_tag, w->tag, w->started,
-			    i);
-		else if (i->start_code != 0)
-			reply_err(w->client, w->has_tag, w->tag,
-			    i->start_code, "%s", i->start_msg ?
-			    i->start_msg : "cannot start");
-		else
-			return (0);
-		return (1);
-	case WAIT_GONE:
+	if (why == WAIT_GONE) {
 		reply_err(w->client, w->has_tag, w->tag,
 		    i->start_code != 0 ? i->start_code : RUNNER_ESPAWN,
 		    "%s", i->start_msg != NULL ? i->start_msg :
 		    "stopped before it was ready");
 		return (1);
-	case WAIT_TIMEOUT:
-	case WAIT_CLIENT_GONE:
-		break;
 	}
+	if (why != WAIT_EVENT)
+		return (1);		/* its client left */
+	if (i->state == INST_RUNNING)
+		start_reply(w->client, w->has_tag, w->tag, w->started, i);
+	else if (i->start_code != 0)
+		reply_err(w->client, w->has_tag, w->tag, i->start_code, "%s",
+		    i->start_msg ? i->start_msg : "cannot start");
+	else
+		return (0);
 	return (1);
 }
 

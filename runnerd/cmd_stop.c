@@ -86,17 +86,10 @@ stopjob_done(struct stopjob *job, const char *alias)
 static int
 stop_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
-	switch (why) {
-	case WAIT_GONE:
-		stopjob_done(w->arg, i->alias);
-		return (1);
-	case WAIT_TIMEOUT:
-		return (1);
-	case WAIT_EVENT:
-	case WAIT_CLIENT_GONE:
-		break;
-	}
-	return (0);
+	if (why != WAIT_GONE)
+		return (0);		/* it has no timer */
+	stopjob_done(w->arg, i->alias);
+	return (1);
 }
 
 /* Stop instances by alias, aliases or all; answered once all are gone. */
