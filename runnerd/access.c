@@ -16,11 +16,12 @@
  * run as runnerd's user (root, usually), so whoever may change it is as
  * good as that user (supervisord's CVE-2017-11610 had that shape), and so
  * is whoever picks the directory a configured program starts in or the
- * socket runnerd connects to as root on an attacher's behalf.  cmd.c asks
- * access_owner before each such request.  Anyone else is refused at the
- * door, and a reload that no longer lets a member in closes its open
- * connections (access_recheck).  The socket's mode (control.c) keeps strangers out first; this
- * is the check that holds even when a mode is wrong.
+ * socket runnerd connects to as root on an attacher's behalf.  cmd.c
+ * (its table) and cmd_start.c (cwd, socket) ask access_owner before each
+ * such request.  Anyone else is refused at the door, and a reload that
+ * no longer lets a member in closes its open connections
+ * (access_recheck).  The socket's mode (control.c) keeps strangers out
+ * first; this is the check that holds even when a mode is wrong.
  */
 
 #include <sys/socket.h>

@@ -777,6 +777,32 @@ reply_end(struct client *c, struct buf *b, int has_tag, long long tag)
 	buf_free(b);
 }
 
+/*
+ * Start an ok reply line with its ext: {"tag":T,"ok":true,"ext":{...};
+ * NULL when the client is gone, or ext ran out of memory (answered).
+ */
+static struct client *
+reply_ok_begin(uint64_t id, int has_tag, long long tag, struct buf *ext,
+    struct buf *b)
+{
+	struct client	*c;
+
+	if (ext != NULL && ext->failed) {
+		reply_err(id, has_tag, tag, RUNNER_ENOMEM, "out of memory");
+		return (NULL);
+	}
+	if ((c = reply_begin(id, has_tag, tag, b)) == NULL)
+		return (NULL);
+	jw_key(b, "ok");
+	jw_bool(b, 1);
+	jw_key(b, "ext");
+	if (ext != NULL && buf_used(ext) > 0)
+		jw_raw(b, buf_head(ext), buf_used(ext));
+	else
+		jw_raw(b, "{}", 2);
+	return (c);
+}
+
 /* Answer a request: ok, with ext (JSON object text in a buf, or NULL). */
 void
 reply_ok(uint64_t id, int has_tag, long long tag, struct buf *ext)
@@ -784,20 +810,82 @@ reply_ok(uint64_t id, int has_tag, long long tag, struct buf *ext)
 	struct client	*c;
 	struct buf	 b;
 
-	if (ext != NULL && ext->failed) {
-		reply_err(id, has_tag, tag, RUNNER_ENOMEM, "out of memory");
-		return;
+	if ((c = reply_ok_begin(id, has_tag, tag, ext, &b)) != NULL)
+		reply_end(c, &b, has_tag, tag);
+}
+
+/* Send p with fd attached (SCM_RIGHTS): the count sent, or -1. */
+static ssize_t
+reply_sendmsg(int sock, const char *p, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	 align;
+		char		 space[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	ssize_t		 n;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cbuf, 0, sizeof(cbuf));
+	iov.iov_base = (void *)(uintptr_t)p;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.space;
+	msg.msg_controllen = sizeof(cbuf.space);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	return (n);
+}
+
+/*
+ * Answer c's request ok, with ext and fd, which rides on the reply's
+ * first byte (SCM_RIGHTS; direct.c): the caller sees to it that no
+ * earlier reply is still queued.  0 when sent (what the socket did not
+ * take is queued); -1 when not: answered with an error instead, or the
+ * client is going.
+ */
+int
+reply_ok_fd(struct client *c, int has_tag, long long tag, struct buf *ext,
+    int fd)
+{
+	struct buf	 b;
+	size_t		 len;
+	ssize_t		 n;
+
+	if (reply_ok_begin(c->id, has_tag, tag, ext, &b) == NULL)
+		return (-1);
+	jw_close(&b, '}');
+	buf_addc(&b, '\n');
+	if (b.failed) {
+		buf_free(&b);
+		reply_err(c->id, has_tag, tag, RUNNER_ENOMEM, "out of memory");
+		return (-1);
 	}
-	if ((c = reply_begin(id, has_tag, tag, &b)) == NULL)
-		return;
-	jw_key(&b, "ok");
-	jw_bool(&b, 1);
-	jw_key(&b, "ext");
-	if (ext != NULL && buf_used(ext) > 0)
-		jw_raw(&b, buf_head(ext), buf_used(ext));
-	else
-		jw_raw(&b, "{}", 2);
-	reply_end(c, &b, has_tag, tag);
+	len = buf_used(&b);
+	if ((n = reply_sendmsg(c->fd, buf_head(&b), len, fd)) == -1) {
+		buf_free(&b);
+		/* Gone (its hang-up is handled by the read side), or full. */
+		if (errno == EAGAIN)
+			reply_err(c->id, has_tag, tag, RUNNER_EINVAL, "this "
+			    "connection does not read its replies");
+		else
+			log_debug("client %llu: sendmsg: %s",
+			    (unsigned long long)c->id, strerror(errno));
+		return (-1);
+	}
+	if ((size_t)n < len)
+		client_send(c, buf_head(&b) + n, len - (size_t)n);
+	buf_free(&b);
+	return (0);
 }
 
 /* Answer a request with an error code and its message. */

@@ -18,46 +18,7 @@
  * reach the child after what the direct client writes first.
  */
 
-#include <sys/socket.h>
-
-#include <errno.h>
-#include <string.h>
-
 #include "runnerd.h"
-
-static ssize_t	direct_send(int, const char *, size_t, int);
-
-/* Send p with fd attached (SCM_RIGHTS): the count sent, or -1. */
-static ssize_t
-direct_send(int sock, const char *p, size_t len, int fd)
-{
-	union {
-		struct cmsghdr	 align;
-		char		 space[CMSG_SPACE(sizeof(int))];
-	} cbuf;
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	ssize_t		 n;
-
-	memset(&msg, 0, sizeof(msg));
-	memset(&cbuf, 0, sizeof(cbuf));
-	iov.iov_base = (void *)(uintptr_t)p;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.space;
-	msg.msg_controllen = sizeof(cbuf.space);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n == -1 && errno == EINTR);
-	return (n);
-}
 
 /*
  * Hand i's channel to client c, answering its direct request; c's
@@ -67,8 +28,7 @@ void
 direct_take(struct client *c, struct inst *i, int has_tag, long long tag)
 {
 	struct buf	 b;
-	size_t		 len;
-	ssize_t		 n;
+	int		 rc;
 
 	if (i->direct != 0) {
 		reply_err(c->id, has_tag, tag, RUNNER_EEXIST, "'%s' is already "
@@ -105,42 +65,16 @@ direct_take(struct client *c, struct inst *i, int has_tag, long long tag)
 
 	buf_init(&b);
 	jw_open(&b, '{');
-	if (has_tag) {
-		jw_key(&b, "tag");
-		jw_int(&b, tag);
-	}
-	jw_key(&b, "ok");
-	jw_bool(&b, 1);
-	jw_key(&b, "ext");
-	jw_open(&b, '{');
 	inst_json_head(&b, i, i->pid);
 	jw_key(&b, "data");
 	jw_b64(&b, buf_head(&i->out), buf_used(&i->out));
 	jw_key(&b, "bytes");
 	jw_int(&b, (long long)buf_used(&i->out));
 	jw_close(&b, '}');
-	jw_close(&b, '}');
-	buf_addc(&b, '\n');
-	if (b.failed) {
-		buf_free(&b);
-		reply_err(c->id, has_tag, tag, RUNNER_ENOMEM, "out of memory");
-		return;
-	}
-	len = buf_used(&b);
-	if ((n = direct_send(c->fd, buf_head(&b), len, i->fd)) == -1) {
-		buf_free(&b);
-		/* Gone (its hang-up is handled by the read side), or full. */
-		if (errno == EAGAIN)
-			reply_err(c->id, has_tag, tag, RUNNER_EINVAL, "this "
-			    "connection does not read its replies");
-		else
-			log_debug("client %llu: sendmsg: %s",
-			    (unsigned long long)c->id, strerror(errno));
-		return;
-	}
-	if ((size_t)n < len)
-		client_send(c, buf_head(&b) + n, len - (size_t)n);
+	rc = reply_ok_fd(c, has_tag, tag, &b, i->fd);
 	buf_free(&b);
+	if (rc == -1)
+		return;
 
 	buf_reset(&i->out);		/* handed over */
 	i->direct = c->id;

@@ -3,7 +3,7 @@
  *
  * Objects and their owners: the server owns the configuration, the
  * instances and the clients.  Callbacks that finish later (a start waiting
- * for a socket, a stop, a write, a read with a wait) refer to clients and
+ * for readiness, a stop, a write, a read with a wait) refer to clients and
  * instances by id, never by pointer, because either may be gone by then.
  */
 
@@ -30,7 +30,7 @@ struct conf {
 };
 
 enum inst_state {
-	INST_STARTING,		/* socket app: waiting for its socket */
+	INST_STARTING,		/* waiting for readiness (ready.c) */
 	INST_RUNNING,
 	INST_BACKOFF,		/* ended; restarting after a delay */
 	INST_STOPPING,		/* stop signal sent, waiting for the exit */
@@ -147,27 +147,32 @@ struct client {
 	uint64_t	 missed;	/* events not queued: it fell behind */
 };
 
-/* A request that answers later. */
-enum wait_kind {
-	WAIT_START,		/* until the socket accepts */
-	WAIT_STOP,		/* until every instance of the job is gone */
-	WAIT_WRITE,		/* until the input is written */
-	WAIT_READ		/* until output comes, or the wait ends */
+/*
+ * A request that answers later (waiter.c).  The handler that made it
+ * supplies done, which answers it; waiter.c keeps the list and the timer
+ * and calls done, saying why.  done returns 1 when the waiter is over
+ * (answered, or nothing left to answer), and must for WAIT_GONE and
+ * WAIT_TIMEOUT; 0 keeps it waiting.
+ */
+enum wait_why {
+	WAIT_EVENT,		/* the instance changed: answer if it can */
+	WAIT_GONE,		/* the instance is being removed: last answer */
+	WAIT_TIMEOUT,		/* the waiter's timer ran out */
+	WAIT_CLIENT_GONE	/* the client left (the instance is NULL) */
 };
-struct stopjob;
 struct splice;
 struct waiter {
-	enum wait_kind	 kind;
 	uint64_t	 client;
 	long long	 tag;
 	int		 has_tag;
 	uint64_t	 inst;
-	uint64_t	 until;		/* WAIT_WRITE: in_written target */
-	size_t		 count;		/* WAIT_WRITE: bytes; WAIT_READ: max */
-	int		 started;	/* WAIT_START: a new start (not restart) */
-	int		 restart;	/* WAIT_STOP: start again afterwards */
-	struct stopjob	*job;		/* WAIT_STOP */
-	ev_timer	 timer;		/* WAIT_READ */
+	int		(*done)(struct waiter *, struct inst *, enum wait_why);
+	/* The handler's own state, for done: */
+	uint64_t	 until;		/* write: in_written target */
+	size_t		 count;		/* write: bytes; read: max */
+	int		 started;	/* start: a new start (not restart) */
+	void		*arg;		/* stop: its stop job */
+	ev_timer	 timer;		/* waiter_timeout */
 	struct waiter	*next;
 };
 
@@ -224,11 +229,51 @@ void	 client_check(struct client *);
 void	 reply_ok(uint64_t, int, long long, struct buf *);
 void	 reply_err(uint64_t, int, long long, int, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
+int	 reply_ok_fd(struct client *, int, long long, struct buf *, int);
 void	 event_emit(const char *, struct buf *);
 
-/* cmd.c */
+/* cmd.c: a request being handled, and the decoding of its fields */
+struct req {
+	struct client	*c;
+	struct json	*j;
+	int		 ext;		/* the ext object's index, or -1 */
+	int		 has_tag;
+	long long	 tag;
+};
+#define REQ_ERR(rq, code, ...) \
+	reply_err((rq)->c->id, (rq)->has_tag, (rq)->tag, (code), __VA_ARGS__)
 void	 cmd_dispatch(struct client *, const char *, size_t);
-void	 cmd_reply_start(struct waiter *, struct inst *);
+int	 req_str(struct req *, const char *, int, char **);
+int	 req_num(struct req *, const char *, double, double *);
+int	 req_bool(struct req *, const char *, int *);
+int	 req_bool_or(struct req *, const char *, int, int *);
+int	 req_strings(struct req *, const char *, char ***);
+struct inst *req_inst(struct req *);
+void	 req_reply(struct req *, struct buf *);
+
+/* cmd_start.c */
+void	 cmd_start(struct req *);
+void	 cmd_restart(struct req *);
+
+/* cmd_stop.c */
+void	 cmd_stop(struct req *);
+
+/* cmd_io.c */
+void	 cmd_write(struct req *);
+void	 cmd_read(struct req *);
+void	 cmd_attach(struct req *);
+void	 cmd_direct(struct req *);
+
+/* cmd_query.c */
+void	 cmd_hello(struct req *);
+void	 cmd_apps(struct req *);
+void	 cmd_status(struct req *);
+void	 cmd_logs(struct req *);
+
+/* cmd_admin.c */
+void	 cmd_subscribe(struct req *);
+void	 cmd_reload(struct req *);
+void	 cmd_shutdown(struct req *);
 
 /* instance.c */
 struct inst	*inst_find(const char *);
@@ -355,14 +400,13 @@ void	 splice_idle(struct inst *);
 void	 splice_close(struct inst *);
 
 /* waiter.c */
-struct waiter	*waiter_new(enum wait_kind, struct client *, int, long long,
-		    struct inst *);
+struct waiter	*waiter_new(struct client *, int, long long, struct inst *,
+		    int (*)(struct waiter *, struct inst *, enum wait_why));
 void		 waiter_free(struct waiter *);
+void		 waiter_timeout(struct waiter *, double);
+void		 waiters_drop(const void *);
 void		 waiters_inst_event(struct inst *);
 void		 waiters_inst_gone(struct inst *);
 void		 waiters_client_gone(uint64_t);
-struct stopjob	*stopjob_new(struct client *, int, long long, int);
-void		 stopjob_abort(struct stopjob *);
-void		 waiter_read_now(struct waiter *, struct inst *);
 
 #endif /* RUNNERD_H */

@@ -1,33 +1,24 @@
 /*
- * waiter.c: requests that answer later.  A start waits for its socket, a
+ * waiter.c: requests that answer later.  A start waits for readiness, a
  * stop for every instance it stops, a write for its bytes to reach the
- * child, a read with a wait for output.  Waiters hold the ids of their
- * client and instance, not pointers: either may go first.  Whenever an
- * instance changes (output, input written, a state), its waiters look
- * whether they can answer now.
+ * child, a read with a wait for output.  The handler that leaves a waiter
+ * gives it the callback that answers it (cmd_*.c); this file keeps only
+ * the list, in request order, the waiters' timers, and tells the
+ * callbacks when an instance changes, goes, or a client leaves.  Waiters
+ * hold the ids of their client and instance, not pointers: either may go
+ * first.
  */
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "runnerd.h"
 
-/* Several instances stopped by one request answer together. */
-struct stopjob {
-	uint64_t	 client;
-	long long	 tag;
-	int		 has_tag;
-	int		 remaining;	/* instances not gone yet */
-	struct buf	 names;		/* the aliases, a JSON array */
-};
-
-static void	waiter_read_timeout(struct ev_loop *, ev_timer *, int);
-static void	waiter_unblock(struct waiter *);
+static void	waiter_timer_cb(struct ev_loop *, ev_timer *, int);
 
 /* A waiter for client's request about inst, appended to the list. */
 struct waiter *
-waiter_new(enum wait_kind kind, struct client *c, int has_tag, long long tag,
-    struct inst *i)
+waiter_new(struct client *c, int has_tag, long long tag, struct inst *i,
+    int (*done)(struct waiter *, struct inst *, enum wait_why))
 {
 	struct waiter	*w, **wp;
 
@@ -35,14 +26,14 @@ waiter_new(enum wait_kind kind, struct client *c, int has_tag, long long tag,
 		log_warn("%s", __func__);
 		return (NULL);
 	}
-	w->kind = kind;
+	w->done = done;
 	w->client = c != NULL ? c->id : 0;
 	w->has_tag = has_tag;
 	w->tag = tag;
 	w->inst = i->id;
 	if (c != NULL)
 		c->pending++;
-	ev_timer_init(&w->timer, waiter_read_timeout, 0, 0);
+	ev_timer_init(&w->timer, waiter_timer_cb, 0, 0);
 	w->timer.data = w;
 	/* Appended: waiters on one instance answer in request order. */
 	for (wp = &server.waiters; *wp != NULL; wp = &(*wp)->next)
@@ -72,132 +63,40 @@ waiter_free(struct waiter *w)
 	free(w);
 }
 
-/*
- * A stop request for n instances, answered with their aliases once the
- * last is gone; NULL when out of memory.
- */
-struct stopjob *
-stopjob_new(struct client *c, int has_tag, long long tag, int n)
+/* Give w a deadline: after seconds its callback hears WAIT_TIMEOUT. */
+void
+waiter_timeout(struct waiter *w, double seconds)
 {
-	struct stopjob	*job;
-
-	if ((job = calloc(1, sizeof(*job))) == NULL)
-		return (NULL);
-	job->client = c->id;
-	job->has_tag = has_tag;
-	job->tag = tag;
-	job->remaining = n;
-	buf_init(&job->names);
-	jw_key(&job->names, "stopped");
-	jw_open(&job->names, '[');
-	return (job);
+	ev_timer_set(&w->timer, seconds, 0);
+	ev_timer_start(server.loop, &w->timer);
 }
 
 /*
- * Give up a job before anything was stopped (out of memory while its
- * waiters were made): its waiters go, and the job; the caller answers.
+ * Free, unanswered, every waiter whose arg is arg: a handler giving up a
+ * request it made several waiters for, before any could answer.
  */
 void
-stopjob_abort(struct stopjob *job)
+waiters_drop(const void *arg)
 {
 	struct waiter	*w, *next;
 
 	for (w = server.waiters; w != NULL; w = next) {
 		next = w->next;
-		if (w->job == job)
+		if (w->arg == arg)
 			waiter_free(w);
 	}
-	buf_free(&job->names);
-	free(job);
 }
 
-/* Count an alias in; answer and free the job with the last one. */
+/* The waiter's wait is over: its callback gives the last answer. */
 static void
-stopjob_done(struct stopjob *job, const char *alias)
-{
-	jw_str(&job->names, alias);
-	if (--job->remaining > 0)
-		return;
-	jw_close(&job->names, ']');
-	/* names holds "stopped":[...]; make it an object. */
-	{
-		struct buf	 ext;
-
-		buf_init(&ext);
-		buf_addc(&ext, '{');
-		buf_add(&ext, buf_head(&job->names), buf_used(&job->names));
-		buf_addc(&ext, '}');
-		reply_ok(job->client, job->has_tag, job->tag, &ext);
-		buf_free(&ext);
-	}
-	buf_free(&job->names);
-	free(job);
-}
-
-/* A write is done (or failed): its client may send requests again. */
-static void
-waiter_unblock(struct waiter *w)
-{
-	struct client	*c;
-
-	if ((c = client_find(w->client)) != NULL) {
-		c->waiting = 0;
-		client_resume(c);
-	}
-}
-
-/* Answer a read with up to w->count buffered bytes. */
-static void
-waiter_read_reply(struct waiter *w, struct inst *i)
-{
-	struct buf	 ext;
-	char		*data;
-	size_t		 n = 0;
-
-	buf_init(&ext);
-	if ((data = malloc(w->count > 0 ? w->count : 1)) == NULL) {
-		reply_err(w->client, w->has_tag, w->tag, RUNNER_ENOMEM,
-		    "out of memory");
-		return;
-	}
-	if (i != NULL)
-		n = relay_take(i, data, w->count);
-	jw_open(&ext, '{');
-	jw_key(&ext, "data");
-	jw_b64(&ext, data, n);
-	jw_key(&ext, "bytes");
-	jw_int(&ext, (long long)n);
-	jw_close(&ext, '}');
-	if (ext.failed)
-		reply_err(w->client, w->has_tag, w->tag, RUNNER_ENOMEM,
-		    "out of memory");
-	else
-		reply_ok(w->client, w->has_tag, w->tag, &ext);
-	buf_free(&ext);
-	free(data);
-}
-
-/* Answer a read request now: data, or ECLOSED at the end. */
-void
-waiter_read_now(struct waiter *w, struct inst *i)
-{
-	if (buf_used(&i->out) == 0 && inst_ended(i))
-		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
-		    "'%s' has ended and all its output was read", i->alias);
-	else
-		waiter_read_reply(w, i);
-}
-
-/* The read's wait is over with nothing to read: an empty answer. */
-static void
-waiter_read_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+waiter_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct waiter	*w = t->data;
 
 	(void)loop;
 	(void)revents;
-	waiter_read_reply(w, inst_by_id(w->inst));
-	waiter_free(w);
+	if (w->done(w, inst_by_id(w->inst), WAIT_TIMEOUT))
+		waiter_free(w);
 }
 
 /* Something happened to i: answer the waiters that can be answered. */
@@ -208,47 +107,8 @@ waiters_inst_event(struct inst *i)
 
 	for (w = server.waiters; w != NULL; w = next) {
 		next = w->next;
-		if (w->inst != i->id)
-			continue;
-		switch (w->kind) {
-		case WAIT_START:
-			if (i->state == INST_RUNNING)
-				cmd_reply_start(w, i);
-			else if (i->end.start_code != 0)
-				reply_err(w->client, w->has_tag, w->tag,
-				    i->end.start_code, "%s", i->end.start_msg ?
-				    i->end.start_msg : "cannot start");
-			else
-				continue;
-			break;
-		case WAIT_WRITE:
-			if (i->in_written >= w->until) {
-				struct buf	 ext;
-
-				buf_init(&ext);
-				buf_printf(&ext, "{\"written\":%zu}", w->count);
-				reply_ok(w->client, w->has_tag, w->tag, &ext);
-				buf_free(&ext);
-			} else if (i->fd == -1 || i->input_closed)
-				reply_err(w->client, w->has_tag, w->tag,
-				    RUNNER_ECLOSED, "'%s' stopped reading its "
-				    "input; %llu bytes were not delivered",
-				    i->alias, (unsigned long long)(w->until -
-				    i->in_written));
-			else
-				continue;
-			waiter_unblock(w);
-			break;
-		case WAIT_READ:
-			if ((buf_used(&i->out) == 0 || i->nattach > 0) &&
-			    !inst_ended(i))
-				continue;
-			waiter_read_now(w, i);
-			break;
-		case WAIT_STOP:
-			continue;
-		}
-		waiter_free(w);
+		if (w->inst == i->id && w->done(w, i, WAIT_EVENT))
+			waiter_free(w);
 	}
 }
 
@@ -260,36 +120,15 @@ waiters_inst_gone(struct inst *i)
 
 	for (w = server.waiters; w != NULL; w = next) {
 		next = w->next;
-		if (w->inst != i->id)
-			continue;
-		switch (w->kind) {
-		case WAIT_START:
-			reply_err(w->client, w->has_tag, w->tag,
-			    i->end.start_code != 0 ? i->end.start_code :
-			    RUNNER_ESPAWN,
-			    "%s", i->end.start_msg != NULL ? i->end.start_msg :
-			    "stopped before it was ready");
-			break;
-		case WAIT_WRITE:
-			reply_err(w->client, w->has_tag, w->tag,
-			    RUNNER_ECLOSED, "'%s' is gone", i->alias);
-			waiter_unblock(w);
-			break;
-		case WAIT_READ:
-			reply_err(w->client, w->has_tag, w->tag,
-			    RUNNER_ECLOSED, "'%s' is gone", i->alias);
-			break;
-		case WAIT_STOP:
-			stopjob_done(w->job, i->alias);
-			break;
-		}
-		waiter_free(w);
+		if (w->inst == i->id && w->done(w, i, WAIT_GONE))
+			waiter_free(w);
 	}
 }
 
 /*
- * The client left: forget its waiters, except stops, which finish on
- * their own (a stop job is shared by its instances' waiters).
+ * The client left: its waiters go, except those whose callback keeps
+ * them (a stop finishes on its own: its job is shared by its instances'
+ * waiters).
  */
 void
 waiters_client_gone(uint64_t id)
@@ -298,7 +137,7 @@ waiters_client_gone(uint64_t id)
 
 	for (w = server.waiters; w != NULL; w = next) {
 		next = w->next;
-		if (w->client == id && w->kind != WAIT_STOP)
+		if (w->client == id && w->done(w, NULL, WAIT_CLIENT_GONE))
 			waiter_free(w);
 	}
 }

@@ -1,0 +1,57 @@
+/*
+ * cmd_admin.c: the commands about runnerd itself rather than an
+ * instance: subscribe (the connection receives events), reload (the
+ * configuration, reload.c) and shutdown.  reload and shutdown are the
+ * owner's only (cmd.c's table).
+ */
+
+#include <stdlib.h>
+
+#include "runnerd.h"
+
+/* The connection receives events from now on (control.c's event_emit). */
+void
+cmd_subscribe(struct req *rq)
+{
+	rq->c->subscribed = 1;
+	reply_ok(rq->c->id, rq->has_tag, rq->tag, NULL);
+}
+
+/* Read the configuration again (reload.c); answered with the changes. */
+void
+cmd_reload(struct req *rq)
+{
+	struct buf	 b;
+	char		*path = NULL, *text = NULL;
+	char		 err[RUNNER_ERRMSG_MAX];
+	int		 rc;
+
+	if (req_str(rq, "path", 0, &path) == -1 ||
+	    req_str(rq, "config", 0, &text) == -1)
+		goto out;
+	if (path != NULL && text != NULL) {
+		REQ_ERR(rq, RUNNER_EINVAL, "give 'path' or 'config', not both");
+		goto out;
+	}
+	buf_init(&b);
+	jw_open(&b, '{');
+	if ((rc = reload_config(path, text, &b, err, sizeof(err))) != 0) {
+		buf_free(&b);
+		REQ_ERR(rq, rc, "%s", err);
+		goto out;
+	}
+	jw_close(&b, '}');
+	req_reply(rq, &b);
+out:
+	free(path);
+	free(text);
+}
+
+/* Answer, then stop every instance; runnerd exits once all are gone. */
+void
+cmd_shutdown(struct req *rq)
+{
+	reply_ok(rq->c->id, rq->has_tag, rq->tag, NULL);
+	log_info("shutdown requested");
+	inst_stop_all();
+}

@@ -1,0 +1,247 @@
+/*
+ * cmd_io.c: the commands on an instance's channel: write (answered once
+ * the bytes reach the child), read (now, or once output comes or the
+ * wait ends), attach (the connection becomes the stream, relay.c) and
+ * direct (the channel's descriptor is handed over, direct.c).  A write
+ * or a read that waits leaves a waiter (waiter.c) with its answer here.
+ */
+
+#include <stdlib.h>
+
+#include "runnerd.h"
+
+static void	write_unblock(struct waiter *);
+static int	write_done(struct waiter *, struct inst *, enum wait_why);
+static void	read_reply(uint64_t, int, long long, size_t, struct inst *);
+static void	read_now(uint64_t, int, long long, size_t, struct inst *);
+static int	read_done(struct waiter *, struct inst *, enum wait_why);
+
+/* A write is done (or failed): its client may send requests again. */
+static void
+write_unblock(struct waiter *w)
+{
+	struct client	*c;
+
+	if ((c = client_find(w->client)) != NULL) {
+		c->waiting = 0;
+		client_resume(c);
+	}
+}
+
+/*
+ * A write's wait: answered once its bytes are written, or the channel
+ * takes no more of them.
+ */
+static int
+write_done(struct waiter *w, struct inst *i, enum wait_why why)
+{
+	if (why == WAIT_GONE)
+		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
+		    "'%s' is gone", i->alias);
+	else if (why != WAIT_EVENT)
+		return (1);		/* its client left */
+	else if (i->in_written >= w->until) {
+		struct buf	 ext;
+
+		buf_init(&ext);
+		buf_printf(&ext, "{\"written\":%zu}", w->count);
+		reply_ok(w->client, w->has_tag, w->tag, &ext);
+		buf_free(&ext);
+	} else if (i->fd == -1 || i->input_closed)
+		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
+		    "'%s' stopped reading its input; %llu bytes were not "
+		    "delivered", i->alias,
+		    (unsigned long long)(w->until - i->in_written));
+	else
+		return (0);
+	write_unblock(w);
+	return (1);
+}
+
+/* Answer a read with up to count buffered bytes of i (NULL: none). */
+static void
+read_reply(uint64_t client, int has_tag, long long tag, size_t count,
+    struct inst *i)
+{
+	struct buf	 ext;
+	char		*data;
+	size_t		 n = 0;
+
+	buf_init(&ext);
+	if ((data = malloc(count > 0 ? count : 1)) == NULL) {
+		reply_err(client, has_tag, tag, RUNNER_ENOMEM,
+		    "out of memory");
+		return;
+	}
+	if (i != NULL)
+		n = relay_take(i, data, count);
+	jw_open(&ext, '{');
+	jw_key(&ext, "data");
+	jw_b64(&ext, data, n);
+	jw_key(&ext, "bytes");
+	jw_int(&ext, (long long)n);
+	jw_close(&ext, '}');
+	if (ext.failed)
+		reply_err(client, has_tag, tag, RUNNER_ENOMEM,
+		    "out of memory");
+	else
+		reply_ok(client, has_tag, tag, &ext);
+	buf_free(&ext);
+	free(data);
+}
+
+/* Answer a read request now: data, or ECLOSED at the end. */
+static void
+read_now(uint64_t client, int has_tag, long long tag, size_t count,
+    struct inst *i)
+{
+	if (buf_used(&i->out) == 0 && inst_ended(i))
+		reply_err(client, has_tag, tag, RUNNER_ECLOSED,
+		    "'%s' has ended and all its output was read", i->alias);
+	else
+		read_reply(client, has_tag, tag, count, i);
+}
+
+/*
+ * A read's wait: answered once output comes (and no attached client
+ * takes it) or the instance ends; when the wait runs out, empty.
+ */
+static int
+read_done(struct waiter *w, struct inst *i, enum wait_why why)
+{
+	if (why == WAIT_GONE)
+		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
+		    "'%s' is gone", i->alias);
+	else if (why == WAIT_TIMEOUT)
+		/* The wait is over with nothing to read: an empty answer. */
+		read_reply(w->client, w->has_tag, w->tag, w->count, i);
+	else if (why == WAIT_CLIENT_GONE)
+		return (1);
+	else if ((buf_used(&i->out) == 0 || i->nattach > 0) &&
+	    !inst_ended(i))
+		return (0);
+	else
+		read_now(w->client, w->has_tag, w->tag, w->count, i);
+	return (1);
+}
+
+/* Queue input for the instance; answered once it is written. */
+void
+cmd_write(struct req *rq)
+{
+	struct inst	*i;
+	struct waiter	*w;
+	char		*data = NULL;
+	size_t		 n;
+	int		 v;
+
+	if ((i = req_inst(rq)) == NULL ||
+	    direct_refuse(rq->c, i, rq->has_tag, rq->tag))
+		return;
+	if ((v = json_get(rq->j, rq->ext, "data")) != -1) {
+		if ((data = json_b64(rq->j, v, &n)) == NULL) {
+			REQ_ERR(rq, RUNNER_EINVAL, "'data' must be base64");
+			return;
+		}
+	} else if ((v = json_get(rq->j, rq->ext, "text")) != -1) {
+		if ((data = json_str(rq->j, v, &n)) == NULL) {
+			REQ_ERR(rq, RUNNER_EINVAL, "'text' must be a string");
+			return;
+		}
+	} else {
+		REQ_ERR(rq, RUNNER_EINVAL, "missing 'data' or 'text'");
+		return;
+	}
+	if (i->fd == -1 || i->input_closed) {
+		REQ_ERR(rq, RUNNER_ECLOSED, "'%s' is %s", i->alias,
+		    i->state == INST_RUNNING ? "not reading its input" :
+		    "not running");
+		free(data);
+		return;
+	}
+	if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
+	    write_done)) == NULL) {
+		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+		free(data);
+		return;
+	}
+	if (relay_input(i, data, n) == -1) {
+		waiter_free(w);
+		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory for '%s''s input",
+		    i->alias);
+		free(data);
+		return;
+	}
+	free(data);
+	w->until = i->in_queued;
+	w->count = n;
+	/* One write in flight per client: its later requests wait. */
+	rq->c->waiting = 1;
+	if (n == 0)
+		waiters_inst_event(i);
+}
+
+/* Output the instance wrote: now, or once some comes within the wait. */
+void
+cmd_read(struct req *rq)
+{
+	struct inst	*i;
+	struct waiter	*w;
+	double		 wait, max;
+	size_t		 count;
+
+	if ((i = req_inst(rq)) == NULL ||
+	    direct_refuse(rq->c, i, rq->has_tag, rq->tag) ||
+	    req_num(rq, "wait", 0, &wait) == -1 ||
+	    req_num(rq, "max", PROTO_READ_MAX, &max) == -1)
+		return;
+	count = max < PROTO_READ_MAX ? (size_t)max : PROTO_READ_MAX;
+	if (buf_used(&i->out) > 0 || inst_ended(i) || wait == 0) {
+		read_now(rq->c->id, rq->has_tag, rq->tag, count, i);
+		return;
+	}
+	if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
+	    read_done)) == NULL) {
+		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+		return;
+	}
+	w->count = count;
+	waiter_timeout(w, wait);
+}
+
+/* The connection becomes the instance's stream (relay.c). */
+void
+cmd_attach(struct req *rq)
+{
+	struct inst	*i;
+	struct buf	 b;
+
+	if ((i = req_inst(rq)) == NULL)
+		return;
+	if (inst_ended(i) && buf_used(&i->out) == 0) {
+		REQ_ERR(rq, RUNNER_ECLOSED, "'%s' has ended and all its "
+		    "output was read", i->alias);
+		return;
+	}
+	buf_init(&b);
+	jw_open(&b, '{');
+	jw_key(&b, "alias");
+	jw_str(&b, i->alias);
+	jw_key(&b, "pid");
+	jw_int(&b, i->pid);
+	jw_close(&b, '}');
+	req_reply(rq, &b);
+	relay_attach(i, rq->c);
+	if (inst_ended(i))
+		relay_detach_all(i);
+}
+
+/* Hand the instance's channel descriptor over (direct.c). */
+void
+cmd_direct(struct req *rq)
+{
+	struct inst	*i;
+
+	if ((i = req_inst(rq)) != NULL)
+		direct_take(rq->c, i, rq->has_tag, rq->tag);
+}

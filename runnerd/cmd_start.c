@@ -1,0 +1,231 @@
+/*
+ * cmd_start.c: the start and restart commands, from the request to the
+ * answer.  Launching is instance.c's; a start answers once the instance
+ * is ready (ready.c), which for a socket or notify app comes later: the
+ * request then waits (waiter.c) with start_done as its answer.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "runnerd.h"
+
+static void	start_reply(uint64_t, int, long long, int, struct inst *);
+static int	start_done(struct waiter *, struct inst *, enum wait_why);
+static void	cmd_start_answer(struct req *, struct inst *, int, int);
+static void	cmd_start_all(struct req *, const struct app *,
+		    const struct runner_start *);
+
+/* Answer a start (or restart) whose instance now runs. */
+static void
+start_reply(uint64_t client, int has_tag, long long tag, int started,
+    struct inst *i)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	jw_open(&b, '{');
+	inst_json_head(&b, i, i->pid);
+	jw_key(&b, "started");
+	jw_bool(&b, started);
+	jw_key(&b, "state");
+	jw_str(&b, inst_state_name(i->state));
+	jw_close(&b, '}');
+	reply_ok(client, has_tag, tag, &b);	/* ENOMEM if failed */
+	buf_free(&b);
+}
+
+/*
+ * A start's wait: answered once the instance runs or its start failed;
+ * one removed before it was ready fails with why.
+ */
+static int
+start_done(struct waiter *w, struct inst *i, enum wait_why why)
+{
+	if (why == WAIT_GONE) {
+		reply_err(w->client, w->has_tag, w->tag,
+		    i->end.start_code != 0 ? i->end.start_code : RUNNER_ESPAWN,
+		    "%s", i->end.start_msg != NULL ? i->end.start_msg :
+		    "stopped before it was ready");
+		return (1);
+	}
+	if (why != WAIT_EVENT)
+		return (1);		/* its client left */
+	if (i->state == INST_RUNNING)
+		start_reply(w->client, w->has_tag, w->tag, w->started, i);
+	else if (i->end.start_code != 0)
+		reply_err(w->client, w->has_tag, w->tag, i->end.start_code, "%s",
+		    i->end.start_msg ? i->end.start_msg : "cannot start");
+	else
+		return (0);
+	return (1);
+}
+
+/*
+ * Answer now (the instance is ready, or the client did not ask to wait:
+ * exec has succeeded, which is all `runnerctl start` confirms), or leave
+ * a waiter until it is ready.
+ */
+static void
+cmd_start_answer(struct req *rq, struct inst *i, int started, int wait)
+{
+	struct waiter	*w;
+
+	if (!wait || i->state == INST_RUNNING || i->state == INST_BACKOFF) {
+		start_reply(rq->c->id, rq->has_tag, rq->tag, started, i);
+		return;
+	}
+	if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
+	    start_done)) == NULL) {
+		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+		return;
+	}
+	w->started = started;
+}
+
+/*
+ * Start every instance of an app with instances = N (NAME-1..NAME-N) that
+ * is not running; answered once all are spawned, with their aliases.
+ */
+static void
+cmd_start_all(struct req *rq, const struct app *app,
+    const struct runner_start *opts)
+{
+	struct buf	 b;
+	struct inst	*i;
+	char		 alias[RUNNER_ALIAS_MAX + 16], err[RUNNER_ERRMSG_MAX];
+	int		 k, rc, n = 0;
+
+	buf_init(&b);
+	jw_open(&b, '{');
+	jw_key(&b, "app");
+	jw_str(&b, app->name);
+	jw_key(&b, "started");
+	jw_open(&b, '[');
+	for (k = 1; k <= app->instances; k++) {
+		inst_alias(app, k, alias, sizeof(alias));
+		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
+			continue;
+		if (inst_launch(alias, app, opts, &rc, err, sizeof(err)) ==
+		    NULL) {
+			buf_free(&b);
+			REQ_ERR(rq, rc, "%s (%d of %d instances of '%s' were "
+			    "started)", err, n, app->instances, app->name);
+			return;
+		}
+		jw_str(&b, alias);
+		n++;
+	}
+	jw_close(&b, ']');
+	jw_close(&b, '}');
+	req_reply(rq, &b);
+}
+
+/* Start an instance of a configured app (or all of an app's). */
+void
+cmd_start(struct req *rq)
+{
+	struct runner_start	 opts;
+	const struct app	*app;
+	struct inst		*i;
+	char			*name = NULL, *alias = NULL, *cwd = NULL;
+	char			*sock = NULL, **args = NULL;
+	char			 err[RUNNER_ERRMSG_MAX];
+	int			 strict, wait, rc;
+
+	if (req_str(rq, "app", 1, &name) == -1 ||
+	    req_str(rq, "alias", 0, &alias) == -1 ||
+	    req_str(rq, "cwd", 0, &cwd) == -1 ||
+	    req_str(rq, "socket", 0, &sock) == -1 ||
+	    req_strings(rq, "args", &args) == -1 ||
+	    req_bool(rq, "strict", &strict) == -1 ||
+	    req_bool_or(rq, "wait", 1, &wait) == -1)
+		goto out;
+	if (alias_check(alias != NULL ? alias : name, err, sizeof(err)) == -1) {
+		REQ_ERR(rq, RUNNER_EINVAL, "%s", err);
+		goto out;
+	}
+	/*
+	 * Extra args go to the configured program, which root chose.  A cwd
+	 * picks the directory it runs in (a relative command, script or
+	 * socket path then names the caller's files), and a socket picks
+	 * the path runnerd removes when stale and then connects to as its
+	 * own user for every attacher: both are the owner's to choose.
+	 */
+	if ((cwd != NULL || sock != NULL) && !access_owner(rq->c,
+	    cwd != NULL ? "start an app in a directory of its choosing "
+	    "('cwd')" : "start an app on a socket path of its choosing "
+	    "('socket')", err, sizeof(err))) {
+		log_warnx("client %llu: start refused: %s",
+		    (unsigned long long)rq->c->id, err);
+		REQ_ERR(rq, RUNNER_EPERM, "%s", err);
+		goto out;
+	}
+	if ((app = config_app(server.conf->cfg, name)) == NULL) {
+		REQ_ERR(rq, RUNNER_ENOAPP, "no app named '%s' (in %s)", name,
+		    server.conf->cfg->source);
+		goto out;
+	}
+	if (server.shutting_down) {
+		REQ_ERR(rq, RUNNER_EPERM, "runnerd is shutting down");
+		goto out;
+	}
+	memset(&opts, 0, sizeof(opts));
+	opts.args = (const char *const *)args;
+	opts.cwd = cwd;
+	opts.socket = sock;
+	if (alias == NULL && app->instances > 1) {
+		cmd_start_all(rq, app, &opts);
+		goto out;
+	}
+	if ((i = inst_find(alias != NULL ? alias : name)) != NULL) {
+		if (i->state == INST_STOPPING) {
+			REQ_ERR(rq, RUNNER_EEXIST, "'%s' is being stopped",
+			    i->alias);
+			goto out;
+		}
+		if (inst_running(i)) {
+			if (strict)
+				REQ_ERR(rq, RUNNER_EEXIST, "'%s' is already "
+				    "running (pid %ld)", i->alias,
+				    (long)i->pid);
+			else
+				cmd_start_answer(rq, i, 0, wait);
+			goto out;
+		}
+	}
+	if ((i = inst_launch(alias != NULL ? alias : name, app, &opts, &rc,
+	    err, sizeof(err))) == NULL) {
+		REQ_ERR(rq, rc, "%s", err);
+		goto out;
+	}
+	cmd_start_answer(rq, i, 1, wait);
+out:
+	free(name);
+	free(alias);
+	free(cwd);
+	free(sock);
+	argv_free(args);
+}
+
+/* Stop the instance and start it again; answered once it is ready. */
+void
+cmd_restart(struct req *rq)
+{
+	struct inst	*i;
+	struct waiter	*w;
+
+	if ((i = req_inst(rq)) == NULL)
+		return;
+	if (i->state == INST_STOPPING) {
+		REQ_ERR(rq, RUNNER_EEXIST, "'%s' is being stopped", i->alias);
+		return;
+	}
+	if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
+	    start_done)) == NULL) {
+		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+		return;
+	}
+	w->started = 1;
+	inst_restart(i);
+}
