@@ -659,10 +659,7 @@ status_one(struct buf *b, struct inst *i)
 		jw_key(b, "error");
 		jw_str(b, i->start_msg);
 	}
-	jw_key(b, "buffered");
-	jw_int(b, (long long)buf_used(&i->out));
-	jw_key(b, "dropped");
-	jw_int(b, (long long)i->dropped);
+	relay_json(b, i);
 	jw_key(b, "log_dropped");
 	jw_int(b, (long long)capture_log_dropped(i));
 	jw_close(b, '}');
@@ -717,7 +714,7 @@ cmd_write(struct req *rq)
 		REQ_ERR(rq, RUNNER_EINVAL, "missing 'data' or 'text'");
 		return;
 	}
-	if (i->fd == -1 || i->input_closed) {
+	if (!relay_takes_input(i)) {
 		REQ_ERR(rq, RUNNER_ECLOSED, "'%s' is %s", i->alias,
 		    i->state == INST_RUNNING ? "not reading its input" :
 		    "not running");
@@ -738,7 +735,7 @@ cmd_write(struct req *rq)
 		return;
 	}
 	free(data);
-	w->until = i->in_queued;
+	w->until = relay_queued(i);
 	w->count = n;
 	/* One write in flight per client: its later requests wait. */
 	rq->c->waiting = 1;
@@ -763,7 +760,7 @@ cmd_read(struct req *rq)
 	tmp.has_tag = rq->has_tag;
 	tmp.tag = rq->tag;
 	tmp.count = max < PROTO_READ_MAX ? (size_t)max : PROTO_READ_MAX;
-	if (buf_used(&i->out) > 0 || inst_ended(i) || wait == 0) {
+	if (relay_buffered(i) > 0 || inst_ended(i) || wait == 0) {
 		waiter_read_now(&tmp, i);
 		return;
 	}
@@ -785,7 +782,7 @@ cmd_attach(struct req *rq)
 
 	if ((i = req_inst(rq)) == NULL)
 		return;
-	if (inst_ended(i) && buf_used(&i->out) == 0) {
+	if (inst_ended(i) && relay_buffered(i) == 0) {
 		REQ_ERR(rq, RUNNER_ECLOSED, "'%s' has ended and all its "
 		    "output was read", i->alias);
 		return;

@@ -60,7 +60,6 @@ static void	 accept_pause_cb(struct ev_loop *, ev_timer *, int);
 static void	 client_read_cb(struct ev_loop *, ev_io *, int);
 static void	 client_write_cb(struct ev_loop *, ev_io *, int);
 static void	 client_lines(struct client *);
-static void	 client_raw(struct client *);
 static int	 client_cmp(const void *, const void *);
 static int	 client_done(const struct client *);
 static void	 client_refuse(struct client *);
@@ -346,7 +345,6 @@ void
 client_close(struct client *c)
 {
 	struct client	**slot;
-	struct inst	*i;
 	size_t		 k;
 
 	slot = bsearch(&c->id, server.clients, server.nclients,
@@ -361,12 +359,8 @@ client_close(struct client *c)
 	ev_timer_stop(server.loop, &c->idle);
 	held_total -= c->held;
 	close(c->fd);
-	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL) {
-		i->nattach--;
-		splice_unsplice(i);	/* its bytes in flight: gone with it */
-		splice_idle(i);
-		relay_resume(i);
-	}
+	if (c->attached != 0)
+		relay_client_gone(c);
 	out_total -= buf_used(&c->out);
 	buf_free(&c->in);
 	buf_free(&c->out);
@@ -424,16 +418,13 @@ client_flush(struct client *c)
 void
 client_resume(struct client *c)
 {
-	struct inst	*i;
-
 	if (c->closing || c->waiting || client_backlogged(c))
 		return;
 	if (c->eof) {
 		ev_feed_event(server.loop, &c->rio, EV_READ);
 		return;
 	}
-	if (c->attached != 0 && ((i = inst_by_id(c->attached)) == NULL ||
-	    buf_used(&i->in) > INPUT_MAX))
+	if (c->attached != 0 && relay_client_waits(c))
 		return;
 	ev_io_start(server.loop, &c->rio);
 	/*
@@ -546,7 +537,7 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		c->closing = 1;
 		ev_io_stop(server.loop, &c->rio);
 	} else if (c->attached != 0)
-		client_raw(c);
+		relay_client_input(c);
 	else if (c->following != 0)
 		buf_reset(&c->in);	/* a follower only listens */
 	else
@@ -688,7 +679,7 @@ client_lines(struct client *c)
 		buf_drop(&c->in, len + 1);
 	}
 	if (c->attached != 0) {
-		client_raw(c);
+		relay_client_input(c);
 		return;
 	}
 	if (c->following != 0) {
@@ -705,28 +696,6 @@ client_lines(struct client *c)
 	 */
 	if (c->closing || client_backlogged(c) ||
 	    (c->waiting && buf_used(&c->in) > PROTO_LINE_MAX))
-		ev_io_stop(server.loop, &c->rio);
-}
-
-/* Attached: what the client sends is the instance's input. */
-static void
-client_raw(struct client *c)
-{
-	struct inst	*i;
-
-	if ((i = inst_by_id(c->attached)) == NULL || i->fd == -1) {
-		buf_reset(&c->in);
-		return;
-	}
-	if (buf_used(&c->in) > 0) {
-		/* A stream that lost bytes must end, not go on without them. */
-		if (relay_input(i, buf_head(&c->in), buf_used(&c->in)) == -1) {
-			client_close(c);
-			return;
-		}
-		buf_reset(&c->in);
-	}
-	if (buf_used(&i->in) > INPUT_MAX)
 		ev_io_stop(server.loop, &c->rio);
 }
 

@@ -162,10 +162,8 @@ inst_new(const char *alias, struct conf *conf, const struct app *app,
 	conf->refs++;
 	i->app = app;
 	i->state = INST_EXITED;
-	i->fd = -1;
+	relay_init(i);
 	i->notify_fd = -1;
-	buf_init(&i->out);
-	buf_init(&i->in);
 	ev_timer_init(&i->timer, inst_timer_cb, 0, 0);
 	i->timer.data = i;
 
@@ -233,8 +231,7 @@ inst_free(struct inst *i)
 	free(i->socket);
 	free(i->socket_path);
 	free(i->start_msg);
-	buf_free(&i->out);
-	buf_free(&i->in);
+	relay_free(i);
 	conf_unref(i->conf);
 	free(i);
 }
@@ -325,8 +322,6 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	i->pid = la.pid;
 	server.nprocs++;
 	i->started_at = ev_now(server.loop);
-	i->chan_eof = 0;
-	i->input_closed = 0;
 	free(i->start_msg);
 	i->start_msg = NULL;
 	i->start_code = 0;
@@ -340,8 +335,8 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	 * A stdio app's channel is relayed from the start: it may need its
 	 * input to become ready.  A socket app's comes when it is ready.
 	 */
-	if ((i->fd = la.fd) != -1)
-		relay_start(i);
+	if (la.fd != -1)
+		relay_open(i, la.fd);
 	notify = la.notify;
 	la.notify = -1;
 	launch_done(&la);
@@ -354,8 +349,6 @@ void
 inst_ready(struct inst *i)
 {
 	i->state = INST_RUNNING;
-	if (i->app->type == APP_SOCKET)
-		relay_start(i);
 	inst_event(i->restarts > 0 ? "restarted" : "started", i, i->pid);
 	waiters_inst_event(i);
 }

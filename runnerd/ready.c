@@ -136,7 +136,7 @@ ready_try_connect(struct inst *i)
 
 	if ((fd = sock_connect(i->socket_path)) != -1) {
 		ev_timer_stop(server.loop, &i->timer);
-		i->fd = fd;
+		relay_open(i, fd);
 		inst_ready(i);
 		return;
 	}

@@ -38,6 +38,28 @@ enum inst_state {
 	INST_FAILED		/* gave up after max_restarts */
 };
 
+/*
+ * An instance's channel and the bytes relayed through it, both ways.
+ * Embedded in the instance, touched only by relay.c and splice.c; the
+ * rest of runnerd asks relay.c's functions.
+ */
+struct splice;
+struct relay {
+	int		 fd;		/* channel; -1 when closed */
+	int		 input_closed;	/* the channel takes no more input */
+	ev_io		 rio;		/* output from the channel */
+	ev_io		 wio;		/* input to the channel */
+	struct buf	 out;		/* output not yet read or sent */
+	struct buf	 in;		/* input not yet written */
+	uint64_t	 in_queued;	/* bytes ever queued as input */
+	uint64_t	 in_written;	/* bytes ever written to the channel */
+	uint64_t	 dropped;	/* output bytes dropped by policy */
+	int		 nattach;	/* clients attached */
+	uint64_t	 direct;	/* client holding the channel (direct.c),
+					   or 0 */
+	struct splice	*sp;		/* splice.c's pipes, or NULL */
+};
+
 struct inst {
 	uint64_t	 id;
 	char		*alias;
@@ -49,11 +71,7 @@ struct inst {
 	char		*socket_path;	/* resolved; socket apps */
 	enum inst_state	 state;
 	pid_t		 pid;		/* 0 when no process */
-	int		 fd;		/* channel; -1 when closed */
-	int		 chan_eof;	/* no more output will come */
-	int		 input_closed;	/* the channel takes no more input */
-	ev_io		 rio;		/* output from the channel */
-	ev_io		 wio;		/* input to the channel */
+	struct relay	 relay;		/* its channel (relay.c) */
 	ev_child	 child;
 	ev_timer	 timer;		/* readiness, stop escalation, backoff */
 	ev_io		 notify_io;	/* ready = notify: the pipe */
@@ -61,14 +79,6 @@ struct inst {
 	int		 notify_eof;	/* closed without the newline */
 	double		 ready_delay;	/* next readiness retry */
 	double		 deadline;	/* readiness deadline */
-	struct buf	 out;		/* output not yet read or sent */
-	struct buf	 in;		/* input not yet written */
-	uint64_t	 in_queued;	/* bytes ever queued as input */
-	uint64_t	 in_written;	/* bytes ever written to the channel */
-	uint64_t	 dropped;	/* output bytes dropped by policy */
-	int		 nattach;	/* clients attached */
-	uint64_t	 direct;	/* client holding the channel (direct.c),
-					   or 0 */
 	int		 respawn;	/* stopping to start again (restart) */
 	int		 kill_failing;	/* SIGKILL failed: retried, said once */
 	int		 start_code;	/* why the last start failed ... */
@@ -82,7 +92,6 @@ struct inst {
 	int		 exited;	/* last_status is valid */
 	int		 last_status;	/* wait status of the last exit */
 	struct capture	*cap;		/* its log (capture.c), or NULL */
-	struct splice	*sp;		/* splice.c's pipes, or NULL */
 	TAILQ_ENTRY(inst) rq_entry;	/* restart.c's queue ... */
 	int		 queued;	/* ... when on it */
 	uint64_t	 ended_seq;	/* order of ending; 0: not ended */
@@ -123,7 +132,6 @@ enum wait_kind {
 	WAIT_READ		/* until output comes, or the wait ends */
 };
 struct stopjob;
-struct splice;
 struct waiter {
 	enum wait_kind	 kind;
 	uint64_t	 client;
@@ -292,20 +300,36 @@ int	 reload_config(const char *, const char *, struct buf *, char *,
 /* direct.c */
 void	 direct_take(struct client *, struct inst *, int, long long);
 void	 direct_client_gone(struct client *);
-void	 direct_end(struct inst *);
+void	 direct_end(uint64_t);
 int	 direct_refuse(struct client *, struct inst *, int, long long);
 
 /* relay.c */
-void	 relay_start(struct inst *);
+void	 relay_init(struct inst *);
+void	 relay_free(struct inst *);
+void	 relay_open(struct inst *, int);
 void	 relay_stop(struct inst *);
+int	 relay_is_open(const struct inst *);
+int	 relay_takes_input(const struct inst *);
 int	 relay_input(struct inst *, const void *, size_t);
+uint64_t relay_queued(const struct inst *);
+uint64_t relay_written(const struct inst *);
+size_t	 relay_input_pending(const struct inst *);
+size_t	 relay_buffered(const struct inst *);
+size_t	 relay_peek(const struct inst *, const char **);
 size_t	 relay_take(struct inst *, void *, size_t);
+void	 relay_json(struct buf *, const struct inst *);
+int	 relay_fd(const struct inst *);
 void	 relay_attach(struct inst *, struct client *);
+int	 relay_attached(const struct inst *);
 void	 relay_detach_all(struct inst *);
+void	 relay_client_input(struct client *);
+int	 relay_client_waits(const struct client *);
+void	 relay_client_gone(struct client *);
 void	 relay_resume(struct inst *);
 void	 relay_drain(struct inst *);
-void	 relay_pause(struct inst *);
-void	 relay_unpause(struct inst *);
+uint64_t relay_holder(const struct inst *);
+void	 relay_lease(struct inst *, uint64_t);
+void	 relay_unlease(struct inst *);
 
 /* splice.c */
 int	 splice_output(struct inst *);

@@ -181,7 +181,7 @@ waiter_read_reply(struct waiter *w, struct inst *i)
 void
 waiter_read_now(struct waiter *w, struct inst *i)
 {
-	if (buf_used(&i->out) == 0 && inst_ended(i))
+	if (relay_buffered(i) == 0 && inst_ended(i))
 		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
 		    "'%s' has ended and all its output was read", i->alias);
 	else
@@ -222,25 +222,25 @@ waiters_inst_event(struct inst *i)
 				continue;
 			break;
 		case WAIT_WRITE:
-			if (i->in_written >= w->until) {
+			if (relay_written(i) >= w->until) {
 				struct buf	 ext;
 
 				buf_init(&ext);
 				buf_printf(&ext, "{\"written\":%zu}", w->count);
 				reply_ok(w->client, w->has_tag, w->tag, &ext);
 				buf_free(&ext);
-			} else if (i->fd == -1 || i->input_closed)
+			} else if (!relay_takes_input(i))
 				reply_err(w->client, w->has_tag, w->tag,
 				    RUNNER_ECLOSED, "'%s' stopped reading its "
 				    "input; %llu bytes were not delivered",
 				    i->alias, (unsigned long long)(w->until -
-				    i->in_written));
+				    relay_written(i)));
 			else
 				continue;
 			waiter_unblock(w);
 			break;
 		case WAIT_READ:
-			if ((buf_used(&i->out) == 0 || i->nattach > 0) &&
+			if ((relay_buffered(i) == 0 || relay_attached(i) > 0) &&
 			    !inst_ended(i))
 				continue;
 			waiter_read_now(w, i);
