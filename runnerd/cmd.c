@@ -829,7 +829,7 @@ cmd_logs(struct req *rq)
 static void
 cmd_subscribe(struct req *rq)
 {
-	rq->c->subscribed = 1;
+	event_subscribe(rq->c);
 	reply_ok(rq->c->id, rq->has_tag, rq->tag, NULL);
 }
 

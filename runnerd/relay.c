@@ -29,6 +29,7 @@
 
 #define RELAY_READ	(256 * 1024)	/* bytes read from a channel at once */
 #define RELAY_SNDBUF	(1024 * 1024)	/* an attached client's socket */
+#define RELAY_CLIENT_READ (256 * 1024)	/* bytes read from one at once */
 
 static void	 relay_read_cb(struct ev_loop *, ev_io *, int);
 static void	 relay_write_cb(struct ev_loop *, ev_io *, int);
@@ -333,6 +334,7 @@ relay_attach(struct inst *i, struct client *c)
 	int	 n = RELAY_SNDBUF;
 
 	splice_unsplice(i);	/* a second attacher: copy to each */
+	c->mode = CLIENT_ATTACHED;
 	c->attached = i->id;
 	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
@@ -481,6 +483,48 @@ relay_unlease(struct inst *i)
 {
 	i->relay.direct = 0;
 	relay_unpause(i);
+}
+
+/* Attached client c is readable: what it sends is its instance's input. */
+void
+relay_client_read(struct client *c)
+{
+	struct inst	*i;
+	char		*p;
+	ssize_t		 n;
+
+	if ((i = inst_by_id(c->attached)) != NULL && splice_input(i, c) == 1)
+		return;
+	/* Straight into the buffer, not through a copy. */
+	if ((p = buf_reserve(&c->in, RELAY_CLIENT_READ)) == NULL) {
+		log_warnx("client %llu: out of memory; closing",
+		    (unsigned long long)c->id);
+		client_close(c);
+		return;
+	}
+	if ((n = client_recv(c, p, RELAY_CLIENT_READ)) == -1)
+		return;
+	buf_commit(&c->in, (size_t)n);
+	relay_client_input(c);
+	client_received(c, n > 0);
+}
+
+/*
+ * Attached client c has taken all that was queued for it: the spliced
+ * output in flight for it comes next, then its instance is read again.
+ * 1 while c still has output coming (or is gone), else 0.
+ */
+int
+relay_client_sent(struct client *c)
+{
+	struct inst	*i;
+
+	if ((i = inst_by_id(c->attached)) == NULL)
+		return (0);
+	if (splice_flush(i, c) != 0)
+		return (1);
+	relay_resume(i);
+	return (0);
 }
 
 /* Attached client c: what it sent (in c->in) is the instance's input. */

@@ -99,6 +99,18 @@ struct inst {
 	unsigned long long start_ticks;	/* ... start time this is */
 };
 
+/*
+ * What a client's connection carries, one mode at a time, each handled
+ * by the file named.  It starts with requests; subscribe adds events, and
+ * attach or logs with follow make it a stream for good.
+ */
+enum client_mode {
+	CLIENT_REQUESTS,	/* request lines and replies (control.c) */
+	CLIENT_SUBSCRIBED,	/* ... and events (events.c) */
+	CLIENT_ATTACHED,	/* a raw stream to an instance (relay.c) */
+	CLIENT_FOLLOWING	/* a one-way stream of a log (capture.c) */
+};
+
 struct client {
 	uint64_t	 id;
 	int		 fd;
@@ -106,10 +118,10 @@ struct client {
 	ev_io		 wio;
 	struct buf	 in;		/* request bytes not yet handled */
 	struct buf	 out;		/* reply bytes not yet sent */
-	uint64_t	 attached;	/* instance id once attached, or 0 */
+	enum client_mode mode;
+	uint64_t	 attached;	/* CLIENT_ATTACHED: its instance's id,
+					   else 0 */
 	uint64_t	 direct;	/* instance whose channel it holds, or 0 */
-	uint64_t	 following;	/* instance id whose log it follows */
-	int		 subscribed;
 	int		 waiting;	/* a write of ours is in flight */
 	int		 closing;	/* close once out is sent */
 	int		 eof;		/* sent all it will: close when answered */
@@ -121,7 +133,8 @@ struct client {
 					   change the configuration */
 	size_t		 held;		/* its bytes in the request budget */
 	ev_timer	 idle;		/* a request line left unfinished */
-	uint64_t	 missed;	/* events not queued: it fell behind */
+	uint64_t	 missed;	/* events not queued: it fell behind
+					   (events.c) */
 };
 
 /* A request that answers later. */
@@ -197,9 +210,16 @@ void	 client_send(struct client *, const char *, size_t);
 void	 client_flush(struct client *);
 void	 client_resume(struct client *);
 void	 client_check(struct client *);
+ssize_t	 client_recv(struct client *, char *, size_t);
+void	 client_received(struct client *, int);
+int	 clients_crowded(void);
 void	 reply_ok(uint64_t, int, long long, struct buf *);
 void	 reply_err(uint64_t, int, long long, int, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
+
+/* events.c */
+void	 event_subscribe(struct client *);
+void	 event_sent(struct client *);
 void	 event_emit(const char *, struct buf *);
 
 /* cmd.c */
@@ -279,6 +299,7 @@ int	 capture_tees(const struct inst *);
 uint64_t capture_log_dropped(const struct inst *);
 void	 capture_logs(struct inst *, struct client *, int, long long, int,
 	    long long);
+void	 capture_follower_input(struct client *);
 
 /* logfile.c */
 struct logfile;
@@ -322,6 +343,8 @@ int	 relay_fd(const struct inst *);
 void	 relay_attach(struct inst *, struct client *);
 int	 relay_attached(const struct inst *);
 void	 relay_detach_all(struct inst *);
+void	 relay_client_read(struct client *);
+int	 relay_client_sent(struct client *);
 void	 relay_client_input(struct client *);
 int	 relay_client_waits(const struct client *);
 void	 relay_client_gone(struct client *);
