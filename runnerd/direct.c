@@ -82,7 +82,7 @@ direct_take(struct client *c, struct inst *i, int has_tag, long long tag)
 		    "connection already holds a direct channel");
 		return;
 	}
-	if (!relay_is_open(i) || i->state != INST_RUNNING) {
+	if (relay_fd(i) == -1 || i->state != INST_RUNNING) {
 		reply_err(c->id, has_tag, tag, RUNNER_ECLOSED, "'%s' has no "
 		    "live channel to hand over (it is %s)", i->alias,
 		    inst_state_name(i->state));

@@ -384,14 +384,7 @@ relay_unpause(struct inst *i)
 		ev_io_start(server.loop, &i->relay.wio);
 }
 
-/* Has the instance a channel (it may still refuse input)? */
-int
-relay_is_open(const struct inst *i)
-{
-	return (i->relay.fd != -1);
-}
-
-/* The channel's descriptor, or -1: a direct channel hands it over. */
+/* The channel's descriptor, or -1 when there is none. */
 int
 relay_fd(const struct inst *i)
 {

@@ -329,7 +329,6 @@ void	 relay_init(struct inst *);
 void	 relay_free(struct inst *);
 void	 relay_open(struct inst *, int);
 void	 relay_stop(struct inst *);
-int	 relay_is_open(const struct inst *);
 int	 relay_takes_input(const struct inst *);
 int	 relay_input(struct inst *, const void *, size_t);
 uint64_t relay_queued(const struct inst *);
