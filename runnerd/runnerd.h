@@ -55,8 +55,8 @@ struct relay {
 	uint64_t	 in_written;	/* bytes ever written to the channel */
 	uint64_t	 dropped;	/* output bytes dropped by policy */
 	int		 nattach;	/* clients attached */
-	uint64_t	 direct;	/* client holding the channel (direct.c),
-					   or 0 */
+	uint64_t	 direct;	/* client holding the channel
+					   (direct.c), or 0 */
 	struct splice	*sp;		/* splice.c's pipes, or NULL */
 };
 

@@ -118,8 +118,8 @@ splice_client(struct inst *i)
 	size_t		 k;
 
 	if (i->relay.fd == -1 || i->relay.direct != 0 ||
-	    i->relay.nattach != 1 || buf_used(&i->relay.out) > 0 || capture_tees(i) ||
-	    (i->relay.sp != NULL && i->relay.sp->off))
+	    i->relay.nattach != 1 || buf_used(&i->relay.out) > 0 ||
+	    capture_tees(i) || (i->relay.sp != NULL && i->relay.sp->off))
 		return (NULL);
 	for (k = 0; k < server.nclients && c == NULL; k++)
 		if (server.clients[k]->attached == i->id)
@@ -251,8 +251,8 @@ splice_input(struct inst *i, struct client *c)
 	ssize_t		 n;
 
 	if (i->relay.fd == -1 || i->relay.input_closed ||
-	    i->relay.direct != 0 || buf_used(&i->relay.in) > 0 || buf_used(&c->in) > 0 ||
-	    splice_pipes(i) == -1)
+	    i->relay.direct != 0 || buf_used(&i->relay.in) > 0 ||
+	    buf_used(&c->in) > 0 || splice_pipes(i) == -1)
 		return (0);
 	sp = i->relay.sp;
 	/*
