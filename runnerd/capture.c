@@ -643,7 +643,14 @@ capture_logs(struct inst *i, struct client *c, int has_tag, long long tag,
 	cp->fol[cp->nfol].client = c->id;
 	cp->fol[cp->nfol].skipped = 0;
 	cp->nfol++;
-	c->following = i->id;
+	c->mode = CLIENT_FOLLOWING;
 	if (inst_ended(i) && cp->fd == -1)
 		capture_unfollow(cp);
+}
+
+/* A follower only listens: what it sends is ignored. */
+void
+capture_follower_input(struct client *c)
+{
+	buf_reset(&c->in);
 }

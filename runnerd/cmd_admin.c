@@ -13,7 +13,7 @@
 void
 cmd_subscribe(struct req *rq)
 {
-	rq->c->subscribed = 1;
+	event_subscribe(rq->c);
 	reply_ok(rq->c->id, rq->has_tag, rq->tag, NULL);
 }
 

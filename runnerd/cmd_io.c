@@ -40,18 +40,18 @@ write_done(struct waiter *w, struct inst *i, enum wait_why why)
 		    "'%s' is gone", i->alias);
 	else if (why != WAIT_EVENT)
 		return (1);		/* its client left */
-	else if (i->in_written >= w->until) {
+	else if (relay_written(i) >= w->until) {
 		struct buf	 ext;
 
 		buf_init(&ext);
 		buf_printf(&ext, "{\"written\":%zu}", w->count);
 		reply_ok(w->client, w->has_tag, w->tag, &ext);
 		buf_free(&ext);
-	} else if (i->fd == -1 || i->input_closed)
+	} else if (!relay_takes_input(i))
 		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
 		    "'%s' stopped reading its input; %llu bytes were not "
 		    "delivered", i->alias,
-		    (unsigned long long)(w->until - i->in_written));
+		    (unsigned long long)(w->until - relay_written(i)));
 	else
 		return (0);
 	write_unblock(w);
@@ -95,7 +95,7 @@ static void
 read_now(uint64_t client, int has_tag, long long tag, size_t count,
     struct inst *i)
 {
-	if (buf_used(&i->out) == 0 && inst_ended(i))
+	if (relay_buffered(i) == 0 && inst_ended(i))
 		reply_err(client, has_tag, tag, RUNNER_ECLOSED,
 		    "'%s' has ended and all its output was read", i->alias);
 	else
@@ -117,7 +117,7 @@ read_done(struct waiter *w, struct inst *i, enum wait_why why)
 		read_reply(w->client, w->has_tag, w->tag, w->count, i);
 	else if (why == WAIT_CLIENT_GONE)
 		return (1);
-	else if ((buf_used(&i->out) == 0 || i->nattach > 0) &&
+	else if ((relay_buffered(i) == 0 || relay_attached(i) > 0) &&
 	    !inst_ended(i))
 		return (0);
 	else
@@ -152,7 +152,7 @@ cmd_write(struct req *rq)
 		REQ_ERR(rq, RUNNER_EINVAL, "missing 'data' or 'text'");
 		return;
 	}
-	if (i->fd == -1 || i->input_closed) {
+	if (!relay_takes_input(i)) {
 		REQ_ERR(rq, RUNNER_ECLOSED, "'%s' is %s", i->alias,
 		    i->state == INST_RUNNING ? "not reading its input" :
 		    "not running");
@@ -173,7 +173,7 @@ cmd_write(struct req *rq)
 		return;
 	}
 	free(data);
-	w->until = i->in_queued;
+	w->until = relay_queued(i);
 	w->count = n;
 	/* One write in flight per client: its later requests wait. */
 	rq->c->waiting = 1;
@@ -196,7 +196,7 @@ cmd_read(struct req *rq)
 	    req_num(rq, "max", PROTO_READ_MAX, &max) == -1)
 		return;
 	count = max < PROTO_READ_MAX ? (size_t)max : PROTO_READ_MAX;
-	if (buf_used(&i->out) > 0 || inst_ended(i) || wait == 0) {
+	if (relay_buffered(i) > 0 || inst_ended(i) || wait == 0) {
 		read_now(rq->c->id, rq->has_tag, rq->tag, count, i);
 		return;
 	}
@@ -218,7 +218,7 @@ cmd_attach(struct req *rq)
 
 	if ((i = req_inst(rq)) == NULL)
 		return;
-	if (inst_ended(i) && buf_used(&i->out) == 0) {
+	if (inst_ended(i) && relay_buffered(i) == 0) {
 		REQ_ERR(rq, RUNNER_ECLOSED, "'%s' has ended and all its "
 		    "output was read", i->alias);
 		return;

@@ -118,10 +118,7 @@ status_one(struct buf *b, struct inst *i)
 		jw_key(b, "error");
 		jw_str(b, i->end.start_msg);
 	}
-	jw_key(b, "buffered");
-	jw_int(b, (long long)buf_used(&i->out));
-	jw_key(b, "dropped");
-	jw_int(b, (long long)i->dropped);
+	relay_json(b, i);
 	jw_key(b, "log_dropped");
 	jw_int(b, (long long)capture_log_dropped(i));
 	jw_close(b, '}');

@@ -1,9 +1,12 @@
 /*
  * control.c: the control socket and its clients.  Each client is a
  * non-blocking connection with an input buffer cut into request lines and
- * an output buffer of replies; once attached, it is a raw byte stream to
- * an instance instead, and once following a log (logs with follow), a
- * one-way stream of that log whose input is ignored.  Every buffer is
+ * an output buffer of replies.  A client is in one mode at a time (enum
+ * client_mode), and the file that owns a mode handles its connection's
+ * events in it: request lines here; subscribed, the same plus events
+ * (events.c); attached, a raw byte stream to an instance instead
+ * (relay.c); following a log (logs with follow), a one-way stream of
+ * that log whose input is ignored (capture.c).  Every buffer is
  * bounded: a line longer than PROTO_LINE_MAX is refused and the client
  * closed, and a client that does not read its replies is not read from
  * until it does.  A client that goes away costs nothing but its own state.
@@ -22,11 +25,7 @@
  *     has more than CLIENT_OUT_MAX unsent, or more than REPLY_SHARE while
  *     all clients together have more than REPLY_HELD_MAX: so clients
  *     that ask and never read cannot add up to more than about that.
- *   - A subscriber with more than EVENT_QUEUE_MAX bytes unsent, or with
- *     any while all clients together have more than REPLY_HELD_MAX, misses
- *     events, counted; once it has caught up it gets a "lagged" event
- *     with the count before the next one (as a log follower is told how
- *     many bytes it skipped).  Its replies are never dropped.
+ *   - A subscriber that falls behind misses events, counted (events.c).
  */
 
 #include <sys/socket.h>
@@ -45,10 +44,8 @@
 #include "runnerd.h"
 
 #define CLIENT_READ	65536	/* bytes read from a client at a time */
-#define CLIENT_READ_RAW	(256 * 1024)	/* ... once attached: a stream */
 #define REQUEST_HELD_MAX (16 * 1024 * 1024)	/* request bytes, all clients */
 #define REQUEST_IDLE	20.0		/* seconds a line may stay unfinished */
-#define EVENT_QUEUE_MAX	(256 * 1024)	/* unsent bytes: events are missed */
 #define REPLY_HELD_MAX	(16 * 1024 * 1024)	/* unsent bytes, all clients */
 #define REPLY_SHARE	(64 * 1024)	/* ... past which, one's own wait */
 
@@ -59,8 +56,9 @@ static void	 accept_cb(struct ev_loop *, ev_io *, int);
 static void	 accept_pause_cb(struct ev_loop *, ev_timer *, int);
 static void	 client_read_cb(struct ev_loop *, ev_io *, int);
 static void	 client_write_cb(struct ev_loop *, ev_io *, int);
+static void	 client_input(struct client *);
+static int	 client_asks(const struct client *);
 static void	 client_lines(struct client *);
-static void	 client_raw(struct client *);
 static int	 client_cmp(const void *, const void *);
 static int	 client_done(const struct client *);
 static void	 client_refuse(struct client *);
@@ -68,7 +66,6 @@ static void	 client_held(struct client *, int);
 static void	 client_idle_cb(struct ev_loop *, ev_timer *, int);
 static void	 client_drop(struct client *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-static void	 event_lagged(struct client *);
 static int	 client_backlogged(const struct client *);
 
 /*
@@ -346,7 +343,6 @@ void
 client_close(struct client *c)
 {
 	struct client	**slot;
-	struct inst	*i;
 	size_t		 k;
 
 	slot = bsearch(&c->id, server.clients, server.nclients,
@@ -361,12 +357,8 @@ client_close(struct client *c)
 	ev_timer_stop(server.loop, &c->idle);
 	held_total -= c->held;
 	close(c->fd);
-	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL) {
-		i->nattach--;
-		splice_unsplice(i);	/* its bytes in flight: gone with it */
-		splice_idle(i);
-		relay_resume(i);
-	}
+	if (c->mode == CLIENT_ATTACHED)
+		relay_client_gone(c);
 	out_total -= buf_used(&c->out);
 	buf_free(&c->in);
 	buf_free(&c->out);
@@ -400,8 +392,15 @@ client_backlogged(const struct client *c)
 	size_t	 used = buf_used(&c->out);
 
 	/* An attached client's input is a stream: only its own bound. */
-	return (used > CLIENT_OUT_MAX || (c->attached == 0 &&
-	    out_total > REPLY_HELD_MAX && used > REPLY_SHARE));
+	return (used > CLIENT_OUT_MAX || (c->mode != CLIENT_ATTACHED &&
+	    clients_crowded() && used > REPLY_SHARE));
+}
+
+/* Have all clients together more than REPLY_HELD_MAX unsent? */
+int
+clients_crowded(void)
+{
+	return (out_total > REPLY_HELD_MAX);
 }
 
 /* Write what the client takes now (at exit: one last try). */
@@ -424,16 +423,13 @@ client_flush(struct client *c)
 void
 client_resume(struct client *c)
 {
-	struct inst	*i;
-
 	if (c->closing || c->waiting || client_backlogged(c))
 		return;
 	if (c->eof) {
 		ev_feed_event(server.loop, &c->rio, EV_READ);
 		return;
 	}
-	if (c->attached != 0 && ((i = inst_by_id(c->attached)) == NULL ||
-	    buf_used(&i->in) > INPUT_MAX))
+	if (c->mode == CLIENT_ATTACHED && relay_client_waits(c))
 		return;
 	ev_io_start(server.loop, &c->rio);
 	/*
@@ -447,7 +443,6 @@ static void
 client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct client	*c = w->data;
-	struct inst	*i;
 	ssize_t		 n;
 
 	(void)revents;
@@ -463,23 +458,18 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	buf_drop(&c->out, (size_t)n);
 	out_total -= (size_t)n;
-	/* Caught up: a subscriber learns what it missed, first thing. */
-	if (c->missed > 0 && buf_used(&c->out) <= EVENT_QUEUE_MAX / 2)
-		event_lagged(c);
+	event_sent(c);		/* a subscriber that missed events hears it */
 	if (buf_used(&c->out) > 0)
 		return;
 	buf_free(&c->out);	/* an idle client holds no buffer */
-	/* Spliced output in flight for it comes next (or c is gone). */
-	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL &&
-	    splice_flush(i, c) != 0)
+	/* Attached: the relay's turn (spliced output, its instance's). */
+	if (c->mode == CLIENT_ATTACHED && relay_client_sent(c) != 0)
 		return;
 	ev_io_stop(loop, &c->wio);
 	if (client_done(c)) {
 		client_close(c);
 		return;
 	}
-	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL)
-		relay_resume(i);
 	if (!ev_is_active(&c->rio))
 		client_resume(c);
 }
@@ -489,29 +479,46 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct client	*c = w->data;
 	static char	 scratch[CLIENT_READ];
-	struct inst	*i;
-	char		*p;
 	ssize_t		 n;
 
 	(void)loop;
 	(void)revents;
-	if (c->attached != 0 && (i = inst_by_id(c->attached)) != NULL &&
-	    splice_input(i, c) == 1)
+	if (c->mode == CLIENT_ATTACHED) {
+		relay_client_read(c);	/* a stream, read its own way */
 		return;
+	}
 	/*
-	 * Attached: straight into the buffer, not through a copy.  Requests:
-	 * into scratch, and only what is left unhandled into the client's
+	 * Into scratch, and only what is left unhandled into the client's
 	 * buffer, sized to it, so that an idle client holds none.
 	 */
-	p = c->attached != 0 ? buf_reserve(&c->in, CLIENT_READ_RAW) : scratch;
-	if (p == NULL) {
+	if ((n = client_recv(c, scratch, sizeof(scratch))) == -1)
+		return;
+	if (n > 0 && buf_add(&c->in, scratch, (size_t)n) == -1) {
 		log_warnx("client %llu: out of memory; closing",
 		    (unsigned long long)c->id);
 		client_close(c);
 		return;
 	}
-	n = recv(c->fd, p, c->attached != 0 ? CLIENT_READ_RAW : CLIENT_READ,
-	    MSG_DONTWAIT);
+	if (c->refused != NULL) {
+		reply_err(c->id, 0, 0, RUNNER_EPERM, "%s", c->refused);
+		buf_reset(&c->in);
+		c->closing = 1;
+		ev_io_stop(server.loop, &c->rio);
+	} else
+		client_input(c);
+	client_received(c, n > 0);
+}
+
+/*
+ * Read up to max bytes from c into p: how many, 0 when there are none
+ * (or it sends no more), -1 when c is gone (it was closed here).
+ */
+ssize_t
+client_recv(struct client *c, char *p, size_t max)
+{
+	ssize_t	 n;
+
+	n = recv(c->fd, p, max, MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		n = 0;		/* fed by client_resume: buffered requests */
 	else if (n == 0) {
@@ -524,35 +531,48 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP)) {
 			client_close(c);
-			return;
+			return (-1);
 		}
 		c->eof = 1;
 		ev_io_stop(server.loop, &c->rio);
 	} else if (n < 0) {
 		client_close(c);
-		return;
+		return (-1);
 	}
-	if (c->attached != 0)
-		buf_commit(&c->in, (size_t)n);
-	else if (n > 0 && buf_add(&c->in, scratch, (size_t)n) == -1) {
-		log_warnx("client %llu: out of memory; closing",
-		    (unsigned long long)c->id);
-		client_close(c);
-		return;
-	}
-	if (c->refused != NULL) {
-		reply_err(c->id, 0, 0, RUNNER_EPERM, "%s", c->refused);
-		buf_reset(&c->in);
-		c->closing = 1;
-		ev_io_stop(server.loop, &c->rio);
-	} else if (c->attached != 0)
-		client_raw(c);
-	else if (c->following != 0)
-		buf_reset(&c->in);	/* a follower only listens */
-	else
-		client_lines(c);
-	client_held(c, n > 0);
+	return (n);
+}
+
+/* After a read (progress: bytes came): the bounds, and maybe the end. */
+void
+client_received(struct client *c, int progress)
+{
+	client_held(c, progress);
 	client_check(c);
+}
+
+/* What c sent, handled in its mode. */
+static void
+client_input(struct client *c)
+{
+	switch (c->mode) {
+	case CLIENT_REQUESTS:
+	case CLIENT_SUBSCRIBED:
+		client_lines(c);
+		break;
+	case CLIENT_ATTACHED:
+		relay_client_input(c);
+		break;
+	case CLIENT_FOLLOWING:
+		capture_follower_input(c);
+		break;
+	}
+}
+
+/* Does c send request lines (rather than a stream)? */
+static int
+client_asks(const struct client *c)
+{
+	return (c->mode == CLIENT_REQUESTS || c->mode == CLIENT_SUBSCRIBED);
 }
 
 /*
@@ -567,9 +587,10 @@ client_held(struct client *c, int progress)
 	struct client	*big;
 	size_t		 n = 0, k;
 
-	if (c->attached == 0 && buf_used(&c->in) == 0)
+	/* Attached, reads go straight into the buffer: it is kept. */
+	if (c->mode != CLIENT_ATTACHED && buf_used(&c->in) == 0)
 		buf_free(&c->in);
-	if (c->attached == 0 && c->following == 0 && !c->closing)
+	if (client_asks(c) && !c->closing)
 		n = c->in.cap;
 	held_total += n;
 	held_total -= c->held;
@@ -654,8 +675,8 @@ client_check(struct client *c)
 static int
 client_done(const struct client *c)
 {
-	return (c->closing || (c->eof && c->attached == 0 &&
-	    c->following == 0 && c->pending == 0 && buf_used(&c->in) == 0));
+	return (c->closing || (c->eof && client_asks(c) && c->pending == 0 &&
+	    buf_used(&c->in) == 0));
 }
 
 /*
@@ -669,9 +690,8 @@ client_lines(struct client *c)
 	char	*nl;
 	size_t	 len;
 
-	while (!c->closing && !c->waiting && c->attached == 0 &&
-	    c->following == 0 && !client_backlogged(c) &&
-	    buf_used(&c->in) > 0) {
+	while (!c->closing && !c->waiting && client_asks(c) &&
+	    !client_backlogged(c) && buf_used(&c->in) > 0) {
 		nl = memchr(buf_head(&c->in), '\n', buf_used(&c->in));
 		len = nl != NULL ? (size_t)(nl - buf_head(&c->in)) :
 		    buf_used(&c->in);
@@ -687,12 +707,9 @@ client_lines(struct client *c)
 		cmd_dispatch(c, buf_head(&c->in), len);
 		buf_drop(&c->in, len + 1);
 	}
-	if (c->attached != 0) {
-		client_raw(c);
-		return;
-	}
-	if (c->following != 0) {
-		buf_reset(&c->in);
+	/* A request made it a stream: what follows is that stream's. */
+	if (!client_asks(c)) {
+		client_input(c);
 		return;
 	}
 	/* After EOF a line without its newline will never be complete. */
@@ -705,28 +722,6 @@ client_lines(struct client *c)
 	 */
 	if (c->closing || client_backlogged(c) ||
 	    (c->waiting && buf_used(&c->in) > PROTO_LINE_MAX))
-		ev_io_stop(server.loop, &c->rio);
-}
-
-/* Attached: what the client sends is the instance's input. */
-static void
-client_raw(struct client *c)
-{
-	struct inst	*i;
-
-	if ((i = inst_by_id(c->attached)) == NULL || i->fd == -1) {
-		buf_reset(&c->in);
-		return;
-	}
-	if (buf_used(&c->in) > 0) {
-		/* A stream that lost bytes must end, not go on without them. */
-		if (relay_input(i, buf_head(&c->in), buf_used(&c->in)) == -1) {
-			client_close(c);
-			return;
-		}
-		buf_reset(&c->in);
-	}
-	if (buf_used(&i->in) > INPUT_MAX)
 		ev_io_stop(server.loop, &c->rio);
 }
 
@@ -910,64 +905,4 @@ reply_err(uint64_t id, int has_tag, long long tag, int code,
 	jw_key(&b, "message");
 	jw_str(&b, msg);
 	reply_end(c, &b, has_tag, tag);
-}
-
-/*
- * A subscriber that missed events has caught up: tell it how many,
- * {"event": "lagged", "ext": {"missed": N}}, before anything else.
- */
-static void
-event_lagged(struct client *c)
-{
-	char	 line[128];
-	int	 len;
-
-	len = snprintf(line, sizeof(line), "{\"event\":\"lagged\",\"ext\":"
-	    "{\"missed\":%llu}}\n", (unsigned long long)c->missed);
-	c->missed = 0;
-	client_send(c, line, (size_t)len);
-}
-
-/*
- * Tell every subscriber: {"event": name, "ext": ext}.  One that has not
- * read EVENT_QUEUE_MAX bytes of what it was sent misses it, counted, and
- * goes on missing events until it is back under half that (event_lagged).
- */
-void
-event_emit(const char *name, struct buf *ext)
-{
-	struct client	*c;
-	struct buf	 b;
-	size_t		 k, used;
-
-	buf_init(&b);
-	jw_open(&b, '{');
-	jw_key(&b, "event");
-	jw_str(&b, name);
-	jw_key(&b, "ext");
-	jw_raw(&b, buf_head(ext), buf_used(ext));
-	jw_close(&b, '}');
-	buf_addc(&b, '\n');
-	for (k = 0; k < server.nclients && !b.failed; k++) {
-		c = server.clients[k];
-		if (!c->subscribed || c->attached != 0 || c->following != 0 ||
-		    c->closing)
-			continue;
-		used = buf_used(&c->out);
-		/*
-		 * Its own bound; and past the bound for all clients, any
-		 * backlog at all: thousands of subscribers that never
-		 * read hold REPLY_HELD_MAX together, not each its own.
-		 */
-		if (used > EVENT_QUEUE_MAX || (c->missed > 0 &&
-		    used > EVENT_QUEUE_MAX / 2) ||
-		    (out_total > REPLY_HELD_MAX && used > 0)) {
-			c->missed++;
-			continue;
-		}
-		if (c->missed > 0)
-			event_lagged(c);
-		client_send(c, buf_head(&b), buf_used(&b));
-	}
-	buf_free(&b);
 }

@@ -28,12 +28,14 @@ void
 direct_take(struct client *c, struct inst *i, int has_tag, long long tag)
 {
 	struct buf	 b;
+	const char	*data;
+	size_t		 len;
 	int		 rc;
 
-	if (i->direct != 0) {
+	if (relay_holder(i) != 0) {
 		reply_err(c->id, has_tag, tag, RUNNER_EEXIST, "'%s' is already "
 		    "held by a direct channel (client %llu)", i->alias,
-		    (unsigned long long)i->direct);
+		    (unsigned long long)relay_holder(i));
 		return;
 	}
 	if (c->direct != 0) {
@@ -41,17 +43,16 @@ direct_take(struct client *c, struct inst *i, int has_tag, long long tag)
 		    "connection already holds a direct channel");
 		return;
 	}
-	if (i->fd == -1 || i->state != INST_RUNNING) {
+	if (relay_fd(i) == -1 || i->state != INST_RUNNING) {
 		reply_err(c->id, has_tag, tag, RUNNER_ECLOSED, "'%s' has no "
 		    "live channel to hand over (it is %s)", i->alias,
 		    inst_state_name(i->state));
 		return;
 	}
-	if (buf_used(&i->in) + splice_in_pending(i) > 0) {
+	if (relay_input_pending(i) > 0) {
 		reply_err(c->id, has_tag, tag, RUNNER_EPERM, "'%s' has %zu "
 		    "bytes of input queued that it has not read yet; ask "
-		    "again once it has", i->alias, buf_used(&i->in) +
-		    splice_in_pending(i));
+		    "again once it has", i->alias, relay_input_pending(i));
 		return;
 	}
 	/* The descriptor rides on the reply: earlier replies go first. */
@@ -66,20 +67,19 @@ direct_take(struct client *c, struct inst *i, int has_tag, long long tag)
 	buf_init(&b);
 	jw_open(&b, '{');
 	inst_json_head(&b, i, i->pid);
+	len = relay_peek(i, &data);
 	jw_key(&b, "data");
-	jw_b64(&b, buf_head(&i->out), buf_used(&i->out));
+	jw_b64(&b, data, len);
 	jw_key(&b, "bytes");
-	jw_int(&b, (long long)buf_used(&i->out));
+	jw_int(&b, (long long)len);
 	jw_close(&b, '}');
-	rc = reply_ok_fd(c, has_tag, tag, &b, i->fd);
+	rc = reply_ok_fd(c, has_tag, tag, &b, relay_fd(i));
 	buf_free(&b);
 	if (rc == -1)
 		return;
 
-	buf_reset(&i->out);		/* handed over */
-	i->direct = c->id;
+	relay_lease(i, c->id);
 	c->direct = i->id;
-	relay_pause(i);
 	log_info("%s: channel handed to client %llu (direct)", i->alias,
 	    (unsigned long long)c->id);
 }
@@ -92,34 +92,31 @@ direct_client_gone(struct client *c)
 
 	if (c->direct == 0)
 		return;
-	if ((i = inst_by_id(c->direct)) != NULL && i->direct == c->id) {
-		i->direct = 0;
+	if ((i = inst_by_id(c->direct)) != NULL && relay_holder(i) == c->id) {
 		log_info("%s: channel handed back by client %llu", i->alias,
 		    (unsigned long long)c->id);
-		relay_unpause(i);
+		relay_unlease(i);
 	}
 	c->direct = 0;
 }
 
 /*
- * i's channel is closing (its process ended): end the lease by closing
- * its connection, once the replies on it are sent, so that the client
- * knows the channel is over once it has read what the process wrote.
+ * The channel client id holds is closing (its process ended): end the
+ * lease by closing its connection, once the replies on it are sent, so
+ * that the client knows the channel is over once it has read what the
+ * process wrote.
  */
 void
-direct_end(struct inst *i)
+direct_end(uint64_t id)
 {
 	struct client	*c;
 
-	if (i->direct == 0)
-		return;
-	if ((c = client_find(i->direct)) != NULL) {
+	if ((c = client_find(id)) != NULL) {
 		c->direct = 0;
 		c->closing = 1;
 		ev_io_stop(server.loop, &c->rio);
 		ev_io_start(server.loop, &c->wio);
 	}
-	i->direct = 0;
 }
 
 /*
@@ -129,11 +126,11 @@ direct_end(struct inst *i)
 int
 direct_refuse(struct client *c, struct inst *i, int has_tag, long long tag)
 {
-	if (i->direct == 0)
+	if (relay_holder(i) == 0)
 		return (0);
 	reply_err(c->id, has_tag, tag, RUNNER_EPERM, "'%s' is held by a "
 	    "direct channel (client %llu): runnerd neither reads nor writes "
 	    "it until that is closed", i->alias,
-	    (unsigned long long)i->direct);
+	    (unsigned long long)relay_holder(i));
 	return (1);
 }

@@ -162,9 +162,7 @@ inst_new(const char *alias, struct conf *conf, const struct app *app,
 	conf->refs++;
 	i->app = app;
 	i->state = INST_EXITED;
-	i->fd = -1;
-	buf_init(&i->out);
-	buf_init(&i->in);
+	relay_init(i);
 	ev_timer_init(&i->proc.timer, inst_kill_cb, 0, 0);
 	i->proc.timer.data = i;
 	ready_init(i);
@@ -234,8 +232,7 @@ inst_free(struct inst *i)
 	free(i->req.socket);
 	free(i->req.socket_path);
 	free(i->end.start_msg);
-	buf_free(&i->out);
-	buf_free(&i->in);
+	relay_free(i);
 	conf_unref(i->conf);
 	free(i);
 }
@@ -326,8 +323,6 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	i->pid = la.pid;
 	server.nprocs++;
 	restart_started(i);
-	i->chan_eof = 0;
-	i->input_closed = 0;
 	free(i->end.start_msg);
 	i->end.start_msg = NULL;
 	i->end.start_code = 0;
@@ -341,8 +336,8 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	 * A stdio app's channel is relayed from the start: it may need its
 	 * input to become ready.  A socket app's comes when it is ready.
 	 */
-	if ((i->fd = la.fd) != -1)
-		relay_start(i);
+	if (la.fd != -1)
+		relay_open(i, la.fd);
 	notify = la.notify;
 	la.notify = -1;
 	launch_done(&la);
@@ -355,8 +350,6 @@ void
 inst_ready(struct inst *i)
 {
 	i->state = INST_RUNNING;
-	if (i->app->type == APP_SOCKET)
-		relay_start(i);
 	inst_event(restart_count(i) > 0 ? "restarted" : "started", i,
 	    i->pid);
 	waiters_inst_event(i);

@@ -164,7 +164,7 @@ ready_try_connect(struct inst *i)
 
 	if ((r = ready_connect(i->req.socket_path, &fd)) == 1) {
 		ev_timer_stop(server.loop, &i->ready.timer);
-		i->fd = fd;
+		relay_open(i, fd);
 		inst_ready(i);
 		return;
 	}

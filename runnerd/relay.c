@@ -6,11 +6,17 @@
  * writes then block.  That is backpressure: nothing is dropped and
  * nothing grows without bound.  With overflow = "drop-oldest" the child
  * is read on when the buffer is full and the oldest output goes, counted
- * in i->dropped (attached clients that fall behind still hold it back).
+ * in dropped (attached clients that fall behind still hold it back).
  * When the app has a log file, what is read is also copied there
  * (capture_tee).  With one attacher and nothing to copy, splice.c moves
- * the bytes instead, without copying them through runnerd.  Input (write requests, attached clients) queues in a
- * buffer the channel drains as the child reads.
+ * the bytes instead, without copying them through runnerd.  Input (write
+ * requests, attached clients) queues in a buffer the channel drains as
+ * the child reads.
+ *
+ * The state is the instance's struct relay, touched only here and in
+ * splice.c; the rest of runnerd asks the functions below.  The attached
+ * clients' side of the stream is here too (control.c hands their
+ * connection's events to the relay_client_* functions).
  */
 
 #include <sys/socket.h>
@@ -23,44 +29,68 @@
 
 #define RELAY_READ	(256 * 1024)	/* bytes read from a channel at once */
 #define RELAY_SNDBUF	(1024 * 1024)	/* an attached client's socket */
+#define RELAY_CLIENT_READ (256 * 1024)	/* bytes read from one at once */
 
 static void	 relay_read_cb(struct ev_loop *, ev_io *, int);
 static void	 relay_write_cb(struct ev_loop *, ev_io *, int);
 static void	 relay_fanout(struct inst *);
 static int	 relay_read(struct inst *, size_t);
 static void	 relay_trim(struct inst *);
+static void	 relay_pause(struct inst *);
+static void	 relay_unpause(struct inst *);
 
-/* Watch the instance's new channel. */
+/* A new instance: no channel yet, nothing buffered. */
 void
-relay_start(struct inst *i)
+relay_init(struct inst *i)
 {
-	if (fd_nonblock(i->fd) == -1)
+	i->relay.fd = -1;
+	buf_init(&i->relay.out);
+	buf_init(&i->relay.in);
+}
+
+/* The instance goes: what is still buffered goes with it. */
+void
+relay_free(struct inst *i)
+{
+	buf_free(&i->relay.out);
+	buf_free(&i->relay.in);
+}
+
+/* Relay the instance's new channel, fd (a spawn's, or a socket's). */
+void
+relay_open(struct inst *i, int fd)
+{
+	i->relay.fd = fd;
+	i->relay.input_closed = 0;
+	if (fd_nonblock(i->relay.fd) == -1)
 		log_warn("%s: fcntl", i->alias);
-	ev_io_init(&i->rio, relay_read_cb, i->fd, EV_READ);
-	ev_io_init(&i->wio, relay_write_cb, i->fd, EV_WRITE);
-	i->rio.data = i->wio.data = i;
+	ev_io_init(&i->relay.rio, relay_read_cb, i->relay.fd, EV_READ);
+	ev_io_init(&i->relay.wio, relay_write_cb, i->relay.fd, EV_WRITE);
+	i->relay.rio.data = i->relay.wio.data = i;
 	relay_resume(i);
-	if (buf_used(&i->in) > 0)
-		ev_io_start(server.loop, &i->wio);
+	if (buf_used(&i->relay.in) > 0)
+		ev_io_start(server.loop, &i->relay.wio);
 }
 
 /* Close the channel; buffered output stays for readers. */
 void
 relay_stop(struct inst *i)
 {
-	if (i->fd == -1)
+	if (i->relay.fd == -1)
 		return;
-	direct_end(i);
+	if (i->relay.direct != 0) {
+		direct_end(i->relay.direct);	/* the lease ends with it */
+		i->relay.direct = 0;
+	}
 	splice_unsplice(i);		/* to its client's queue */
 	splice_close(i);
-	ev_io_stop(server.loop, &i->rio);
-	ev_io_stop(server.loop, &i->wio);
-	close(i->fd);
-	i->fd = -1;
-	i->chan_eof = 1;
+	ev_io_stop(server.loop, &i->relay.rio);
+	ev_io_stop(server.loop, &i->relay.wio);
+	close(i->relay.fd);
+	i->relay.fd = -1;
 	capture_tee(i, NULL, 0);	/* its log's last line ends here */
 	/* Input nobody will read: its writers hear ECLOSED. */
-	buf_reset(&i->in);
+	buf_reset(&i->relay.in);
 	waiters_inst_event(i);
 }
 
@@ -72,7 +102,8 @@ relay_stop(struct inst *i)
 void
 relay_drain(struct inst *i)
 {
-	if (i->fd == -1 || i->direct != 0)	/* the direct client's bytes */
+	/* Closed, or leased: the direct client's bytes. */
+	if (i->relay.fd == -1 || i->relay.direct != 0)
 		return;
 	splice_unsplice(i);		/* in flight: ahead of the rest */
 	while (relay_read(i, RELAY_READ) > 0)
@@ -86,13 +117,13 @@ relay_drain(struct inst *i)
 static void
 relay_trim(struct inst *i)
 {
-	size_t	 used = buf_used(&i->out);
+	size_t	 used = buf_used(&i->relay.out);
 
 	if (i->app->overflow != OVERFLOW_DROP_OLDEST ||
 	    used <= i->app->output_buffer)
 		return;
-	buf_drop(&i->out, used - i->app->output_buffer);
-	i->dropped += used - i->app->output_buffer;
+	buf_drop(&i->relay.out, used - i->app->output_buffer);
+	i->relay.dropped += used - i->app->output_buffer;
 }
 
 /* Read up to max bytes into the output buffer: >0, 0 (nothing), -1 end. */
@@ -106,19 +137,19 @@ relay_read(struct inst *i, size_t max)
 	if (max > RELAY_READ)
 		max = RELAY_READ;
 	/* Straight into the buffer, not through a copy. */
-	if ((p = buf_reserve(&i->out, max)) == NULL) {
-		i->out.failed = 0;
+	if ((p = buf_reserve(&i->relay.out, max)) == NULL) {
+		i->relay.out.failed = 0;
 		p = lost;
 	}
-	n = recv(i->fd, p, max, MSG_DONTWAIT);
+	n = recv(i->relay.fd, p, max, MSG_DONTWAIT);
 	if (n > 0) {
 		capture_tee(i, p, (size_t)n);
 		if (p != lost)
-			buf_commit(&i->out, (size_t)n);
+			buf_commit(&i->relay.out, (size_t)n);
 		else {
 			log_warnx("%s: out of memory; %zd bytes of output "
 			    "dropped", i->alias, n);
-			i->dropped += (uint64_t)n;
+			i->relay.dropped += (uint64_t)n;
 		}
 		return (1);
 	}
@@ -133,7 +164,7 @@ static void
 relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct inst	*i = w->data;
-	size_t		 room, used = buf_used(&i->out);
+	size_t		 room, used = buf_used(&i->relay.out);
 	int		 r, drop;
 
 	(void)loop;
@@ -145,11 +176,11 @@ relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	drop = i->app->overflow == OVERFLOW_DROP_OLDEST;
 	room = i->app->output_buffer > used ? i->app->output_buffer - used : 0;
-	if (room == 0 && i->nattach == 0 && !drop) {
+	if (room == 0 && i->relay.nattach == 0 && !drop) {
 		relay_resume(i);
 		return;
 	}
-	r = relay_read(i, i->nattach > 0 || drop ? RELAY_READ : room);
+	r = relay_read(i, i->relay.nattach > 0 || drop ? RELAY_READ : room);
 	if (r == -1) {
 		/* The other side closed: no more output, no more input. */
 		relay_stop(i);
@@ -169,7 +200,7 @@ relay_fanout(struct inst *i)
 	size_t		 k;
 	ssize_t		 n;
 
-	if (i->nattach == 0 || buf_used(&i->out) == 0)
+	if (i->relay.nattach == 0 || buf_used(&i->relay.out) == 0)
 		return;
 	for (k = 0; k < server.nclients; k++) {
 		c = server.clients[k];
@@ -178,14 +209,14 @@ relay_fanout(struct inst *i)
 		/* Nothing queued before it: straight out, no copy. */
 		n = 0;
 		if (buf_used(&c->out) == 0 && !c->closing &&
-		    (n = send(c->fd, buf_head(&i->out), buf_used(&i->out),
-		    MSG_NOSIGNAL | MSG_DONTWAIT)) < 0)
+		    (n = send(c->fd, buf_head(&i->relay.out),
+		    buf_used(&i->relay.out), MSG_NOSIGNAL | MSG_DONTWAIT)) < 0)
 			n = 0;		/* its write callback hears why */
-		if ((size_t)n < buf_used(&i->out))
-			client_send(c, buf_head(&i->out) + n,
-			    buf_used(&i->out) - (size_t)n);
+		if ((size_t)n < buf_used(&i->relay.out))
+			client_send(c, buf_head(&i->relay.out) + n,
+			    buf_used(&i->relay.out) - (size_t)n);
 	}
-	buf_reset(&i->out);
+	buf_reset(&i->relay.out);
 }
 
 /*
@@ -198,11 +229,11 @@ relay_resume(struct inst *i)
 	size_t	 k;
 	int	 go;
 
-	if (i->fd == -1 || i->direct != 0)
+	if (i->relay.fd == -1 || i->relay.direct != 0)
 		return;
-	go = buf_used(&i->out) < i->app->output_buffer ||
+	go = buf_used(&i->relay.out) < i->app->output_buffer ||
 	    i->app->overflow == OVERFLOW_DROP_OLDEST;
-	if (i->nattach > 0) {
+	if (i->relay.nattach > 0) {
 		go = 1;
 		for (k = 0; k < server.nclients; k++) {
 			if (server.clients[k]->attached == i->id &&
@@ -213,9 +244,9 @@ relay_resume(struct inst *i)
 	if (splice_out_pending(i) > 0)
 		go = 0;		/* in flight to its client first */
 	if (go)
-		ev_io_start(server.loop, &i->rio);
+		ev_io_start(server.loop, &i->relay.rio);
 	else
-		ev_io_stop(server.loop, &i->rio);
+		ev_io_stop(server.loop, &i->relay.rio);
 }
 
 /*
@@ -225,16 +256,17 @@ relay_resume(struct inst *i)
 int
 relay_input(struct inst *i, const void *p, size_t n)
 {
-	if (i->fd == -1 || i->input_closed || n == 0)
+	if (i->relay.fd == -1 || i->relay.input_closed || n == 0)
 		return (0);
-	if (buf_add(&i->in, p, n) == -1) {
+	if (buf_add(&i->relay.in, p, n) == -1) {
 		log_warnx("%s: out of memory for input", i->alias);
-		i->in.failed = 0;
+		i->relay.in.failed = 0;
 		return (-1);
 	}
-	i->in_queued += n;
-	if (i->direct == 0)		/* else it waits for the hand-back */
-		ev_io_start(server.loop, &i->wio);
+	i->relay.in_queued += n;
+	/* Leased, it waits for the hand-back. */
+	if (i->relay.direct == 0)
+		ev_io_start(server.loop, &i->relay.wio);
 	return (0);
 }
 
@@ -250,28 +282,28 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (splice_write(i) != 0)
 		return;
 	n = 0;
-	if (buf_used(&i->in) > 0)
-		n = send(i->fd, buf_head(&i->in), buf_used(&i->in),
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (buf_used(&i->relay.in) > 0)
+		n = send(i->relay.fd, buf_head(&i->relay.in),
+		    buf_used(&i->relay.in), MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		/* The child closed its input: what is queued cannot go. */
 		if (errno != EPIPE && errno != ECONNRESET)
 			log_warn("%s: send", i->alias);
-		i->input_closed = 1;
-		buf_reset(&i->in);
+		i->relay.input_closed = 1;
+		buf_reset(&i->relay.in);
 		ev_io_stop(loop, w);
 		waiters_inst_event(i);
 		return;
 	}
-	buf_drop(&i->in, (size_t)n);
-	i->in_written += (uint64_t)n;
-	if (buf_used(&i->in) == 0)
+	buf_drop(&i->relay.in, (size_t)n);
+	i->relay.in_written += (uint64_t)n;
+	if (buf_used(&i->relay.in) == 0)
 		ev_io_stop(loop, w);
 	waiters_inst_event(i);
 	/* Attached writers paused on a full queue may go on. */
-	if (i->nattach > 0 && buf_used(&i->in) <= INPUT_MAX) {
+	if (i->relay.nattach > 0 && buf_used(&i->relay.in) <= INPUT_MAX) {
 		for (k = 0; k < server.nclients; k++) {
 			if (server.clients[k]->attached == i->id)
 				client_resume(server.clients[k]);
@@ -283,13 +315,13 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 size_t
 relay_take(struct inst *i, void *p, size_t max)
 {
-	size_t	 n = buf_used(&i->out);
+	size_t	 n = buf_used(&i->relay.out);
 
 	if (n > max)
 		n = max;
 	if (n > 0) {
-		memcpy(p, buf_head(&i->out), n);
-		buf_drop(&i->out, n);
+		memcpy(p, buf_head(&i->relay.out), n);
+		buf_drop(&i->relay.out, n);
 		relay_resume(i);
 	}
 	return (n);
@@ -302,10 +334,11 @@ relay_attach(struct inst *i, struct client *c)
 	int	 n = RELAY_SNDBUF;
 
 	splice_unsplice(i);	/* a second attacher: copy to each */
+	c->mode = CLIENT_ATTACHED;
 	c->attached = i->id;
 	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
-	i->nattach++;
+	i->relay.nattach++;
 	relay_fanout(i);
 	relay_resume(i);
 }
@@ -332,21 +365,206 @@ relay_detach_all(struct inst *i)
 }
 
 /* A direct channel holds the instance's descriptor: leave it alone. */
-void
+static void
 relay_pause(struct inst *i)
 {
 	splice_unsplice(i);
-	ev_io_stop(server.loop, &i->rio);
-	ev_io_stop(server.loop, &i->wio);
+	ev_io_stop(server.loop, &i->relay.rio);
+	ev_io_stop(server.loop, &i->relay.wio);
 }
 
 /* The direct channel was handed back: relay again, input first. */
-void
+static void
 relay_unpause(struct inst *i)
 {
-	if (i->fd == -1)
+	if (i->relay.fd == -1)
 		return;
 	relay_resume(i);
-	if (buf_used(&i->in) > 0)
-		ev_io_start(server.loop, &i->wio);
+	if (buf_used(&i->relay.in) > 0)
+		ev_io_start(server.loop, &i->relay.wio);
+}
+
+/* The channel's descriptor, or -1 when there is none. */
+int
+relay_fd(const struct inst *i)
+{
+	return (i->relay.fd);
+}
+
+/* Does the channel take input (open, and its reader not gone)? */
+int
+relay_takes_input(const struct inst *i)
+{
+	return (i->relay.fd != -1 && !i->relay.input_closed);
+}
+
+/* Bytes ever queued as input: a write is done once this many are written. */
+uint64_t
+relay_queued(const struct inst *i)
+{
+	return (i->relay.in_queued);
+}
+
+/* Bytes ever written to the channel. */
+uint64_t
+relay_written(const struct inst *i)
+{
+	return (i->relay.in_written);
+}
+
+/* Input queued, or in flight, that the child has not read yet. */
+size_t
+relay_input_pending(const struct inst *i)
+{
+	return (buf_used(&i->relay.in) + splice_in_pending(i));
+}
+
+/* Output buffered, not yet read or sent. */
+size_t
+relay_buffered(const struct inst *i)
+{
+	return (buf_used(&i->relay.out));
+}
+
+/* The buffered output, left where it is: its length, and *p. */
+size_t
+relay_peek(const struct inst *i, const char **p)
+{
+	*p = buf_head(&i->relay.out);
+	return (buf_used(&i->relay.out));
+}
+
+/* How many clients are attached. */
+int
+relay_attached(const struct inst *i)
+{
+	return (i->relay.nattach);
+}
+
+/* The status counters: "buffered" and "dropped" keys, into b. */
+void
+relay_json(struct buf *b, const struct inst *i)
+{
+	jw_key(b, "buffered");
+	jw_int(b, (long long)buf_used(&i->relay.out));
+	jw_key(b, "dropped");
+	jw_int(b, (long long)i->relay.dropped);
+}
+
+/* The client holding the channel (direct.c), or 0. */
+uint64_t
+relay_holder(const struct inst *i)
+{
+	return (i->relay.direct);
+}
+
+/*
+ * Client id takes the channel (direct.c): the buffered output went with
+ * its reply, and runnerd leaves the descriptor alone until it is back.
+ */
+void
+relay_lease(struct inst *i, uint64_t id)
+{
+	buf_reset(&i->relay.out);	/* handed over */
+	i->relay.direct = id;
+	relay_pause(i);
+}
+
+/* The channel is handed back: relay again. */
+void
+relay_unlease(struct inst *i)
+{
+	i->relay.direct = 0;
+	relay_unpause(i);
+}
+
+/* Attached client c is readable: what it sends is its instance's input. */
+void
+relay_client_read(struct client *c)
+{
+	struct inst	*i;
+	char		*p;
+	ssize_t		 n;
+
+	if ((i = inst_by_id(c->attached)) != NULL && splice_input(i, c) == 1)
+		return;
+	/* Straight into the buffer, not through a copy. */
+	if ((p = buf_reserve(&c->in, RELAY_CLIENT_READ)) == NULL) {
+		log_warnx("client %llu: out of memory; closing",
+		    (unsigned long long)c->id);
+		client_close(c);
+		return;
+	}
+	if ((n = client_recv(c, p, RELAY_CLIENT_READ)) == -1)
+		return;
+	buf_commit(&c->in, (size_t)n);
+	relay_client_input(c);
+	client_received(c, n > 0);
+}
+
+/*
+ * Attached client c has taken all that was queued for it: the spliced
+ * output in flight for it comes next, then its instance is read again.
+ * 1 while c still has output coming (or is gone), else 0.
+ */
+int
+relay_client_sent(struct client *c)
+{
+	struct inst	*i;
+
+	if ((i = inst_by_id(c->attached)) == NULL)
+		return (0);
+	if (splice_flush(i, c) != 0)
+		return (1);
+	relay_resume(i);
+	return (0);
+}
+
+/* Attached client c: what it sent (in c->in) is the instance's input. */
+void
+relay_client_input(struct client *c)
+{
+	struct inst	*i;
+
+	if ((i = inst_by_id(c->attached)) == NULL || i->relay.fd == -1) {
+		buf_reset(&c->in);
+		return;
+	}
+	if (buf_used(&c->in) > 0) {
+		/* A stream that lost bytes must end, not go on without them. */
+		if (relay_input(i, buf_head(&c->in), buf_used(&c->in)) == -1) {
+			client_close(c);
+			return;
+		}
+		buf_reset(&c->in);
+	}
+	if (buf_used(&i->relay.in) > INPUT_MAX)
+		ev_io_stop(server.loop, &c->rio);
+}
+
+/*
+ * Must attached client c wait before it is read again: its instance is
+ * gone, or has a full input queue (relay_write_cb resumes it)?
+ */
+int
+relay_client_waits(const struct client *c)
+{
+	struct inst	*i;
+
+	return ((i = inst_by_id(c->attached)) == NULL ||
+	    buf_used(&i->relay.in) > INPUT_MAX);
+}
+
+/* Attached client c is closing: the instance goes on without it. */
+void
+relay_client_gone(struct client *c)
+{
+	struct inst	*i;
+
+	if ((i = inst_by_id(c->attached)) == NULL)
+		return;
+	i->relay.nattach--;
+	splice_unsplice(i);	/* its bytes in flight: gone with it */
+	splice_idle(i);
+	relay_resume(i);
 }

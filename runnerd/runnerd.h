@@ -92,6 +92,28 @@ struct proctick {
 	unsigned long long start;	/* ... start time this is */
 };
 
+/*
+ * An instance's channel and the bytes relayed through it, both ways.
+ * Embedded in the instance, touched only by relay.c and splice.c; the
+ * rest of runnerd asks relay.c's functions.
+ */
+struct splice;
+struct relay {
+	int		 fd;		/* channel; -1 when closed */
+	int		 input_closed;	/* the channel takes no more input */
+	ev_io		 rio;		/* output from the channel */
+	ev_io		 wio;		/* input to the channel */
+	struct buf	 out;		/* output not yet read or sent */
+	struct buf	 in;		/* input not yet written */
+	uint64_t	 in_queued;	/* bytes ever queued as input */
+	uint64_t	 in_written;	/* bytes ever written to the channel */
+	uint64_t	 dropped;	/* output bytes dropped by policy */
+	int		 nattach;	/* clients attached */
+	uint64_t	 direct;	/* client holding the channel
+					   (direct.c), or 0 */
+	struct splice	*sp;		/* splice.c's pipes, or NULL */
+};
+
 struct inst {
 	uint64_t	 id;
 	char		*alias;
@@ -100,26 +122,25 @@ struct inst {
 	struct startreq	 req;
 	enum inst_state	 state;
 	pid_t		 pid;		/* 0 when no process */
-	int		 fd;		/* channel; -1 when closed */
-	int		 chan_eof;	/* no more output will come */
-	int		 input_closed;	/* the channel takes no more input */
-	ev_io		 rio;		/* output from the channel */
-	ev_io		 wio;		/* input to the channel */
+	struct relay	 relay;		/* its channel (relay.c) */
 	struct inst_proc proc;
 	struct ready	 ready;
-	struct buf	 out;		/* output not yet read or sent */
-	struct buf	 in;		/* input not yet written */
-	uint64_t	 in_queued;	/* bytes ever queued as input */
-	uint64_t	 in_written;	/* bytes ever written to the channel */
-	uint64_t	 dropped;	/* output bytes dropped by policy */
-	int		 nattach;	/* clients attached */
-	uint64_t	 direct;	/* client holding the channel (direct.c),
-					   or 0 */
 	struct restart	 restart;
 	struct ending	 end;
 	struct capture	*cap;		/* its log (capture.c), or NULL */
-	struct splice	*sp;		/* splice.c's pipes, or NULL */
 	struct proctick	 tick;
+};
+
+/*
+ * What a client's connection carries, one mode at a time, each handled
+ * by the file named.  It starts with requests; subscribe adds events, and
+ * attach or logs with follow make it a stream for good.
+ */
+enum client_mode {
+	CLIENT_REQUESTS,	/* request lines and replies (control.c) */
+	CLIENT_SUBSCRIBED,	/* ... and events (events.c) */
+	CLIENT_ATTACHED,	/* a raw stream to an instance (relay.c) */
+	CLIENT_FOLLOWING	/* a one-way stream of a log (capture.c) */
 };
 
 struct client {
@@ -129,10 +150,10 @@ struct client {
 	ev_io		 wio;
 	struct buf	 in;		/* request bytes not yet handled */
 	struct buf	 out;		/* reply bytes not yet sent */
-	uint64_t	 attached;	/* instance id once attached, or 0 */
+	enum client_mode mode;
+	uint64_t	 attached;	/* CLIENT_ATTACHED: its instance's id,
+					   else 0 */
 	uint64_t	 direct;	/* instance whose channel it holds, or 0 */
-	uint64_t	 following;	/* instance id whose log it follows */
-	int		 subscribed;
 	int		 waiting;	/* a write of ours is in flight */
 	int		 closing;	/* close once out is sent */
 	int		 eof;		/* sent all it will: close when answered */
@@ -144,7 +165,8 @@ struct client {
 					   change the configuration */
 	size_t		 held;		/* its bytes in the request budget */
 	ev_timer	 idle;		/* a request line left unfinished */
-	uint64_t	 missed;	/* events not queued: it fell behind */
+	uint64_t	 missed;	/* events not queued: it fell behind
+					   (events.c) */
 };
 
 /*
@@ -160,7 +182,6 @@ enum wait_why {
 	WAIT_TIMEOUT,		/* the waiter's timer ran out */
 	WAIT_CLIENT_GONE	/* the client left (the instance is NULL) */
 };
-struct splice;
 struct waiter {
 	uint64_t	 client;
 	long long	 tag;
@@ -226,10 +247,17 @@ void	 client_send(struct client *, const char *, size_t);
 void	 client_flush(struct client *);
 void	 client_resume(struct client *);
 void	 client_check(struct client *);
+ssize_t	 client_recv(struct client *, char *, size_t);
+void	 client_received(struct client *, int);
+int	 clients_crowded(void);
 void	 reply_ok(uint64_t, int, long long, struct buf *);
 void	 reply_err(uint64_t, int, long long, int, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
 int	 reply_ok_fd(struct client *, int, long long, struct buf *, int);
+
+/* events.c */
+void	 event_subscribe(struct client *);
+void	 event_sent(struct client *);
 void	 event_emit(const char *, struct buf *);
 
 /* cmd.c: a request being handled, and the decoding of its fields */
@@ -352,6 +380,7 @@ int	 capture_tees(const struct inst *);
 uint64_t capture_log_dropped(const struct inst *);
 void	 capture_logs(struct inst *, struct client *, int, long long, int,
 	    long long);
+void	 capture_follower_input(struct client *);
 
 /* logfile.c */
 struct logfile;
@@ -373,20 +402,37 @@ int	 reload_config(const char *, const char *, struct buf *, char *,
 /* direct.c */
 void	 direct_take(struct client *, struct inst *, int, long long);
 void	 direct_client_gone(struct client *);
-void	 direct_end(struct inst *);
+void	 direct_end(uint64_t);
 int	 direct_refuse(struct client *, struct inst *, int, long long);
 
 /* relay.c */
-void	 relay_start(struct inst *);
+void	 relay_init(struct inst *);
+void	 relay_free(struct inst *);
+void	 relay_open(struct inst *, int);
 void	 relay_stop(struct inst *);
+int	 relay_takes_input(const struct inst *);
 int	 relay_input(struct inst *, const void *, size_t);
+uint64_t relay_queued(const struct inst *);
+uint64_t relay_written(const struct inst *);
+size_t	 relay_input_pending(const struct inst *);
+size_t	 relay_buffered(const struct inst *);
+size_t	 relay_peek(const struct inst *, const char **);
 size_t	 relay_take(struct inst *, void *, size_t);
+void	 relay_json(struct buf *, const struct inst *);
+int	 relay_fd(const struct inst *);
 void	 relay_attach(struct inst *, struct client *);
+int	 relay_attached(const struct inst *);
 void	 relay_detach_all(struct inst *);
+void	 relay_client_read(struct client *);
+int	 relay_client_sent(struct client *);
+void	 relay_client_input(struct client *);
+int	 relay_client_waits(const struct client *);
+void	 relay_client_gone(struct client *);
 void	 relay_resume(struct inst *);
 void	 relay_drain(struct inst *);
-void	 relay_pause(struct inst *);
-void	 relay_unpause(struct inst *);
+uint64_t relay_holder(const struct inst *);
+void	 relay_lease(struct inst *, uint64_t);
+void	 relay_unlease(struct inst *);
 
 /* splice.c */
 int	 splice_output(struct inst *);

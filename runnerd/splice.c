@@ -47,7 +47,7 @@ static void	 splice_discard(int, size_t);
 static int
 splice_pipes(struct inst *i)
 {
-	struct splice	*sp = i->sp;
+	struct splice	*sp = i->relay.sp;
 	int		 n;
 
 	if (sp != NULL)
@@ -69,7 +69,7 @@ splice_pipes(struct inst *i)
 	(void)fcntl(sp->in[1], F_SETPIPE_SZ, SPLICE_MAX);
 	n = fcntl(sp->in[1], F_GETPIPE_SZ);
 	sp->incap = n > 0 ? (size_t)n : 65536;
-	i->sp = sp;
+	i->relay.sp = sp;
 	return (0);
 }
 
@@ -77,7 +77,7 @@ splice_pipes(struct inst *i)
 void
 splice_close(struct inst *i)
 {
-	struct splice	*sp = i->sp;
+	struct splice	*sp = i->relay.sp;
 
 	if (sp == NULL)
 		return;
@@ -86,15 +86,15 @@ splice_close(struct inst *i)
 	close(sp->in[0]);
 	close(sp->in[1]);
 	free(sp);
-	i->sp = NULL;
+	i->relay.sp = NULL;
 }
 
 /* Close the pipes once nobody is attached and nothing is in them. */
 void
 splice_idle(struct inst *i)
 {
-	if (i->sp != NULL && !i->sp->off && i->nattach == 0 &&
-	    i->sp->outn == 0 && i->sp->inn == 0)
+	if (i->relay.sp != NULL && !i->relay.sp->off && i->relay.nattach == 0 &&
+	    i->relay.sp->outn == 0 && i->relay.sp->inn == 0)
 		splice_close(i);
 }
 
@@ -117,9 +117,9 @@ splice_client(struct inst *i)
 	struct client	*c = NULL;
 	size_t		 k;
 
-	if (i->fd == -1 || i->direct != 0 || i->nattach != 1 ||
-	    buf_used(&i->out) > 0 || capture_tees(i) ||
-	    (i->sp != NULL && i->sp->off))
+	if (i->relay.fd == -1 || i->relay.direct != 0 ||
+	    i->relay.nattach != 1 || buf_used(&i->relay.out) > 0 ||
+	    capture_tees(i) || (i->relay.sp != NULL && i->relay.sp->off))
 		return (NULL);
 	for (k = 0; k < server.nclients && c == NULL; k++)
 		if (server.clients[k]->attached == i->id)
@@ -144,12 +144,12 @@ splice_output(struct inst *i)
 
 	if ((c = splice_client(i)) == NULL || splice_pipes(i) == -1)
 		return (0);
-	sp = i->sp;
+	sp = i->relay.sp;
 	sp->owner = c->id;
 	for (k = 0; k < SPLICE_ROUNDS; k++) {
 		if (sp->outn == 0) {
-			n = splice(i->fd, NULL, sp->out[1], NULL, SPLICE_MAX,
-			    SPLICE_FLAGS);
+			n = splice(i->relay.fd, NULL, sp->out[1], NULL,
+			    SPLICE_MAX, SPLICE_FLAGS);
 			if (n == 0 || (n == -1 && errno == ECONNRESET))
 				return (-1);
 			if (n == -1 && (errno == EAGAIN || errno == EINTR))
@@ -177,7 +177,7 @@ splice_output(struct inst *i)
 int
 splice_flush(struct inst *i, struct client *c)
 {
-	struct splice	*sp = i->sp;
+	struct splice	*sp = i->relay.sp;
 	ssize_t		 n;
 
 	while (sp != NULL && sp->outn > 0 && sp->owner == c->id) {
@@ -188,7 +188,7 @@ splice_flush(struct inst *i, struct client *c)
 			continue;
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-			ev_io_stop(server.loop, &i->rio);
+			ev_io_stop(server.loop, &i->relay.rio);
 			ev_io_start(server.loop, &c->wio);
 			return (1);
 		}
@@ -208,7 +208,7 @@ splice_flush(struct inst *i, struct client *c)
 void
 splice_unsplice(struct inst *i)
 {
-	struct splice	*sp = i->sp;
+	struct splice	*sp = i->relay.sp;
 	struct client	*c;
 	char		 tmp[65536];
 	ssize_t		 n;
@@ -229,14 +229,14 @@ splice_unsplice(struct inst *i)
 size_t
 splice_out_pending(const struct inst *i)
 {
-	return (i->sp != NULL ? i->sp->outn : 0);
+	return (i->relay.sp != NULL ? i->relay.sp->outn : 0);
 }
 
 /* Bytes of input in flight, not yet written to the channel. */
 size_t
 splice_in_pending(const struct inst *i)
 {
-	return (i->sp != NULL ? i->sp->inn : 0);
+	return (i->relay.sp != NULL ? i->relay.sp->inn : 0);
 }
 
 /*
@@ -250,11 +250,11 @@ splice_input(struct inst *i, struct client *c)
 	struct splice	*sp;
 	ssize_t		 n;
 
-	if (i->fd == -1 || i->input_closed || i->direct != 0 ||
-	    buf_used(&i->in) > 0 || buf_used(&c->in) > 0 ||
-	    splice_pipes(i) == -1)
+	if (i->relay.fd == -1 || i->relay.input_closed ||
+	    i->relay.direct != 0 || buf_used(&i->relay.in) > 0 ||
+	    buf_used(&c->in) > 0 || splice_pipes(i) == -1)
 		return (0);
-	sp = i->sp;
+	sp = i->relay.sp;
 	/*
 	 * Fill the pipe, up to its capacity (the input runnerd holds, as
 	 * INPUT_MAX bounds the queue); full, the client waits until the
@@ -278,7 +278,7 @@ splice_input(struct inst *i, struct client *c)
 		return (0);
 	}
 	sp->inn += (size_t)n;
-	i->in_queued += (uint64_t)n;
+	i->relay.in_queued += (uint64_t)n;
 	splice_write(i);
 	return (1);
 }
@@ -291,21 +291,21 @@ splice_input(struct inst *i, struct client *c)
 int
 splice_write(struct inst *i)
 {
-	struct splice	*sp = i->sp;
+	struct splice	*sp = i->relay.sp;
 	ssize_t		 n;
 
 	if (sp == NULL || sp->inn == 0)
 		return (0);
 	while (sp->inn > 0) {
-		n = splice(sp->in[0], NULL, i->fd, NULL, sp->inn,
+		n = splice(sp->in[0], NULL, i->relay.fd, NULL, sp->inn,
 		    SPLICE_FLAGS);
 		if (n > 0) {
 			sp->inn -= (size_t)n;
-			i->in_written += (uint64_t)n;
+			i->relay.in_written += (uint64_t)n;
 			continue;
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-			ev_io_start(server.loop, &i->wio);
+			ev_io_start(server.loop, &i->relay.wio);
 			return (1);
 		}
 		/* The child closed its input: what is in flight is lost. */
@@ -313,8 +313,8 @@ splice_write(struct inst *i)
 			log_warn("%s: splice", i->alias);
 		splice_discard(sp->in[0], sp->inn);
 		sp->inn = 0;
-		i->input_closed = 1;
-		buf_reset(&i->in);
+		i->relay.input_closed = 1;
+		buf_reset(&i->relay.in);
 	}
 	waiters_inst_event(i);
 	splice_idle(i);
