@@ -148,7 +148,8 @@ capture_start(struct inst *i, char *err, size_t errlen)
 		errf(err, errlen, "out of memory");
 		return (-1);
 	}
-	logfile_close(cp->lf);		/* after the open: the same file stays */
+	if (cp->lf != NULL)		/* after the open: the same file stays */
+		logfile_close(cp->lf);
 	cp->lf = lf;
 	if (app->type == APP_STDIO && app->err != STDERR_LOG)
 		return (SPAWN_NULL);

@@ -56,9 +56,9 @@ static void	 accept_cb(struct ev_loop *, ev_io *, int);
 static void	 accept_pause_cb(struct ev_loop *, ev_timer *, int);
 static void	 client_read_cb(struct ev_loop *, ev_io *, int);
 static void	 client_write_cb(struct ev_loop *, ev_io *, int);
-static void	 client_input(struct client *);
+static int	 client_input(struct client *);
 static int	 client_asks(const struct client *);
-static void	 client_lines(struct client *);
+static int	 client_lines(struct client *);
 static int	 client_cmp(const void *, const void *);
 static int	 client_done(const struct client *);
 static void	 client_refuse(struct client *);
@@ -504,8 +504,8 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		buf_reset(&c->in);
 		c->closing = 1;
 		ev_io_stop(server.loop, &c->rio);
-	} else
-		client_input(c);
+	} else if (client_input(c) == -1)
+		return;
 	client_received(c, n > 0);
 }
 
@@ -550,22 +550,21 @@ client_received(struct client *c, int progress)
 	client_check(c);
 }
 
-/* What c sent, handled in its mode. */
-static void
+/* What c sent, handled in its mode.  -1 when c was closed (freed). */
+static int
 client_input(struct client *c)
 {
 	switch (c->mode) {
 	case CLIENT_REQUESTS:
 	case CLIENT_SUBSCRIBED:
-		client_lines(c);
-		break;
+		return (client_lines(c));
 	case CLIENT_ATTACHED:
-		relay_client_input(c);
-		break;
+		return (relay_client_input(c));
 	case CLIENT_FOLLOWING:
 		capture_follower_input(c);
 		break;
 	}
+	return (0);
 }
 
 /* Does c send request lines (rather than a stream)? */
@@ -682,9 +681,9 @@ client_done(const struct client *c)
 /*
  * Handle every complete request line, in order, until one of them makes
  * the client wait (a write in flight), attaches it, or its replies pile
- * up; then stop reading until that clears.
+ * up; then stop reading until that clears.  -1 when c was closed (freed).
  */
-static void
+static int
 client_lines(struct client *c)
 {
 	char	*nl;
@@ -708,10 +707,8 @@ client_lines(struct client *c)
 		buf_drop(&c->in, len + 1);
 	}
 	/* A request made it a stream: what follows is that stream's. */
-	if (!client_asks(c)) {
-		client_input(c);
-		return;
-	}
+	if (!client_asks(c))
+		return (client_input(c));
 	/* After EOF a line without its newline will never be complete. */
 	if (c->eof && !c->waiting && buf_used(&c->in) > 0 &&
 	    memchr(buf_head(&c->in), '\n', buf_used(&c->in)) == NULL)
@@ -723,6 +720,7 @@ client_lines(struct client *c)
 	if (c->closing || client_backlogged(c) ||
 	    (c->waiting && buf_used(&c->in) > PROTO_LINE_MAX))
 		ev_io_stop(server.loop, &c->rio);
+	return (0);
 }
 
 /* Start a reply line to client: {"tag":T,"ok":... */

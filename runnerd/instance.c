@@ -341,7 +341,8 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	notify = la.notify;
 	la.notify = -1;
 	launch_done(&la);
-	ready_begin(i, notify);
+	if (ready_begin(i, notify))
+		inst_ready(i);
 	return (0);
 }
 

@@ -36,9 +36,11 @@ ready_init(struct inst *i)
 
 /*
  * The instance's process was spawned: notify is the read end of its
- * notify pipe (ready = notify) or -1.  It runs now, or starts waiting.
+ * notify pipe (ready = notify) or -1.  1: it is ready now (the caller
+ * says so: no call back up from here); 0: the wait has begun, and ends in
+ * inst_ready or inst_start_failed from this file's callbacks.
  */
-void
+int
 ready_begin(struct inst *i, int notify)
 {
 	i->ready.deadline = ev_now(server.loop) + i->app->ready_timeout;
@@ -54,14 +56,14 @@ ready_begin(struct inst *i, int notify)
 		i->ready.notify_io.data = i;
 		ev_io_start(server.loop, &i->ready.notify_io);
 		ready_arm(i, i->app->ready_timeout);
-		return;
+		return (0);
 	}
 	if (i->app->type == APP_SOCKET) {
 		i->state = INST_STARTING;
 		ready_try_connect(i);
-		return;
+		return (0);
 	}
-	inst_ready(i);
+	return (1);
 }
 
 /*

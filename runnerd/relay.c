@@ -241,7 +241,7 @@ relay_resume(struct inst *i)
 				go = 0;
 		}
 	}
-	if (splice_out_pending(i) > 0)
+	if (i->relay.sp != NULL && splice_out_pending(i) > 0)
 		go = 0;		/* in flight to its client first */
 	if (go)
 		ev_io_start(server.loop, &i->relay.rio);
@@ -498,7 +498,8 @@ relay_client_read(struct client *c)
 	if ((n = client_recv(c, p, RELAY_CLIENT_READ)) == -1)
 		return;
 	buf_commit(&c->in, (size_t)n);
-	relay_client_input(c);
+	if (relay_client_input(c) == -1)
+		return;			/* closed: c is gone */
 	client_received(c, n > 0);
 }
 
@@ -520,26 +521,30 @@ relay_client_sent(struct client *c)
 	return (0);
 }
 
-/* Attached client c: what it sent (in c->in) is the instance's input. */
-void
+/*
+ * Attached client c: what it sent (in c->in) is the instance's input.
+ * -1 when c was closed (and freed): the caller must not touch it again.
+ */
+int
 relay_client_input(struct client *c)
 {
 	struct inst	*i;
 
 	if ((i = inst_by_id(c->attached)) == NULL || i->relay.fd == -1) {
 		buf_reset(&c->in);
-		return;
+		return (0);
 	}
 	if (buf_used(&c->in) > 0) {
 		/* A stream that lost bytes must end, not go on without them. */
 		if (relay_input(i, buf_head(&c->in), buf_used(&c->in)) == -1) {
 			client_close(c);
-			return;
+			return (-1);
 		}
 		buf_reset(&c->in);
 	}
 	if (buf_used(&i->relay.in) > INPUT_MAX)
 		ev_io_stop(server.loop, &c->rio);
+	return (0);
 }
 
 /*

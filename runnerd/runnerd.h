@@ -365,7 +365,7 @@ void	 restart_cancel(struct inst *);
 
 /* ready.c */
 void	 ready_init(struct inst *);
-void	 ready_begin(struct inst *, int);
+int	 ready_begin(struct inst *, int);
 void	 ready_cancel(struct inst *);
 
 /* capture.c */
@@ -425,7 +425,7 @@ int	 relay_attached(const struct inst *);
 void	 relay_detach_all(struct inst *);
 void	 relay_client_read(struct client *);
 int	 relay_client_sent(struct client *);
-void	 relay_client_input(struct client *);
+int	 relay_client_input(struct client *);
 int	 relay_client_waits(const struct client *);
 void	 relay_client_gone(struct client *);
 void	 relay_resume(struct inst *);
