@@ -102,6 +102,8 @@ static size_t		 known_next;	/* next slot to reuse when full */
 static int	 pids_add(struct pids *, pid_t);
 static void	 proc_children(pid_t, struct pids *);
 static void	 known_add(pid_t, const struct procstat *, pid_t);
+static void	 known_set(struct known *, pid_t, unsigned long long, pid_t,
+		    const char *);
 static const struct known *known_find(pid_t, unsigned long long);
 static int	 known_unplaced(pid_t, unsigned long long);
 static int	 leader_cmp(const void *, const void *);
@@ -242,8 +244,18 @@ known_add(pid_t pid, const struct procstat *ps, pid_t owner)
 			k = &known[j];
 			break;
 		}
+	known_set(k, pid, ps->start, owner, i->alias);
+}
+
+/*
+ * Fill record k (NULL: a new one) with what is known of pid.  When the
+ * table is full, the oldest record goes (they die with their owner).
+ */
+static void
+known_set(struct known *k, pid_t pid, unsigned long long start, pid_t owner,
+    const char *alias)
+{
 	if (k == NULL) {
-		/* Full: the oldest record goes (they die with their owner). */
 		if (nknown < KNOWN_MAX)
 			k = &known[nknown++];
 		else {
@@ -252,9 +264,9 @@ known_add(pid_t pid, const struct procstat *ps, pid_t owner)
 		}
 	}
 	k->pid = pid;
-	k->start = ps->start;
+	k->start = start;
 	k->owner = owner;
-	snprintf(k->alias, sizeof(k->alias), "%s", i->alias);
+	snprintf(k->alias, sizeof(k->alias), "%s", alias);
 }
 
 static const struct known *
@@ -366,22 +378,10 @@ leader_find(struct leader *v, size_t n, pid_t pid)
 static void
 orphan_kill(pid_t pid, const struct procstat *ps)
 {
-	struct known	*k;
-
 	proctree_signal(pid, SIGKILL);
 	kill(pid, SIGKILL);
-	if ((k = (struct known *)known_find(pid, ps->start)) == NULL) {
-		if (nknown < KNOWN_MAX)
-			k = &known[nknown++];
-		else {
-			k = &known[known_next];
-			known_next = (known_next + 1) % KNOWN_MAX;
-		}
-	}
-	k->pid = pid;
-	k->start = ps->start;
-	k->owner = -1;
-	k->alias[0] = '\0';
+	known_set((struct known *)known_find(pid, ps->start), pid, ps->start,
+	    -1, "");
 }
 
 /*
