@@ -148,7 +148,9 @@
  *   unread; then, before any other event, it gets lagged with the count
  *   of events it missed (the events around the gap came in order; what
  *   it missed can be asked with status).  Replies to its requests are
- *   never dropped, and the connection stays open.
+ *   never dropped, and the connection stays open.  Once it attaches or
+ *   follows a log, its events end, lagged included: the connection
+ *   carries only that stream.
  * reload {"path"?} | {"config"?: libconfig text}
  *   The new configuration is checked whole (else ECONFIG "FILE:LINE: ..."
  *   and nothing changes), then applied app by app: unchanged instances go

@@ -26,12 +26,17 @@ event_subscribe(struct client *c)
 	c->mode = CLIENT_SUBSCRIBED;
 }
 
-/* Some of c's output was sent: caught up, it learns what it missed. */
+/*
+ * Some of c's output was sent: caught up, it learns what it missed.  Only
+ * while it takes events: once attached or following, its connection is
+ * a raw stream, and the count goes with the events it no longer gets.
+ */
 void
 event_sent(struct client *c)
 {
 	/* First thing, before the events that come next. */
-	if (c->missed > 0 && buf_used(&c->out) <= EVENT_QUEUE_MAX / 2)
+	if (c->mode == CLIENT_SUBSCRIBED && c->missed > 0 &&
+	    buf_used(&c->out) <= EVENT_QUEUE_MAX / 2)
 		event_lagged(c);
 }
 

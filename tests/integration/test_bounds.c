@@ -246,6 +246,59 @@ test_subscribers_bounded(void **state)
 }
 
 /*
+ * A subscriber that fell behind, then attached: from the attach reply on,
+ * its connection is the instance's raw stream, and the "lagged" event it
+ * was owed must not be spliced into it (it was, once the backlog drained:
+ * events.c looked at the count, not the mode).
+ */
+static void
+test_lagged_then_attached(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*slow, *reader, *ctl;
+	char		*line;
+	size_t		 bytes = 0;
+	long long	 tag, end;
+	int		 k;
+
+	ctl = cl_open(d);
+	j_ok(cl_call(ctl, "start", "{\"app\": \"cat\", \"alias\": \"cat\"}"));
+	reader = cl_open(d);
+	j_ok(cl_call(reader, "subscribe", NULL));
+	slow = cl_open(d);
+	j_ok(cl_call(slow, "subscribe", NULL));
+	/* 2 MiB of events: the slow one, not reading, misses some. */
+	for (k = 0; k < CRASHERS; k++)
+		cl_req(ctl, "start", "{\"app\": \"%s\", \"alias\": "
+		    "\"crash%d\"}", b_crash(), k);
+	end = t_ms() + 60 * 1000;
+	while (bytes < EVENT_BYTES) {
+		if (t_ms() > end)
+			fail_msg("only %zu bytes of events in 60 s", bytes);
+		assert_non_null(line = cl_take(reader, T_WAIT_MS));
+		bytes += strlen(line) + 1;
+		free(line);
+	}
+	for (k = 0; k < CRASHERS; k++)
+		cl_req(ctl, "stop", "{\"alias\": \"crash%d\"}", k);
+	for (k = 0; k < 2 * CRASHERS; k++)
+		j_ok(cl_json(ctl));	/* the starts and the stops */
+
+	/* Attach while still behind, then read all of it. */
+	tag = cl_req(slow, "attach", "{\"alias\": \"cat\"}");
+	j_ok(cl_reply_tag(slow, tag));
+	cl_send(slow, "ping\n", 5);
+	assert_non_null(line = cl_take(slow, T_WAIT_MS));
+	if (strcmp(line, "ping") != 0)
+		fail_msg("the attached stream carried %.300s before cat's "
+		    "own output", line);
+	free(line);
+	cl_close(slow);
+	cl_close(reader);
+	cl_close(ctl);
+}
+
+/*
  * runnerd started with stderr (and stdout) a pipe this test does not read
  * until it says so: d->errfd is the read end; no drainer yet.  Waits
  * (bounded) for the socket to answer.
@@ -642,6 +695,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_subscribers_bounded,
+		    b_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_lagged_then_attached,
 		    b_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_stderr_not_read,
 		    t_setup_bare, t_teardown),
