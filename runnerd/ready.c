@@ -126,6 +126,7 @@ ready_notify_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct inst	*i = w->data;
 	enum ready_read	 r;
+	int		 saved;
 
 	(void)loop;
 	(void)revents;
@@ -146,9 +147,10 @@ ready_notify_cb(struct ev_loop *loop, ev_io *w, int revents)
 	 * the fd a moment before the child watcher can hear of it, so give
 	 * the exit a short grace to speak first (it says how it ended).
 	 */
+	saved = errno;			/* the read's: close may change it */
 	ready_close_notify(i);
 	if (r == READY_FAIL) {
-		ready_failed(i, READY_EREAD, errno);
+		ready_failed(i, READY_EREAD, saved);
 		return;
 	}
 	i->ready.notify_eof = 1;
