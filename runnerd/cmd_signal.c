@@ -25,7 +25,9 @@ static int	 signal_field(struct req *, int *);
 static int
 signal_field(struct req *rq, int *sig)
 {
+	const char	*raw;
 	long long	 n;
+	size_t		 len;
 	char		*name;
 	int		 v = json_get(rq->j, rq->ext, "signal");
 
@@ -35,9 +37,10 @@ signal_field(struct req *rq, int *sig)
 	}
 	if (json_type(rq->j, v) == JSON_NUMBER) {
 		if (json_int(rq->j, v, &n) == -1 || n <= 0 || n >= NSIG) {
+			raw = json_raw(rq->j, v, &len);
 			REQ_ERR(rq, RUNNER_EINVAL, "invalid signal number "
-			    "%.32s: use 1 to %d", json_raw(rq->j, v, NULL),
-			    NSIG - 1);
+			    "%.*s: use 1 to %d", len > 32 ? 32 : (int)len,
+			    raw, NSIG - 1);
 			return (-1);
 		}
 		*sig = (int)n;
