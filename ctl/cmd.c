@@ -188,12 +188,7 @@ ctl_kill(struct ctl *ctl, struct ctl_args *a)
 		return (ctl_usage_error(ctl->cmd, "unknown signal '%s'", name));
 	for (i = 0; i < a->argc; i++) {
 		buf_init(&ext);
-		jw_open(&ext, '{');
-		jw_key(&ext, "alias");
-		jw_str(&ext, a->argv[i]);
-		jw_key(&ext, "signal");
-		jw_int(&ext, signo);
-		jw_close(&ext, '}');
+		rpc_signal_req(&ext, a->argv[i], signo);
 		rc = conn_ask(ctl, "signal", &ext, &r);
 		buf_free(&ext);
 		if (rc == CTL_EXIT_NODAEMON)

@@ -83,7 +83,8 @@
  *   instance's main process only, not its group, as kill(2); the
  *   restart policy is unchanged (one that dies of it is restarted as
  *   after any crash).  Answers once sent.
- *   -> {"alias", "pid", "signal": "SIGHUP" | N (a number without a name)}
+ *   -> {"alias", "app", "pid", "signal": "SIGHUP" | N (one without a
+ *   name)}
  *   EINVAL (a missing, unknown or out of range signal: checked before
  *   the alias), ENOALIAS, ECLOSED ("'c1' is not running (killed by
  *   SIGTERM)": no process now), ESYS (kill failed)

@@ -304,12 +304,7 @@ remote_signal(struct runner *r, const char *alias, int signo)
 		    "protocol %lld; signal needs 5", rm->socket,
 		    rm->protocol));
 	buf_init(&ext);
-	jw_open(&ext, '{');
-	jw_key(&ext, "alias");
-	jw_str(&ext, alias);
-	jw_key(&ext, "signal");
-	jw_int(&ext, signo);
-	jw_close(&ext, '}');
+	rpc_signal_req(&ext, alias, signo);
 	rc = remote_call(r, "signal", &ext, NULL);
 	buf_free(&ext);
 	return (rc);

@@ -64,13 +64,12 @@ cmd_signal(struct req *rq)
 	struct inst	*i;
 	struct buf	 b;
 	const char	*name;
-	char		 how[64], words[64];
+	char		 how[64], words[64], num[32];
 	int		 sig, saved;
 
 	/* The signal first: a bad one is EINVAL whatever the alias. */
 	if (signal_field(rq, &sig) == -1 || (i = req_inst(rq)) == NULL)
 		return;
-	name = signal_name(sig);
 	if (i->pid == 0) {
 		/* How it ended, when it did: the likely reason to ask. */
 		if (!i->end.exited)
@@ -86,27 +85,24 @@ cmd_signal(struct req *rq)
 		    i->alias, how);
 		return;
 	}
+	if ((name = signal_name(sig)) == NULL)
+		snprintf(num, sizeof(num), "signal %d", sig);
 	/* Our unreaped child (ev_child reaps it): the pid is still its. */
 	if (kill(i->pid, sig) == -1) {
 		saved = errno;
-		log_warn("%s: cannot send signal %d to pid %ld", i->alias,
-		    sig, (long)i->pid);
-		REQ_ERR(rq, RUNNER_ESYS, "cannot send signal %d to '%s' (pid "
-		    "%ld): %s", sig, i->alias, (long)i->pid, strerror(saved));
+		log_warn("%s: cannot send %s to pid %ld", i->alias,
+		    name != NULL ? name : num, (long)i->pid);
+		REQ_ERR(rq, RUNNER_ESYS, "cannot send %s to '%s' (pid %ld): "
+		    "%s", name != NULL ? name : num, i->alias, (long)i->pid,
+		    strerror(saved));
 		return;
 	}
-	if (name != NULL)
-		log_info("%s: %s sent to pid %ld (client %llu)", i->alias,
-		    name, (long)i->pid, (unsigned long long)rq->c->id);
-	else
-		log_info("%s: signal %d sent to pid %ld (client %llu)",
-		    i->alias, sig, (long)i->pid, (unsigned long long)rq->c->id);
+	log_info("%s: %s sent to pid %ld (client %llu)", i->alias,
+	    name != NULL ? name : num, (long)i->pid,
+	    (unsigned long long)rq->c->id);
 	buf_init(&b);
 	jw_open(&b, '{');
-	jw_key(&b, "alias");
-	jw_str(&b, i->alias);
-	jw_key(&b, "pid");
-	jw_int(&b, i->pid);
+	inst_json_head(&b, i, i->pid);
 	jw_key(&b, "signal");
 	if (name != NULL)
 		jw_str(&b, name);

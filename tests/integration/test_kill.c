@@ -70,8 +70,8 @@ test_kill_hup(void **state)
 	/* --json: the reply's ext. */
 	r = CTL(d, "--json", "kill", "-s", "HUP", "t1");
 	r_status(r, 0);
-	assert_string_equal(r->out, d_fmt(d, "{\"alias\":\"t1\",\"pid\":%ld,"
-	    "\"signal\":\"SIGHUP\"}\n", (long)pid));
+	assert_string_equal(r->out, d_fmt(d, "{\"alias\":\"t1\",\"app\":"
+	    "\"trapper\",\"pid\":%ld,\"signal\":\"SIGHUP\"}\n", (long)pid));
 	cl_read_expect(c, "t1", "got HUP\n", 8);
 }
 
@@ -198,6 +198,7 @@ test_signal_protocol(void **state)
 	j = cl_call(c, "signal", "{\"alias\": \"t1\", \"signal\": \"SIGHUP\"}");
 	ext = j_ok(j);
 	assert_string_equal(j_str(j, ext, "alias"), "t1");
+	assert_string_equal(j_str(j, ext, "app"), "trapper");
 	assert_int_equal(j_int(j, ext, "pid"), pid);
 	assert_string_equal(j_str(j, ext, "signal"), "SIGHUP");
 	cl_read_expect(c, "t1", "got HUP\n", 8);
