@@ -4,8 +4,8 @@
 #
 # Completes the commands, each command's options, app names (from
 # `runnerctl apps`) for start, and the aliases of instances (from
-# `runnerctl status`) for stop, restart, send, read, attach, logs, ask and
-# status, asking the runnerd that -s SOCKET earlier on the line names (or
+# `runnerctl status`) for stop, restart, kill, send, read, attach, logs,
+# ask and status, signal names for kill -s, asking the runnerd that -s SOCKET earlier on the line names (or
 # the default one).  runnerctl's human output is a table with a header
 # line; the first column is the name.  Nothing here starts a runnerd.
 
@@ -62,8 +62,8 @@ _runnerctl()
 	local _runnerctl_cur=$cur
 	local socket='' cmd='' w i nops=0 dashdash=0 text=0
 	local -a opts=() valopts=() names=()
-	local -a cmds=(start stop restart status apps send read attach ask
-	    logs reload shutdown ping version)
+	local -a cmds=(start stop restart kill status apps send read attach
+	    ask logs reload shutdown ping version)
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
@@ -94,7 +94,7 @@ _runnerctl()
 			dashdash=1
 			;;
 		start,--alias | start,--socket | start,--cwd | read,--wait | \
-		    ask,--timeout | logs,-n)
+		    ask,--timeout | logs,-n | kill,-s)
 			((i++))
 			;;
 		esac
@@ -120,6 +120,7 @@ _runnerctl()
 		valopts=(--alias --socket --cwd)
 		;;
 	stop) opts=(--all) ;;
+	kill) opts=(-s) valopts=(-s) ;;
 	send) opts=(-n) ;;
 	read) opts=(--wait) valopts=(--wait) ;;
 	ask) opts=(--timeout) valopts=(--timeout) ;;
@@ -132,6 +133,9 @@ _runnerctl()
 		case $prev in
 		--socket) _runnerctl_files ;;
 		--cwd) _runnerctl_files -d ;;
+		# kill's -s: the names kill(1) users reach for first.
+		-s) _runnerctl_reply HUP INT QUIT KILL USR1 USR2 TERM CONT \
+		    STOP TSTP WINCH ;;
 		esac
 		return 0
 	fi
@@ -153,7 +157,7 @@ _runnerctl()
 		((nops == 0)) &&
 		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" apps)
 		;;
-	stop | status)
+	stop | kill | status)
 		mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
 		;;
 	restart | send | read | attach | logs | ask)

@@ -1,11 +1,12 @@
 /*
- * cmd.c: the commands that manage instances: start, stop, restart and
- * status.  Each builds the request's ext with the JSON writer, asks once
+ * cmd.c: the commands that manage instances: start, stop, restart, kill
+ * and status.  Each builds the request's ext with the JSON writer, asks once
  * (status once per alias), and prints either human text or, with --json,
  * the reply's ext.  The byte-moving commands are in io.c, those about
  * runnerd itself and its configuration in daemon.c.
  */
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,12 @@ const struct ctl_opt status_opts[] = {
 enum { STOP_ALL };
 const struct ctl_opt stop_opts[] = {
 	[STOP_ALL] =		{ "--all", 0 },
+	{ NULL, 0 }
+};
+
+enum { KILL_SIGNAL };
+const struct ctl_opt kill_opts[] = {
+	[KILL_SIGNAL] =		{ "-s", 1 },
 	{ NULL, 0 }
 };
 
@@ -157,6 +164,53 @@ ctl_restart(struct ctl *ctl, struct ctl_args *a)
 
 	rc = conn_ask_alias(ctl, "restart", a->argv[0], &r);
 	return (rc != 0 ? rc : ctl_started(ctl, r, "restarted"));
+}
+
+/*
+ * kill [-s SIGNAL] ALIAS...: as kill(1), the signal (TERM by default)
+ * goes to each alias in turn, and a refusal does not stop the others:
+ * each is said, and the exit status is 1.  Only losing runnerd ends it
+ * early.  The name is checked here, so that a typo is a usage error
+ * before anything is sent; runnerd gets the number.
+ */
+int
+ctl_kill(struct ctl *ctl, struct ctl_args *a)
+{
+	const char	*name = a->val[KILL_SIGNAL];
+	struct json	*r;
+	struct buf	 ext;
+	char		 alias[256], pid[32], sig[32];
+	int		 signo, i, v, rc, worst = CTL_EXIT_OK;
+
+	if (name == NULL)
+		name = "TERM";
+	if ((signo = signal_from_name(name)) == -1 || signo >= NSIG)
+		return (ctl_usage_error(ctl->cmd, "unknown signal '%s'", name));
+	for (i = 0; i < a->argc; i++) {
+		buf_init(&ext);
+		rpc_signal_req(&ext, a->argv[i], signo);
+		rc = conn_ask(ctl, "signal", &ext, &r);
+		buf_free(&ext);
+		if (rc == CTL_EXIT_NODAEMON)
+			return (rc);
+		if (rc != 0) {
+			worst = rc;
+			continue;
+		}
+		v = json_get(r, 0, "signal");
+		if (ctl->json)
+			out_json(r, 0);
+		else
+			printf("%s%s sent to %s (pid %s)\n",
+			    json_type(r, v) == JSON_NUMBER ? "signal " : "",
+			    out_value(r, v, sig, sizeof(sig)),
+			    out_value(r, json_get(r, 0, "alias"), alias,
+			    sizeof(alias)),
+			    out_value(r, json_get(r, 0, "pid"), pid,
+			    sizeof(pid)));
+		json_free(r);
+	}
+	return (worst);
 }
 
 /* The status table, from {"instances": [...]}. */

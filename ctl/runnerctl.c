@@ -31,6 +31,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "stop instances" },
 	{ "restart", 1, 1, 0, NULL, ctl_restart, "ALIAS",
 	    "stop an instance and start it again" },
+	{ "kill", 1, -1, 0, kill_opts, ctl_kill, "[-s SIGNAL] ALIAS...",
+	    "send SIGNAL (default TERM) to instances' main processes" },
 	{ "status", 0, -1, 0, status_opts, ctl_status, "[ALIAS...] [-w]",
 	    "show instances (-w: again every second, until interrupted)" },
 	{ "apps", 0, 0, 0, NULL, ctl_apps, "",

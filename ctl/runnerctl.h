@@ -92,10 +92,12 @@ extern const struct ctl_opt ask_opts[];
 int	 ctl_ask(struct ctl *, struct ctl_args *);
 
 /* cmd.c */
-extern const struct ctl_opt start_opts[], stop_opts[], status_opts[];
+extern const struct ctl_opt start_opts[], stop_opts[], status_opts[],
+    kill_opts[];
 int	 ctl_start(struct ctl *, struct ctl_args *);
 int	 ctl_stop(struct ctl *, struct ctl_args *);
 int	 ctl_restart(struct ctl *, struct ctl_args *);
+int	 ctl_kill(struct ctl *, struct ctl_args *);
 int	 ctl_status(struct ctl *, struct ctl_args *);
 
 /* daemon.c */

@@ -316,6 +316,32 @@ local_terminate(struct runner *r, const char *alias)
 	return (0);
 }
 
+/*
+ * kill(2) to the main process.  It is our unreaped child, so its pid
+ * cannot have been reused; one that has ended (reaped just now) says
+ * how, as runnerd does.
+ */
+static int
+local_signal(struct runner *r, const char *alias, int signo)
+{
+	struct local	*l = r->backend;
+	struct local_inst	*i;
+	char		 how[64];
+
+	local_reap(l);
+	if ((i = local_find(l, alias)) == NULL)
+		return (runner_seterr(r, RUNNER_ENOALIAS, "no instance named "
+		    "'%s'", alias));
+	if (i->pid == 0)
+		return (runner_seterr(r, RUNNER_ECLOSED, "'%s' is not running "
+		    "(%s)", alias, status_words(i->status, how, sizeof(how))));
+	if (kill(i->pid, signo) == -1)
+		return (runner_seterr(r, RUNNER_ESYS, "cannot send signal %d "
+		    "to '%s' (pid %ld): %s", signo, alias, (long)i->pid,
+		    strerror(errno)));
+	return (0);
+}
+
 static struct chan *
 local_channel(struct runner *r, const char *alias)
 {
@@ -371,4 +397,5 @@ const struct runner_ops local_ops = {
 	local_channel,
 	local_free,
 	local_channel,		/* direct: the channel is already the child's */
+	local_signal,
 };

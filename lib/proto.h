@@ -41,7 +41,7 @@
  * ENOCMD (unknown cmd; tag echoed when readable), EINVAL (a field, tag
  * and cmd included, missing or of the wrong type; a name, path or arg
  * holding a NUL, "\u0000"), ENOAPP, ENOALIAS, EEXIST, ESPAWN, ECLOSED,
- * ETIMEDOUT, EPERM, ECONFIG, ENOMEM.
+ * ETIMEDOUT, EPERM, ECONFIG, ENOMEM, ESYS (protocol 5: a system call failed).
  * An error reply without a tag is about the connection, not one request
  * (a line too long; a peer runnerd does not serve: EPERM at once, before
  * any request, then the connection closes; a line left unfinished:
@@ -55,7 +55,7 @@
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 4, "version": "0.1.0", "pid": N, "config": PATH,
+ *   -> {"protocol": 5, "version": "0.1.0", "pid": N, "config": PATH,
  *       "socket": PATH}   (protocol: PROTO_VERSION)
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
@@ -78,6 +78,16 @@
  * restart {"alias"}
  *   Stops it and starts it again with the same app, args, cwd and socket.
  *   -> {"alias", "app", "pid", "started": true}
+ * signal {"alias", "signal": NAME | N}   (protocol 5)
+ *   Sends the signal ("HUP", "SIGHUP", "1" or 1: 1 to 64) to the
+ *   instance's main process only, not its group, as kill(2); the
+ *   restart policy is unchanged (one that dies of it is restarted as
+ *   after any crash).  Answers once sent.
+ *   -> {"alias", "app", "pid", "signal": "SIGHUP" | N (one without a
+ *   name)}
+ *   EINVAL (a missing, unknown or out of range signal: checked before
+ *   the alias), ENOALIAS, ECLOSED ("'c1' is not running (killed by
+ *   SIGTERM)": no process now), ESYS (kill failed)
  * status {"alias"?}
  *   -> {"instances": [{"alias", "app", "pid" (0 when not running),
  *       "state": "starting"|"running"|"backoff"|"stopping"|"exited"|
@@ -167,10 +177,10 @@
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	4		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	5		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
-					   owner-only commands */
+					   owner-only commands; 5: signal */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

@@ -291,6 +291,25 @@ remote_terminate(struct runner *r, const char *alias)
 	return (rc);
 }
 
+/* runnerd's signal command: its codes and messages are the backend's. */
+static int
+remote_signal(struct runner *r, const char *alias, int signo)
+{
+	struct remote	*rm = r->backend;
+	struct buf	 ext;
+	int		 rc;
+
+	if (rm->protocol < 5)
+		return (runner_seterr(r, RUNNER_ENOTSUP, "runnerd at %s speaks "
+		    "protocol %lld; signal needs 5", rm->socket,
+		    rm->protocol));
+	buf_init(&ext);
+	rpc_signal_req(&ext, alias, signo);
+	rc = remote_call(r, "signal", &ext, NULL);
+	buf_free(&ext);
+	return (rc);
+}
+
 /* Remember c as alias's (weakly: c->owner is cleared when c goes). */
 static int
 remote_track(struct runner *r, const char *alias, struct chan *c)
@@ -438,4 +457,5 @@ const struct runner_ops remote_ops = {
 	remote_channel,
 	remote_free,
 	remote_direct,
+	remote_signal,
 };

@@ -182,3 +182,15 @@ rpc_start_req(struct buf *b, const struct rpc_start *s)
 	}
 	jw_close(b, '}');
 }
+
+/* The ext of a signal request, {"alias", "signal": N}, appended to b. */
+void
+rpc_signal_req(struct buf *b, const char *alias, int signo)
+{
+	jw_open(b, '{');
+	jw_key(b, "alias");
+	jw_str(b, alias);
+	jw_key(b, "signal");
+	jw_int(b, signo);
+	jw_close(b, '}');
+}

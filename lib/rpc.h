@@ -28,5 +28,6 @@ int		 rpc_call(struct runner_channel *, const char *, struct buf *,
 const char	*rpc_refusal(const struct runner_channel *, char *, size_t);
 char		*rpc_abspath(const char *, int);
 void		 rpc_start_req(struct buf *, const struct rpc_start *);
+void		 rpc_signal_req(struct buf *, const char *, int);
 
 #endif /* RPC_H */

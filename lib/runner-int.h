@@ -324,6 +324,7 @@ struct runner_ops {
 	struct chan *(*channel)(struct runner *, const char *);
 	void	(*free)(struct runner *);
 	struct chan *(*channel_direct)(struct runner *, const char *);
+	int	(*signal)(struct runner *, const char *, int);
 };
 struct runner {
 	const struct runner_ops	*ops;

@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,25 @@ runner_terminate(struct runner *r, const char *alias)
 	if (alias == NULL || *alias == '\0')
 		return (runner_seterr(r, RUNNER_EINVAL, "no alias given"));
 	return (r->ops->terminate(r, alias));
+}
+
+/*
+ * Send signo to alias's main process.  The number is checked here, so
+ * that both backends refuse the same ones: 0 would only probe, and
+ * kill(2) takes nothing at or past NSIG.
+ */
+int
+runner_signal(struct runner *r, const char *alias, int signo)
+{
+	if (r == NULL)
+		return (RUNNER_EINVAL);
+	runner_clear(r);
+	if (alias == NULL || *alias == '\0')
+		return (runner_seterr(r, RUNNER_EINVAL, "no alias given"));
+	if (signo <= 0 || signo >= NSIG)
+		return (runner_seterr(r, RUNNER_EINVAL, "invalid signal number "
+		    "%d: use 1 to %d", signo, NSIG - 1));
+	return (r->ops->signal(r, alias, signo));
 }
 
 /* A new handle on a channel to alias, through the backend's open. */

@@ -84,6 +84,13 @@ int	runner_start(struct runner *, const char *app,
 int	runner_terminate(struct runner *, const char *alias);
 
 /*
+ * Send signo to the instance's main process only (not its group), as
+ * kill(2) would; the restart policy is unchanged, so an instance that
+ * dies of it is restarted (through runnerd) like any other crash.
+ */
+int	runner_signal(struct runner *, const char *alias, int signo);
+
+/*
  * A new handle on alias's channel.  In-process every handle shares the
  * child's one stream; through runnerd each is a connection of its own
  * (attach) that sees all the output from when it was made.

@@ -9,7 +9,8 @@
  *             with its own cwd or socket;
  *   operator  members of the configuration's allow_group: the configured
  *             apps as configured (start with extra args, stop, restart,
- *             send, read, attach, direct, logs, status, subscribe).
+ *             signal, send, read, attach, direct, logs, status,
+ *             subscribe).
  *
  * The line between them is the line between running what root wrote and
  * running what the caller writes: a configuration defines commands that

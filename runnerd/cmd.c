@@ -8,6 +8,7 @@
  *
  *	cmd_start.c	start, restart: launch, answer once ready
  *	cmd_stop.c	stop: answer once every instance named is gone
+ *	cmd_signal.c	signal: kill(2) to an instance's main process
  *	cmd_io.c	write, read, attach, direct: the instance's channel
  *	cmd_query.c	hello, apps, status, logs: looking, not changing
  *	cmd_admin.c	subscribe, reload, shutdown: runnerd itself
@@ -48,6 +49,7 @@ static const struct {
 	{ "start",	cmd_start,	NULL },
 	{ "stop",	cmd_stop,	NULL },
 	{ "restart",	cmd_restart,	NULL },
+	{ "signal",	cmd_signal,	NULL },
 	{ "status",	cmd_status,	NULL },
 	{ "write",	cmd_write,	NULL },
 	{ "read",	cmd_read,	NULL },

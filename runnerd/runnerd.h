@@ -286,6 +286,9 @@ void	 cmd_restart(struct req *);
 /* cmd_stop.c */
 void	 cmd_stop(struct req *);
 
+/* cmd_signal.c */
+void	 cmd_signal(struct req *);
+
 /* cmd_io.c */
 void	 cmd_write(struct req *);
 void	 cmd_read(struct req *);

@@ -91,6 +91,13 @@ expect "c1 c2" -s "$sock" stop ""
 expect "c2" -s "$sock" stop c1 c2
 expect "--all --help" -s "$sock" stop --
 expect "c1 c2" -s "$sock" --json status c
+# kill: aliases, its -s takes a signal name (not a socket), then aliases.
+expect "c1 c2" -s "$sock" kill ""
+expect "--help -s" -s "$sock" kill -
+expect "HUP" -s "$sock" kill -s H
+expect "USR1 USR2" -s "$sock" kill -s U
+expect "c1 c2" -s "$sock" kill -s HUP ""
+expect "c2" -s "$sock" kill -s TERM c1 c2
 expect "c1 c2" -s "$sock" restart ""
 expect "" -s "$sock" restart c1 ""
 expect "c1 c2" -s "$sock" send -n ""

@@ -621,6 +621,7 @@ static const struct {
 	{ "stop", "aliases", F_STRS, "\"all\": false" },
 	{ "stop", "all", F_BOOL, "\"alias\": \"sink1\"" },
 	{ "restart", "alias", F_STR, "\"x\": 1" },
+	{ "signal", "alias", F_STR, "\"signal\": \"CONT\"" },
 	{ "status", "alias", F_STR, "\"x\": 1" },
 	{ "write", "alias", F_STR, "\"text\": \"x\"" },
 	{ "write", "data", F_B64, "\"alias\": \"sink1\"" },
@@ -638,8 +639,8 @@ static const struct {
 };
 
 static const char *const mut_cmds[] = { "hello", "apps", "start", "stop",
-    "restart", "status", "write", "read", "attach", "direct", "logs",
-    "subscribe", "reload", "shutdown" };
+    "restart", "signal", "status", "write", "read", "attach", "direct",
+    "logs", "subscribe", "reload", "shutdown" };
 
 /*
  * All the wrong types, each line EINVAL: tag (then without a tag in the
