@@ -173,7 +173,7 @@ reload_apply(const char *path, const char *text, struct buf *report,
 		}
 	}
 	conf_unref(old);
-	control_perms();	/* allow_group may have changed */
+	listen_perms();	/* allow_group may have changed */
 	access_recheck();	/* ... and its old members with it */
 	for (k = 0; k < cfg->napps; k++)
 		reload_scale(&cfg->apps[k], &started, &stopped);

@@ -201,7 +201,7 @@ main(int argc, char **argv)
 	if (access(path, F_OK) == 0 &&
 	    (server.config_path = strdup(path)) == NULL)
 		fatal("strdup");
-	/* The default socket's directory is runnerd's own (control_perms). */
+	/* The default socket's directory is runnerd's own (listen_perms). */
 	own_dir = sock == NULL && getenv("RUNNER_SOCKET") == NULL;
 	if (sock == NULL && (sock = paths_socket()) == NULL)
 		fatal("paths_socket");

@@ -237,9 +237,12 @@ int	 access_peer(struct client *, char *, size_t);
 int	 access_owner(const struct client *, const char *, char *, size_t);
 void	 access_recheck(void);
 
+/* listen.c */
+int	 listen_socket(const char *, int);
+void	 listen_perms(void);
+
 /* control.c */
 int	 control_listen(const char *, int);
-void	 control_perms(void);
 void	 control_close(void);
 struct client *client_find(uint64_t);
 void	 client_close(struct client *);
