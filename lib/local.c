@@ -33,7 +33,6 @@ struct local {
 	struct local_inst	*insts;
 };
 
-
 static void		 local_reap(struct local *);
 static struct local_inst	*local_find(struct local *, const char *);
 static void		 local_unlink(struct local *, struct local_inst *);

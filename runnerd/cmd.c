@@ -204,6 +204,20 @@ req_reply(struct req *rq, struct buf *ext)
 	buf_free(ext);
 }
 
+/*
+ * A waiter for rq about i, answered later by done; NULL after answering
+ * ENOMEM.
+ */
+struct waiter *
+req_waiter(struct req *rq, struct inst *i,
+    int (*done)(struct waiter *, struct inst *, enum wait_why))
+{
+	struct waiter	*w;
+
+	if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i, done)) == NULL)
+		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+	return (w);
+}
 
 /*
  * Handle one request line.  Malformed requests get EPROTO, an unknown

@@ -159,9 +159,7 @@ cmd_write(struct req *rq)
 		free(data);
 		return;
 	}
-	if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
-	    write_done)) == NULL) {
-		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+	if ((w = req_waiter(rq, i, write_done)) == NULL) {
 		free(data);
 		return;
 	}
@@ -200,11 +198,8 @@ cmd_read(struct req *rq)
 		read_now(rq->c->id, rq->has_tag, rq->tag, count, i);
 		return;
 	}
-	if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
-	    read_done)) == NULL) {
-		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+	if ((w = req_waiter(rq, i, read_done)) == NULL)
 		return;
-	}
 	w->count = count;
 	waiter_timeout(w, wait);
 }

@@ -75,11 +75,8 @@ cmd_start_answer(struct req *rq, struct inst *i, int started, int wait)
 		start_reply(rq->c->id, rq->has_tag, rq->tag, started, i);
 		return;
 	}
-	if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
-	    start_done)) == NULL) {
-		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+	if ((w = req_waiter(rq, i, start_done)) == NULL)
 		return;
-	}
 	w->started = started;
 }
 
@@ -221,11 +218,8 @@ cmd_restart(struct req *rq)
 		REQ_ERR(rq, RUNNER_EEXIST, "'%s' is being stopped", i->alias);
 		return;
 	}
-	if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
-	    start_done)) == NULL) {
-		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+	if ((w = req_waiter(rq, i, start_done)) == NULL)
 		return;
-	}
 	w->started = 1;
 	inst_restart(i);
 }

@@ -281,6 +281,8 @@ int	 req_bool_or(struct req *, const char *, int, int *);
 int	 req_strings(struct req *, const char *, char ***);
 struct inst *req_inst(struct req *);
 void	 req_reply(struct req *, struct buf *);
+struct waiter *req_waiter(struct req *, struct inst *,
+	    int (*)(struct waiter *, struct inst *, enum wait_why));
 
 /* cmd_start.c */
 void	 cmd_start(struct req *);
