@@ -80,7 +80,8 @@ config_check_apps(const struct config *cfg, const struct config *named,
 
 /*
  * cur's apps with upd's merged in (see above), checked across apps; upd
- * is consumed.  cur may be NULL (nothing loaded yet): then upd alone.
+ * is consumed (NULL: it did not load, err says why, and neither does
+ * the merge).  cur may be NULL (nothing loaded yet): then upd alone.
  * The result keeps cur's source and top-level settings.  Every app is
  * copied, so that upd still says which ones the update names.
  */
@@ -92,6 +93,8 @@ config_merge(const struct config *cur, struct config *upd, char *err,
 	const struct app *a;
 	size_t		 k, max;
 
+	if (upd == NULL)
+		return (NULL);
 	max = (cur != NULL ? cur->napps : 0) + upd->napps;
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (m->apps = calloc(max > 0 ? max : 1, sizeof(*m->apps))) == NULL ||
@@ -134,11 +137,8 @@ struct config *
 config_update_file(const struct config *cur, const char *path, char *err,
     size_t errlen)
 {
-	struct config	*upd;
-
-	if ((upd = conf_load_file(path, LOAD_UPDATE, err, errlen)) == NULL)
-		return (NULL);
-	return (config_merge(cur, upd, err, errlen));
+	return (config_merge(cur, conf_load_file(path, LOAD_UPDATE, err,
+	    errlen), err, errlen));
 }
 
 /* config_update_file for configuration text ("<text>"). */
@@ -146,9 +146,6 @@ struct config *
 config_update_text(const struct config *cur, const char *text, char *err,
     size_t errlen)
 {
-	struct config	*upd;
-
-	if ((upd = conf_load_text(text, LOAD_UPDATE, err, errlen)) == NULL)
-		return (NULL);
-	return (config_merge(cur, upd, err, errlen));
+	return (config_merge(cur, conf_load_text(text, LOAD_UPDATE, err,
+	    errlen), err, errlen));
 }

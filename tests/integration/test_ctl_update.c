@@ -19,18 +19,6 @@ napps(struct client *c)
 	return (json_len(j, j_type(j, j_ok(j), "apps", JSON_ARRAY)));
 }
 
-/* The pid of alias, from a raw status. */
-static pid_t
-pid_of(struct client *c, const char *alias)
-{
-	struct json	*j;
-	int		 e;
-
-	if ((e = cl_status_of(c, alias, &j)) == -1)
-		fail_msg("status does not list '%s'", alias);
-	return ((pid_t)j_int(j, e, "pid"));
-}
-
 /* A file naming one new app and one changed: the rest as they were. */
 static void
 test_ctl_update_file(void **state)
@@ -43,8 +31,8 @@ test_ctl_update_file(void **state)
 
 	cl_start(c, "cat", "c1");
 	cl_start(c, "silent", "s1");
-	cat = pid_of(c, "c1");
-	silent = pid_of(c, "s1");
+	cat = cl_pid_of(c, "c1");
+	silent = cl_pid_of(c, "s1");
 	assert_int_equal(napps(c), 10);
 	upd = d_file(d, "upd.conf", "apps = {\n  rev = { command = \"rev\"; "
 	    "};\n  silent = { command = \"sleep 301\"; restart = \"no\"; };\n"
@@ -55,7 +43,7 @@ test_ctl_update_file(void **state)
 	    "  changed: silent\n  restarted: s1\n"));
 	assert_non_null(strstr(r->out, "updated "));
 	assert_int_equal(napps(c), 11);
-	assert_int_equal(pid_of(c, "c1"), cat);
+	assert_int_equal(cl_pid_of(c, "c1"), cat);
 	assert_true(t_alive(cat));
 	/* silent's command changed: restarted as a reload does. */
 	assert_true(t_wait_gone(silent));
@@ -75,7 +63,7 @@ test_ctl_update_stdin(void **state)
 	pid_t		 cat;
 
 	cl_start(c, "cat", "c1");
-	cat = pid_of(c, "c1");
+	cat = cl_pid_of(c, "c1");
 	r = ctl_in(d, text, sizeof(text) - 1, "--json", "update", "-",
 	    (char *)NULL);
 	r_status(r, 0);
@@ -84,8 +72,8 @@ test_ctl_update_stdin(void **state)
 	assert_non_null(strstr(r->out, "\"apps\":11,\"added\":[\"extra\"],"
 	    "\"removed\":[],\"changed\":[],\"restarted\":[],"
 	    "\"started\":[\"extra\"],\"stopped\":[]}"));
-	assert_int_equal(pid_of(c, "c1"), cat);
-	assert_true(pid_of(c, "extra") > 0);
+	assert_int_equal(cl_pid_of(c, "c1"), cat);
+	assert_true(cl_pid_of(c, "extra") > 0);
 	assert_int_equal(napps(c), 11);
 }
 
@@ -101,7 +89,7 @@ test_ctl_update_refused(void **state)
 	pid_t		 cat;
 
 	cl_start(c, "cat", "c1");
-	cat = pid_of(c, "c1");
+	cat = cl_pid_of(c, "c1");
 	bad = d_file(d, "bad.conf", "apps = {\n  cat = ;\n};\n");
 	r = CTL(d, "update", bad);
 	r_status(r, 1);
@@ -118,7 +106,7 @@ test_ctl_update_refused(void **state)
 	assert_string_equal(r->err, d_fmt(d, "runnerctl: ECONFIG: cannot "
 	    "read '%s': No such file or directory\n", missing));
 	assert_int_equal(napps(c), 10);
-	assert_int_equal(pid_of(c, "c1"), cat);
+	assert_int_equal(cl_pid_of(c, "c1"), cat);
 }
 
 /* runnerctl's own refusals: no operand; a stdin over 512 KiB. */
