@@ -7,8 +7,9 @@
  * setting, two apps on one socket) changes nothing.  Through runnerd
  * also: a replaced app's instance is restarted, an update naming an app
  * whose instance is stopping, a reload of the file dropping what updates
- * added, and an older runnerd (protocol 5) refused with ENOTSUP rather
- * than sent a reload that would replace its configuration.
+ * added, two clients updating at once (neither update is lost), and an
+ * older runnerd (protocol 5) refused with ENOTSUP rather than sent a
+ * reload that would replace its configuration.
  */
 
 #include "common.h"
@@ -335,6 +336,41 @@ test_update_then_reload(void **state)
 }
 
 /*
+ * Two clients update at once, each naming its own app: runnerd applies
+ * them one after the other, each on what the other left, so neither is
+ * lost, whichever came first.
+ */
+static void
+test_update_two_clients(void **state)
+{
+	struct fixture	*f = *state;
+	struct json	*j;
+	char		 line[4096];
+	int		 a, b, ok = 0;
+
+	if (!t_daemon())
+		skip();
+	a = raw_open(f);
+	b = raw_open(f);
+	raw_send(a, "{\"tag\": 1, \"cmd\": \"update\", \"ext\": {\"config\": "
+	    "\"apps = { x = { command = \\\"cat\\\"; }; };\"}}\n");
+	raw_send(b, "{\"tag\": 1, \"cmd\": \"update\", \"ext\": {\"config\": "
+	    "\"apps = { y = { command = \\\"cat\\\"; }; };\"}}\n");
+	j = raw_line(a, line, sizeof(line));
+	assert_int_equal(json_bool(j, json_get(j, 0, "ok"), &ok), 0);
+	assert_true(ok);
+	json_free(j);
+	j = raw_line(b, line, sizeof(line));
+	assert_int_equal(json_bool(j, json_get(j, 0, "ok"), &ok), 0);
+	assert_true(ok);
+	json_free(j);
+	close(a);
+	close(b);
+	assert_int_equal(runner_start(f->r, "x", NULL), 0);
+	assert_int_equal(runner_start(f->r, "y", NULL), 0);
+}
+
+/*
  * A runnerd of protocol 5, played by a child that answers hello and
  * writes every other command it gets to the pipe: runner_update_config
  * is ENOTSUP with a message, and nothing reaches it.
@@ -413,6 +449,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_update_while_stopping,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_update_then_reload,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_update_two_clients,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_update_old_runnerd,
 		    t_setup, t_teardown),
