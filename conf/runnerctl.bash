@@ -63,7 +63,7 @@ _runnerctl()
 	local socket='' cmd='' w i nops=0 dashdash=0 text=0
 	local -a opts=() valopts=() names=()
 	local -a cmds=(start stop restart kill status apps send read attach
-	    ask logs reload shutdown ping version)
+	    ask logs reload update shutdown ping version)
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
@@ -164,7 +164,7 @@ _runnerctl()
 		((nops == 0)) &&
 		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
 		;;
-	reload)
+	reload | update)
 		((nops == 0)) && _runnerctl_files
 		return 0
 		;;

@@ -1,15 +1,20 @@
 /*
  * daemon.c: the commands about runnerd itself and its configuration:
- * apps, reload, shutdown, ping and version.  Like cmd.c, each asks once
+ * apps, reload, update, shutdown, ping and version.  Like cmd.c, each asks once
  * and prints human text or, with --json, the reply's ext.
  */
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "runnerctl.h"
 
+static int	 reload_report(struct ctl *, const char *, struct buf *);
 static void	 reload_list(struct json *, const char *);
+static int	 read_stdin(struct buf *);
 
 /* apps: NAME TYPE COMMAND. */
 int
@@ -63,13 +68,9 @@ ctl_apps(struct ctl *ctl, struct ctl_args *a)
 int
 ctl_reload(struct ctl *ctl, struct ctl_args *a)
 {
-	struct json	*r;
 	struct buf	 ext;
-	static const char *const lists[] = { "added", "removed", "changed",
-	    "restarted", "started", "stopped" };
-	char		*path = NULL, src[PATH_MAX + 16];
-	long long	 n = 0;
-	int		 rc, k;
+	char		*path = NULL;
+	int		 rc;
 
 	buf_init(&ext);
 	jw_open(&ext, '{');
@@ -79,17 +80,106 @@ ctl_reload(struct ctl *ctl, struct ctl_args *a)
 		jw_str(&ext, path);
 	}
 	jw_close(&ext, '}');
-	rc = conn_ask(ctl, "reload", &ext, &r);
+	rc = reload_report(ctl, "reload", &ext);
 	buf_free(&ext);
 	free(path);
-	if (rc != 0)
+	return (rc);
+}
+
+/*
+ * update FILE|-: add or replace the apps FILE (made absolute, read by
+ * runnerd, so that messages name it) or stdin names; the others stay.
+ */
+int
+ctl_update(struct ctl *ctl, struct ctl_args *a)
+{
+	struct buf	 ext, text;
+	char		*path = NULL;
+	int		 rc;
+
+	buf_init(&ext);
+	buf_init(&text);
+	jw_open(&ext, '{');
+	if (strcmp(a->argv[0], "-") == 0) {
+		if (read_stdin(&text) == -1) {
+			buf_free(&ext);
+			buf_free(&text);
+			return (CTL_EXIT_REFUSED);
+		}
+		if (buf_cstr(&text) == NULL)
+			out_oom(NULL);
+		jw_key(&ext, "config");
+		jw_str(&ext, buf_cstr(&text));
+	} else {
+		path = parse_path(a->argv[0], 1);
+		jw_key(&ext, "path");
+		jw_str(&ext, path);
+	}
+	jw_close(&ext, '}');
+	rc = reload_report(ctl, "update", &ext);
+	buf_free(&ext);
+	buf_free(&text);
+	free(path);
+	return (rc);
+}
+
+/*
+ * All of stdin into b, at most a protocol line: 0, or -1 having said
+ * why.  A longer configuration belongs in a file, which runnerd reads.
+ */
+static int
+read_stdin(struct buf *b)
+{
+	char	 tmp[65536];
+	ssize_t	 n;
+
+	while ((n = read(STDIN_FILENO, tmp, sizeof(tmp))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			fprintf(stderr, "runnerctl: stdin: %s\n",
+			    strerror(errno));
+			return (-1);
+		}
+		if (buf_used(b) + (size_t)n > PROTO_LINE_MAX / 2) {
+			fprintf(stderr, "runnerctl: stdin: more than %d KiB "
+			    "of configuration; give a file\n",
+			    PROTO_LINE_MAX / 2 / 1024);
+			return (-1);
+		}
+		if (buf_add(b, tmp, (size_t)n) == -1)
+			out_oom(NULL);
+	}
+	return (0);
+}
+
+/*
+ * Send cmd (reload or update) with ext and print what runnerd did: the
+ * reply's lists, or with --json the reply.
+ */
+static int
+reload_report(struct ctl *ctl, const char *cmd, struct buf *ext)
+{
+	static const char *const lists[] = { "added", "removed", "changed",
+	    "restarted", "started", "stopped" };
+	struct json	*r;
+	char		 src[PATH_MAX + 16];
+	long long	 n = 0;
+	int		 rc, k;
+
+	if ((rc = conn_ask(ctl, cmd, ext, &r)) != 0)
 		return (rc);
 	if (ctl->json)
 		out_json(r, 0);
 	else {
 		json_int(r, json_get(r, 0, "apps"), &n);
-		printf("reloaded %lld app%s from %s\n", n, n == 1 ? "" : "s",
-		    out_value(r, json_get(r, 0, "config"), src, sizeof(src)));
+		out_value(r, json_get(r, 0, "config"), src, sizeof(src));
+		if (strcmp(cmd, "update") == 0)
+			printf("updated %s: %lld app%s now\n", src, n,
+			    n == 1 ? "" : "s");
+		else
+			printf("reloaded %lld app%s from %s\n", n,
+			    n == 1 ? "" : "s", src);
 		for (k = 0; k < (int)(sizeof(lists) / sizeof(lists[0])); k++)
 			reload_list(r, lists[k]);
 	}

@@ -51,6 +51,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "print an instance's recent log (-f: and follow it)" },
 	{ "reload", 0, 1, 0, NULL, ctl_reload, "[PATH]",
 	    "load the configuration again, or the one at PATH" },
+	{ "update", 1, 1, 0, NULL, ctl_update, "FILE | -",
+	    "add or replace the apps FILE (or stdin) names, keep the others" },
 	{ "shutdown", 0, 0, 0, NULL, ctl_shutdown, "",
 	    "stop every instance and runnerd" },
 	{ "ping", 0, 0, 0, NULL, ctl_ping, "",

@@ -103,6 +103,7 @@ int	 ctl_status(struct ctl *, struct ctl_args *);
 /* daemon.c */
 int	 ctl_apps(struct ctl *, struct ctl_args *);
 int	 ctl_reload(struct ctl *, struct ctl_args *);
+int	 ctl_update(struct ctl *, struct ctl_args *);
 int	 ctl_shutdown(struct ctl *, struct ctl_args *);
 int	 ctl_ping(struct ctl *, struct ctl_args *);
 int	 ctl_version(struct ctl *, struct ctl_args *);

@@ -41,7 +41,19 @@ static int	 conf_allow_group(struct load *, struct config *,
 		    const config_setting_t *);
 static struct config *conf_build(struct load *, config_t *, int);
 static char	*path_dir(const char *);
-static void	 app_clear(struct app *);
+
+/*
+ * The fields of struct app that it owns (malloc'd), the one list that
+ * both app_clear and app_dup walk, so a new one is added once.
+ */
+#define OWNED(t, f)	{ FIELD_##t, offsetof(struct app, f) }
+static const struct field app_owned[] = {
+	OWNED(STR, name), OWNED(ARGV, argv), OWNED(STR, cwd),
+	OWNED(STR, socket), OWNED(ARGV, env), OWNED(STR, env_file),
+	OWNED(STR, user), OWNED(STR, group), OWNED(STR, log),
+	OWNED(STR, file),
+};
+#undef OWNED
 
 /*
  * Write "SOURCE:LINE: PATH: message" into ld->err: the line is the one of
@@ -298,6 +310,12 @@ conf_build(struct load *ld, config_t *lc, int ok)
 			if (conf_apps(ld, cfg, s) == -1)
 				goto fail;
 		} else if (strcmp(name, "allow_group") == 0) {
+			if (ld->flags & LOAD_UPDATE) {
+				load_err(ld, s, s, "an update adds or replaces "
+				    "apps only; '%s' changes with a reload of "
+				    "the whole configuration", name);
+				goto fail;
+			}
 			if (conf_allow_group(ld, cfg, s) == -1)
 				goto fail;
 		} else if ((best = suggest(name, top, NITEMS(top))) != NULL) {
@@ -309,6 +327,8 @@ conf_build(struct load *ld, config_t *lc, int ok)
 			goto fail;
 		}
 	}
+	if (config_check_apps(cfg, NULL, ld->err, ld->errlen) == -1)
+		goto fail;
 	return (cfg);
 
 fail:
@@ -333,7 +353,14 @@ path_dir(const char *path)
 struct config *
 config_load_file(const char *path, char *err, size_t errlen)
 {
-	struct load	 ld = { path, NULL, NULL, err, errlen };
+	return (conf_load_file(path, 0, err, errlen));
+}
+
+/* config_load_file, with flags (LOAD_*). */
+struct config *
+conf_load_file(const char *path, int flags, char *err, size_t errlen)
+{
+	struct load	 ld = { path, NULL, NULL, err, errlen, flags };
 	struct config	*cfg;
 	config_t	 lc;
 	FILE		*fp;
@@ -424,7 +451,15 @@ conf_fopen(const char *path, off_t max, const char **why)
 struct config *
 config_load_text(const char *text, char *err, size_t errlen)
 {
-	struct load	 ld = { CONFIG_TEXT_SOURCE, NULL, NULL, err, errlen };
+	return (conf_load_text(text, 0, err, errlen));
+}
+
+/* config_load_text, with flags (LOAD_*). */
+struct config *
+conf_load_text(const char *text, int flags, char *err, size_t errlen)
+{
+	struct load	 ld = { CONFIG_TEXT_SOURCE, NULL, NULL, err, errlen,
+			    flags };
 	struct config	*cfg;
 	config_t	 lc;
 	int		 ok;
@@ -436,20 +471,50 @@ config_load_text(const char *text, char *err, size_t errlen)
 	return (cfg);
 }
 
-/* Free what conf_app may have filled, partly or wholly. */
-static void
+/* Free what conf_app or app_dup may have filled, partly or wholly. */
+void
 app_clear(struct app *app)
 {
-	free(app->name);
-	argv_free(app->argv);
-	free(app->cwd);
-	free(app->socket);
-	argv_free(app->env);
-	free(app->env_file);
-	free(app->user);
-	free(app->group);
-	free(app->log);
-	free(app->file);
+	size_t	 k;
+	void	*f;
+
+	for (k = 0; k < NITEMS(app_owned); k++) {
+		f = (char *)app + app_owned[k].off;
+		if (app_owned[k].type == FIELD_ARGV)
+			argv_free(*(char ***)f);
+		else
+			free(*(char **)f);
+	}
+}
+
+/*
+ * Make dst a deep copy of src: 0, or -1 out of memory with dst still
+ * fit for app_clear (what was not copied is NULL).
+ */
+int
+app_dup(struct app *dst, const struct app *src)
+{
+	size_t	 k;
+	void	*f;
+	int	 rc = 0;
+
+	*dst = *src;
+	for (k = 0; k < NITEMS(app_owned); k++)
+		*(void **)((char *)dst + app_owned[k].off) = NULL;
+	for (k = 0; k < NITEMS(app_owned) && rc == 0; k++) {
+		f = (char *)src + app_owned[k].off;
+		if (*(void **)f == NULL)
+			continue;
+		if (app_owned[k].type == FIELD_ARGV)
+			*(char ***)((char *)dst + app_owned[k].off) =
+			    argv_dup(*(char **const *)f);
+		else
+			*(char **)((char *)dst + app_owned[k].off) =
+			    strdup(*(char *const *)f);
+		if (*(void **)((char *)dst + app_owned[k].off) == NULL)
+			rc = -1;
+	}
+	return (rc);
 }
 
 /* Free a configuration and all its apps; NULL is fine. */

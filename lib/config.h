@@ -25,7 +25,10 @@ struct load {
 	const char	*base;		/* absolute dir for relative paths */
 	char		*err;
 	size_t		 errlen;
+	int		 flags;		/* LOAD_* */
 };
+#define LOAD_UPDATE	0x1		/* an update: apps only, no top-level
+					   settings (config_merge.c) */
 
 /* The C type of a field of struct app, for comparing two of them. */
 enum field_type {
@@ -77,6 +80,14 @@ int	 load_err(struct load *, const config_setting_t *,
 	    __attribute__((format(printf, 4, 5)));
 int	 load_nomem(struct load *);
 FILE	*conf_fopen(const char *, off_t, const char **);
+struct config *conf_load_file(const char *, int, char *, size_t);
+struct config *conf_load_text(const char *, int, char *, size_t);
+void	 app_clear(struct app *);
+int	 app_dup(struct app *, const struct app *);
+
+/* config_merge.c */
+int	 config_check_apps(const struct config *, const struct config *,
+	    char *, size_t);
 
 /* config_opt.c */
 extern const struct option	app_options[];

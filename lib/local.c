@@ -125,13 +125,20 @@ local_load_config(struct runner *r, const char *path)
 	    err));
 }
 
+/*
+ * Merge the apps text names into the configuration (config_merge.c).
+ * As with load_config, running instances are not touched: they keep
+ * what they were started with (stop_signal, stop_timeout), and a
+ * replaced app's settings apply from its next start.
+ */
 static int
 local_update_config(struct runner *r, const char *text)
 {
-	char	 err[RUNNER_ERRMSG_MAX];
+	struct local	*l = r->backend;
+	char		 err[RUNNER_ERRMSG_MAX];
 
-	return (local_set_config(r, config_load_text(text, err, sizeof(err)),
-	    err));
+	return (local_set_config(r, config_update_text(l->config, text, err,
+	    sizeof(err)), err));
 }
 
 /*

@@ -49,13 +49,13 @@
  * request is pending, as librunner and runnerctl take it.
  *
  * Who: root and runnerd's own uid may send everything; a member of
- * allow_group gets EPERM (with the rule in words) for reload, shutdown,
- * and a start with "socket" or "cwd" (runnerd/access.c).
+ * allow_group gets EPERM (with the rule in words) for reload, update,
+ * shutdown, and a start with "socket" or "cwd" (runnerd/access.c).
  *
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 5, "version": "0.1.0", "pid": N, "config": PATH,
+ *   -> {"protocol": 6, "version": "0.1.0", "pid": N, "config": PATH,
  *       "socket": PATH}   (protocol: PROTO_VERSION)
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
@@ -169,6 +169,24 @@
  *   -> {"config": SOURCE, "apps": N, "added": [apps], "removed": [apps],
  *       "changed": [apps], "restarted": [aliases], "started": [aliases],
  *       "stopped": [aliases]}
+ *   A reload replaces the whole configuration; to add or replace some
+ *   apps and keep the others, use update.
+ * update {"config": libconfig text} | {"path"}   (protocol 6)
+ *   Adds or replaces the apps the text (or the file) names and leaves
+ *   the others: the configuration in force, its apps in their order, an
+ *   app named by the update taking the place of the one of its name,
+ *   then the update's new apps.  The update is checked alone (it must
+ *   load; it names apps only: a top-level setting such as allow_group is
+ *   ECONFIG, since it is the whole configuration's), then the result
+ *   across apps (two socket apps on one socket path); on any error
+ *   ECONFIG "FILE:LINE: ..." and nothing changes.  An update naming no
+ *   apps changes nothing.  Then applied as a reload is: "removed" is
+ *   always [], no instance is stopped but NAME-k past a scaled-down
+ *   app's instances; "config" is the source of the configuration in
+ *   force.  A reload and an update are each applied whole, in the order
+ *   runnerd reads them, each against what the one before left; a reload
+ *   of runnerd's file (SIGHUP, reload {}) drops what updates added.
+ *   -> the same ext as reload.   EPERM (a member of allow_group)
  * shutdown {}
  *   -> {}; then every instance is stopped and runnerd exits 0 (or with
  *   an essential instance's status, on_exit = "shutdown").
@@ -177,10 +195,11 @@
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	5		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	6		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
-					   owner-only commands; 5: signal */
+					   owner-only commands; 5: signal;
+					   6: update (merge apps) */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

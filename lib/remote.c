@@ -167,15 +167,26 @@ remote_load_config(struct runner *r, const char *path)
 	return (rc);
 }
 
+/*
+ * runnerd's update command merges the apps text names (protocol 6).  An
+ * older runnerd has only reload, which would replace its whole
+ * configuration: never fall back to that.
+ */
 static int
 remote_update_config(struct runner *r, const char *text)
 {
+	struct remote	*rm = r->backend;
 	struct buf	 ext;
 	int		 rc;
 
+	if (rm->protocol < 6)
+		return (runner_seterr(r, RUNNER_ENOTSUP, "runnerd at %s speaks "
+		    "protocol %lld; an update that keeps the apps it does not "
+		    "name needs 6 (runner_load_config replaces them all)",
+		    rm->socket, rm->protocol));
 	buf_init(&ext);
 	jw_object1(&ext, "config", text);
-	rc = remote_call(r, "reload", &ext, NULL);
+	rc = remote_call(r, "update", &ext, NULL);
 	buf_free(&ext);
 	return (rc);
 }

@@ -179,6 +179,11 @@ extern const char *const app_type_names[], *const app_restart_names[],
 struct config	*config_load_file(const char *, char *, size_t);
 struct config	*config_load_text(const char *, char *, size_t);
 void		 config_free(struct config *);
+/* config_merge.c: an update adds or replaces the apps it names. */
+struct config	*config_update_file(const struct config *, const char *,
+		    char *, size_t);
+struct config	*config_update_text(const struct config *, const char *,
+		    char *, size_t);
 const struct app *config_app(const struct config *, const char *);
 /*
  * What a reload does about an option that changed: the class of its row

@@ -11,16 +11,16 @@
  *	cmd_signal.c	signal: kill(2) to an instance's main process
  *	cmd_io.c	write, read, attach, direct: the instance's channel
  *	cmd_query.c	hello, apps, status, logs: looking, not changing
- *	cmd_admin.c	subscribe, reload, shutdown: runnerd itself
+ *	cmd_admin.c	subscribe, reload, update, shutdown: runnerd itself
  *
  * The request shapes are in lib/proto.h.
  *
  * The table also says who may send each command (access.c): commands
- * that change what runnerd runs or end it (reload, shutdown) are for
- * root and runnerd's own uid only; the rest operate the configured apps
- * and are open to allow_group members too, except the start overrides
- * that choose where a configured program runs (cwd, socket), which
- * cmd_start (cmd_start.c) checks.
+ * that change what runnerd runs or end it (reload, update, shutdown) are
+ * for root and runnerd's own uid only; the rest operate the configured
+ * apps and are open to allow_group members too, except the start
+ * overrides that choose where a configured program runs (cwd, socket),
+ * which cmd_start (cmd_start.c) checks.
  *
  * The walk of `runnerctl start cat --alias c1`: control.c reads the line
  * (access.c checked the peer at accept) -> cmd.c dispatches and decodes
@@ -58,6 +58,7 @@ static const struct {
 	{ "logs",	cmd_logs,	NULL },
 	{ "subscribe",	cmd_subscribe,	NULL },
 	{ "reload",	cmd_reload,	"reload the configuration" },
+	{ "update",	cmd_update,	"update the configuration" },
 	{ "shutdown",	cmd_shutdown,	"shut runnerd down" },
 };
 

@@ -1,13 +1,17 @@
 /*
  * cmd_admin.c: the commands about runnerd itself rather than an
- * instance: subscribe (the connection receives events), reload (the
- * configuration, reload.c) and shutdown.  reload and shutdown are the
- * owner's only (cmd.c's table).
+ * instance: subscribe (the connection receives events), reload and
+ * update (the configuration, reload.c) and shutdown.  reload, update
+ * and shutdown are the owner's only (cmd.c's table).
  */
 
 #include <stdlib.h>
 
 #include "runnerd.h"
+
+static void	 cmd_config(struct req *,
+		    int (*)(const char *, const char *, struct buf *, char *,
+		    size_t));
 
 /* The connection receives events from now on (control.c's event_emit). */
 void
@@ -20,6 +24,24 @@ cmd_subscribe(struct req *rq)
 /* Read the configuration again (reload.c); answered with the changes. */
 void
 cmd_reload(struct req *rq)
+{
+	cmd_config(rq, reload_config);
+}
+
+/*
+ * Add or replace the apps named by "config" text or the file at "path"
+ * (reload.c's update_config); answered with the changes, as reload.
+ */
+void
+cmd_update(struct req *rq)
+{
+	cmd_config(rq, update_config);
+}
+
+/* reload or update (fn): "path" or "config", at most one, then fn. */
+static void
+cmd_config(struct req *rq, int (*fn)(const char *, const char *,
+    struct buf *, char *, size_t))
 {
 	struct buf	 b;
 	char		*path = NULL, *text = NULL;
@@ -35,7 +57,7 @@ cmd_reload(struct req *rq)
 	}
 	buf_init(&b);
 	jw_open(&b, '{');
-	if ((rc = reload_config(path, text, &b, err, sizeof(err))) != 0) {
+	if ((rc = fn(path, text, &b, err, sizeof(err))) != 0) {
 		buf_free(&b);
 		REQ_ERR(rq, rc, "%s", err);
 		goto out;

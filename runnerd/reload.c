@@ -17,6 +17,12 @@
  * NAME-k past the count stopped.  The reply lists what was done, which
  * supervisord's reload (restart everything) and update (restart whole
  * groups) do not tell.
+ *
+ * An update (update_config) is the same walk over a configuration made
+ * of the current one and the apps the update names (config_merge.c), so
+ * nothing is removed.  Both are applied whole within one turn of the
+ * loop: two clients' reloads and updates take effect one after the
+ * other, each against the configuration the one before left.
  */
 
 #include <stdio.h>
@@ -26,8 +32,10 @@
 #include "runnerd.h"
 
 static void	 reload_scale(const struct app *, struct buf *, struct buf *);
-static int	 reload_apply(const char *, const char *, struct buf *, char *,
-		    size_t);
+static int	 reload_done(struct config *, const char *, const char *,
+		    struct buf *, char *, size_t);
+static int	 reload_apply(struct config *, const char *, const char *,
+		    struct buf *);
 
 /*
  * An autostart app runs as NAME (or NAME-1..NAME-N): start what is
@@ -79,20 +87,69 @@ int
 reload_config(const char *path, const char *text, struct buf *report,
     char *err, size_t errlen)
 {
-	int	 rc;
+	struct config	*cfg;
 
 	notify_reloading();
-	rc = reload_apply(path, text, report, err, errlen);
+	if (path == NULL && text == NULL && (path = server.config_path) ==
+	    NULL) {
+		errf(err, errlen, "no configuration file to reload");
+		notify_ready();
+		return (RUNNER_EINVAL);
+	}
+	cfg = text != NULL ? config_load_text(text, err, errlen) :
+	    config_load_file(path, err, errlen);
+	return (reload_done(cfg, path, "reloaded", report, err, errlen));
+}
+
+/*
+ * Merge the apps that the file at path or the text names into the
+ * configuration in force (config_merge.c) and put the result in force,
+ * as reload_config.  SIGHUP still reloads runnerd's own file, without
+ * what updates added.
+ */
+int
+update_config(const char *path, const char *text, struct buf *report,
+    char *err, size_t errlen)
+{
+	struct config	*cfg;
+
+	if ((path == NULL) == (text == NULL)) {
+		errf(err, errlen, "an update needs a path or text");
+		return (RUNNER_EINVAL);
+	}
+	notify_reloading();
+	cfg = text != NULL ? config_update_text(server.conf->cfg, text, err,
+	    errlen) : config_update_file(server.conf->cfg, path, err, errlen);
+	return (reload_done(cfg, NULL, "updated", report, err, errlen));
+}
+
+/*
+ * The end of a reload or an update: cfg (NULL: refused, err says why)
+ * put in force, and systemd told that runnerd is ready again.
+ */
+static int
+reload_done(struct config *cfg, const char *path, const char *verb,
+    struct buf *report, char *err, size_t errlen)
+{
+	int	 rc;
+
+	rc = cfg == NULL ? RUNNER_ECONFIG : reload_apply(cfg, path, verb,
+	    report);
+	if (rc == RUNNER_ENOMEM)
+		errf(err, errlen, "out of memory");
 	notify_ready();
 	return (rc);
 }
 
-/* reload_config's work. */
+/*
+ * Put cfg (consumed) in force; path, when not NULL, becomes the file
+ * SIGHUP reloads; verb says which for the log.  0, or RUNNER_ENOMEM with
+ * nothing changed.
+ */
 static int
-reload_apply(const char *path, const char *text, struct buf *report,
-    char *err, size_t errlen)
+reload_apply(struct config *cfg, const char *path, const char *verb,
+    struct buf *report)
 {
-	struct config		*cfg;
 	struct conf		*old = server.conf, *c;
 	const struct app	*o, *n;
 	struct buf		 added, removed, changed, restarted;
@@ -101,18 +158,8 @@ reload_apply(const char *path, const char *text, struct buf *report,
 	enum app_reload		 d;
 	size_t			 k;
 
-	if (path == NULL && text == NULL && (path = server.config_path) ==
-	    NULL) {
-		errf(err, errlen, "no configuration file to reload");
-		return (RUNNER_EINVAL);
-	}
-	cfg = text != NULL ? config_load_text(text, err, errlen) :
-	    config_load_file(path, err, errlen);
-	if (cfg == NULL)
-		return (RUNNER_ECONFIG);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		config_free(cfg);
-		errf(err, errlen, "out of memory");
 		return (RUNNER_ENOMEM);
 	}
 	c->cfg = cfg;
@@ -197,8 +244,8 @@ reload_apply(const char *path, const char *text, struct buf *report,
 	jw_close(&restarted, ']');
 	jw_close(&started, ']');
 	jw_close(&stopped, ']');
-	log_info("reloaded %s: %zu apps; added %s, removed %s, changed %s, "
-	    "restarted %s", cfg->source, cfg->napps, buf_cstr(&added),
+	log_info("%s %s: %zu apps; added %s, removed %s, changed %s, "
+	    "restarted %s", verb, cfg->source, cfg->napps, buf_cstr(&added),
 	    buf_cstr(&removed), buf_cstr(&changed), buf_cstr(&restarted));
 	if (report != NULL) {
 		jw_key(report, "config");

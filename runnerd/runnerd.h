@@ -309,6 +309,7 @@ void	 cmd_logs(struct req *);
 /* cmd_admin.c */
 void	 cmd_subscribe(struct req *);
 void	 cmd_reload(struct req *);
+void	 cmd_update(struct req *);
 void	 cmd_shutdown(struct req *);
 
 /* instance.c */
@@ -405,6 +406,8 @@ void	 notify_stopping(void);
 
 /* reload.c */
 int	 reload_config(const char *, const char *, struct buf *, char *,
+	    size_t);
+int	 update_config(const char *, const char *, struct buf *, char *,
 	    size_t);
 
 /* direct.c */

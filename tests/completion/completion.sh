@@ -111,9 +111,11 @@ expect "c1 c2" -s "$sock" read ""
 # Without -s, the default socket ($RUNNER_SOCKET): no runnerd there.
 expect "" stop ""
 expect "" start ""
-# Files: -s, --cwd (directories), reload.
+# Files: -s, --cwd (directories), reload, update.
 mkdir "$dir/sub"
 expect "$dir/runner.conf" -s "$sock" reload "$dir/runner.c"
+expect "$dir/runner.conf" -s "$sock" update "$dir/runner.c"
+expect "update" -s "$sock" up
 expect "$dir/sub" -s "$sock" start cat --cwd "$dir/s"
 expect "$sock" -s "$dir/runnerd.s"
 [ "$failed" = 0 ] || fail "some completions were wrong (above)"

@@ -125,7 +125,7 @@ p_lib_child(struct daemon *d, gid_t gid, const char *text, const char *path)
 	if ((r = runner_connect(d->sock)) == NULL)
 		return (LIB_CONNECT);
 	if (runner_update_config(r, text) != RUNNER_EPERM ||
-	    strstr(runner_errmsg(r), REFUSED "reload the configuration") ==
+	    strstr(runner_errmsg(r), REFUSED "update the configuration") ==
 	    NULL)
 		return (LIB_UPDATE);
 	if (runner_load_config(r, path) != RUNNER_EPERM)
