@@ -1,0 +1,254 @@
+/*
+ * test_ask_truth.c: runner_ask keeps replies apart when children and
+ * clients misbehave, against tests/helpers/tagged.py, a real python3
+ * child speaking the tagged protocol: junk and untagged {"ok": false}
+ * lines of its own, over-long lines, replies in pieces, replies that
+ * come after their ask timed out, exits in the middle of an ask (with a
+ * restart policy too), and two processes asking one instance at once.
+ * Codes are asserted, never timings: asks that must not time out get
+ * ASK_LONG_MS, so a wrong wait shows as ETIMEDOUT, not as a slow test.
+ */
+
+#include "common.h"
+
+#define ASK_LONG_MS	30000	/* generous: a timeout here is the bug */
+#define ASK_SHORT_MS	300	/* for the asks meant to time out */
+#define ASK_ROUNDS	300	/* asks by each of the two processes */
+
+/* Start tagged.py as alias with restart policy restart; its channel. */
+static struct runner_channel *
+tagged(struct fixture *f, const char *alias, const char *restart)
+{
+	struct runner_channel	*ch;
+	struct runner_start	 st = { .alias = alias };
+
+	t_config(f, "apps = { tagged = { command = [\"python3\", "
+	    "\"%s/../helpers/tagged.py\"]; restart = \"%s\"; "
+	    "backoff_initial = 0.0; }; };", f->helpers, restart);
+	assert_int_equal(runner_start(f->r, "tagged", &st), 0);
+	assert_non_null(ch = runner_get_channel(f->r, alias));
+	return (ch);
+}
+
+/* ask cmd with ext; expect rc, and with 0 the reply's ext want. */
+static void
+ask_expect(struct runner_channel *ch, const char *cmd, const char *ext,
+    int ms, int rc, const char *want)
+{
+	char	*got = NULL;
+	int	 r;
+
+	r = runner_ask(ch, cmd, ext, ms, &got);
+	if (r != rc)
+		fail_msg("ask '%s': %s (%s), not %s", cmd, runner_strerror(r),
+		    runner_channel_errmsg(ch), runner_strerror(rc));
+	if (rc == 0)
+		assert_string_equal(got, want);
+	else
+		assert_null(got);
+	free(got);
+}
+
+/*
+ * The child's own lines are skipped, whatever they are: junk, someone
+ * else's tag, and its untagged {"ok": false} errors, which once aborted
+ * the ask as if runnerd had refused.
+ */
+static void
+test_truth_junk(void **state)
+{
+	struct runner_channel	*ch = tagged(*state, "t1", "no");
+	char			 ext[32];
+	int			 i;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(ext, sizeof(ext), "%d", i);
+		ask_expect(ch, "junk", ext, ASK_LONG_MS, 0, ext);
+	}
+	/* Its tagged errors are still its answer. */
+	ask_expect(ch, "fail", NULL, ASK_LONG_MS, RUNNER_EINVAL, NULL);
+	assert_string_equal(runner_channel_errmsg(ch),
+	    "EINVAL: you asked for it");
+	runner_channel_close(ch);
+}
+
+/*
+ * A reply that comes after its ask timed out (whole, or half then the
+ * rest) answers nothing: the next ask gets its own.  A reply in pieces
+ * is put together; a line too long to be a reply is skipped.
+ */
+static void
+test_truth_late_reply(void **state)
+{
+	struct runner_channel	*ch = tagged(*state, "t1", "no");
+
+	ask_expect(ch, "hold", NULL, ASK_SHORT_MS, RUNNER_ETIMEDOUT, NULL);
+	ask_expect(ch, "echo", "1", ASK_LONG_MS, 0, "1");
+	ask_expect(ch, "half", NULL, ASK_SHORT_MS, RUNNER_ETIMEDOUT, NULL);
+	ask_expect(ch, "echo", "2", ASK_LONG_MS, 0, "2");
+	ask_expect(ch, "hold", NULL, ASK_SHORT_MS, RUNNER_ETIMEDOUT, NULL);
+	ask_expect(ch, "half", NULL, ASK_SHORT_MS, RUNNER_ETIMEDOUT, NULL);
+	ask_expect(ch, "pieces", "[3, 4]", ASK_LONG_MS, 0, "[3, 4]");
+	ask_expect(ch, "long", "{\"bytes\": 2500000}", ASK_LONG_MS, 0,
+	    "{\"bytes\": 2500000}");
+	ask_expect(ch, "echo", "5", ASK_LONG_MS, 0, "5");
+	/* Nothing is left over to confuse a reader either. */
+	assert_int_equal(runner_channel_wait(ch, 0), RUNNER_ETIMEDOUT);
+	runner_channel_close(ch);
+}
+
+/* A child that exits in the middle of an ask: ECLOSED, at once. */
+static void
+test_truth_exit_mid_ask(void **state)
+{
+	struct runner_channel	*ch = tagged(*state, "t1", "no");
+
+	ask_expect(ch, "echo", "1", ASK_LONG_MS, 0, "1");
+	ask_expect(ch, "exit", NULL, ASK_LONG_MS, RUNNER_ECLOSED, NULL);
+	assert_non_null(strstr(runner_channel_errmsg(ch), "ended before it "
+	    "answered 'exit'"));
+	ask_expect(ch, "echo", NULL, ASK_LONG_MS, RUNNER_ECLOSED, NULL);
+	runner_channel_close(ch);
+}
+
+/*
+ * The same with a restart policy: the handle was to the process that
+ * exited, so it says ECLOSED (through runnerd the instance comes back,
+ * and a new channel reaches the new process).
+ */
+static void
+test_truth_exit_restarted(void **state)
+{
+	struct fixture		*f = *state;
+	struct runner_channel	*ch = tagged(f, "t1", "always"), *ch2;
+	long long		 pid = 0, end = t_ms() + T_WAIT_MS;
+
+	if (t_daemon())
+		pid = t_daemon_status(f, "t1", "pid");
+	ask_expect(ch, "exit", NULL, ASK_LONG_MS, RUNNER_ECLOSED, NULL);
+	ask_expect(ch, "echo", "1", ASK_LONG_MS, RUNNER_ECLOSED, NULL);
+	runner_channel_close(ch);
+	if (!t_daemon())
+		return;		/* in-process nobody restarts it */
+	/* No event says it is back: its status is asked every 5 ms. */
+	for (;;) {
+		long long	 now = t_daemon_status(f, "t1", "pid");
+
+		if (now > 0 && now != pid)
+			break;
+		if (t_ms() > end)
+			fail_msg("'t1' was not restarted");
+		usleep(5000);
+	}
+	assert_non_null(ch2 = runner_get_channel(f->r, "t1"));
+	ask_expect(ch2, "echo", "2", ASK_LONG_MS, 0, "2");
+	ask_expect(ch2, "exit", NULL, ASK_LONG_MS, RUNNER_ECLOSED, NULL);
+	runner_channel_close(ch2);
+}
+
+/*
+ * A child that leaves a process behind holding its stdout: through
+ * runnerd the group goes with it, so the ask ends, ECLOSED.  In-process
+ * nothing notices the exit while the grandchild holds the socket (the
+ * library has no loop; librunner.3 says so).
+ */
+static void
+test_truth_orphan(void **state)
+{
+	struct runner_channel	*ch;
+
+	if (!t_daemon())
+		skip();
+	ch = tagged(*state, "t1", "no");
+	ask_expect(ch, "orphan", NULL, ASK_LONG_MS, RUNNER_ECLOSED, NULL);
+	runner_channel_close(ch);
+}
+
+/*
+ * One of two processes asking the same instance: its own runner and
+ * handle, ASK_ROUNDS asks whose replies must be its own, with junk,
+ * pieces, and asks given up on (whose late replies both then see).
+ * Exits 0 when all were right; else 1 after saying what went wrong.
+ */
+static void
+asker_process(int who)
+{
+	struct runner		*r;
+	struct runner_channel	*ch;
+	static const char *const cmds[] = { "echo", "junk", "pieces" };
+	char			 ext[64], *got;
+	int			 i, rc;
+
+	if ((r = runner_connect(t_sock)) == NULL ||
+	    (ch = runner_get_channel(r, "t1")) == NULL)
+		_exit(1);
+	for (i = 0; i < ASK_ROUNDS; i++) {
+		snprintf(ext, sizeof(ext), "[%d, %d]", who, i);
+		if (i % 25 == 24) {
+			/* Answered late, or by the time it is given up. */
+			rc = runner_ask(ch, "hold", NULL, 20, &got);
+			if (rc == 0 ? strcmp(got, "\"late\"") != 0 :
+			    rc != RUNNER_ETIMEDOUT) {
+				fprintf(stderr, "%d: hold: %d %s\n", who, rc,
+				    got ? got : runner_channel_errmsg(ch));
+				_exit(1);
+			}
+			free(got);
+			continue;
+		}
+		rc = runner_ask(ch, cmds[i % 3], ext, ASK_LONG_MS, &got);
+		if (rc != 0 || strcmp(got, ext) != 0) {
+			fprintf(stderr, "%d: ask %d: %s, got %s\n", who, i,
+			    runner_strerror(rc), got ? got :
+			    runner_channel_errmsg(ch));
+			_exit(1);
+		}
+		free(got);
+	}
+	runner_channel_close(ch);
+	runner_free(r);
+	_exit(0);
+}
+
+/* Two processes, one instance, at once: each gets its own replies. */
+static void
+test_truth_two_processes(void **state)
+{
+	struct runner_channel	*ch;
+	pid_t			 pid[2];
+	int			 k, status;
+
+	if (!t_daemon())
+		skip();		/* in-process an instance is one runner's */
+	ch = tagged(*state, "t1", "no");
+	for (k = 0; k < 2; k++) {
+		assert_true((pid[k] = fork()) != -1);
+		if (pid[k] == 0)
+			asker_process(k);
+	}
+	for (k = 0; k < 2; k++) {
+		assert_true(t_wait_child(pid[k], &status, 2 * ASK_LONG_MS));
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	/* A third handle, which saw it all, still gets its own. */
+	ask_expect(ch, "junk", "7", ASK_LONG_MS, 0, "7");
+	runner_channel_close(ch);
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_truth_junk),
+		T(test_truth_late_reply),
+		T(test_truth_exit_mid_ask),
+		T(test_truth_exit_restarted),
+		T(test_truth_orphan),
+		T(test_truth_two_processes),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
