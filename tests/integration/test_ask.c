@@ -2,7 +2,11 @@
  * test_ask.c: runnerctl ask ALIAS CMD [JSON] against tests/helpers/asker,
  * a child that answers tagged JSON lines: the reply's ext on stdout, and
  * the exit statuses (0 done, 1 refused, timed out or ended, 2 usage,
- * 3 no daemon).  Also the raw "direct" request: its reply and its lease.
+ * 3 no daemon).  Against tests/helpers/tagged.py (a python3 child that
+ * misbehaves): its own untagged errors skipped, a late reply that
+ * answers no later runnerctl, an exit under a restart policy that ends
+ * the ask at once, two runnerctl loops asking at once.  Also the raw
+ * "direct" request: its reply and its lease.
  */
 
 #include "daemon.h"
@@ -12,18 +16,24 @@ static int
 ask_setup(void **state)
 {
 	struct daemon	*d;
-	char		 asker[PATH_MAX];
+	char		 asker[PATH_MAX], tagged[PATH_MAX];
 
 	t_setup_bare(state);
 	d = *state;
 	if (realpath("tests/helpers/asker", asker) == NULL)
 		fail_msg("tests/helpers/asker: %s", strerror(errno));
+	if (realpath("tests/helpers/tagged.py", tagged) == NULL)
+		fail_msg("tests/helpers/tagged.py: %s", strerror(errno));
 	d_start(d, d_fmt(d, "apps = {\n"
 	    "  asker = { command = \"%s\"; restart = \"no\"; };\n"
 	    "  noisy = { command = [\"sh\", \"-c\", \"echo not a reply; "
 	    "exec %s\"]; restart = \"no\"; };\n"
 	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
-	    "};\n", asker, asker));
+	    "  tagged = { command = [\"python3\", \"%s\"]; "
+	    "restart = \"no\"; };\n"
+	    "  again = { command = [\"python3\", \"%s\"]; "
+	    "restart = \"always\"; backoff_initial = 0.0; };\n"
+	    "};\n", asker, asker, tagged, tagged));
 	return (0);
 }
 
@@ -112,6 +122,89 @@ test_ask_timeout_and_end(void **state)
 	assert_true(strncmp(r->err, "runnerctl: ECLOSED: ", 20) == 0);
 }
 
+/*
+ * The child's junk and untagged {"ok": false} lines are skipped; a reply
+ * that comes after its runnerctl gave up answers no later one (each
+ * connection has its own tags, and every attacher sees every reply).
+ */
+static void
+test_ask_truth(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	start(d, "tagged");
+	r = CTL(d, "ask", "tagged", "junk", "[1, 2]");
+	r_status(r, 0);
+	assert_string_equal(r->out, "[1, 2]\n");
+	r = CTL(d, "ask", "tagged", "hold", "--timeout", "0.3");
+	r_status(r, 1);
+	assert_true(strncmp(r->err, "runnerctl: ETIMEDOUT: ", 22) == 0);
+	r = CTL(d, "ask", "tagged", "echo", "3", "--timeout", "30");
+	r_status(r, 0);
+	assert_string_equal(r->out, "3\n");
+	r_status(CTL(d, "ask", "tagged", "half", "--timeout", "0.3"), 1);
+	r = CTL(d, "ask", "tagged", "pieces", "4", "--timeout", "30");
+	r_status(r, 0);
+	assert_string_equal(r->out, "4\n");
+}
+
+/*
+ * An instance whose process exits mid-ask and is restarted: ECLOSED at
+ * once (not the timeout, which once ran out against the new process);
+ * the new process answers the next runnerctl.
+ */
+static void
+test_ask_restarted(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	struct run	*r;
+	long long	 pid;
+	int		 e;
+
+	d_saw(d, pid = cl_start(c, "again", "again"));
+	r = CTL(d, "ask", "again", "exit", "--timeout", "30");
+	r_status(r, 1);
+	assert_true(strncmp(r->err, "runnerctl: ECLOSED: 'again' ", 28) == 0);
+	for (;;) {
+		e = cl_wait_state(c, "again", "running", &j);
+		if (j_int(j, e, "pid") != pid)
+			break;
+		usleep(10000);
+	}
+	d_saw(d, j_int(j, e, "pid"));
+	r = CTL(d, "ask", "again", "echo", "5", "--timeout", "30");
+	r_status(r, 0);
+	assert_string_equal(r->out, "5\n");
+	r = CTL(d, "ask", "again", "orphan", "--timeout", "30");
+	r_status(r, 1);
+	assert_true(strncmp(r->err, "runnerctl: ECLOSED: 'again' ", 28) == 0);
+	cl_close(c);
+}
+
+/* Two runnerctl loops asking one instance at once: each its own replies. */
+static void
+test_ask_two_at_once(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	char *const	 argv[] = { (char *)"/bin/sh", (char *)"-c",
+	    (char *)"one() { i=0; while [ $i -lt 25 ]; do "
+	    "got=$(\"$0\" -s \"$1\" ask tagged junk \"[$2, $i]\" "
+	    "--timeout 30) || echo \"failed $2 $i\"; "
+	    "[ \"$got\" = \"[$2, $i]\" ] || echo \"$2 $i got $got\"; "
+	    "i=$((i + 1)); done; }; one \"$@\" 0 & one \"$@\" 1 & wait",
+	    d->runnerctl, d->sock, NULL };
+
+	start(d, "tagged");
+	r = t_run(d, argv, NULL, 0);
+	r_status(r, 0);
+	assert_string_equal(r->out, "");
+	assert_string_equal(r->err, "");
+}
+
 /* Usage errors (bad JSON included) are 2, before any daemon; none is 3. */
 static void
 test_ask_usage_and_no_daemon(void **state)
@@ -195,6 +288,9 @@ main(void)
 		T(test_ask_refused),
 		T(test_ask_timeout_and_end),
 		T(test_ask_usage_and_no_daemon),
+		T(test_ask_truth),
+		T(test_ask_restarted),
+		T(test_ask_two_at_once),
 		T(test_direct_lease),
 		T(test_direct_no_channel),
 	};
