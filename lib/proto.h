@@ -46,7 +46,9 @@
  * (a line too long; a peer runnerd does not serve: EPERM at once, before
  * any request, then the connection closes; a line left unfinished:
  * ETIMEDOUT; over the request budget: ENOMEM): it answers whatever
- * request is pending, as librunner and runnerctl take it.
+ * request is pending, as librunner and runnerctl take it.  After an
+ * attach reply the connection is the instance's stream, and untagged
+ * lines on it are the instance's own (lib/ask.c skips them).
  *
  * Who: root and runnerd's own uid may send everything; a member of
  * allow_group gets EPERM (with the rule in words) for reload, shutdown,
@@ -55,7 +57,7 @@
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 5, "version": "0.1.0", "pid": N, "config": PATH,
+ *   -> {"protocol": 6, "version": "0.1.0", "pid": N, "config": PATH,
  *       "socket": PATH}   (protocol: PROTO_VERSION)
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
@@ -111,9 +113,13 @@
  * attach {"alias"}
  *   -> {"alias", "pid"}; then the connection is a raw byte stream: what
  *   the client sends goes to the instance's input, and the instance's
- *   output (what was buffered, then live) comes back.  When the instance
- *   ends and its output has been sent, runnerd closes the connection; a
- *   client that leaves does not stop the instance.  A client that
+ *   output (what was buffered, then live) comes back.  An attach is to
+ *   one process (protocol 6): when it exits, even if the policy restarts
+ *   the instance, and its output has been sent, runnerd closes the
+ *   connection (so a tagged request to it ends at once, and no reply
+ *   from a later process answers it); attached while the instance waits
+ *   to restart ("pid": 0), it is to the next process.  A client that
+ *   leaves does not stop the instance.  A client that
  *   half-closes (shutdown SHUT_WR) sends no more input but goes on
  *   receiving output until the instance ends.  Bytes sent after the
  *   attach line are already raw input.
@@ -177,10 +183,12 @@
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	5		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	6		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
-					   owner-only commands; 5: signal */
+					   owner-only commands; 5: signal;
+					   6: an attach ends with its
+					   process, restarted or not */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */
