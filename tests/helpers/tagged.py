@@ -11,6 +11,8 @@ request line {"tag": N, "cmd": C, "ext": E} gets, by C:
   hold     nothing now: the reply ("late") goes out before the next one
   half     half the reply ("late") now, the rest before the next reply
   fail     {"tag": N, "ok": false, "error": "EINVAL", ...}
+  tag      the echo with N itself as the ext
+  stall    the echo, then it reads nothing for E seconds
   exit     nothing; the process exits with status 3
   orphan   starts `sleep 1000` holding stdout, then exits with status 4
 Lines that are not requests are ignored.
@@ -83,6 +85,11 @@ def main():
         elif cmd == "fail":
             out(line({"tag": tag, "ok": False, "error": "EINVAL",
                       "message": "you asked for it"}))
+        elif cmd == "tag":
+            out(line({"tag": tag, "ok": True, "ext": tag}))
+        elif cmd == "stall":
+            out(echo(tag, req))
+            time.sleep(req["ext"])
         elif cmd == "exit":
             return 3
         elif cmd == "orphan":

@@ -97,6 +97,57 @@ test_truth_late_reply(void **state)
 	runner_channel_close(ch);
 }
 
+/*
+ * Tags: below 2^53 (a double holds them exactly), counting up on a
+ * handle, never repeated by another handle on the same instance.
+ */
+static void
+test_truth_tags(void **state)
+{
+	struct fixture		*f = *state;
+	struct runner_channel	*ch = tagged(f, "t1", "no"), *ch2;
+	char			*got;
+	long long		 t, t2;
+
+	assert_int_equal(runner_ask(ch, "tag", NULL, ASK_LONG_MS, &got), 0);
+	t = strtoll(got, NULL, 10);
+	free(got);
+	assert_true(t > 0 && t < (1LL << 53) - 1000000);
+	assert_int_equal(runner_ask(ch, "tag", NULL, ASK_LONG_MS, &got), 0);
+	assert_int_equal(strtoll(got, NULL, 10), t + 1);
+	free(got);
+	assert_non_null(ch2 = runner_get_channel(f->r, "t1"));
+	assert_int_equal(runner_ask(ch2, "tag", NULL, ASK_LONG_MS, &got), 0);
+	t2 = strtoll(got, NULL, 10);
+	free(got);
+	assert_true(t2 > 0 && t2 < (1LL << 53) && t2 != t && t2 != t + 1);
+	runner_channel_close(ch2);
+	runner_channel_close(ch);
+}
+
+/*
+ * A request given up on half sent (the child stopped reading) would
+ * swallow the next one: that one ends the broken line first.
+ */
+static void
+test_truth_cut_request(void **state)
+{
+	struct runner_channel	*ch = tagged(*state, "t1", "no");
+	size_t			 n = 8 * 1024 * 1024;
+	char			*big;
+
+	assert_non_null(big = malloc(n + 3));
+	big[0] = '"';
+	memset(big + 1, 'y', n);
+	strcpy(big + n + 1, "\"");
+	ask_expect(ch, "stall", "2", ASK_LONG_MS, 0, "2");
+	ask_expect(ch, "echo", big, ASK_SHORT_MS, RUNNER_ETIMEDOUT, NULL);
+	assert_non_null(strstr(runner_channel_errmsg(ch), "no room"));
+	free(big);
+	ask_expect(ch, "echo", "\"whole\"", ASK_LONG_MS, 0, "\"whole\"");
+	runner_channel_close(ch);
+}
+
 /* A child that exits in the middle of an ask: ECLOSED, at once. */
 static void
 test_truth_exit_mid_ask(void **state)
@@ -210,6 +261,36 @@ asker_process(int who)
 	_exit(0);
 }
 
+/*
+ * A client that asks and vanishes without waiting: the reply it leaves
+ * behind answers nobody else.
+ */
+static void
+test_truth_client_vanishes(void **state)
+{
+	struct runner_channel	*ch;
+	struct runner		*r;
+	pid_t			 pid;
+	int			 status;
+
+	if (!t_daemon())
+		skip();		/* in-process an instance is one runner's */
+	ch = tagged(*state, "t1", "no");
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		if ((r = runner_connect(t_sock)) == NULL ||
+		    (ch = runner_get_channel(r, "t1")) == NULL)
+			_exit(1);
+		runner_ask(ch, "hold", NULL, 0, NULL);
+		_exit(0);	/* nothing closed, nothing freed */
+	}
+	assert_true(t_wait_child(pid, &status, ASK_LONG_MS));
+	assert_int_equal(status, 0);
+	ask_expect(ch, "junk", "1", ASK_LONG_MS, 0, "1");
+	ask_expect(ch, "echo", "2", ASK_LONG_MS, 0, "2");
+	runner_channel_close(ch);
+}
+
 /* Two processes, one instance, at once: each gets its own replies. */
 static void
 test_truth_two_processes(void **state)
@@ -244,9 +325,12 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_truth_junk),
 		T(test_truth_late_reply),
+		T(test_truth_tags),
+		T(test_truth_cut_request),
 		T(test_truth_exit_mid_ask),
 		T(test_truth_exit_restarted),
 		T(test_truth_orphan),
+		T(test_truth_client_vanishes),
 		T(test_truth_two_processes),
 	};
 
