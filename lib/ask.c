@@ -37,7 +37,6 @@
 
 static long long ask_tag_start(void);
 static int	ask_send(struct runner_channel *, struct buf *, double);
-static int	ask_wait(struct chan *, double);
 static int	ask_reply(struct runner_channel *, const char *, size_t,
 		    long long, struct json **);
 static int	ask_exchange(struct runner_channel *, const char *,
@@ -104,32 +103,6 @@ ask_send(struct runner_channel *h, struct buf *req, double deadline)
 	return (rc);
 }
 
-/*
- * Wait until the deadline for something to read: 1, or 0 when it
- * passed, -1 with errno.  A direct channel's lease is watched too: its
- * end means the process is gone (chan_recv then reads what is left and
- * says so), even while a stray grandchild holds the socket open.
- */
-static int
-ask_wait(struct chan *c, double deadline)
-{
-	struct pollfd	 pfd[2];
-	int		 n;
-
-	for (;;) {
-		pfd[0].fd = c->fd;
-		pfd[1].fd = c->lease;	/* poll skips -1 */
-		pfd[0].events = pfd[1].events = POLLIN;
-		pfd[0].revents = pfd[1].revents = 0;
-		n = poll(pfd, 2, clock_ms_left(deadline));
-		if (n > 0)
-			return (1);
-		if (n == 0 && clock_ms_left(deadline) == 0)
-			return (0);
-		if (n == -1 && errno != EINTR)
-			return (-1);
-	}
-}
 
 /*
  * Look at one line: 1 when it is not the reply (skip it), else the
@@ -262,7 +235,12 @@ ask_exchange(struct runner_channel *h, const char *cmd, const char *ext_json,
 			    "ended before it answered '%s'", cmd));
 		if (n != RUNNER_EAGAIN)
 			return ((int)n);
-		r = ask_wait(c, deadline);
+		/*
+		 * A direct channel's lease too: its end means the process is
+		 * gone (chan_recv then reads what is left and says so), even
+		 * while a stray grandchild holds the socket open.
+		 */
+		r = fd_wait_either(c->fd, c->lease, POLLIN, deadline);
 		if (r == 0)
 			return (chan_seterr(h, RUNNER_ETIMEDOUT,
 			    "no reply to '%s' within %d ms", cmd, timeout_ms));

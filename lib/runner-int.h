@@ -311,6 +311,7 @@ int	 sock_remove_stale(const char *, char *, size_t);
 int	 sock_pair(int [2]);
 int	 fd_nonblock(int);
 int	 fd_wait(int, short, double);
+int	 fd_wait_either(int, int, short, double);
 
 /* clock.c: monotonic deadlines in seconds; a negative one never comes. */
 double	 clock_now(void);

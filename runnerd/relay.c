@@ -350,17 +350,7 @@ relay_attach(struct inst *i, struct client *c)
 void
 relay_detach_all(struct inst *i)
 {
-	struct client	*c;
-	size_t		 k;
-
-	for (k = 0; k < server.nclients; k++) {
-		c = server.clients[k];
-		if (c->attached != i->id)
-			continue;
-		c->closing = 1;
-		ev_io_stop(server.loop, &c->rio);
-		ev_io_start(server.loop, &c->wio);
-	}
+	relay_detach_exited(i);
 	capture_ended(i);	/* and those following its log */
 }
 

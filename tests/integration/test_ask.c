@@ -47,6 +47,17 @@ start(struct daemon *d, const char *app)
 	cl_close(c);
 }
 
+/* r exited 0 printing want, or 1 with an error that starts with want. */
+static void
+r_says(const struct run *r, int status, const char *want)
+{
+	r_status(r, status);
+	if (status == 0)
+		assert_string_equal(r->out, want);
+	else if (strncmp(r->err, want, strlen(want)) != 0)
+		fail_msg("stderr '%s' does not start with '%s'", r->err, want);
+}
+
 /* The reply's ext, as JSON, on stdout; other lines are skipped. */
 static void
 test_ask_reply(void **state)
@@ -131,22 +142,17 @@ static void
 test_ask_truth(void **state)
 {
 	struct daemon	*d = *state;
-	struct run	*r;
 
 	start(d, "tagged");
-	r = CTL(d, "ask", "tagged", "junk", "[1, 2]");
-	r_status(r, 0);
-	assert_string_equal(r->out, "[1, 2]\n");
-	r = CTL(d, "ask", "tagged", "hold", "--timeout", "0.3");
-	r_status(r, 1);
-	assert_true(strncmp(r->err, "runnerctl: ETIMEDOUT: ", 22) == 0);
-	r = CTL(d, "ask", "tagged", "echo", "3", "--timeout", "30");
-	r_status(r, 0);
-	assert_string_equal(r->out, "3\n");
-	r_status(CTL(d, "ask", "tagged", "half", "--timeout", "0.3"), 1);
-	r = CTL(d, "ask", "tagged", "pieces", "4", "--timeout", "30");
-	r_status(r, 0);
-	assert_string_equal(r->out, "4\n");
+	r_says(CTL(d, "ask", "tagged", "junk", "[1, 2]"), 0, "[1, 2]\n");
+	r_says(CTL(d, "ask", "tagged", "hold", "--timeout", "0.3"), 1,
+	    "runnerctl: ETIMEDOUT: ");
+	r_says(CTL(d, "ask", "tagged", "echo", "3", "--timeout", "30"), 0,
+	    "3\n");
+	r_says(CTL(d, "ask", "tagged", "half", "--timeout", "0.3"), 1,
+	    "runnerctl: ETIMEDOUT: ");
+	r_says(CTL(d, "ask", "tagged", "pieces", "4", "--timeout", "30"), 0,
+	    "4\n");
 }
 
 /*
@@ -160,14 +166,12 @@ test_ask_restarted(void **state)
 	struct daemon	*d = *state;
 	struct client	*c = cl_open(d);
 	struct json	*j;
-	struct run	*r;
 	long long	 pid;
 	int		 e;
 
 	d_saw(d, pid = cl_start(c, "again", "again"));
-	r = CTL(d, "ask", "again", "exit", "--timeout", "30");
-	r_status(r, 1);
-	assert_true(strncmp(r->err, "runnerctl: ECLOSED: 'again' ", 28) == 0);
+	r_says(CTL(d, "ask", "again", "exit", "--timeout", "30"), 1,
+	    "runnerctl: ECLOSED: 'again' ");
 	for (;;) {
 		e = cl_wait_state(c, "again", "running", &j);
 		if (j_int(j, e, "pid") != pid)
@@ -175,12 +179,11 @@ test_ask_restarted(void **state)
 		usleep(10000);
 	}
 	d_saw(d, j_int(j, e, "pid"));
-	r = CTL(d, "ask", "again", "echo", "5", "--timeout", "30");
-	r_status(r, 0);
-	assert_string_equal(r->out, "5\n");
-	r = CTL(d, "ask", "again", "orphan", "--timeout", "30");
-	r_status(r, 1);
-	assert_true(strncmp(r->err, "runnerctl: ECLOSED: 'again' ", 28) == 0);
+	r_says(CTL(d, "ask", "again", "echo", "5", "--timeout", "30"), 0,
+	    "5\n");
+	/* Its leftover process holding stdout is killed with it. */
+	r_says(CTL(d, "ask", "again", "orphan", "--timeout", "30"), 1,
+	    "runnerctl: ECLOSED: 'again' ");
 	cl_close(c);
 }
 
