@@ -15,17 +15,25 @@
 #define ASK_SHORT_MS	300	/* for the asks meant to time out */
 #define ASK_ROUNDS	300	/* asks by each of the two processes */
 
-/* Start tagged.py as alias with restart policy restart; its channel. */
+/* Start tagged.py as alias with restart policy restart. */
+static void
+tagged_start(struct fixture *f, const char *alias, const char *restart)
+{
+	struct runner_start	 st = { .alias = alias };
+
+	t_config(f, "apps = { tagged = { command = [\"python3\", "
+	    "\"%s/tagged.py\"]; restart = \"%s\"; "
+	    "backoff_initial = 0.0; }; };", f->helpers, restart);
+	assert_int_equal(runner_start(f->r, "tagged", &st), 0);
+}
+
+/* tagged_start, and a channel to it. */
 static struct runner_channel *
 tagged(struct fixture *f, const char *alias, const char *restart)
 {
 	struct runner_channel	*ch;
-	struct runner_start	 st = { .alias = alias };
 
-	t_config(f, "apps = { tagged = { command = [\"python3\", "
-	    "\"%s/../helpers/tagged.py\"]; restart = \"%s\"; "
-	    "backoff_initial = 0.0; }; };", f->helpers, restart);
-	assert_int_equal(runner_start(f->r, "tagged", &st), 0);
+	tagged_start(f, alias, restart);
 	assert_non_null(ch = runner_get_channel(f->r, alias));
 	return (ch);
 }
@@ -224,8 +232,9 @@ test_truth_orphan(void **state)
 static void
 asker_process(int who)
 {
-	struct runner		*r;
-	struct runner_channel	*ch;
+	/* Static: still reachable if it fails and exits holding them. */
+	static struct runner		*volatile r;
+	static struct runner_channel	*volatile ch;
 	static const char *const cmds[] = { "echo", "junk", "pieces" };
 	char			 ext[64], *got;
 	int			 i, rc;
@@ -268,24 +277,30 @@ asker_process(int who)
 static void
 test_truth_client_vanishes(void **state)
 {
+	struct fixture		*f = *state;
 	struct runner_channel	*ch;
-	struct runner		*r;
 	pid_t			 pid;
 	int			 status;
 
 	if (!t_daemon())
 		skip();		/* in-process an instance is one runner's */
-	ch = tagged(*state, "t1", "no");
+	tagged_start(f, "t1", "no");
+	/* Forked before our handle, so that it holds none of ours. */
 	assert_true((pid = fork()) != -1);
 	if (pid == 0) {
+		/* Static: still reachable when it dies holding them. */
+		static struct runner		*volatile r;
+		static struct runner_channel	*volatile h;
+
 		if ((r = runner_connect(t_sock)) == NULL ||
-		    (ch = runner_get_channel(r, "t1")) == NULL)
+		    (h = runner_get_channel(r, "t1")) == NULL)
 			_exit(1);
-		runner_ask(ch, "hold", NULL, 0, NULL);
+		runner_ask(h, "hold", NULL, 0, NULL);
 		_exit(0);	/* nothing closed, nothing freed */
 	}
 	assert_true(t_wait_child(pid, &status, ASK_LONG_MS));
 	assert_int_equal(status, 0);
+	assert_non_null(ch = runner_get_channel(f->r, "t1"));
 	ask_expect(ch, "junk", "1", ASK_LONG_MS, 0, "1");
 	ask_expect(ch, "echo", "2", ASK_LONG_MS, 0, "2");
 	runner_channel_close(ch);
@@ -295,13 +310,15 @@ test_truth_client_vanishes(void **state)
 static void
 test_truth_two_processes(void **state)
 {
+	struct fixture		*f = *state;
 	struct runner_channel	*ch;
 	pid_t			 pid[2];
 	int			 k, status;
 
 	if (!t_daemon())
 		skip();		/* in-process an instance is one runner's */
-	ch = tagged(*state, "t1", "no");
+	tagged_start(f, "t1", "no");
+	/* Forked before our handle, so that they hold none of ours. */
 	for (k = 0; k < 2; k++) {
 		assert_true((pid[k] = fork()) != -1);
 		if (pid[k] == 0)
@@ -312,7 +329,8 @@ test_truth_two_processes(void **state)
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), 0);
 	}
-	/* A third handle, which saw it all, still gets its own. */
+	/* A third client, whose attach got what was buffered, its own. */
+	assert_non_null(ch = runner_get_channel(f->r, "t1"));
 	ask_expect(ch, "junk", "7", ASK_LONG_MS, 0, "7");
 	runner_channel_close(ch);
 }
