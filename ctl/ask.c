@@ -53,7 +53,8 @@ ctl_ask(struct ctl *ctl, struct ctl_args *a)
 		return (rc);
 	/*
 	 * No process (it ended, or waits to restart): nothing would read
-	 * the request, and the attach is to whichever process comes next.
+	 * the request, and runnerd ends such an attach once it has sent
+	 * what it buffered.  Said at once, and in words.
 	 */
 	if (json_int(r, json_get(r, 0, "pid"), &pid) == 0 && pid == 0) {
 		json_free(r);

@@ -117,9 +117,10 @@
  *   one process (protocol 6): when it exits, even if the policy restarts
  *   the instance, and its output has been sent, runnerd closes the
  *   connection (so a tagged request to it ends at once, and no reply
- *   from a later process answers it); attached while the instance waits
- *   to restart ("pid": 0), it is to the next process.  A client that
- *   leaves does not stop the instance.  A client that
+ *   from a later process answers it); attached while the instance has
+ *   no process ("pid": 0: it waits to restart), it gets what was
+ *   buffered and is closed.  A client that leaves does not stop the
+ *   instance.  A client that
  *   half-closes (shutdown SHUT_WR) sends no more input but goes on
  *   receiving output until the instance ends.  Bytes sent after the
  *   attach line are already raw input.

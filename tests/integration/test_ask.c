@@ -32,7 +32,8 @@ ask_setup(void **state)
 	    "  tagged = { command = [\"python3\", \"%s\"]; "
 	    "restart = \"no\"; };\n"
 	    "  again = { command = [\"python3\", \"%s\"]; "
-	    "restart = \"always\"; backoff_initial = 0.0; };\n"
+	    "restart = \"always\"; backoff_initial = 3600; "
+	    "backoff_max = 3600; };\n"
 	    "};\n", asker, asker, tagged, tagged));
 	return (0);
 }
@@ -158,7 +159,8 @@ test_ask_truth(void **state)
 /*
  * An instance whose process exits mid-ask and is restarted: ECLOSED at
  * once (not the timeout, which once ran out against the new process);
- * the new process answers the next runnerctl.
+ * the new process answers the next runnerctl; while it waits to restart
+ * there is nobody to ask: ECLOSED at once too.
  */
 static void
 test_ask_restarted(void **state)
@@ -184,6 +186,11 @@ test_ask_restarted(void **state)
 	/* Its leftover process holding stdout is killed with it. */
 	r_says(CTL(d, "ask", "again", "orphan", "--timeout", "30"), 1,
 	    "runnerctl: ECLOSED: 'again' ");
+	/* A second crash in a row waits an hour: no process to ask. */
+	cl_wait_state(c, "again", "backoff", &j);
+	r_says(CTL(d, "ask", "again", "echo", "--timeout", "30"), 1,
+	    "runnerctl: ECLOSED: 'again' has no process to answer 'echo' "
+	    "(it ended, or waits to restart)\n");
 	cl_close(c);
 }
 

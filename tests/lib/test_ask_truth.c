@@ -15,16 +15,45 @@
 #define ASK_SHORT_MS	300	/* for the asks meant to time out */
 #define ASK_ROUNDS	300	/* asks by each of the two processes */
 
-/* Start tagged.py as alias with restart policy restart. */
+/*
+ * Start tagged.py as alias with restart policy restart; a second crash
+ * in a row waits backoff seconds.
+ */
 static void
-tagged_start(struct fixture *f, const char *alias, const char *restart)
+tagged_start_backoff(struct fixture *f, const char *alias,
+    const char *restart, int backoff)
 {
 	struct runner_start	 st = { .alias = alias };
 
 	t_config(f, "apps = { tagged = { command = [\"python3\", "
-	    "\"%s/tagged.py\"]; restart = \"%s\"; "
-	    "backoff_initial = 0.0; }; };", f->helpers, restart);
+	    "\"%s/tagged.py\"]; restart = \"%s\"; backoff_initial = %d;"
+	    " backoff_max = %d; }; };", f->helpers, restart, backoff,
+	    backoff);
 	assert_int_equal(runner_start(f->r, "tagged", &st), 0);
+}
+
+/* Start tagged.py as alias with restart policy restart, no backoff. */
+static void
+tagged_start(struct fixture *f, const char *alias, const char *restart)
+{
+	tagged_start_backoff(f, alias, restart, 0);
+}
+
+/*
+ * Wait (bounded) until runnerd has restarted alias: a pid other than
+ * pid.  No event says so: its status is asked every 5 ms.
+ */
+static long long
+wait_restarted(struct fixture *f, const char *alias, long long pid)
+{
+	long long	 now, end = t_ms() + T_WAIT_MS;
+
+	while ((now = t_daemon_status(f, alias, "pid")) <= 0 || now == pid) {
+		if (t_ms() > end)
+			fail_msg("'%s' was not restarted", alias);
+		usleep(5000);
+	}
+	return (now);
 }
 
 /* tagged_start, and a channel to it. */
@@ -179,9 +208,12 @@ static void
 test_truth_exit_restarted(void **state)
 {
 	struct fixture		*f = *state;
-	struct runner_channel	*ch = tagged(f, "t1", "always"), *ch2;
+	struct runner_channel	*ch, *ch2;
 	long long		 pid = 0, end = t_ms() + T_WAIT_MS;
 
+	/* A second crash in a row waits an hour: that is the gap below. */
+	tagged_start_backoff(f, "t1", "always", 3600);
+	assert_non_null(ch = runner_get_channel(f->r, "t1"));
 	if (t_daemon())
 		pid = t_daemon_status(f, "t1", "pid");
 	ask_expect(ch, "exit", NULL, ASK_LONG_MS, RUNNER_ECLOSED, NULL);
@@ -189,20 +221,20 @@ test_truth_exit_restarted(void **state)
 	runner_channel_close(ch);
 	if (!t_daemon())
 		return;		/* in-process nobody restarts it */
-	/* No event says it is back: its status is asked every 5 ms. */
-	for (;;) {
-		long long	 now = t_daemon_status(f, "t1", "pid");
-
-		if (now > 0 && now != pid)
-			break;
-		if (t_ms() > end)
-			fail_msg("'t1' was not restarted");
-		usleep(5000);
-	}
+	wait_restarted(f, "t1", pid);
 	assert_non_null(ch2 = runner_get_channel(f->r, "t1"));
 	ask_expect(ch2, "echo", "2", ASK_LONG_MS, 0, "2");
 	ask_expect(ch2, "exit", NULL, ASK_LONG_MS, RUNNER_ECLOSED, NULL);
 	runner_channel_close(ch2);
+	/* No process now (an hour's backoff): a new handle is to none. */
+	while (t_daemon_status(f, "t1", "pid") != 0) {
+		if (t_ms() > end)
+			fail_msg("'t1' still has a process");
+		usleep(5000);
+	}
+	assert_non_null(ch = runner_get_channel(f->r, "t1"));
+	ask_expect(ch, "echo", "3", ASK_LONG_MS, RUNNER_ECLOSED, NULL);
+	runner_channel_close(ch);
 }
 
 /*
