@@ -103,7 +103,6 @@ ask_send(struct runner_channel *h, struct buf *req, double deadline)
 	return (rc);
 }
 
-
 /*
  * Look at one line: 1 when it is not the reply (skip it), else the
  * reply's outcome, 0 or the error it carries, with *line the line
