@@ -4,7 +4,9 @@
  * tagged request {"tag", "cmd": CMD, "ext": JSON} goes to the instance,
  * and the ext of the reply with the same tag is printed as JSON.  Other
  * lines the instance writes meanwhile, what runnerd had buffered for it
- * included, are skipped, as runner_ask skips them.
+ * included, are skipped, as runner_ask skips them.  The attach is to
+ * one process: runnerd closes it when that process exits, so an ask
+ * whose instance ends (restarted or not) fails at once, ECLOSED.
  */
 
 #include <limits.h>
@@ -36,6 +38,7 @@ ctl_ask(struct ctl *ctl, struct ctl_args *a)
 	struct json	*r;
 	char		 why[256], msg[512], *reply = NULL;
 	double		 secs = ASK_TIMEOUT;
+	long long	 pid;
 	int		 rc;
 
 	if (a->val[ASK_TIMEOUT_OPT] != NULL &&
@@ -48,8 +51,20 @@ ctl_ask(struct ctl *ctl, struct ctl_args *a)
 		    why));
 	if ((rc = conn_ask_alias(ctl, "attach", alias, &r)) != 0)
 		return (rc);
+	/*
+	 * No process (it ended, or waits to restart): nothing would read
+	 * the request, and runnerd ends such an attach once it has sent
+	 * what it buffered.  Said at once, and in words.
+	 */
+	if (json_int(r, json_get(r, 0, "pid"), &pid) == 0 && pid == 0) {
+		json_free(r);
+		snprintf(msg, sizeof(msg), "'%s' has no process to answer "
+		    "'%s' (it ended, or waits to restart)", alias, cmd);
+		return (conn_refuse(ctl, "ECLOSED", msg));
+	}
 	json_free(r);
 	/* From here on the connection is the instance's stream. */
+	rpc_attached(ctl->h);
 	rc = runner_ask(ctl->h, cmd, ext, secs * 1000 < INT_MAX ?
 	    (int)(secs * 1000) : INT_MAX, &reply);
 	if (rc == 0) {

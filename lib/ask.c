@@ -2,31 +2,79 @@
  * ask.c: runner_ask, the tagged request/reply over a channel.  A request
  * is one JSON line {"tag": N, "cmd": "...", "ext": ...}; the reply is the
  * line that carries the same tag.  Lines before it are someone else's
- * (log output, events, replies to older requests) and are skipped; bytes
- * after it stay in the channel's read-ahead buffer for the next read.
- * runnerd speaks the same shape, so this is also its client's core
- * (rpc.c), through ask_json, which hands over the reply's ext parsed.
+ * (log output, events, replies to older requests, to other clients
+ * attached to the same instance) and are skipped; bytes after it stay in
+ * the channel's read-ahead buffer for the next read.  runnerd speaks the
+ * same shape, so this is also its client's core (rpc.c), through
+ * ask_json, which hands over the reply's ext parsed.
+ *
+ * Tags are what keeps replies apart, so they must not repeat: not
+ * within a channel (a reply that comes after its ask timed out must not
+ * answer the next), nor across the clients that see one instance's
+ * output (every attacher sees every reply).  Each channel starts at a
+ * random number from getrandom(2) and counts up.  Random rather than a
+ * per-connection prefix from runnerd: it needs nothing from the other
+ * side, so both backends and every child work as before, and the tag
+ * stays a plain number.  Below 2^53, so that a child whose JSON numbers
+ * are doubles (JavaScript, jq) sends back the very same tag; 52 random
+ * bits make two clients' runs of tags meet with odds of about one in
+ * 2^52 / (asks made), never in practice.
  */
+
+#include <sys/random.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "runner-int.h"
 
+#define ASK_TAG_BITS	52	/* random start; + asks stays below 2^53 */
+
+static long long ask_tag_start(void);
 static int	ask_send(struct runner_channel *, struct buf *, double);
 static int	ask_reply(struct runner_channel *, const char *, size_t,
 		    long long, struct json **);
 static int	ask_exchange(struct runner_channel *, const char *,
 		    const char *, int, struct json **);
 
-/* Send the whole request, waiting for room until the deadline. */
+/*
+ * A channel's first tag: random, from 1 to 2^52.  Without getrandom
+ * (ENOSYS, or no entropy yet at boot), the clock, pid and an address,
+ * mixed: what two clients at once cannot share.
+ */
+static long long
+ask_tag_start(void)
+{
+	struct timespec	 ts;
+	uint64_t	 r;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = ((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^
+		    (uint64_t)getpid() << 40 ^ (uint64_t)(uintptr_t)&ts) *
+		    0x9e3779b97f4a7c15ULL;
+		r ^= r >> 29;
+	}
+	return ((long long)(r & ((1ULL << ASK_TAG_BITS) - 1)) + 1);
+}
+
+/*
+ * Send the whole request, waiting for room until the deadline.  One
+ * given up in the middle leaves the child half a line, which would
+ * swallow the next request: that one starts with a newline (c->cut).
+ */
 static int
 ask_send(struct runner_channel *h, struct buf *req, double deadline)
 {
-	ssize_t	 n;
-	int	 r;
+	struct chan	*c = h->chan;
+	size_t		 len = buf_used(req);
+	ssize_t		 n;
+	int		 r, rc = 0;
 
 	while (buf_used(req) > 0) {
 		n = runner_channel_write(h, buf_head(req), buf_used(req));
@@ -34,17 +82,25 @@ ask_send(struct runner_channel *h, struct buf *req, double deadline)
 			buf_drop(req, (size_t)n);
 			continue;
 		}
-		if (n != RUNNER_EAGAIN)
-			return ((int)n);
-		r = fd_wait(h->chan->fd, POLLOUT, deadline);
-		if (r == 0)
-			return (chan_seterr(h, RUNNER_ETIMEDOUT,
-			    "no room to send the request in time"));
-		if (r == -1)
-			return (chan_seterr(h, RUNNER_ESYS, "poll: %s",
-			    strerror(errno)));
+		if (n != RUNNER_EAGAIN) {
+			rc = (int)n;
+			break;
+		}
+		r = fd_wait(c->fd, POLLOUT, deadline);
+		if (r == 0) {
+			rc = chan_seterr(h, RUNNER_ETIMEDOUT,
+			    "no room to send the request in time");
+			break;
+		}
+		if (r == -1) {
+			rc = chan_seterr(h, RUNNER_ESYS, "poll: %s",
+			    strerror(errno));
+			break;
+		}
 	}
-	return (0);
+	if (buf_used(req) < len)
+		c->cut = buf_used(req) > 0;
+	return (rc);
 }
 
 /*
@@ -59,17 +115,20 @@ ask_reply(struct runner_channel *h, const char *line, size_t len,
 	struct json	*j;
 	long long	 t;
 	char		*code, *msg;
-	int		 ok, rc = 0;
+	int		 ok, rc = 0, v;
 
 	if ((j = json_parse(line, len, NULL, 0)) == NULL)
 		return (1);
 	/*
-	 * An error without a tag is about the connection (a peer runnerd
-	 * refuses, a line too long): it answers whatever is pending.
+	 * An error without a tag is about the connection when runnerd
+	 * speaks (it refuses a peer, a line too long): it answers whatever
+	 * is pending.  On a child's stream it is the child's own line,
+	 * like any other that is not our reply.
 	 */
-	if (json_type(j, 0) != JSON_OBJECT || (json_get(j, 0, "tag") == -1 ?
+	if (json_type(j, 0) != JSON_OBJECT ||
+	    ((v = json_get(j, 0, "tag")) == -1 ? !h->chan->daemon ||
 	    json_bool(j, json_get(j, 0, "ok"), &ok) == -1 || ok :
-	    json_int(j, json_get(j, 0, "tag"), &t) == -1 || t != tag)) {
+	    json_int(j, v, &t) == -1 || t != tag)) {
 		json_free(j);
 		return (1);
 	}
@@ -103,7 +162,7 @@ ask_exchange(struct runner_channel *h, const char *cmd, const char *ext_json,
 	double		 deadline = clock_deadline(timeout_ms);
 	size_t		 len;
 	ssize_t		 n;
-	int		 rc, r;
+	int		 rc, r, skip = 0;
 
 	*line = NULL;
 	if (h == NULL || cmd == NULL)
@@ -114,7 +173,11 @@ ask_exchange(struct runner_channel *h, const char *cmd, const char *ext_json,
 		return (chan_seterr(h, RUNNER_EINVAL, "ext is not JSON: %s",
 		    why));
 
+	if (c->tag == 0)
+		c->tag = ask_tag_start();
 	buf_init(&req);
+	if (c->cut)
+		buf_addc(&req, '\n');
 	jw_open(&req, '{');
 	jw_key(&req, "tag");
 	jw_int(&req, ++c->tag);
@@ -142,22 +205,41 @@ ask_exchange(struct runner_channel *h, const char *cmd, const char *ext_json,
 		while (buf_used(&c->in) > 0 && (nl = memchr(buf_head(&c->in),
 		    '\n', buf_used(&c->in))) != NULL) {
 			len = (size_t)(nl - buf_head(&c->in));
-			r = ask_reply(h, buf_head(&c->in), len, c->tag, line);
+			r = skip ? 1 : ask_reply(h, buf_head(&c->in), len,
+			    c->tag, line);
+			skip = 0;
 			buf_drop(&c->in, len + 1);
 			if (r != 1)
 				return (r);
 		}
+		/*
+		 * A line this long is no reply.  runnerd's would be a broken
+		 * connection; a child's is skipped to its end, unparsed (an
+		 * ask that ends first leaves its tail: a line that is no
+		 * reply either).
+		 */
 		if (buf_used(&c->in) > RUNNER_LINE_MAX) {
 			buf_reset(&c->in);
-			return (chan_seterr(h, RUNNER_EPROTO,
-			    "a line longer than %d bytes", RUNNER_LINE_MAX));
+			if (c->daemon)
+				return (chan_seterr(h, RUNNER_EPROTO,
+				    "a line longer than %d bytes",
+				    RUNNER_LINE_MAX));
+			skip = 1;
 		}
 		n = chan_fill(h, 65536);
 		if (n > 0)
 			continue;
+		if (n == RUNNER_ECLOSED && !c->daemon)
+			return (chan_seterr(h, RUNNER_ECLOSED, "the instance "
+			    "ended before it answered '%s'", cmd));
 		if (n != RUNNER_EAGAIN)
 			return ((int)n);
-		r = fd_wait(c->fd, POLLIN, deadline);
+		/*
+		 * A direct channel's lease too: its end means the process is
+		 * gone (chan_recv then reads what is left and says so), even
+		 * while a stray grandchild holds the socket open.
+		 */
+		r = fd_wait_either(c->fd, c->lease, POLLIN, deadline);
 		if (r == 0)
 			return (chan_seterr(h, RUNNER_ETIMEDOUT,
 			    "no reply to '%s' within %d ms", cmd, timeout_ms));

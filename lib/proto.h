@@ -46,7 +46,9 @@
  * (a line too long; a peer runnerd does not serve: EPERM at once, before
  * any request, then the connection closes; a line left unfinished:
  * ETIMEDOUT; over the request budget: ENOMEM): it answers whatever
- * request is pending, as librunner and runnerctl take it.
+ * request is pending, as librunner and runnerctl take it.  After an
+ * attach reply the connection is the instance's stream, and untagged
+ * lines on it are the instance's own (lib/ask.c skips them).
  *
  * Who: root and runnerd's own uid may send everything; a member of
  * allow_group gets EPERM (with the rule in words) for reload, update,
@@ -111,9 +113,14 @@
  * attach {"alias"}
  *   -> {"alias", "pid"}; then the connection is a raw byte stream: what
  *   the client sends goes to the instance's input, and the instance's
- *   output (what was buffered, then live) comes back.  When the instance
- *   ends and its output has been sent, runnerd closes the connection; a
- *   client that leaves does not stop the instance.  A client that
+ *   output (what was buffered, then live) comes back.  An attach is to
+ *   one process (protocol 6): when it exits, even if the policy restarts
+ *   the instance, and its output has been sent, runnerd closes the
+ *   connection (so a tagged request to it ends at once, and no reply
+ *   from a later process answers it); attached while the instance has
+ *   no process ("pid": 0: it waits to restart), it gets what was
+ *   buffered and is closed.  A client that leaves does not stop the
+ *   instance.  A client that
  *   half-closes (shutdown SHUT_WR) sends no more input but goes on
  *   receiving output until the instance ends.  Bytes sent after the
  *   attach line are already raw input.
@@ -199,7 +206,8 @@
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
 					   owner-only commands; 5: signal;
-					   6: update (merge apps) */
+					   6: update (merge apps), an
+					   attach ends with its process */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

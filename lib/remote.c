@@ -369,6 +369,7 @@ remote_channel(struct runner *r, const char *alias)
 		runner_seterr(r, RUNNER_ENOMEM, "out of memory");
 		return (NULL);
 	}
+	c->daemon = 1;		/* until the attach reply (rpc.c) */
 	buf_init(&ext);
 	jw_object1(&ext, "alias", alias);
 	rc = rpc_call(h, "attach", &ext, -1, NULL);
@@ -378,11 +379,11 @@ remote_channel(struct runner *r, const char *alias)
 		chan_gone(c);
 		rc = 0;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		rpc_attached(h);	/* the child's stream from here */
 		rc = remote_track(r, alias, c);
-	else
+	} else
 		remote_fail(r, h, rc);
-	c->tag = 0;		/* the caller's runner_ask starts at 1 */
 	runner_channel_close(h);
 	if (rc != 0) {
 		chan_unref(c);

@@ -39,7 +39,12 @@ rpc_dial(const char *path)
 	return (-1);
 }
 
-/* A handle on connection fd, which it owns: NULL (fd closed) if no memory. */
+/*
+ * A handle on connection fd to runnerd, which it owns: NULL (fd closed)
+ * if no memory.  Marked as runnerd's (c->daemon): its untagged errors
+ * are about the connection (ask.c); one that attaches hands the stream
+ * to the instance with rpc_attached.
+ */
 struct runner_channel *
 rpc_handle(int fd)
 {
@@ -51,11 +56,23 @@ rpc_handle(int fd)
 		errno = ENOMEM;
 		return (NULL);
 	}
+	c->daemon = 1;
 	h = chan_handle(c);
 	chan_unref(c);		/* the handle holds it now */
 	if (h == NULL)
 		errno = ENOMEM;
 	return (h);
+}
+
+/*
+ * The attach request on h was answered: from here on the connection is
+ * the instance's stream, whose lines (untagged errors included) are the
+ * child's, not runnerd's.
+ */
+void
+rpc_attached(struct runner_channel *h)
+{
+	h->chan->daemon = 0;
 }
 
 /*

@@ -23,6 +23,7 @@ struct rpc_start {
 
 int		 rpc_dial(const char *);
 struct runner_channel *rpc_handle(int);
+void		 rpc_attached(struct runner_channel *);
 int		 rpc_call(struct runner_channel *, const char *, struct buf *,
 		    int, struct json **);
 const char	*rpc_refusal(const struct runner_channel *, char *, size_t);

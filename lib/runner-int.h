@@ -275,12 +275,22 @@ struct chan {
 	int		 refs;		/* holders: the instance and handles */
 	int		 fd;		/* stream socket, non-blocking */
 	int		 gone;		/* the instance ended: no more bytes */
-	long long	 tag;		/* last tag runner_ask used */
+	long long	 tag;		/* last tag runner_ask used; 0 none
+					   yet (ask.c starts at random) */
 	struct buf	 in;		/* read ahead by runner_ask, unread */
 	int		 lease;		/* direct: the connection to runnerd
 					   whose close hands fd back; or -1 */
 	struct chan	**owner;	/* remote: the runner's pointer to
 					   this chan, cleared when freed */
+	int		 daemon;	/* runnerd speaks on fd (a control
+					   connection; an attach until its
+					   reply), set where it is made: an
+					   untagged error is about the
+					   connection.  0: a child's stream,
+					   its untagged lines its own */
+	int		 cut;		/* runner_ask gave up in the middle
+					   of a request line: the next one
+					   ends it first */
 };
 struct runner_channel {
 	struct chan	*chan;
@@ -306,6 +316,7 @@ int	 sock_remove_stale(const char *, char *, size_t);
 int	 sock_pair(int [2]);
 int	 fd_nonblock(int);
 int	 fd_wait(int, short, double);
+int	 fd_wait_either(int, int, short, double);
 
 /* clock.c: monotonic deadlines in seconds; a negative one never comes. */
 double	 clock_now(void);

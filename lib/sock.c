@@ -126,14 +126,22 @@ fd_nonblock(int fd)
 int
 fd_wait(int fd, short events, double deadline)
 {
-	struct pollfd	 pfd;
+	return (fd_wait_either(fd, -1, events, deadline));
+}
+
+/* fd_wait on fd and also (-1: none), whichever is ready first. */
+int
+fd_wait_either(int fd, int also, short events, double deadline)
+{
+	struct pollfd	 pfd[2];
 	int		 n;
 
 	for (;;) {
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, clock_ms_left(deadline));
+		pfd[0].fd = fd;
+		pfd[1].fd = also;	/* poll skips -1 */
+		pfd[0].events = pfd[1].events = events;
+		pfd[0].revents = pfd[1].revents = 0;
+		n = poll(pfd, 2, clock_ms_left(deadline));
 		if (n > 0)
 			return (1);
 		if (n == 0 && clock_ms_left(deadline) == 0)

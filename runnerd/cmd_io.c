@@ -229,6 +229,8 @@ cmd_attach(struct req *rq)
 	relay_attach(i, rq->c);
 	if (inst_ended(i))
 		relay_detach_all(i);
+	else if (i->pid == 0)
+		relay_detach_exited(i);	/* an attach is to one process */
 }
 
 /* Hand the instance's channel descriptor over (direct.c). */

@@ -598,6 +598,7 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	/* Whatever it wrote before it died is kept, then the channel goes. */
 	relay_drain(i);
 	relay_stop(i);
+	relay_detach_exited(i);	/* an attach is to this process */
 
 	switch (i->state) {
 	case INST_STARTING:

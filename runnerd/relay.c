@@ -350,17 +350,7 @@ relay_attach(struct inst *i, struct client *c)
 void
 relay_detach_all(struct inst *i)
 {
-	struct client	*c;
-	size_t		 k;
-
-	for (k = 0; k < server.nclients; k++) {
-		c = server.clients[k];
-		if (c->attached != i->id)
-			continue;
-		c->closing = 1;
-		ev_io_stop(server.loop, &c->rio);
-		ev_io_start(server.loop, &c->wio);
-	}
+	relay_detach_exited(i);
 	capture_ended(i);	/* and those following its log */
 }
 
@@ -571,5 +561,32 @@ relay_client_gone(struct client *c)
 	i->relay.nattach--;
 	splice_unsplice(i);	/* its bytes in flight: gone with it */
 	splice_idle(i);
+	relay_resume(i);
+}
+
+/*
+ * The instance's process has exited (restarted or not): an attach is to
+ * one process, so its attached clients get what is still queued for
+ * them, then their connection is closed, and they are no longer the
+ * instance's (a next process's output is not theirs).  A client that
+ * asked (runner_ask) learns at once that no answer will come.  Log
+ * followers stay: they follow the instance (relay_detach_all ends them).
+ */
+void
+relay_detach_exited(struct inst *i)
+{
+	struct client	*c;
+	size_t		 k;
+
+	for (k = 0; k < server.nclients; k++) {
+		c = server.clients[k];
+		if (c->attached != i->id)
+			continue;
+		c->attached = 0;
+		i->relay.nattach--;
+		c->closing = 1;
+		ev_io_stop(server.loop, &c->rio);
+		ev_io_start(server.loop, &c->wio);
+	}
 	relay_resume(i);
 }

@@ -434,6 +434,7 @@ int	 relay_fd(const struct inst *);
 void	 relay_attach(struct inst *, struct client *);
 int	 relay_attached(const struct inst *);
 void	 relay_detach_all(struct inst *);
+void	 relay_detach_exited(struct inst *);
 void	 relay_client_read(struct client *);
 int	 relay_client_sent(struct client *);
 int	 relay_client_input(struct client *);

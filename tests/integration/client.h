@@ -594,6 +594,7 @@ d_ask(struct daemon *d, const char *cmd, const char *ext, char **out)
 		if ((fd = sock_connect(d->sock)) == -1)
 			fail_msg("connect %s: %s", d->sock, strerror(errno));
 		assert_non_null(ch = chan_new(fd));
+		ch->daemon = 1;		/* its untagged errors answer */
 		assert_non_null(d->ch = chan_handle(ch));
 		chan_unref(ch);
 	}

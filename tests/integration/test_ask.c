@@ -2,7 +2,11 @@
  * test_ask.c: runnerctl ask ALIAS CMD [JSON] against tests/helpers/asker,
  * a child that answers tagged JSON lines: the reply's ext on stdout, and
  * the exit statuses (0 done, 1 refused, timed out or ended, 2 usage,
- * 3 no daemon).  Also the raw "direct" request: its reply and its lease.
+ * 3 no daemon).  Against tests/helpers/tagged.py (a python3 child that
+ * misbehaves): its own untagged errors skipped, a late reply that
+ * answers no later runnerctl, an exit under a restart policy that ends
+ * the ask at once, two runnerctl loops asking at once.  Also the raw
+ * "direct" request: its reply and its lease.
  */
 
 #include "daemon.h"
@@ -12,18 +16,25 @@ static int
 ask_setup(void **state)
 {
 	struct daemon	*d;
-	char		 asker[PATH_MAX];
+	char		 asker[PATH_MAX], tagged[PATH_MAX];
 
 	t_setup_bare(state);
 	d = *state;
 	if (realpath("tests/helpers/asker", asker) == NULL)
 		fail_msg("tests/helpers/asker: %s", strerror(errno));
+	if (realpath("tests/helpers/tagged.py", tagged) == NULL)
+		fail_msg("tests/helpers/tagged.py: %s", strerror(errno));
 	d_start(d, d_fmt(d, "apps = {\n"
 	    "  asker = { command = \"%s\"; restart = \"no\"; };\n"
 	    "  noisy = { command = [\"sh\", \"-c\", \"echo not a reply; "
 	    "exec %s\"]; restart = \"no\"; };\n"
 	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
-	    "};\n", asker, asker));
+	    "  tagged = { command = [\"python3\", \"%s\"]; "
+	    "restart = \"no\"; };\n"
+	    "  again = { command = [\"python3\", \"%s\"]; "
+	    "restart = \"always\"; backoff_initial = 3600; "
+	    "backoff_max = 3600; };\n"
+	    "};\n", asker, asker, tagged, tagged));
 	return (0);
 }
 
@@ -35,6 +46,17 @@ start(struct daemon *d, const char *app)
 
 	d_saw(d, cl_start(c, app, app));
 	cl_close(c);
+}
+
+/* r exited 0 printing want, or 1 with an error that starts with want. */
+static void
+r_says(const struct run *r, int status, const char *want)
+{
+	r_status(r, status);
+	if (status == 0)
+		assert_string_equal(r->out, want);
+	else if (strncmp(r->err, want, strlen(want)) != 0)
+		fail_msg("stderr '%s' does not start with '%s'", r->err, want);
 }
 
 /* The reply's ext, as JSON, on stdout; other lines are skipped. */
@@ -110,6 +132,87 @@ test_ask_timeout_and_end(void **state)
 	r = CTL(d, "ask", "asker", "echo");
 	r_status(r, 1);
 	assert_true(strncmp(r->err, "runnerctl: ECLOSED: ", 20) == 0);
+}
+
+/*
+ * The child's junk and untagged {"ok": false} lines are skipped; a reply
+ * that comes after its runnerctl gave up answers no later one (each
+ * connection has its own tags, and every attacher sees every reply).
+ */
+static void
+test_ask_truth(void **state)
+{
+	struct daemon	*d = *state;
+
+	start(d, "tagged");
+	r_says(CTL(d, "ask", "tagged", "junk", "[1, 2]"), 0, "[1, 2]\n");
+	r_says(CTL(d, "ask", "tagged", "hold", "--timeout", "0.3"), 1,
+	    "runnerctl: ETIMEDOUT: ");
+	r_says(CTL(d, "ask", "tagged", "echo", "3", "--timeout", "30"), 0,
+	    "3\n");
+	r_says(CTL(d, "ask", "tagged", "half", "--timeout", "0.3"), 1,
+	    "runnerctl: ETIMEDOUT: ");
+	r_says(CTL(d, "ask", "tagged", "pieces", "4", "--timeout", "30"), 0,
+	    "4\n");
+}
+
+/*
+ * An instance whose process exits mid-ask and is restarted: ECLOSED at
+ * once (not the timeout, which once ran out against the new process);
+ * the new process answers the next runnerctl; while it waits to restart
+ * there is nobody to ask: ECLOSED at once too.
+ */
+static void
+test_ask_restarted(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	long long	 pid;
+	int		 e;
+
+	d_saw(d, pid = cl_start(c, "again", "again"));
+	r_says(CTL(d, "ask", "again", "exit", "--timeout", "30"), 1,
+	    "runnerctl: ECLOSED: 'again' ");
+	for (;;) {
+		e = cl_wait_state(c, "again", "running", &j);
+		if (j_int(j, e, "pid") != pid)
+			break;
+		usleep(10000);
+	}
+	d_saw(d, j_int(j, e, "pid"));
+	r_says(CTL(d, "ask", "again", "echo", "5", "--timeout", "30"), 0,
+	    "5\n");
+	/* Its leftover process holding stdout is killed with it. */
+	r_says(CTL(d, "ask", "again", "orphan", "--timeout", "30"), 1,
+	    "runnerctl: ECLOSED: 'again' ");
+	/* A second crash in a row waits an hour: no process to ask. */
+	cl_wait_state(c, "again", "backoff", &j);
+	r_says(CTL(d, "ask", "again", "echo", "--timeout", "30"), 1,
+	    "runnerctl: ECLOSED: 'again' has no process to answer 'echo' "
+	    "(it ended, or waits to restart)\n");
+	cl_close(c);
+}
+
+/* Two runnerctl loops asking one instance at once: each its own replies. */
+static void
+test_ask_two_at_once(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	char *const	 argv[] = { (char *)"/bin/sh", (char *)"-c",
+	    (char *)"one() { i=0; while [ $i -lt 25 ]; do "
+	    "got=$(\"$0\" -s \"$1\" ask tagged junk \"[$2, $i]\" "
+	    "--timeout 30) || echo \"failed $2 $i\"; "
+	    "[ \"$got\" = \"[$2, $i]\" ] || echo \"$2 $i got $got\"; "
+	    "i=$((i + 1)); done; }; one \"$@\" 0 & one \"$@\" 1 & wait",
+	    d->runnerctl, d->sock, NULL };
+
+	start(d, "tagged");
+	r = t_run(d, argv, NULL, 0);
+	r_status(r, 0);
+	assert_string_equal(r->out, "");
+	assert_string_equal(r->err, "");
 }
 
 /* Usage errors (bad JSON included) are 2, before any daemon; none is 3. */
@@ -195,6 +298,9 @@ main(void)
 		T(test_ask_refused),
 		T(test_ask_timeout_and_end),
 		T(test_ask_usage_and_no_daemon),
+		T(test_ask_truth),
+		T(test_ask_restarted),
+		T(test_ask_two_at_once),
 		T(test_direct_lease),
 		T(test_direct_no_channel),
 	};

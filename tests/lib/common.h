@@ -232,6 +232,7 @@ t_daemon_ask(struct fixture *f, const char *cmd, const char *ext_json,
 
 	assert_true((fd = sock_connect(f->sock)) >= 0);
 	assert_non_null(c = chan_new(fd));
+	c->daemon = 1;		/* runnerd's untagged errors answer */
 	assert_non_null(h = chan_handle(c));
 	chan_unref(c);
 	rc = runner_ask(h, cmd, ext_json, T_WAIT_MS, ext);

@@ -61,9 +61,10 @@ test_ask_keeps_later_bytes(void **state)
 	struct runner_channel	*ch;
 	char			*ext;
 
+	/* The reply carries the request's tag, whatever it was. */
 	t_config(f, "apps = { sh = { command = [\"sh\", \"-c\", "
-	    "\"read line; printf '{\\\"tag\\\": 1, \\\"ext\\\": 5}\\\\nafter\\\\n'"
-	    "; exec cat\"]; }; };");
+	    "\"read line; t=${line#*:}; printf '{\\\"tag\\\": %%s, "
+	    "\\\"ext\\\": 5}\\\\nafter\\\\n' ${t%%,*}; exec cat\"]; }; };");
 	assert_int_equal(runner_start(f->r, "sh", NULL), 0);
 	assert_non_null(ch = runner_get_channel(f->r, "sh"));
 	assert_int_equal(runner_ask(ch, "x", NULL, T_WAIT_MS, &ext), 0);
