@@ -13,6 +13,20 @@
  * requests, attached clients) queues in a buffer the channel drains as
  * the child reads.
  *
+ * End of input (close_input, an attacher's half-close) waits for the
+ * input queued before it, then shuts the channel's write side: the child
+ * reads EOF and may go on writing.  Once the child takes no more input
+ * (that, or it closed its end), no byte is taken into the void: what was
+ * queued and what comes later is counted in in_lost, and attached
+ * clients' connections have their read side shut, so that their writes
+ * fail (EPIPE) at once.
+ *
+ * Who gets the output: the attached clients, each a copy, from its
+ * attach on; with nobody attached, the buffer, for read requests and the
+ * next attacher (who gets it first).  When the last attacher leaves,
+ * what was queued for it and not sent goes back to the buffer's front:
+ * only what was already in its connection's socket is gone with it.
+ *
  * The state is the instance's struct relay, touched only here and in
  * splice.c; the rest of runnerd asks the functions below.  The attached
  * clients' side of the stream is here too (control.c hands their
@@ -38,6 +52,11 @@ static int	 relay_read(struct inst *, size_t);
 static void	 relay_trim(struct inst *);
 static void	 relay_pause(struct inst *);
 static void	 relay_unpause(struct inst *);
+static void	 relay_shut_input(struct inst *);
+static void	 relay_clients_shut(struct inst *);
+static void	 relay_clients_end(struct inst *);
+static void	 relay_clients_close(struct inst *);
+static void	 relay_giveback(struct inst *, struct client *);
 
 /* A new instance: no channel yet, nothing buffered. */
 void
@@ -61,7 +80,9 @@ void
 relay_open(struct inst *i, int fd)
 {
 	i->relay.fd = fd;
+	/* A new process (a restart): its input is open again. */
 	i->relay.input_closed = 0;
+	i->relay.in_eof = 0;
 	if (fd_nonblock(i->relay.fd) == -1)
 		log_warn("%s: fcntl", i->alias);
 	ev_io_init(&i->relay.rio, relay_read_cb, i->relay.fd, EV_READ);
@@ -83,14 +104,16 @@ relay_stop(struct inst *i)
 		i->relay.direct = 0;
 	}
 	splice_unsplice(i);		/* to its client's queue */
+	i->relay.in_lost += splice_in_pending(i) + buf_used(&i->relay.in);
 	splice_close(i);
 	ev_io_stop(server.loop, &i->relay.rio);
 	ev_io_stop(server.loop, &i->relay.wio);
 	close(i->relay.fd);
 	i->relay.fd = -1;
 	capture_tee(i, NULL, 0);	/* its log's last line ends here */
-	/* Input nobody will read: its writers hear ECLOSED. */
+	/* Input nobody will read: its writers hear ECLOSED, attachers EPIPE. */
 	buf_reset(&i->relay.in);
+	relay_clients_shut(i);
 	waiters_inst_event(i);
 }
 
@@ -171,7 +194,7 @@ relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	if ((r = splice_output(i)) != 0) {
 		if (r == -1)
-			relay_stop(i);	/* the other side closed */
+			relay_clients_end(i);	/* the other side closed */
 		return;
 	}
 	drop = i->app->overflow == OVERFLOW_DROP_OLDEST;
@@ -183,7 +206,7 @@ relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	r = relay_read(i, i->relay.nattach > 0 || drop ? RELAY_READ : room);
 	if (r == -1) {
 		/* The other side closed: no more output, no more input. */
-		relay_stop(i);
+		relay_clients_end(i);
 		return;
 	}
 	relay_fanout(i);
@@ -256,8 +279,13 @@ relay_resume(struct inst *i)
 int
 relay_input(struct inst *i, const void *p, size_t n)
 {
-	if (i->relay.fd == -1 || i->relay.input_closed || n == 0)
+	if (n == 0)
 		return (0);
+	/* Nobody will read it: counted, never taken quietly. */
+	if (!relay_takes_input(i)) {
+		i->relay.in_lost += n;
+		return (0);
+	}
 	if (buf_add(&i->relay.in, p, n) == -1) {
 		log_warnx("%s: out of memory for input", i->alias);
 		i->relay.in.failed = 0;
@@ -291,16 +319,15 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		/* The child closed its input: what is queued cannot go. */
 		if (errno != EPIPE && errno != ECONNRESET)
 			log_warn("%s: send", i->alias);
-		i->relay.input_closed = 1;
-		buf_reset(&i->relay.in);
-		ev_io_stop(loop, w);
-		waiters_inst_event(i);
+		relay_input_over(i);
 		return;
 	}
 	buf_drop(&i->relay.in, (size_t)n);
 	i->relay.in_written += (uint64_t)n;
-	if (buf_used(&i->relay.in) == 0)
+	if (buf_used(&i->relay.in) == 0) {
 		ev_io_stop(loop, w);
+		relay_shut_input(i);	/* an end of input that waited */
+	}
 	waiters_inst_event(i);
 	/* Attached writers paused on a full queue may go on. */
 	if (i->relay.nattach > 0 && buf_used(&i->relay.in) <= INPUT_MAX) {
@@ -336,9 +363,12 @@ relay_attach(struct inst *i, struct client *c)
 	splice_unsplice(i);	/* a second attacher: copy to each */
 	c->mode = CLIENT_ATTACHED;
 	c->attached = i->id;
+	c->head = buf_used(&c->out);	/* its replies, the attach's last */
 	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
 	i->relay.nattach++;
+	if (i->relay.fd != -1 && !relay_takes_input(i))
+		(void)shutdown(c->fd, SHUT_RD);	/* its writes must fail */
 	relay_fanout(i);
 	relay_resume(i);
 }
@@ -349,6 +379,14 @@ relay_attach(struct inst *i, struct client *c)
  */
 void
 relay_detach_all(struct inst *i)
+{
+	relay_clients_close(i);
+	capture_ended(i);	/* and those following its log */
+}
+
+/* Attached clients get what is queued for them, then are closed. */
+static void
+relay_clients_close(struct inst *i)
 {
 	struct client	*c;
 	size_t		 k;
@@ -361,7 +399,20 @@ relay_detach_all(struct inst *i)
 		ev_io_stop(server.loop, &c->rio);
 		ev_io_start(server.loop, &c->wio);
 	}
-	capture_ended(i);	/* and those following its log */
+}
+
+/*
+ * The channel's other side closed: no more output, no more input.  A
+ * socket app that closed the connection may live on, and nothing will
+ * come on this channel again: its attachers end, not wait forever.  (A
+ * stdio app's channel ends with its process, which ends them anyway.)
+ */
+static void
+relay_clients_end(struct inst *i)
+{
+	relay_stop(i);
+	if (i->app->type == APP_SOCKET)
+		relay_clients_close(i);
 }
 
 /* A direct channel holds the instance's descriptor: leave it alone. */
@@ -382,6 +433,7 @@ relay_unpause(struct inst *i)
 	relay_resume(i);
 	if (buf_used(&i->relay.in) > 0)
 		ev_io_start(server.loop, &i->relay.wio);
+	relay_shut_input(i);
 }
 
 /* The channel's descriptor, or -1 when there is none. */
@@ -395,7 +447,88 @@ relay_fd(const struct inst *i)
 int
 relay_takes_input(const struct inst *i)
 {
-	return (i->relay.fd != -1 && !i->relay.input_closed);
+	return (i->relay.fd != -1 && !i->relay.input_closed &&
+	    !i->relay.in_eof);
+}
+
+/*
+ * End the child's input once what is queued before now is written
+ * (close_input, an attacher's half-close): 0, or -1 when there is no
+ * channel.  Input that comes after is not taken (in_lost).
+ */
+int
+relay_close_input(struct inst *i)
+{
+	if (i->relay.fd == -1)
+		return (-1);
+	if (i->relay.input_closed || i->relay.in_eof)
+		return (0);
+	i->relay.in_eof = 1;
+	relay_clients_shut(i);
+	relay_shut_input(i);
+	return (0);
+}
+
+/* Is an end of input still waiting for the input queued before it? */
+int
+relay_closing_input(const struct inst *i)
+{
+	return (i->relay.fd != -1 && i->relay.in_eof &&
+	    !i->relay.input_closed);
+}
+
+/* The asked end of input, once the queue is out: shut the write side. */
+static void
+relay_shut_input(struct inst *i)
+{
+	if (!relay_closing_input(i) || i->relay.direct != 0 ||
+	    relay_input_pending(i) > 0)
+		return;
+	if (shutdown(i->relay.fd, SHUT_WR) == -1 && errno != ENOTCONN)
+		log_warn("%s: shutdown", i->alias);
+	relay_input_over(i);
+}
+
+/*
+ * The child takes no more input (it closed it, or its end was asked):
+ * what is still queued is lost, counted, and attachers are told.
+ */
+void
+relay_input_over(struct inst *i)
+{
+	i->relay.input_closed = 1;
+	i->relay.in_lost += buf_used(&i->relay.in);
+	buf_reset(&i->relay.in);
+	ev_io_stop(server.loop, &i->relay.wio);
+	relay_clients_shut(i);
+	waiters_inst_event(i);
+}
+
+/*
+ * Attached clients' writes must fail, not vanish: shut the read side of
+ * their connections (on a UNIX stream socket the peer's sends then fail
+ * with EPIPE).  What they sent before is still read, and counted lost.
+ */
+static void
+relay_clients_shut(struct inst *i)
+{
+	struct client	*c;
+	size_t		 k;
+
+	for (k = 0; k < server.nclients; k++) {
+		c = server.clients[k];
+		if (c->attached != i->id)
+			continue;
+		(void)shutdown(c->fd, SHUT_RD);
+		client_resume(c);	/* read what came before: lost */
+	}
+}
+
+/* Bytes of input that never reached the child. */
+uint64_t
+relay_lost(const struct inst *i)
+{
+	return (i->relay.in_lost);
 }
 
 /* Bytes ever queued as input: a write is done once this many are written. */
@@ -449,6 +582,10 @@ relay_json(struct buf *b, const struct inst *i)
 	jw_int(b, (long long)buf_used(&i->relay.out));
 	jw_key(b, "dropped");
 	jw_int(b, (long long)i->relay.dropped);
+	jw_key(b, "input_closed");
+	jw_bool(b, i->relay.fd != -1 && !relay_takes_input(i));
+	jw_key(b, "input_lost");
+	jw_int(b, (long long)i->relay.in_lost);
 }
 
 /* The client holding the channel (direct.c), or 0. */
@@ -530,7 +667,7 @@ relay_client_input(struct client *c)
 {
 	struct inst	*i;
 
-	if ((i = inst_by_id(c->attached)) == NULL || i->relay.fd == -1) {
+	if ((i = inst_by_id(c->attached)) == NULL) {
 		buf_reset(&c->in);
 		return (0);
 	}
@@ -542,7 +679,10 @@ relay_client_input(struct client *c)
 		}
 		buf_reset(&c->in);
 	}
-	if (buf_used(&i->relay.in) > INPUT_MAX)
+	/* It half-closed: end of input, after all it sent. */
+	if (c->eof)
+		(void)relay_close_input(i);
+	if (relay_client_waits(c))
 		ev_io_stop(server.loop, &c->rio);
 	return (0);
 }
@@ -557,7 +697,7 @@ relay_client_waits(const struct client *c)
 	struct inst	*i;
 
 	return ((i = inst_by_id(c->attached)) == NULL ||
-	    buf_used(&i->relay.in) > INPUT_MAX);
+	    (relay_takes_input(i) && buf_used(&i->relay.in) > INPUT_MAX));
 }
 
 /* Attached client c is closing: the instance goes on without it. */
@@ -568,8 +708,40 @@ relay_client_gone(struct client *c)
 
 	if ((i = inst_by_id(c->attached)) == NULL)
 		return;
-	i->relay.nattach--;
+	if (--i->relay.nattach == 0)
+		relay_giveback(i, c);
 	splice_unsplice(i);	/* its bytes in flight: gone with it */
 	splice_idle(i);
+	relay_trim(i);
 	relay_resume(i);
+	waiters_inst_event(i);	/* read requests may have output now */
+}
+
+/*
+ * The last attacher, c, leaves: the output queued for it and not sent
+ * (in its queue, then in flight in the splice pipe) goes back to the
+ * front of the buffer, for read requests and the next attacher.  Its
+ * replies (the front c->head bytes) are not output.
+ */
+static void
+relay_giveback(struct inst *i, struct client *c)
+{
+	struct buf	 b;
+	size_t		 n = buf_used(&c->out) - c->head;
+
+	buf_init(&b);
+	buf_add(&b, buf_head(&c->out) + c->head, n);
+	n += splice_take(i, c, &b);
+	if (buf_used(&b) == 0)
+		return;
+	buf_add(&b, buf_head(&i->relay.out), buf_used(&i->relay.out));
+	if (b.failed) {
+		log_warnx("%s: out of memory; %zu bytes of output dropped",
+		    i->alias, n);
+		i->relay.dropped += n;
+		buf_free(&b);
+		return;
+	}
+	buf_free(&i->relay.out);
+	i->relay.out = b;
 }

@@ -101,6 +101,12 @@ struct splice;
 struct relay {
 	int		 fd;		/* channel; -1 when closed */
 	int		 input_closed;	/* the channel takes no more input */
+	int		 in_eof;	/* end of input asked (close_input, an
+					   attacher's half-close): shut the
+					   write side once the queue is out */
+	uint64_t	 in_lost;	/* input bytes that never reached the
+					   child: queued when its input
+					   closed, or sent after */
 	ev_io		 rio;		/* output from the channel */
 	ev_io		 wio;		/* input to the channel */
 	struct buf	 out;		/* output not yet read or sent */
@@ -154,6 +160,8 @@ struct client {
 	uint64_t	 attached;	/* CLIENT_ATTACHED: its instance's id,
 					   else 0 */
 	uint64_t	 direct;	/* instance whose channel it holds, or 0 */
+	size_t		 head;		/* attached: reply bytes at the front
+					   of out, ahead of the stream */
 	int		 waiting;	/* a write of ours is in flight */
 	int		 closing;	/* close once out is sent */
 	int		 eof;		/* sent all it will: close when answered */
@@ -299,6 +307,7 @@ void	 cmd_write(struct req *);
 void	 cmd_read(struct req *);
 void	 cmd_attach(struct req *);
 void	 cmd_direct(struct req *);
+void	 cmd_close_input(struct req *);
 
 /* cmd_query.c */
 void	 cmd_hello(struct req *);
@@ -419,6 +428,10 @@ void	 relay_free(struct inst *);
 void	 relay_open(struct inst *, int);
 void	 relay_stop(struct inst *);
 int	 relay_takes_input(const struct inst *);
+int	 relay_close_input(struct inst *);
+int	 relay_closing_input(const struct inst *);
+void	 relay_input_over(struct inst *);
+uint64_t relay_lost(const struct inst *);
 int	 relay_input(struct inst *, const void *, size_t);
 uint64_t relay_queued(const struct inst *);
 uint64_t relay_written(const struct inst *);
@@ -446,6 +459,7 @@ void	 relay_unlease(struct inst *);
 int	 splice_output(struct inst *);
 int	 splice_flush(struct inst *, struct client *);
 void	 splice_unsplice(struct inst *);
+size_t	 splice_take(struct inst *, struct client *, struct buf *);
 size_t	 splice_out_pending(const struct inst *);
 size_t	 splice_in_pending(const struct inst *);
 int	 splice_input(struct inst *, struct client *);
