@@ -111,8 +111,12 @@ relay_stop(struct inst *i)
 	close(i->relay.fd);
 	i->relay.fd = -1;
 	capture_tee(i, NULL, 0);	/* its log's last line ends here */
-	/* Input nobody will read: its writers hear ECLOSED, attachers EPIPE. */
+	/*
+	 * Input nobody will read: its writers hear ECLOSED, attachers EPIPE,
+	 * until a new process opens a channel (relay_open).
+	 */
 	buf_reset(&i->relay.in);
+	i->relay.input_closed = 1;
 	relay_clients_shut(i);
 	waiters_inst_event(i);
 }
@@ -281,8 +285,11 @@ relay_input(struct inst *i, const void *p, size_t n)
 {
 	if (n == 0)
 		return (0);
-	/* Nobody will read it: counted, never taken quietly. */
-	if (!relay_takes_input(i)) {
+	/*
+	 * Nobody will read it: counted, never taken quietly.  Before the
+	 * first channel (a socket app connecting) it waits for it.
+	 */
+	if (i->relay.input_closed || i->relay.in_eof) {
 		i->relay.in_lost += n;
 		return (0);
 	}
@@ -292,8 +299,8 @@ relay_input(struct inst *i, const void *p, size_t n)
 		return (-1);
 	}
 	i->relay.in_queued += n;
-	/* Leased, it waits for the hand-back. */
-	if (i->relay.direct == 0)
+	/* Leased, it waits for the hand-back; no channel, for one. */
+	if (i->relay.direct == 0 && i->relay.fd != -1)
 		ev_io_start(server.loop, &i->relay.wio);
 	return (0);
 }
@@ -367,8 +374,10 @@ relay_attach(struct inst *i, struct client *c)
 	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
 	i->relay.nattach++;
-	if (i->relay.fd != -1 && !relay_takes_input(i))
+	if (i->relay.input_closed || i->relay.in_eof) {
 		(void)shutdown(c->fd, SHUT_RD);	/* its writes must fail */
+		c->input_done = 1;
+	}
 	relay_fanout(i);
 	relay_resume(i);
 }
@@ -520,6 +529,7 @@ relay_clients_shut(struct inst *i)
 		if (c->attached != i->id)
 			continue;
 		(void)shutdown(c->fd, SHUT_RD);
+		c->input_done = 1;	/* its EOF is ours, not its */
 		client_resume(c);	/* read what came before: lost */
 	}
 }
@@ -583,7 +593,7 @@ relay_json(struct buf *b, const struct inst *i)
 	jw_key(b, "dropped");
 	jw_int(b, (long long)i->relay.dropped);
 	jw_key(b, "input_closed");
-	jw_bool(b, i->relay.fd != -1 && !relay_takes_input(i));
+	jw_bool(b, i->relay.input_closed || i->relay.in_eof);
 	jw_key(b, "input_lost");
 	jw_int(b, (long long)i->relay.in_lost);
 }
@@ -679,9 +689,11 @@ relay_client_input(struct client *c)
 		}
 		buf_reset(&c->in);
 	}
-	/* It half-closed: end of input, after all it sent. */
-	if (c->eof)
+	/* It half-closed: end of input, after all it sent (once). */
+	if (c->eof && !c->input_done) {
+		c->input_done = 1;
 		(void)relay_close_input(i);
+	}
 	if (relay_client_waits(c))
 		ev_io_stop(server.loop, &c->rio);
 	return (0);
@@ -697,7 +709,8 @@ relay_client_waits(const struct client *c)
 	struct inst	*i;
 
 	return ((i = inst_by_id(c->attached)) == NULL ||
-	    (relay_takes_input(i) && buf_used(&i->relay.in) > INPUT_MAX));
+	    (!i->relay.input_closed && !i->relay.in_eof &&
+	    buf_used(&i->relay.in) > INPUT_MAX));
 }
 
 /* Attached client c is closing: the instance goes on without it. */

@@ -162,6 +162,9 @@ struct client {
 	uint64_t	 direct;	/* instance whose channel it holds, or 0 */
 	size_t		 head;		/* attached: reply bytes at the front
 					   of out, ahead of the stream */
+	int		 input_done;	/* attached: nothing more it sends is
+					   input (its half-close was passed
+					   on, or its read side shut) */
 	int		 waiting;	/* a write of ours is in flight */
 	int		 closing;	/* close once out is sent */
 	int		 eof;		/* sent all it will: close when answered */
