@@ -83,6 +83,7 @@ relay_open(struct inst *i, int fd)
 	/* A new process (a restart): its input is open again. */
 	i->relay.input_closed = 0;
 	i->relay.in_eof = 0;
+	i->relay.closed_by_app = 0;
 	if (fd_nonblock(i->relay.fd) == -1)
 		log_warn("%s: fcntl", i->alias);
 	ev_io_init(&i->relay.rio, relay_read_cb, i->relay.fd, EV_READ);
@@ -380,6 +381,8 @@ relay_attach(struct inst *i, struct client *c)
 	}
 	relay_fanout(i);
 	relay_resume(i);
+	if (i->relay.closed_by_app)
+		relay_clients_close(i);	/* what is buffered, then the end */
 }
 
 /*
@@ -420,8 +423,10 @@ static void
 relay_clients_end(struct inst *i)
 {
 	relay_stop(i);
-	if (i->app->type == APP_SOCKET)
+	if (i->app->type == APP_SOCKET) {
+		i->relay.closed_by_app = 1;
 		relay_clients_close(i);
+	}
 }
 
 /* A direct channel holds the instance's descriptor: leave it alone. */

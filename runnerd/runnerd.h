@@ -104,6 +104,8 @@ struct relay {
 	int		 in_eof;	/* end of input asked (close_input, an
 					   attacher's half-close): shut the
 					   write side once the queue is out */
+	int		 closed_by_app;	/* a socket app closed the connection:
+					   nothing comes until a new process */
 	uint64_t	 in_lost;	/* input bytes that never reached the
 					   child: queued when its input
 					   closed, or sent after */
