@@ -597,6 +597,8 @@ relay_json(struct buf *b, const struct inst *i)
 	jw_int(b, (long long)buf_used(&i->relay.out));
 	jw_key(b, "dropped");
 	jw_int(b, (long long)i->relay.dropped);
+	jw_key(b, "attached");
+	jw_int(b, i->relay.nattach);
 	jw_key(b, "input_closed");
 	jw_bool(b, i->relay.input_closed || i->relay.in_eof);
 	jw_key(b, "input_lost");
