@@ -55,7 +55,7 @@
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 5, "version": "0.1.0", "pid": N, "config": PATH,
+ *   -> {"protocol": 6, "version": "0.1.0", "pid": N, "config": PATH,
  *       "socket": PATH}   (protocol: PROTO_VERSION)
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
@@ -95,13 +95,30 @@
  *       "args": [S], "type", "socket": S|null, "uptime": seconds,
  *       "restarts": N, "last_exit": null|{"code": N}|{"signal": "SIGKILL"},
  *       "next_restart": seconds|null (backoff), "error"?: S (failed),
- *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes}]}
+ *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes,
+ *       "attached": N, "input_closed": bool, "input_lost": bytes}]}
  *   sorted by alias; dropped: output the overflow policy dropped (drop-
  *   oldest); log_dropped (protocol 2): log bytes its log file did not
- *   take (a FIFO nobody reads, a full disk).
+ *   take (a FIFO nobody reads, a full disk); (protocol 6) attached:
+ *   clients attached; input_closed: the instance takes no more input
+ *   (close_input, an attacher's half-close, the child shut its end, a
+ *   socket app closed its connection, no process); input_lost: input
+ *   bytes that never reached it, since the instance was made.
  * write {"alias", "data": base64 | "text": S}
  *   Answers when every byte has been written to the instance.
- *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone)
+ *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone, or
+ *   takes no more input: "'c1' stopped reading its input; N bytes were
+ *   not delivered")
+ * close_input {"alias"}   (protocol 6)
+ *   Ends the instance's input once the input queued before it is
+ *   written: the channel's write side is shut, so the child reads EOF
+ *   and may go on writing.  Answers then (again: at once, the same).
+ *   Input sent after it is not taken: write gets ECLOSED, attachers'
+ *   writes fail (below), the bytes are counted in input_lost.  For the
+ *   current process only: one restarted later starts with open input.
+ *   -> {"written": N, "lost": N}  (input bytes written to the instance,
+ *   and that never reached it, since it was made)
+ *   ENOALIAS, ECLOSED (not running), EPERM (a direct lease holds it)
  * read {"alias", "wait"?: seconds, "max"?: bytes}
  *   Takes up to max (default and cap: PROTO_READ_MAX) buffered bytes.
  *   With nothing buffered and wait > 0, answers when output comes or the
@@ -112,11 +129,20 @@
  *   -> {"alias", "pid"}; then the connection is a raw byte stream: what
  *   the client sends goes to the instance's input, and the instance's
  *   output (what was buffered, then live) comes back.  When the instance
- *   ends and its output has been sent, runnerd closes the connection; a
- *   client that leaves does not stop the instance.  A client that
- *   half-closes (shutdown SHUT_WR) sends no more input but goes on
- *   receiving output until the instance ends.  Bytes sent after the
- *   attach line are already raw input.
+ *   ends and its output has been sent (or a socket app closed its
+ *   connection), runnerd closes the connection; a client that leaves
+ *   does not stop the instance.  A client that half-closes (shutdown
+ *   SHUT_WR) ends the instance's input, as close_input, after all it
+ *   sent (protocol 6), and goes on receiving output until the instance
+ *   ends; one that closes outright does not.  Once the instance takes
+ *   no more input runnerd shuts the read side of the connection
+ *   (protocol 6): the client's writes fail with EPIPE, and what it sent
+ *   that never reached the child is counted in input_lost.  Who gets
+ *   the output (protocol 6): each attached client a copy, from its
+ *   attach on; with nobody attached, the buffer (for read, and first
+ *   for the next attacher); when the last attacher leaves, what runnerd
+ *   held for it unsent goes back to the front of the buffer.  Bytes
+ *   sent after the attach line are already raw input.
  * direct {"alias"}   (protocol 2)
  *   -> {"alias", "app", "pid", "data": base64, "bytes": N}, and with the
  *   reply's first byte (SCM_RIGHTS) the instance's channel descriptor
@@ -177,10 +203,13 @@
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	5		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	6		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
-					   owner-only commands; 5: signal */
+					   owner-only commands; 5: signal;
+					   6: close_input, an attacher's
+					   half-close ends input, input_lost,
+					   attached, who gets the output */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */
