@@ -29,6 +29,11 @@ eof_setup(void **state)
 	    "sys,time; s = socket.socket(fileno=0); "
 	    "s.shutdown(socket.SHUT_RD); print('closed', flush=True); "
 	    "time.sleep(60)\"]; restart = \"no\"; };\n"
+	    /* The same, ending 2 s later (runnerctl attach ends then). */
+	    "  shutin2 = { command = [\"python3\", \"-c\", \"import socket,"
+	    "sys,time; s = socket.socket(fileno=0); "
+	    "s.shutdown(socket.SHUT_RD); print('closed', flush=True); "
+	    "time.sleep(2)\"]; restart = \"no\"; };\n"
 	    /* A socket app that closes every connection at once. */
 	    "  closer = { command = [\"python3\", \"-c\", \"import socket,"
 	    "time; l = socket.socket(socket.AF_UNIX); l.bind('closer.sock');"
@@ -299,6 +304,24 @@ test_child_closes_input(void **state)
 	assert_int_equal(write_until_refused(a, 1024 * 1024), 0);
 }
 
+/* runnerctl attach says so, and goes on printing the output. */
+static void
+test_ctl_attach_refused(void **state)
+{
+	struct daemon	*d = *state;
+	char		*data;
+	struct run	*r;
+
+	data = d_keep(d, calloc(1, BIG));
+	start(d, "shutin2");
+	r = ctl_in(d, data, BIG, "attach", "shutin2", NULL);
+	r_status(r, 0);
+	assert_string_equal(r->out, "closed\n");
+	assert_non_null(strstr(r->err, "'shutin2' stopped reading its "
+	    "input"));
+	assert_true(status_int(d, "shutin2", "input_lost") > 0);
+}
+
 /* A socket app that closes the connection: writes fail, the attach ends. */
 static void
 test_socket_app_closes(void **state)
@@ -355,6 +378,7 @@ main(void)
 		T(test_close_input),
 		T(test_close_input_twice),
 		T(test_child_closes_input),
+		T(test_ctl_attach_refused),
 		T(test_socket_app_closes),
 		T(test_half_close_vanish),
 	};
