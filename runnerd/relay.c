@@ -56,6 +56,9 @@ static void	 relay_shut_input(struct inst *);
 static void	 relay_clients_shut(struct inst *);
 static void	 relay_clients_end(struct inst *);
 static void	 relay_clients_close(struct inst *);
+static void	 relay_each(struct inst *, void (*)(struct client *));
+static void	 relay_client_close(struct client *);
+static void	 relay_client_shut(struct client *);
 static void	 relay_giveback(struct inst *, struct client *);
 
 /* A new instance: no channel yet, nothing buffered. */
@@ -311,7 +314,6 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct inst	*i = w->data;
 	ssize_t		 n;
-	size_t		 k;
 
 	(void)revents;
 	/* Spliced input came first. */
@@ -338,12 +340,8 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	waiters_inst_event(i);
 	/* Attached writers paused on a full queue may go on. */
-	if (i->relay.nattach > 0 && buf_used(&i->relay.in) <= INPUT_MAX) {
-		for (k = 0; k < server.nclients; k++) {
-			if (server.clients[k]->attached == i->id)
-				client_resume(server.clients[k]);
-		}
-	}
+	if (i->relay.nattach > 0 && buf_used(&i->relay.in) <= INPUT_MAX)
+		relay_each(i, client_resume);
 }
 
 /* Take up to max bytes of buffered output (a read request). */
@@ -396,21 +394,31 @@ relay_detach_all(struct inst *i)
 	capture_ended(i);	/* and those following its log */
 }
 
-/* Attached clients get what is queued for them, then are closed. */
+/* fn on each client attached to i. */
+static void
+relay_each(struct inst *i, void (*fn)(struct client *))
+{
+	size_t	 k;
+
+	for (k = 0; k < server.nclients; k++) {
+		if (server.clients[k]->attached == i->id)
+			fn(server.clients[k]);
+	}
+}
+
+/* An attached client gets what is queued for it, then is closed. */
+static void
+relay_client_close(struct client *c)
+{
+	c->closing = 1;
+	ev_io_stop(server.loop, &c->rio);
+	ev_io_start(server.loop, &c->wio);
+}
+
 static void
 relay_clients_close(struct inst *i)
 {
-	struct client	*c;
-	size_t		 k;
-
-	for (k = 0; k < server.nclients; k++) {
-		c = server.clients[k];
-		if (c->attached != i->id)
-			continue;
-		c->closing = 1;
-		ev_io_stop(server.loop, &c->rio);
-		ev_io_start(server.loop, &c->wio);
-	}
+	relay_each(i, relay_client_close);
 }
 
 /*
@@ -524,19 +532,17 @@ relay_input_over(struct inst *i)
  * with EPIPE).  What they sent before is still read, and counted lost.
  */
 static void
+relay_client_shut(struct client *c)
+{
+	(void)shutdown(c->fd, SHUT_RD);
+	c->input_done = 1;	/* its EOF is ours, not its */
+	client_resume(c);	/* read what came before: lost */
+}
+
+static void
 relay_clients_shut(struct inst *i)
 {
-	struct client	*c;
-	size_t		 k;
-
-	for (k = 0; k < server.nclients; k++) {
-		c = server.clients[k];
-		if (c->attached != i->id)
-			continue;
-		(void)shutdown(c->fd, SHUT_RD);
-		c->input_done = 1;	/* its EOF is ours, not its */
-		client_resume(c);	/* read what came before: lost */
-	}
+	relay_each(i, relay_client_shut);
 }
 
 /* Bytes of input that never reached the child. */

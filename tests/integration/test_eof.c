@@ -44,16 +44,6 @@ eof_setup(void **state)
 	return (0);
 }
 
-/* Start app under alias through a connection of its own. */
-static void
-start(struct daemon *d, const char *app)
-{
-	struct client	*c = cl_open(d);
-
-	d_saw(d, cl_start(c, app, app));
-	cl_close(c);
-}
-
 /* Wait until alias has exited; it must have exited 0. */
 static void
 exited_ok(struct daemon *d, const char *alias)
@@ -112,12 +102,12 @@ test_send_eof_sort(void **state)
 	struct daemon	*d = *state;
 	const char	*in = "b\nc\na\n";
 
-	start(d, "sort");
+	cl_start_app(d, "sort");
 	r_status(ctl_in(d, in, strlen(in), "send", "--eof", "sort", NULL), 0);
 	assert_string_equal(read_all(d, "sort"), "a\nb\nc\n");
 	exited_ok(d, "sort");
 	/* Words and --eof: the words, then the end. */
-	start(d, "wc");
+	cl_start_app(d, "wc");
 	r_status(CTL(d, "send", "--eof", "wc", "four"), 0);
 	assert_string_equal(read_all(d, "wc"), "5\n");
 }
@@ -130,7 +120,7 @@ test_send_without_eof(void **state)
 	const char	*in = "b\na\n";
 	struct run	*r;
 
-	start(d, "sort");
+	cl_start_app(d, "sort");
 	r_status(ctl_in(d, in, strlen(in), "send", "sort", NULL), 0);
 	r_status(ctl_in(d, in, strlen(in), "send", "sort", NULL), 0);
 	r = CTL(d, "read", "sort", "--wait", "0.3");
@@ -149,7 +139,7 @@ test_attach_half_close(void **state)
 	const char	*in = "b\na\n";
 	struct run	*r;
 
-	start(d, "sort");
+	cl_start_app(d, "sort");
 	r = ctl_in(d, in, strlen(in), "attach", "sort", NULL);
 	r_status(r, 0);
 	assert_string_equal(r->out, "a\nb\n");
@@ -169,12 +159,12 @@ test_big_before_eof(void **state)
 	for (k = 0; k < BIG; k++)
 		data[k] = k % 61 == 60 ? '\n' : 'a' + k % 26;
 	snprintf(want, sizeof(want), "%d\n", BIG);
-	start(d, "wc");
+	cl_start_app(d, "wc");
 	r_status(ctl_in(d, data, BIG, "send", "--eof", "wc", NULL), 0);
 	assert_string_equal(read_all(d, "wc"), want);
 	exited_ok(d, "wc");
 	/* Through an attach (spliced), half-closed at the end. */
-	start(d, "wc");
+	cl_start_app(d, "wc");
 	r = ctl_in(d, data, BIG, "attach", "wc", NULL);
 	r_status(r, 0);
 	assert_string_equal(r->out, want);
@@ -196,7 +186,7 @@ test_close_input(void **state)
 	char		*name;
 
 	j_ok(cl_call(ev, "subscribe", NULL));
-	start(d, "cat");
+	cl_start_app(d, "cat");
 	cl_line(ev);				/* started */
 	j_ok(cl_call(a, "attach", "{\"alias\": \"cat\"}"));
 	j_ok(cl_call(c, "write", "{\"alias\": \"cat\", \"text\": \"hi\\n\"}"));
@@ -232,7 +222,7 @@ test_close_input_twice(void **state)
 	struct json	*j;
 	struct run	*r;
 
-	start(d, "sort");
+	cl_start_app(d, "sort");
 	j_ok(cl_call(c, "write", "{\"alias\": \"sort\", \"text\": \"z\\n\"}"));
 	j_ok(cl_call(c, "close_input", "{\"alias\": \"sort\"}"));
 	j_ok(cl_call(c, "close_input", "{\"alias\": \"sort\"}"));
@@ -286,7 +276,7 @@ test_child_closes_input(void **state)
 	struct json	*j;
 	struct run	*r;
 
-	start(d, "shutin");
+	cl_start_app(d, "shutin");
 	j_ok(cl_call(a, "attach", "{\"alias\": \"shutin\"}"));
 	assert_string_equal(cl_line(a), "closed");
 	write_until_refused(a, 64 * 1024 * 1024);
@@ -313,7 +303,7 @@ test_ctl_attach_refused(void **state)
 	struct run	*r;
 
 	data = d_keep(d, calloc(1, BIG));
-	start(d, "shutin2");
+	cl_start_app(d, "shutin2");
 	r = ctl_in(d, data, BIG, "attach", "shutin2", NULL);
 	r_status(r, 0);
 	assert_string_equal(r->out, "closed\n");
@@ -329,7 +319,7 @@ test_socket_app_closes(void **state)
 	struct daemon	*d = *state;
 	struct client	*a = cl_open(d), *c = cl_open(d);
 
-	start(d, "closer");
+	cl_start_app(d, "closer");
 	j_ok(cl_call(a, "attach", "{\"alias\": \"closer\"}"));
 	write_until_refused(a, 64 * 1024 * 1024);
 	while (cl_fill(a, T_WAIT_MS) > 0)
@@ -350,7 +340,7 @@ test_half_close_vanish(void **state)
 	struct client	*a = cl_open(d);
 	long long	 end = t_ms() + T_WAIT_MS;
 
-	start(d, "sort");
+	cl_start_app(d, "sort");
 	j_ok(cl_call(a, "attach", "{\"alias\": \"sort\"}"));
 	cl_send(a, "b\na\n", 4);
 	assert_int_equal(shutdown(a->fd, SHUT_WR), 0);
