@@ -207,7 +207,7 @@ cmd_read(struct req *rq)
 	waiter_timeout(w, wait);
 }
 
-/* The connection becomes the instance's stream (relay.c). */
+/* The connection becomes the instance's stream (attach.c). */
 void
 cmd_attach(struct req *rq)
 {

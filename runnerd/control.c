@@ -5,7 +5,7 @@
  * at a time (enum client_mode), and the file that owns a mode handles its
  * connection's events in it: request lines here; subscribed, the same
  * plus events (events.c); attached, a raw byte stream to an instance
- * instead (relay.c); following a log (logs with follow), a one-way stream
+ * instead (attach.c); following a log (logs with follow), a one-way stream
  * of that log whose input is ignored (capture.c).  Every buffer is
  * bounded: a line longer than PROTO_LINE_MAX is refused and the client
  * closed, and a client that does not read its replies is not read from

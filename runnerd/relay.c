@@ -27,10 +27,9 @@
  * what was queued for it and not sent goes back to the buffer's front:
  * only what was already in its connection's socket is gone with it.
  *
- * The state is the instance's struct relay, touched only here and in
- * splice.c; the rest of runnerd asks the functions below.  The attached
- * clients' side of the stream is here too (control.c hands their
- * connection's events to the relay_client_* functions).
+ * The state is the instance's struct relay, touched only here, in
+ * attach.c (the attached clients' side of the stream) and in splice.c;
+ * the rest of runnerd asks their functions.
  */
 
 #include <sys/socket.h>
@@ -42,24 +41,14 @@
 #include "runnerd.h"
 
 #define RELAY_READ	(256 * 1024)	/* bytes read from a channel at once */
-#define RELAY_SNDBUF	(1024 * 1024)	/* an attached client's socket */
-#define RELAY_CLIENT_READ (256 * 1024)	/* bytes read from one at once */
 
 static void	 relay_read_cb(struct ev_loop *, ev_io *, int);
 static void	 relay_write_cb(struct ev_loop *, ev_io *, int);
-static void	 relay_fanout(struct inst *);
 static int	 relay_read(struct inst *, size_t);
-static void	 relay_trim(struct inst *);
 static void	 relay_pause(struct inst *);
 static void	 relay_unpause(struct inst *);
 static void	 relay_shut_input(struct inst *);
-static void	 relay_clients_shut(struct inst *);
 static void	 relay_clients_end(struct inst *);
-static void	 relay_clients_close(struct inst *);
-static void	 relay_each(struct inst *, void (*)(struct client *));
-static void	 relay_client_close(struct client *);
-static void	 relay_client_shut(struct client *);
-static void	 relay_giveback(struct inst *, struct client *);
 
 /* A new instance: no channel yet, nothing buffered. */
 void
@@ -145,7 +134,7 @@ relay_drain(struct inst *i)
 }
 
 /* drop-oldest: what is over the bound goes, oldest first, counted. */
-static void
+void
 relay_trim(struct inst *i)
 {
 	size_t	 used = buf_used(&i->relay.out);
@@ -224,7 +213,7 @@ relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* Hand buffered output to the attached clients. */
-static void
+void
 relay_fanout(struct inst *i)
 {
 	struct client	*c;
@@ -360,67 +349,6 @@ relay_take(struct inst *i, void *p, size_t max)
 	return (n);
 }
 
-/* Attach a client: it gets what is buffered, then the live output. */
-void
-relay_attach(struct inst *i, struct client *c)
-{
-	int	 n = RELAY_SNDBUF;
-
-	splice_unsplice(i);	/* a second attacher: copy to each */
-	c->mode = CLIENT_ATTACHED;
-	c->attached = i->id;
-	c->head = buf_used(&c->out);	/* its replies, the attach's last */
-	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
-	i->relay.nattach++;
-	if (i->relay.input_closed || i->relay.in_eof) {
-		(void)shutdown(c->fd, SHUT_RD);	/* its writes must fail */
-		c->input_done = 1;
-	}
-	relay_fanout(i);
-	relay_resume(i);
-	if (i->relay.closed_by_app)
-		relay_clients_close(i);	/* what is buffered, then the end */
-}
-
-/*
- * The instance has ended for good: attached clients get what is still
- * queued for them, then their connection is closed.
- */
-void
-relay_detach_all(struct inst *i)
-{
-	relay_clients_close(i);
-	capture_ended(i);	/* and those following its log */
-}
-
-/* fn on each client attached to i. */
-static void
-relay_each(struct inst *i, void (*fn)(struct client *))
-{
-	size_t	 k;
-
-	for (k = 0; k < server.nclients; k++) {
-		if (server.clients[k]->attached == i->id)
-			fn(server.clients[k]);
-	}
-}
-
-/* An attached client gets what is queued for it, then is closed. */
-static void
-relay_client_close(struct client *c)
-{
-	c->closing = 1;
-	ev_io_stop(server.loop, &c->rio);
-	ev_io_start(server.loop, &c->wio);
-}
-
-static void
-relay_clients_close(struct inst *i)
-{
-	relay_each(i, relay_client_close);
-}
-
 /*
  * The channel's other side closed: no more output, no more input.  A
  * socket app that closed the connection may live on, and nothing will
@@ -526,25 +454,6 @@ relay_input_over(struct inst *i)
 	waiters_inst_event(i);
 }
 
-/*
- * Attached clients' writes must fail, not vanish: shut the read side of
- * their connections (on a UNIX stream socket the peer's sends then fail
- * with EPIPE).  What they sent before is still read, and counted lost.
- */
-static void
-relay_client_shut(struct client *c)
-{
-	(void)shutdown(c->fd, SHUT_RD);
-	c->input_done = 1;	/* its EOF is ours, not its */
-	client_resume(c);	/* read what came before: lost */
-}
-
-static void
-relay_clients_shut(struct inst *i)
-{
-	relay_each(i, relay_client_shut);
-}
-
 /* Bytes of input that never reached the child. */
 uint64_t
 relay_lost(const struct inst *i)
@@ -636,138 +545,4 @@ relay_unlease(struct inst *i)
 {
 	i->relay.direct = 0;
 	relay_unpause(i);
-}
-
-/* Attached client c is readable: what it sends is its instance's input. */
-void
-relay_client_read(struct client *c)
-{
-	struct inst	*i;
-	char		*p;
-	ssize_t		 n;
-
-	if ((i = inst_by_id(c->attached)) != NULL && splice_input(i, c) == 1)
-		return;
-	/* Straight into the buffer, not through a copy. */
-	if ((p = buf_reserve(&c->in, RELAY_CLIENT_READ)) == NULL) {
-		log_warnx("client %llu: out of memory; closing",
-		    (unsigned long long)c->id);
-		client_close(c);
-		return;
-	}
-	if ((n = client_recv(c, p, RELAY_CLIENT_READ)) == -1)
-		return;
-	buf_commit(&c->in, (size_t)n);
-	if (relay_client_input(c) == -1)
-		return;			/* closed: c is gone */
-	client_received(c, n > 0);
-}
-
-/*
- * Attached client c has taken all that was queued for it: the spliced
- * output in flight for it comes next, then its instance is read again.
- * 1 while c still has output coming (or is gone), else 0.
- */
-int
-relay_client_sent(struct client *c)
-{
-	struct inst	*i;
-
-	if ((i = inst_by_id(c->attached)) == NULL)
-		return (0);
-	if (splice_flush(i, c) != 0)
-		return (1);
-	relay_resume(i);
-	return (0);
-}
-
-/*
- * Attached client c: what it sent (in c->in) is the instance's input.
- * -1 when c was closed (and freed): the caller must not touch it again.
- */
-int
-relay_client_input(struct client *c)
-{
-	struct inst	*i;
-
-	if ((i = inst_by_id(c->attached)) == NULL) {
-		buf_reset(&c->in);
-		return (0);
-	}
-	if (buf_used(&c->in) > 0) {
-		/* A stream that lost bytes must end, not go on without them. */
-		if (relay_input(i, buf_head(&c->in), buf_used(&c->in)) == -1) {
-			client_close(c);
-			return (-1);
-		}
-		buf_reset(&c->in);
-	}
-	/* It half-closed: end of input, after all it sent (once). */
-	if (c->eof && !c->input_done) {
-		c->input_done = 1;
-		(void)relay_close_input(i);
-	}
-	if (relay_client_waits(c))
-		ev_io_stop(server.loop, &c->rio);
-	return (0);
-}
-
-/*
- * Must attached client c wait before it is read again: its instance is
- * gone, or has a full input queue (relay_write_cb resumes it)?
- */
-int
-relay_client_waits(const struct client *c)
-{
-	struct inst	*i;
-
-	return ((i = inst_by_id(c->attached)) == NULL ||
-	    (!i->relay.input_closed && !i->relay.in_eof &&
-	    buf_used(&i->relay.in) > INPUT_MAX));
-}
-
-/* Attached client c is closing: the instance goes on without it. */
-void
-relay_client_gone(struct client *c)
-{
-	struct inst	*i;
-
-	if ((i = inst_by_id(c->attached)) == NULL)
-		return;
-	if (--i->relay.nattach == 0)
-		relay_giveback(i, c);
-	splice_unsplice(i);	/* its bytes in flight: gone with it */
-	splice_idle(i);
-	relay_trim(i);
-	relay_resume(i);
-	waiters_inst_event(i);	/* read requests may have output now */
-}
-
-/*
- * The last attacher, c, leaves: the output queued for it and not sent
- * (in its queue, then in flight in the splice pipe) goes back to the
- * front of the buffer, for read requests and the next attacher.  Its
- * replies (the front c->head bytes) are not output.
- */
-static void
-relay_giveback(struct inst *i, struct client *c)
-{
-	struct buf	 b;
-	size_t		 n = buf_used(&c->out) - c->head;
-
-	buf_init(&b);
-	buf_add(&b, buf_head(&c->out) + c->head, n);
-	n += splice_take(i, c, &b);
-	if (buf_used(&b) == 0)
-		return;
-	buf_add(&b, buf_head(&i->relay.out), buf_used(&i->relay.out));
-	if (b.failed) {
-		log_warnx("%s: out of memory; %zu bytes of output dropped",
-		    i->alias, n);
-		i->relay.dropped += n;
-		buf_free(&b);
-		return;
-	}
-	buf_free(&i->relay.out);
-	i->relay.out = b;
 }

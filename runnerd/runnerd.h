@@ -94,8 +94,9 @@ struct proctick {
 
 /*
  * An instance's channel and the bytes relayed through it, both ways.
- * Embedded in the instance, touched only by relay.c and splice.c; the
- * rest of runnerd asks relay.c's functions.
+ * Embedded in the instance, touched only by relay.c, attach.c (its
+ * attached clients) and splice.c; the rest of runnerd asks their
+ * functions.
  */
 struct splice;
 struct relay {
@@ -446,15 +447,22 @@ size_t	 relay_peek(const struct inst *, const char **);
 size_t	 relay_take(struct inst *, void *, size_t);
 void	 relay_json(struct buf *, const struct inst *);
 int	 relay_fd(const struct inst *);
-void	 relay_attach(struct inst *, struct client *);
 int	 relay_attached(const struct inst *);
+void	 relay_resume(struct inst *);
+void	 relay_fanout(struct inst *);
+void	 relay_trim(struct inst *);
+
+/* attach.c */
+void	 relay_attach(struct inst *, struct client *);
 void	 relay_detach_all(struct inst *);
 void	 relay_client_read(struct client *);
 int	 relay_client_sent(struct client *);
 int	 relay_client_input(struct client *);
 int	 relay_client_waits(const struct client *);
 void	 relay_client_gone(struct client *);
-void	 relay_resume(struct inst *);
+void	 relay_each(struct inst *, void (*)(struct client *));
+void	 relay_clients_close(struct inst *);
+void	 relay_clients_shut(struct inst *);
 void	 relay_drain(struct inst *);
 uint64_t relay_holder(const struct inst *);
 void	 relay_lease(struct inst *, uint64_t);
