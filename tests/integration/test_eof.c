@@ -23,6 +23,9 @@ eof_setup(void **state)
 	d_start(d, d_fmt(d, "apps = {\n"
 	    "  sort = { command = \"sort\"; restart = \"no\"; };\n"
 	    "  wc = { command = [\"wc\", \"-c\"]; restart = \"no\"; };\n"
+	    /* sort, then lingers: its input ended, its process not. */
+	    "  sortstay = { command = [\"sh\", \"-c\", \"sort; exec sleep "
+	    "60\"]; restart = \"no\"; };\n"
 	    "  cat = { command = \"cat\"; restart = \"always\"; };\n"
 	    /* Shuts its input (the socket's read side), lives on. */
 	    "  shutin = { command = [\"python3\", \"-c\", \"import socket,"
@@ -222,18 +225,24 @@ test_close_input_twice(void **state)
 	struct json	*j;
 	struct run	*r;
 
-	cl_start_app(d, "sort");
-	j_ok(cl_call(c, "write", "{\"alias\": \"sort\", \"text\": \"z\\n\"}"));
-	j_ok(cl_call(c, "close_input", "{\"alias\": \"sort\"}"));
-	j_ok(cl_call(c, "close_input", "{\"alias\": \"sort\"}"));
-	j = cl_call(c, "write", "{\"alias\": \"sort\", \"text\": \"y\\n\"}");
+	cl_start_app(d, "sortstay");
+	j_ok(cl_call(c, "write", "{\"alias\": \"sortstay\", \"text\": "
+	    "\"z\\n\"}"));
+	j_ok(cl_call(c, "close_input", "{\"alias\": \"sortstay\"}"));
+	j_ok(cl_call(c, "close_input", "{\"alias\": \"sortstay\"}"));
+	j = cl_call(c, "write", "{\"alias\": \"sortstay\", \"text\": "
+	    "\"y\\n\"}");
 	j_err(j, "ECLOSED");
 	assert_non_null(strstr(j_str(j, 0, "message"), "not reading"));
-	assert_string_equal(read_all(d, "sort"), "z\n");
-	exited_ok(d, "sort");
-	j_err(cl_call(c, "close_input", "{\"alias\": \"sort\"}"), "ECLOSED");
-	r = CTL(d, "send", "--eof", "sort");
-	r_status(r, 1);
+	r = CTL(d, "read", "sortstay", "--wait", "10");
+	r_status(r, 0);
+	assert_string_equal(r->out, "z\n");
+	/* Killed (not stopped: the alias stays), it has no input. */
+	r_status(CTL(d, "kill", "sortstay"), 0);
+	cl_wait_state(c, "sortstay", "exited", &j);
+	j_err(cl_call(c, "close_input", "{\"alias\": \"sortstay\"}"),
+	    "ECLOSED");
+	r_status(CTL(d, "send", "--eof", "sortstay"), 1);
 }
 
 /*
