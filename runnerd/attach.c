@@ -37,8 +37,10 @@ relay_attach(struct inst *i, struct client *c)
 	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
 	i->relay.nattach++;
-	if (i->relay.input_closed || i->relay.in_eof) {
-		(void)shutdown(c->fd, SHUT_RD);	/* its writes must fail */
+	/* Input closed, not just between processes: its writes must fail. */
+	if ((i->relay.fd != -1 && !relay_takes_input(i)) ||
+	    i->relay.closed_by_app) {
+		(void)shutdown(c->fd, SHUT_RD);
 		c->input_done = 1;
 	}
 	relay_fanout(i);

@@ -41,9 +41,12 @@
 #include "runnerd.h"
 
 #define RELAY_READ	(256 * 1024)	/* bytes read from a channel at once */
+#define RELAY_PROBE	0.25		/* seconds between probes of a stuck
+					   channel's reader */
 
 static void	 relay_read_cb(struct ev_loop *, ev_io *, int);
 static void	 relay_write_cb(struct ev_loop *, ev_io *, int);
+static void	 relay_probe_cb(struct ev_loop *, ev_timer *, int);
 static int	 relay_read(struct inst *, size_t);
 static void	 relay_pause(struct inst *);
 static void	 relay_unpause(struct inst *);
@@ -57,12 +60,16 @@ relay_init(struct inst *i)
 	i->relay.fd = -1;
 	buf_init(&i->relay.out);
 	buf_init(&i->relay.in);
+	ev_timer_init(&i->relay.probe, relay_probe_cb, RELAY_PROBE,
+	    RELAY_PROBE);
+	i->relay.probe.data = i;
 }
 
 /* The instance goes: what is still buffered goes with it. */
 void
 relay_free(struct inst *i)
 {
+	ev_timer_stop(server.loop, &i->relay.probe);
 	buf_free(&i->relay.out);
 	buf_free(&i->relay.in);
 }
@@ -101,16 +108,18 @@ relay_stop(struct inst *i)
 	splice_close(i);
 	ev_io_stop(server.loop, &i->relay.rio);
 	ev_io_stop(server.loop, &i->relay.wio);
+	ev_timer_stop(server.loop, &i->relay.probe);
 	close(i->relay.fd);
 	i->relay.fd = -1;
 	capture_tee(i, NULL, 0);	/* its log's last line ends here */
 	/*
-	 * Input nobody will read: its writers hear ECLOSED, attachers EPIPE,
-	 * until a new process opens a channel (relay_open).
+	 * Input nobody will read: its writers hear ECLOSED, and until a new
+	 * process opens a channel (relay_open) more is counted lost.  The
+	 * attached clients are left as they are: the process's exit is what
+	 * ends them (instance.c).
 	 */
 	buf_reset(&i->relay.in);
 	i->relay.input_closed = 1;
-	relay_clients_shut(i);
 	waiters_inst_event(i);
 }
 
@@ -313,8 +322,10 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		n = send(i->relay.fd, buf_head(&i->relay.in),
 		    buf_used(&i->relay.in), MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR) {
+			relay_stuck(i);
 			return;
+		}
 		/* The child closed its input: what is queued cannot go. */
 		if (errno != EPIPE && errno != ECONNRESET)
 			log_warn("%s: send", i->alias);
@@ -361,6 +372,7 @@ relay_clients_end(struct inst *i)
 	relay_stop(i);
 	if (i->app->type == APP_SOCKET) {
 		i->relay.closed_by_app = 1;
+		relay_clients_shut(i);
 		relay_clients_close(i);
 	}
 }
@@ -447,11 +459,42 @@ void
 relay_input_over(struct inst *i)
 {
 	i->relay.input_closed = 1;
+	splice_lose_input(i);
 	i->relay.in_lost += buf_used(&i->relay.in);
 	buf_reset(&i->relay.in);
 	ev_io_stop(server.loop, &i->relay.wio);
+	ev_timer_stop(server.loop, &i->relay.probe);
 	relay_clients_shut(i);
 	waiters_inst_event(i);
+}
+
+/*
+ * The channel takes no input now (EAGAIN).  A reader that shuts its read
+ * side with our bytes unread in its socket never makes the channel
+ * writable again, and no event says so; only a send says EPIPE.  So
+ * while input waits, a zero-byte send asks every RELAY_PROBE seconds.
+ */
+void
+relay_stuck(struct inst *i)
+{
+	if (!ev_is_active(&i->relay.probe))
+		ev_timer_again(server.loop, &i->relay.probe);
+}
+
+static void
+relay_probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct inst	*i = w->data;
+
+	(void)revents;
+	if (i->relay.fd == -1 || i->relay.direct != 0 ||
+	    relay_input_pending(i) == 0) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	if (send(i->relay.fd, "", 0, MSG_NOSIGNAL | MSG_DONTWAIT) == -1 &&
+	    (errno == EPIPE || errno == ECONNRESET))
+		relay_input_over(i);
 }
 
 /* Bytes of input that never reached the child. */

@@ -112,6 +112,7 @@ struct relay {
 					   closed, or sent after */
 	ev_io		 rio;		/* output from the channel */
 	ev_io		 wio;		/* input to the channel */
+	ev_timer	 probe;		/* input stuck: is its reader gone? */
 	struct buf	 out;		/* output not yet read or sent */
 	struct buf	 in;		/* input not yet written */
 	uint64_t	 in_queued;	/* bytes ever queued as input */
@@ -437,6 +438,7 @@ int	 relay_takes_input(const struct inst *);
 int	 relay_close_input(struct inst *);
 int	 relay_closing_input(const struct inst *);
 void	 relay_input_over(struct inst *);
+void	 relay_stuck(struct inst *);
 uint64_t relay_lost(const struct inst *);
 int	 relay_input(struct inst *, const void *, size_t);
 uint64_t relay_queued(const struct inst *);
@@ -473,6 +475,7 @@ int	 splice_output(struct inst *);
 int	 splice_flush(struct inst *, struct client *);
 void	 splice_unsplice(struct inst *);
 size_t	 splice_take(struct inst *, struct client *, struct buf *);
+void	 splice_lose_input(struct inst *);
 size_t	 splice_out_pending(const struct inst *);
 size_t	 splice_in_pending(const struct inst *);
 int	 splice_input(struct inst *, struct client *);

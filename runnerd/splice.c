@@ -249,6 +249,19 @@ splice_take(struct inst *i, struct client *c, struct buf *b)
 	return (moved);
 }
 
+/* The input in flight will never be written: gone, counted lost. */
+void
+splice_lose_input(struct inst *i)
+{
+	struct splice	*sp = i->relay.sp;
+
+	if (sp == NULL || sp->inn == 0)
+		return;
+	splice_discard(sp->in[0], sp->inn);
+	i->relay.in_lost += sp->inn;
+	sp->inn = 0;
+}
+
 /* Bytes of output in flight (the channel is not read meanwhile). */
 size_t
 splice_out_pending(const struct inst *i)
@@ -330,14 +343,12 @@ splice_write(struct inst *i)
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
 			ev_io_start(server.loop, &i->relay.wio);
+			relay_stuck(i);
 			return (1);
 		}
 		/* The child closed its input: what is in flight is lost. */
 		if (n == -1 && errno != EPIPE && errno != ECONNRESET)
 			log_warn("%s: splice", i->alias);
-		splice_discard(sp->in[0], sp->inn);
-		i->relay.in_lost += sp->inn;
-		sp->inn = 0;
 		relay_input_over(i);
 	}
 	waiters_inst_event(i);
