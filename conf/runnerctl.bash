@@ -121,7 +121,7 @@ _runnerctl()
 		;;
 	stop) opts=(--all) ;;
 	kill) opts=(-s) valopts=(-s) ;;
-	send) opts=(-n) ;;
+	send) opts=(-n --eof) ;;
 	read) opts=(--wait) valopts=(--wait) ;;
 	ask) opts=(--timeout) valopts=(--timeout) ;;
 	logs) opts=(-f -n) valopts=(-n) ;;

@@ -1,7 +1,8 @@
 /*
  * io.c: the commands that move an instance's bytes.  send writes text
  * or all of stdin (binary-safe, in bounded chunks, each acknowledged
- * before the next so runnerd never holds more than one); read prints
+ * before the next so runnerd never holds more than one), and with --eof
+ * then ends the instance's input (close_input); read prints
  * what the instance wrote, raw; attach turns the connection into a
  * two-way byte stream between our stdin/stdout and the instance.
  */
@@ -24,9 +25,10 @@
 #define SEND_TEXT_MAX	(64 * 1024)
 #define RELAY_BUF	65536		/* bytes moved per read in attach */
 
-enum { SEND_NONL };
+enum { SEND_NONL, SEND_EOF };
 const struct ctl_opt send_opts[] = {
 	[SEND_NONL] =	{ "-n", 0 },
+	[SEND_EOF] =	{ "--eof", 0 },
 	{ NULL, 0 }
 };
 
@@ -40,8 +42,9 @@ static int	io_utf8(const char *, size_t);
 static int	io_write(struct ctl *, const char *, const char *, size_t,
 		    int, long long *);
 static ssize_t	io_fill(char *, size_t, int *);
-static int	io_relay(struct ctl *);
+static int	io_relay(struct ctl *, const char *);
 static int	io_drain(int);
+static int	io_close_input(struct ctl *, const char *);
 
 /* Is p[0..len) valid UTF-8 (so it can go as "text")? */
 static int
@@ -109,10 +112,23 @@ io_fill(char *p, size_t len, int *eof)
 	return ((ssize_t)got);
 }
 
+/* End alias's input once what was sent is written: 0, or the exit status. */
+static int
+io_close_input(struct ctl *ctl, const char *alias)
+{
+	struct json	*r;
+	int		 rc;
+
+	if ((rc = conn_ask_alias(ctl, "close_input", alias, &r)) == 0)
+		json_free(r);
+	return (rc);
+}
+
 /*
- * send [-n] ALIAS [TEXT...]: the words joined like echo joins them, or
- * all of stdin.  An empty stdin still sends one empty write, so a wrong
- * alias is reported.
+ * send [-n] [--eof] ALIAS [TEXT...]: the words joined like echo joins
+ * them, or all of stdin.  An empty stdin still sends one empty write, so
+ * a wrong alias is reported.  Only --eof ends the instance's input: the
+ * end of our stdin is not the end of its.
  */
 int
 ctl_send(struct ctl *ctl, struct ctl_args *a)
@@ -158,6 +174,8 @@ ctl_send(struct ctl *ctl, struct ctl_args *a)
 		}
 		free(chunk);
 	}
+	if (rc == 0 && a->val[SEND_EOF] != NULL)
+		rc = io_close_input(ctl, alias);
 	if (rc == 0 && ctl->json)
 		printf("{\"written\":%lld}\n", written);
 	return (rc);
@@ -261,7 +279,7 @@ ctl_attach(struct ctl *ctl, struct ctl_args *a)
 	if (out_write(1, buf_head(ahead), buf_used(ahead)) == -1)
 		goto bad;
 	buf_reset(ahead);
-	return (io_relay(ctl));
+	return (io_relay(ctl, a->argv[0]));
 bad:
 	if (errno != EPIPE)
 		fprintf(stderr, "runnerctl: stdout: %s\n", strerror(errno));
@@ -290,10 +308,12 @@ io_drain(int fd)
  * all gone out, and the socket is read all the while: an instance that
  * blocks writing its output while we block writing its input would
  * otherwise stall both for good.  Ends (0) when runnerd closes the
- * connection, or at a terminal when stdin ends.
+ * connection, or at a terminal when stdin ends.  When the instance takes
+ * no more input, runnerd shuts our sending (EPIPE): we say so, read no
+ * more stdin, and go on printing the output.
  */
 static int
-io_relay(struct ctl *ctl)
+io_relay(struct ctl *ctl, const char *alias)
 {
 	struct pollfd	 pfd[2];
 	char		 in[RELAY_BUF], out[RELAY_BUF];
@@ -346,8 +366,15 @@ io_relay(struct ctl *ctl)
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (n > 0)
 				off += (size_t)n;
-			else if (n == -1 && (errno == EPIPE ||
-			    errno == ECONNRESET))
+			else if (n == -1 && errno == EPIPE) {
+				fprintf(stderr, "runnerctl: '%s' stopped "
+				    "reading its input; %zu bytes were not "
+				    "delivered (and what runnerd held: "
+				    "status --json, input_lost)\n", alias,
+				    len - off);
+				off = len;
+				eof = half = 1;
+			} else if (n == -1 && errno == ECONNRESET)
 				return (io_drain(fd) == 0 ? CTL_EXIT_OK :
 				    CTL_EXIT_REFUSED);
 		}

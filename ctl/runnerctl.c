@@ -38,8 +38,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "apps", 0, 0, 0, NULL, ctl_apps, "",
 	    "list the configured apps" },
 	{ "send", 1, -1, CMD_OPTSFIRST, send_opts, ctl_send,
-	    "[-n] ALIAS [TEXT...]",
-	    "write TEXT and a newline (-n: none), or stdin, to an instance" },
+	    "[-n] [--eof] ALIAS [TEXT...]",
+	    "write TEXT and a newline (-n: none), or stdin, to an instance "
+	    "(--eof: then end its input)" },
 	{ "read", 1, 1, 0, read_opts, ctl_read, "ALIAS [--wait SECONDS]",
 	    "print what an instance wrote" },
 	{ "attach", 1, 1, 0, NULL, ctl_attach, "ALIAS",

@@ -7,7 +7,16 @@
  * socket.
  *
  * Writes use send(MSG_NOSIGNAL), so writing to a dead child gives EPIPE,
- * not SIGPIPE, without touching the program's signal handling.
+ * not SIGPIPE, without touching the program's signal handling.  EPIPE
+ * also means the child takes no more input while it may still write:
+ * it closed its end, or (through runnerd, which then shuts the read side
+ * of the attach connection) its input was closed; in every case the
+ * bytes not written are not delivered, and a write says RUNNER_ECLOSED.
+ *
+ * End of input is a half-close, shutdown(SHUT_WR), the same in both
+ * backends: in-process on the child's own socket; through runnerd on the
+ * attach connection, which runnerd passes on once the input queued
+ * before it is written; on a direct channel on the instance's socket.
  *
  * Through runnerd the socket is a connection to runnerd (attach), or for
  * a direct channel the instance's own socket, passed by runnerd, plus
@@ -52,6 +61,13 @@ void
 chan_gone(struct chan *c)
 {
 	c->gone = 1;
+}
+
+/* Name the channel after its alias, for messages. */
+void
+chan_name(struct chan *c, const char *alias)
+{
+	snprintf(c->alias, sizeof(c->alias), "%s", alias);
 }
 
 /* Drop one hold; the last closes the socket. */
@@ -222,12 +238,51 @@ runner_channel_write(struct runner_channel *h, const void *p, size_t len)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return (RUNNER_EAGAIN);
+		if (errno == EPIPE && c->shut)
+			return (chan_seterr(h, RUNNER_ECLOSED, "'%s': its "
+			    "input was ended (runner_channel_shutdown)",
+			    c->alias));
 		if (errno == EPIPE || errno == ECONNRESET)
-			return (chan_seterr(h, RUNNER_ECLOSED,
-			    "the other side is gone"));
-		return (chan_seterr(h, RUNNER_ESYS, "send: %s",
-		    strerror(errno)));
+			return (chan_seterr(h, RUNNER_ECLOSED, "'%s' stopped "
+			    "reading its input (%s); bytes not written were "
+			    "not delivered (through runnerd: counted in its "
+			    "status, input_lost)", c->alias,
+			    strerror(errno)));
+		return (chan_seterr(h, RUNNER_ESYS, "'%s': send: %s",
+		    c->alias, strerror(errno)));
 	}
+}
+
+/*
+ * End of input: shut the write side (see the top).  Idempotent; a gone
+ * instance (known, or its side closed: POLLHUP) is RUNNER_ECLOSED.
+ */
+int
+runner_channel_shutdown(struct runner_channel *h)
+{
+	struct chan	*c;
+	struct pollfd	 pfd;
+
+	if (h == NULL)
+		return (RUNNER_EINVAL);
+	c = h->chan;
+	if (c->shut)
+		return (0);
+	pfd.fd = c->fd;
+	pfd.events = 0;
+	pfd.revents = 0;
+	if (c->gone || (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP)))
+		return (chan_seterr(h, RUNNER_ECLOSED, "'%s' is gone: no "
+		    "input to end", c->alias));
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		if (errno == ENOTCONN)
+			return (chan_seterr(h, RUNNER_ECLOSED, "'%s' is gone: "
+			    "no input to end", c->alias));
+		return (chan_seterr(h, RUNNER_ESYS, "'%s': shutdown: %s",
+		    c->alias, strerror(errno)));
+	}
+	c->shut = 1;
+	return (0);
 }
 
 /* The descriptor to poll: readable when a read will not say EAGAIN. */

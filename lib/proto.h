@@ -97,13 +97,30 @@
  *       "args": [S], "type", "socket": S|null, "uptime": seconds,
  *       "restarts": N, "last_exit": null|{"code": N}|{"signal": "SIGKILL"},
  *       "next_restart": seconds|null (backoff), "error"?: S (failed),
- *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes}]}
+ *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes,
+ *       "attached": N, "input_closed": bool, "input_lost": bytes}]}
  *   sorted by alias; dropped: output the overflow policy dropped (drop-
  *   oldest); log_dropped (protocol 2): log bytes its log file did not
- *   take (a FIFO nobody reads, a full disk).
+ *   take (a FIFO nobody reads, a full disk); (protocol 6) attached:
+ *   clients attached; input_closed: the instance takes no more input
+ *   (close_input, an attacher's half-close, the child shut its end, a
+ *   socket app closed its connection, no process); input_lost: input
+ *   bytes that never reached it, since the instance was made.
  * write {"alias", "data": base64 | "text": S}
  *   Answers when every byte has been written to the instance.
- *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone)
+ *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone, or
+ *   takes no more input: "'c1' stopped reading its input; N bytes were
+ *   not delivered")
+ * close_input {"alias"}   (protocol 6)
+ *   Ends the instance's input once the input queued before it is
+ *   written: the channel's write side is shut, so the child reads EOF
+ *   and may go on writing.  Answers then (again: at once, the same).
+ *   Input sent after it is not taken: write gets ECLOSED, attachers'
+ *   writes fail (below), the bytes are counted in input_lost.  For the
+ *   current process only: one restarted later starts with open input.
+ *   -> {"written": N, "lost": N}  (input bytes written to the instance,
+ *   and that never reached it, since it was made)
+ *   ENOALIAS, ECLOSED (not running), EPERM (a direct lease holds it)
  * read {"alias", "wait"?: seconds, "max"?: bytes}
  *   Takes up to max (default and cap: PROTO_READ_MAX) buffered bytes.
  *   With nothing buffered and wait > 0, answers when output comes or the
@@ -119,10 +136,19 @@
  *   connection (so a tagged request to it ends at once, and no reply
  *   from a later process answers it); attached while the instance has
  *   no process ("pid": 0: it waits to restart), it gets what was
- *   buffered and is closed.  A client that leaves does not stop the
- *   instance.  A client that
- *   half-closes (shutdown SHUT_WR) sends no more input but goes on
- *   receiving output until the instance ends.  Bytes sent after the
+ *   buffered and is closed.  A socket app that closed its connection
+ *   ends the attach too.  A client that leaves does not stop the
+ *   instance.  A client that half-closes (shutdown SHUT_WR) ends the
+ *   instance's input, as close_input, after all it sent (protocol 6),
+ *   and goes on receiving output until the process ends; one that
+ *   closes outright does not.  Once the instance takes no more input
+ *   runnerd shuts the read side of the connection (protocol 6): the
+ *   client's writes fail with EPIPE, and what it sent that never
+ *   reached the child is counted in input_lost.  Who gets the output
+ *   (protocol 6): each attached client a copy, from its attach on; with
+ *   nobody attached, the buffer (for read, and first for the next
+ *   attacher); when the last attacher leaves, what runnerd held for it
+ *   unsent goes back to the front of the buffer.  Bytes sent after the
  *   attach line are already raw input.
  * direct {"alias"}   (protocol 2)
  *   -> {"alias", "app", "pid", "data": base64, "bytes": N}, and with the
@@ -207,7 +233,10 @@
 					   4: lagged, request bounds,
 					   owner-only commands; 5: signal;
 					   6: update (merge apps), an
-					   attach ends with its process */
+					   attach ends with its process,
+					   close_input, an attacher's
+					   half-close ends input, input_lost,
+					   attached, who gets the output */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

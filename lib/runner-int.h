@@ -275,6 +275,8 @@ struct chan {
 	int		 refs;		/* holders: the instance and handles */
 	int		 fd;		/* stream socket, non-blocking */
 	int		 gone;		/* the instance ended: no more bytes */
+	int		 shut;		/* runner_channel_shutdown ended input */
+	char		 alias[RUNNER_ALIAS_MAX + 1]; /* for messages */
 	long long	 tag;		/* last tag runner_ask used; 0 none
 					   yet (ask.c starts at random) */
 	struct buf	 in;		/* read ahead by runner_ask, unread */
@@ -298,6 +300,7 @@ struct runner_channel {
 };
 struct chan		*chan_new(int);
 void			 chan_gone(struct chan *);
+void			 chan_name(struct chan *, const char *);
 void			 chan_unref(struct chan *);
 struct runner_channel	*chan_handle(struct chan *);
 ssize_t			 chan_fill(struct runner_channel *, size_t);

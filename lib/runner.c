@@ -224,6 +224,7 @@ runner_channel_open(struct runner *r, const char *alias,
 	}
 	if ((c = open(r, alias)) == NULL)
 		return (NULL);
+	chan_name(c, alias);
 	if ((h = chan_handle(c)) == NULL)
 		runner_seterr(r, RUNNER_ENOMEM, "out of memory");
 	chan_unref(c);		/* the backend's reference for us: h has it */

@@ -103,6 +103,14 @@ int	 runner_channel_wait(struct runner_channel *, int timeout_ms);
 void	 runner_channel_close(struct runner_channel *);
 const char *runner_channel_errmsg(const struct runner_channel *);
 
+/*
+ * End of input (a half-close): the child reads EOF once it has read
+ * every byte written before; output is still read until the child's
+ * ends.  0, also when input was already ended; RUNNER_ECLOSED when the
+ * instance is gone.  Writes after it fail with RUNNER_ECLOSED.
+ */
+int	 runner_channel_shutdown(struct runner_channel *);
+
 int	runner_ask(struct runner_channel *, const char *cmd,
 	    const char *ext_json, int timeout_ms, char **reply_ext);
 

@@ -9,7 +9,8 @@
  *	cmd_start.c	start, restart: launch, answer once ready
  *	cmd_stop.c	stop: answer once every instance named is gone
  *	cmd_signal.c	signal: kill(2) to an instance's main process
- *	cmd_io.c	write, read, attach, direct: the instance's channel
+ *	cmd_io.c	write, read, attach, direct, close_input: the
+ *			instance's channel
  *	cmd_query.c	hello, apps, status, logs: looking, not changing
  *	cmd_admin.c	subscribe, reload, update, shutdown: runnerd itself
  *
@@ -54,6 +55,7 @@ static const struct {
 	{ "write",	cmd_write,	NULL },
 	{ "read",	cmd_read,	NULL },
 	{ "attach",	cmd_attach,	NULL },
+	{ "close_input", cmd_close_input, NULL },
 	{ "direct",	cmd_direct,	NULL },
 	{ "logs",	cmd_logs,	NULL },
 	{ "subscribe",	cmd_subscribe,	NULL },

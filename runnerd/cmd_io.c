@@ -2,8 +2,10 @@
  * cmd_io.c: the commands on an instance's channel: write (answered once
  * the bytes reach the child), read (now, or once output comes or the
  * wait ends), attach (the connection becomes the stream, relay.c) and
- * direct (the channel's descriptor is handed over, direct.c).  A write
- * or a read that waits leaves a waiter (waiter.c) with its answer here.
+ * direct (the channel's descriptor is handed over, direct.c), and
+ * close_input (end of input, once what is queued is written).  A write,
+ * a read or a close_input that waits leaves a waiter (waiter.c) with its
+ * answer here.
  */
 
 #include <stdlib.h>
@@ -15,6 +17,7 @@ static int	write_done(struct waiter *, struct inst *, enum wait_why);
 static void	read_reply(uint64_t, int, long long, size_t, struct inst *);
 static void	read_now(uint64_t, int, long long, size_t, struct inst *);
 static int	read_done(struct waiter *, struct inst *, enum wait_why);
+static int	close_done(struct waiter *, struct inst *, enum wait_why);
 
 /* A write is done (or failed): its client may send requests again. */
 static void
@@ -154,8 +157,8 @@ cmd_write(struct req *rq)
 	}
 	if (!relay_takes_input(i)) {
 		REQ_ERR(rq, RUNNER_ECLOSED, "'%s' is %s", i->alias,
-		    i->state == INST_RUNNING ? "not reading its input" :
-		    "not running");
+		    relay_fd(i) != -1 ? "not reading its input (it was "
+		    "closed)" : "not running");
 		free(data);
 		return;
 	}
@@ -204,7 +207,7 @@ cmd_read(struct req *rq)
 	waiter_timeout(w, wait);
 }
 
-/* The connection becomes the instance's stream (relay.c). */
+/* The connection becomes the instance's stream (attach.c). */
 void
 cmd_attach(struct req *rq)
 {
@@ -241,4 +244,49 @@ cmd_direct(struct req *rq)
 
 	if ((i = req_inst(rq)) != NULL)
 		direct_take(rq->c, i, rq->has_tag, rq->tag);
+}
+
+/*
+ * A close_input's wait: answered once the input queued before it is
+ * written and the input is closed (or the channel went): what was
+ * written, and what never reached the child.
+ */
+static int
+close_done(struct waiter *w, struct inst *i, enum wait_why why)
+{
+	struct buf	 ext;
+
+	if (why == WAIT_GONE)
+		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
+		    "'%s' is gone", i->alias);
+	else if (why != WAIT_EVENT)
+		return (1);		/* its client left */
+	else if (relay_closing_input(i))
+		return (0);
+	else {
+		buf_init(&ext);
+		buf_printf(&ext, "{\"written\":%llu,\"lost\":%llu}",
+		    (unsigned long long)relay_written(i),
+		    (unsigned long long)relay_lost(i));
+		reply_ok(w->client, w->has_tag, w->tag, &ext);
+		buf_free(&ext);
+	}
+	return (1);
+}
+
+/* End the instance's input once what is queued is written (relay.c). */
+void
+cmd_close_input(struct req *rq)
+{
+	struct inst	*i;
+
+	if ((i = req_inst(rq)) == NULL ||
+	    direct_refuse(rq->c, i, rq->has_tag, rq->tag))
+		return;
+	if (relay_close_input(i) == -1) {
+		REQ_ERR(rq, RUNNER_ECLOSED, "'%s' is not running", i->alias);
+		return;
+	}
+	if (req_waiter(rq, i, close_done) != NULL)
+		waiters_inst_event(i);	/* maybe done already */
 }

@@ -5,7 +5,7 @@
  * at a time (enum client_mode), and the file that owns a mode handles its
  * connection's events in it: request lines here; subscribed, the same
  * plus events (events.c); attached, a raw byte stream to an instance
- * instead (relay.c); following a log (logs with follow), a one-way stream
+ * instead (attach.c); following a log (logs with follow), a one-way stream
  * of that log whose input is ignored (capture.c).  Every buffer is
  * bounded: a line longer than PROTO_LINE_MAX is refused and the client
  * closed, and a client that does not read its replies is not read from
@@ -63,6 +63,7 @@ static void	 client_idle_cb(struct ev_loop *, ev_timer *, int);
 static void	 client_drop(struct client *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	 client_backlogged(const struct client *);
+static void	 client_sent(struct client *, size_t);
 
 /* Listen on path (listen.c) and accept its clients from the loop. */
 int
@@ -280,9 +281,17 @@ client_flush(struct client *c)
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n <= 0)
 			break;
-		buf_drop(&c->out, (size_t)n);
-		out_total -= (size_t)n;
+		client_sent(c, (size_t)n);
 	}
+}
+
+/* n bytes of c's queue went out; an attacher's replies go first. */
+static void
+client_sent(struct client *c, size_t n)
+{
+	buf_drop(&c->out, n);
+	out_total -= n;
+	c->head -= n < c->head ? n : c->head;
 }
 
 /* Read from the client again, if nothing holds it back any more. */
@@ -322,8 +331,7 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_close(c);	/* EPIPE, ECONNRESET: gone */
 		return;
 	}
-	buf_drop(&c->out, (size_t)n);
-	out_total -= (size_t)n;
+	client_sent(c, (size_t)n);
 	event_sent(c);		/* a subscriber that missed events hears it */
 	if (buf_used(&c->out) > 0)
 		return;

@@ -13,10 +13,23 @@
  * requests, attached clients) queues in a buffer the channel drains as
  * the child reads.
  *
- * The state is the instance's struct relay, touched only here and in
- * splice.c; the rest of runnerd asks the functions below.  The attached
- * clients' side of the stream is here too (control.c hands their
- * connection's events to the relay_client_* functions).
+ * End of input (close_input, an attacher's half-close) waits for the
+ * input queued before it, then shuts the channel's write side: the child
+ * reads EOF and may go on writing.  Once the child takes no more input
+ * (that, or it closed its end), no byte is taken into the void: what was
+ * queued and what comes later is counted in in_lost, and attached
+ * clients' connections have their read side shut, so that their writes
+ * fail (EPIPE) at once.
+ *
+ * Who gets the output: the attached clients, each a copy, from its
+ * attach on; with nobody attached, the buffer, for read requests and the
+ * next attacher (who gets it first).  When the last attacher leaves,
+ * what was queued for it and not sent goes back to the buffer's front:
+ * only what was already in its connection's socket is gone with it.
+ *
+ * The state is the instance's struct relay, touched only here, in
+ * attach.c (the attached clients' side of the stream) and in splice.c;
+ * the rest of runnerd asks their functions.
  */
 
 #include <sys/socket.h>
@@ -28,16 +41,17 @@
 #include "runnerd.h"
 
 #define RELAY_READ	(256 * 1024)	/* bytes read from a channel at once */
-#define RELAY_SNDBUF	(1024 * 1024)	/* an attached client's socket */
-#define RELAY_CLIENT_READ (256 * 1024)	/* bytes read from one at once */
+#define RELAY_PROBE	0.25		/* seconds between probes of a stuck
+					   channel's reader */
 
 static void	 relay_read_cb(struct ev_loop *, ev_io *, int);
 static void	 relay_write_cb(struct ev_loop *, ev_io *, int);
-static void	 relay_fanout(struct inst *);
+static void	 relay_probe_cb(struct ev_loop *, ev_timer *, int);
 static int	 relay_read(struct inst *, size_t);
-static void	 relay_trim(struct inst *);
 static void	 relay_pause(struct inst *);
 static void	 relay_unpause(struct inst *);
+static void	 relay_shut_input(struct inst *);
+static void	 relay_clients_end(struct inst *);
 
 /* A new instance: no channel yet, nothing buffered. */
 void
@@ -46,12 +60,16 @@ relay_init(struct inst *i)
 	i->relay.fd = -1;
 	buf_init(&i->relay.out);
 	buf_init(&i->relay.in);
+	ev_timer_init(&i->relay.probe, relay_probe_cb, RELAY_PROBE,
+	    RELAY_PROBE);
+	i->relay.probe.data = i;
 }
 
 /* The instance goes: what is still buffered goes with it. */
 void
 relay_free(struct inst *i)
 {
+	ev_timer_stop(server.loop, &i->relay.probe);
 	buf_free(&i->relay.out);
 	buf_free(&i->relay.in);
 }
@@ -61,7 +79,10 @@ void
 relay_open(struct inst *i, int fd)
 {
 	i->relay.fd = fd;
+	/* A new process (a restart): its input is open again. */
 	i->relay.input_closed = 0;
+	i->relay.in_eof = 0;
+	i->relay.closed_by_app = 0;
 	if (fd_nonblock(i->relay.fd) == -1)
 		log_warn("%s: fcntl", i->alias);
 	ev_io_init(&i->relay.rio, relay_read_cb, i->relay.fd, EV_READ);
@@ -83,14 +104,22 @@ relay_stop(struct inst *i)
 		i->relay.direct = 0;
 	}
 	splice_unsplice(i);		/* to its client's queue */
+	i->relay.in_lost += splice_in_pending(i) + buf_used(&i->relay.in);
 	splice_close(i);
 	ev_io_stop(server.loop, &i->relay.rio);
 	ev_io_stop(server.loop, &i->relay.wio);
+	ev_timer_stop(server.loop, &i->relay.probe);
 	close(i->relay.fd);
 	i->relay.fd = -1;
 	capture_tee(i, NULL, 0);	/* its log's last line ends here */
-	/* Input nobody will read: its writers hear ECLOSED. */
+	/*
+	 * Input nobody will read: its writers hear ECLOSED, and until a new
+	 * process opens a channel (relay_open) more is counted lost.  The
+	 * attached clients are left as they are: the process's exit is what
+	 * ends them (instance.c).
+	 */
 	buf_reset(&i->relay.in);
+	i->relay.input_closed = 1;
 	waiters_inst_event(i);
 }
 
@@ -114,7 +143,7 @@ relay_drain(struct inst *i)
 }
 
 /* drop-oldest: what is over the bound goes, oldest first, counted. */
-static void
+void
 relay_trim(struct inst *i)
 {
 	size_t	 used = buf_used(&i->relay.out);
@@ -171,7 +200,7 @@ relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	if ((r = splice_output(i)) != 0) {
 		if (r == -1)
-			relay_stop(i);	/* the other side closed */
+			relay_clients_end(i);	/* the other side closed */
 		return;
 	}
 	drop = i->app->overflow == OVERFLOW_DROP_OLDEST;
@@ -183,7 +212,7 @@ relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	r = relay_read(i, i->relay.nattach > 0 || drop ? RELAY_READ : room);
 	if (r == -1) {
 		/* The other side closed: no more output, no more input. */
-		relay_stop(i);
+		relay_clients_end(i);
 		return;
 	}
 	relay_fanout(i);
@@ -193,7 +222,7 @@ relay_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* Hand buffered output to the attached clients. */
-static void
+void
 relay_fanout(struct inst *i)
 {
 	struct client	*c;
@@ -256,16 +285,24 @@ relay_resume(struct inst *i)
 int
 relay_input(struct inst *i, const void *p, size_t n)
 {
-	if (i->relay.fd == -1 || i->relay.input_closed || n == 0)
+	if (n == 0)
 		return (0);
+	/*
+	 * Nobody will read it: counted, never taken quietly.  Before the
+	 * first channel (a socket app connecting) it waits for it.
+	 */
+	if (i->relay.input_closed || i->relay.in_eof) {
+		i->relay.in_lost += n;
+		return (0);
+	}
 	if (buf_add(&i->relay.in, p, n) == -1) {
 		log_warnx("%s: out of memory for input", i->alias);
 		i->relay.in.failed = 0;
 		return (-1);
 	}
 	i->relay.in_queued += n;
-	/* Leased, it waits for the hand-back. */
-	if (i->relay.direct == 0)
+	/* Leased, it waits for the hand-back; no channel, for one. */
+	if (i->relay.direct == 0 && i->relay.fd != -1)
 		ev_io_start(server.loop, &i->relay.wio);
 	return (0);
 }
@@ -275,7 +312,6 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct inst	*i = w->data;
 	ssize_t		 n;
-	size_t		 k;
 
 	(void)revents;
 	/* Spliced input came first. */
@@ -286,29 +322,26 @@ relay_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		n = send(i->relay.fd, buf_head(&i->relay.in),
 		    buf_used(&i->relay.in), MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR) {
+			relay_stuck(i);
 			return;
+		}
 		/* The child closed its input: what is queued cannot go. */
 		if (errno != EPIPE && errno != ECONNRESET)
 			log_warn("%s: send", i->alias);
-		i->relay.input_closed = 1;
-		buf_reset(&i->relay.in);
-		ev_io_stop(loop, w);
-		waiters_inst_event(i);
+		relay_input_over(i);
 		return;
 	}
 	buf_drop(&i->relay.in, (size_t)n);
 	i->relay.in_written += (uint64_t)n;
-	if (buf_used(&i->relay.in) == 0)
+	if (buf_used(&i->relay.in) == 0) {
 		ev_io_stop(loop, w);
+		relay_shut_input(i);	/* an end of input that waited */
+	}
 	waiters_inst_event(i);
 	/* Attached writers paused on a full queue may go on. */
-	if (i->relay.nattach > 0 && buf_used(&i->relay.in) <= INPUT_MAX) {
-		for (k = 0; k < server.nclients; k++) {
-			if (server.clients[k]->attached == i->id)
-				client_resume(server.clients[k]);
-		}
-	}
+	if (i->relay.nattach > 0 && buf_used(&i->relay.in) <= INPUT_MAX)
+		relay_each(i, client_resume);
 }
 
 /* Take up to max bytes of buffered output (a read request). */
@@ -327,31 +360,21 @@ relay_take(struct inst *i, void *p, size_t max)
 	return (n);
 }
 
-/* Attach a client: it gets what is buffered, then the live output. */
-void
-relay_attach(struct inst *i, struct client *c)
-{
-	int	 n = RELAY_SNDBUF;
-
-	splice_unsplice(i);	/* a second attacher: copy to each */
-	c->mode = CLIENT_ATTACHED;
-	c->attached = i->id;
-	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
-	i->relay.nattach++;
-	relay_fanout(i);
-	relay_resume(i);
-}
-
 /*
- * The instance has ended for good: attached clients get what is still
- * queued for them, then their connection is closed.
+ * The channel's other side closed: no more output, no more input.  A
+ * socket app that closed the connection may live on, and nothing will
+ * come on this channel again: its attachers end, not wait forever.  (A
+ * stdio app's channel ends with its process, which ends them anyway.)
  */
-void
-relay_detach_all(struct inst *i)
+static void
+relay_clients_end(struct inst *i)
 {
-	relay_detach_exited(i);
-	capture_ended(i);	/* and those following its log */
+	relay_stop(i);
+	if (i->app->type == APP_SOCKET) {
+		i->relay.closed_by_app = 1;
+		relay_clients_shut(i);
+		relay_clients_close(i);
+	}
 }
 
 /* A direct channel holds the instance's descriptor: leave it alone. */
@@ -372,6 +395,7 @@ relay_unpause(struct inst *i)
 	relay_resume(i);
 	if (buf_used(&i->relay.in) > 0)
 		ev_io_start(server.loop, &i->relay.wio);
+	relay_shut_input(i);
 }
 
 /* The channel's descriptor, or -1 when there is none. */
@@ -385,7 +409,99 @@ relay_fd(const struct inst *i)
 int
 relay_takes_input(const struct inst *i)
 {
-	return (i->relay.fd != -1 && !i->relay.input_closed);
+	return (i->relay.fd != -1 && !i->relay.input_closed &&
+	    !i->relay.in_eof);
+}
+
+/*
+ * End the child's input once what is queued before now is written
+ * (close_input, an attacher's half-close): 0, or -1 when there is no
+ * channel.  Input that comes after is not taken (in_lost).
+ */
+int
+relay_close_input(struct inst *i)
+{
+	if (i->relay.fd == -1)
+		return (-1);
+	if (i->relay.input_closed || i->relay.in_eof)
+		return (0);
+	i->relay.in_eof = 1;
+	relay_clients_shut(i);
+	relay_shut_input(i);
+	return (0);
+}
+
+/* Is an end of input still waiting for the input queued before it? */
+int
+relay_closing_input(const struct inst *i)
+{
+	return (i->relay.fd != -1 && i->relay.in_eof &&
+	    !i->relay.input_closed);
+}
+
+/* The asked end of input, once the queue is out: shut the write side. */
+static void
+relay_shut_input(struct inst *i)
+{
+	if (!relay_closing_input(i) || i->relay.direct != 0 ||
+	    relay_input_pending(i) > 0)
+		return;
+	if (shutdown(i->relay.fd, SHUT_WR) == -1 && errno != ENOTCONN)
+		log_warn("%s: shutdown", i->alias);
+	relay_input_over(i);
+}
+
+/*
+ * The child takes no more input (it closed it, or its end was asked):
+ * what is still queued is lost, counted, and attachers are told.
+ */
+void
+relay_input_over(struct inst *i)
+{
+	i->relay.input_closed = 1;
+	splice_lose_input(i);
+	i->relay.in_lost += buf_used(&i->relay.in);
+	buf_reset(&i->relay.in);
+	ev_io_stop(server.loop, &i->relay.wio);
+	ev_timer_stop(server.loop, &i->relay.probe);
+	relay_clients_shut(i);
+	waiters_inst_event(i);
+}
+
+/*
+ * The channel takes no input now (EAGAIN).  A reader that shuts its read
+ * side with our bytes unread in its socket never makes the channel
+ * writable again, and no event says so; only a send says EPIPE.  So
+ * while input waits, a zero-byte send asks every RELAY_PROBE seconds.
+ */
+void
+relay_stuck(struct inst *i)
+{
+	if (!ev_is_active(&i->relay.probe))
+		ev_timer_again(server.loop, &i->relay.probe);
+}
+
+static void
+relay_probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct inst	*i = w->data;
+
+	(void)revents;
+	if (i->relay.fd == -1 || i->relay.direct != 0 ||
+	    relay_input_pending(i) == 0) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	if (send(i->relay.fd, "", 0, MSG_NOSIGNAL | MSG_DONTWAIT) == -1 &&
+	    (errno == EPIPE || errno == ECONNRESET))
+		relay_input_over(i);
+}
+
+/* Bytes of input that never reached the child. */
+uint64_t
+relay_lost(const struct inst *i)
+{
+	return (i->relay.in_lost);
 }
 
 /* Bytes ever queued as input: a write is done once this many are written. */
@@ -439,6 +555,12 @@ relay_json(struct buf *b, const struct inst *i)
 	jw_int(b, (long long)buf_used(&i->relay.out));
 	jw_key(b, "dropped");
 	jw_int(b, (long long)i->relay.dropped);
+	jw_key(b, "attached");
+	jw_int(b, i->relay.nattach);
+	jw_key(b, "input_closed");
+	jw_bool(b, i->relay.input_closed || i->relay.in_eof);
+	jw_key(b, "input_lost");
+	jw_int(b, (long long)i->relay.in_lost);
 }
 
 /* The client holding the channel (direct.c), or 0. */
@@ -466,127 +588,4 @@ relay_unlease(struct inst *i)
 {
 	i->relay.direct = 0;
 	relay_unpause(i);
-}
-
-/* Attached client c is readable: what it sends is its instance's input. */
-void
-relay_client_read(struct client *c)
-{
-	struct inst	*i;
-	char		*p;
-	ssize_t		 n;
-
-	if ((i = inst_by_id(c->attached)) != NULL && splice_input(i, c) == 1)
-		return;
-	/* Straight into the buffer, not through a copy. */
-	if ((p = buf_reserve(&c->in, RELAY_CLIENT_READ)) == NULL) {
-		log_warnx("client %llu: out of memory; closing",
-		    (unsigned long long)c->id);
-		client_close(c);
-		return;
-	}
-	if ((n = client_recv(c, p, RELAY_CLIENT_READ)) == -1)
-		return;
-	buf_commit(&c->in, (size_t)n);
-	if (relay_client_input(c) == -1)
-		return;			/* closed: c is gone */
-	client_received(c, n > 0);
-}
-
-/*
- * Attached client c has taken all that was queued for it: the spliced
- * output in flight for it comes next, then its instance is read again.
- * 1 while c still has output coming (or is gone), else 0.
- */
-int
-relay_client_sent(struct client *c)
-{
-	struct inst	*i;
-
-	if ((i = inst_by_id(c->attached)) == NULL)
-		return (0);
-	if (splice_flush(i, c) != 0)
-		return (1);
-	relay_resume(i);
-	return (0);
-}
-
-/*
- * Attached client c: what it sent (in c->in) is the instance's input.
- * -1 when c was closed (and freed): the caller must not touch it again.
- */
-int
-relay_client_input(struct client *c)
-{
-	struct inst	*i;
-
-	if ((i = inst_by_id(c->attached)) == NULL || i->relay.fd == -1) {
-		buf_reset(&c->in);
-		return (0);
-	}
-	if (buf_used(&c->in) > 0) {
-		/* A stream that lost bytes must end, not go on without them. */
-		if (relay_input(i, buf_head(&c->in), buf_used(&c->in)) == -1) {
-			client_close(c);
-			return (-1);
-		}
-		buf_reset(&c->in);
-	}
-	if (buf_used(&i->relay.in) > INPUT_MAX)
-		ev_io_stop(server.loop, &c->rio);
-	return (0);
-}
-
-/*
- * Must attached client c wait before it is read again: its instance is
- * gone, or has a full input queue (relay_write_cb resumes it)?
- */
-int
-relay_client_waits(const struct client *c)
-{
-	struct inst	*i;
-
-	return ((i = inst_by_id(c->attached)) == NULL ||
-	    buf_used(&i->relay.in) > INPUT_MAX);
-}
-
-/* Attached client c is closing: the instance goes on without it. */
-void
-relay_client_gone(struct client *c)
-{
-	struct inst	*i;
-
-	if ((i = inst_by_id(c->attached)) == NULL)
-		return;
-	i->relay.nattach--;
-	splice_unsplice(i);	/* its bytes in flight: gone with it */
-	splice_idle(i);
-	relay_resume(i);
-}
-
-/*
- * The instance's process has exited (restarted or not): an attach is to
- * one process, so its attached clients get what is still queued for
- * them, then their connection is closed, and they are no longer the
- * instance's (a next process's output is not theirs).  A client that
- * asked (runner_ask) learns at once that no answer will come.  Log
- * followers stay: they follow the instance (relay_detach_all ends them).
- */
-void
-relay_detach_exited(struct inst *i)
-{
-	struct client	*c;
-	size_t		 k;
-
-	for (k = 0; k < server.nclients; k++) {
-		c = server.clients[k];
-		if (c->attached != i->id)
-			continue;
-		c->attached = 0;
-		i->relay.nattach--;
-		c->closing = 1;
-		ev_io_stop(server.loop, &c->rio);
-		ev_io_start(server.loop, &c->wio);
-	}
-	relay_resume(i);
 }

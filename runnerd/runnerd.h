@@ -94,15 +94,25 @@ struct proctick {
 
 /*
  * An instance's channel and the bytes relayed through it, both ways.
- * Embedded in the instance, touched only by relay.c and splice.c; the
- * rest of runnerd asks relay.c's functions.
+ * Embedded in the instance, touched only by relay.c, attach.c (its
+ * attached clients) and splice.c; the rest of runnerd asks their
+ * functions.
  */
 struct splice;
 struct relay {
 	int		 fd;		/* channel; -1 when closed */
 	int		 input_closed;	/* the channel takes no more input */
+	int		 in_eof;	/* end of input asked (close_input, an
+					   attacher's half-close): shut the
+					   write side once the queue is out */
+	int		 closed_by_app;	/* a socket app closed the connection:
+					   nothing comes until a new process */
+	uint64_t	 in_lost;	/* input bytes that never reached the
+					   child: queued when its input
+					   closed, or sent after */
 	ev_io		 rio;		/* output from the channel */
 	ev_io		 wio;		/* input to the channel */
+	ev_timer	 probe;		/* input stuck: is its reader gone? */
 	struct buf	 out;		/* output not yet read or sent */
 	struct buf	 in;		/* input not yet written */
 	uint64_t	 in_queued;	/* bytes ever queued as input */
@@ -154,6 +164,11 @@ struct client {
 	uint64_t	 attached;	/* CLIENT_ATTACHED: its instance's id,
 					   else 0 */
 	uint64_t	 direct;	/* instance whose channel it holds, or 0 */
+	size_t		 head;		/* attached: reply bytes at the front
+					   of out, ahead of the stream */
+	int		 input_done;	/* attached: nothing more it sends is
+					   input (its half-close was passed
+					   on, or its read side shut) */
 	int		 waiting;	/* a write of ours is in flight */
 	int		 closing;	/* close once out is sent */
 	int		 eof;		/* sent all it will: close when answered */
@@ -299,6 +314,7 @@ void	 cmd_write(struct req *);
 void	 cmd_read(struct req *);
 void	 cmd_attach(struct req *);
 void	 cmd_direct(struct req *);
+void	 cmd_close_input(struct req *);
 
 /* cmd_query.c */
 void	 cmd_hello(struct req *);
@@ -422,6 +438,11 @@ void	 relay_free(struct inst *);
 void	 relay_open(struct inst *, int);
 void	 relay_stop(struct inst *);
 int	 relay_takes_input(const struct inst *);
+int	 relay_close_input(struct inst *);
+int	 relay_closing_input(const struct inst *);
+void	 relay_input_over(struct inst *);
+void	 relay_stuck(struct inst *);
+uint64_t relay_lost(const struct inst *);
 int	 relay_input(struct inst *, const void *, size_t);
 uint64_t relay_queued(const struct inst *);
 uint64_t relay_written(const struct inst *);
@@ -431,8 +452,13 @@ size_t	 relay_peek(const struct inst *, const char **);
 size_t	 relay_take(struct inst *, void *, size_t);
 void	 relay_json(struct buf *, const struct inst *);
 int	 relay_fd(const struct inst *);
-void	 relay_attach(struct inst *, struct client *);
 int	 relay_attached(const struct inst *);
+void	 relay_resume(struct inst *);
+void	 relay_fanout(struct inst *);
+void	 relay_trim(struct inst *);
+
+/* attach.c */
+void	 relay_attach(struct inst *, struct client *);
 void	 relay_detach_all(struct inst *);
 void	 relay_detach_exited(struct inst *);
 void	 relay_client_read(struct client *);
@@ -440,7 +466,9 @@ int	 relay_client_sent(struct client *);
 int	 relay_client_input(struct client *);
 int	 relay_client_waits(const struct client *);
 void	 relay_client_gone(struct client *);
-void	 relay_resume(struct inst *);
+void	 relay_each(struct inst *, void (*)(struct client *));
+void	 relay_clients_close(struct inst *);
+void	 relay_clients_shut(struct inst *);
 void	 relay_drain(struct inst *);
 uint64_t relay_holder(const struct inst *);
 void	 relay_lease(struct inst *, uint64_t);
@@ -450,6 +478,8 @@ void	 relay_unlease(struct inst *);
 int	 splice_output(struct inst *);
 int	 splice_flush(struct inst *, struct client *);
 void	 splice_unsplice(struct inst *);
+size_t	 splice_take(struct inst *, struct client *, struct buf *);
+void	 splice_lose_input(struct inst *);
 size_t	 splice_out_pending(const struct inst *);
 size_t	 splice_in_pending(const struct inst *);
 int	 splice_input(struct inst *, struct client *);

@@ -225,6 +225,43 @@ splice_unsplice(struct inst *i)
 	sp->outn = 0;
 }
 
+/*
+ * Client c leaves, the last attacher: its output in flight goes to the
+ * end of b (relay_giveback), not away.  The count moved.
+ */
+size_t
+splice_take(struct inst *i, struct client *c, struct buf *b)
+{
+	struct splice	*sp = i->relay.sp;
+	char		 tmp[65536];
+	size_t		 moved = 0;
+	ssize_t		 n;
+
+	if (sp == NULL || sp->outn == 0 || sp->owner != c->id)
+		return (0);
+	while (sp->outn > 0 && (n = read(sp->out[0], tmp, sp->outn <
+	    sizeof(tmp) ? sp->outn : sizeof(tmp))) > 0) {
+		buf_add(b, tmp, (size_t)n);
+		sp->outn -= (size_t)n;
+		moved += (size_t)n;
+	}
+	sp->outn = 0;
+	return (moved);
+}
+
+/* The input in flight will never be written: gone, counted lost. */
+void
+splice_lose_input(struct inst *i)
+{
+	struct splice	*sp = i->relay.sp;
+
+	if (sp == NULL || sp->inn == 0)
+		return;
+	splice_discard(sp->in[0], sp->inn);
+	i->relay.in_lost += sp->inn;
+	sp->inn = 0;
+}
+
 /* Bytes of output in flight (the channel is not read meanwhile). */
 size_t
 splice_out_pending(const struct inst *i)
@@ -250,7 +287,7 @@ splice_input(struct inst *i, struct client *c)
 	struct splice	*sp;
 	ssize_t		 n;
 
-	if (i->relay.fd == -1 || i->relay.input_closed ||
+	if (!relay_takes_input(i) ||
 	    i->relay.direct != 0 || buf_used(&i->relay.in) > 0 ||
 	    buf_used(&c->in) > 0 || splice_pipes(i) == -1)
 		return (0);
@@ -306,15 +343,13 @@ splice_write(struct inst *i)
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
 			ev_io_start(server.loop, &i->relay.wio);
+			relay_stuck(i);
 			return (1);
 		}
 		/* The child closed its input: what is in flight is lost. */
 		if (n == -1 && errno != EPIPE && errno != ECONNRESET)
 			log_warn("%s: splice", i->alias);
-		splice_discard(sp->in[0], sp->inn);
-		sp->inn = 0;
-		i->relay.input_closed = 1;
-		buf_reset(&i->relay.in);
+		relay_input_over(i);
 	}
 	waiters_inst_event(i);
 	splice_idle(i);

@@ -101,6 +101,8 @@ expect "c2" -s "$sock" kill -s TERM c1 c2
 expect "c1 c2" -s "$sock" restart ""
 expect "" -s "$sock" restart c1 ""
 expect "c1 c2" -s "$sock" send -n ""
+expect "--eof --help -n" -s "$sock" send -
+expect "c1 c2" -s "$sock" send --eof ""
 expect "" -s "$sock" send c1 -
 expect "" -s "$sock" send c1 hello ""
 expect "c1 c2" -s "$sock" logs -n 5 ""

@@ -470,6 +470,16 @@ cl_start(struct client *c, const char *app, const char *alias)
 	return ((pid_t)j_int(j, ext, "pid"));
 }
 
+/* Start app under its own name on a connection of its own (pid noted). */
+static inline void
+cl_start_app(struct daemon *d, const char *app)
+{
+	struct client	*c = cl_open(d);
+
+	d_saw(d, cl_start(c, app, app));
+	cl_close(c);
+}
+
 /*
  * The status entry of alias; *jp gets the reply.  -1 when status does
  * not list it.

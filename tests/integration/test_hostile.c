@@ -587,22 +587,24 @@ h_vanish_attach(struct daemon *d)
 	cl_read_expect(ctl, "ec1", "back\n", 5);
 
 	/*
-	 * Half-closed: its echo still comes back; then gone.  (Last: runnerd
-	 * stops reading a client that half-closed, so it notices the close
-	 * only when it next has output for it, which goes nowhere.)
+	 * Half-closed: that is cat's end of input (protocol 6), so its echo
+	 * comes back, then cat ends and the attach with it.  (Last: ec1 is
+	 * gone after this.)
 	 */
 	x = cl_open(d);
 	j_ok(cl_call(x, "attach", "{\"alias\": \"ec1\"}"));
 	cl_send(x, "half\n", 5);
 	assert_int_equal(shutdown(x->fd, SHUT_WR), 0);
-	for (end = t_ms() + T_WAIT_MS; buf_used(&x->in) < 5 && t_ms() < end; )
-		cl_fill(x, T_WAIT_MS);
-	assert_true(buf_used(&x->in) >= 5);
+	while (cl_fill(x, T_WAIT_MS) > 0)
+		;
+	assert_true(x->eof);
+	assert_int_equal(buf_used(&x->in), 5);
 	assert_memory_equal(buf_head(&x->in), "half\n", 5);
 	cl_close(x);
+	assert_false(t_alive(ec));
 
-	/* Each instance is as it was, and stops when told. */
-	assert_true(t_alive(st) && t_alive(ec) && t_alive(si));
+	/* Each other instance is as it was, and stops when told. */
+	assert_true(t_alive(st) && t_alive(si));
 	j_ok(cl_call(ctl, "stop", "{\"aliases\": [\"st1\", \"ec1\", "
 	    "\"si1\"]}"));
 	assert_false(t_alive(st) || t_alive(ec) || t_alive(si));
