@@ -177,10 +177,13 @@
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	5		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	6		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
-					   owner-only commands; 5: signal */
+					   owner-only commands; 5: signal;
+					   6: (lifecycle) the ready and
+					   restarting events, left_behind in
+					   exited and status */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

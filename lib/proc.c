@@ -1,0 +1,190 @@
+/*
+ * proc.c: processes seen through /proc, for runnerd's process tree
+ * (runnerd/proctree.c) and the in-process backend's stop (local.c): a
+ * process's parent, group, session and start time; its descendants; the
+ * members of a session.  Linux only, like the rest of runner.
+ *
+ * A pid read here names a process only while something keeps it from
+ * being reused (it is our unreaped child, or the start time read with
+ * it is checked again); the callers say what keeps theirs.
+ */
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner-int.h"
+
+#define CHILDREN_MAX	65536	/* bytes of one children file read */
+#define PIDS_MAX	100000	/* processes walked at most */
+#define STAT_MAX	1024	/* bytes of /proc/PID/stat read */
+
+/* Append pid to p: 0, or -1 (no memory, or a tree too big to be real). */
+int
+pids_add(struct pids *p, pid_t pid)
+{
+	pid_t	*v;
+
+	/* A tree bigger than this is a pid reused mid-walk, or a fork bomb. */
+	if (p->n >= PIDS_MAX)
+		return (-1);
+	if (p->n == p->cap) {
+		if ((v = reallocarray(p->v, p->cap ? p->cap * 2 : 16,
+		    sizeof(*v))) == NULL)
+			return (-1);
+		p->v = v;
+		p->cap = p->cap ? p->cap * 2 : 16;
+	}
+	p->v[p->n++] = pid;
+	return (0);
+}
+
+/* Append pid's children (of all its threads) to out. */
+void
+proc_children(pid_t pid, struct pids *out)
+{
+	char		 path[320], buf[CHILDREN_MAX], *p, *end;
+	struct dirent	*de;
+	DIR		*d;
+	ssize_t		 n;
+	long		 c;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return;		/* gone already */
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%s/children",
+		    (long)pid, de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (p = buf;; p = end) {
+			errno = 0;
+			c = strtol(p, &end, 10);
+			if (end == p || errno != 0)
+				break;
+			if (c > 0 && pids_add(out, (pid_t)c) == -1)
+				break;
+		}
+	}
+	closedir(d);
+}
+
+/* Append every descendant of pid (not pid), breadth first, to out. */
+void
+proc_tree(pid_t pid, struct pids *out)
+{
+	size_t	 k;
+
+	k = out->n;
+	proc_children(pid, out);
+	for (; k < out->n; k++)		/* out grows as we go */
+		proc_children(out->v[k], out);
+}
+
+/*
+ * Read /proc/PID/stat: parent, group, session, start time (field 22, in
+ * clock ticks since boot: with the pid, it names one process for good),
+ * state, and the uid that owns /proc/PID.  0, or -1 when there is no such
+ * process (or it is not readable).
+ */
+int
+proc_stat(pid_t pid, struct procstat *ps)
+{
+	char		 path[64], buf[STAT_MAX], *p, *end;
+	unsigned long long v;
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0 || fstat(fd, &st) == -1) {
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	buf[n] = '\0';
+	memset(ps, 0, sizeof(*ps));
+	ps->uid = st.st_uid;
+	/* The command name may hold anything, ')' included: skip to the last. */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' || p[2] == '\0')
+		return (-1);
+	ps->state = p[2];
+	p += 3;
+	for (field = 4; field <= 22; field++) {
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (end == p || errno != 0)
+			return (-1);
+		p = end;
+		switch (field) {
+		case 4:
+			ps->ppid = (pid_t)v;
+			break;
+		case 5:
+			ps->pgid = (pid_t)v;
+			break;
+		case 6:
+			ps->sid = (pid_t)v;
+			break;
+		case 22:
+			ps->start = v;
+			break;
+		}
+	}
+	return (0);
+}
+
+/*
+ * Send sig to every live process of session (or process group) sid but
+ * sid itself, found by reading every /proc/PID/stat, and append their
+ * pids to out (NULL: not kept).  The caller keeps sid from being reused
+ * (it is its unreaped child): the kernel hands out no pid that is still
+ * a session's or a group's id, so what is found here is sid's.  Returns
+ * how many were signalled.
+ */
+int
+proc_kill_session(pid_t sid, int sig, struct pids *out)
+{
+	struct procstat	 ps;
+	struct dirent	*de;
+	DIR		*d;
+	pid_t		 pid;
+	int		 n = 0;
+
+	if (sid <= 1 || (d = opendir("/proc")) == NULL)
+		return (0);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = (pid_t)strtol(de->d_name, NULL, 10);
+		if (pid == sid || proc_stat(pid, &ps) == -1 ||
+		    ps.state == 'Z' || (ps.sid != sid && ps.pgid != sid))
+			continue;
+		if (kill(pid, sig) == 0) {
+			n++;
+			if (out != NULL)
+				pids_add(out, pid);
+		}
+	}
+	closedir(d);
+	return (n);
+}
