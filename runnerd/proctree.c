@@ -435,6 +435,9 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 		log_info("killing pid %ld, left behind by an instance that "
 		    "ended (it had left that instance's session)",
 		    (long)mine.v[k]);
+		/* Killed at this exit: counted as its (no running one owns it). */
+		if (ended != NULL)
+			left++;
 		orphan_kill(mine.v[k], &ps);
 	}
 	free(lead);
