@@ -55,7 +55,7 @@
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 5, "version": "0.1.0", "pid": N, "config": PATH,
+ *   -> {"protocol": 6, "version": "0.1.0", "pid": N, "config": PATH,
  *       "socket": PATH}   (protocol: PROTO_VERSION)
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
@@ -95,10 +95,14 @@
  *       "args": [S], "type", "socket": S|null, "uptime": seconds,
  *       "restarts": N, "last_exit": null|{"code": N}|{"signal": "SIGKILL"},
  *       "next_restart": seconds|null (backoff), "error"?: S (failed),
- *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes}]}
+ *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes,
+ *       "left_behind": N}]}
  *   sorted by alias; dropped: output the overflow policy dropped (drop-
  *   oldest); log_dropped (protocol 2): log bytes its log file did not
- *   take (a FIFO nobody reads, a full disk).
+ *   take (a FIFO nobody reads, a full disk); left_behind (protocol 6):
+ *   processes the last process left running when it exited (its
+ *   session, its group, what escaped them: runnerd/proctree.c), which
+ *   were then killed.
  * write {"alias", "data": base64 | "text": S}
  *   Answers when every byte has been written to the instance.
  *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone)
@@ -148,11 +152,15 @@
  *   it then.  A follower more than 4 MiB behind misses lines and is told
  *   "runnerd: N bytes of log skipped: ..." on a line of its own.
  * subscribe {}
- *   -> {}; from then on the connection also carries events:
- *   started {"alias", "app", "pid"}; exited {"alias", "pid",
- *   "status": {"code": N}|{"signal": S}}; restarted {"alias", "pid"};
- *   failed {"alias"}; stopped {"alias"}; and (protocol 4) lagged
- *   {"missed": N}.  A subscriber that has not read 256 KiB of what was
+ *   -> {}; from then on the connection also carries events, each ext
+ *   starting {"alias", "app", "pid"} (pid 0 for failed, stopped and
+ *   restarting): started (the instance runs, ready), restarted (the same
+ *   after a restart); (protocol 6) ready, right after either; exited
+ *   {..., "status": {"code": N}|{"signal": S|N}, (protocol 6)
+ *   "left_behind": N}; (protocol 6) restarting {..., "delay": seconds,
+ *   "restarts": N} when the policy schedules a restart, after the exit;
+ *   failed; stopped; and (protocol 4) lagged {"missed": N}.  A client
+ *   skips events it does not know (a later runnerd's).  A subscriber that has not read 256 KiB of what was
  *   sent to it (or anything, while all clients together have not read
  *   16 MiB) misses events, counted, until it is back under 128 KiB
  *   unread; then, before any other event, it gets lagged with the count
