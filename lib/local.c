@@ -17,8 +17,9 @@
  * A stop also walks the tree under the main process first, so that what
  * left the session (setsid) but still hangs under it is signalled too.
  * What left the session and was reparented before we looked (a daemon's
- * double fork, once its parent exited) cannot be found: such a program
- * must be run in the foreground.
+ * double fork) is found by the mark every instance's processes inherit
+ * in their environment (RUNNER_INSTANCE, unique to the start), unless it
+ * cleared its environment: such a program must be run in the foreground.
  */
 
 #include <errno.h>
@@ -27,9 +28,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runner-int.h"
+
+#define LOCAL_MARK	"RUNNER_INSTANCE"	/* the mark's name */
+#define LOCAL_MARK_MAX	(RUNNER_ALIAS_MAX + 80)
 
 struct local_inst {
 	char		*alias;
@@ -39,6 +44,8 @@ struct local_inst {
 	int		 left;		/* processes it left behind, killed */
 	int		 pidfd;		/* evq's watch, or -1 */
 	double		 started;	/* clock_now at the start */
+	char		*mark;		/* RUNNER_INSTANCE=..., in its
+					   processes' environment */
 	struct pids	 tree;		/* a stop's: its descendants ... */
 	unsigned long long *starts;	/* ... and their start times */
 	int		 stop_signal;	/* copied: the config may change */
@@ -70,6 +77,7 @@ static void		 local_stop_begin(struct local_inst *, int);
 static void		 local_stop_end(struct local *, struct local_inst *,
 			    double);
 static int		 local_evq(struct runner *);
+static void		 local_mark(char *, size_t, const char *);
 
 /* The backend's state: no configuration, no instances. */
 void *
@@ -92,7 +100,7 @@ local_reap(struct local *l)
 		if (i->pid <= 0 || (ex = spawn_exited(i->pid)) == 0)
 			continue;
 		if (ex == 1)
-			i->left = proc_kill_session(i->pid, SIGKILL, NULL);
+			i->left = proc_kill_left(i->pid, i->mark, SIGKILL);
 		spawn_reap(i->pid, &i->status);
 		local_ended(l, i);
 	}
@@ -157,7 +165,7 @@ local_stop_end(struct local *l, struct local_inst *i, double deadline)
 		    ps.start == i->starts[k] && ps.state != 'Z')
 			kill(i->tree.v[k], SIGKILL);
 	}
-	proc_kill_session(i->pid, SIGKILL, NULL);
+	proc_kill_left(i->pid, i->mark, SIGKILL);
 	free(i->tree.v);
 	free(i->starts);
 	memset(&i->tree, 0, sizeof(i->tree));
@@ -199,6 +207,7 @@ local_inst_free(struct local_inst *i)
 	chan_unref(i->chan);
 	free(i->alias);
 	free(i->app);
+	free(i->mark);
 	free(i);
 }
 
@@ -318,6 +327,22 @@ local_not_ready(struct runner *r, struct launch *l, const char *alias,
 	    l->socket_path, errnum, err, sizeof(err)), "%s", err));
 }
 
+/*
+ * The mark of a new instance of alias: an environment entry its
+ * processes inherit, unique to this start (our pid, the time in ns), by
+ * which what it left is found once it has left the session and been
+ * reparented (proc_kill_left).
+ */
+static void
+local_mark(char *mark, size_t len, const char *alias)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(mark, len, LOCAL_MARK "=%s:%ld.%lld.%09ld", alias,
+	    (long)getpid(), (long long)ts.tv_sec, ts.tv_nsec);
+}
+
 static int
 local_start(struct runner *r, const char *name,
     const struct runner_start *opts, int strict)
@@ -326,7 +351,7 @@ local_start(struct runner *r, const char *name,
 	struct launch	 la;
 	struct local_inst	*i;
 	const char	*alias;
-	char		 err[RUNNER_ERRMSG_MAX];
+	char		 err[RUNNER_ERRMSG_MAX], mark[LOCAL_MARK_MAX];
 	int		 rc, status;
 
 	local_reap(l);
@@ -356,6 +381,8 @@ local_start(struct runner *r, const char *name,
 		la.socket = opts->socket;
 	}
 	la.errfd = SPAWN_INHERIT;
+	local_mark(mark, sizeof(mark), alias);
+	la.mark = mark;
 	if ((rc = launch_spawn(&la, err, sizeof(err))) != 0) {
 		runner_seterr(r, rc, "%s", err);
 		goto out;
@@ -375,10 +402,12 @@ local_start(struct runner *r, const char *name,
 	if ((i = calloc(1, sizeof(*i))) == NULL ||
 	    (i->alias = strdup(alias)) == NULL ||
 	    (i->app = strdup(name)) == NULL ||
+	    (i->mark = strdup(mark)) == NULL ||
 	    (i->chan = chan_new(la.fd)) == NULL) {
 		if (i != NULL) {
 			free(i->alias);
 			free(i->app);
+			free(i->mark);
 			free(i);
 		}
 		close(la.fd);

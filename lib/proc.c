@@ -26,6 +26,7 @@
 #define CHILDREN_MAX	65536	/* bytes of one children file read */
 #define PIDS_MAX	100000	/* processes walked at most */
 #define STAT_MAX	1024	/* bytes of /proc/PID/stat read */
+#define ENVIRON_MAX	4096	/* bytes of /proc/PID/environ read */
 
 /* Append pid to p: 0, or -1 (no memory, or a tree too big to be real). */
 int
@@ -154,20 +155,47 @@ proc_stat(pid_t pid, struct procstat *ps)
 }
 
 /*
- * Send sig to every live process of session (or process group) sid but
- * sid itself, found by reading every /proc/PID/stat, and append their
- * pids to out (NULL: not kept).  The caller keeps sid from being reused
- * (it is its unreaped child): the kernel hands out no pid that is still
- * a session's or a group's id, so what is found here is sid's.  Returns
- * how many were signalled.
+ * Does pid's environment, as it was at its exec, hold the entry mark?
+ * Only the first ENVIRON_MAX bytes are read: launch.c puts a mark first.
+ */
+static int
+proc_marked(pid_t pid, const char *mark)
+{
+	char	 path[64], buf[ENVIRON_MAX], *p, *end;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0)
+		return (0);
+	for (p = buf, end = buf + n; p < end; p += strnlen(p, end - p) + 1)
+		if ((size_t)(end - p) > strlen(mark) &&
+		    strcmp(p, mark) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * Send sig to what the instance whose main process is sid left: every
+ * live process of its session or process group but sid itself, and with
+ * mark (NULL: none) every process whose environment holds that entry
+ * (what left the session and was reparented: a daemon's double fork),
+ * found by reading every /proc/PID.  The caller keeps sid from being
+ * reused (its unreaped child): the kernel hands out no pid that is still
+ * a session's or a group's id, so what is found is sid's.  Returns how
+ * many were signalled.
  */
 int
-proc_kill_session(pid_t sid, int sig, struct pids *out)
+proc_kill_left(pid_t sid, const char *mark, int sig)
 {
 	struct procstat	 ps;
 	struct dirent	*de;
 	DIR		*d;
-	pid_t		 pid;
+	pid_t		 pid, self = getpid();
 	int		 n = 0;
 
 	if (sid <= 1 || (d = opendir("/proc")) == NULL)
@@ -176,14 +204,14 @@ proc_kill_session(pid_t sid, int sig, struct pids *out)
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		pid = (pid_t)strtol(de->d_name, NULL, 10);
-		if (pid == sid || proc_stat(pid, &ps) == -1 ||
-		    ps.state == 'Z' || (ps.sid != sid && ps.pgid != sid))
+		if (pid == sid || pid == self || proc_stat(pid, &ps) == -1 ||
+		    ps.state == 'Z')
 			continue;
-		if (kill(pid, sig) == 0) {
+		if (ps.sid != sid && ps.pgid != sid &&
+		    (mark == NULL || !proc_marked(pid, mark)))
+			continue;
+		if (kill(pid, sig) == 0)
 			n++;
-			if (out != NULL)
-				pids_add(out, pid);
-		}
 	}
 	closedir(d);
 	return (n);

@@ -243,7 +243,7 @@ int	 pids_add(struct pids *, pid_t);
 void	 proc_children(pid_t, struct pids *);
 void	 proc_tree(pid_t, struct pids *);
 int	 proc_stat(pid_t, struct procstat *);
-int	 proc_kill_session(pid_t, int, struct pids *);
+int	 proc_kill_left(pid_t, const char *, int);
 
 /* ready.c: readiness checks shared by runnerd and the local backend. */
 #define READY_NAP_FIRST	0.001	/* first nap between connect tries */
@@ -275,6 +275,8 @@ struct launch {
 	const char		*socket;	/* NULL: the app's */
 	int			 errfd;		/* the log: stderr, a socket
 						   app's stdout */
+	const char		*mark;		/* NULL, or "NAME=value" put
+						   last in its environment */
 	int			 capture;	/* errfd is the caller's log
 						   pipe: app->log not opened */
 	char			*socket_path;	/* out: resolved, socket apps */

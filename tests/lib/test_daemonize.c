@@ -4,9 +4,9 @@
  * is killed at once and counted (left_behind in the exited event and in
  * status).  A main process whose child left its session (setsid) and
  * hangs under it: terminate (and in-process runner_free) kills it too.
- * A classic double fork: runnerd (a subreaper) finds it; in-process it
- * cannot be found once reparented (librunner(3) says so), so that case
- * runs through runnerd only.  Each process is checked by pid to be gone:
+ * A classic double fork, the daemon reparented out of the session:
+ * runnerd (a subreaper) finds it; in-process, the RUNNER_INSTANCE mark
+ * in its environment does.  Each process is checked by pid to be gone:
  * reparented to init, it is waited for by pidfd or a bounded poll.
  */
 
@@ -127,8 +127,8 @@ test_daemonize_setsid_free(void **state)
 
 /*
  * A double fork: the daemon is reparented at once, out of the session.
- * runnerd, a subreaper, kills it when the instance ends and counts it.
- * In-process it cannot be found (documented): skipped.
+ * runnerd, a subreaper, kills it when the instance ends and counts it;
+ * in-process, its mark says whose it is.
  */
 static void
 test_daemonize_double_fork(void **state)
@@ -138,14 +138,37 @@ test_daemonize_double_fork(void **state)
 	struct runner_event	 ev;
 	pid_t			 d;
 
-	if (!t_daemon())
-		skip();
 	t_config(f, PYAPP, "double");
 	d = start_and_read_pid(f, "py", &ch);
 	t_write_all(ch, "go\n", 3);
 	t_wait_event(f, RUNNER_EVENT_EXITED, "py", &ev);
 	assert_int_equal(ev.exit_code, 0);
 	assert_int_equal(ev.left_behind, 1);
+	assert_true(t_wait_gone(d));
+	runner_channel_close(ch);
+}
+
+/*
+ * The same daemon, while the main process runs: terminate finds it by
+ * its mark (in-process) or as runnerd's orphan, not under the main
+ * process, which it is no longer under.
+ */
+static void
+test_daemonize_double_fork_terminate(void **state)
+{
+	struct fixture		*f = *state;
+	struct runner_channel	*ch;
+	long			 ppid;
+	pid_t			 d, main_pid;
+	struct runner_status	 st;
+
+	t_config(f, PYAPP, "double");
+	d = start_and_read_pid(f, "py", &ch);
+	t_status(f, "py", &st);
+	main_pid = st.pid;
+	t_state(d, &ppid, NULL);
+	assert_true(ppid != main_pid);
+	assert_int_equal(runner_terminate(f->r, "py"), 0);
 	assert_true(t_wait_gone(d));
 	runner_channel_close(ch);
 }
@@ -162,6 +185,8 @@ main(void)
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_daemonize_double_fork,
 		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_daemonize_double_fork_terminate, t_setup, t_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
