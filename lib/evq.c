@@ -52,6 +52,7 @@ static int	 evq_add(struct evq *, int);
 static void	 evq_tick(struct evq *, int);
 static void	 evq_drain(int);
 static void	 evq_append(struct evq *, const struct runner_event *);
+static void	 evq_event(struct runner_event *, int, const char *, pid_t);
 
 /* Put fd in the set, for POLLIN; 0 or -1 with errno. */
 static int
@@ -191,17 +192,24 @@ evq_append(struct evq *e, const struct runner_event *ev)
 		(void)!write(e->efd, &one, sizeof(one));
 }
 
+/* A new event of kind about alias (pid: 0 if none), into *ev. */
+static void
+evq_event(struct runner_event *ev, int kind, const char *alias, pid_t pid)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->version = RUNNER_EVENT_VERSION;
+	ev->kind = kind;
+	snprintf(ev->alias, sizeof(ev->alias), "%s", alias);
+	ev->pid = pid;
+}
+
 /* Queue an event of kind about alias (pid: 0 if none). */
 void
 evq_push(struct evq *e, int kind, const char *alias, pid_t pid)
 {
 	struct runner_event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.version = RUNNER_EVENT_VERSION;
-	ev.kind = kind;
-	snprintf(ev.alias, sizeof(ev.alias), "%s", alias);
-	ev.pid = pid;
+	evq_event(&ev, kind, alias, pid);
 	evq_append(e, &ev);
 }
 
@@ -212,11 +220,7 @@ evq_push_exit(struct evq *e, const char *alias, pid_t pid, int status,
 {
 	struct runner_event	 ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.version = RUNNER_EVENT_VERSION;
-	ev.kind = RUNNER_EVENT_EXITED;
-	snprintf(ev.alias, sizeof(ev.alias), "%s", alias);
-	ev.pid = pid;
+	evq_event(&ev, RUNNER_EVENT_EXITED, alias, pid);
 	ev_exit_status(status, &ev.exit_code, &ev.exit_signal);
 	ev.left_behind = left;
 	evq_append(e, &ev);
@@ -241,9 +245,7 @@ evq_pop(struct evq *e, struct runner_event *ev)
 	if (--e->n == 0)
 		evq_drain(e->efd);
 	if (e->missed > 0 && e->n <= EVQ_MAX / 2) {
-		memset(&lag, 0, sizeof(lag));
-		lag.version = RUNNER_EVENT_VERSION;
-		lag.kind = RUNNER_EVENT_LAGGED;
+		evq_event(&lag, RUNNER_EVENT_LAGGED, "", 0);
 		lag.missed = e->missed;
 		e->missed = 0;
 		evq_append(e, &lag);

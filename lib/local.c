@@ -62,6 +62,7 @@ struct local {
 
 static void		 local_reap(struct local *);
 static struct local_inst	*local_find(struct local *, const char *);
+static struct local_inst	*local_get(struct runner *, const char *);
 static void		 local_unlink(struct local *, struct local_inst *);
 static void		 local_inst_free(struct local_inst *);
 static int		 local_set_config(struct runner *, struct config *,
@@ -184,6 +185,23 @@ local_find(struct local *l, const char *alias)
 			return (i);
 	}
 	return (NULL);
+}
+
+/*
+ * The instance under alias, its exit reaped if it ended (as every call
+ * does first); NULL with RUNNER_ENOALIAS set when there is none.
+ */
+static struct local_inst *
+local_get(struct runner *r, const char *alias)
+{
+	struct local		*l = r->backend;
+	struct local_inst	*i;
+
+	local_reap(l);
+	if ((i = local_find(l, alias)) == NULL)
+		runner_seterr(r, RUNNER_ENOALIAS, "no instance named '%s'",
+		    alias);
+	return (i);
 }
 
 static void
@@ -440,10 +458,8 @@ local_terminate(struct runner *r, const char *alias)
 	struct local	*l = r->backend;
 	struct local_inst	*i;
 
-	local_reap(l);
-	if ((i = local_find(l, alias)) == NULL)
-		return (runner_seterr(r, RUNNER_ENOALIAS, "no instance named "
-		    "'%s'", alias));
+	if ((i = local_get(r, alias)) == NULL)
+		return (r->errcode);
 	local_unlink(l, i);
 	if (i->pid > 0) {
 		local_stop_begin(i, i->stop_signal);
@@ -463,14 +479,11 @@ local_terminate(struct runner *r, const char *alias)
 static int
 local_signal(struct runner *r, const char *alias, int signo)
 {
-	struct local	*l = r->backend;
 	struct local_inst	*i;
 	char		 how[64];
 
-	local_reap(l);
-	if ((i = local_find(l, alias)) == NULL)
-		return (runner_seterr(r, RUNNER_ENOALIAS, "no instance named "
-		    "'%s'", alias));
+	if ((i = local_get(r, alias)) == NULL)
+		return (r->errcode);
 	if (i->pid == 0)
 		return (runner_seterr(r, RUNNER_ECLOSED, "'%s' is not running "
 		    "(%s)", alias, status_words(i->status, how, sizeof(how))));
@@ -484,15 +497,10 @@ local_signal(struct runner *r, const char *alias, int signo)
 static struct chan *
 local_channel(struct runner *r, const char *alias)
 {
-	struct local	*l = r->backend;
 	struct local_inst	*i;
 
-	local_reap(l);
-	if ((i = local_find(l, alias)) == NULL) {
-		runner_seterr(r, RUNNER_ENOALIAS, "no instance named '%s'",
-		    alias);
+	if ((i = local_get(r, alias)) == NULL)
 		return (NULL);
-	}
 	i->chan->refs++;	/* the caller's (runner_ops) */
 	return (i->chan);
 }
@@ -534,13 +542,10 @@ local_free(struct runner *r)
 static int
 local_status(struct runner *r, const char *alias, struct runner_status *st)
 {
-	struct local	*l = r->backend;
 	struct local_inst	*i;
 
-	local_reap(l);
-	if ((i = local_find(l, alias)) == NULL)
-		return (runner_seterr(r, RUNNER_ENOALIAS, "no instance named "
-		    "'%s'", alias));
+	if ((i = local_get(r, alias)) == NULL)
+		return (r->errcode);
 	st->pid = i->pid;
 	st->state = i->pid > 0 ? RUNNER_STATE_RUNNING : RUNNER_STATE_EXITED;
 	st->ready = i->pid > 0;

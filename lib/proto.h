@@ -153,8 +153,8 @@
  *   "runnerd: N bytes of log skipped: ..." on a line of its own.
  * subscribe {}
  *   -> {}; from then on the connection also carries events, each ext
- *   starting {"alias", "app", "pid"} (pid 0 for failed, stopped and
- *   restarting): started (the instance runs, ready), restarted (the same
+ *   starting {"alias", "app", "pid"} (pid 0 when there is no process,
+ *   as for failed and restarting): started (the instance runs, ready), restarted (the same
  *   after a restart); (protocol 6) ready, right after either; exited
  *   {..., "status": {"code": N}|{"signal": S|N}, (protocol 6)
  *   "left_behind": N}; (protocol 6) restarting {..., "delay": seconds,

@@ -469,6 +469,7 @@ remote_state(const char *name)
 static int
 remote_status(struct runner *r, const char *alias, struct runner_status *st)
 {
+	struct remote	*rm = r->backend;
 	struct json	*j;
 	struct buf	 ext;
 	long long	 n;
@@ -484,8 +485,7 @@ remote_status(struct runner *r, const char *alias, struct runner_status *st)
 	if ((in = json_at(j, json_get(j, 0, "instances"), 0)) == -1) {
 		json_free(j);
 		return (runner_seterr(r, RUNNER_EPROTO, "runnerd at %s: a "
-		    "status reply without '%s'", r->backend != NULL ?
-		    ((struct remote *)r->backend)->socket : "?", alias));
+		    "status reply without '%s'", rm->socket, alias));
 	}
 	if (json_int(j, json_get(j, in, "pid"), &n) == 0)
 		st->pid = (pid_t)n;

@@ -139,7 +139,10 @@ sub_event(struct json *j, struct runner_event *ev)
 		snprintf(ev->alias, sizeof(ev->alias), "%s", alias);
 		free(alias);
 	}
-	if (json_int(j, json_get(j, x, "pid"), &n) == 0)
+	/* As in-process: a pid only where a process is the news. */
+	if ((ev->kind == RUNNER_EVENT_STARTED || ev->kind ==
+	    RUNNER_EVENT_READY || ev->kind == RUNNER_EVENT_EXITED) &&
+	    json_int(j, json_get(j, x, "pid"), &n) == 0)
 		ev->pid = (pid_t)n;
 	if (json_int(j, json_get(j, x, "left_behind"), &n) == 0)
 		ev->left_behind = (int)n;

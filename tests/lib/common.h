@@ -475,6 +475,18 @@ t_wait_event(struct fixture *f, int kind, const char *alias,
 	while (ev->kind != kind || strcmp(ev->alias, alias) != 0);
 }
 
+/* Write text to alias's input on a handle of its own, then close it. */
+static inline void
+t_say(struct fixture *f, const char *alias, const char *text)
+{
+	struct runner_channel	*ch;
+
+	if ((ch = runner_get_channel(f->r, alias)) == NULL)
+		fail_msg("no channel to '%s': %s", alias, runner_errmsg(f->r));
+	t_write_all(ch, text, strlen(text));
+	runner_channel_close(ch);
+}
+
 /* alias's status, or fail the test. */
 static inline void
 t_status(struct fixture *f, const char *alias, struct runner_status *st)

@@ -16,22 +16,17 @@
 static pid_t
 exit_with(struct fixture *f, const char *alias, const char *code)
 {
-	struct runner_channel	*ch;
 	struct runner_event	 ev;
 	struct runner_status	 st;
-	pid_t			 pid;
 
 	assert_true(runner_events_fd(f->r) >= 0);
 	assert_int_equal(runner_start(f->r, "ex",
 	    &(struct runner_start){ .alias = alias }), 0);
 	t_status(f, alias, &st);
-	pid = st.pid;
-	assert_non_null(ch = runner_get_channel(f->r, alias));
-	t_write_all(ch, code, strlen(code));
+	t_say(f, alias, code);
 	t_wait_event(f, RUNNER_EVENT_EXITED, alias, &ev);
-	assert_int_equal(ev.pid, pid);
-	runner_channel_close(ch);
-	return (pid);
+	assert_int_equal(ev.pid, st.pid);
+	return (st.pid);
 }
 
 /* Running: its pid, running and ready, no exit yet, a small uptime. */
@@ -121,7 +116,6 @@ static void
 test_status_restarts(void **state)
 {
 	struct fixture		*f = *state;
-	struct runner_channel	*ch;
 	struct runner_event	 ev;
 	struct runner_status	 st;
 
@@ -132,9 +126,7 @@ test_status_restarts(void **state)
 	    "}; };");
 	assert_true(runner_events_fd(f->r) >= 0);
 	assert_int_equal(runner_start(f->r, "crash", NULL), 0);
-	assert_non_null(ch = runner_get_channel(f->r, "crash"));
-	t_write_all(ch, "x\n", 2);
-	runner_channel_close(ch);
+	t_say(f, "crash", "x\n");
 	t_wait_event(f, RUNNER_EVENT_RESTARTING, "crash", &ev);
 	t_wait_event(f, RUNNER_EVENT_READY, "crash", &ev);
 	t_status(f, "crash", &st);
@@ -144,9 +136,7 @@ test_status_restarts(void **state)
 	assert_int_equal(st.exited, 1);
 	assert_int_equal(st.exit_code, 1);
 
-	assert_non_null(ch = runner_get_channel(f->r, "crash"));
-	t_write_all(ch, "x\n", 2);
-	runner_channel_close(ch);
+	t_say(f, "crash", "x\n");
 	t_wait_event(f, RUNNER_EVENT_RESTARTING, "crash", &ev);
 	assert_true(ev.delay > 50);
 	t_status(f, "crash", &st);
