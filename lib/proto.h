@@ -100,9 +100,9 @@
  *   sorted by alias; dropped: output the overflow policy dropped (drop-
  *   oldest); log_dropped (protocol 2): log bytes its log file did not
  *   take (a FIFO nobody reads, a full disk); left_behind (protocol 6):
- *   processes the last process left running when it exited (its
- *   session, its group, what escaped them: runnerd/proctree.c), which
- *   were then killed.
+ *   processes the last process left running when it exited by itself
+ *   (its session, its group, what escaped them: runnerd/proctree.c),
+ *   which were then killed; 0 after a stop, which kills them anyway.
  * write {"alias", "data": base64 | "text": S}
  *   Answers when every byte has been written to the instance.
  *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone)

@@ -593,6 +593,7 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	struct inst	*i = w->data;
 	pid_t		 pid = i->pid;
 	char		 how[64];
+	int		 left;
 
 	(void)revents;
 	ev_child_stop(loop, w);
@@ -608,12 +609,15 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	    status_words(w->rstatus, how, sizeof(how)));
 	/*
 	 * Nothing it started outlives it: what was reparented to us (its
-	 * session, and what escaped it; counted, as left behind), then the
-	 * rest of its group (the pgid cannot be reused while members
-	 * remain).  The sweep first: after a SIGKILL to the group, a member
-	 * not yet dead would be killed, and counted, twice.
+	 * session, and what escaped it), then the rest of its group (the
+	 * pgid cannot be reused while members remain).  The sweep first:
+	 * after a SIGKILL to the group, a member not yet dead would be
+	 * killed, and counted, twice.  What an exit of its own left is
+	 * counted as left behind; a stop's stragglers, signalled already,
+	 * are not.
 	 */
-	i->end.left_behind = proctree_kill_orphans(i, pid);
+	left = proctree_kill_orphans(i, pid);
+	i->end.left_behind = i->state == INST_STOPPING ? 0 : left;
 	kill(-pid, SIGKILL);
 	if (i->end.left_behind > 0)
 		log_info("%s: pid %ld left %d process%s behind, killed; an "

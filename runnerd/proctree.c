@@ -4,8 +4,9 @@
  * A stop signals the instance's process group, but a grandchild may have
  * left the group (setsid, setpgid: daemons do).  So a stop also signals
  * every descendant, found by walking /proc/PID/task/TID/children from the
- * instance's main process.  Reading the children files costs one read per
- * process in the tree, so a leaf instance (the usual case) costs one read.
+ * instance's main process (lib/proc.c, shared with the library).  Reading
+ * the children files costs one read per process in the tree, so a leaf
+ * instance (the usual case) costs one read.
  *
  * runnerd is a child subreaper: what outlives its parent is reparented to
  * runnerd, the helpers of running instances (a double-forked agent) as
@@ -194,10 +195,7 @@ proctree_signal(pid_t pid, int sig)
 	size_t		 k;
 	int		 n;
 
-	proc_children(pid, &all);
-	/* Breadth first: all grows as we go. */
-	for (k = 0; k < all.n; k++)
-		proc_children(all.v[k], &all);
+	proc_tree(pid, &all);
 	for (k = 0; k < all.n; k++) {
 		if (proc_stat(all.v[k], &ps) == 0 && ps.sid != pid)
 			known_add(all.v[k], &ps, pid);

@@ -103,7 +103,10 @@ test_daemonize_setsid_terminate(void **state)
 	assert_int_equal(sid, d);	/* its own session */
 	assert_int_equal(runner_terminate(f->r, "py"), 0);
 	assert_true(t_wait_gone(d));
-	t_wait_event(f, RUNNER_EVENT_STOPPED, "py", &ev);
+	/* A stop's are not counted as left behind: it kills them anyway. */
+	t_wait_event(f, RUNNER_EVENT_EXITED, "py", &ev);
+	assert_int_equal(ev.left_behind, 0);
+	t_expect_event(f, RUNNER_EVENT_STOPPED, "py", &ev);
 	runner_channel_close(ch);
 }
 
