@@ -250,6 +250,11 @@ ctl_status_rows(struct json *r)
 		    sizeof(restarts));
 		row[6] = out_exit(r, json_get(r, in, "last_exit"), last,
 		    sizeof(last));
+		/* What its exit left running, killed then (protocol 6). */
+		if (json_int(r, json_get(r, in, "left_behind"), &n) == 0 &&
+		    n > 0)
+			snprintf(last + strlen(last), sizeof(last) -
+			    strlen(last), " (left %lld, killed)", n);
 		table_add(t, row);
 		table_colour(t, 3, status_colour(state));
 	}

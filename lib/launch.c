@@ -37,7 +37,7 @@ static int	 launch_ids(const struct app *, struct spawn *, gid_t **,
 		    char *, size_t);
 static int	 env_sets(char *const *, const char *);
 static int	 launch_ident(const struct app *, char **);
-static char	**launch_env(const struct app *, char **);
+static char	**launch_env(const struct app *, char **, const char *);
 
 /* Resolve a socket app's path against the instance's cwd. */
 static char *
@@ -155,28 +155,37 @@ nomem:
 /*
  * The child's whole environment, from the last to the first that loses
  * to a later one: the runner's (with env_inherit), the identity (with
- * user, or without env_inherit; launch_ident), the app's env.  Each name
+ * user, or without env_inherit; launch_ident), the app's env; and first
+ * of all the caller's mark (l->mark), which nothing overrides.  Each name
  * appears once, so what getenv finds is what the documentation says.
  * Only the array is allocated; the strings are borrowed.
  */
 static char **
-launch_env(const struct app *app, char **ident)
+launch_env(const struct app *app, char **ident, const char *mark)
 {
 	static const char *const who[] = { "HOME=", "USER=", "LOGNAME=",
 	    "SHELL=", NULL };
-	char	**all;
-	size_t	  n = 0, k = 0, i;
+	char	**all, *marks[2] = { (char *)mark, NULL };
+	size_t	  n = 1, k = 0, i;
 
 	if (app->env_inherit)
 		n += argv_len(environ);
 	n += argv_len(ident) + argv_len(app->env);
 	if ((all = calloc(n + 1, sizeof(*all))) == NULL)
 		return (NULL);
+	/*
+	 * The mark first, where a scan of /proc/PID/environ finds it in the
+	 * first bytes, and only it: it is how the instance's processes are
+	 * found (local.c).
+	 */
+	if (mark != NULL)
+		all[k++] = (char *)mark;
 	for (i = 0; app->env_inherit && environ[i] != NULL; i++) {
 		/* The identity is whole or not at all: no runnerd SHELL. */
 		if ((ident[0] != NULL && env_sets((char *const *)who,
 		    environ[i])) || env_sets(ident, environ[i]) ||
-		    env_sets(app->env, environ[i]))
+		    env_sets(app->env, environ[i]) ||
+		    (mark != NULL && env_sets(marks, environ[i])))
 			continue;
 		all[k++] = environ[i];
 	}
@@ -184,7 +193,8 @@ launch_env(const struct app *app, char **ident)
 		if (!env_sets(app->env, ident[i]))
 			all[k++] = ident[i];
 	for (i = 0; app->env != NULL && app->env[i] != NULL; i++)
-		all[k++] = app->env[i];
+		if (mark == NULL || !env_sets(marks, app->env[i]))
+			all[k++] = app->env[i];
 	all[k] = NULL;
 	return (all);
 }
@@ -226,7 +236,7 @@ launch_spawn(struct launch *l, char *err, size_t errlen)
 		goto out;
 	if (((app->user != NULL || !app->env_inherit) &&
 	    launch_ident(app, ident) == -1) ||
-	    (env = launch_env(app, ident)) == NULL) {
+	    (env = launch_env(app, ident, l->mark)) == NULL) {
 		errf(err, errlen, "out of memory");
 		rc = RUNNER_ENOMEM;
 		goto out;

@@ -2,9 +2,24 @@
  * local.c: the in-process backend.  Instances are this program's own
  * children.  The library may not install a SIGCHLD handler, so exits are
  * noticed lazily: every call first reaps, by pid, the children that have
- * ended (never waitpid(-1), which would steal the program's own children).
- * An instance that ended stays listed, its channel still readable, until
- * its alias is started again or terminated.
+ * ended (never waitpid(-1), which would steal the program's own children),
+ * and once the program asked for events, a pidfd per child wakes its
+ * events descriptor (evq.c).  Reaping happens in one place, local_reap,
+ * which queues the exit: whichever call notices an exit first, its event
+ * comes once.  An instance that ended stays listed, its channel still
+ * readable, until its alias is started again or terminated.
+ *
+ * Nothing an instance started may outlive it (librunner(3)), without a
+ * loop and without making the program a subreaper.  When the main
+ * process has exited, before it is reaped (its pid, and so its session
+ * and group ids, cannot be reused while it is a zombie), every process
+ * left in its session or group is killed, and counted as left behind.
+ * A stop also walks the tree under the main process first, so that what
+ * left the session (setsid) but still hangs under it is signalled too.
+ * What left the session and was reparented before we looked (a daemon's
+ * double fork) is found by the mark every instance's processes inherit
+ * in their environment (RUNNER_INSTANCE, unique to the start), unless it
+ * cleared its environment: such a program must be run in the foreground.
  */
 
 #include <errno.h>
@@ -13,15 +28,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runner-int.h"
+
+#define LOCAL_MARK	"RUNNER_INSTANCE"	/* the mark's name */
+#define LOCAL_MARK_MAX	(RUNNER_ALIAS_MAX + 80)
 
 struct local_inst {
 	char		*alias;
 	char		*app;		/* the app's name, for messages */
 	pid_t		 pid;		/* 0 once reaped */
 	int		 status;	/* wait status, once reaped */
+	int		 left;		/* processes it left behind, killed */
+	int		 pidfd;		/* evq's watch, or -1 */
+	double		 started;	/* clock_now at the start */
+	char		*mark;		/* RUNNER_INSTANCE=..., in its
+					   processes' environment */
+	struct pids	 tree;		/* a stop's: its descendants ... */
+	unsigned long long *starts;	/* ... and their start times */
 	int		 stop_signal;	/* copied: the config may change */
 	double		 stop_timeout;
 	struct chan	*chan;
@@ -31,10 +57,12 @@ struct local_inst {
 struct local {
 	struct config	*config;
 	struct local_inst	*insts;
+	struct evq	*evq;		/* NULL until events are asked for */
 };
 
 static void		 local_reap(struct local *);
 static struct local_inst	*local_find(struct local *, const char *);
+static struct local_inst	*local_get(struct runner *, const char *);
 static void		 local_unlink(struct local *, struct local_inst *);
 static void		 local_inst_free(struct local_inst *);
 static int		 local_set_config(struct runner *, struct config *,
@@ -45,6 +73,12 @@ static int		 local_connect(struct runner *, struct launch *,
 			    const char *);
 static int		 local_not_ready(struct runner *, struct launch *,
 			    const char *, enum ready_fail, int);
+static void		 local_ended(struct local *, struct local_inst *);
+static void		 local_stop_begin(struct local_inst *, int);
+static void		 local_stop_end(struct local *, struct local_inst *,
+			    double);
+static int		 local_evq(struct runner *);
+static void		 local_mark(char *, size_t, const char *);
 
 /* The backend's state: no configuration, no instances. */
 void *
@@ -53,18 +87,92 @@ local_new(void)
 	return (calloc(1, sizeof(struct local)));
 }
 
-/* Reap, by pid, every instance that has ended since the last call. */
+/*
+ * Reap, by pid, every instance that has ended since the last call, after
+ * killing what it left behind in its session or group.
+ */
 static void
 local_reap(struct local *l)
 {
 	struct local_inst	*i;
+	int			 ex;
 
 	for (i = l->insts; i != NULL; i = i->next) {
-		if (i->pid > 0 && spawn_reap(i->pid, &i->status)) {
-			i->pid = 0;
-			chan_gone(i->chan);
-		}
+		if (i->pid <= 0 || (ex = spawn_exited(i->pid)) == 0)
+			continue;
+		if (ex == 1)
+			i->left = proc_kill_left(i->pid, i->mark, SIGKILL);
+		spawn_reap(i->pid, &i->status);
+		local_ended(l, i);
 	}
+}
+
+/* i's process was reaped: its exit is queued once, here, and only here. */
+static void
+local_ended(struct local *l, struct local_inst *i)
+{
+	pid_t	 pid = i->pid;
+
+	i->pid = 0;
+	chan_gone(i->chan);
+	if (l->evq == NULL)
+		return;
+	evq_unwatch(l->evq, i->pidfd);
+	i->pidfd = -1;
+	evq_push_exit(l->evq, i->alias, pid, i->status, i->left);
+}
+
+/*
+ * Begin stopping i: sig to every descendant (found now, while they hang
+ * under it: one that left its session is found no other way), to its
+ * group, and SIGCONT so that a stopped process can act on it.
+ */
+static void
+local_stop_begin(struct local_inst *i, int sig)
+{
+	struct procstat	 ps;
+	size_t		 k;
+
+	proc_tree(i->pid, &i->tree);
+	if (i->tree.n > 0 &&
+	    (i->starts = calloc(i->tree.n, sizeof(*i->starts))) == NULL)
+		i->tree.n = 0;	/* the group and session still go */
+	for (k = 0; k < i->tree.n; k++) {
+		if (proc_stat(i->tree.v[k], &ps) == 0)
+			i->starts[k] = ps.start;
+		kill(i->tree.v[k], sig);
+	}
+	if (kill(-i->pid, sig) == -1)
+		kill(i->pid, sig);
+	kill(-i->pid, SIGCONT);
+}
+
+/*
+ * End stopping i at deadline: once its main process has exited (or at
+ * the deadline), SIGKILL to what is left of the tree seen at the start
+ * (each still the same process: its start time), its session and group,
+ * and then reap it.  Its exit is queued.
+ */
+static void
+local_stop_end(struct local *l, struct local_inst *i, double deadline)
+{
+	struct procstat	 ps;
+	size_t		 k;
+
+	spawn_wait_exit(i->pid, deadline);
+	kill(-i->pid, SIGKILL);
+	for (k = 0; k < i->tree.n; k++) {
+		if (proc_stat(i->tree.v[k], &ps) == 0 &&
+		    ps.start == i->starts[k] && ps.state != 'Z')
+			kill(i->tree.v[k], SIGKILL);
+	}
+	proc_kill_left(i->pid, i->mark, SIGKILL);
+	free(i->tree.v);
+	free(i->starts);
+	memset(&i->tree, 0, sizeof(i->tree));
+	i->starts = NULL;
+	spawn_stop(i->pid, SIGKILL, 0, &i->status);
+	local_ended(l, i);
 }
 
 static struct local_inst *
@@ -77,6 +185,23 @@ local_find(struct local *l, const char *alias)
 			return (i);
 	}
 	return (NULL);
+}
+
+/*
+ * The instance under alias, its exit reaped if it ended (as every call
+ * does first); NULL with RUNNER_ENOALIAS set when there is none.
+ */
+static struct local_inst *
+local_get(struct runner *r, const char *alias)
+{
+	struct local		*l = r->backend;
+	struct local_inst	*i;
+
+	local_reap(l);
+	if ((i = local_find(l, alias)) == NULL)
+		runner_seterr(r, RUNNER_ENOALIAS, "no instance named '%s'",
+		    alias);
+	return (i);
 }
 
 static void
@@ -100,6 +225,7 @@ local_inst_free(struct local_inst *i)
 	chan_unref(i->chan);
 	free(i->alias);
 	free(i->app);
+	free(i->mark);
 	free(i);
 }
 
@@ -226,6 +352,22 @@ local_not_ready(struct runner *r, struct launch *l, const char *alias,
 	    l->socket_path, errnum, err, sizeof(err)), "%s", err));
 }
 
+/*
+ * The mark of a new instance of alias: an environment entry its
+ * processes inherit, unique to this start (our pid, the time in ns), by
+ * which what it left is found once it has left the session and been
+ * reparented (proc_kill_left).
+ */
+static void
+local_mark(char *mark, size_t len, const char *alias)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(mark, len, LOCAL_MARK "=%s:%ld.%lld.%09ld", alias,
+	    (long)getpid(), (long long)ts.tv_sec, ts.tv_nsec);
+}
+
 static int
 local_start(struct runner *r, const char *name,
     const struct runner_start *opts, int strict)
@@ -234,7 +376,7 @@ local_start(struct runner *r, const char *name,
 	struct launch	 la;
 	struct local_inst	*i;
 	const char	*alias;
-	char		 err[RUNNER_ERRMSG_MAX];
+	char		 err[RUNNER_ERRMSG_MAX], mark[LOCAL_MARK_MAX];
 	int		 rc, status;
 
 	local_reap(l);
@@ -264,6 +406,8 @@ local_start(struct runner *r, const char *name,
 		la.socket = opts->socket;
 	}
 	la.errfd = SPAWN_INHERIT;
+	local_mark(mark, sizeof(mark), alias);
+	la.mark = mark;
 	if ((rc = launch_spawn(&la, err, sizeof(err))) != 0) {
 		runner_seterr(r, rc, "%s", err);
 		goto out;
@@ -283,10 +427,12 @@ local_start(struct runner *r, const char *name,
 	if ((i = calloc(1, sizeof(*i))) == NULL ||
 	    (i->alias = strdup(alias)) == NULL ||
 	    (i->app = strdup(name)) == NULL ||
+	    (i->mark = strdup(mark)) == NULL ||
 	    (i->chan = chan_new(la.fd)) == NULL) {
 		if (i != NULL) {
 			free(i->alias);
 			free(i->app);
+			free(i->mark);
 			free(i);
 		}
 		close(la.fd);
@@ -295,10 +441,18 @@ local_start(struct runner *r, const char *name,
 		goto out;
 	}
 	i->pid = la.pid;
+	i->started = clock_now();
 	i->stop_signal = la.app->stop_signal;
 	i->stop_timeout = la.app->stop_timeout;
 	i->next = l->insts;
 	l->insts = i;
+	i->pidfd = -1;
+	if (l->evq != NULL) {
+		i->pidfd = evq_watch(l->evq, i->pid);
+		/* Ready too: a start returns once the instance is. */
+		evq_push(l->evq, RUNNER_EVENT_STARTED, alias, i->pid);
+		evq_push(l->evq, RUNNER_EVENT_READY, alias, i->pid);
+	}
 	rc = 0;
 out:
 	launch_done(&la);
@@ -311,13 +465,15 @@ local_terminate(struct runner *r, const char *alias)
 	struct local	*l = r->backend;
 	struct local_inst	*i;
 
-	local_reap(l);
-	if ((i = local_find(l, alias)) == NULL)
-		return (runner_seterr(r, RUNNER_ENOALIAS, "no instance named "
-		    "'%s'", alias));
+	if ((i = local_get(r, alias)) == NULL)
+		return (r->errcode);
 	local_unlink(l, i);
-	if (i->pid > 0)
-		spawn_stop(i->pid, i->stop_signal, i->stop_timeout, &i->status);
+	if (i->pid > 0) {
+		local_stop_begin(i, i->stop_signal);
+		local_stop_end(l, i, clock_now() + i->stop_timeout);
+	}
+	if (l->evq != NULL)
+		evq_push(l->evq, RUNNER_EVENT_STOPPED, alias, 0);
 	local_inst_free(i);
 	return (0);
 }
@@ -330,14 +486,11 @@ local_terminate(struct runner *r, const char *alias)
 static int
 local_signal(struct runner *r, const char *alias, int signo)
 {
-	struct local	*l = r->backend;
 	struct local_inst	*i;
 	char		 how[64];
 
-	local_reap(l);
-	if ((i = local_find(l, alias)) == NULL)
-		return (runner_seterr(r, RUNNER_ENOALIAS, "no instance named "
-		    "'%s'", alias));
+	if ((i = local_get(r, alias)) == NULL)
+		return (r->errcode);
 	if (i->pid == 0)
 		return (runner_seterr(r, RUNNER_ECLOSED, "'%s' is not running "
 		    "(%s)", alias, status_words(i->status, how, sizeof(how))));
@@ -351,15 +504,10 @@ local_signal(struct runner *r, const char *alias, int signo)
 static struct chan *
 local_channel(struct runner *r, const char *alias)
 {
-	struct local	*l = r->backend;
 	struct local_inst	*i;
 
-	local_reap(l);
-	if ((i = local_find(l, alias)) == NULL) {
-		runner_seterr(r, RUNNER_ENOALIAS, "no instance named '%s'",
-		    alias);
+	if ((i = local_get(r, alias)) == NULL)
 		return (NULL);
-	}
 	i->chan->refs++;	/* the caller's (runner_ops) */
 	return (i->chan);
 }
@@ -378,21 +526,88 @@ local_free(struct runner *r)
 
 	local_reap(l);
 	for (i = l->insts; i != NULL; i = i->next) {
-		if (i->pid > 0) {
-			kill(-i->pid, i->stop_signal);
-			kill(-i->pid, SIGCONT);
-		}
+		if (i->pid > 0)
+			local_stop_begin(i, i->stop_signal);
 	}
 	while ((i = l->insts) != NULL) {
 		l->insts = i->next;
-		if (i->pid > 0) {
-			spawn_wait_exit(i->pid, t0 + i->stop_timeout);
-			spawn_stop(i->pid, SIGKILL, 0, &i->status);
-		}
+		if (i->pid > 0)
+			local_stop_end(l, i, t0 + i->stop_timeout);
 		local_inst_free(i);
 	}
+	evq_free(l->evq);
 	config_free(l->config);
 	free(l);
+}
+
+/*
+ * How alias is.  In-process a start returns once the instance is ready,
+ * a terminate once it is gone, and nothing restarts: an instance runs,
+ * or has exited (and stays listed, saying how, until terminated or
+ * started again).
+ */
+static int
+local_status(struct runner *r, const char *alias, struct runner_status *st)
+{
+	struct local_inst	*i;
+
+	if ((i = local_get(r, alias)) == NULL)
+		return (r->errcode);
+	st->pid = i->pid;
+	st->state = i->pid > 0 ? RUNNER_STATE_RUNNING : RUNNER_STATE_EXITED;
+	st->ready = i->pid > 0;
+	st->exited = i->pid == 0;
+	if (st->exited)
+		ev_exit_status(i->status, &st->exit_code, &st->exit_signal);
+	st->left_behind = i->left;
+	st->uptime = i->pid > 0 ? clock_now() - i->started : 0;
+	return (0);
+}
+
+/*
+ * Make the events queue on first use: events are kept from then on, and
+ * the instances already running are watched from now.
+ */
+static int
+local_evq(struct runner *r)
+{
+	struct local	*l = r->backend;
+	struct local_inst	*i;
+	char		 err[RUNNER_ERRMSG_MAX];
+
+	if (l->evq != NULL)
+		return (0);
+	if ((l->evq = evq_new(err, sizeof(err))) == NULL)
+		return (runner_seterr(r, RUNNER_ESYS, "%s", err));
+	for (i = l->insts; i != NULL; i = i->next) {
+		if (i->pid > 0)
+			i->pidfd = evq_watch(l->evq, i->pid);
+	}
+	return (0);
+}
+
+static int
+local_events_fd(struct runner *r)
+{
+	struct local	*l = r->backend;
+	int		 rc;
+
+	if ((rc = local_evq(r)) != 0)
+		return (rc);
+	return (evq_fd(l->evq));
+}
+
+/* Reap what exited (its pidfd woke the set), then the oldest event. */
+static int
+local_next_event(struct runner *r, struct runner_event *ev)
+{
+	struct local	*l = r->backend;
+	int		 rc;
+
+	if ((rc = local_evq(r)) != 0)
+		return (rc);
+	local_reap(l);
+	return (evq_pop(l->evq, ev));
 }
 
 const struct runner_ops local_ops = {
@@ -404,4 +619,7 @@ const struct runner_ops local_ops = {
 	local_free,
 	local_channel,		/* direct: the channel is already the child's */
 	local_signal,
+	local_status,
+	local_events_fd,
+	local_next_event,
 };

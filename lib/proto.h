@@ -98,14 +98,19 @@
  *       "restarts": N, "last_exit": null|{"code": N}|{"signal": "SIGKILL"},
  *       "next_restart": seconds|null (backoff), "error"?: S (failed),
  *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes,
- *       "attached": N, "input_closed": bool, "input_lost": bytes}]}
+ *       "attached": N, "input_closed": bool, "input_lost": bytes,
+ *       "left_behind": N}]}
  *   sorted by alias; dropped: output the overflow policy dropped (drop-
  *   oldest); log_dropped (protocol 2): log bytes its log file did not
  *   take (a FIFO nobody reads, a full disk); (protocol 6) attached:
  *   clients attached; input_closed: the instance takes no more input
  *   (close_input, an attacher's half-close, the child shut its end, a
  *   socket app closed its connection, no process); input_lost: input
- *   bytes that never reached it, since the instance was made.
+ *   bytes that never reached it, since the instance was made;
+ *   left_behind: processes the last process left running when it
+ *   exited by itself (its session, its group, what escaped them:
+ *   runnerd/proctree.c), which were then killed; 0 after a stop, which
+ *   kills them anyway.
  * write {"alias", "data": base64 | "text": S}
  *   Answers when every byte has been written to the instance.
  *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone, or
@@ -181,11 +186,15 @@
  *   it then.  A follower more than 4 MiB behind misses lines and is told
  *   "runnerd: N bytes of log skipped: ..." on a line of its own.
  * subscribe {}
- *   -> {}; from then on the connection also carries events:
- *   started {"alias", "app", "pid"}; exited {"alias", "pid",
- *   "status": {"code": N}|{"signal": S}}; restarted {"alias", "pid"};
- *   failed {"alias"}; stopped {"alias"}; and (protocol 4) lagged
- *   {"missed": N}.  A subscriber that has not read 256 KiB of what was
+ *   -> {}; from then on the connection also carries events, each ext
+ *   starting {"alias", "app", "pid"} (pid 0 when there is no process,
+ *   as for failed and restarting): started (the instance runs, ready), restarted (the same
+ *   after a restart); (protocol 6) ready, right after either; exited
+ *   {..., "status": {"code": N}|{"signal": S|N}, (protocol 6)
+ *   "left_behind": N}; (protocol 6) restarting {..., "delay": seconds,
+ *   "restarts": N} when the policy schedules a restart, after the exit;
+ *   failed; stopped; and (protocol 4) lagged {"missed": N}.  A client
+ *   skips events it does not know (a later runnerd's).  A subscriber that has not read 256 KiB of what was
  *   sent to it (or anything, while all clients together have not read
  *   16 MiB) misses events, counted, until it is back under 128 KiB
  *   unread; then, before any other event, it gets lagged with the count
@@ -236,7 +245,9 @@
 					   attach ends with its process,
 					   close_input, an attacher's
 					   half-close ends input, input_lost,
-					   attached, who gets the output */
+					   attached, who gets the output;
+					   the ready and restarting events,
+					   left_behind in exited and status */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

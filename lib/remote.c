@@ -40,6 +40,7 @@ struct remote {
 	struct runner_channel	*ctl;		/* NULL after a failure */
 	long long		 protocol;	/* runnerd's, from hello */
 	struct remote_chan	*chans;
+	struct sub		*sub;		/* events; NULL until asked */
 };
 
 static int	 remote_open(struct remote *);
@@ -457,8 +458,102 @@ remote_free(struct runner *r)
 		free(n);
 	}
 	runner_channel_close(rm->ctl);
+	sub_free(rm->sub);
 	free(rm->socket);
 	free(rm);
+}
+
+/* runnerd's state names, in enum runner_state's order from 1. */
+static int
+remote_state(const char *name)
+{
+	static const char *const names[] = { "starting", "running",
+	    "backoff", "stopping", "exited", "failed" };
+	size_t	 k;
+
+	for (k = 0; name != NULL && k < sizeof(names) / sizeof(names[0]); k++)
+		if (strcmp(name, names[k]) == 0)
+			return ((int)k + RUNNER_STATE_STARTING);
+	return (0);
+}
+
+/* runnerd's status command, for one alias (ENOALIAS is runnerd's). */
+static int
+remote_status(struct runner *r, const char *alias, struct runner_status *st)
+{
+	struct remote	*rm = r->backend;
+	struct json	*j;
+	struct buf	 ext;
+	long long	 n;
+	char		*state;
+	int		 rc, in, le;
+
+	buf_init(&ext);
+	jw_object1(&ext, "alias", alias);
+	rc = remote_call(r, "status", &ext, &j);
+	buf_free(&ext);
+	if (rc != 0)
+		return (rc);
+	if ((in = json_at(j, json_get(j, 0, "instances"), 0)) == -1) {
+		json_free(j);
+		return (runner_seterr(r, RUNNER_EPROTO, "runnerd at %s: a "
+		    "status reply without '%s'", rm->socket, alias));
+	}
+	if (json_int(j, json_get(j, in, "pid"), &n) == 0)
+		st->pid = (pid_t)n;
+	state = json_str(j, json_get(j, in, "state"), NULL);
+	st->state = remote_state(state);
+	free(state);
+	st->ready = st->state == RUNNER_STATE_RUNNING;
+	if (json_int(j, json_get(j, in, "restarts"), &n) == 0)
+		st->restarts = (int)n;
+	le = json_get(j, in, "last_exit");
+	if ((st->exited = json_type(j, le) == JSON_OBJECT))
+		sub_exit(j, le, &st->exit_code, &st->exit_signal);
+	if (json_int(j, json_get(j, in, "left_behind"), &n) == 0)
+		st->left_behind = (int)n;
+	json_double(j, json_get(j, in, "uptime"), &st->uptime);
+	json_free(j);
+	return (0);
+}
+
+/* Subscribe on a connection of our own, on first use: events from then. */
+static int
+remote_sub(struct runner *r)
+{
+	struct remote	*rm = r->backend;
+	char		 err[RUNNER_ERRMSG_MAX];
+	int		 rc;
+
+	if (rm->sub == NULL &&
+	    (rm->sub = sub_open(rm->socket, err, sizeof(err), &rc)) == NULL)
+		return (runner_seterr(r, rc, "%s", err));
+	return (0);
+}
+
+static int
+remote_events_fd(struct runner *r)
+{
+	struct remote	*rm = r->backend;
+	int		 rc;
+
+	if ((rc = remote_sub(r)) != 0)
+		return (rc);
+	return (sub_fd(rm->sub));
+}
+
+static int
+remote_next_event(struct runner *r, struct runner_event *ev)
+{
+	struct remote	*rm = r->backend;
+	char		 err[RUNNER_ERRMSG_MAX];
+	int		 rc;
+
+	if ((rc = remote_sub(r)) != 0)
+		return (rc);
+	if ((rc = sub_next(rm->sub, ev, err, sizeof(err))) < 0)
+		runner_seterr(r, rc, "runnerd at %s: %s", rm->socket, err);
+	return (rc);
 }
 
 const struct runner_ops remote_ops = {
@@ -470,4 +565,7 @@ const struct runner_ops remote_ops = {
 	remote_free,
 	remote_direct,
 	remote_signal,
+	remote_status,
+	remote_events_fd,
+	remote_next_event,
 };

@@ -226,8 +226,29 @@ void	 spawn_child_nofile(const struct rlimit *);
 void	 spawn_parent_death(int);
 int	 spawn_reap(pid_t, int *);
 int	 spawn_wait_exit(pid_t, double);
+int	 spawn_exited(pid_t);
 int	 spawn_stop(pid_t, int, double, int *);
 const char *status_words(int, char *, size_t);
+
+/* proc.c: processes seen through /proc (runnerd's tree, local stops). */
+struct procstat {
+	pid_t			 ppid;
+	pid_t			 pgid;
+	pid_t			 sid;
+	unsigned long long	 start;	/* clock ticks after boot */
+	uid_t			 uid;	/* of /proc/PID */
+	char			 state;	/* R, S, Z... */
+};
+struct pids {
+	pid_t	*v;
+	size_t	 n;
+	size_t	 cap;
+};
+int	 pids_add(struct pids *, pid_t);
+void	 proc_children(pid_t, struct pids *);
+void	 proc_tree(pid_t, struct pids *);
+int	 proc_stat(pid_t, struct procstat *);
+int	 proc_kill_left(pid_t, const char *, int);
 
 /* ready.c: readiness checks shared by runnerd and the local backend. */
 #define READY_NAP_FIRST	0.001	/* first nap between connect tries */
@@ -259,6 +280,8 @@ struct launch {
 	const char		*socket;	/* NULL: the app's */
 	int			 errfd;		/* the log: stderr, a socket
 						   app's stdout */
+	const char		*mark;		/* NULL, or "NAME=value" put
+						   last in its environment */
 	int			 capture;	/* errfd is the caller's log
 						   pipe: app->log not opened */
 	char			*socket_path;	/* out: resolved, socket apps */
@@ -344,6 +367,10 @@ struct runner_ops {
 	void	(*free)(struct runner *);
 	struct chan *(*channel_direct)(struct runner *, const char *);
 	int	(*signal)(struct runner *, const char *, int);
+	int	(*status)(struct runner *, const char *,
+		    struct runner_status *);
+	int	(*events_fd)(struct runner *);
+	int	(*next_event)(struct runner *, struct runner_event *);
 };
 struct runner {
 	const struct runner_ops	*ops;
@@ -358,6 +385,31 @@ void	 errf(char *, size_t, const char *, ...)
 const char *runner_code_name(int);
 int	 alias_check(const char *, char *, size_t);
 int	 runner_code_from_name(const char *);
+
+/*
+ * evq.c: the in-process backend's events: a bounded queue, and the
+ * descriptor (an epoll set) that polls readable while an event is queued
+ * or a watched child has exited.
+ */
+#define EVQ_MAX		256	/* events queued; then one LAGGED */
+struct evq;
+struct evq	*evq_new(char *, size_t);
+void		 evq_free(struct evq *);
+int		 evq_fd(const struct evq *);
+int		 evq_watch(struct evq *, pid_t);
+void		 evq_unwatch(struct evq *, int);
+void		 evq_push(struct evq *, int, const char *, pid_t);
+void		 evq_push_exit(struct evq *, const char *, pid_t, int, int);
+int		 evq_pop(struct evq *, struct runner_event *);
+void		 ev_exit_status(int, int *, int *);
+
+/* subscribe.c: the daemon backend's events, runnerd's subscribe. */
+struct sub;
+struct sub	*sub_open(const char *, char *, size_t, int *);
+void		 sub_free(struct sub *);
+int		 sub_fd(const struct sub *);
+int		 sub_next(struct sub *, struct runner_event *, char *, size_t);
+void		 sub_exit(const struct json *, int, int *, int *);
 
 /* local.c: the in-process backend. */
 extern const struct runner_ops local_ops;

@@ -246,3 +246,81 @@ runner_get_channel_direct(struct runner *r, const char *alias)
 	return (runner_channel_open(r, alias, r != NULL ?
 	    r->ops->channel_direct : NULL));
 }
+
+/*
+ * The bytes of a struct runner_status of version v that the library
+ * fills: all of its own for v at or past RUNNER_STATUS_VERSION.  A later
+ * version appends fields; its size table grows here.
+ */
+static size_t
+status_size(int v)
+{
+	(void)v;
+	return (sizeof(struct runner_status));
+}
+
+/* How alias is, into st (st->version set by the caller; see runner.h). */
+int
+runner_status(struct runner *r, const char *alias, struct runner_status *st)
+{
+	struct runner_status	 full;
+	int			 rc, v;
+
+	if (r == NULL)
+		return (RUNNER_EINVAL);
+	runner_clear(r);
+	if (alias == NULL || *alias == '\0')
+		return (runner_seterr(r, RUNNER_EINVAL, "no alias given"));
+	if (st == NULL || st->version < 1)
+		return (runner_seterr(r, RUNNER_EINVAL, "no status version "
+		    "given: set version to RUNNER_STATUS_VERSION"));
+	v = st->version < RUNNER_STATUS_VERSION ? st->version :
+	    RUNNER_STATUS_VERSION;
+	memset(&full, 0, sizeof(full));
+	if ((rc = r->ops->status(r, alias, &full)) != 0)
+		return (rc);
+	full.version = v;
+	memcpy(st, &full, status_size(v));
+	return (0);
+}
+
+/* The descriptor that polls readable when events wait (the runner's). */
+int
+runner_events_fd(struct runner *r)
+{
+	if (r == NULL)
+		return (RUNNER_EINVAL);
+	runner_clear(r);
+	return (r->ops->events_fd(r));
+}
+
+/* The bytes of a struct runner_event of version v: as status_size. */
+static size_t
+event_size(int v)
+{
+	(void)v;
+	return (sizeof(struct runner_event));
+}
+
+/* The oldest event into ev: 1, 0 when none waits, or an error code. */
+int
+runner_next_event(struct runner *r, struct runner_event *ev)
+{
+	struct runner_event	 full;
+	int			 rc, v;
+
+	if (r == NULL)
+		return (RUNNER_EINVAL);
+	runner_clear(r);
+	if (ev == NULL || ev->version < 1)
+		return (runner_seterr(r, RUNNER_EINVAL, "no event version "
+		    "given: set version to RUNNER_EVENT_VERSION"));
+	v = ev->version < RUNNER_EVENT_VERSION ? ev->version :
+	    RUNNER_EVENT_VERSION;
+	memset(&full, 0, sizeof(full));
+	if ((rc = r->ops->next_event(r, &full)) != 1)
+		return (rc);
+	full.version = v;
+	memcpy(ev, &full, event_size(v));
+	return (1);
+}

@@ -125,6 +125,69 @@ int	runner_ask(struct runner_channel *, const char *cmd,
 struct runner_channel *runner_get_channel_direct(struct runner *,
 	    const char *alias);
 
+/*
+ * The lifecycle: how an instance is (runner_status) and what happens to
+ * it (runner_events_fd, runner_next_event).  Both structs are versioned
+ * for growth: set version to RUNNER_STATUS_VERSION (RUNNER_EVENT_VERSION)
+ * before the call.  The library fills the fields that version has and
+ * never writes past them, and sets version to the lower of the caller's
+ * and its own; a later header only appends fields and raises the
+ * number, so a program built against this one works with later
+ * libraries, and one built later works with this library (checking
+ * version for what was filled).  A version below 1: RUNNER_EINVAL.
+ */
+enum runner_state {
+	RUNNER_STATE_STARTING = 1,	/* started, not ready yet */
+	RUNNER_STATE_RUNNING,		/* running (ready) */
+	RUNNER_STATE_BACKOFF,		/* ended; the policy restarts it */
+	RUNNER_STATE_STOPPING,		/* being stopped */
+	RUNNER_STATE_EXITED,		/* ended; no restart to come */
+	RUNNER_STATE_FAILED		/* the policy gave up restarting */
+};
+
+#define RUNNER_STATUS_VERSION	1
+struct runner_status {
+	int		 version;	/* in and out: see above */
+	int		 state;		/* enum runner_state */
+	pid_t		 pid;		/* main process; 0: none now */
+	int		 ready;		/* 1: running and ready */
+	int		 restarts;	/* by the policy or by hand */
+	int		 exited;	/* 1: the last exit is below */
+	int		 exit_code;	/* its exit status; -1: a signal */
+	int		 exit_signal;	/* the signal that killed it, or 0 */
+	int		 left_behind;	/* processes its main process left
+					   when it exited, then killed */
+	double		 uptime;	/* seconds its process has run */
+};
+int	runner_status(struct runner *, const char *alias,
+	    struct runner_status *);
+
+enum runner_event_kind {
+	RUNNER_EVENT_STARTED = 1,	/* a process started (pid) */
+	RUNNER_EVENT_READY,		/* it is ready, right after STARTED */
+	RUNNER_EVENT_EXITED,		/* its process ended (exit_*) */
+	RUNNER_EVENT_RESTARTING,	/* a restart comes after delay */
+	RUNNER_EVENT_FAILED,		/* the policy gave up */
+	RUNNER_EVENT_STOPPED,		/* terminated: the alias is free */
+	RUNNER_EVENT_LAGGED		/* missed events were dropped */
+};
+
+#define RUNNER_EVENT_VERSION	1
+#define RUNNER_EVENT_ALIAS	65	/* an alias and its NUL */
+struct runner_event {
+	int		 version;	/* in and out, as runner_status's */
+	int		 kind;		/* enum runner_event_kind */
+	char		 alias[RUNNER_EVENT_ALIAS];	/* "" for LAGGED */
+	pid_t		 pid;		/* STARTED, READY, EXITED; else 0 */
+	int		 exit_code;	/* EXITED: as runner_status's */
+	int		 exit_signal;
+	int		 left_behind;	/* EXITED */
+	double		 delay;		/* RESTARTING: seconds */
+	unsigned long long missed;	/* LAGGED: events dropped */
+};
+int	runner_events_fd(struct runner *);
+int	runner_next_event(struct runner *, struct runner_event *);
+
 #ifdef __cplusplus
 }
 #endif

@@ -293,6 +293,26 @@ spawn_reap(pid_t pid, int *status)
 }
 
 /*
+ * Has pid exited?  1 when it has and is not reaped yet, so that its pid,
+ * group and session are still its own while what it left is found and
+ * killed; 0 while it runs; -1 when it is not ours to wait for (someone
+ * else reaped it: its pid may name another process by now).
+ */
+int
+spawn_exited(pid_t pid)
+{
+	siginfo_t	 si;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+			return (si.si_pid == pid);
+		if (errno != EINTR)
+			return (-1);
+	}
+}
+
+/*
  * Wait until pid has exited, without reaping it (the zombie keeps its
  * process group alive, so the group can still be signalled safely).  0
  * once it has exited, -1 at the deadline.  A pidfd wakes us the moment

@@ -112,6 +112,8 @@ status_one(struct buf *b, struct inst *i)
 	jw_key(b, "socket");
 	jw_str(b, i->req.socket_path);
 	restart_json(b, i);
+	jw_key(b, "left_behind");
+	jw_int(b, i->end.left_behind);
 	/* Why it is not running: a failed start, or giving up. */
 	if (i->end.start_msg != NULL && i->pid == 0 &&
 	    i->state != INST_STOPPING) {

@@ -57,7 +57,6 @@ static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
 static void	 inst_kill_cb(struct ev_loop *, ev_timer *, int);
 static void	 inst_trim_ended(void);
 static void	 inst_remove(struct inst *);
-static void	 inst_event(const char *, struct inst *, pid_t);
 static int	 inst_cmp(const void *, const void *);
 
 static int
@@ -273,11 +272,16 @@ inst_json_exit(struct buf *b, const struct inst *i)
 	jw_close(b, '}');
 }
 
-/* Tell subscribers: {"alias", "app", "pid"}, and how it exited. */
-static void
+/*
+ * Tell subscribers: {"alias", "app", "pid"}; exited adds how, and what
+ * its main process left behind; restarting (protocol 6), how long until
+ * the restart and how many restarts there were before it.
+ */
+void
 inst_event(const char *name, struct inst *i, pid_t pid)
 {
 	struct buf	 b;
+	double		 delay;
 
 	buf_init(&b);
 	jw_open(&b, '{');
@@ -285,6 +289,14 @@ inst_event(const char *name, struct inst *i, pid_t pid)
 	if (strcmp(name, "exited") == 0) {
 		jw_key(&b, "status");
 		inst_json_exit(&b, i);
+		jw_key(&b, "left_behind");
+		jw_int(&b, i->end.left_behind);
+	} else if (strcmp(name, "restarting") == 0) {
+		delay = i->restart.next_restart - ev_now(server.loop);
+		jw_key(&b, "delay");
+		jw_double(&b, delay > 0 ? delay : 0);
+		jw_key(&b, "restarts");
+		jw_int(&b, restart_count(i));
 	}
 	jw_close(&b, '}');
 	if (!b.failed)
@@ -346,13 +358,19 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	return (0);
 }
 
-/* The instance is ready: relay its channel, tell waiters and subscribers. */
+/*
+ * The instance is ready: tell waiters and subscribers.  started and
+ * restarted keep their meaning from before protocol 6 (it runs, ready);
+ * ready (6) follows at once, for every instance, so that a client reads
+ * "started, then ready" from both of librunner's backends.
+ */
 void
 inst_ready(struct inst *i)
 {
 	i->state = INST_RUNNING;
 	inst_event(restart_count(i) > 0 ? "restarted" : "started", i,
 	    i->pid);
+	inst_event("ready", i, i->pid);
 	waiters_inst_event(i);
 }
 
@@ -575,6 +593,7 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	struct inst	*i = w->data;
 	pid_t		 pid = i->pid;
 	char		 how[64];
+	int		 left;
 
 	(void)revents;
 	ev_child_stop(loop, w);
@@ -589,11 +608,22 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	log_info("%s: pid %ld %s", i->alias, (long)pid,
 	    status_words(w->rstatus, how, sizeof(how)));
 	/*
-	 * Nothing it started outlives it: the rest of its group (the pgid
-	 * cannot be reused while members remain), then what escaped.
+	 * Nothing it started outlives it: what was reparented to us (its
+	 * session, and what escaped it), then the rest of its group (the
+	 * pgid cannot be reused while members remain).  The sweep first:
+	 * after a SIGKILL to the group, a member not yet dead would be
+	 * killed, and counted, twice.  What an exit of its own left is
+	 * counted as left behind; a stop's stragglers, signalled already,
+	 * are not.
 	 */
+	left = proctree_kill_orphans(i, pid);
+	i->end.left_behind = i->state == INST_STOPPING ? 0 : left;
 	kill(-pid, SIGKILL);
-	proctree_kill_orphans(i, pid);
+	if (i->end.left_behind > 0)
+		log_info("%s: pid %ld left %d process%s behind, killed; an "
+		    "app that daemonizes must be run in the foreground",
+		    i->alias, (long)pid, i->end.left_behind,
+		    i->end.left_behind == 1 ? "" : "es");
 	inst_event("exited", i, pid);
 	/* Whatever it wrote before it died is kept, then the channel goes. */
 	relay_drain(i);

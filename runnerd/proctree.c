@@ -4,8 +4,9 @@
  * A stop signals the instance's process group, but a grandchild may have
  * left the group (setsid, setpgid: daemons do).  So a stop also signals
  * every descendant, found by walking /proc/PID/task/TID/children from the
- * instance's main process.  Reading the children files costs one read per
- * process in the tree, so a leaf instance (the usual case) costs one read.
+ * instance's main process (lib/proc.c, shared with the library).  Reading
+ * the children files costs one read per process in the tree, so a leaf
+ * instance (the usual case) costs one read.
  *
  * runnerd is a child subreaper: what outlives its parent is reparented to
  * runnerd, the helpers of running instances (a double-forked agent) as
@@ -59,16 +60,7 @@
 
 #include "runnerd.h"
 
-#define CHILDREN_MAX	65536	/* bytes of one children file read */
-#define PIDS_MAX	100000	/* processes walked at most */
 #define KNOWN_MAX	1024	/* detached descendants remembered */
-#define STAT_MAX	1024	/* bytes of /proc/PID/stat read */
-
-struct pids {
-	pid_t	*v;
-	size_t	 n;
-	size_t	 cap;
-};
 
 /* A descendant seen outside its instance's session, by a stop's walk. */
 struct known {
@@ -99,8 +91,6 @@ static struct known	 known[KNOWN_MAX];
 static size_t		 nknown;
 static size_t		 known_next;	/* next slot to reuse when full */
 
-static int	 pids_add(struct pids *, pid_t);
-static void	 proc_children(pid_t, struct pids *);
 static void	 known_add(pid_t, const struct procstat *, pid_t);
 static void	 known_set(struct known *, pid_t, unsigned long long, pid_t,
 		    const char *);
@@ -112,119 +102,6 @@ static const struct leader *leader_find(struct leader *, size_t, pid_t);
 static void	 orphan_kill(pid_t, const struct procstat *);
 static int	 orphan_cmp(const void *, const void *);
 static void	 reap_cb(struct ev_loop *, ev_child *, int);
-
-static int
-pids_add(struct pids *p, pid_t pid)
-{
-	pid_t	*v;
-
-	/* A tree bigger than this is a pid reused mid-walk, or a fork bomb. */
-	if (p->n >= PIDS_MAX)
-		return (-1);
-	if (p->n == p->cap) {
-		if ((v = reallocarray(p->v, p->cap ? p->cap * 2 : 16,
-		    sizeof(*v))) == NULL)
-			return (-1);
-		p->v = v;
-		p->cap = p->cap ? p->cap * 2 : 16;
-	}
-	p->v[p->n++] = pid;
-	return (0);
-}
-
-/* Append pid's children (of all its threads) to out. */
-static void
-proc_children(pid_t pid, struct pids *out)
-{
-	char		 path[320], buf[CHILDREN_MAX], *p, *end;
-	struct dirent	*de;
-	DIR		*d;
-	ssize_t		 n;
-	long		 c;
-	int		 fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
-	if ((d = opendir(path)) == NULL)
-		return;		/* gone already */
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/task/%s/children",
-		    (long)pid, de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		for (p = buf;; p = end) {
-			errno = 0;
-			c = strtol(p, &end, 10);
-			if (end == p || errno != 0)
-				break;
-			if (c > 0 && pids_add(out, (pid_t)c) == -1)
-				break;
-		}
-	}
-	closedir(d);
-}
-
-/*
- * Read /proc/PID/stat: parent, group, session, start time (field 22, in
- * clock ticks since boot: with the pid, it names one process for good),
- * state, and the uid that owns /proc/PID.  0, or -1 when there is no such
- * process (or it is not readable).
- */
-int
-proctree_stat(pid_t pid, struct procstat *ps)
-{
-	char		 path[64], buf[STAT_MAX], *p, *end;
-	unsigned long long v;
-	struct stat	 st;
-	ssize_t		 n;
-	int		 fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (-1);
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0 || fstat(fd, &st) == -1) {
-		close(fd);
-		return (-1);
-	}
-	close(fd);
-	buf[n] = '\0';
-	memset(ps, 0, sizeof(*ps));
-	ps->uid = st.st_uid;
-	/* The command name may hold anything, ')' included: skip to the last. */
-	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' || p[2] == '\0')
-		return (-1);
-	ps->state = p[2];
-	p += 3;
-	for (field = 4; field <= 22; field++) {
-		errno = 0;
-		v = strtoull(p, &end, 10);
-		if (end == p || errno != 0)
-			return (-1);
-		p = end;
-		switch (field) {
-		case 4:
-			ps->ppid = (pid_t)v;
-			break;
-		case 5:
-			ps->pgid = (pid_t)v;
-			break;
-		case 6:
-			ps->sid = (pid_t)v;
-			break;
-		case 22:
-			ps->start = v;
-			break;
-		}
-	}
-	return (0);
-}
 
 /* Remember pid (found under owner's main process) as owner's. */
 static void
@@ -318,12 +195,9 @@ proctree_signal(pid_t pid, int sig)
 	size_t		 k;
 	int		 n;
 
-	proc_children(pid, &all);
-	/* Breadth first: all grows as we go. */
-	for (k = 0; k < all.n; k++)
-		proc_children(all.v[k], &all);
+	proc_tree(pid, &all);
 	for (k = 0; k < all.n; k++) {
-		if (proctree_stat(all.v[k], &ps) == 0 && ps.sid != pid)
+		if (proc_stat(all.v[k], &ps) == 0 && ps.sid != pid)
 			known_add(all.v[k], &ps, pid);
 		kill(all.v[k], sig);
 	}
@@ -432,7 +306,7 @@ proctree_orphan_info(pid_t pid, struct procstat *ps)
 		ps->state = 'S';
 		return (0);
 	}
-	if (proctree_stat(pid, ps) == -1)
+	if (proc_stat(pid, ps) == -1)
 		return (-1);
 	if (ps->state == 'Z')
 		return (0);
@@ -479,9 +353,11 @@ proctree_init(void)
  * Kill what was reparented to runnerd and belonged to the instance that
  * ended (ended, whose main process was pid), or to no running instance
  * at all; leave what belongs to a running one.  ended may be NULL (no
- * instance just ended: runnerd is exiting).
+ * instance just ended: runnerd is exiting).  Returns how many of the
+ * ended instance's were killed (each with what was under it), for its
+ * status's left_behind.
  */
-void
+int
 proctree_kill_orphans(const struct inst *ended, pid_t pid)
 {
 	struct pids		 mine = { NULL, 0, 0 };
@@ -490,7 +366,7 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 	const struct known	*kn;
 	unsigned long long	 start;
 	size_t			 k, j, nlead;
-	int			 older;
+	int			 older, left = 0;
 
 	statefile_dirty();
 	proc_children(getpid(), &mine);
@@ -500,12 +376,12 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 	 */
 	if (mine.n <= (size_t)server.nprocs) {
 		free(mine.v);
-		return;
+		return (0);
 	}
 	if ((lead = leaders_get(&nlead)) == NULL) {
 		log_warn("%s", __func__);
 		free(mine.v);
-		return;
+		return (0);
 	}
 	for (k = 0; k < mine.n; k++) {
 		if (leader_find(lead, nlead, mine.v[k]) != NULL)
@@ -523,6 +399,7 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 			    "instance, which ended", ended->alias,
 			    (long)mine.v[k]);
 			orphan_kill(mine.v[k], &ps);
+			left++;
 			continue;
 		}
 		if (leader_find(lead, nlead, ps.sid) != NULL)
@@ -534,6 +411,8 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 			log_info("%s: killing pid %ld, left behind by this "
 			    "instance, which ended", kn->alias,
 			    (long)mine.v[k]);
+			if (pid > 0 && kn->owner == pid)
+				left++;
 			orphan_kill(mine.v[k], &ps);
 			continue;
 		}
@@ -554,10 +433,14 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 		log_info("killing pid %ld, left behind by an instance that "
 		    "ended (it had left that instance's session)",
 		    (long)mine.v[k]);
+		/* Killed at this exit: counted as its (no running one owns it). */
+		if (ended != NULL)
+			left++;
 		orphan_kill(mine.v[k], &ps);
 	}
 	free(lead);
 	free(mine.v);
+	return (left);
 }
 
 /*
@@ -598,7 +481,7 @@ proctree_start_of(struct inst *i)
 	if (i->pid <= 0)
 		return (0);
 	if (i->tick.pid != i->pid) {
-		if (proctree_stat(i->pid, &ps) == -1)
+		if (proc_stat(i->pid, &ps) == -1)
 			return (0);
 		i->tick.pid = i->pid;
 		i->tick.start = ps.start;

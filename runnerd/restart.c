@@ -236,6 +236,7 @@ restart_after_exit(struct inst *i, int status)
 		delay = i->restart.started_at + RESTART_SPACING - now;
 	i->state = INST_BACKOFF;
 	i->restart.next_restart = now + delay;
+	inst_event("restarting", i, 0);
 	if (delay <= 0) {
 		restart_enqueue(i);
 		return;

@@ -59,6 +59,8 @@ struct ending {
 	char		*start_msg;	/* ... in words */
 	int		 exited;	/* last_status is valid */
 	int		 last_status;	/* wait status of the last exit */
+	int		 left_behind;	/* processes its last run left when its
+					   main process exited, then killed */
 	uint64_t	 ended_seq;	/* order of ending; 0: not ended */
 };
 
@@ -344,6 +346,7 @@ void		 inst_restart(struct inst *);
 void		 inst_end(struct inst *, enum inst_state);
 void		 inst_json_head(struct buf *, const struct inst *, pid_t);
 void		 inst_json_exit(struct buf *, const struct inst *);
+void		 inst_event(const char *, struct inst *, pid_t);
 void		 inst_ready(struct inst *);
 void		 inst_start_failed(struct inst *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -353,17 +356,8 @@ const char	*inst_state_name(enum inst_state);
 void		 conf_unref(struct conf *);
 
 /* proctree.c */
-struct procstat {
-	pid_t			 ppid;
-	pid_t			 pgid;
-	pid_t			 sid;
-	unsigned long long	 start;	/* clock ticks after boot */
-	uid_t			 uid;	/* of /proc/PID */
-	char			 state;	/* R, S, Z... */
-};
-int	 proctree_stat(pid_t, struct procstat *);
 int	 proctree_signal(pid_t, int);
-void	 proctree_kill_orphans(const struct inst *, pid_t);
+int	 proctree_kill_orphans(const struct inst *, pid_t);
 unsigned long long proctree_start_of(struct inst *);
 size_t	 proctree_orphans(pid_t **);
 void	 proctree_reap_orphans(double);

@@ -212,7 +212,7 @@ state_kill(pid_t pid, unsigned long long start, const char *alias,
 	pfd = pidfd_open(pid, 0);
 	if (pfd == -1 && errno != ENOSYS)
 		return (0);	/* gone */
-	if (proctree_stat(pid, &ps) == -1 || ps.state == 'Z' ||
+	if (proc_stat(pid, &ps) == -1 || ps.state == 'Z' ||
 	    (start != 0 && ps.start != start) || !state_uid_ok(pid)) {
 		if (pfd != -1)
 			close(pfd);
@@ -322,14 +322,14 @@ statefile_recover(void)
 		if (errno != 0 || *end != '\0' || v <= 1 || v > INT_MAX)
 			continue;
 		pid = (pid_t)v;
-		if (proctree_stat(pid, &ps) == -1 || ps.state == 'Z')
+		if (proc_stat(pid, &ps) == -1 || ps.state == 'Z')
 			continue;
 		for (k = 0; k < n; k++) {
 			if (rec[k].kind != 'P' || ps.sid != rec[k].pid ||
 			    ps.start < rec[k].start)
 				continue;
 			/* The leader is another process now: not ours. */
-			if (proctree_stat(rec[k].pid, &lp) == 0 &&
+			if (proc_stat(rec[k].pid, &lp) == 0 &&
 			    lp.start != rec[k].start)
 				break;
 			state_kill(pid, 0, rec[k].alias, pfds, &npfds);

@@ -491,7 +491,9 @@ test_kill9_storm(void **state)
 				pid[i] = (pid_t)p;
 				got++;
 			} else if (strcmp(name, "exited") != 0 &&
-			    strcmp(name, "started") != 0)
+			    strcmp(name, "started") != 0 &&
+			    strcmp(name, "ready") != 0 &&
+			    strcmp(name, "restarting") != 0)
 				fail_msg("unexpected event %s",
 				    json_raw(j, 0, NULL));
 			json_free(j);

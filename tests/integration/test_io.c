@@ -255,7 +255,7 @@ wait_event(struct client *c, const char *name, struct json **jp)
 	return (-1);
 }
 
-/* subscribe: started, exited (with the signal) and stopped events. */
+/* subscribe: started, ready, exited (with the signal), stopped events. */
 static void
 test_subscribe_events(void **state)
 {
@@ -274,6 +274,12 @@ test_subscribe_events(void **state)
 	ext = json_get(j, 0, "ext");
 	assert_string_equal(j_str(j, ext, "alias"), "c1");
 	assert_string_equal(j_str(j, ext, "app"), "cat");
+	assert_int_equal(j_int(j, ext, "pid"), pid);
+	/* Protocol 6: ready, right after started. */
+	j = cl_event(s, &name);
+	assert_string_equal(name, "ready");
+	ext = json_get(j, 0, "ext");
+	assert_string_equal(j_str(j, ext, "alias"), "c1");
 	assert_int_equal(j_int(j, ext, "pid"), pid);
 
 	j_ok(cl_call(c, "stop", "{\"alias\": \"c1\"}"));

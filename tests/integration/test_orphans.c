@@ -156,6 +156,37 @@ test_ended_helper_killed(void **state)
 }
 
 /*
+ * What an exit left behind is counted: the log says how many after
+ * naming each, status's left_behind and runnerctl status say so.
+ */
+static void
+test_left_behind_counted(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	struct run	*r;
+	pid_t		 e, eh;
+	int		 in;
+
+	e = cl_start(c, "ender", "ender");
+	d_saw(d, e);
+	eh = o_helper(d, e, 0);
+	d_file(d, "go", "");
+	d_wait_log(d, d_fmt(d, "ender: pid %ld left 1 process behind, "
+	    "killed; an app that daemonizes must be run in the foreground",
+	    (long)e));
+	assert_true(t_wait_gone(eh));
+	in = cl_status_of(c, "ender", &j);
+	assert_int_equal(j_int(j, in, "left_behind"), 1);
+	r = CTL(d, "status", "ender");
+	r_status(r, 0);
+	if (strstr(r->out, "(left 1, killed)") == NULL)
+		fail_msg("runnerctl status does not say what was left: %s",
+		    r->out);
+}
+
+/*
  * A helper that left its session: a running instance's (older than it)
  * is not killed when another instance exits; one that no running
  * instance can own (all of them are younger) is killed.
@@ -258,6 +289,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_live_helper_survives),
 		T(test_ended_helper_killed),
+		T(test_left_behind_counted),
 		T(test_setsid_helper),
 		T(test_seen_helper_named),
 	};

@@ -428,4 +428,74 @@ t_roundtrip(struct runner_channel *ch, size_t total, int mul)
 	runner_channel_close(ch);
 }
 
+/*
+ * The next event of f's runner: waits (bounded) on runner_events_fd,
+ * and takes the fd's wake-ups that bring none (valgrind's tick).
+ */
+static inline void
+t_next_event(struct fixture *f, struct runner_event *ev)
+{
+	struct pollfd	 pfd;
+	long long	 end = t_ms() + T_WAIT_MS;
+	int		 rc;
+
+	assert_true((pfd.fd = runner_events_fd(f->r)) >= 0);
+	pfd.events = POLLIN;
+	for (;;) {
+		memset(ev, 0, sizeof(*ev));
+		ev->version = RUNNER_EVENT_VERSION;
+		if ((rc = runner_next_event(f->r, ev)) == 1)
+			return;
+		if (rc != 0)
+			fail_msg("runner_next_event: %d %s", rc,
+			    runner_errmsg(f->r));
+		if (t_ms() > end)
+			fail_msg("no event within %d ms", T_WAIT_MS);
+		poll(&pfd, 1, (int)(end - t_ms() > 0 ? end - t_ms() : 0));
+	}
+}
+
+/* Expect the next event to be kind about alias; it goes to *ev. */
+static inline void
+t_expect_event(struct fixture *f, int kind, const char *alias,
+    struct runner_event *ev)
+{
+	t_next_event(f, ev);
+	if (ev->kind != kind || strcmp(ev->alias, alias) != 0)
+		fail_msg("expected event %d about '%s', got %d about '%s'",
+		    kind, alias, ev->kind, ev->alias);
+}
+
+/* Skip events until one of kind about alias comes (bounded). */
+static inline void
+t_wait_event(struct fixture *f, int kind, const char *alias,
+    struct runner_event *ev)
+{
+	do
+		t_next_event(f, ev);
+	while (ev->kind != kind || strcmp(ev->alias, alias) != 0);
+}
+
+/* Write text to alias's input on a handle of its own, then close it. */
+static inline void
+t_say(struct fixture *f, const char *alias, const char *text)
+{
+	struct runner_channel	*ch;
+
+	if ((ch = runner_get_channel(f->r, alias)) == NULL)
+		fail_msg("no channel to '%s': %s", alias, runner_errmsg(f->r));
+	t_write_all(ch, text, strlen(text));
+	runner_channel_close(ch);
+}
+
+/* alias's status, or fail the test. */
+static inline void
+t_status(struct fixture *f, const char *alias, struct runner_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->version = RUNNER_STATUS_VERSION;
+	if (runner_status(f->r, alias, st) != 0)
+		fail_msg("runner_status '%s': %s", alias, runner_errmsg(f->r));
+}
+
 #endif /* TEST_COMMON_H */

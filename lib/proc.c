@@ -1,0 +1,218 @@
+/*
+ * proc.c: processes seen through /proc, for runnerd's process tree
+ * (runnerd/proctree.c) and the in-process backend's stop (local.c): a
+ * process's parent, group, session and start time; its descendants; the
+ * members of a session.  Linux only, like the rest of runner.
+ *
+ * A pid read here names a process only while something keeps it from
+ * being reused (it is our unreaped child, or the start time read with
+ * it is checked again); the callers say what keeps theirs.
+ */
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner-int.h"
+
+#define CHILDREN_MAX	65536	/* bytes of one children file read */
+#define PIDS_MAX	100000	/* processes walked at most */
+#define STAT_MAX	1024	/* bytes of /proc/PID/stat read */
+#define ENVIRON_MAX	4096	/* bytes of /proc/PID/environ read */
+
+/* Append pid to p: 0, or -1 (no memory, or a tree too big to be real). */
+int
+pids_add(struct pids *p, pid_t pid)
+{
+	pid_t	*v;
+
+	/* A tree bigger than this is a pid reused mid-walk, or a fork bomb. */
+	if (p->n >= PIDS_MAX)
+		return (-1);
+	if (p->n == p->cap) {
+		if ((v = reallocarray(p->v, p->cap ? p->cap * 2 : 16,
+		    sizeof(*v))) == NULL)
+			return (-1);
+		p->v = v;
+		p->cap = p->cap ? p->cap * 2 : 16;
+	}
+	p->v[p->n++] = pid;
+	return (0);
+}
+
+/* Append pid's children (of all its threads) to out. */
+void
+proc_children(pid_t pid, struct pids *out)
+{
+	char		 path[320], buf[CHILDREN_MAX], *p, *end;
+	struct dirent	*de;
+	DIR		*d;
+	ssize_t		 n;
+	long		 c;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return;		/* gone already */
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%s/children",
+		    (long)pid, de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (p = buf;; p = end) {
+			errno = 0;
+			c = strtol(p, &end, 10);
+			if (end == p || errno != 0)
+				break;
+			if (c > 0 && pids_add(out, (pid_t)c) == -1)
+				break;
+		}
+	}
+	closedir(d);
+}
+
+/* Append every descendant of pid (not pid), breadth first, to out. */
+void
+proc_tree(pid_t pid, struct pids *out)
+{
+	size_t	 k;
+
+	k = out->n;
+	proc_children(pid, out);
+	for (; k < out->n; k++)		/* out grows as we go */
+		proc_children(out->v[k], out);
+}
+
+/*
+ * Read /proc/PID/stat: parent, group, session, start time (field 22, in
+ * clock ticks since boot: with the pid, it names one process for good),
+ * state, and the uid that owns /proc/PID.  0, or -1 when there is no such
+ * process (or it is not readable).
+ */
+int
+proc_stat(pid_t pid, struct procstat *ps)
+{
+	char		 path[64], buf[STAT_MAX], *p, *end;
+	unsigned long long v;
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0 || fstat(fd, &st) == -1) {
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	buf[n] = '\0';
+	memset(ps, 0, sizeof(*ps));
+	ps->uid = st.st_uid;
+	/* The command name may hold anything, ')' included: skip to the last. */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' || p[2] == '\0')
+		return (-1);
+	ps->state = p[2];
+	p += 3;
+	for (field = 4; field <= 22; field++) {
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (end == p || errno != 0)
+			return (-1);
+		p = end;
+		switch (field) {
+		case 4:
+			ps->ppid = (pid_t)v;
+			break;
+		case 5:
+			ps->pgid = (pid_t)v;
+			break;
+		case 6:
+			ps->sid = (pid_t)v;
+			break;
+		case 22:
+			ps->start = v;
+			break;
+		}
+	}
+	return (0);
+}
+
+/*
+ * Does pid's environment, as it was at its exec, hold the entry mark?
+ * Only the first ENVIRON_MAX bytes are read: launch.c puts a mark first.
+ */
+static int
+proc_marked(pid_t pid, const char *mark)
+{
+	char	 path[64], buf[ENVIRON_MAX], *p, *end;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0)
+		return (0);
+	for (p = buf, end = buf + n; p < end; p += strnlen(p, end - p) + 1)
+		if ((size_t)(end - p) > strlen(mark) &&
+		    strcmp(p, mark) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * Send sig to what the instance whose main process is sid left: every
+ * live process of its session or process group but sid itself, and with
+ * mark (NULL: none) every process whose environment holds that entry
+ * (what left the session and was reparented: a daemon's double fork),
+ * found by reading every /proc/PID.  The caller keeps sid from being
+ * reused (its unreaped child): the kernel hands out no pid that is still
+ * a session's or a group's id, so what is found is sid's.  Returns how
+ * many were signalled.
+ */
+int
+proc_kill_left(pid_t sid, const char *mark, int sig)
+{
+	struct procstat	 ps;
+	struct dirent	*de;
+	DIR		*d;
+	pid_t		 pid, self = getpid();
+	int		 n = 0;
+
+	if (sid <= 1 || (d = opendir("/proc")) == NULL)
+		return (0);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = (pid_t)strtol(de->d_name, NULL, 10);
+		if (pid == sid || pid == self || proc_stat(pid, &ps) == -1 ||
+		    ps.state == 'Z')
+			continue;
+		if (ps.sid != sid && ps.pgid != sid &&
+		    (mark == NULL || !proc_marked(pid, mark)))
+			continue;
+		if (kill(pid, sig) == 0)
+			n++;
+	}
+	closedir(d);
+	return (n);
+}
