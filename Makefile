@@ -93,8 +93,10 @@ DEBS	 = gcc make pkg-config binutils libc6-dev libconfig-dev libev-dev libjsmn-d
 
 # ---- build -------------------------------------------------------------
 
+EXAMPLES = examples/hello examples/lifecycle
+
 all: lib/librunner.a lib/librunner.so runnerd/runnerd ctl/runnerctl \
-    examples/hello
+    $(EXAMPLES)
 
 # Each compile writes FILE.d beside its output (-MMD): the headers it
 # read, so a change to one header rebuilds only what includes it (-MP:
@@ -103,7 +105,7 @@ all: lib/librunner.a lib/librunner.so runnerd/runnerd ctl/runnerctl \
 # target without a recipe: an output whose .d is missing (never written,
 # as by an older Makefile, or removed) is rebuilt rather than trusted.
 DEP_FILES = $(LIB_OBJ:.o=.d) $(RUNNERD_OBJ:.o=.d) $(CTL_OBJ:.o=.d) \
-	    examples/hello.d $(UNIT_BIN:=.d) $(LIBT_BIN:=.d) \
+	    $(EXAMPLES:=.d) $(UNIT_BIN:=.d) $(LIBT_BIN:=.d) \
 	    $(INTEG_BIN:=.d) $(HELPERS:=.d) $(BENCH_BIN:=.d) \
 	    tests/soak/child.d
 $(DEP_FILES):
@@ -184,9 +186,11 @@ tests/helpers/%: tests/helpers/%.c tests/helpers/%.d lib/librunner-int.a
 # run natively too, since valgrind slows the 16 MiB transfers tenfold.
 # Each library test runs twice: in-process, then through a runnerd.
 # Then the shell tests: exports (nm), make install and uninstall with
-# pkg-config, the systemd units, bash completion against a runnerd.
+# pkg-config, the systemd units, bash completion against a runnerd, and
+# examples/lifecycle in-process and through a runnerd.
 SH_TESTS = tests/install/symbols.sh tests/install/install.sh \
-	   tests/install/units.sh tests/completion/completion.sh
+	   tests/install/units.sh tests/completion/completion.sh \
+	   tests/examples/lifecycle.sh
 # The bench programs are built (not run) so that CI's -Werror sees them.
 test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) $(BENCH_BIN)
 	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(LIBT_BIN:=@daemon) \
@@ -414,7 +418,7 @@ clean:
 	    lib/librunner-int.a lib/librunner.syms lib/*.d runnerd/*.d ctl/*.d \
 	    examples/*.d tests/*/*.d \
 	    runnerd/*.o runnerd/runnerd ctl/*.o ctl/runnerctl \
-	    examples/hello $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
+	    $(EXAMPLES) $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
 	    $(BENCH_BIN) $(FUZZ_BIN) tests/faults/runnerd-faults \
 	    tests/soak/child
 	rm -rf $(FUZZ_O) $(FAULTS_O)
