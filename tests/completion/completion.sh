@@ -18,37 +18,19 @@ else
 	echo "completion.sh: no shellcheck; syntax checked with bash -n only"
 fi
 
-if ! ctl=$(realpath ctl/runnerctl) || ! d=$(realpath runnerd/runnerd); then
-	fail "build first (make)"
-fi
+# shellcheck source=tests/sh/runnerd.sh
+. tests/sh/runnerd.sh
 dir=$(mktemp -d /tmp/runner-comp.XXXXXX)
-pid=
 cleanup() {
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid"
-	fi
+	runnerd_stop
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-sock=$dir/runnerd.sock
-cat >"$dir/runner.conf" <<CONF
-apps = {
+# No default socket of the user's: only -s finds this runnerd.
+runnerd_start "$dir" 'apps = {
   cat = { command = "cat"; restart = "no"; };
   sleeper = { command = "sleep 300"; restart = "no"; };
-};
-CONF
-# No default socket of the user's: only -s finds this runnerd.
-export RUNNER_SOCKET=$dir/elsewhere.sock XDG_RUNTIME_DIR=$dir
-"$d" -c "$dir/runner.conf" -s "$sock" 2>"$dir/log" &
-pid=$!
-# Bounded: until it answers (10 s), or it exits.
-for ((i = 0; i < 200; i++)); do
-	"$ctl" -s "$sock" ping >/dev/null 2>&1 && break
-	kill -0 "$pid" 2>/dev/null || { cat "$dir/log"; fail "runnerd exited"; }
-	sleep 0.05
-done
-"$ctl" -s "$sock" ping >/dev/null || { cat "$dir/log"; fail "no runnerd"; }
+};'
 for a in c1 c2; do
 	"$ctl" -s "$sock" start --no-autostart cat --alias $a >/dev/null ||
 	    fail "cannot start $a"

@@ -10,17 +10,12 @@ set -u
 fail() { echo "lifecycle.sh: $*" >&2; exit 1; }
 
 echo "== $0"
-if ! ex=$(realpath examples/lifecycle) || ! ctl=$(realpath ctl/runnerctl) ||
-    ! d=$(realpath runnerd/runnerd); then
-	fail "build first (make)"
-fi
+ex=$(realpath examples/lifecycle) || fail "build first (make)"
+# shellcheck source=tests/sh/runnerd.sh
+. tests/sh/runnerd.sh
 dir=$(mktemp -d /tmp/runner-lifecycle.XXXXXX)
-pid=
 cleanup() {
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid"
-	fi
+	runnerd_stop
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -54,19 +49,8 @@ check() {
 }
 check in-process
 
-sock=$dir/runnerd.sock
-cat >"$dir/runner.conf" <<CONF
-apps = { keep = { command = "sleep 300"; restart = "no"; }; };
-CONF
-export RUNNER_SOCKET=$dir/elsewhere.sock XDG_RUNTIME_DIR=$dir
-"$d" -c "$dir/runner.conf" -s "$sock" 2>"$dir/log" &
-pid=$!
-# Bounded: until it answers (10 s), or it exits.
-for ((i = 0; i < 200; i++)); do
-	"$ctl" -s "$sock" ping >/dev/null 2>&1 && break
-	kill -0 "$pid" 2>/dev/null || { cat "$dir/log"; fail "runnerd exited"; }
-	sleep 0.05
-done
+runnerd_start "$dir" \
+    'apps = { keep = { command = "sleep 300"; restart = "no"; }; };'
 "$ctl" -s "$sock" start keep >/dev/null || fail "cannot start keep"
 check runnerd -s "$sock"
 # The example's update added its app and left runnerd's own running.
