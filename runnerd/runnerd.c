@@ -182,7 +182,9 @@ main(int argc, char **argv)
 		usage();
 	log_init(1, verbose);
 
-	explicit = path != NULL || getenv("RUNNER_CONFIG") != NULL;
+	/* As in paths_config, an empty $RUNNER_CONFIG is no name. */
+	explicit = path != NULL || (getenv("RUNNER_CONFIG") != NULL &&
+	    *getenv("RUNNER_CONFIG") != '\0');
 	if (path == NULL && (path = paths_config()) == NULL)
 		fatal("paths_config");
 	/* Absolute, so messages name it fully and reloads find it. */
