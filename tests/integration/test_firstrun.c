@@ -4,7 +4,8 @@
  * so and how to give it one), the log an autostarted runnerd writes
  * beside its socket when there is no syslog (named by runnerctl, kept
  * bounded, never followed through a symlink), and `make run` (mk/run.sh)
- * finding a runnerd already on its socket, or a stale socket file.
+ * finding a runnerd already on its socket, or a stale socket file; the
+ * sample configuration's socket app listening in its owner's directory.
  */
 
 #include "daemon.h"
@@ -309,6 +310,31 @@ test_make_run_stale_socket(void **state)
 	d_stop(d, SIGINT);
 }
 
+/*
+ * The sample configuration's socket app listens beside the file, in its
+ * owner's directory, wherever runnerd was started: not in /tmp.
+ */
+static void
+test_sample_socket_beside_config(void **state)
+{
+	struct daemon	*d = *state;
+	struct stat	 st;
+	struct run	*r;
+	char		*sample;
+
+	assert_non_null(sample = d_slurp(d, "conf/runner.conf"));
+	assert_null(strstr(sample, "\"/tmp"));
+	d_start(d, sample);
+	r_status(CTL(d, "start", "echo", "--wait"), 0);
+	assert_int_equal(lstat(d_path(d, "echo.sock"), &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	r_status(CTL(d, "send", "echo", "hi"), 0);
+	r = CTL(d, "read", "echo", "--wait", "5");
+	r_status(r, 0);
+	assert_string_equal(r->out, "hi\n");
+	r_status(CTL(d, "stop", "echo"), 0);
+}
+
 #define TB(f)	cmocka_unit_test_setup_teardown(f, t_setup_bare, t_teardown)
 #define T(f)	cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
 
@@ -321,6 +347,7 @@ main(void)
 		TB(test_autostart_log_bounded_and_safe),
 		T(test_make_run_finds_live_runnerd),
 		TB(test_make_run_stale_socket),
+		TB(test_sample_socket_beside_config),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
