@@ -119,8 +119,8 @@ log_init(int foreground, int verbose)
 /*
  * Detach the log from the terminal: to syslog when /dev/log answers,
  * else to RUNNERD_LOGFILE in dirfd (the socket's directory, open for
- * runnerd's life), made our stderr so that what a child writes there
- * lands beside; /dev/null when neither can be had.
+ * runnerd's life), made our stderr so that nothing written to stderr
+ * outside log.c goes astray; /dev/null when neither can be had.
  */
 void
 log_detach(int dirfd)
