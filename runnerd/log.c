@@ -234,6 +234,10 @@ log_file_line(const char *line, size_t n)
 	/* "runnerd: msg" becomes "STAMP runnerd[PID]: msg". */
 	k += snprintf(stamped + k, sizeof(stamped) - k, "runnerd[%ld]%.*s",
 	    (long)getpid(), (int)(n - 7), line + 7);
+	if (k < 0 || (size_t)k >= sizeof(stamped)) {
+		k = sizeof(stamped) - 1;
+		stamped[k - 1] = '\n';
+	}
 	if (log_fbytes + k > LOG_FILE_MAX &&
 	    renameat(log_dirfd, RUNNERD_LOGFILE, log_dirfd,
 	    RUNNERD_LOGFILE ".old") == 0 && (fd = openat(log_dirfd,
