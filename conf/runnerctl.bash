@@ -173,4 +173,6 @@ _runnerctl()
 	return 0
 }
 
-complete -F _runnerctl runnerctl
+# bash looks a completion up by the command word as typed: the installed
+# runnerctl, and the one in the source tree as the README runs it.
+complete -F _runnerctl runnerctl ctl/runnerctl ./ctl/runnerctl

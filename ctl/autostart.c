@@ -3,7 +3,14 @@
  * starts its server.  `runnerd -d` exits 0 only once it listens (or
  * non-zero with its error on stderr, which is ours), so waiting for it
  * to exit is the whole readiness protocol: no polling of the socket.
+ *
+ * What a user needs next is said here too: that the runnerd started has
+ * no configuration and how to give it one, and where its own log goes
+ * (syslog, or RUNNERD_LOGFILE beside the socket where there is none:
+ * runnerd/log.c), above all when it did not start.
  */
+
+#include <sys/stat.h>
 
 #include <sys/wait.h>
 
@@ -17,7 +24,10 @@
 
 #include "runnerctl.h"
 
+#define AUTOSTART_LOGFILE	"runnerd.log"	/* runnerd.h's RUNNERD_LOGFILE */
+
 static char	*autostart_path(void);
+static char	*autostart_log(const char *);
 static void	 autostart_exec(const char *, const char *[])
 		    __attribute__((noreturn));
 
@@ -92,7 +102,7 @@ int
 autostart_runnerd(const char *socket)
 {
 	const char	*argv[7], *v;
-	char		*prog, *sock, *conf = NULL;
+	char		*prog, *sock, *conf = NULL, *log;
 	pid_t		 pid;
 	char		 why[64];
 	int		 status = -1, i = 0;
@@ -125,8 +135,61 @@ autostart_runnerd(const char *socket)
 			    "on %s (%s)\n", socket,
 			    status_words(status, why, sizeof(why)));
 	}
+	if (status != 0 && (log = autostart_log(socket)) != NULL) {
+		fprintf(stderr, "runnerctl: runnerd's log: %s\n", log);
+		free(log);
+	}
 	free(prog);
 	free(sock);
 	free(conf);
 	return (status == 0 ? 0 : -1);
+}
+
+/*
+ * The log a detached runnerd on socket has written beside it, when
+ * there is one (runnerd found no syslog), else NULL.  Malloc'd.
+ */
+static char *
+autostart_log(const char *socket)
+{
+	const char	*slash = strrchr(socket, '/');
+	char		*p;
+
+	if (asprintf(&p, "%.*s%s", slash != NULL ? (int)(slash - socket + 1) :
+	    0, socket, AUTOSTART_LOGFILE) == -1)
+		out_oom(NULL);
+	if (access(p, F_OK) == 0)
+		return (p);
+	free(p);
+	return (NULL);
+}
+
+/*
+ * runnerd has started on socket: say so, with where it logs, and when
+ * it found no configuration (only the default is ever missing: one
+ * named by $RUNNER_CONFIG must exist), how to give it one.
+ */
+void
+autostart_started(const char *socket)
+{
+	const char	*v = getenv("RUNNER_CONFIG");
+	char		*log, *conf;
+
+	if ((log = autostart_log(socket)) != NULL)
+		fprintf(stderr, "runnerctl: started runnerd on %s (its log: "
+		    "%s)\n", socket, log);
+	else
+		fprintf(stderr, "runnerctl: started runnerd on %s\n", socket);
+	free(log);
+	if (v != NULL && *v != '\0')
+		return;
+	conf = out_oom(paths_config());
+	if (access(conf, F_OK) == -1 && errno == ENOENT)
+		fprintf(stderr, "runnerctl: it has no configuration (%s does "
+		    "not exist), so no apps;\n"
+		    "runnerctl: give it one: `runnerctl reload FILE` "
+		    "(runner.conf(5); conf/runner.conf is a sample),\n"
+		    "runnerctl: and for its next start, write %s "
+		    "or set RUNNER_CONFIG\n", conf, conf);
+	free(conf);
 }

@@ -36,8 +36,7 @@ conn_open(struct ctl *ctl)
 		 */
 		fd = rpc_dial(ctl->socket);
 		if (fd != -1 && rc == 0)
-			fprintf(stderr, "runnerctl: started runnerd on %s\n",
-			    ctl->socket);
+			autostart_started(ctl->socket);
 		else if (fd == -1 && rc != 0)
 			return (CTL_EXIT_NODAEMON);
 	}

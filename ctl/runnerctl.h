@@ -86,6 +86,7 @@ int	 conn_refuse(struct ctl *, const char *, const char *);
 
 /* autostart.c */
 int	 autostart_runnerd(const char *);
+void	 autostart_started(const char *);
 
 /* ask.c */
 extern const struct ctl_opt ask_opts[];

@@ -1,7 +1,12 @@
 /*
  * hello.c: librunner in twenty lines.  Loads a configuration, starts two
  * instances of the cat app under their own aliases, talks to each, and
- * lets runner_free stop them.  Build: cc hello.c -lrunner (see README).
+ * lets runner_free stop them.  Build against an installed librunner:
+ *	cc hello.c $(pkg-config --cflags --libs librunner)
+ * or in the source tree, from its root, as make does:
+ *	cc -Ilib examples/hello.c lib/librunner.a -lconfig -o examples/hello
+ * and run it there: examples/hello [CONFIG] (conf/runner.conf unless
+ * CONFIG says).
  */
 
 #include <stdio.h>

@@ -26,6 +26,12 @@
  *
  * At exit (fatal included) what is still queued gets at most
  * LOG_EXIT_WAIT seconds to go out.
+ *
+ * Where no syslog answers (a container, a minimal system), a detached
+ * runnerd would log nowhere: it writes RUNNERD_LOGFILE in its socket's
+ * directory instead, lines stamped with time and pid, kept under
+ * LOG_FILE_MAX bytes by moving it to RUNNERD_LOGFILE.old once past;
+ * runnerctl names that file when a runnerd it started fails.
  */
 
 #include <sys/socket.h>
@@ -49,6 +55,7 @@
 #define LOG_LINE	2400		/* one line: message, errno, prefix */
 #define LOG_EXIT_WAIT	1000		/* ms the queue gets at exit */
 #define LOG_DEVLOG	"/dev/log"
+#define LOG_FILE_MAX	(1024 * 1024)	/* bytes before the file is moved */
 
 enum log_to {
 	LOG_TO_FILE,		/* a regular file: written as is */
@@ -69,6 +76,8 @@ static size_t	 log_qlen;
 static uint64_t	 log_dropped;		/* lines lost since last said */
 static ev_io	 log_io;		/* stderr writable: flush the queue */
 static int	 log_atexit;
+static int	 log_dirfd = -1;	/* detached: the log file's directory */
+static off_t	 log_fbytes;		/* bytes in the log file */
 
 static void	log_vwrite(int, const char *, va_list, int)
 		    __attribute__((format(printf, 2, 0)));
@@ -79,7 +88,9 @@ static void	log_io_cb(struct ev_loop *, ev_io *, int);
 static void	log_exit(void);
 static void	log_stderr(void);
 static void	log_syslog(int, const char *, size_t);
+static int	log_sys_connect(void);
 static int	log_sys_put(const char *, size_t);
+static void	log_file_line(const char *, size_t);
 static int	log_sys_flush(void);
 static void	log_watch(void);
 
@@ -103,6 +114,39 @@ log_init(int foreground, int verbose)
 			close(log_own);
 		log_own = -1;
 	}
+}
+
+/*
+ * Detach the log from the terminal: to syslog when /dev/log answers,
+ * else to RUNNERD_LOGFILE in dirfd (the socket's directory, open for
+ * runnerd's life), made our stderr so that nothing written to stderr
+ * outside log.c goes astray; /dev/null when neither can be had.
+ */
+void
+log_detach(int dirfd)
+{
+	struct stat	 st;
+	int		 fd = -1;
+
+	if (log_sys_connect() == 0) {
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		log_init(0, log_verbose);
+	} else if (dirfd != -1 && (fd = openat(dirfd, RUNNERD_LOGFILE,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+	    0600)) != -1) {
+		log_exit();	/* what the terminal is still owed */
+		log_dirfd = dirfd;
+		log_fbytes = fstat(fd, &st) == 0 ? st.st_size : 0;
+	} else
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd != -1 && fd != STDERR_FILENO) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	if (log_dirfd != -1)
+		log_init(1, log_verbose);	/* stderr: now the file */
+	else if (log_foreground)
+		log_init(0, log_verbose);	/* nowhere: syslog, if it comes */
 }
 
 /* Choose how to write stderr without blocking (see the top). */
@@ -164,7 +208,47 @@ log_vwrite(int pri, const char *fmt, va_list ap, int err)
 		n = sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	log_emit(line, (size_t)n);
+	if (log_dirfd != -1)
+		log_file_line(line, (size_t)n);
+	else
+		log_emit(line, (size_t)n);
+}
+
+/*
+ * A line for the detached log file: stamped (a file, unlike the journal
+ * or a terminal, says nothing of when), and the file moved to
+ * RUNNERD_LOGFILE.old and begun again once past LOG_FILE_MAX.
+ */
+static void
+log_file_line(const char *line, size_t n)
+{
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	char		 stamped[LOG_LINE + 64];
+	int		 k, fd;
+
+	if (localtime_r(&now, &tm) == NULL || strftime(stamped,
+	    sizeof(stamped), "%Y-%m-%d %H:%M:%S ", &tm) == 0)
+		stamped[0] = '\0';
+	k = strlen(stamped);
+	/* "runnerd: msg" becomes "STAMP runnerd[PID]: msg". */
+	k += snprintf(stamped + k, sizeof(stamped) - k, "runnerd[%ld]%.*s",
+	    (long)getpid(), (int)(n - 7), line + 7);
+	if (k < 0 || (size_t)k >= sizeof(stamped)) {
+		k = sizeof(stamped) - 1;
+		stamped[k - 1] = '\n';
+	}
+	if (log_fbytes + k > LOG_FILE_MAX &&
+	    renameat(log_dirfd, RUNNERD_LOGFILE, log_dirfd,
+	    RUNNERD_LOGFILE ".old") == 0 && (fd = openat(log_dirfd,
+	    RUNNERD_LOGFILE, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOCTTY, 0600)) != -1) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+		log_fbytes = 0;
+	}
+	log_fbytes += k;
+	log_emit(stamped, (size_t)k);
 }
 
 /*
@@ -358,24 +442,11 @@ log_syslog(int pri, const char *msg, size_t n)
 static int
 log_sys_put(const char *dg, size_t len)
 {
-	struct sockaddr_un	 sun;
-	int			 try;
+	int	 try;
 
 	for (try = 0; try < 2; try++) {
-		if (log_sysfd == -1) {
-			memset(&sun, 0, sizeof(sun));
-			sun.sun_family = AF_UNIX;
-			memcpy(sun.sun_path, LOG_DEVLOG, sizeof(LOG_DEVLOG));
-			if ((log_sysfd = socket(AF_UNIX, SOCK_DGRAM |
-			    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
-				return (-1);
-			if (connect(log_sysfd, (struct sockaddr *)&sun,
-			    sizeof(sun)) == -1) {
-				close(log_sysfd);
-				log_sysfd = -1;
-				return (-1);
-			}
-		}
+		if (log_sys_connect() == -1)
+			return (-1);
 		if (send(log_sysfd, dg, len, MSG_DONTWAIT | MSG_NOSIGNAL) != -1)
 			return (1);
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
@@ -388,6 +459,28 @@ log_sys_put(const char *dg, size_t len)
 		log_sysfd = -1;
 	}
 	return (-1);
+}
+
+/* Connect to syslog unless connected: 0, or -1 when nobody listens. */
+static int
+log_sys_connect(void)
+{
+	struct sockaddr_un	 sun;
+
+	if (log_sysfd != -1)
+		return (0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, LOG_DEVLOG, sizeof(LOG_DEVLOG));
+	if ((log_sysfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(log_sysfd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(log_sysfd);
+		log_sysfd = -1;
+		return (-1);
+	}
+	return (0);
 }
 
 /*

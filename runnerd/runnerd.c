@@ -56,13 +56,18 @@ load_config(const char *path, int must_exist, char *err, size_t errlen)
 	return (cfg);
 }
 
-/* Leave the terminal: fork, new session, stdio on /dev/null. */
+/*
+ * Leave the terminal: the log to syslog or a file beside the socket
+ * (log_detach; before the fork, so that the file is there once `runnerd
+ * -d` has exited), fork, new session, stdin and stdout on /dev/null.
+ */
 static void
 detach(void)
 {
 	pid_t	 pid;
 	int	 fd;
 
+	log_detach(server.sock_dirfd);
 	if ((pid = fork()) == -1)
 		fatal("fork");
 	if (pid != 0)
@@ -71,11 +76,9 @@ detach(void)
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	log_init(0, 0);
 }
 
 /* SIGTERM, SIGINT: stop every instance, then leave the loop. */
@@ -179,7 +182,9 @@ main(int argc, char **argv)
 		usage();
 	log_init(1, verbose);
 
-	explicit = path != NULL || getenv("RUNNER_CONFIG") != NULL;
+	/* As in paths_config, an empty $RUNNER_CONFIG is no name. */
+	explicit = path != NULL || (getenv("RUNNER_CONFIG") != NULL &&
+	    *getenv("RUNNER_CONFIG") != '\0');
 	if (path == NULL && (path = paths_config()) == NULL)
 		fatal("paths_config");
 	/* Absolute, so messages name it fully and reloads find it. */

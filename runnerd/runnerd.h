@@ -239,7 +239,9 @@ struct server {
 extern struct server server;
 
 /* log.c */
+#define RUNNERD_LOGFILE	"runnerd.log"	/* detached, without syslog */
 void	log_init(int, int);
+void	log_detach(int);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

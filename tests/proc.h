@@ -1,7 +1,8 @@
 /*
  * proc.h: process and descriptor facts for the tests, read from /proc
  * (state, parent, session, open descriptors), bounded waits for
- * processes to end, and small system helpers.  Shared by the library
+ * processes to end, small system helpers, and the signal dispositions
+ * every test binary starts from.  Shared by the library
  * tests (tests/lib/common.h) and the integration tests (daemon.h); the
  * includer brings cmocka and runner-int.h.
  */
@@ -22,6 +23,31 @@
 #ifndef T_ASAN
 #define T_ASAN	0
 #endif
+
+/*
+ * Before main: undo what our parent may have handed down.  A job started
+ * in the background by a shell without job control (`bash -c 'make
+ * check &'`) runs with SIGINT and SIGQUIT ignored, and an ignored
+ * disposition survives exec into every runnerd, runnerctl and child the
+ * tests start: a test that stops runnerctl with SIGINT would wait in
+ * vain.  So whatever is ignored goes back to its default (handlers
+ * cmocka installs later are not touched), and nothing stays blocked.
+ * The tests that want a signal ignored (SIGPIPE) say so themselves.
+ */
+static void __attribute__((constructor))
+t_signals_reset(void)
+{
+	struct sigaction	 sa;
+	sigset_t		 none;
+	int			 sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			signal(sig, SIG_DFL);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
 /* Wait (bounded) for our child pid to end; 1 with *status, 0 if not. */
 static inline int

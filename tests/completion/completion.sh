@@ -38,6 +38,11 @@ done
 
 # shellcheck source=conf/runnerctl.bash disable=SC1091
 . "$comp"
+# Registered for the installed name and for the tree's, as typed.
+for w in runnerctl ctl/runnerctl ./ctl/runnerctl; do
+	complete -p "$w" 2>/dev/null | grep -q -- '-F _runnerctl' ||
+	    fail "no completion for $w"
+done
 n=0
 # expect "WANT" WORD...: complete the last WORD (the line is the words);
 # COMPREPLY sorted and joined by spaces must be WANT.
