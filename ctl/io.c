@@ -27,15 +27,17 @@
 
 enum { SEND_NONL, SEND_EOF };
 const struct ctl_opt send_opts[] = {
-	[SEND_NONL] =	{ "-n", 0 },
-	[SEND_EOF] =	{ "--eof", 0 },
-	{ NULL, 0 }
+	[SEND_NONL] =	{ "-n", 0, "no newline after TEXT" },
+	[SEND_EOF] =	{ "--eof", 0, "then end the instance's "
+	    "input (as closing its stdin)" },
+	{ NULL, 0, NULL }
 };
 
 enum { READ_WAIT };
 const struct ctl_opt read_opts[] = {
-	[READ_WAIT] =	{ "--wait", 1 },
-	{ NULL, 0 }
+	[READ_WAIT] =	{ "--wait", 1, "SECONDS: wait up to SECONDS "
+	    "for output when there is none yet" },
+	{ NULL, 0, NULL }
 };
 
 static int	io_utf8(const char *, size_t);
