@@ -61,7 +61,11 @@ io_utf8(const char *p, size_t len)
 	return (1);
 }
 
-/* One write request (as "text" or base64 "data"); adds to *written. */
+/*
+ * One write request (as "text" or base64 "data"); adds to *written.  Its
+ * reply comes once the bytes are written to the instance, so one that
+ * does not read its input keeps us waiting: at a terminal we say so.
+ */
 static int
 io_write(struct ctl *ctl, const char *alias, const char *p, size_t len,
     int text, long long *written)
@@ -81,7 +85,10 @@ io_write(struct ctl *ctl, const char *alias, const char *p, size_t len,
 	else
 		jw_b64(&ext, p, len);
 	jw_close(&ext, '}');
+	tick_start(TICK_ONCE, "'%s' is not reading its input (%zu bytes "
+	    "queued); still waiting (Ctrl-C gives up)", alias, len);
 	rc = conn_ask(ctl, "write", &ext, &r);
+	tick_stop();
 	buf_free(&ext);
 	if (rc != 0)
 		return (rc);
