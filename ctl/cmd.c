@@ -63,6 +63,8 @@ const struct ctl_opt kill_opts[] = {
 
 static int	 ctl_started(struct ctl *, struct json *, const char *, int);
 static void	 ctl_started_many(struct ctl *, struct json *, int, int);
+static int	 ctl_targets(struct ctl *, struct ctl_args *, int, char ***,
+		    int *);
 static int	 ctl_each(struct ctl *, struct ctl_args *, int,
 		    int (*)(struct ctl *, const char *, void *), void *);
 static int	 restart_one(struct ctl *, const char *, void *);
@@ -182,6 +184,24 @@ ctl_start(struct ctl *ctl, struct ctl_args *a)
 }
 
 /*
+ * The aliases that a command's words (or --all, not both) name, into
+ * *list (targets_free) and *n: 0, else the exit status, said.
+ */
+static int
+ctl_targets(struct ctl *ctl, struct ctl_args *a, int all, char ***list,
+    int *n)
+{
+	int	 rc;
+
+	if (all && a->argc > 0)
+		return (ctl_usage_error(ctl->cmd, "aliases or --all, not both"));
+	if (!all && a->argc == 0)
+		return (ctl_usage_error(ctl->cmd, "no alias (or --all)"));
+	*list = targets_expand(ctl, a->argv, a->argc, all, n, &rc);
+	return (*list == NULL ? rc : 0);
+}
+
+/*
  * The words of a command that takes ALIAS|APP... or --all (stop,
  * restart, kill): the aliases they name (targets.c), each passed to fn
  * in turn.  As kill(1), a refusal does not stop the others: each is
@@ -194,12 +214,7 @@ ctl_each(struct ctl *ctl, struct ctl_args *a, int all,
 	char	**list;
 	int	 n, i, rc, worst = CTL_EXIT_OK;
 
-	if (all && a->argc > 0)
-		return (ctl_usage_error(ctl->cmd, "aliases or --all, not both"));
-	if (!all && a->argc == 0)
-		return (ctl_usage_error(ctl->cmd, "no alias (or --all)"));
-	if ((list = targets_expand(ctl, a->argv, a->argc, all, &n, &rc)) ==
-	    NULL)
+	if ((rc = ctl_targets(ctl, a, all, &list, &n)) != 0)
 		return (rc);
 	if (n == 0)
 		fprintf(stderr, "runnerctl: %s --all: no instances\n",
@@ -228,12 +243,7 @@ ctl_stop(struct ctl *ctl, struct ctl_args *a)
 	char		**list;
 	int		 i, k, n, v, rc, all = a->val[STOP_ALL] != NULL;
 
-	if (all && a->argc > 0)
-		return (ctl_usage_error(ctl->cmd, "aliases or --all, not both"));
-	if (!all && a->argc == 0)
-		return (ctl_usage_error(ctl->cmd, "no alias (or --all)"));
-	if ((list = targets_expand(ctl, a->argv, a->argc, all, &n, &rc)) ==
-	    NULL)
+	if ((rc = ctl_targets(ctl, a, all, &list, &n)) != 0)
 		return (rc);
 	buf_init(&ext);
 	jw_open(&ext, '{');
