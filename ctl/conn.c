@@ -99,6 +99,7 @@ conn_fail(struct ctl *ctl, int rc)
 	const char	*why;
 	char		 code[64];
 
+	tick_stop();		/* progress erased before, not after, why */
 	if (ctl->h == NULL)	/* conn_open has said why */
 		return (CTL_EXIT_NODAEMON);
 	if ((why = rpc_refusal(ctl->h, code, sizeof(code))) != NULL)

@@ -6,7 +6,8 @@
  * aliases, apps' names and --all, stop printing in the words' order;
  * --strict holds for an app of many instances; an alias that is another
  * app's instance name is refused; at a terminal a stop that takes over a
- * second shows progress, erased at the end, and nothing of it in a pipe.
+ * second (stop, start) shows progress, erased at the end, and nothing of
+ * it in a pipe.
  */
 
 /*
@@ -22,7 +23,10 @@
 
 #define MANY	1000
 
-/* lots (12), many (1000), cat, and stubs: 2 that ignore SIGTERM. */
+/*
+ * lots (12), many (1000), cat, stubs: 2 that ignore SIGTERM, and deaf: a
+ * socket app that never listens (ready_timeout 1.5 s).
+ */
 static int
 many_setup(void **state)
 {
@@ -37,7 +41,10 @@ many_setup(void **state)
 	    "  stubs = { command = [\"sh\", \"-c\", \"trap '' TERM; echo up; "
 	    "while :; do sleep 1; done\"]; instances = 2; restart = \"no\"; "
 	    "stop_timeout = 1.5; };\n"
-	    "};\n", MANY));
+	    "  deaf = { command = \"sleep 300\"; type = \"socket\"; "
+	    "socket = \"deaf.sock\"; cwd = \"%s\"; ready_timeout = 1.5; "
+	    "restart = \"no\"; };\n"
+	    "};\n", MANY, d->dir));
 	return (0);
 }
 
@@ -223,6 +230,15 @@ test_many_progress(void **state)
 	r_status(r, 0);
 	assert_string_equal(r->err, "");
 	assert_string_equal(r->out, "stubs-1 stopped\nstubs-2 stopped\n");
+	/* A start that fails after a while: progress, erased, then why. */
+	p = pty_spawn(d, NULL, "start", "deaf", "--wait", NULL);
+	assert_true(pty_wait_for(p, "runnerctl: starting 'deaf'... 1s"));
+	assert_int_equal(pty_finish(p), 1);
+	erase = strstr(p->text, "\r\033[K");
+	assert_non_null(erase);
+	/* Erased before the refusal is said, never after. */
+	if (strncmp(erase + 4, "runnerctl: E", 12) != 0)
+		fail_msg("no refusal after the progress: %s", p->text);
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, many_setup, t_teardown)
