@@ -3,10 +3,11 @@
 # bash-completion loads it on first use; or `source` it.
 #
 # Completes the commands, each command's options, app names (from
-# `runnerctl apps`) for start, and the aliases of instances (from
-# `runnerctl status`) for stop, restart, kill, send, read, attach, logs,
-# ask and status, signal names for kill -s, asking the runnerd that -s SOCKET earlier on the line names (or
-# the default one).  runnerctl's human output is a table with a header
+# `runnerctl apps`) for start, the aliases of instances (from `runnerctl
+# status`) for send, read, attach, logs and ask, and those aliases and
+# their apps' names for stop, restart, kill and status, signal names for
+# kill -s, commands for help, asking the runnerd that -s SOCKET on the
+# line names, before or after the command (or the default one).  runnerctl's human output is a table with a header
 # line; the first column is the name.  Nothing here starts a runnerd.
 
 # _runnerctl_names PROGRAM SOCKET COMMAND: the first column of the table
@@ -20,6 +21,18 @@ _runnerctl_names()
 	[[ -n $2 ]] && sockopt=(-s "$2")
 	"$1" "${sockopt[@]}" "$3" 2>/dev/null </dev/null |
 	    command awk 'NR > 1 && NF > 0 { print $1 }'
+}
+
+# _runnerctl_targets PROGRAM SOCKET: the aliases of the instances and the
+# names of their apps (the first two columns of `status`), each once.
+_runnerctl_targets()
+{
+	local -a sockopt=()
+
+	[[ -n $2 ]] && sockopt=(-s "$2")
+	"$1" "${sockopt[@]}" status 2>/dev/null </dev/null |
+	    command awk 'NR > 1 && NF > 1 && !seen[$1]++ { print $1 }
+		NR > 1 && NF > 1 && !seen[$2]++ { print $2 }'
 }
 
 # _runnerctl_files [-d]: files (-d: directories) for the current word.
@@ -63,7 +76,7 @@ _runnerctl()
 	local socket='' cmd='' w i nops=0 dashdash=0 text=0
 	local -a opts=() valopts=() names=()
 	local -a cmds=(start stop restart kill status apps send read attach
-	    ask logs reload update shutdown ping version)
+	    ask logs reload update shutdown ping version help)
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
@@ -93,8 +106,14 @@ _runnerctl()
 		*,--)
 			dashdash=1
 			;;
+		# runnerctl's own -s after the command; kill's is its signal.
+		kill,-s) ((i++)) ;;
+		*,-s)
+			((i++))
+			socket=${COMP_WORDS[i]}
+			;;
 		start,--alias | start,--socket | start,--cwd | read,--wait | \
-		    ask,--timeout | logs,-n | kill,-s)
+		    ask,--timeout | logs,-n)
 			((i++))
 			;;
 		esac
@@ -116,16 +135,17 @@ _runnerctl()
 
 	case $cmd in
 	start)
-		opts=(--alias --socket --cwd --strict --wait --no-autostart --)
+		opts=(--alias --socket --cwd --strict --wait -v --no-autostart --)
 		valopts=(--alias --socket --cwd)
 		;;
-	stop) opts=(--all) ;;
-	kill) opts=(-s) valopts=(-s) ;;
+	stop | restart) opts=(--all) ;;
+	kill) opts=(-s --all) valopts=(-s) ;;
 	send) opts=(-n --eof) ;;
 	read) opts=(--wait) valopts=(--wait) ;;
 	ask) opts=(--timeout) valopts=(--timeout) ;;
 	logs) opts=(-f -n) valopts=(-n) ;;
 	esac
+	[[ $cmd != kill ]] && valopts+=(-s)
 
 	# The value of an option: a path, or nothing to offer (a number).
 	if ((!dashdash && !text)) && [[ -n $prev &&
@@ -134,8 +154,12 @@ _runnerctl()
 		--socket) _runnerctl_files ;;
 		--cwd) _runnerctl_files -d ;;
 		# kill's -s: the names kill(1) users reach for first.
-		-s) _runnerctl_reply HUP INT QUIT KILL USR1 USR2 TERM CONT \
-		    STOP TSTP WINCH ;;
+		-s) if [[ $cmd == kill ]]; then
+			_runnerctl_reply HUP INT QUIT KILL USR1 USR2 TERM \
+			    CONT STOP TSTP WINCH
+		else
+			_runnerctl_sockets
+		fi ;;
 		esac
 		return 0
 	fi
@@ -157,10 +181,13 @@ _runnerctl()
 		((nops == 0)) &&
 		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" apps)
 		;;
-	stop | kill | status)
-		mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
+	stop | restart | kill | status)
+		mapfile -t names < <(_runnerctl_targets "$prog" "$socket")
 		;;
-	restart | send | read | attach | logs | ask)
+	help)
+		((nops == 0)) && names=("${cmds[@]}")
+		;;
+	send | read | attach | logs | ask)
 		((nops == 0)) &&
 		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
 		;;

@@ -19,8 +19,9 @@
 
 enum { ASK_TIMEOUT_OPT };
 const struct ctl_opt ask_opts[] = {
-	[ASK_TIMEOUT_OPT] =	{ "--timeout", 1 },
-	{ NULL, 0 }
+	[ASK_TIMEOUT_OPT] =	{ "--timeout", 1, "SECONDS: give up "
+	    "after SECONDS without a reply (exit 1, ETIMEDOUT)" },
+	{ NULL, 0, NULL }
 };
 
 /*

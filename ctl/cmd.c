@@ -1,8 +1,9 @@
 /*
  * cmd.c: the commands that manage instances: start, stop, restart, kill
- * and status.  Each builds the request's ext with the JSON writer, asks once
- * (status once per alias), and prints either human text or, with --json,
- * the reply's ext.  The byte-moving commands are in io.c, those about
+ * and status.  Their words are aliases or apps' names (targets.c); each
+ * builds the request's ext with the JSON writer, asks, and prints either
+ * human text (an app of many instances as a count) or, with --json, the
+ * reply's ext.  The byte-moving commands are in io.c, those about
  * runnerd itself and its configuration in daemon.c.
  */
 
@@ -15,63 +16,79 @@
 #include "runnerctl.h"
 
 enum { START_ALIAS, START_SOCKET, START_CWD, START_STRICT, START_NOAUTO,
-    START_WAIT };
+    START_WAIT, START_VERBOSE };
 const struct ctl_opt start_opts[] = {
-	[START_ALIAS] =		{ "--alias", 1 },
-	[START_SOCKET] =	{ "--socket", 1 },
-	[START_CWD] =		{ "--cwd", 1 },
-	[START_STRICT] =	{ "--strict", 0 },
-	[START_NOAUTO] =	{ "--no-autostart", 0 },
-	[START_WAIT] =		{ "--wait", 0 },
-	{ NULL, 0 }
+	[START_ALIAS] =		{ "--alias", 1, "A: name the instance A "
+	    "(default: APP's name)" },
+	[START_SOCKET] =	{ "--socket", 1, "PATH: a socket app's socket "
+	    "is PATH (relative to its cwd)" },
+	[START_CWD] =		{ "--cwd", 1, "DIR: run the instance in DIR" },
+	[START_STRICT] =	{ "--strict", 0, "refuse (EEXIST) when it, or "
+	    "any of an app's instances, already runs" },
+	[START_NOAUTO] =	{ "--no-autostart", 0, "do not start runnerd "
+	    "when none answers" },
+	[START_WAIT] =		{ "--wait", 0, "return once the instance is "
+	    "ready" },
+	[START_VERBOSE] =	{ "-v", 0, "an app of many instances: a line "
+	    "for each, not only the count" },
+	{ NULL, 0, NULL }
 };
 
 enum { STATUS_WATCH };
 const struct ctl_opt status_opts[] = {
-	[STATUS_WATCH] =	{ "-w", 0 },
-	{ NULL, 0 }
+	[STATUS_WATCH] =	{ "-w", 0, "print the table again every second, "
+	    "until interrupted" },
+	{ NULL, 0, NULL }
 };
 
 #define STATUS_WATCH_INTERVAL	1	/* seconds between -w refreshes */
 
 enum { STOP_ALL };
 const struct ctl_opt stop_opts[] = {
-	[STOP_ALL] =		{ "--all", 0 },
-	{ NULL, 0 }
+	[STOP_ALL] =		{ "--all", 0, "every instance" },
+	{ NULL, 0, NULL }
+};
+const struct ctl_opt restart_opts[] = {
+	[STOP_ALL] =		{ "--all", 0, "every instance" },
+	{ NULL, 0, NULL }
 };
 
-enum { KILL_SIGNAL };
+enum { KILL_SIGNAL, KILL_ALL };
 const struct ctl_opt kill_opts[] = {
-	[KILL_SIGNAL] =		{ "-s", 1 },
-	{ NULL, 0 }
+	[KILL_SIGNAL] =		{ "-s", 1, "SIGNAL: the signal, by name (HUP, "
+	    "SIGHUP) or number; default TERM" },
+	[KILL_ALL] =		{ "--all", 0, "every instance" },
+	{ NULL, 0, NULL }
 };
 
-static int	 ctl_started(struct ctl *, struct json *, const char *);
+static int	 ctl_started(struct ctl *, struct json *, const char *, int);
+static void	 ctl_started_many(struct ctl *, struct json *, int, int);
+static int	 ctl_targets(struct ctl *, struct ctl_args *, int, char ***,
+		    int *);
+static int	 ctl_each(struct ctl *, struct ctl_args *, int,
+		    int (*)(struct ctl *, const char *, void *), void *);
+static int	 restart_one(struct ctl *, const char *, void *);
+static int	 kill_one(struct ctl *, const char *, void *);
 static const char *status_colour(const char *);
 static int	 status_once(struct ctl *, struct ctl_args *);
 static void	 ctl_status_rows(struct json *);
 
 /*
  * Print a start or restart reply: "c1 started (pid 1234)", "c1 starting
- * (pid 1234)" when not yet ready, "started web-1 web-2" for an app of
- * several instances.
+ * (pid 1234)" when not yet ready; for an app of several instances, see
+ * ctl_started_many.
  */
 static int
-ctl_started(struct ctl *ctl, struct json *r, const char *verb)
+ctl_started(struct ctl *ctl, struct json *r, const char *verb, int verbose)
 {
 	char	 alias[256], pid[32];
-	int	 started = 1, v, k;
+	int	 started = 1, v;
 
-	if (ctl->json)
+	if (json_type(r, v = json_get(r, 0, "started")) == JSON_ARRAY)
+		ctl_started_many(ctl, r, v, verbose);
+	else if (ctl->json)
 		out_json(r, 0);
-	else if (json_type(r, v = json_get(r, 0, "started")) == JSON_ARRAY) {
-		printf("%s", json_len(r, v) > 0 ? "started" :
-		    "all already running");
-		for (k = 0; k < json_len(r, v); k++)
-			printf(" %s", out_value(r, json_at(r, v, k), alias,
-			    sizeof(alias)));
-		printf("\n");
-	} else {
+	else {
 		json_bool(r, v, &started);
 		if (started && json_streq(r, json_get(r, 0, "state"),
 		    "starting"))
@@ -85,7 +102,56 @@ ctl_started(struct ctl *ctl, struct json *r, const char *verb)
 	return (CTL_EXIT_OK);
 }
 
-/* start APP [--alias A] [--socket P] [--cwd D] [--strict] [--wait] [-- ARGS] */
+/*
+ * An app of many instances started: "lots: 1000 started" (-v: and a line
+ * for each first); with --json, one {"alias", "app", "started"} a line,
+ * never one line of thousands of aliases.
+ */
+static void
+ctl_started_many(struct ctl *ctl, struct json *r, int v, int verbose)
+{
+	struct buf	 b;
+	char		 alias[256], app[256];
+	char		*a, *name;
+	int		 k, n = json_len(r, v);
+
+	out_value(r, json_get(r, 0, "app"), app, sizeof(app));
+	for (k = 0; k < n && (ctl->json || verbose); k++) {
+		if (!ctl->json) {
+			printf("%s started\n", out_value(r, json_at(r, v, k),
+			    alias, sizeof(alias)));
+			continue;
+		}
+		a = out_oom(json_str(r, json_at(r, v, k), NULL));
+		name = json_str(r, json_get(r, 0, "app"), NULL);
+		buf_init(&b);
+		jw_open(&b, '{');
+		jw_key(&b, "alias");
+		jw_str(&b, a);
+		jw_key(&b, "app");
+		jw_str(&b, name != NULL ? name : "");
+		jw_key(&b, "started");
+		jw_bool(&b, 1);
+		jw_close(&b, '}');
+		if (b.failed || buf_cstr(&b) == NULL)
+			out_oom(NULL);
+		printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+		free(a);
+		free(name);
+	}
+	if (ctl->json)
+		return;
+	if (n > 0)
+		printf("%s: %d started\n", app, n);
+	else
+		printf("%s: all already running\n", app);
+}
+
+/*
+ * start APP [--alias A] [--socket P] [--cwd D] [--strict] [--wait] [-v]
+ * [-- ARGS]; at a terminal, a start that takes over a second says so.
+ */
 int
 ctl_start(struct ctl *ctl, struct ctl_args *a)
 {
@@ -107,110 +173,195 @@ ctl_start(struct ctl *ctl, struct ctl_args *a)
 	req.wait = a->val[START_WAIT] != NULL;
 	buf_init(&ext);
 	rpc_start_req(&ext, &req);
+	tick_start(TICK_PROGRESS, "starting '%s'...", req.alias != NULL ?
+	    req.alias : req.app);
 	rc = conn_ask(ctl, "start", &ext, &r);
+	tick_stop();
 	buf_free(&ext);
 	free(cwd);
-	return (rc != 0 ? rc : ctl_started(ctl, r, "started"));
+	return (rc != 0 ? rc : ctl_started(ctl, r, "started",
+	    a->val[START_VERBOSE] != NULL));
 }
 
-/* stop ALIAS... | --all: one request, so the daemon checks all first. */
+/*
+ * The aliases that a command's words (or --all, not both) name, into
+ * *list (targets_free) and *n: 0, else the exit status, said.
+ */
+static int
+ctl_targets(struct ctl *ctl, struct ctl_args *a, int all, char ***list,
+    int *n)
+{
+	int	 rc;
+
+	if (all && a->argc > 0)
+		return (ctl_usage_error(ctl->cmd, "aliases or --all, not both"));
+	if (!all && a->argc == 0)
+		return (ctl_usage_error(ctl->cmd, "no alias (or --all)"));
+	*list = targets_expand(ctl, a->argv, a->argc, all, n, &rc);
+	return (*list == NULL ? rc : 0);
+}
+
+/*
+ * The words of a command that takes ALIAS|APP... or --all (stop,
+ * restart, kill): the aliases they name (targets.c), each passed to fn
+ * in turn.  As kill(1), a refusal does not stop the others: each is
+ * said, and the exit status is 1; only losing runnerd ends it early.
+ */
+static int
+ctl_each(struct ctl *ctl, struct ctl_args *a, int all,
+    int (*fn)(struct ctl *, const char *, void *), void *arg)
+{
+	char	**list;
+	int	 n, i, rc, worst = CTL_EXIT_OK;
+
+	if ((rc = ctl_targets(ctl, a, all, &list, &n)) != 0)
+		return (rc);
+	if (n == 0)
+		fprintf(stderr, "runnerctl: %s --all: no instances\n",
+		    ctl->cmd->name);
+	for (i = 0; i < n; i++) {
+		if ((rc = fn(ctl, list[i], arg)) == CTL_EXIT_NODAEMON) {
+			worst = rc;
+			break;
+		}
+		if (rc != 0)
+			worst = rc;
+	}
+	targets_free(list);
+	return (worst);
+}
+
+/*
+ * stop ALIAS|APP... | --all: one request, so the daemon checks all
+ * before it stops any; printed in the order of the words.
+ */
 int
 ctl_stop(struct ctl *ctl, struct ctl_args *a)
 {
 	struct json	*r;
 	struct buf	 ext;
-	char		 alias[256];
-	int		 i, v, rc;
+	char		**list;
+	int		 i, k, n, v, rc, all = a->val[STOP_ALL] != NULL;
 
-	if (a->val[STOP_ALL] != NULL && a->argc > 0)
-		return (ctl_usage_error(ctl->cmd, "aliases or --all, not both"));
-	if (a->val[STOP_ALL] == NULL && a->argc == 0)
-		return (ctl_usage_error(ctl->cmd, "no alias (or --all)"));
+	if ((rc = ctl_targets(ctl, a, all, &list, &n)) != 0)
+		return (rc);
 	buf_init(&ext);
 	jw_open(&ext, '{');
-	if (a->val[STOP_ALL] != NULL) {
+	if (all) {
 		jw_key(&ext, "all");
 		jw_bool(&ext, 1);
 	} else {
 		jw_key(&ext, "aliases");
 		jw_open(&ext, '[');
-		for (i = 0; i < a->argc; i++)
-			jw_str(&ext, a->argv[i]);
+		for (i = 0; i < n; i++)
+			jw_str(&ext, list[i]);
 		jw_close(&ext, ']');
 	}
 	jw_close(&ext, '}');
+	tick_start(TICK_PROGRESS, "stopping %d instance%s...", n,
+	    n == 1 ? "" : "s");
 	rc = conn_ask(ctl, "stop", &ext, &r);
+	tick_stop();
 	buf_free(&ext);
-	if (rc != 0)
+	if (rc != 0) {
+		targets_free(list);
 		return (rc);
+	}
+	v = json_get(r, 0, "stopped");
 	if (ctl->json)
 		out_json(r, 0);
+	else if (json_len(r, v) == 0)
+		fprintf(stderr, "runnerctl: stop --all: no instances\n");
 	else {
-		v = json_get(r, 0, "stopped");
-		for (i = 0; i < json_len(r, v); i++)
-			printf("%s stopped\n", out_value(r, json_at(r, v, i),
-			    alias, sizeof(alias)));
+		/* Ours in our order; any other (--all raced) after them. */
+		for (i = 0; i < n; i++)
+			for (k = 0; k < json_len(r, v); k++)
+				if (json_streq(r, json_at(r, v, k), list[i])) {
+					printf("%s stopped\n", list[i]);
+					break;
+				}
+		for (k = 0; k < json_len(r, v); k++) {
+			char	 alias[256];
+
+			for (i = 0; i < n && !json_streq(r, json_at(r, v, k),
+			    list[i]); i++)
+				;
+			if (i == n)
+				printf("%s stopped\n", out_value(r,
+				    json_at(r, v, k), alias, sizeof(alias)));
+		}
 	}
 	json_free(r);
+	targets_free(list);
 	return (CTL_EXIT_OK);
 }
 
-/* restart ALIAS */
-int
-ctl_restart(struct ctl *ctl, struct ctl_args *a)
+/* restart one alias for ctl_each: the exit status. */
+static int
+restart_one(struct ctl *ctl, const char *alias, void *arg)
 {
 	struct json	*r;
 	int		 rc;
 
-	rc = conn_ask_alias(ctl, "restart", a->argv[0], &r);
-	return (rc != 0 ? rc : ctl_started(ctl, r, "restarted"));
+	(void)arg;
+	tick_start(TICK_PROGRESS, "restarting '%s'...", alias);
+	rc = conn_ask_alias(ctl, "restart", alias, &r);
+	tick_stop();
+	return (rc != 0 ? rc : ctl_started(ctl, r, "restarted", 1));
+}
+
+/* restart ALIAS|APP... | --all: one after another. */
+int
+ctl_restart(struct ctl *ctl, struct ctl_args *a)
+{
+	return (ctl_each(ctl, a, a->val[STOP_ALL] != NULL, restart_one,
+	    NULL));
+}
+
+/* signal one alias for ctl_each (arg: the signal number). */
+static int
+kill_one(struct ctl *ctl, const char *alias, void *arg)
+{
+	struct json	*r;
+	struct buf	 ext;
+	char		 name[256], pid[32], sig[32];
+	int		 v, rc;
+
+	buf_init(&ext);
+	rpc_signal_req(&ext, alias, *(int *)arg);
+	rc = conn_ask(ctl, "signal", &ext, &r);
+	buf_free(&ext);
+	if (rc != 0)
+		return (rc);
+	v = json_get(r, 0, "signal");
+	if (ctl->json)
+		out_json(r, 0);
+	else
+		printf("%s%s sent to %s (pid %s)\n",
+		    json_type(r, v) == JSON_NUMBER ? "signal " : "",
+		    out_value(r, v, sig, sizeof(sig)),
+		    out_value(r, json_get(r, 0, "alias"), name, sizeof(name)),
+		    out_value(r, json_get(r, 0, "pid"), pid, sizeof(pid)));
+	json_free(r);
+	return (CTL_EXIT_OK);
 }
 
 /*
- * kill [-s SIGNAL] ALIAS...: as kill(1), the signal (TERM by default)
- * goes to each alias in turn, and a refusal does not stop the others:
- * each is said, and the exit status is 1.  Only losing runnerd ends it
- * early.  The name is checked here, so that a typo is a usage error
- * before anything is sent; runnerd gets the number.
+ * kill [-s SIGNAL] ALIAS|APP... | --all: as kill(1), the signal (TERM by
+ * default) goes to each in turn.  The name is checked here, so that a
+ * typo is a usage error before anything is sent; runnerd gets the number.
  */
 int
 ctl_kill(struct ctl *ctl, struct ctl_args *a)
 {
 	const char	*name = a->val[KILL_SIGNAL];
-	struct json	*r;
-	struct buf	 ext;
-	char		 alias[256], pid[32], sig[32];
-	int		 signo, i, v, rc, worst = CTL_EXIT_OK;
+	int		 signo;
 
 	if (name == NULL)
 		name = "TERM";
 	if ((signo = signal_from_name(name)) == -1 || signo >= NSIG)
 		return (ctl_usage_error(ctl->cmd, "unknown signal '%s'", name));
-	for (i = 0; i < a->argc; i++) {
-		buf_init(&ext);
-		rpc_signal_req(&ext, a->argv[i], signo);
-		rc = conn_ask(ctl, "signal", &ext, &r);
-		buf_free(&ext);
-		if (rc == CTL_EXIT_NODAEMON)
-			return (rc);
-		if (rc != 0) {
-			worst = rc;
-			continue;
-		}
-		v = json_get(r, 0, "signal");
-		if (ctl->json)
-			out_json(r, 0);
-		else
-			printf("%s%s sent to %s (pid %s)\n",
-			    json_type(r, v) == JSON_NUMBER ? "signal " : "",
-			    out_value(r, v, sig, sizeof(sig)),
-			    out_value(r, json_get(r, 0, "alias"), alias,
-			    sizeof(alias)),
-			    out_value(r, json_get(r, 0, "pid"), pid,
-			    sizeof(pid)));
-		json_free(r);
-	}
-	return (worst);
+	return (ctl_each(ctl, a, a->val[KILL_ALL] != NULL, kill_one, &signo));
 }
 
 /* The status table, from {"instances": [...]}. */
@@ -301,41 +452,45 @@ ctl_status(struct ctl *ctl, struct ctl_args *a)
 }
 
 /*
- * status [ALIAS...]: all instances, or one request per alias gathered
- * into one {"instances": [...]}, so the output has one shape either way
- * and an unknown alias is the daemon's ENOALIAS.
+ * status [ALIAS|APP...]: one request for all instances, those the words
+ * name picked out (an app's name: all of its instances) in natural
+ * order, gathered into one {"instances": [...]} so the output has one
+ * shape either way.  A word that names nothing there is asked of the
+ * daemon by itself, whose ENOALIAS then names it.
  */
 static int
 status_once(struct ctl *ctl, struct ctl_args *a)
 {
-	struct json	*r, *all;
-	struct buf	 ext, list;
+	struct json	*r, *one, *all;
+	struct buf	 list;
 	const char	*raw;
 	size_t		 n;
-	int		 i, j, v, rc = 0;
+	int		*idx, i, j, m, v, rc;
 
+	if ((rc = targets_list(ctl, &r)) != 0)
+		return (rc);
+	v = json_get(r, 0, "instances");
+	idx = out_oom(calloc((size_t)json_len(r, v) + 1, sizeof(*idx)));
 	buf_init(&list);
 	jw_open(&list, '{');
 	jw_key(&list, "instances");
 	jw_open(&list, '[');
-	for (i = 0; i == 0 || i < a->argc; i++) {
-		buf_init(&ext);
-		jw_open(&ext, '{');
-		if (a->argc > 0) {
-			jw_key(&ext, "alias");
-			jw_str(&ext, a->argv[i]);
-		}
-		jw_close(&ext, '}');
-		rc = conn_ask(ctl, "status", &ext, &r);
-		buf_free(&ext);
-		if (rc != 0)
-			break;
-		v = json_get(r, 0, "instances");
-		for (j = 0; j < json_len(r, v); j++) {
-			raw = json_raw(r, json_at(r, v, j), &n);
+	for (i = 0; rc == 0 && (i == 0 || i < a->argc); i++) {
+		m = targets_match(r, a->argc > 0 ? a->argv[i] : NULL, idx);
+		for (j = 0; j < m; j++) {
+			raw = json_raw(r, idx[j], &n);
 			jw_raw(&list, raw, n);
 		}
-		json_free(r);
+		if (m > 0 || a->argc == 0)
+			continue;
+		if ((rc = conn_ask_alias(ctl, "status", a->argv[i], &one)) != 0)
+			break;
+		m = json_get(one, 0, "instances");
+		for (j = 0; j < json_len(one, m); j++) {
+			raw = json_raw(one, json_at(one, m, j), &n);
+			jw_raw(&list, raw, n);
+		}
+		json_free(one);
 	}
 	jw_close(&list, ']');
 	jw_close(&list, '}');
@@ -351,5 +506,7 @@ status_once(struct ctl *ctl, struct ctl_args *a)
 		json_free(all);
 	}
 	buf_free(&list);
+	free(idx);
+	json_free(r);
 	return (rc);
 }

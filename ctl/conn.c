@@ -98,6 +98,7 @@ conn_fail(struct ctl *ctl, int rc)
 	const char	*why;
 	char		 code[64];
 
+	tick_stop();		/* progress erased before, not after, why */
 	if (ctl->h == NULL)	/* conn_open has said why */
 		return (CTL_EXIT_NODAEMON);
 	if ((why = rpc_refusal(ctl->h, code, sizeof(code))) != NULL)
@@ -112,14 +113,17 @@ conn_fail(struct ctl *ctl, int rc)
 
 /*
  * Report a refusal (the daemon's, or runnerctl's own on its behalf)
- * and return exit status 1.
+ * and return exit status 1.  The message may echo the user's words (an
+ * alias, an app's name): its control bytes are escaped.
  */
 int
 conn_refuse(struct ctl *ctl, const char *code, const char *msg)
 {
 	struct buf	 b;
 
-	fprintf(stderr, "runnerctl: %s: %s\n", code, msg);
+	fprintf(stderr, "runnerctl: %s: ", code);
+	out_escaped(stderr, msg);
+	fprintf(stderr, "\n");
 	if (ctl->json) {
 		buf_init(&b);
 		jw_open(&b, '{');

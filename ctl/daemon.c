@@ -16,7 +16,7 @@ static int	 reload_report(struct ctl *, const char *, struct buf *);
 static void	 reload_list(struct json *, const char *);
 static int	 read_stdin(struct buf *);
 
-/* apps: NAME TYPE COMMAND. */
+/* apps: NAME TYPE COMMAND, the command's words quoted to paste back. */
 int
 ctl_apps(struct ctl *ctl, struct ctl_args *a)
 {
@@ -46,7 +46,7 @@ ctl_apps(struct ctl *ctl, struct ctl_args *a)
 			w = out_oom(json_str(r, json_at(r, words, j), NULL));
 			if (j > 0)
 				buf_addc(&cmd, ' ');
-			buf_adds(&cmd, w);
+			out_shquote(&cmd, w);
 			free(w);
 		}
 		row[0] = out_value(r, json_get(r, app, "name"), name,

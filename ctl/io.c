@@ -27,15 +27,17 @@
 
 enum { SEND_NONL, SEND_EOF };
 const struct ctl_opt send_opts[] = {
-	[SEND_NONL] =	{ "-n", 0 },
-	[SEND_EOF] =	{ "--eof", 0 },
-	{ NULL, 0 }
+	[SEND_NONL] =	{ "-n", 0, "no newline after TEXT" },
+	[SEND_EOF] =	{ "--eof", 0, "then end the instance's "
+	    "input (as closing its stdin)" },
+	{ NULL, 0, NULL }
 };
 
 enum { READ_WAIT };
 const struct ctl_opt read_opts[] = {
-	[READ_WAIT] =	{ "--wait", 1 },
-	{ NULL, 0 }
+	[READ_WAIT] =	{ "--wait", 1, "SECONDS: wait up to SECONDS "
+	    "for output when there is none yet" },
+	{ NULL, 0, NULL }
 };
 
 static int	io_utf8(const char *, size_t);
@@ -59,7 +61,11 @@ io_utf8(const char *p, size_t len)
 	return (1);
 }
 
-/* One write request (as "text" or base64 "data"); adds to *written. */
+/*
+ * One write request (as "text" or base64 "data"); adds to *written.  Its
+ * reply comes once the bytes are written to the instance, so one that
+ * does not read its input keeps us waiting: at a terminal we say so.
+ */
 static int
 io_write(struct ctl *ctl, const char *alias, const char *p, size_t len,
     int text, long long *written)
@@ -79,7 +85,10 @@ io_write(struct ctl *ctl, const char *alias, const char *p, size_t len,
 	else
 		jw_b64(&ext, p, len);
 	jw_close(&ext, '}');
+	tick_start(TICK_ONCE, "'%s' is not reading its input (%zu bytes "
+	    "queued); still waiting (Ctrl-C gives up)", alias, len);
 	rc = conn_ask(ctl, "write", &ext, &r);
+	tick_stop();
 	buf_free(&ext);
 	if (rc != 0)
 		return (rc);

@@ -21,9 +21,11 @@
 
 enum { LOGS_FOLLOW, LOGS_LINES };
 const struct ctl_opt logs_opts[] = {
-	[LOGS_FOLLOW] =	{ "-f", 0 },
-	[LOGS_LINES] =	{ "-n", 1 },
-	{ NULL, 0 }
+	[LOGS_FOLLOW] =	{ "-f", 0, "then follow: print new lines as "
+	    "they come, until interrupted" },
+	[LOGS_LINES] =	{ "-n", 1, "LINES: the last LINES lines "
+	    "(default: all that is kept)" },
+	{ NULL, 0, NULL }
 };
 
 static int	logs_follow(struct ctl *);

@@ -1,8 +1,10 @@
 /*
  * output.c: how runnerctl shows things.  Aligned tables (status, apps),
  * durations and exit statuses in the short forms ps and systemctl users
- * read at a glance, reply values as text, JSON lines for --json, and
- * raw writes that finish even on a non-blocking stdout.
+ * read at a glance, reply values as text (control bytes escaped, so a
+ * name cannot move the cursor or forge a line), words quoted as sh(1)
+ * reads them, JSON lines for --json, and raw writes that finish even on
+ * a non-blocking stdout.
  */
 
 #include <errno.h>
@@ -192,7 +194,7 @@ out_value(const struct json *doc, int v, char *s, size_t len)
 	switch (json_type(doc, v)) {
 	case JSON_STRING:
 		str = out_oom(json_str(doc, v, NULL));
-		snprintf(s, len, "%s", str);
+		out_escape(str, s, len);
 		free(str);
 		break;
 	case JSON_NUMBER:
@@ -208,6 +210,96 @@ out_value(const struct json *doc, int v, char *s, size_t len)
 		snprintf(s, len, "-");
 	}
 	return (s);
+}
+
+/*
+ * str into s (of len bytes, truncated), each control byte as C writes it
+ * (a newline as backslash-n, ESC as backslash-033): a user's words echoed
+ * back stay on one line and cannot drive the terminal.
+ */
+char *
+out_escape(const char *str, char *s, size_t len)
+{
+	const unsigned char	*p;
+	char			 e[8];
+	size_t			 n = 0, k;
+
+	if (len == 0)
+		return (s);
+	for (p = (const unsigned char *)str; *p != '\0'; p++) {
+		if (*p == '\n')
+			snprintf(e, sizeof(e), "\\n");
+		else if (*p == '\t')
+			snprintf(e, sizeof(e), "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			snprintf(e, sizeof(e), "\\%03o", *p);
+		else {
+			e[0] = (char)*p;
+			e[1] = '\0';
+		}
+		k = strlen(e);
+		if (n + k >= len)
+			break;
+		memcpy(s + n, e, k);
+		n += k;
+	}
+	s[n] = '\0';
+	return (s);
+}
+
+/* str to f, escaped as out_escape does, however long. */
+void
+out_escaped(FILE *f, const char *str)
+{
+	char	 tmp[4 * 64 + 1];
+	size_t	 n;
+
+	/* In pieces of 64 bytes: each escapes to at most 4 a byte. */
+	while (*str != '\0') {
+		char	 piece[65];
+
+		n = strlen(str) < 64 ? strlen(str) : 64;
+		memcpy(piece, str, n);
+		piece[n] = '\0';
+		fputs(out_escape(piece, tmp, sizeof(tmp)), f);
+		str += n;
+	}
+}
+
+/*
+ * Append word to b as sh(1) reads it back as one word: as it is when it
+ * holds only safe characters, else in single quotes (a quote as '\'');
+ * a control byte makes it bash's $'...' with octal escapes instead, so
+ * what is pasted back is the same bytes and the terminal shows no raw
+ * control byte.
+ */
+void
+out_shquote(struct buf *b, const char *word)
+{
+	const unsigned char	*p;
+	char			 e[8];
+	int			 ctrl = 0;
+
+	if (word[0] != '\0' && strspn(word, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") ==
+	    strlen(word)) {
+		buf_adds(b, word);
+		return;
+	}
+	for (p = (const unsigned char *)word; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			ctrl = 1;
+	buf_adds(b, ctrl ? "$'" : "'");
+	for (p = (const unsigned char *)word; *p != '\0'; p++) {
+		if (*p == '\'')
+			buf_adds(b, ctrl ? "\\'" : "'\\''");
+		else if (ctrl && (*p == '\\' || *p < 0x20 || *p == 0x7f)) {
+			snprintf(e, sizeof(e), "\\%03o", *p);
+			buf_adds(b, e);
+		} else
+			buf_addc(b, (char)*p);
+	}
+	buf_addc(b, '\'');
 }
 
 /* Value v of doc as one line of JSON on stdout (--json). */

@@ -3,7 +3,9 @@
  * command describe their options as a table (struct ctl_opt); one loop
  * here takes the words apart against it, so no command grows its own
  * strcmp chain.  Long options take their value as the next word or after
- * '=' ("--alias c1", "--alias=c1"); "--" ends the options.  Values that
+ * '=' ("--alias c1", "--alias=c1"); "--" ends the options.  runnerctl's
+ * own options (-s, --json) are also taken after the command, where the
+ * command has no option of that name (kill -s is its signal).  Values that
  * need checking or turning into what the daemon expects (seconds, paths)
  * are handled here too.
  */
@@ -36,15 +38,19 @@ parse_lookup(const struct ctl_opt *opts, const char *name, size_t len)
 }
 
 /*
- * Take argv[0..argc) apart against opts (CMD_* flags say where options
- * may stand and what "--" starts).  --help and -h are known everywhere
+ * Take argv[0..argc) apart against opts, then globals (their values go
+ * to a->gval; CMD_* flags say where options may stand and what "--"
+ * starts).  --help and -h are known everywhere
  * options are.  0, or -1 with a message in err; the operand array is
  * the caller's to release with parse_args_free.
  */
 int
-parse_args(int argc, char **argv, const struct ctl_opt *opts, int flags,
-    struct ctl_args *a, char *err, size_t errlen)
+parse_args(int argc, char **argv, const struct ctl_opt *opts,
+    const struct ctl_opt *globals, int flags, struct ctl_args *a, char *err,
+    size_t errlen)
 {
+	const struct ctl_opt *t;
+	const char	**val;
 	const char	*w, *eq;
 	size_t		 len;
 	int		 i, k;
@@ -58,8 +64,16 @@ parse_args(int argc, char **argv, const struct ctl_opt *opts, int flags,
 		w = argv[i];
 		/*
 		 * Options-first commands (send) read everything after the
-		 * alias as text, as echo does: "send c1 -n" sends "-n".
+		 * alias as text, as echo does: "send c1 -n" sends "-n".  A
+		 * "--" right after the alias is still the end of options
+		 * ("send c1 -- --help" sends "--help"); a later one is text.
 		 */
+		if ((flags & CMD_OPTSFIRST) && a->argc == 1 &&
+		    strcmp(w, "--") == 0 && !(flags & CMD_EXTRA)) {
+			while (++i < argc)
+				a->argv[a->argc++] = argv[i];
+			break;
+		}
 		if (w[0] != '-' || w[1] == '\0' ||
 		    ((flags & CMD_OPTSFIRST) && a->argc > 0)) {
 			a->argv[a->argc++] = argv[i];
@@ -81,24 +95,31 @@ parse_args(int argc, char **argv, const struct ctl_opt *opts, int flags,
 		}
 		eq = strncmp(w, "--", 2) == 0 ? strchr(w, '=') : NULL;
 		len = eq != NULL ? (size_t)(eq - w) : strlen(w);
-		if ((k = parse_lookup(opts, w, len)) == -1) {
+		t = opts;
+		val = a->val;
+		if ((k = parse_lookup(opts, w, len)) == -1 &&
+		    (k = parse_lookup(globals, w, len)) != -1) {
+			t = globals;
+			val = a->gval;
+		}
+		if (k == -1) {
 			errf(err, errlen, "unknown option '%.*s'", (int)len, w);
 			return (-1);
 		}
-		if (!opts[k].arg) {
+		if (!t[k].arg) {
 			if (eq != NULL) {
 				errf(err, errlen, "option '%s' takes no value",
-				    opts[k].name);
+				    t[k].name);
 				return (-1);
 			}
-			a->val[k] = "";
+			val[k] = "";
 		} else if (eq != NULL)
-			a->val[k] = eq + 1;
+			val[k] = eq + 1;
 		else if (i + 1 < argc)
-			a->val[k] = argv[++i];
+			val[k] = argv[++i];
 		else {
 			errf(err, errlen, "option '%s' needs a value",
-			    opts[k].name);
+			    t[k].name);
 			return (-1);
 		}
 	}

@@ -1,8 +1,10 @@
 /*
  * runnerctl.c: the command line for runnerd.  `runnerctl [-s SOCKET]
  * [--json] COMMAND ...` looks COMMAND up in one table (its operand
- * counts, options, handler and help), parses the rest against it and
- * runs the handler, which talks to runnerd through conn.c.  Exit status:
+ * counts, options, handler, help and example), parses the rest against
+ * it (-s and --json may come after COMMAND too) and runs the handler,
+ * which talks to runnerd through conn.c.  `help [COMMAND]` and
+ * `COMMAND --help` print from the same table.  Exit status:
  * 0 done, 1 refused, 2 usage, 3 no runnerd (see runnerctl(1)).
  */
 
@@ -16,6 +18,8 @@
 
 static const struct ctl_cmd	*ctl_lookup(const char *);
 static void			 ctl_synopsis(const struct ctl_cmd *, FILE *);
+static void			 ctl_opt_help(const struct ctl_opt *, FILE *);
+static void			 ctl_cmd_help(const struct ctl_cmd *, FILE *);
 static void			 ctl_usage(FILE *, int);
 static int			 ctl_run(struct ctl *, const struct ctl_cmd *,
 				    int, char **);
@@ -25,51 +29,87 @@ static int			 ctl_finish(int);
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "start", 1, 1, CMD_EXTRA, start_opts, ctl_start,
 	    "APP [--alias A] [--socket PATH] [--cwd DIR] [--strict] "
-	    "[--wait] [--no-autostart] [-- ARGS...]",
-	    "start an instance of APP (and runnerd, if none answers)" },
-	{ "stop", 0, -1, 0, stop_opts, ctl_stop, "ALIAS... | --all",
-	    "stop instances" },
-	{ "restart", 1, 1, 0, NULL, ctl_restart, "ALIAS",
-	    "stop an instance and start it again" },
-	{ "kill", 1, -1, 0, kill_opts, ctl_kill, "[-s SIGNAL] ALIAS...",
-	    "send SIGNAL (default TERM) to instances' main processes" },
-	{ "status", 0, -1, 0, status_opts, ctl_status, "[ALIAS...] [-w]",
-	    "show instances (-w: again every second, until interrupted)" },
+	    "[--wait] [-v] [--no-autostart] [-- ARGS...]",
+	    "start an instance of APP, or all of an app's instances "
+	    "(and runnerd, if none answers)",
+	    "runnerctl start web --alias web2 -- --port 8081\n"
+	    "runnerctl start lots -v\n" },
+	{ "stop", 0, -1, 0, stop_opts, ctl_stop, "ALIAS|APP... | --all",
+	    "stop instances (an app's name: all of its instances)",
+	    "runnerctl stop web2 lots\nrunnerctl stop --all\n" },
+	{ "restart", 0, -1, 0, restart_opts, ctl_restart,
+	    "ALIAS|APP... | --all",
+	    "stop instances and start them again",
+	    "runnerctl restart web lots-3\n" },
+	{ "kill", 0, -1, 0, kill_opts, ctl_kill,
+	    "[-s SIGNAL] ALIAS|APP... | --all",
+	    "send SIGNAL (default TERM) to instances' main processes",
+	    "runnerctl kill -s HUP web\n" },
+	{ "status", 0, -1, 0, status_opts, ctl_status, "[ALIAS|APP...] [-w]",
+	    "show instances, in natural order (lots-2 before lots-10)",
+	    "runnerctl status lots\nrunnerctl status --json web\n" },
 	{ "apps", 0, 0, 0, NULL, ctl_apps, "",
-	    "list the configured apps" },
+	    "list the configured apps, commands quoted as sh(1) would read "
+	    "them",
+	    "runnerctl apps\n" },
 	{ "send", 1, -1, CMD_OPTSFIRST, send_opts, ctl_send,
-	    "[-n] [--eof] ALIAS [TEXT...]",
+	    "[-n] [--eof] ALIAS [--] [TEXT...]",
 	    "write TEXT and a newline (-n: none), or stdin, to an instance "
-	    "(--eof: then end its input)" },
+	    "(--eof: then end its input)",
+	    "runnerctl send calc '1 + 2'\nrunnerctl send calc -- --help\n"
+	    "runnerctl send --eof sorter < words.txt\n" },
 	{ "read", 1, 1, 0, read_opts, ctl_read, "ALIAS [--wait SECONDS]",
-	    "print what an instance wrote" },
+	    "print what an instance wrote",
+	    "runnerctl read calc --wait 2\n" },
 	{ "attach", 1, 1, 0, NULL, ctl_attach, "ALIAS",
-	    "connect stdin and stdout to an instance" },
+	    "connect stdin and stdout to an instance",
+	    "runnerctl attach calc\n" },
 	{ "ask", 2, 3, 0, ask_opts, ctl_ask,
 	    "ALIAS CMD [JSON] [--timeout SECONDS]",
-	    "send a tagged request to an instance, print its reply's ext" },
+	    "send a tagged request to an instance, print its reply's ext",
+	    "runnerctl ask api sum '{\"a\":1,\"b\":2}' --timeout 5\n" },
 	{ "logs", 1, 1, 0, logs_opts, ctl_logs, "ALIAS [-f] [-n LINES]",
-	    "print an instance's recent log (-f: and follow it)" },
+	    "print an instance's recent log (-f: and follow it)",
+	    "runnerctl logs web -n 20 -f\n" },
 	{ "reload", 0, 1, 0, NULL, ctl_reload, "[PATH]",
-	    "load the configuration again, or the one at PATH" },
+	    "load the configuration again, or the one at PATH",
+	    "runnerctl reload ~/.config/runner/runner.conf\n" },
 	{ "update", 1, 1, 0, NULL, ctl_update, "FILE | -",
-	    "add or replace the apps FILE (or stdin) names, keep the others" },
+	    "add or replace the apps FILE (or stdin) names, keep the others",
+	    "runnerctl update web.conf\n" },
 	{ "shutdown", 0, 0, 0, NULL, ctl_shutdown, "",
-	    "stop every instance and runnerd" },
+	    "stop every instance and runnerd",
+	    "runnerctl shutdown\n" },
 	{ "ping", 0, 0, 0, NULL, ctl_ping, "",
-	    "check that runnerd answers" },
+	    "check that runnerd answers",
+	    "runnerctl -s /tmp/r/runnerd.sock ping\n" },
 	{ "version", 0, 0, 0, NULL, ctl_version, "",
-	    "print runnerctl's version" },
+	    "print runnerctl's version",
+	    "runnerctl version\n" },
+	{ "help", 0, 1, 0, NULL, ctl_help, "[COMMAND]",
+	    "show the commands, or one command's options and an example",
+	    "runnerctl help stop\n" },
 };
 #define NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
-/* runnerctl's own options, before the command. */
+/*
+ * runnerctl's own options, before the command; -s and --json are also
+ * taken after it (globals: the same slots), unless the command has an
+ * option of that name.
+ */
 enum { OPT_SOCKET, OPT_JSON, OPT_VERSION };
 static const struct ctl_opt ctl_opts[] = {
-	[OPT_SOCKET] =	{ "-s", 1 },
-	[OPT_JSON] =	{ "--json", 0 },
-	[OPT_VERSION] =	{ "--version", 0 },
-	{ NULL, 0 }
+	[OPT_SOCKET] =	{ "-s", 1, "SOCKET: talk to the runnerd on SOCKET "
+	    "(default: $RUNNER_SOCKET, ...)" },
+	[OPT_JSON] =	{ "--json", 0, "print replies (and refusals) as JSON, "
+	    "one object a line" },
+	[OPT_VERSION] =	{ "--version", 0, "print runnerctl's version" },
+	{ NULL, 0, NULL }
+};
+static const struct ctl_opt ctl_globals[] = {
+	[OPT_SOCKET] =	{ "-s", 1, NULL },
+	[OPT_JSON] =	{ "--json", 0, NULL },
+	{ NULL, 0, NULL }
 };
 
 /* The command called name, or NULL. */
@@ -93,6 +133,49 @@ ctl_synopsis(const struct ctl_cmd *cmd, FILE *f)
 	    cmd->name, cmd->synopsis[0] != '\0' ? " " : "", cmd->synopsis);
 }
 
+/* "  --alias A     name the instance A": an option and what it does. */
+static void
+ctl_opt_help(const struct ctl_opt *o, FILE *f)
+{
+	const char	*what = o->help, *colon;
+	int		 n;
+
+	n = fprintf(f, "  %s", o->name);
+	if (o->arg && (colon = strchr(what, ':')) != NULL) {
+		n += fprintf(f, " %.*s", (int)(colon - what), what);
+		what = colon + 2;
+	}
+	fprintf(f, "%*s%s\n", n < 18 ? 18 - n : 1, "", what);
+}
+
+/* COMMAND --help, help COMMAND: what it does, every option, examples. */
+static void
+ctl_cmd_help(const struct ctl_cmd *cmd, FILE *f)
+{
+	const char	*ex, *nl;
+	size_t		 i;
+
+	ctl_synopsis(cmd, f);
+	fprintf(f, "%s.\n", cmd->help);
+	if (cmd->opts != NULL && cmd->opts[0].name != NULL) {
+		fprintf(f, "Options:\n");
+		for (i = 0; cmd->opts[i].name != NULL; i++)
+			ctl_opt_help(&cmd->opts[i], f);
+	}
+	fprintf(f, "runnerctl's own options may come after the command too"
+	    "%s:\n", cmd->opts != NULL && cmd->opts[0].name != NULL ?
+	    " (unless it has one of the name)" : "");
+	for (i = 0; ctl_globals[i].name != NULL; i++)
+		ctl_opt_help(&ctl_opts[i], f);
+	fprintf(f, "  --%14s\"--\" ends the options; what follows is %s\n", "",
+	    cmd->flags & CMD_EXTRA ? "the app's extra arguments" :
+	    "operands, even if it starts with '-'");
+	fprintf(f, "Example%s:\n", strchr(cmd->example, '\n') + 1 ==
+	    cmd->example + strlen(cmd->example) ? "" : "s");
+	for (ex = cmd->example; (nl = strchr(ex, '\n')) != NULL; ex = nl + 1)
+		fprintf(f, "  %.*s\n", (int)(nl - ex), ex);
+}
+
 /* The whole usage; with all, every command and what it does. */
 static void
 ctl_usage(FILE *f, int all)
@@ -101,31 +184,54 @@ ctl_usage(FILE *f, int all)
 
 	fprintf(f, "usage: runnerctl [-s SOCKET] [--json] COMMAND ...\n");
 	if (!all) {
-		fprintf(f, "       runnerctl --help for the commands\n");
+		fprintf(f, "       runnerctl help [COMMAND] for the commands\n");
 		return;
 	}
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %s%s%s\n        %s\n", ctl_cmds[i].name,
 		    ctl_cmds[i].synopsis[0] != '\0' ? " " : "",
 		    ctl_cmds[i].synopsis, ctl_cmds[i].help);
-	fprintf(f, "Options: -s SOCKET (default $RUNNER_SOCKET, "
-	    "$XDG_RUNTIME_DIR/runner/runnerd.sock, ...),\n"
-	    "  --json (print replies as JSON).  "
-	    "COMMAND --help shows one command.\n");
+	fprintf(f, "Options (before or after COMMAND):\n");
+	for (i = 0; ctl_opts[i].name != NULL; i++)
+		ctl_opt_help(&ctl_opts[i], f);
+	fprintf(f, "runnerctl help COMMAND (or COMMAND --help) shows one "
+	    "command's options and an example.\n");
 }
 
-/* Say what is wrong with the command line and return exit status 2. */
+/* help [COMMAND]: to stdout, 0; an unknown command is a usage error. */
+int
+ctl_help(struct ctl *ctl, struct ctl_args *a)
+{
+	const struct ctl_cmd	*cmd;
+
+	if (a->argc == 0) {
+		ctl_usage(stdout, 1);
+		return (CTL_EXIT_OK);
+	}
+	if ((cmd = ctl_lookup(a->argv[0])) == NULL)
+		return (ctl_usage_error(ctl->cmd, "unknown command '%s'",
+		    a->argv[0]));
+	ctl_cmd_help(cmd, stdout);
+	return (CTL_EXIT_OK);
+}
+
+/*
+ * Say what is wrong with the command line and return exit status 2.  The
+ * message may hold the user's words: control bytes in them are escaped.
+ */
 int
 ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
 {
 	va_list	 ap;
+	char	 msg[1024];
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "runnerctl: ");
 	if (cmd != NULL)
 		fprintf(stderr, "%s: ", cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	out_escaped(stderr, msg);
 	fprintf(stderr, "\n");
 	if (cmd != NULL)
 		ctl_synopsis(cmd, stderr);
@@ -143,19 +249,23 @@ ctl_run(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	int		 rc;
 
 	ctl->cmd = cmd;
-	if (parse_args(argc, argv, cmd->opts, cmd->flags, &a, err,
-	    sizeof(err)) == -1)
+	if (parse_args(argc, argv, cmd->opts, ctl_globals, cmd->flags, &a,
+	    err, sizeof(err)) == -1)
 		rc = ctl_usage_error(cmd, "%s", err);
 	else if (a.help) {
-		ctl_synopsis(cmd, stdout);
-		printf("%s\n", cmd->help);
+		ctl_cmd_help(cmd, stdout);
 		rc = CTL_EXIT_OK;
 	} else if (a.argc < cmd->min)
 		rc = ctl_usage_error(cmd, "too few arguments");
 	else if (cmd->max != -1 && a.argc > cmd->max)
 		rc = ctl_usage_error(cmd, "too many arguments");
-	else
+	else {
+		if (a.gval[OPT_JSON] != NULL)
+			ctl->json = 1;
+		if (a.gval[OPT_SOCKET] != NULL)
+			ctl->socket = a.gval[OPT_SOCKET];
 		rc = cmd->fn(ctl, &a);
+	}
 	parse_args_free(&a);
 	return (rc);
 }
@@ -190,8 +300,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ctl, 0, sizeof(ctl));
 
-	if (parse_args(argc - 1, argv + 1, ctl_opts, CMD_OPTSFIRST, &a, err,
-	    sizeof(err)) == -1) {
+	if (parse_args(argc - 1, argv + 1, ctl_opts, NULL, CMD_OPTSFIRST, &a,
+	    err, sizeof(err)) == -1) {
 		rc = ctl_usage_error(NULL, "%s", err);
 		goto out;
 	}

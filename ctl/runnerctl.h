@@ -25,12 +25,16 @@
 struct ctl_opt {
 	const char	*name;		/* "--alias", "-n" */
 	int		 arg;		/* takes a value */
+	const char	*help;		/* "A: name the instance A"; a value's
+					   name, then what the option does */
 };
 
 /* A command line taken apart by parse_args. */
 struct ctl_args {
 	const char	*val[CTL_OPTS_MAX];	/* per option: value, "" for a
 						   flag, NULL when absent */
+	const char	*gval[CTL_OPTS_MAX];	/* runnerctl's own options
+						   given after the command */
 	char		**argv;		/* operands */
 	int		 argc;
 	char		**extra;	/* after "--" (CMD_EXTRA), or NULL */
@@ -51,6 +55,8 @@ struct ctl_cmd {
 	int			(*fn)(struct ctl *, struct ctl_args *);
 	const char		*synopsis;	/* operands and options */
 	const char		*help;		/* one line */
+	const char		*example;	/* one or more command lines,
+						   each ending "\n" */
 };
 
 /* What every handler works with. */
@@ -65,10 +71,11 @@ struct ctl {
 /* runnerctl.c */
 int	 ctl_usage_error(const struct ctl_cmd *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+int	 ctl_help(struct ctl *, struct ctl_args *);
 
 /* parse.c */
-int	 parse_args(int, char **, const struct ctl_opt *, int,
-	    struct ctl_args *, char *, size_t);
+int	 parse_args(int, char **, const struct ctl_opt *,
+	    const struct ctl_opt *, int, struct ctl_args *, char *, size_t);
 void	 parse_args_free(struct ctl_args *);
 int	 parse_seconds(const char *, double *);
 char	*parse_path(const char *, int);
@@ -93,8 +100,8 @@ extern const struct ctl_opt ask_opts[];
 int	 ctl_ask(struct ctl *, struct ctl_args *);
 
 /* cmd.c */
-extern const struct ctl_opt start_opts[], stop_opts[], status_opts[],
-    kill_opts[];
+extern const struct ctl_opt start_opts[], stop_opts[], restart_opts[],
+    status_opts[], kill_opts[];
 int	 ctl_start(struct ctl *, struct ctl_args *);
 int	 ctl_stop(struct ctl *, struct ctl_args *);
 int	 ctl_restart(struct ctl *, struct ctl_args *);
@@ -119,6 +126,20 @@ int	 ctl_send(struct ctl *, struct ctl_args *);
 int	 ctl_read(struct ctl *, struct ctl_args *);
 int	 ctl_attach(struct ctl *, struct ctl_args *);
 
+/* tick.c */
+#define TICK_PROGRESS	0	/* "... 3s", rewritten each second */
+#define TICK_ONCE	1	/* one line, after the first second */
+void	 tick_start(int, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 tick_stop(void);
+
+/* targets.c */
+int	 targets_natcmp(const char *, const char *);
+int	 targets_list(struct ctl *, struct json **);
+int	 targets_match(struct json *, const char *, int *);
+char	**targets_expand(struct ctl *, char **, int, int, int *, int *);
+void	 targets_free(char **);
+
 /* output.c */
 struct table;
 struct table	*table_new(const char *const *);
@@ -131,6 +152,9 @@ char		*out_uptime(const struct json *, int, char *, size_t);
 char		*out_exit(const struct json *, int, char *, size_t);
 char		*out_value(const struct json *, int, char *, size_t);
 void		 out_json(const struct json *, int);
+char		*out_escape(const char *, char *, size_t);
+void		 out_escaped(FILE *, const char *);
+void		 out_shquote(struct buf *, const char *);
 int		 out_write(int, const void *, size_t);
 void		*out_oom(void *);
 

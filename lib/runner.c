@@ -127,6 +127,7 @@ runner_update_config(struct runner *r, const char *text)
 /*
  * Aliases appear in file names, command lines and the protocol, so keep
  * them to a safe alphabet: letters, digits and . _ - : @ +, at most 64.
+ * Not a leading '-': on a command line it would read as an option.
  */
 int
 alias_check(const char *alias, char *err, size_t errlen)
@@ -137,6 +138,11 @@ alias_check(const char *alias, char *err, size_t errlen)
 	if (*alias == '\0' || alias[n] != '\0' || n > RUNNER_ALIAS_MAX) {
 		snprintf(err, errlen, "invalid alias '%.80s': use 1 to 64 "
 		    "letters, digits and . _ - : @ +", alias);
+		return (-1);
+	}
+	if (*alias == '-') {
+		snprintf(err, errlen, "invalid alias '%.80s': it must not "
+		    "start with '-' (it would read as an option)", alias);
 		return (-1);
 	}
 	return (0);

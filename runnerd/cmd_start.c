@@ -5,6 +5,7 @@
  * request then waits (waiter.c) with start_done as its answer.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,9 @@ static void	start_reply(uint64_t, int, long long, int, struct inst *);
 static int	start_done(struct waiter *, struct inst *, enum wait_why);
 static void	cmd_start_answer(struct req *, struct inst *, int, int);
 static void	cmd_start_all(struct req *, const struct app *,
-		    const struct runner_start *);
+		    const struct runner_start *, int);
+static int	start_collides(const struct app *, const char *, char *,
+		    size_t);
 
 /* Answer a start (or restart) whose instance now runs. */
 static void
@@ -81,18 +84,70 @@ cmd_start_answer(struct req *rq, struct inst *i, int started, int wait)
 }
 
 /*
+ * Would alias, for an instance of app, take a name that belongs to
+ * another app: one of its instances now, or NAME-k of an app with
+ * instances = N?  Then `stop NAME-k` (and status, and logs) could mean
+ * two things, so it is refused: 1 with err saying why, else 0.
+ */
+static int
+start_collides(const struct app *app, const char *alias, char *err,
+    size_t errlen)
+{
+	const struct config	*cfg = server.conf->cfg;
+	const struct app	*o;
+	struct inst		*i;
+	size_t			 k, n;
+	char			*end;
+	long			 num;
+
+	if ((i = inst_find(alias)) != NULL && i->app != NULL &&
+	    strcmp(i->app->name, app->name) != 0) {
+		snprintf(err, errlen, "alias '%s' is taken by an instance of "
+		    "app '%s'", alias, i->app->name);
+		return (1);
+	}
+	for (k = 0; k < cfg->napps; k++) {
+		o = &cfg->apps[k];
+		n = strlen(o->name);
+		if (o == app || o->instances <= 1 ||
+		    strncmp(alias, o->name, n) != 0 || alias[n] != '-' ||
+		    alias[n + 1] < '1' || alias[n + 1] > '9')
+			continue;
+		num = strtol(alias + n + 1, &end, 10);
+		if (*end == '\0' && num >= 1 && num <= o->instances) {
+			snprintf(err, errlen, "alias '%s' is the name of an "
+			    "instance of app '%s' (instances = %d)", alias,
+			    o->name, o->instances);
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/*
  * Start every instance of an app with instances = N (NAME-1..NAME-N) that
  * is not running; answered once all are spawned, with their aliases.
+ * With strict, one already running refuses the whole start first.
  */
 static void
 cmd_start_all(struct req *rq, const struct app *app,
-    const struct runner_start *opts)
+    const struct runner_start *opts, int strict)
 {
 	struct buf	 b;
 	struct inst	*i;
 	char		 alias[RUNNER_ALIAS_MAX + 16], err[RUNNER_ERRMSG_MAX];
 	int		 k, rc, n = 0;
 
+	for (k = 1; strict && k <= app->instances; k++) {
+		inst_alias(app, k, alias, sizeof(alias));
+		if ((i = inst_find(alias)) != NULL && !inst_ended(i)) {
+			REQ_ERR(rq, RUNNER_EEXIST, "'%s' is already running "
+			    "(pid %ld; --strict: none of the %d instances of "
+			    "'%s' was started)", i->alias, (long)i->pid,
+			    app->instances, app->name);
+			return;
+		}
+	}
 	buf_init(&b);
 	jw_open(&b, '{');
 	jw_key(&b, "app");
@@ -172,7 +227,12 @@ cmd_start(struct req *rq)
 	opts.cwd = cwd;
 	opts.socket = sock;
 	if (alias == NULL && app->instances > 1) {
-		cmd_start_all(rq, app, &opts);
+		cmd_start_all(rq, app, &opts, strict);
+		goto out;
+	}
+	if (start_collides(app, alias != NULL ? alias : name, err,
+	    sizeof(err))) {
+		REQ_ERR(rq, RUNNER_EEXIST, "%s", err);
 		goto out;
 	}
 	if ((i = inst_find(alias != NULL ? alias : name)) != NULL) {

@@ -1,6 +1,6 @@
 /*
- * runnerd.c: the daemon's entry point: flags, the configuration, the
- * control socket, signals and the loop.  runnerd runs in the foreground
+ * runnerd.c: the daemon's entry point: flags (and --help, --version),
+ * the configuration, the control socket, signals and the loop.  runnerd runs in the foreground
  * (as systemd and s6 expect); -d detaches once the socket is listening,
  * so whoever ran `runnerd -d` can connect as soon as it exits 0.
  */
@@ -28,8 +28,43 @@ static ev_signal	sig_term, sig_int, sig_hup;
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: runnerd [-dnv] [-c config] [-s socket]\n");
+	fprintf(stderr, "usage: runnerd [-dnv] [-c config] [-s socket]\n"
+	    "       runnerd --help | --version\n");
 	exit(2);
+}
+
+/*
+ * --help and --version, which getopt(3) has no place for: only as the
+ * one argument, so that they never mix with a daemon's real options.
+ */
+static void
+long_options(int argc, char **argv)
+{
+	if (argc != 2)
+		return;
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("runnerd %s (protocol %d)\n", RUNNER_VERSION,
+		    PROTO_VERSION);
+		exit(0);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("usage: runnerd [-dnv] [-c config] [-s socket]\n"
+		    "  -c config  read the configuration from config "
+		    "(default: see FILES\n"
+		    "             in runnerd(8); a file named here must "
+		    "exist)\n"
+		    "  -d         detach once the socket listens; log to "
+		    "syslog\n"
+		    "  -n         check the configuration and exit "
+		    "(0: OK, 1: file:line why)\n"
+		    "  -s socket  listen on socket (default: see FILES in "
+		    "runnerd(8))\n"
+		    "  -v         log debug messages too\n"
+		    "  --version  print the version and protocol, and exit\n"
+		    "example: runnerd -n -c ~/runner.conf && "
+		    "runnerd -d -c ~/runner.conf\n");
+		exit(0);
+	}
 }
 
 /*
@@ -157,6 +192,7 @@ main(int argc, char **argv)
 	int		 ch, check = 0, daemonize = 0, verbose = 0;
 	int		 explicit, own_dir;
 
+	long_options(argc, argv);
 	while ((ch = getopt(argc, argv, "c:dns:v")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -10,7 +10,9 @@
 #ifndef T_PROC_H
 #define T_PROC_H
 
+#ifndef T_WAIT_MS			/* a test of much work may give more */
 #define T_WAIT_MS	10000		/* bound on any wait: fail, don't hang */
+#endif
 
 /* Built with ASan (gcc or clang): its allocator keeps freed memory. */
 #if defined(__SANITIZE_ADDRESS__)

@@ -4,7 +4,8 @@
 # runnerd on a private socket with two apps and two instances, and calls
 # the completion function as bash would (COMP_WORDS, COMP_CWORD),
 # comparing COMPREPLY: commands, options, app names for start, aliases
-# for stop and the others, and -s SOCKET earlier on the line honoured.
+# (and their apps' names) for stop and the others, commands for help,
+# and -s SOCKET on the line, before or after the command, honoured.
 # Run from the repository root after make.
 set -u
 comp=conf/runnerctl.bash
@@ -65,6 +66,7 @@ expect() {
 }
 failed=0
 expect "start status stop" st
+expect "help" he
 expect "apps ask attach" a
 expect "attach" -s "$sock" --json at
 expect "--help --json --version -s" -
@@ -73,20 +75,30 @@ expect "sleeper" -s "$sock" start s
 expect "" -s "$sock" start cat ""
 expect "-- --alias --cwd --help --no-autostart --socket --strict --wait" \
     -s "$sock" start cat --
+expect "-- --alias --cwd --help --no-autostart --socket --strict --wait -v" \
+    -s "$sock" start cat -
 expect "" -s "$sock" start cat --alias ""
-expect "c1 c2" -s "$sock" stop ""
+# stop, restart, kill, status: aliases and their apps' names.
+expect "c1 c2 cat" -s "$sock" stop ""
 expect "c2" -s "$sock" stop c1 c2
 expect "--all --help" -s "$sock" stop --
-expect "c1 c2" -s "$sock" --json status c
+expect "c1 c2 cat" -s "$sock" --json status c
+# -s after the command names the socket too.
+expect "c1 c2 cat" stop -s "$sock" ""
+expect "$sock" status -s "$dir/runnerd.s"
 # kill: aliases, its -s takes a signal name (not a socket), then aliases.
-expect "c1 c2" -s "$sock" kill ""
-expect "--help -s" -s "$sock" kill -
+expect "c1 c2 cat" -s "$sock" kill ""
+expect "--all --help -s" -s "$sock" kill -
 expect "HUP" -s "$sock" kill -s H
 expect "USR1 USR2" -s "$sock" kill -s U
-expect "c1 c2" -s "$sock" kill -s HUP ""
+expect "c1 c2 cat" -s "$sock" kill -s HUP ""
 expect "c2" -s "$sock" kill -s TERM c1 c2
-expect "c1 c2" -s "$sock" restart ""
-expect "" -s "$sock" restart c1 ""
+expect "c1 c2 cat" -s "$sock" restart ""
+expect "c1 c2 cat" -s "$sock" restart c1 ""
+expect "--all --help" -s "$sock" restart -
+# help: the commands, once.
+expect "start status stop" help st
+expect "" help stop ""
 expect "c1 c2" -s "$sock" send -n ""
 expect "--eof --help -n" -s "$sock" send -
 expect "c1 c2" -s "$sock" send --eof ""

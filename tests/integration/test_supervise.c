@@ -314,7 +314,7 @@ test_instances(void **state)
 
 	r = CTL(d, "start", "pool");
 	r_status(r, 0);
-	assert_string_equal(r->out, "started pool-1 pool-2 pool-3\n");
+	assert_string_equal(r->out, "pool: 3 started\n");
 	for (k = 1; k <= 3; k++) {
 		snprintf(alias, sizeof(alias), "pool-%d", k);
 		e = cl_status_of(c, alias, &j);
@@ -324,7 +324,7 @@ test_instances(void **state)
 	}
 	r = CTL(d, "start", "pool");
 	r_status(r, 0);
-	assert_string_equal(r->out, "all already running\n");
+	assert_string_equal(r->out, "pool: all already running\n");
 }
 
 /* env_file's variables, under env's. */

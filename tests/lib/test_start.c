@@ -1,7 +1,8 @@
 /*
  * test_start.c: starting and stopping instances with real children:
- * aliases and args, ensure_running against start, terminate, errors
- * reported at start, cwd and env, sessions and descriptors.
+ * aliases and args (no alias starting with '-'), ensure_running
+ * against start, terminate, errors reported at start, cwd and env,
+ * sessions and descriptors.
  */
 
 #include "common.h"
@@ -177,6 +178,15 @@ test_unknown_app_and_alias(void **state)
 	assert_int_equal(runner_errcode(f->r), RUNNER_ENOALIAS);
 	assert_int_equal(runner_start(f->r, "cat",
 	    &(struct runner_start){ .alias = "no spaces" }), RUNNER_EINVAL);
+	/* A leading '-' would read as an option to runnerctl: refused. */
+	assert_int_equal(runner_start(f->r, "cat",
+	    &(struct runner_start){ .alias = "-x" }), RUNNER_EINVAL);
+	assert_string_equal(runner_errmsg(f->r), "invalid alias '-x': it "
+	    "must not start with '-' (it would read as an option)");
+	assert_int_equal(runner_ensure_running(f->r, "--help", NULL),
+	    RUNNER_EINVAL);
+	assert_int_equal(runner_start(f->r, "cat",
+	    &(struct runner_start){ .alias = "x-" }), 0);
 }
 
 /* A command that cannot be executed fails at start, errno in words. */
