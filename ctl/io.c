@@ -148,7 +148,7 @@ ctl_send(struct ctl *ctl, struct ctl_args *a)
 	long long	 written = 0;
 	size_t		 len, off;
 	ssize_t		 got;
-	int		 i, eof = 0, rc = 0;
+	int		 i, eof = 0, refused = 0, rc = 0;
 
 	if (a->argc > 1) {
 		buf_init(&text);
@@ -177,11 +177,17 @@ ctl_send(struct ctl *ctl, struct ctl_args *a)
 		for (off = 0; rc == 0 && !eof; off++) {
 			if ((got = io_fill(chunk, SEND_CHUNK, &eof)) == -1)
 				rc = CTL_EXIT_REFUSED;
-			else if (got > 0 || off == 0)
-				rc = io_write(ctl, alias, chunk, (size_t)got,
-				    0, &written);
+			else if ((got > 0 || off == 0) &&
+			    (rc = io_write(ctl, alias, chunk, (size_t)got, 0,
+			    &written)) != 0)
+				refused = 1;
 		}
 		free(chunk);
+		/* runnerd's count is of the refused chunk: say the rest. */
+		if (refused && !eof)
+			fprintf(stderr, "runnerctl: %lld bytes were delivered; "
+			    "the rest of the standard input was not sent\n",
+			    written);
 	}
 	if (rc == 0 && a->val[SEND_EOF] != NULL)
 		rc = io_close_input(ctl, alias);

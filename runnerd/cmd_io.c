@@ -38,25 +38,28 @@ write_unblock(struct waiter *w)
 static int
 write_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
+	uint64_t	 lost;
+
 	if (why == WAIT_GONE)
 		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
 		    "'%s' is gone", i->alias);
 	else if (why != WAIT_EVENT)
 		return (1);		/* its client left */
-	else if (relay_written(i) >= w->until) {
+	else if (relay_settled(i) < w->until)
+		return (0);		/* not all written (or dropped) yet */
+	else if ((lost = relay_dropped_of(i, w->until - w->count,
+	    w->until)) == 0) {
 		struct buf	 ext;
 
 		buf_init(&ext);
 		buf_printf(&ext, "{\"written\":%zu}", w->count);
 		reply_ok(w->client, w->has_tag, w->tag, &ext);
 		buf_free(&ext);
-	} else if (!relay_takes_input(i))
+	} else
+		/* Its input closed, or its process ended, first. */
 		reply_err(w->client, w->has_tag, w->tag, RUNNER_ECLOSED,
 		    "'%s' stopped reading its input; %llu bytes were not "
-		    "delivered", i->alias,
-		    (unsigned long long)(w->until - relay_written(i)));
-	else
-		return (0);
+		    "delivered", i->alias, (unsigned long long)lost);
 	write_unblock(w);
 	return (1);
 }

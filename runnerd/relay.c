@@ -50,6 +50,7 @@ static void	 relay_probe_cb(struct ev_loop *, ev_timer *, int);
 static int	 relay_read(struct inst *, size_t);
 static void	 relay_pause(struct inst *);
 static void	 relay_unpause(struct inst *);
+static void	 relay_drop_input(struct inst *);
 static void	 relay_shut_input(struct inst *);
 static void	 relay_clients_end(struct inst *);
 
@@ -93,6 +94,23 @@ relay_open(struct inst *i, int fd)
 		ev_io_start(server.loop, &i->relay.wio);
 }
 
+/*
+ * Input queued, or in flight in the splice pipe, that will never be
+ * written: dropped, counted lost, and settled (in_dropped) for the
+ * writes waiting on it, which are answered, not left waiting for bytes
+ * no process will read.
+ */
+static void
+relay_drop_input(struct inst *i)
+{
+	i->relay.drop_from = relay_settled(i);
+	i->relay.in_dropped += splice_in_pending(i) + buf_used(&i->relay.in);
+	i->relay.drop_to = relay_settled(i);
+	splice_lose_input(i);
+	i->relay.in_lost += buf_used(&i->relay.in);
+	buf_reset(&i->relay.in);
+}
+
 /* Close the channel; buffered output stays for readers. */
 void
 relay_stop(struct inst *i)
@@ -104,7 +122,7 @@ relay_stop(struct inst *i)
 		i->relay.direct = 0;
 	}
 	splice_unsplice(i);		/* to its client's queue */
-	i->relay.in_lost += splice_in_pending(i) + buf_used(&i->relay.in);
+	relay_drop_input(i);
 	splice_close(i);
 	ev_io_stop(server.loop, &i->relay.rio);
 	ev_io_stop(server.loop, &i->relay.wio);
@@ -459,9 +477,7 @@ void
 relay_input_over(struct inst *i)
 {
 	i->relay.input_closed = 1;
-	splice_lose_input(i);
-	i->relay.in_lost += buf_used(&i->relay.in);
-	buf_reset(&i->relay.in);
+	relay_drop_input(i);
 	ev_io_stop(server.loop, &i->relay.wio);
 	ev_timer_stop(server.loop, &i->relay.probe);
 	relay_clients_shut(i);
@@ -509,6 +525,33 @@ uint64_t
 relay_queued(const struct inst *i)
 {
 	return (i->relay.in_queued);
+}
+
+/*
+ * Bytes ever queued as input and settled: written, or dropped unwritten.
+ * Queued bytes settle in order, so a write whose bytes were queued as
+ * [from, until) of them is over once this reaches until.
+ */
+uint64_t
+relay_settled(const struct inst *i)
+{
+	return (i->relay.in_written + i->relay.in_dropped);
+}
+
+/*
+ * Of a settled write's bytes, [from, until), how many were dropped?  A
+ * drop takes the whole queue and wakes the waiters at once, so only the
+ * last one can have taken part of a write not answered yet.
+ */
+uint64_t
+relay_dropped_of(const struct inst *i, uint64_t from, uint64_t until)
+{
+	uint64_t	 lo = from > i->relay.drop_from ? from :
+			    i->relay.drop_from;
+	uint64_t	 hi = until < i->relay.drop_to ? until :
+			    i->relay.drop_to;
+
+	return (hi > lo ? hi - lo : 0);
 }
 
 /* Bytes ever written to the channel. */

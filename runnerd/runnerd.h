@@ -119,6 +119,11 @@ struct relay {
 	struct buf	 in;		/* input not yet written */
 	uint64_t	 in_queued;	/* bytes ever queued as input */
 	uint64_t	 in_written;	/* bytes ever written to the channel */
+	uint64_t	 in_dropped;	/* bytes ever queued, then dropped
+					   unwritten (its input closed, its
+					   process ended) */
+	uint64_t	 drop_from;	/* the last drop: [from, to) of the */
+	uint64_t	 drop_to;	/* queued bytes (relay_settled) */
 	uint64_t	 dropped;	/* output bytes dropped by policy */
 	int		 nattach;	/* clients attached */
 	uint64_t	 direct;	/* client holding the channel
@@ -442,6 +447,8 @@ uint64_t relay_lost(const struct inst *);
 int	 relay_input(struct inst *, const void *, size_t);
 uint64_t relay_queued(const struct inst *);
 uint64_t relay_written(const struct inst *);
+uint64_t relay_settled(const struct inst *);
+uint64_t relay_dropped_of(const struct inst *, uint64_t, uint64_t);
 size_t	 relay_input_pending(const struct inst *);
 size_t	 relay_buffered(const struct inst *);
 size_t	 relay_peek(const struct inst *, const char **);

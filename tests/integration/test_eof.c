@@ -27,6 +27,12 @@ eof_setup(void **state)
 	    "  sortstay = { command = [\"sh\", \"-c\", \"sort; exec sleep "
 	    "60\"]; restart = \"no\"; };\n"
 	    "  cat = { command = \"cat\"; restart = \"always\"; };\n"
+	    /* Echoes lines; a "die" line ends it, with 1: restarted. */
+	    "  dier = { command = [\"python3\", \"-c\", \"import sys, os\\n"
+	    "for l in sys.stdin:\\n if l.startswith('die'): os._exit(1)\\n"
+	    " sys.stdout.write('got ' + l.strip()[:8] + '\\\\n')\\n"
+	    " sys.stdout.flush()\"]; "
+	    "restart = \"always\"; backoff_initial = 0.1; };\n"
 	    /* Shuts its input (the socket's read side), lives on. */
 	    "  shutin = { command = [\"python3\", \"-c\", \"import socket,"
 	    "sys,time; s = socket.socket(fileno=0); "
@@ -373,6 +379,48 @@ test_half_close_vanish(void **state)
 	exited_ok(d, "sort");
 }
 
+/*
+ * A process that dies with MiBs of input queued: that write is refused
+ * (ECLOSED, its bytes counted not delivered), and once the policy has
+ * restarted it, writes to the new process are answered again (they were
+ * delivered and never answered: the dropped bytes never counted as
+ * settled).
+ */
+static void
+test_write_after_drop(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*s = cl_open(d);
+	struct buf	 in;
+	struct run	*r;
+	char		*name;
+	struct json	*j;
+
+	j_ok(cl_call(s, "subscribe", NULL));
+	cl_start_app(d, "dier");
+	buf_init(&in);
+	buf_adds(&in, "die\n");
+	while (buf_used(&in) < BIG)
+		buf_adds(&in, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n");
+	r = ctl_in(d, buf_head(&in), buf_used(&in), "send", "dier", NULL);
+	buf_free(&in);
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "were not delivered"));
+	assert_non_null(strstr(r->err, "the rest of the standard input "
+	    "was not sent"));
+	do {
+		j = cl_event(s, &name);
+	} while (strcmp(name, "ready") != 0 ||
+	    strcmp(j_str(j, json_get(j, 0, "ext"), "alias"), "dier") != 0 ||
+	    j_int(j, json_get(j, 0, "ext"), "pid") == 0 ||
+	    cl_pid_of(s, "dier") != j_int(j, json_get(j, 0, "ext"), "pid"));
+	r_status(CTL(d, "send", "dier", "hello"), 0);
+	r = CTL(d, "read", "dier", "--wait", "10");
+	r_status(r, 0);
+	assert_string_equal(r->out, "got hello\n");
+	assert_true(status_int(d, "dier", "input_lost") > 0);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, eof_setup, t_teardown)
 
 int
@@ -389,6 +437,7 @@ main(void)
 		T(test_ctl_attach_refused),
 		T(test_socket_app_closes),
 		T(test_half_close_vanish),
+		T(test_write_after_drop),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
