@@ -85,6 +85,7 @@ control_close(void)
 		client_close(server.clients[0]);
 	}
 	free(server.clients);
+	hangup_close();
 	if (server.socket_path != NULL) {
 		ev_io_stop(server.loop, &server.accept_io);
 		ev_timer_stop(server.loop, &server.accept_pause);
@@ -409,6 +410,7 @@ client_recv(struct client *c, char *p, size_t max)
 		}
 		c->eof = 1;
 		ev_io_stop(server.loop, &c->rio);
+		hangup_watch(c);	/* its hang-up, later */
 	} else if (n < 0) {
 		client_close(c);
 		return (-1);

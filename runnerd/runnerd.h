@@ -265,6 +265,10 @@ void	 access_recheck(void);
 int	 listen_socket(const char *, int);
 void	 listen_perms(void);
 
+/* hangup.c */
+void	 hangup_watch(struct client *);
+void	 hangup_close(void);
+
 /* control.c */
 int	 control_listen(const char *, int);
 void	 control_close(void);

@@ -421,6 +421,36 @@ test_write_after_drop(void **state)
 	assert_true(status_int(d, "dier", "input_lost") > 0);
 }
 
+/*
+ * Clients that attach to a quiet instance whose input is closed, or
+ * that half-close, and then leave, are gone from runnerd (hangup.c):
+ * not kept, nor counted attached, until the instance writes again.
+ */
+static void
+test_quiet_attachers_leave(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a;
+	long long	 end = t_ms() + T_WAIT_MS;
+	int		 k;
+
+	cl_start_app(d, "sortstay");
+	r_status(CTL(d, "send", "--eof", "sortstay"), 0);
+	for (k = 0; k < 40; k++) {
+		a = cl_open(d);
+		j_ok(cl_call(a, "attach", "{\"alias\": \"sortstay\"}"));
+		if (k % 2 == 0)		/* half of them half-close first */
+			assert_int_equal(shutdown(a->fd, SHUT_WR), 0);
+		cl_close(a);
+	}
+	while (status_int(d, "sortstay", "attached") != 0) {
+		if (t_ms() > end)
+			fail_msg("%lld clients that left are still attached",
+			    status_int(d, "sortstay", "attached"));
+		(void)poll(NULL, 0, 10);
+	}
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, eof_setup, t_teardown)
 
 int
@@ -438,6 +468,7 @@ main(void)
 		T(test_socket_app_closes),
 		T(test_half_close_vanish),
 		T(test_write_after_drop),
+		T(test_quiet_attachers_leave),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
