@@ -26,7 +26,8 @@
 #define CHILDREN_MAX	65536	/* bytes of one children file read */
 #define PIDS_MAX	100000	/* processes walked at most */
 #define STAT_MAX	1024	/* bytes of /proc/PID/stat read */
-#define ENVIRON_MAX	4096	/* bytes of /proc/PID/environ read */
+#define ENVIRON_READ	4096	/* bytes of /proc/PID/environ per read */
+#define ENVIRON_MAX	(16 * 1024 * 1024)	/* ... and at most in all */
 
 /* Append pid to p: 0, or -1 (no memory, or a tree too big to be real). */
 int
@@ -156,27 +157,39 @@ proc_stat(pid_t pid, struct procstat *ps)
 
 /*
  * Does pid's environment, as it was at its exec, hold the entry mark?
- * Only the first ENVIRON_MAX bytes are read: launch.c puts a mark first.
+ * All of it is read, entry by entry across reads: launch.c puts the
+ * mark first, but a shell re-exports the environment in its own order,
+ * so behind kilobytes of others.  Only the kernel bounds its size (a
+ * quarter of the stack limit); ENVIRON_MAX bounds the reading anyway.
  */
 static int
 proc_marked(pid_t pid, const char *mark)
 {
-	char	 path[64], buf[ENVIRON_MAX], *p, *end;
-	ssize_t	 n;
-	int	 fd;
+	char	 path[64], buf[ENVIRON_READ];
+	size_t	 mlen = strlen(mark), have = 0, total = 0;
+	ssize_t	 n, k;
+	int	 fd, differs = 0, found = 0;
 
 	snprintf(path, sizeof(path), "/proc/%ld/environ", (long)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (0);
-	n = read(fd, buf, sizeof(buf));
+	while (!found && total < ENVIRON_MAX &&
+	    (n = read(fd, buf, sizeof(buf))) > 0) {
+		total += (size_t)n;
+		for (k = 0; k < n && !found; k++) {
+			if (buf[k] == '\0') {	/* an entry ends */
+				found = !differs && have == mlen;
+				have = 0;
+				differs = 0;
+			} else if (!differs && have < mlen &&
+			    buf[k] == mark[have])
+				have++;
+			else
+				differs = 1;
+		}
+	}
 	close(fd);
-	if (n <= 0)
-		return (0);
-	for (p = buf, end = buf + n; p < end; p += strnlen(p, end - p) + 1)
-		if ((size_t)(end - p) > strlen(mark) &&
-		    strcmp(p, mark) == 0)
-			return (1);
-	return (0);
+	return (found);
 }
 
 /*

@@ -152,6 +152,49 @@ test_daemonize_double_fork(void **state)
 }
 
 /*
+ * A double fork whose daemon execs with an environment of its own
+ * making: 12 KiB of others first, then what it was given (a shell
+ * re-exporting its environment in its own order does the same).  It
+ * says its pid, then the main process exits 0 on a line.
+ */
+#define LATEMARK "apps = { late = { command = [\"python3\", \"-c\", \"" \
+	"import os, sys\\n" \
+	"if os.fork() == 0:\\n" \
+	"    if os.fork() != 0:\\n" \
+	"        os._exit(0)\\n" \
+	"    os.setsid()\\n" \
+	"    env = {'A_BIG%%d' %% k: 'x' * 400 for k in range(30)}\\n" \
+	"    env.update(os.environ)\\n" \
+	"    print(os.getpid(), flush=True)\\n" \
+	"    os.closerange(0, 3)\\n" \
+	"    os.execve('/bin/sleep', ['sleep', '1000'], env)\\n" \
+	"sys.stdin.readline()\\n" \
+	"\"]; restart = \"no\"; }; };"
+
+/*
+ * That daemon is found all the same, its mark kilobytes into its
+ * environment (it escaped in-process when only the first 4 KiB were
+ * read).
+ */
+static void
+test_daemonize_mark_late(void **state)
+{
+	struct fixture		*f = *state;
+	struct runner_channel	*ch;
+	struct runner_event	 ev;
+	pid_t			 d;
+
+	t_config(f, LATEMARK);
+	d = start_and_read_pid(f, "late", &ch);
+	t_write_all(ch, "go\n", 3);
+	t_wait_event(f, RUNNER_EVENT_EXITED, "late", &ev);
+	assert_int_equal(ev.exit_code, 0);
+	assert_int_equal(ev.left_behind, 1);
+	assert_true(t_wait_gone(d));
+	runner_channel_close(ch);
+}
+
+/*
  * The same daemon, while the main process runs: terminate finds it by
  * its mark (in-process) or as runnerd's orphan, not under the main
  * process, which it is no longer under.
@@ -190,6 +233,8 @@ main(void)
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_daemonize_double_fork_terminate, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_daemonize_mark_late, t_setup, t_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
