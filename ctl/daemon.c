@@ -141,10 +141,10 @@ read_stdin(struct buf *b)
 			    strerror(errno));
 			return (-1);
 		}
-		if (buf_used(b) + (size_t)n > PROTO_LINE_MAX / 2) {
+		if (buf_used(b) + (size_t)n > RUNNER_CONFIG_TEXT_MAX) {
 			fprintf(stderr, "runnerctl: stdin: more than %d KiB "
 			    "of configuration; give a file\n",
-			    PROTO_LINE_MAX / 2 / 1024);
+			    RUNNER_CONFIG_TEXT_MAX / 1024);
 			return (-1);
 		}
 		if (buf_add(b, tmp, (size_t)n) == -1)

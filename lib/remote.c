@@ -187,6 +187,13 @@ remote_update_config(struct runner *r, const char *text)
 		    rm->socket, rm->protocol));
 	buf_init(&ext);
 	jw_object1(&ext, "config", text);
+	/* Control bytes escape to six: a line runnerd would refuse. */
+	if (buf_used(&ext) + 64 > RUNNER_LINE_MAX) {
+		buf_free(&ext);
+		return (runner_seterr(r, RUNNER_EINVAL, "configuration text "
+		    "too long once escaped for runnerd (%d KiB at most): give "
+		    "a file (runner_load_config)", RUNNER_LINE_MAX / 1024));
+	}
 	rc = remote_call(r, "update", &ext, NULL);
 	buf_free(&ext);
 	return (rc);

@@ -18,6 +18,8 @@
 #define RUNNER_ERRMSG_MAX	1024	/* longest kept error message */
 #define RUNNER_LINE_MAX		(1024 * 1024)	/* longest protocol line */
 #define RUNNER_ALIAS_MAX	64		/* longest alias */
+/* Longest runner_update_config text: escaped, it fits a protocol line. */
+#define RUNNER_CONFIG_TEXT_MAX	(RUNNER_LINE_MAX / 2)
 
 /* buf.c: a growable byte buffer, consumed from the front. */
 struct buf {

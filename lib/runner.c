@@ -121,6 +121,12 @@ runner_update_config(struct runner *r, const char *text)
 	if (text == NULL)
 		return (runner_seterr(r, RUNNER_EINVAL, "no configuration "
 		    "text given"));
+	/* One bound for both backends: runnerd takes it on one line. */
+	if (strlen(text) > RUNNER_CONFIG_TEXT_MAX)
+		return (runner_seterr(r, RUNNER_EINVAL, "configuration text of "
+		    "%zu bytes: at most %d KiB (a bigger one goes in a file: "
+		    "runner_load_config)", strlen(text),
+		    RUNNER_CONFIG_TEXT_MAX / 1024));
 	return (r->ops->update_config(r, text));
 }
 

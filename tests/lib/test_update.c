@@ -371,6 +371,33 @@ test_update_two_clients(void **state)
 }
 
 /*
+ * The text's bound is the same in both backends (runnerd takes it on
+ * one line): past it EINVAL, and the runner works on (through runnerd a
+ * line too long made runnerd close the connection: every later call
+ * failed ECLOSED).
+ */
+static void
+test_update_too_long(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 n = RUNNER_CONFIG_TEXT_MAX + 1;
+	char		*text;
+
+	assert_non_null(text = malloc(n + 1));
+	memset(text, ' ', n);
+	text[n] = '\0';
+	memcpy(text, "apps = { big = { command = \"cat\"; }; };", 39);
+	assert_int_equal(runner_update_config(f->r, text), RUNNER_EINVAL);
+	assert_non_null(strstr(runner_errmsg(f->r), "at most 512 KiB"));
+	text[n - 1] = '\0';		/* at the bound: taken */
+	assert_int_equal(runner_update_config(f->r, text), 0);
+	free(text);
+	assert_int_equal(runner_update_config(f->r, "apps = { b = { command "
+	    "= \"cat\"; }; };"), 0);
+	assert_int_equal(runner_start(f->r, "big", NULL), 0);
+}
+
+/*
  * A runnerd of protocol 5, played by a child that answers hello and
  * writes every other command it gets to the pipe: runner_update_config
  * is ENOTSUP with a message, and nothing reaches it.
@@ -451,6 +478,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_update_then_reload,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_update_two_clients,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_update_too_long,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_update_old_runnerd,
 		    t_setup, t_teardown),
