@@ -188,7 +188,7 @@ main(int argc, char **argv)
 {
 	struct config	*cfg;
 	char		 err[RUNNER_ERRMSG_MAX], *path = NULL, *sock = NULL;
-	char		*abspath = NULL;
+	char		*abspath = NULL, *defpath = NULL;
 	int		 ch, check = 0, daemonize = 0, verbose = 0;
 	int		 explicit, own_dir;
 
@@ -221,7 +221,7 @@ main(int argc, char **argv)
 	/* As in paths_config, an empty $RUNNER_CONFIG is no name. */
 	explicit = path != NULL || (getenv("RUNNER_CONFIG") != NULL &&
 	    *getenv("RUNNER_CONFIG") != '\0');
-	if (path == NULL && (path = paths_config()) == NULL)
+	if (path == NULL && (path = defpath = paths_config()) == NULL)
 		fatal("paths_config");
 	/* Absolute, so messages name it fully and reloads find it. */
 	if ((abspath = realpath(path, NULL)) != NULL)
@@ -233,6 +233,7 @@ main(int argc, char **argv)
 		    path, cfg->napps, cfg->napps == 1 ? "" : "s");
 		config_free(cfg);
 		free(abspath);
+		free(defpath);
 		return (0);
 	}
 	if ((server.conf = calloc(1, sizeof(*server.conf))) == NULL)
@@ -300,6 +301,7 @@ main(int argc, char **argv)
 	free(server.config_path);
 	free(server.insts);
 	free(abspath);
+	free(defpath);
 	log_info("stopped");
 	return (server.exit_status);
 }
