@@ -58,6 +58,26 @@ start_and_read_pid(struct fixture *f, const char *app,
 }
 
 /*
+ * app says its daemon's pid, then its main process exits 0 on a line:
+ * the exit says one process was left behind, and the daemon is gone.
+ */
+static void
+exits_leaving_one(struct fixture *f, const char *app)
+{
+	struct runner_channel	*ch;
+	struct runner_event	 ev;
+	pid_t			 d;
+
+	d = start_and_read_pid(f, app, &ch);
+	t_write_all(ch, "go\n", 3);
+	t_wait_event(f, RUNNER_EVENT_EXITED, app, &ev);
+	assert_int_equal(ev.exit_code, 0);
+	assert_int_equal(ev.left_behind, 1);
+	assert_true(t_wait_gone(d));
+	runner_channel_close(ch);
+}
+
+/*
  * exit 0 leaving a job behind: the job dies with it, the exited event
  * and the status say one process was left behind.
  */
@@ -137,18 +157,9 @@ static void
 test_daemonize_double_fork(void **state)
 {
 	struct fixture		*f = *state;
-	struct runner_channel	*ch;
-	struct runner_event	 ev;
-	pid_t			 d;
 
 	t_config(f, PYAPP, "double");
-	d = start_and_read_pid(f, "py", &ch);
-	t_write_all(ch, "go\n", 3);
-	t_wait_event(f, RUNNER_EVENT_EXITED, "py", &ev);
-	assert_int_equal(ev.exit_code, 0);
-	assert_int_equal(ev.left_behind, 1);
-	assert_true(t_wait_gone(d));
-	runner_channel_close(ch);
+	exits_leaving_one(f, "py");
 }
 
 /*
@@ -180,18 +191,9 @@ static void
 test_daemonize_mark_late(void **state)
 {
 	struct fixture		*f = *state;
-	struct runner_channel	*ch;
-	struct runner_event	 ev;
-	pid_t			 d;
 
 	t_config(f, LATEMARK);
-	d = start_and_read_pid(f, "late", &ch);
-	t_write_all(ch, "go\n", 3);
-	t_wait_event(f, RUNNER_EVENT_EXITED, "late", &ev);
-	assert_int_equal(ev.exit_code, 0);
-	assert_int_equal(ev.left_behind, 1);
-	assert_true(t_wait_gone(d));
-	runner_channel_close(ch);
+	exits_leaving_one(f, "late");
 }
 
 /*
