@@ -15,14 +15,15 @@
 #include "runnerctl.h"
 
 enum { START_ALIAS, START_SOCKET, START_CWD, START_STRICT, START_NOAUTO,
-    START_WAIT };
+    START_WAIT, START_NOWAIT };
 const struct ctl_opt start_opts[] = {
 	[START_ALIAS] =		{ "--alias", 1 },
 	[START_SOCKET] =	{ "--socket", 1 },
 	[START_CWD] =		{ "--cwd", 1 },
 	[START_STRICT] =	{ "--strict", 0 },
 	[START_NOAUTO] =	{ "--no-autostart", 0 },
-	[START_WAIT] =		{ "--wait", 0 },
+	[START_WAIT] =		{ "--wait", 0 },	/* the default now */
+	[START_NOWAIT] =	{ "--no-wait", 0 },
 	{ NULL, 0 }
 };
 
@@ -85,7 +86,11 @@ ctl_started(struct ctl *ctl, struct json *r, const char *verb)
 	return (CTL_EXIT_OK);
 }
 
-/* start APP [--alias A] [--socket P] [--cwd D] [--strict] [--wait] [-- ARGS] */
+/*
+ * start APP [--alias A] [--socket P] [--cwd D] [--strict] [--no-wait]
+ * [-- ARGS]: answered once the instance is ready by its `ready` setting,
+ * as librunner's starts are; --no-wait, once exec succeeded.
+ */
 int
 ctl_start(struct ctl *ctl, struct ctl_args *a)
 {
@@ -104,7 +109,7 @@ ctl_start(struct ctl *ctl, struct ctl_args *a)
 	if (a->val[START_CWD] != NULL)
 		req.cwd = cwd = parse_path(a->val[START_CWD], 1);
 	req.strict = a->val[START_STRICT] != NULL ? 1 : -1;
-	req.wait = a->val[START_WAIT] != NULL;
+	req.wait = a->val[START_NOWAIT] != NULL ? 0 : 1;
 	buf_init(&ext);
 	rpc_start_req(&ext, &req);
 	rc = conn_ask(ctl, "start", &ext, &r);
@@ -218,17 +223,23 @@ static void
 ctl_status_rows(struct json *r)
 {
 	static const char *const head[] = { "ALIAS", "APP", "PID", "STATE",
-	    "UPTIME", "RESTARTS", "LAST-EXIT", NULL };
+	    "UPTIME", "RESTARTS", "LAST-EXIT", "REASON", NULL };
+	static const char *const head_ok[] = { "ALIAS", "APP", "PID",
+	    "STATE", "UPTIME", "RESTARTS", "LAST-EXIT", NULL };
 	struct table	*t;
-	const char	*row[7];
+	const char	*row[8];
 	char		 alias[256], app[256], pid[32], state[32], up[32];
-	char		 restarts[32], last[64];
+	char		 restarts[32], last[64], reason[512];
 	long long	 n;
 	double		 due;
-	int		 v, in, i;
+	int		 v, in, i, failed = 0;
 
-	t = table_new(head);
+	/* Why a failed one is not running, in a column of its own (16). */
 	v = json_get(r, 0, "instances");
+	for (i = 0; i < json_len(r, v); i++)
+		failed |= json_streq(r, json_get(r, json_at(r, v, i), "state"),
+		    "failed");
+	t = table_new(failed ? head : head_ok);
 	for (i = 0; i < json_len(r, v); i++) {
 		in = json_at(r, v, i);
 		row[0] = out_value(r, json_get(r, in, "alias"), alias,
@@ -255,6 +266,10 @@ ctl_status_rows(struct json *r)
 		    n > 0)
 			snprintf(last + strlen(last), sizeof(last) -
 			    strlen(last), " (left %lld, killed)", n);
+		row[7] = "";
+		if (json_streq(r, json_get(r, in, "state"), "failed"))
+			row[7] = out_value(r, json_get(r, in, "reason"), reason,
+			    sizeof(reason));
 		table_add(t, row);
 		table_colour(t, 3, status_colour(state));
 	}

@@ -25,10 +25,13 @@ static int			 ctl_finish(int);
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "start", 1, 1, CMD_EXTRA, start_opts, ctl_start,
 	    "APP [--alias A] [--socket PATH] [--cwd DIR] [--strict] "
-	    "[--wait] [--no-autostart] [-- ARGS...]",
-	    "start an instance of APP (and runnerd, if none answers)" },
+	    "[--no-wait] [--no-autostart] [-- ARGS...]",
+	    "start an instance of APP and wait until it is ready (and "
+	    "runnerd, if none answers)" },
 	{ "stop", 0, -1, 0, stop_opts, ctl_stop, "ALIAS... | --all",
 	    "stop instances" },
+	{ "rm", 1, -1, 0, NULL, ctl_rm, "ALIAS...",
+	    "forget ended instances (stopped, exited, failed) and their logs" },
 	{ "restart", 1, 1, 0, NULL, ctl_restart, "ALIAS",
 	    "stop an instance and start it again" },
 	{ "kill", 1, -1, 0, kill_opts, ctl_kill, "[-s SIGNAL] ALIAS...",

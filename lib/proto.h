@@ -237,7 +237,7 @@
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	6		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	7		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
 					   owner-only commands; 5: signal;
@@ -247,7 +247,12 @@
 					   half-close ends input, input_lost,
 					   attached, who gets the output;
 					   the ready and restarting events,
-					   left_behind in exited and status */
+					   left_behind in exited and status;
+					   7: ended instances stay listed
+					   (stopped, failed starts), remove,
+					   reason in status, failed in the
+					   reload report, input queued while
+					   starting */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

@@ -299,6 +299,13 @@ remote_terminate(struct runner *r, const char *alias)
 	jw_object1(&ext, "alias", alias);
 	if ((rc = remote_call(r, "stop", &ext, NULL)) == 0)
 		remote_forget(r->backend, alias);
+	/*
+	 * runnerd 7 keeps a stopped instance listed, for runnerctl; here
+	 * terminate means gone, as in-process, so its record goes too.  One
+	 * started again meanwhile by another client is refused: left be.
+	 */
+	if (rc == 0 && ((struct remote *)r->backend)->protocol >= 7)
+		(void)remote_call(r, "remove", &ext, NULL);
 	buf_free(&ext);
 	return (rc);
 }
@@ -468,7 +475,7 @@ static int
 remote_state(const char *name)
 {
 	static const char *const names[] = { "starting", "running",
-	    "backoff", "stopping", "exited", "failed" };
+	    "backoff", "stopping", "exited", "failed", "stopped" };
 	size_t	 k;
 
 	for (k = 0; name != NULL && k < sizeof(names) / sizeof(names[0]); k++)

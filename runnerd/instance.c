@@ -5,11 +5,15 @@
  *   starting --ready--> running --exit--> backoff --> starting/running
  *       |                  |        \--> exited (policy: no restart)
  *       |                  |        \--> failed (max_restarts reached)
- *       +--exit/timeout--> removed (first start) or backoff (a restart)
+ *       +--exit/timeout--> failed (first start) or backoff (a restart)
+ *   (exec fails on a first start) --> failed
  *   backoff --spawn fails--> backoff, exited or failed (as an exit)
- *   any --stop--> stopping --exit--> removed
+ *   any --stop--> stopping --exit--> stopped
+ *   backoff --stop--> stopped
  *   stopping --exit, restart by hand--> backoff (queued) --> starting/running
- *   exited/failed --more than ENDED_MAX ended--> removed, oldest first
+ *   exited/failed/stopped --start--> replaced by a new instance
+ *   exited/failed/stopped --remove, or more than ENDED_MAX ended--> removed,
+ *       oldest first
  *
  * libev's default loop owns SIGCHLD: one ev_child per pid, started right
  * after the spawn, and its handler reaps every child, so what is
@@ -26,13 +30,16 @@
  * Restarts are restart.c's: the policy (backoff, max_restarts) and the
  * queue that paces them.  No restart runs in the reaping callback: an
  * instance due to restart is queued, and the queue is worked between
- * polls of the loop.  A failed instance stays listed, with its output
- * and last exit, until started or restarted by hand.
+ * polls of the loop.
  *
- * Ended instances (exited, failed) stay listed so that their output and
- * exit can be read, but at most ENDED_MAX of them: beyond that the one
- * that ended first is forgotten, so that memory does not grow with the
- * history of one-shot instances.
+ * Nothing vanishes by itself: ended instances (exited, failed, stopped)
+ * stay listed, with the reason, their output, last exit and log, so that
+ * a start that failed or an instance someone stopped can be looked into,
+ * until a start of the alias replaces the record or a client removes it.
+ * At most ENDED_MAX of them are kept: beyond that the one that ended
+ * first is forgotten, so that a crash-looping script cannot grow runnerd.
+ * During a shutdown they are removed at once (runnerd exits when none is
+ * left).
  *
  * Instances live in an array sorted by alias: lookups are a binary search
  * and status comes out sorted for free.
@@ -50,13 +57,14 @@
 
 #include "runnerd.h"
 
-#define ENDED_MAX	100	/* ended instances kept listed */
+#define ENDED_MAX	1000	/* ended instances kept listed */
 #define KILL_RETRY	1.0	/* seconds between SIGKILLs that failed */
 
 static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
 static void	 inst_kill_cb(struct ev_loop *, ev_timer *, int);
 static void	 inst_trim_ended(void);
 static void	 inst_remove(struct inst *);
+static void	 inst_ended_now(struct inst *, enum inst_state);
 static int	 inst_cmp(const void *, const void *);
 
 static int
@@ -96,7 +104,7 @@ inst_state_name(enum inst_state s)
 {
 	static const char *const names[] = {
 		"starting", "running", "backoff", "stopping", "exited",
-		"failed"
+		"failed", "stopped"
 	};
 
 	return (names[s]);
@@ -114,7 +122,30 @@ inst_running(const struct inst *i)
 int
 inst_ended(const struct inst *i)
 {
-	return (i->state == INST_EXITED || i->state == INST_FAILED);
+	return (i->state == INST_EXITED || i->state == INST_FAILED ||
+	    i->state == INST_STOPPED);
+}
+
+/*
+ * Why an ended instance is not running, in words (nothing for one that
+ * runs or will): why its start failed or the policy gave up, how it
+ * exited, or that it was stopped.
+ */
+void
+inst_reason(struct buf *b, const struct inst *i)
+{
+	char	 how[64];
+
+	if (!inst_ended(i))
+		jw_null(b);
+	else if (i->state == INST_STOPPED)
+		jw_str(b, "stopped");
+	else if (i->end.start_msg != NULL)
+		jw_str(b, i->end.start_msg);
+	else if (i->end.exited)
+		jw_str(b, status_words(i->end.last_status, how, sizeof(how)));
+	else
+		jw_str(b, inst_state_name(i->state));
 }
 
 /* Drop a hold on a configuration; the last one frees it. */
@@ -194,7 +225,8 @@ inst_alias(const struct app *app, int k, char *buf, size_t len)
 /*
  * Start app under alias, replacing an ended instance of that alias (an
  * ended alias is free again).  The new instance, or NULL with *rc and
- * err saying why.
+ * err saying why; one whose exec failed stays listed as failed, with
+ * the reason (unless out of memory, or the alias is not one).
  */
 struct inst *
 inst_launch(const char *alias, const struct app *app,
@@ -206,15 +238,27 @@ inst_launch(const char *alias, const struct app *app,
 		*rc = RUNNER_EINVAL;
 		return (NULL);
 	}
-	if ((i = inst_find(alias)) != NULL)
-		inst_stop(i);
+	if ((i = inst_find(alias)) != NULL) {
+		if (inst_ended(i))
+			inst_remove(i);	/* its record is replaced */
+		else
+			inst_stop(i);
+	}
 	if ((i = inst_new(alias, server.conf, app, opts)) == NULL) {
 		*rc = RUNNER_ENOMEM;
 		errf(err, errlen, "out of memory");
 		return (NULL);
 	}
 	if ((*rc = inst_start(i, err, errlen)) != 0) {
-		inst_remove(i);
+		i->end.start_code = *rc;
+		free(i->end.start_msg);
+		if (*rc == RUNNER_ENOMEM ||
+		    (i->end.start_msg = strdup(err)) == NULL) {
+			inst_remove(i);
+			return (NULL);
+		}
+		inst_ended_now(i, INST_FAILED);
+		inst_trim_ended();
 		return (NULL);
 	}
 	return (i);
@@ -350,6 +394,8 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	 */
 	if (la.fd != -1)
 		relay_open(i, la.fd);
+	else
+		relay_await(i);
 	notify = la.notify;
 	la.notify = -1;
 	launch_done(&la);
@@ -376,8 +422,8 @@ inst_ready(struct inst *i)
 
 /*
  * The instance failed to become ready: keep the reason for the start's
- * waiters and kill it; its exit removes the instance and answers them
- * (or, for a restart, counts as a crash).
+ * waiters and kill it; its exit makes the instance failed and answers
+ * them (or, for a restart, counts as a crash).
  */
 void
 inst_start_failed(struct inst *i, int code, const char *fmt, ...)
@@ -417,6 +463,33 @@ inst_restart(struct inst *i)
 	restart_by_hand(i);
 }
 
+/*
+ * A client's remove: forget an ended instance, its output and log with
+ * it; its alias is then unknown.
+ */
+void
+inst_forget(struct inst *i)
+{
+	log_info("%s: removed (%s)", i->alias, inst_state_name(i->state));
+	inst_remove(i);
+}
+
+/*
+ * The instance has no process now and none to come: mark it, and answer
+ * its waiters (a start's, a stop's) and attachers.  Kept listed; the
+ * caller trims the ended ones when it may (not while it walks the list).
+ */
+static void
+inst_ended_now(struct inst *i, enum inst_state state)
+{
+	static uint64_t	 seq;
+
+	i->state = state;
+	i->end.ended_seq = ++seq;
+	waiters_inst_event(i);
+	relay_detach_all(i);
+}
+
 /* Take the instance off the list and free it; it has no process. */
 static void
 inst_remove(struct inst *i)
@@ -442,17 +515,30 @@ inst_remove(struct inst *i)
 
 /*
  * Stop the instance: stop_signal and SIGCONT to its group, SIGKILL after
- * stop_timeout.  One that has no process is removed at once; the others
- * are removed when their exit is reaped.
+ * stop_timeout.  One that has no process is stopped at once (one waiting
+ * to restart), or left as it ended (exited, failed); the others are
+ * stopped when their exit is reaped.  While shutting down, one with no
+ * process is removed.  Never removes another instance: callers walk the
+ * list while they stop.
  */
 void
 inst_stop(struct inst *i)
 {
 	if (i->state == INST_STOPPING)
 		return;
-	if (i->pid == 0) {
+	if (i->pid == 0 && server.shutting_down) {
 		inst_event("stopped", i, 0);
 		inst_remove(i);
+		return;
+	}
+	if (i->pid == 0) {
+		restart_cancel(i);
+		if (inst_ended(i)) {
+			waiters_inst_event(i);	/* a stop's: done already */
+			return;
+		}
+		inst_event("stopped", i, 0);
+		inst_ended_now(i, INST_STOPPED);
 		return;
 	}
 	i->state = INST_STOPPING;
@@ -533,15 +619,11 @@ inst_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void
 inst_end(struct inst *i, enum inst_state state)
 {
-	static uint64_t	 seq;
 	int		 st = i->end.last_status;
 
-	i->state = state;
-	i->end.ended_seq = ++seq;
 	if (state == INST_FAILED)
 		inst_event("failed", i, 0);
-	waiters_inst_event(i);
-	relay_detach_all(i);
+	inst_ended_now(i, state);
 	if (i->app->on_exit == ON_EXIT_SHUTDOWN && !server.shutting_down) {
 		server.exit_status = st == -1 ? 1 : WIFSIGNALED(st) ?
 		    128 + WTERMSIG(st) : WEXITSTATUS(st);
@@ -638,7 +720,17 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 			    "ready", i->alias, how) == -1)
 				i->end.start_msg = NULL;
 		}
-		/* A first start failed: the start's caller is told. */
+		/*
+		 * A first start failed: the start's caller is told, and it
+		 * stays listed as failed, with why.  Not as an essential
+		 * app's end, nor a "failed" event (the policy did not give
+		 * up; librunner's in-process backend has none either).
+		 */
+		if (restart_count(i) == 0 && !server.shutting_down) {
+			inst_ended_now(i, INST_FAILED);
+			inst_trim_ended();
+			return;
+		}
 		if (restart_count(i) == 0) {
 			inst_remove(i);
 			return;
@@ -648,7 +740,12 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		if (restart_after_stop(i))
 			return;	/* a restart by hand: queued */
 		inst_event("stopped", i, pid);
-		inst_remove(i);
+		if (server.shutting_down) {
+			inst_remove(i);
+			return;
+		}
+		inst_ended_now(i, INST_STOPPED);
+		inst_trim_ended();
 		return;
 	default:
 		break;

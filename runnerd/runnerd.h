@@ -35,7 +35,10 @@ enum inst_state {
 	INST_BACKOFF,		/* ended; restarting after a delay */
 	INST_STOPPING,		/* stop signal sent, waiting for the exit */
 	INST_EXITED,		/* ended for good; output may remain */
-	INST_FAILED		/* gave up after max_restarts */
+	INST_FAILED,		/* gave up after max_restarts, or its
+				   first start failed */
+	INST_STOPPED		/* stopped by a client; listed until
+				   started again or removed */
 };
 
 /* What a start asked for (instance.c): kept for every restart. */
@@ -308,6 +311,9 @@ void	 cmd_restart(struct req *);
 /* cmd_stop.c */
 void	 cmd_stop(struct req *);
 
+/* cmd_remove.c */
+void	 cmd_remove(struct req *);
+
 /* cmd_signal.c */
 void	 cmd_signal(struct req *);
 
@@ -351,6 +357,8 @@ void		 inst_ready(struct inst *);
 void		 inst_start_failed(struct inst *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 inst_running(const struct inst *);
+void		 inst_forget(struct inst *);
+void		 inst_reason(struct buf *, const struct inst *);
 int		 inst_ended(const struct inst *);
 const char	*inst_state_name(enum inst_state);
 void		 conf_unref(struct conf *);
@@ -431,6 +439,7 @@ void	 relay_init(struct inst *);
 void	 relay_free(struct inst *);
 void	 relay_open(struct inst *, int);
 void	 relay_stop(struct inst *);
+void	 relay_await(struct inst *);
 int	 relay_takes_input(const struct inst *);
 int	 relay_close_input(struct inst *);
 int	 relay_closing_input(const struct inst *);
