@@ -37,7 +37,8 @@ start_reply(uint64_t client, int has_tag, long long tag, int started,
 
 /*
  * A start's wait: answered once the instance runs or its start failed;
- * one removed before it was ready fails with why.
+ * one that ended (stopped meanwhile) or was removed before it was ready
+ * fails with why.
  */
 static int
 start_done(struct waiter *w, struct inst *i, enum wait_why why)
@@ -56,6 +57,10 @@ start_done(struct waiter *w, struct inst *i, enum wait_why why)
 	else if (i->end.start_code != 0)
 		reply_err(w->client, w->has_tag, w->tag, i->end.start_code, "%s",
 		    i->end.start_msg ? i->end.start_msg : "cannot start");
+	else if (inst_ended(i))		/* stopped (a reload) meanwhile */
+		reply_err(w->client, w->has_tag, w->tag, RUNNER_ESPAWN,
+		    "'%s' %s before it was ready", i->alias,
+		    inst_state_name(i->state));
 	else
 		return (0);
 	return (1);

@@ -39,7 +39,7 @@
  * At most ENDED_MAX of them are kept: beyond that the one that ended
  * first is forgotten, so that a crash-looping script cannot grow runnerd.
  * During a shutdown they are removed at once (runnerd exits when none is
- * left).
+ * left), and so are those of an app a reload removed, once stopped.
  *
  * Instances live in an array sorted by alias: lookups are a binary search
  * and status comes out sorted for free.
@@ -65,6 +65,7 @@ static void	 inst_kill_cb(struct ev_loop *, ev_timer *, int);
 static void	 inst_trim_ended(void);
 static void	 inst_remove(struct inst *);
 static void	 inst_ended_now(struct inst *, enum inst_state);
+static int	 inst_leaving(const struct inst *);
 static int	 inst_cmp(const void *, const void *);
 
 static int
@@ -464,6 +465,17 @@ inst_restart(struct inst *i)
 }
 
 /*
+ * Stopped, the instance goes rather than stay listed: runnerd is shutting
+ * down, or a reload removed its app (it kept the configuration it came
+ * from; nothing could start it again).
+ */
+static int
+inst_leaving(const struct inst *i)
+{
+	return (server.shutting_down || i->conf != server.conf);
+}
+
+/*
  * A client's remove: forget an ended instance, its output and log with
  * it; its alias is then unknown.
  */
@@ -517,16 +529,16 @@ inst_remove(struct inst *i)
  * Stop the instance: stop_signal and SIGCONT to its group, SIGKILL after
  * stop_timeout.  One that has no process is stopped at once (one waiting
  * to restart), or left as it ended (exited, failed); the others are
- * stopped when their exit is reaped.  While shutting down, one with no
- * process is removed.  Never removes another instance: callers walk the
- * list while they stop.
+ * stopped when their exit is reaped.  One leaving for good (shutdown,
+ * its app removed) is removed instead.  Never removes another instance:
+ * callers walk the list while they stop.
  */
 void
 inst_stop(struct inst *i)
 {
 	if (i->state == INST_STOPPING)
 		return;
-	if (i->pid == 0 && server.shutting_down) {
+	if (i->pid == 0 && inst_leaving(i)) {
 		inst_event("stopped", i, 0);
 		inst_remove(i);
 		return;
@@ -740,7 +752,7 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		if (restart_after_stop(i))
 			return;	/* a restart by hand: queued */
 		inst_event("stopped", i, pid);
-		if (server.shutting_down) {
+		if (inst_leaving(i)) {
 			inst_remove(i);
 			return;
 		}
