@@ -196,8 +196,12 @@ static int
 remote_start(struct runner *r, const char *app,
     const struct runner_start *opts, int strict)
 {
+	/*
+	 * forget: a failed start leaves its alias unknown, as in-process;
+	 * runnerd would keep it listed as failed, for runnerctl (7).
+	 */
 	struct rpc_start	 req = { .app = app, .strict = strict,
-				    .wait = -1 };
+				    .wait = -1, .forget = 1 };
 	struct json		*j;
 	struct buf		 ext;
 	char			*cwd = NULL;

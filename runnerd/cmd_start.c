@@ -14,7 +14,7 @@ static void	start_reply(uint64_t, int, long long, int, struct inst *);
 static int	start_done(struct waiter *, struct inst *, enum wait_why);
 static void	cmd_start_answer(struct req *, struct inst *, int, int);
 static void	cmd_start_all(struct req *, const struct app *,
-		    const struct runner_start *);
+		    const struct runner_start *, int);
 
 /* Answer a start (or restart) whose instance now runs. */
 static void
@@ -91,7 +91,7 @@ cmd_start_answer(struct req *rq, struct inst *i, int started, int wait)
  */
 static void
 cmd_start_all(struct req *rq, const struct app *app,
-    const struct runner_start *opts)
+    const struct runner_start *opts, int forget)
 {
 	struct buf	 b;
 	struct inst	*i;
@@ -108,8 +108,8 @@ cmd_start_all(struct req *rq, const struct app *app,
 		inst_alias(app, k, alias, sizeof(alias));
 		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
 			continue;
-		if (inst_launch(alias, app, opts, &rc, err, sizeof(err)) ==
-		    NULL) {
+		if (inst_launch(alias, app, opts, forget, &rc, err,
+		    sizeof(err)) == NULL) {
 			buf_free(&b);
 			REQ_ERR(rq, rc, "%s (%d of %d instances of '%s' were "
 			    "started)", err, n, app->instances, app->name);
@@ -133,7 +133,7 @@ cmd_start(struct req *rq)
 	char			*name = NULL, *alias = NULL, *cwd = NULL;
 	char			*sock = NULL, **args = NULL;
 	char			 err[RUNNER_ERRMSG_MAX];
-	int			 strict, wait, rc;
+	int			 strict, wait, forget, rc;
 
 	if (req_str(rq, "app", 1, &name) == -1 ||
 	    req_str(rq, "alias", 0, &alias) == -1 ||
@@ -141,6 +141,7 @@ cmd_start(struct req *rq)
 	    req_str(rq, "socket", 0, &sock) == -1 ||
 	    req_strings(rq, "args", &args) == -1 ||
 	    req_bool(rq, "strict", &strict) == -1 ||
+	    req_bool(rq, "forget", &forget) == -1 ||
 	    req_bool_or(rq, "wait", 1, &wait) == -1)
 		goto out;
 	if (alias_check(alias != NULL ? alias : name, err, sizeof(err)) == -1) {
@@ -177,7 +178,7 @@ cmd_start(struct req *rq)
 	opts.cwd = cwd;
 	opts.socket = sock;
 	if (alias == NULL && app->instances > 1) {
-		cmd_start_all(rq, app, &opts);
+		cmd_start_all(rq, app, &opts, forget);
 		goto out;
 	}
 	if ((i = inst_find(alias != NULL ? alias : name)) != NULL) {
@@ -196,8 +197,8 @@ cmd_start(struct req *rq)
 			goto out;
 		}
 	}
-	if ((i = inst_launch(alias != NULL ? alias : name, app, &opts, &rc,
-	    err, sizeof(err))) == NULL) {
+	if ((i = inst_launch(alias != NULL ? alias : name, app, &opts,
+	    forget, &rc, err, sizeof(err))) == NULL) {
 		REQ_ERR(rq, rc, "%s", err);
 		goto out;
 	}

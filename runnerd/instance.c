@@ -227,11 +227,13 @@ inst_alias(const struct app *app, int k, char *buf, size_t len)
  * Start app under alias, replacing an ended instance of that alias (an
  * ended alias is free again).  The new instance, or NULL with *rc and
  * err saying why; one whose exec failed stays listed as failed, with
- * the reason (unless out of memory, or the alias is not one).
+ * the reason (unless out of memory, the alias is not one, or the start
+ * asked to forget a failure).
  */
 struct inst *
 inst_launch(const char *alias, const struct app *app,
-    const struct runner_start *opts, int *rc, char *err, size_t errlen)
+    const struct runner_start *opts, int forget, int *rc, char *err,
+    size_t errlen)
 {
 	struct inst	*i;
 
@@ -250,10 +252,11 @@ inst_launch(const char *alias, const struct app *app,
 		errf(err, errlen, "out of memory");
 		return (NULL);
 	}
+	i->req.forget = forget;
 	if ((*rc = inst_start(i, err, errlen)) != 0) {
 		i->end.start_code = *rc;
 		free(i->end.start_msg);
-		if (*rc == RUNNER_ENOMEM ||
+		if (*rc == RUNNER_ENOMEM || forget ||
 		    (i->end.start_msg = strdup(err)) == NULL) {
 			inst_remove(i);
 			return (NULL);
@@ -546,7 +549,9 @@ inst_stop(struct inst *i)
 	if (i->pid == 0) {
 		restart_cancel(i);
 		if (inst_ended(i)) {
-			waiters_inst_event(i);	/* a stop's: done already */
+			/* As ended, with its reason; a stop's: done. */
+			inst_event("stopped", i, 0);
+			waiters_inst_event(i);
 			return;
 		}
 		inst_event("stopped", i, 0);
@@ -738,7 +743,8 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		 * app's end, nor a "failed" event (the policy did not give
 		 * up; librunner's in-process backend has none either).
 		 */
-		if (restart_count(i) == 0 && !server.shutting_down) {
+		if (restart_count(i) == 0 && !server.shutting_down &&
+		    !i->req.forget) {
 			inst_ended_now(i, INST_FAILED);
 			inst_trim_ended();
 			return;

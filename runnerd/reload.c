@@ -73,7 +73,7 @@ reload_scale(const struct app *app, struct buf *started, struct buf *stopped,
 		inst_alias(app, j, alias, sizeof(alias));
 		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
 			continue;
-		if (inst_launch(alias, app, &(struct runner_start){ 0 }, &rc,
+		if (inst_launch(alias, app, &(struct runner_start){ 0 }, 0, &rc,
 		    err, sizeof(err)) == NULL) {
 			log_warnx("%s: cannot start: %s", alias, err);
 			jw_open(failed, '{');

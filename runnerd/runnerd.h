@@ -47,6 +47,8 @@ struct startreq {
 	char		*cwd;		/* the start's overrides, or NULL */
 	char		*socket;
 	char		*socket_path;	/* resolved; socket apps */
+	int		 forget;	/* a failed first start leaves no
+					   record (librunner's starts) */
 };
 
 /* The process's watchers (instance.c): its exit, and a stop's course. */
@@ -345,7 +347,7 @@ struct inst	*inst_new(const char *, struct conf *, const struct app *,
 void		 inst_free(struct inst *);
 void		 inst_alias(const struct app *, int, char *, size_t);
 struct inst	*inst_launch(const char *, const struct app *,
-		    const struct runner_start *, int *, char *, size_t);
+		    const struct runner_start *, int, int *, char *, size_t);
 void		 inst_stop(struct inst *);
 void		 inst_stop_all(void);
 void		 inst_restart(struct inst *);
