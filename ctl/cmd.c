@@ -277,7 +277,10 @@ ctl_status_rows(struct json *r)
 	table_free(t);
 }
 
-/* The colour of a state: green runs, yellow changes, red failed. */
+/*
+ * The colour of a state: green runs, yellow changes, red failed, dim
+ * ended (exited, stopped).
+ */
 static const char *
 status_colour(const char *state)
 {
@@ -285,7 +288,7 @@ status_colour(const char *state)
 		return ("32");
 	if (strcmp(state, "failed") == 0)
 		return ("1;31");
-	if (strcmp(state, "exited") == 0)
+	if (strcmp(state, "exited") == 0 || strcmp(state, "stopped") == 0)
 		return ("2");
 	return ("33");
 }

@@ -366,17 +366,24 @@ test_not_resurrected(void **state)
 	struct daemon	*d = *state;
 	struct client	*c = cl_open(d);
 	struct json	*j;
-	pid_t		 pid;
+	pid_t		 pid, pid2;
+	int		 st;
 
+	/* What runnerd leaves when it dies is ours to reap. */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	d->subreaper = 1;
 	pid = cl_start(c, "cat", "c1");
 	j_ok(cl_call(c, "stop", "{\"alias\": \"c1\"}"));
 	j_err(cl_call(c, "start", "{\"app\": \"noexec\"}"), "ESPAWN");
-	cl_start(c, "cat", "c2");
+	pid2 = cl_start(c, "cat", "c2");
 	assert_true(t_wait_gone(pid));
 	cl_close_all(d);
 	assert_int_equal(kill(d->pid, SIGKILL), 0);
 	assert_true(t_wait_child(d->pid, &d->status, T_WAIT_MS));
 	d->pid = 0;
+	/* c2 got SIGKILL with runnerd (its parent-death signal). */
+	assert_true(t_wait_gone(pid2));
+	assert_int_equal(waitpid(pid2, &st, 0), pid2);
 	d_drain_stop(d);
 	free(d->log);
 	d->log = NULL;
