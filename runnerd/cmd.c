@@ -8,7 +8,7 @@
  *
  *	cmd_start.c	start, restart: launch, answer once ready
  *	cmd_stop.c	stop: answer once every instance named is gone
- *	cmd_remove.c	remove: forget ended instances
+ *	cmd_remove.c	remove: forget ended instances (ended.c keeps them)
  *	cmd_signal.c	signal: kill(2) to an instance's main process
  *	cmd_io.c	write, read, attach, direct, close_input: the
  *			instance's channel

@@ -33,13 +33,8 @@
  * polls of the loop.
  *
  * Nothing vanishes by itself: ended instances (exited, failed, stopped)
- * stay listed, with the reason, their output, last exit and log, so that
- * a start that failed or an instance someone stopped can be looked into,
- * until a start of the alias replaces the record or a client removes it.
- * At most ENDED_MAX of them are kept: beyond that the one that ended
- * first is forgotten, so that a crash-looping script cannot grow runnerd.
- * During a shutdown they are removed at once (runnerd exits when none is
- * left), and so are those of an app a reload removed, once stopped.
+ * stay listed until started again or removed, at most ENDED_MAX of them
+ * (ended.c).
  *
  * Instances live in an array sorted by alias: lookups are a binary search
  * and status comes out sorted for free.
@@ -57,15 +52,10 @@
 
 #include "runnerd.h"
 
-#define ENDED_MAX	1000	/* ended instances kept listed */
 #define KILL_RETRY	1.0	/* seconds between SIGKILLs that failed */
 
 static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
 static void	 inst_kill_cb(struct ev_loop *, ev_timer *, int);
-static void	 inst_trim_ended(void);
-static void	 inst_remove(struct inst *);
-static void	 inst_ended_now(struct inst *, enum inst_state);
-static int	 inst_leaving(const struct inst *);
 static int	 inst_cmp(const void *, const void *);
 
 static int
@@ -117,36 +107,6 @@ inst_running(const struct inst *i)
 {
 	return (i->state == INST_STARTING || i->state == INST_RUNNING ||
 	    i->state == INST_BACKOFF);
-}
-
-/* Ended for good: no process now, none to come. */
-int
-inst_ended(const struct inst *i)
-{
-	return (i->state == INST_EXITED || i->state == INST_FAILED ||
-	    i->state == INST_STOPPED);
-}
-
-/*
- * Why an ended instance is not running, in words (nothing for one that
- * runs or will): why its start failed or the policy gave up, how it
- * exited, or that it was stopped.
- */
-void
-inst_reason(struct buf *b, const struct inst *i)
-{
-	char	 how[64];
-
-	if (!inst_ended(i))
-		jw_null(b);
-	else if (i->state == INST_STOPPED)
-		jw_str(b, "stopped");
-	else if (i->end.start_msg != NULL)
-		jw_str(b, i->end.start_msg);
-	else if (i->end.exited)
-		jw_str(b, status_words(i->end.last_status, how, sizeof(how)));
-	else
-		jw_str(b, inst_state_name(i->state));
 }
 
 /* Drop a hold on a configuration; the last one frees it. */
@@ -467,46 +427,8 @@ inst_restart(struct inst *i)
 	restart_by_hand(i);
 }
 
-/*
- * Stopped, the instance goes rather than stay listed: runnerd is shutting
- * down, or a reload removed its app (it kept the configuration it came
- * from; nothing could start it again).
- */
-static int
-inst_leaving(const struct inst *i)
-{
-	return (server.shutting_down || i->conf != server.conf);
-}
-
-/*
- * A client's remove: forget an ended instance, its output and log with
- * it; its alias is then unknown.
- */
-void
-inst_forget(struct inst *i)
-{
-	log_info("%s: removed (%s)", i->alias, inst_state_name(i->state));
-	inst_remove(i);
-}
-
-/*
- * The instance has no process now and none to come: mark it, and answer
- * its waiters (a start's, a stop's) and attachers.  Kept listed; the
- * caller trims the ended ones when it may (not while it walks the list).
- */
-static void
-inst_ended_now(struct inst *i, enum inst_state state)
-{
-	static uint64_t	 seq;
-
-	i->state = state;
-	i->end.ended_seq = ++seq;
-	waiters_inst_event(i);
-	relay_detach_all(i);
-}
-
 /* Take the instance off the list and free it; it has no process. */
-static void
+void
 inst_remove(struct inst *i)
 {
 	struct inst	**slot;
@@ -655,35 +577,6 @@ inst_end(struct inst *i, enum inst_state state)
 		return;
 	}
 	inst_trim_ended();
-}
-
-/*
- * Keep at most ENDED_MAX ended instances: forget the ones that ended
- * first.  Those with a process, or about to have one, are never counted.
- */
-static void
-inst_trim_ended(void)
-{
-	struct inst	*old;
-	size_t		 k, n;
-
-	for (;;) {
-		old = NULL;
-		for (k = n = 0; k < server.ninsts; k++) {
-			if (!inst_ended(server.insts[k]) ||
-			    server.insts[k]->end.ended_seq == 0)
-				continue;
-			n++;
-			if (old == NULL ||
-			    server.insts[k]->end.ended_seq < old->end.ended_seq)
-				old = server.insts[k];
-		}
-		if (n <= ENDED_MAX)
-			return;
-		log_info("%s: forgotten (ended; only the last %d instances "
-		    "that ended are kept)", old->alias, ENDED_MAX);
-		inst_remove(old);
-	}
 }
 
 static void

@@ -359,11 +359,17 @@ void		 inst_ready(struct inst *);
 void		 inst_start_failed(struct inst *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 inst_running(const struct inst *);
-void		 inst_forget(struct inst *);
-void		 inst_reason(struct buf *, const struct inst *);
-int		 inst_ended(const struct inst *);
+void		 inst_remove(struct inst *);
 const char	*inst_state_name(enum inst_state);
 void		 conf_unref(struct conf *);
+
+/* ended.c */
+int		 inst_ended(const struct inst *);
+void		 inst_reason(struct buf *, const struct inst *);
+int		 inst_leaving(const struct inst *);
+void		 inst_forget(struct inst *);
+void		 inst_ended_now(struct inst *, enum inst_state);
+void		 inst_trim_ended(void);
 
 /* proctree.c */
 int	 proctree_signal(pid_t, int);
