@@ -251,8 +251,10 @@ relay_giveback(struct inst *i, struct client *c)
 	buf_init(&b);
 	buf_add(&b, buf_head(&c->out) + c->head, n);
 	n += splice_take(i, c, &b);
-	if (buf_used(&b) == 0)
+	if (buf_used(&b) == 0) {
+		buf_free(&b);	/* an add of nothing allocates too */
 		return;
+	}
 	buf_add(&b, buf_head(&i->relay.out), buf_used(&i->relay.out));
 	if (b.failed) {
 		log_warnx("%s: out of memory; %zu bytes of output dropped",
