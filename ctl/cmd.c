@@ -16,7 +16,7 @@
 #include "runnerctl.h"
 
 enum { START_ALIAS, START_SOCKET, START_CWD, START_STRICT, START_NOAUTO,
-    START_WAIT, START_VERBOSE };
+    START_WAIT, START_VERBOSE, START_NOWAIT };
 const struct ctl_opt start_opts[] = {
 	[START_ALIAS] =		{ "--alias", 1, "A: name the instance A "
 	    "(default: APP's name)" },
@@ -28,9 +28,11 @@ const struct ctl_opt start_opts[] = {
 	[START_NOAUTO] =	{ "--no-autostart", 0, "do not start runnerd "
 	    "when none answers" },
 	[START_WAIT] =		{ "--wait", 0, "return once the instance is "
-	    "ready" },
+	    "ready (the default)" },
 	[START_VERBOSE] =	{ "-v", 0, "an app of many instances: a line "
 	    "for each, not only the count" },
+	[START_NOWAIT] =	{ "--no-wait", 0, "return once exec succeeded, "
+	    "not waiting for the app's ready check" },
 	{ NULL, 0, NULL }
 };
 
@@ -149,8 +151,10 @@ ctl_started_many(struct ctl *ctl, struct json *r, int v, int verbose)
 }
 
 /*
- * start APP [--alias A] [--socket P] [--cwd D] [--strict] [--wait] [-v]
- * [-- ARGS]; at a terminal, a start that takes over a second says so.
+ * start APP [--alias A] [--socket P] [--cwd D] [--strict] [--no-wait]
+ * [-v] [-- ARGS]: answered once the instance is ready by its `ready`
+ * setting, as librunner's starts are; --no-wait, once exec succeeded.
+ * At a terminal, a start that takes over a second says so.
  */
 int
 ctl_start(struct ctl *ctl, struct ctl_args *a)
@@ -170,7 +174,7 @@ ctl_start(struct ctl *ctl, struct ctl_args *a)
 	if (a->val[START_CWD] != NULL)
 		req.cwd = cwd = parse_path(a->val[START_CWD], 1);
 	req.strict = a->val[START_STRICT] != NULL ? 1 : -1;
-	req.wait = a->val[START_WAIT] != NULL;
+	req.wait = a->val[START_NOWAIT] != NULL ? 0 : 1;
 	buf_init(&ext);
 	rpc_start_req(&ext, &req);
 	tick_start(TICK_PROGRESS, "starting '%s'...", req.alias != NULL ?
@@ -369,17 +373,23 @@ static void
 ctl_status_rows(struct json *r)
 {
 	static const char *const head[] = { "ALIAS", "APP", "PID", "STATE",
-	    "UPTIME", "RESTARTS", "LAST-EXIT", NULL };
+	    "UPTIME", "RESTARTS", "LAST-EXIT", "REASON", NULL };
+	static const char *const head_ok[] = { "ALIAS", "APP", "PID",
+	    "STATE", "UPTIME", "RESTARTS", "LAST-EXIT", NULL };
 	struct table	*t;
-	const char	*row[7];
+	const char	*row[8];
 	char		 alias[256], app[256], pid[32], state[32], up[32];
-	char		 restarts[32], last[64];
+	char		 restarts[32], last[64], reason[512];
 	long long	 n;
 	double		 due;
-	int		 v, in, i;
+	int		 v, in, i, failed = 0;
 
-	t = table_new(head);
+	/* Why a failed one is not running, in a column of its own (16). */
 	v = json_get(r, 0, "instances");
+	for (i = 0; i < json_len(r, v); i++)
+		failed |= json_streq(r, json_get(r, json_at(r, v, i), "state"),
+		    "failed");
+	t = table_new(failed ? head : head_ok);
 	for (i = 0; i < json_len(r, v); i++) {
 		in = json_at(r, v, i);
 		row[0] = out_value(r, json_get(r, in, "alias"), alias,
@@ -406,6 +416,10 @@ ctl_status_rows(struct json *r)
 		    n > 0)
 			snprintf(last + strlen(last), sizeof(last) -
 			    strlen(last), " (left %lld, killed)", n);
+		row[7] = "";
+		if (json_streq(r, json_get(r, in, "state"), "failed"))
+			row[7] = out_value(r, json_get(r, in, "reason"), reason,
+			    sizeof(reason));
 		table_add(t, row);
 		table_colour(t, 3, status_colour(state));
 	}
@@ -413,7 +427,10 @@ ctl_status_rows(struct json *r)
 	table_free(t);
 }
 
-/* The colour of a state: green runs, yellow changes, red failed. */
+/*
+ * The colour of a state: green runs, yellow changes, red failed, dim
+ * ended (exited, stopped).
+ */
 static const char *
 status_colour(const char *state)
 {
@@ -421,7 +438,7 @@ status_colour(const char *state)
 		return ("32");
 	if (strcmp(state, "failed") == 0)
 		return ("1;31");
-	if (strcmp(state, "exited") == 0)
+	if (strcmp(state, "exited") == 0 || strcmp(state, "stopped") == 0)
 		return ("2");
 	return ("33");
 }

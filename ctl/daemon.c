@@ -14,6 +14,7 @@
 
 static int	 reload_report(struct ctl *, const char *, struct buf *);
 static void	 reload_list(struct json *, const char *);
+static void	 reload_failed(struct json *);
 static int	 read_stdin(struct buf *);
 
 /* apps: NAME TYPE COMMAND, the command's words quoted to paste back. */
@@ -155,7 +156,9 @@ read_stdin(struct buf *b)
 
 /*
  * Send cmd (reload or update) with ext and print what runnerd did: the
- * reply's lists, or with --json the reply.
+ * reply's lists, or with --json the reply.  Exit status 1 when a start
+ * it made failed (protocol 7: "failed"), though the configuration is in
+ * force: a script must not take a broken app for a clean reload.
  */
 static int
 reload_report(struct ctl *ctl, const char *cmd, struct buf *ext)
@@ -165,10 +168,11 @@ reload_report(struct ctl *ctl, const char *cmd, struct buf *ext)
 	struct json	*r;
 	char		 src[PATH_MAX + 16];
 	long long	 n = 0;
-	int		 rc, k;
+	int		 rc, k, failed;
 
 	if ((rc = conn_ask(ctl, cmd, ext, &r)) != 0)
 		return (rc);
+	failed = json_len(r, json_get(r, 0, "failed")) > 0;
 	if (ctl->json)
 		out_json(r, 0);
 	else {
@@ -182,9 +186,10 @@ reload_report(struct ctl *ctl, const char *cmd, struct buf *ext)
 			    n == 1 ? "" : "s", src);
 		for (k = 0; k < (int)(sizeof(lists) / sizeof(lists[0])); k++)
 			reload_list(r, lists[k]);
+		reload_failed(r);
 	}
 	json_free(r);
-	return (CTL_EXIT_OK);
+	return (failed ? CTL_EXIT_REFUSED : CTL_EXIT_OK);
 }
 
 /* "  restarted: web-1 web-2", for a non-empty list of a reload reply. */
@@ -259,4 +264,19 @@ ctl_version(struct ctl *ctl, struct ctl_args *a)
 	else
 		printf("runnerctl %s\n", RUNNER_VERSION);
 	return (CTL_EXIT_OK);
+}
+
+/* "  failed: web-1: cannot run ...", one line for each start that failed. */
+static void
+reload_failed(struct json *r)
+{
+	char	 alias[256], err[RUNNER_ERRMSG_MAX];
+	int	 v = json_get(r, 0, "failed"), in, k;
+
+	for (k = 0; k < json_len(r, v); k++) {
+		in = json_at(r, v, k);
+		printf("  failed: %s: %s\n", out_value(r, json_get(r, in,
+		    "alias"), alias, sizeof(alias)), out_value(r, json_get(r,
+		    in, "error"), err, sizeof(err)));
+	}
 }

@@ -29,14 +29,17 @@ static int			 ctl_finish(int);
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "start", 1, 1, CMD_EXTRA, start_opts, ctl_start,
 	    "APP [--alias A] [--socket PATH] [--cwd DIR] [--strict] "
-	    "[--wait] [-v] [--no-autostart] [-- ARGS...]",
-	    "start an instance of APP, or all of an app's instances "
-	    "(and runnerd, if none answers)",
+	    "[--no-wait] [-v] [--no-autostart] [-- ARGS...]",
+	    "start an instance of APP, or all of an app's instances, and "
+	    "wait until ready (and start runnerd, if none answers)",
 	    "runnerctl start web --alias web2 -- --port 8081\n"
 	    "runnerctl start lots -v\n" },
 	{ "stop", 0, -1, 0, stop_opts, ctl_stop, "ALIAS|APP... | --all",
 	    "stop instances (an app's name: all of its instances)",
 	    "runnerctl stop web2 lots\nrunnerctl stop --all\n" },
+	{ "rm", 1, -1, 0, NULL, ctl_rm, "ALIAS...",
+	    "forget ended instances (stopped, exited, failed) and their logs",
+	    "runnerctl rm web2\n" },
 	{ "restart", 0, -1, 0, restart_opts, ctl_restart,
 	    "ALIAS|APP... | --all",
 	    "stop instances and start them again",

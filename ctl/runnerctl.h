@@ -104,6 +104,7 @@ extern const struct ctl_opt start_opts[], stop_opts[], restart_opts[],
     status_opts[], kill_opts[];
 int	 ctl_start(struct ctl *, struct ctl_args *);
 int	 ctl_stop(struct ctl *, struct ctl_args *);
+int	 ctl_rm(struct ctl *, struct ctl_args *);	/* remove.c */
 int	 ctl_restart(struct ctl *, struct ctl_args *);
 int	 ctl_kill(struct ctl *, struct ctl_args *);
 int	 ctl_status(struct ctl *, struct ctl_args *);

@@ -57,7 +57,7 @@
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 6, "version": "0.1.0", "pid": N, "config": PATH,
+ *   -> {"protocol": 7, "version": "0.1.0", "pid": N, "config": PATH,
  *       "socket": PATH}   (protocol: PROTO_VERSION)
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
@@ -68,6 +68,11 @@
  *   Answers once the instance runs (socket apps: once connected).
  *   "wait"?: bool (default true): answer once the instance is ready (its
  *   `ready`); false: once exec succeeded (state "starting" or "running").
+ *   Input sent while it is starting (write, attach) is queued, bounded
+ *   as all input, and delivered once it has its channel (protocol 7).
+ *   A start that fails (exec, an exit before ready, the ready timeout)
+ *   leaves the instance listed as "failed" with its reason (protocol 7),
+ *   unless "forget"?: true (librunner's starts) leaves no record.
  *   -> {"alias", "app", "pid", "started": bool, "state"}  (started false:
  *   already running).  Without "alias", an app of instances = N starts
  *   NAME-1..NAME-N: -> {"app", "started": [aliases started]}
@@ -75,8 +80,18 @@
  *   or cwd from a member of allow_group)
  * stop {"alias"} | {"aliases": [S]} | {"all": true}
  *   Every alias is checked first (ENOALIAS: nothing is stopped).  Answers
- *   when all are gone; their aliases are then free.
+ *   when none has a process left; their aliases are then free (a start
+ *   replaces the record).  Protocol 7: they stay listed, "stopped" (one
+ *   that had ended keeps its state), until started again or removed;
+ *   before, they were gone.
  *   -> {"stopped": [S]}
+ * remove {"alias"} | {"aliases": [S]}   (protocol 7)
+ *   Forgets ended instances (stopped, exited, failed), their output and
+ *   log.  Every alias is checked first: ENOALIAS, or EEXIST for one that
+ *   runs, starts, stops or waits to restart; then nothing is removed.
+ *   runnerd keeps at most 1000 ended instances, forgetting the one that
+ *   ended first.
+ *   -> {"removed": [S]}
  * restart {"alias"}
  *   Stops it and starts it again with the same app, args, cwd and socket.
  *   -> {"alias", "app", "pid", "started": true}
@@ -93,10 +108,11 @@
  * status {"alias"?}
  *   -> {"instances": [{"alias", "app", "pid" (0 when not running),
  *       "state": "starting"|"running"|"backoff"|"stopping"|"exited"|
- *       "failed",
+ *       "failed"|"stopped" (7),
  *       "args": [S], "type", "socket": S|null, "uptime": seconds,
  *       "restarts": N, "last_exit": null|{"code": N}|{"signal": "SIGKILL"},
  *       "next_restart": seconds|null (backoff), "error"?: S (failed),
+ *       "reason": S|null (7: why an ended one is not running),
  *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes,
  *       "attached": N, "input_closed": bool, "input_lost": bytes,
  *       "left_behind": N}]}
@@ -210,7 +226,8 @@
  *   instances stop, autostart apps are scaled to their instances.
  *   -> {"config": SOURCE, "apps": N, "added": [apps], "removed": [apps],
  *       "changed": [apps], "restarted": [aliases], "started": [aliases],
- *       "stopped": [aliases]}
+ *       "stopped": [aliases], "failed": [{"alias", "error"}] (7: the
+ *       autostart instances it could not start; listed as failed)}
  *   A reload replaces the whole configuration; to add or replace some
  *   apps and keep the others, use update.
  * update {"config": libconfig text} | {"path"}   (protocol 6)
@@ -237,7 +254,7 @@
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	6		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	7		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
 					   owner-only commands; 5: signal;
@@ -247,7 +264,12 @@
 					   half-close ends input, input_lost,
 					   attached, who gets the output;
 					   the ready and restarting events,
-					   left_behind in exited and status */
+					   left_behind in exited and status;
+					   7: ended instances stay listed
+					   (stopped, failed starts), remove,
+					   reason in status, failed in the
+					   reload report, input queued while
+					   starting */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

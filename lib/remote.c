@@ -203,8 +203,12 @@ static int
 remote_start(struct runner *r, const char *app,
     const struct runner_start *opts, int strict)
 {
+	/*
+	 * forget: a failed start leaves its alias unknown, as in-process;
+	 * runnerd would keep it listed as failed, for runnerctl (7).
+	 */
 	struct rpc_start	 req = { .app = app, .strict = strict,
-				    .wait = -1 };
+				    .wait = -1, .forget = 1 };
 	struct json		*j;
 	struct buf		 ext;
 	char			*cwd = NULL;
@@ -306,6 +310,13 @@ remote_terminate(struct runner *r, const char *alias)
 	jw_object1(&ext, "alias", alias);
 	if ((rc = remote_call(r, "stop", &ext, NULL)) == 0)
 		remote_forget(r->backend, alias);
+	/*
+	 * runnerd 7 keeps a stopped instance listed, for runnerctl; here
+	 * terminate means gone, as in-process, so its record goes too.  One
+	 * started again meanwhile by another client is refused: left be.
+	 */
+	if (rc == 0 && ((struct remote *)r->backend)->protocol >= 7)
+		(void)remote_call(r, "remove", &ext, NULL);
 	buf_free(&ext);
 	return (rc);
 }
@@ -475,7 +486,7 @@ static int
 remote_state(const char *name)
 {
 	static const char *const names[] = { "starting", "running",
-	    "backoff", "stopping", "exited", "failed" };
+	    "backoff", "stopping", "exited", "failed", "stopped" };
 	size_t	 k;
 
 	for (k = 0; name != NULL && k < sizeof(names) / sizeof(names[0]); k++)

@@ -197,6 +197,10 @@ rpc_start_req(struct buf *b, const struct rpc_start *s)
 		jw_key(b, "wait");
 		jw_bool(b, s->wait);
 	}
+	if (s->forget) {
+		jw_key(b, "forget");
+		jw_bool(b, 1);
+	}
 	jw_close(b, '}');
 }
 

@@ -19,6 +19,8 @@ struct rpc_start {
 	const char		*cwd;		/* absolute (rpc_abspath) */
 	int			 strict;	/* 0, 1, or -1 */
 	int			 wait;		/* 0, 1, or -1 */
+	int			 forget;	/* 1: a failed start leaves no
+						   record (protocol 7) */
 };
 
 int		 rpc_dial(const char *);

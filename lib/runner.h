@@ -142,7 +142,9 @@ enum runner_state {
 	RUNNER_STATE_BACKOFF,		/* ended; the policy restarts it */
 	RUNNER_STATE_STOPPING,		/* being stopped */
 	RUNNER_STATE_EXITED,		/* ended; no restart to come */
-	RUNNER_STATE_FAILED		/* the policy gave up restarting */
+	RUNNER_STATE_FAILED,		/* the policy gave up restarting */
+	RUNNER_STATE_STOPPED		/* stopped by another client of
+					   runnerd (7); listed until removed */
 };
 
 #define RUNNER_STATUS_VERSION	1

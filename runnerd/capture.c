@@ -30,7 +30,9 @@
  * reader.  The ring and the followers still get every line.
  *
  * When the child exits, what the pipe holds is read at once, so that its
- * last words come before the exit in runnerd's log.  Something it started
+ * last words come before the exit in runnerd's log.  An ended instance,
+ * listed until started again or removed, keeps its ring for `logs` but
+ * no descriptor once its pipe has ended.  Something it started
  * may hold the pipe open still: the pipe stays watched until it ends or
  * the instance starts again or goes, and a line left unfinished then gets
  * its newline.
@@ -97,6 +99,7 @@ static char		*capture_recent(struct capture *, long long,
 			    size_t *);
 static void		 capture_send(struct capture *, const char *, size_t);
 static void		 capture_unfollow(struct capture *);
+static void		 capture_done(struct inst *);
 static int		 capture_log_ok(struct inst *);
 static void		 capture_log_unlogged(struct inst *);
 
@@ -211,7 +214,20 @@ void
 capture_ended(struct inst *i)
 {
 	if (i->cap != NULL && i->cap->fd == -1)
-		capture_unfollow(i->cap);
+		capture_done(i);
+}
+
+/*
+ * An ended instance's log has nothing more to say: its followers go, and
+ * its hold on the log file (a descriptor and its directory's), since an
+ * ended instance stays listed (instance.c) and only its ring is read.
+ */
+static void
+capture_done(struct inst *i)
+{
+	capture_unfollow(i->cap);
+	logfile_close(i->cap->lf);
+	i->cap->lf = NULL;
 }
 
 /* The instance goes: its pipe, its log file and its followers too. */
@@ -286,7 +302,7 @@ capture_read(struct inst *i)
 		log_warn("%s: read from the log pipe", i->alias);
 	capture_close(i);
 	if (inst_ended(i))
-		capture_unfollow(i->cap);
+		capture_done(i);
 	return (-1);
 }
 

@@ -8,6 +8,7 @@
  *
  *	cmd_start.c	start, restart: launch, answer once ready
  *	cmd_stop.c	stop: answer once every instance named is gone
+ *	cmd_remove.c	remove: forget ended instances (ended.c keeps them)
  *	cmd_signal.c	signal: kill(2) to an instance's main process
  *	cmd_io.c	write, read, attach, direct, close_input: the
  *			instance's channel
@@ -49,6 +50,7 @@ static const struct {
 	{ "apps",	cmd_apps,	NULL },
 	{ "start",	cmd_start,	NULL },
 	{ "stop",	cmd_stop,	NULL },
+	{ "remove",	cmd_remove,	NULL },
 	{ "restart",	cmd_restart,	NULL },
 	{ "signal",	cmd_signal,	NULL },
 	{ "status",	cmd_status,	NULL },

@@ -120,6 +120,9 @@ status_one(struct buf *b, struct inst *i)
 		jw_key(b, "error");
 		jw_str(b, i->end.start_msg);
 	}
+	/* Why an ended one is not running, whatever ended it (16). */
+	jw_key(b, "reason");
+	inst_reason(b, i);
 	relay_json(b, i);
 	jw_key(b, "log_dropped");
 	jw_int(b, (long long)capture_log_dropped(i));

@@ -15,7 +15,7 @@ static void	start_reply(uint64_t, int, long long, int, struct inst *);
 static int	start_done(struct waiter *, struct inst *, enum wait_why);
 static void	cmd_start_answer(struct req *, struct inst *, int, int);
 static void	cmd_start_all(struct req *, const struct app *,
-		    const struct runner_start *, int);
+		    const struct runner_start *, int, int);
 static int	start_collides(const struct app *, const char *, char *,
 		    size_t);
 
@@ -40,7 +40,8 @@ start_reply(uint64_t client, int has_tag, long long tag, int started,
 
 /*
  * A start's wait: answered once the instance runs or its start failed;
- * one removed before it was ready fails with why.
+ * one that ended (stopped meanwhile) or was removed before it was ready
+ * fails with why.
  */
 static int
 start_done(struct waiter *w, struct inst *i, enum wait_why why)
@@ -59,6 +60,10 @@ start_done(struct waiter *w, struct inst *i, enum wait_why why)
 	else if (i->end.start_code != 0)
 		reply_err(w->client, w->has_tag, w->tag, i->end.start_code, "%s",
 		    i->end.start_msg ? i->end.start_msg : "cannot start");
+	else if (inst_ended(i))		/* stopped (a reload) meanwhile */
+		reply_err(w->client, w->has_tag, w->tag, RUNNER_ESPAWN,
+		    "'%s' %s before it was ready", i->alias,
+		    inst_state_name(i->state));
 	else
 		return (0);
 	return (1);
@@ -102,8 +107,9 @@ start_collides(const struct app *app, const char *alias, char *err,
 
 	if ((i = inst_find(alias)) != NULL && i->app != NULL &&
 	    strcmp(i->app->name, app->name) != 0) {
-		snprintf(err, errlen, "alias '%s' is taken by an instance of "
-		    "app '%s'", alias, i->app->name);
+		snprintf(err, errlen, "alias '%s' is taken by %s instance of "
+		    "app '%s'%s", alias, inst_ended(i) ? "an ended" : "an",
+		    i->app->name, inst_ended(i) ? " (rm frees it)" : "");
 		return (1);
 	}
 	for (k = 0; k < cfg->napps; k++) {
@@ -131,7 +137,7 @@ start_collides(const struct app *app, const char *alias, char *err,
  */
 static void
 cmd_start_all(struct req *rq, const struct app *app,
-    const struct runner_start *opts, int strict)
+    const struct runner_start *opts, int strict, int forget)
 {
 	struct buf	 b;
 	struct inst	*i;
@@ -158,8 +164,8 @@ cmd_start_all(struct req *rq, const struct app *app,
 		inst_alias(app, k, alias, sizeof(alias));
 		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
 			continue;
-		if (inst_launch(alias, app, opts, &rc, err, sizeof(err)) ==
-		    NULL) {
+		if (inst_launch(alias, app, opts, forget, &rc, err,
+		    sizeof(err)) == NULL) {
 			buf_free(&b);
 			REQ_ERR(rq, rc, "%s (%d of %d instances of '%s' were "
 			    "started)", err, n, app->instances, app->name);
@@ -183,7 +189,7 @@ cmd_start(struct req *rq)
 	char			*name = NULL, *alias = NULL, *cwd = NULL;
 	char			*sock = NULL, **args = NULL;
 	char			 err[RUNNER_ERRMSG_MAX];
-	int			 strict, wait, rc;
+	int			 strict, wait, forget, rc;
 
 	if (req_str(rq, "app", 1, &name) == -1 ||
 	    req_str(rq, "alias", 0, &alias) == -1 ||
@@ -191,6 +197,7 @@ cmd_start(struct req *rq)
 	    req_str(rq, "socket", 0, &sock) == -1 ||
 	    req_strings(rq, "args", &args) == -1 ||
 	    req_bool(rq, "strict", &strict) == -1 ||
+	    req_bool(rq, "forget", &forget) == -1 ||
 	    req_bool_or(rq, "wait", 1, &wait) == -1)
 		goto out;
 	if (alias_check(alias != NULL ? alias : name, err, sizeof(err)) == -1) {
@@ -227,7 +234,7 @@ cmd_start(struct req *rq)
 	opts.cwd = cwd;
 	opts.socket = sock;
 	if (alias == NULL && app->instances > 1) {
-		cmd_start_all(rq, app, &opts, strict);
+		cmd_start_all(rq, app, &opts, strict, forget);
 		goto out;
 	}
 	if (start_collides(app, alias != NULL ? alias : name, err,
@@ -251,8 +258,8 @@ cmd_start(struct req *rq)
 			goto out;
 		}
 	}
-	if ((i = inst_launch(alias != NULL ? alias : name, app, &opts, &rc,
-	    err, sizeof(err))) == NULL) {
+	if ((i = inst_launch(alias != NULL ? alias : name, app, &opts,
+	    forget, &rc, err, sizeof(err))) == NULL) {
 		REQ_ERR(rq, rc, "%s", err);
 		goto out;
 	}

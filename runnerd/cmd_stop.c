@@ -1,7 +1,7 @@
 /*
  * cmd_stop.c: the stop command.  One request may stop several instances
- * (aliases, or all); it answers once the last of them is gone, with their
- * aliases.  A stop job gathers them: each instance's waiter counts its
+ * (aliases, or all); it answers once the last of them has no process,
+ * with their aliases.  They stay listed as stopped (instance.c).  A stop job gathers them: each instance's waiter counts its
  * alias in as it goes, and the last answers.
  */
 
@@ -80,19 +80,20 @@ stopjob_done(struct stopjob *job, const char *alias)
 }
 
 /*
- * A stopped instance's waiter: it counts in when the instance is gone.
- * It outlives its client, since the job is shared by the other waiters.
+ * A stopped instance's waiter: it counts in when the instance has ended
+ * (stopped, or it had ended already) or is gone.  It outlives its
+ * client, since the job is shared by the other waiters.
  */
 static int
 stop_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
-	if (why != WAIT_GONE)
+	if (why != WAIT_GONE && !(why == WAIT_EVENT && inst_ended(i)))
 		return (0);		/* it has no timer */
 	stopjob_done(w->arg, i->alias);
 	return (1);
 }
 
-/* Stop instances by alias, aliases or all; answered once all are gone. */
+/* Stop instances by alias, aliases or all; answered once all have ended. */
 void
 cmd_stop(struct req *rq)
 {

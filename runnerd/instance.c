@@ -5,11 +5,15 @@
  *   starting --ready--> running --exit--> backoff --> starting/running
  *       |                  |        \--> exited (policy: no restart)
  *       |                  |        \--> failed (max_restarts reached)
- *       +--exit/timeout--> removed (first start) or backoff (a restart)
+ *       +--exit/timeout--> failed (first start) or backoff (a restart)
+ *   (exec fails on a first start) --> failed
  *   backoff --spawn fails--> backoff, exited or failed (as an exit)
- *   any --stop--> stopping --exit--> removed
+ *   any --stop--> stopping --exit--> stopped
+ *   backoff --stop--> stopped
  *   stopping --exit, restart by hand--> backoff (queued) --> starting/running
- *   exited/failed --more than ENDED_MAX ended--> removed, oldest first
+ *   exited/failed/stopped --start--> replaced by a new instance
+ *   exited/failed/stopped --remove, or more than ENDED_MAX ended--> removed,
+ *       oldest first
  *
  * libev's default loop owns SIGCHLD: one ev_child per pid, started right
  * after the spawn, and its handler reaps every child, so what is
@@ -26,13 +30,11 @@
  * Restarts are restart.c's: the policy (backoff, max_restarts) and the
  * queue that paces them.  No restart runs in the reaping callback: an
  * instance due to restart is queued, and the queue is worked between
- * polls of the loop.  A failed instance stays listed, with its output
- * and last exit, until started or restarted by hand.
+ * polls of the loop.
  *
- * Ended instances (exited, failed) stay listed so that their output and
- * exit can be read, but at most ENDED_MAX of them: beyond that the one
- * that ended first is forgotten, so that memory does not grow with the
- * history of one-shot instances.
+ * Nothing vanishes by itself: ended instances (exited, failed, stopped)
+ * stay listed until started again or removed, at most ENDED_MAX of them
+ * (ended.c).
  *
  * Instances live in an array sorted by alias: lookups are a binary search
  * and status comes out sorted for free.
@@ -50,13 +52,10 @@
 
 #include "runnerd.h"
 
-#define ENDED_MAX	100	/* ended instances kept listed */
 #define KILL_RETRY	1.0	/* seconds between SIGKILLs that failed */
 
 static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
 static void	 inst_kill_cb(struct ev_loop *, ev_timer *, int);
-static void	 inst_trim_ended(void);
-static void	 inst_remove(struct inst *);
 static int	 inst_cmp(const void *, const void *);
 
 static int
@@ -96,7 +95,7 @@ inst_state_name(enum inst_state s)
 {
 	static const char *const names[] = {
 		"starting", "running", "backoff", "stopping", "exited",
-		"failed"
+		"failed", "stopped"
 	};
 
 	return (names[s]);
@@ -108,13 +107,6 @@ inst_running(const struct inst *i)
 {
 	return (i->state == INST_STARTING || i->state == INST_RUNNING ||
 	    i->state == INST_BACKOFF);
-}
-
-/* Ended for good: no process now, none to come. */
-int
-inst_ended(const struct inst *i)
-{
-	return (i->state == INST_EXITED || i->state == INST_FAILED);
 }
 
 /* Drop a hold on a configuration; the last one frees it. */
@@ -194,11 +186,14 @@ inst_alias(const struct app *app, int k, char *buf, size_t len)
 /*
  * Start app under alias, replacing an ended instance of that alias (an
  * ended alias is free again).  The new instance, or NULL with *rc and
- * err saying why.
+ * err saying why; one whose exec failed stays listed as failed, with
+ * the reason (unless out of memory, the alias is not one, or the start
+ * asked to forget a failure).
  */
 struct inst *
 inst_launch(const char *alias, const struct app *app,
-    const struct runner_start *opts, int *rc, char *err, size_t errlen)
+    const struct runner_start *opts, int forget, int *rc, char *err,
+    size_t errlen)
 {
 	struct inst	*i;
 
@@ -206,15 +201,28 @@ inst_launch(const char *alias, const struct app *app,
 		*rc = RUNNER_EINVAL;
 		return (NULL);
 	}
-	if ((i = inst_find(alias)) != NULL)
-		inst_stop(i);
+	if ((i = inst_find(alias)) != NULL) {
+		if (inst_ended(i))
+			inst_remove(i);	/* its record is replaced */
+		else
+			inst_stop(i);
+	}
 	if ((i = inst_new(alias, server.conf, app, opts)) == NULL) {
 		*rc = RUNNER_ENOMEM;
 		errf(err, errlen, "out of memory");
 		return (NULL);
 	}
+	i->req.forget = forget;
 	if ((*rc = inst_start(i, err, errlen)) != 0) {
-		inst_remove(i);
+		i->end.start_code = *rc;
+		free(i->end.start_msg);
+		if (*rc == RUNNER_ENOMEM || forget ||
+		    (i->end.start_msg = strdup(err)) == NULL) {
+			inst_remove(i);
+			return (NULL);
+		}
+		inst_ended_now(i, INST_FAILED);
+		inst_trim_ended();
 		return (NULL);
 	}
 	return (i);
@@ -350,6 +358,8 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	 */
 	if (la.fd != -1)
 		relay_open(i, la.fd);
+	else
+		relay_await(i);
 	notify = la.notify;
 	la.notify = -1;
 	launch_done(&la);
@@ -376,8 +386,8 @@ inst_ready(struct inst *i)
 
 /*
  * The instance failed to become ready: keep the reason for the start's
- * waiters and kill it; its exit removes the instance and answers them
- * (or, for a restart, counts as a crash).
+ * waiters and kill it; its exit makes the instance failed and answers
+ * them (or, for a restart, counts as a crash).
  */
 void
 inst_start_failed(struct inst *i, int code, const char *fmt, ...)
@@ -418,7 +428,7 @@ inst_restart(struct inst *i)
 }
 
 /* Take the instance off the list and free it; it has no process. */
-static void
+void
 inst_remove(struct inst *i)
 {
 	struct inst	**slot;
@@ -442,17 +452,32 @@ inst_remove(struct inst *i)
 
 /*
  * Stop the instance: stop_signal and SIGCONT to its group, SIGKILL after
- * stop_timeout.  One that has no process is removed at once; the others
- * are removed when their exit is reaped.
+ * stop_timeout.  One that has no process is stopped at once (one waiting
+ * to restart), or left as it ended (exited, failed); the others are
+ * stopped when their exit is reaped.  One leaving for good (shutdown,
+ * its app removed) is removed instead.  Never removes another instance:
+ * callers walk the list while they stop.
  */
 void
 inst_stop(struct inst *i)
 {
 	if (i->state == INST_STOPPING)
 		return;
-	if (i->pid == 0) {
+	if (i->pid == 0 && inst_leaving(i)) {
 		inst_event("stopped", i, 0);
 		inst_remove(i);
+		return;
+	}
+	if (i->pid == 0) {
+		restart_cancel(i);
+		if (inst_ended(i)) {
+			/* As ended, with its reason; a stop's: done. */
+			inst_event("stopped", i, 0);
+			waiters_inst_event(i);
+			return;
+		}
+		inst_event("stopped", i, 0);
+		inst_ended_now(i, INST_STOPPED);
 		return;
 	}
 	i->state = INST_STOPPING;
@@ -533,15 +558,11 @@ inst_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void
 inst_end(struct inst *i, enum inst_state state)
 {
-	static uint64_t	 seq;
 	int		 st = i->end.last_status;
 
-	i->state = state;
-	i->end.ended_seq = ++seq;
 	if (state == INST_FAILED)
 		inst_event("failed", i, 0);
-	waiters_inst_event(i);
-	relay_detach_all(i);
+	inst_ended_now(i, state);
 	if (i->app->on_exit == ON_EXIT_SHUTDOWN && !server.shutting_down) {
 		server.exit_status = st == -1 ? 1 : WIFSIGNALED(st) ?
 		    128 + WTERMSIG(st) : WEXITSTATUS(st);
@@ -556,35 +577,6 @@ inst_end(struct inst *i, enum inst_state state)
 		return;
 	}
 	inst_trim_ended();
-}
-
-/*
- * Keep at most ENDED_MAX ended instances: forget the ones that ended
- * first.  Those with a process, or about to have one, are never counted.
- */
-static void
-inst_trim_ended(void)
-{
-	struct inst	*old;
-	size_t		 k, n;
-
-	for (;;) {
-		old = NULL;
-		for (k = n = 0; k < server.ninsts; k++) {
-			if (!inst_ended(server.insts[k]) ||
-			    server.insts[k]->end.ended_seq == 0)
-				continue;
-			n++;
-			if (old == NULL ||
-			    server.insts[k]->end.ended_seq < old->end.ended_seq)
-				old = server.insts[k];
-		}
-		if (n <= ENDED_MAX)
-			return;
-		log_info("%s: forgotten (ended; only the last %d instances "
-		    "that ended are kept)", old->alias, ENDED_MAX);
-		inst_remove(old);
-	}
 }
 
 static void
@@ -638,7 +630,18 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 			    "ready", i->alias, how) == -1)
 				i->end.start_msg = NULL;
 		}
-		/* A first start failed: the start's caller is told. */
+		/*
+		 * A first start failed: the start's caller is told, and it
+		 * stays listed as failed, with why.  Not as an essential
+		 * app's end, nor a "failed" event (the policy did not give
+		 * up; librunner's in-process backend has none either).
+		 */
+		if (restart_count(i) == 0 && !server.shutting_down &&
+		    !i->req.forget) {
+			inst_ended_now(i, INST_FAILED);
+			inst_trim_ended();
+			return;
+		}
 		if (restart_count(i) == 0) {
 			inst_remove(i);
 			return;
@@ -648,7 +651,12 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		if (restart_after_stop(i))
 			return;	/* a restart by hand: queued */
 		inst_event("stopped", i, pid);
-		inst_remove(i);
+		if (inst_leaving(i)) {
+			inst_remove(i);
+			return;
+		}
+		inst_ended_now(i, INST_STOPPED);
+		inst_trim_ended();
 		return;
 	default:
 		break;

@@ -111,12 +111,33 @@ relay_drop_input(struct inst *i)
 	buf_reset(&i->relay.in);
 }
 
-/* Close the channel; buffered output stays for readers. */
+/*
+ * A new process whose channel comes later (a socket app until it
+ * accepts): its input is open, and queues until relay_open.
+ */
+void
+relay_await(struct inst *i)
+{
+	i->relay.input_closed = 0;
+	i->relay.in_eof = 0;
+	i->relay.closed_by_app = 0;
+}
+
+/*
+ * Close the channel; buffered output stays for readers.  With no channel
+ * (a socket app that never accepted), the input queued for one is lost.
+ */
 void
 relay_stop(struct inst *i)
 {
-	if (i->relay.fd == -1)
+	if (i->relay.fd == -1) {
+		if (i->relay.input_closed)
+			return;
+		relay_drop_input(i);
+		i->relay.input_closed = 1;
+		waiters_inst_event(i);
 		return;
+	}
 	if (i->relay.direct != 0) {
 		direct_end(i->relay.direct);	/* the lease ends with it */
 		i->relay.direct = 0;
@@ -427,7 +448,8 @@ relay_fd(const struct inst *i)
 int
 relay_takes_input(const struct inst *i)
 {
-	return (i->relay.fd != -1 && !i->relay.input_closed &&
+	/* A process still starting takes it: it queues for the channel. */
+	return ((i->relay.fd != -1 || i->pid > 0) && !i->relay.input_closed &&
 	    !i->relay.in_eof);
 }
 

@@ -14,7 +14,10 @@
  *   added             started if autostart.
  *
  * An autostart app is scaled to its `instances`: missing NAME-k started,
- * NAME-k past the count stopped.  The reply lists what was done, which
+ * NAME-k past the count stopped; an ended one (stopped, failed, exited)
+ * is started again.  The reply lists what was done, and which starts
+ * failed and why (exec errors: a later failure, a socket that never
+ * appears, shows in status), which
  * supervisord's reload (restart everything) and update (restart whole
  * groups) do not tell.
  *
@@ -31,7 +34,8 @@
 
 #include "runnerd.h"
 
-static void	 reload_scale(const struct app *, struct buf *, struct buf *);
+static void	 reload_scale(const struct app *, struct buf *, struct buf *,
+		    struct buf *);
 static int	 reload_done(struct config *, const char *, const char *,
 		    struct buf *, char *, size_t);
 static int	 reload_apply(struct config *, const char *, const char *,
@@ -42,7 +46,8 @@ static int	 reload_apply(struct config *, const char *, const char *,
  * missing; stop NAME-k past N of any app (scaled down).
  */
 static void
-reload_scale(const struct app *app, struct buf *started, struct buf *stopped)
+reload_scale(const struct app *app, struct buf *started, struct buf *stopped,
+    struct buf *failed)
 {
 	char	 alias[RUNNER_ALIAS_MAX + 16], err[RUNNER_ERRMSG_MAX], *end;
 	size_t	 k, len = strlen(app->name);
@@ -68,10 +73,16 @@ reload_scale(const struct app *app, struct buf *started, struct buf *stopped)
 		inst_alias(app, j, alias, sizeof(alias));
 		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
 			continue;
-		if (inst_launch(alias, app, &(struct runner_start){ 0 }, &rc,
-		    err, sizeof(err)) == NULL)
+		if (inst_launch(alias, app, &(struct runner_start){ 0 }, 0, &rc,
+		    err, sizeof(err)) == NULL) {
 			log_warnx("%s: cannot start: %s", alias, err);
-		else
+			jw_open(failed, '{');
+			jw_key(failed, "alias");
+			jw_str(failed, alias);
+			jw_key(failed, "error");
+			jw_str(failed, err);
+			jw_close(failed, '}');
+		} else
 			jw_str(started, alias);
 	}
 }
@@ -153,7 +164,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	struct conf		*old = server.conf, *c;
 	const struct app	*o, *n;
 	struct buf		 added, removed, changed, restarted;
-	struct buf		 started, stopped;
+	struct buf		 started, stopped, failed;
 	struct inst		*i;
 	enum app_reload		 d;
 	size_t			 k;
@@ -172,12 +183,14 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	buf_init(&restarted);
 	buf_init(&started);
 	buf_init(&stopped);
+	buf_init(&failed);
 	jw_open(&added, '[');
 	jw_open(&removed, '[');
 	jw_open(&changed, '[');
 	jw_open(&restarted, '[');
 	jw_open(&started, '[');
 	jw_open(&stopped, '[');
+	jw_open(&failed, '[');
 	for (k = 0; k < old->cfg->napps; k++)
 		if (config_app(cfg, old->cfg->apps[k].name) == NULL)
 			jw_str(&removed, old->cfg->apps[k].name);
@@ -223,7 +236,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	listen_perms();	/* allow_group may have changed */
 	access_recheck();	/* ... and its old members with it */
 	for (k = 0; k < cfg->napps; k++)
-		reload_scale(&cfg->apps[k], &started, &stopped);
+		reload_scale(&cfg->apps[k], &started, &stopped, &failed);
 	if (path != NULL && path != server.config_path) {
 		char	*copy;
 
@@ -244,6 +257,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	jw_close(&restarted, ']');
 	jw_close(&started, ']');
 	jw_close(&stopped, ']');
+	jw_close(&failed, ']');
 	log_info("%s %s: %zu apps; added %s, removed %s, changed %s, "
 	    "restarted %s", verb, cfg->source, cfg->napps, buf_cstr(&added),
 	    buf_cstr(&removed), buf_cstr(&changed), buf_cstr(&restarted));
@@ -264,6 +278,8 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 		jw_raw(report, buf_head(&started), buf_used(&started));
 		jw_key(report, "stopped");
 		jw_raw(report, buf_head(&stopped), buf_used(&stopped));
+		jw_key(report, "failed");
+		jw_raw(report, buf_head(&failed), buf_used(&failed));
 	}
 	buf_free(&added);
 	buf_free(&removed);
@@ -271,5 +287,6 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	buf_free(&restarted);
 	buf_free(&started);
 	buf_free(&stopped);
+	buf_free(&failed);
 	return (0);
 }

@@ -35,7 +35,10 @@ enum inst_state {
 	INST_BACKOFF,		/* ended; restarting after a delay */
 	INST_STOPPING,		/* stop signal sent, waiting for the exit */
 	INST_EXITED,		/* ended for good; output may remain */
-	INST_FAILED		/* gave up after max_restarts */
+	INST_FAILED,		/* gave up after max_restarts, or its
+				   first start failed */
+	INST_STOPPED		/* stopped by a client; listed until
+				   started again or removed */
 };
 
 /* What a start asked for (instance.c): kept for every restart. */
@@ -44,6 +47,8 @@ struct startreq {
 	char		*cwd;		/* the start's overrides, or NULL */
 	char		*socket;
 	char		*socket_path;	/* resolved; socket apps */
+	int		 forget;	/* a failed first start leaves no
+					   record (librunner's starts) */
 };
 
 /* The process's watchers (instance.c): its exit, and a stop's course. */
@@ -319,6 +324,9 @@ void	 cmd_restart(struct req *);
 /* cmd_stop.c */
 void	 cmd_stop(struct req *);
 
+/* cmd_remove.c */
+void	 cmd_remove(struct req *);
+
 /* cmd_signal.c */
 void	 cmd_signal(struct req *);
 
@@ -350,7 +358,7 @@ struct inst	*inst_new(const char *, struct conf *, const struct app *,
 void		 inst_free(struct inst *);
 void		 inst_alias(const struct app *, int, char *, size_t);
 struct inst	*inst_launch(const char *, const struct app *,
-		    const struct runner_start *, int *, char *, size_t);
+		    const struct runner_start *, int, int *, char *, size_t);
 void		 inst_stop(struct inst *);
 void		 inst_stop_all(void);
 void		 inst_restart(struct inst *);
@@ -362,9 +370,17 @@ void		 inst_ready(struct inst *);
 void		 inst_start_failed(struct inst *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 inst_running(const struct inst *);
-int		 inst_ended(const struct inst *);
+void		 inst_remove(struct inst *);
 const char	*inst_state_name(enum inst_state);
 void		 conf_unref(struct conf *);
+
+/* ended.c */
+int		 inst_ended(const struct inst *);
+void		 inst_reason(struct buf *, const struct inst *);
+int		 inst_leaving(const struct inst *);
+void		 inst_forget(struct inst *);
+void		 inst_ended_now(struct inst *, enum inst_state);
+void		 inst_trim_ended(void);
 
 /* proctree.c */
 int	 proctree_signal(pid_t, int);
@@ -442,6 +458,7 @@ void	 relay_init(struct inst *);
 void	 relay_free(struct inst *);
 void	 relay_open(struct inst *, int);
 void	 relay_stop(struct inst *);
+void	 relay_await(struct inst *);
 int	 relay_takes_input(const struct inst *);
 int	 relay_close_input(struct inst *);
 int	 relay_closing_input(const struct inst *);

@@ -155,11 +155,18 @@ test_start_espawn(void **state)
 	struct daemon	*d = *state;
 	struct client	*c = cl_open(d);
 	struct json	*j;
+	int		 e;
 
 	j = cl_call(c, "start", "{\"app\": \"noexec\", \"alias\": \"n1\"}");
 	assert_string_equal(j_err(j, "ESPAWN"),
 	    d_fmt(d, "cannot execute '%s/no-such-program': No such file or "
 	    "directory", d->dir));
+	/* Listed as failed, with why (protocol 7), until started or removed. */
+	e = cl_status_of(c, "n1", &j);
+	assert_string_equal(j_str(j, e, "state"), "failed");
+	assert_string_equal(j_str(j, e, "reason"), d_fmt(d, "cannot execute "
+	    "'%s/no-such-program': No such file or directory", d->dir));
+	j_ok(cl_call(c, "remove", "{\"alias\": \"n1\"}"));
 	assert_int_equal(cl_status_of(c, "n1", &j), -1);
 	d_no_zombies(d);
 	/* The daemon goes on. */

@@ -43,7 +43,7 @@
 #define WAVE		200	/* instances crashing together */
 #define WAVE_MS		2000	/* a reply during the wave, at most (CI) */
 #define WAVE_SPREAD	4	/* ... and that times over the whole wave */
-#define ENDED_MAX	100	/* runnerd's cap on ended instances */
+#define ENDED_MAX	1000	/* runnerd's cap on ended instances */
 #define ENDED_RSS_KB	256	/* growth allowed over 500 more ended */
 #define ROT_KEEP	1000	/* log_keep of the log rotated at each line */
 #define ROT_MS		2000	/* how long its flood is watched */

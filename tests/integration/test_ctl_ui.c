@@ -151,7 +151,7 @@ test_help_version(void **state)
 	r_status(r, 0);
 	assert_non_null(strstr(r->out, "usage: runnerctl [-s SOCKET] [--json] "
 	    "start APP"));
-	assert_non_null(strstr(r->out, "[--wait]"));
+	assert_non_null(strstr(r->out, "[--no-wait]"));
 	r = CTL(d, "--version");
 	r_status(r, 0);
 	assert_string_equal(r->out, "runnerctl " RUNNER_VERSION "\n");

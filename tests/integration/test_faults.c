@@ -336,8 +336,9 @@ test_child_floods_stderr(void **state)
  * Children that end while runnerd waits for them to be ready: a socket
  * app that exits before it listens, a notify app killed before it
  * says so.  start answers ESPAWN saying how it ended; the instance is
- * gone, not restarted (restart = "always" is for instances that ran),
- * and nothing is left: no zombie, no descriptor.
+ * listed as failed with that reason (protocol 7), not restarted
+ * (restart = "always" is for instances that ran), and nothing is left:
+ * no zombie, no descriptor.
  */
 static void
 test_exit_during_ready_wait(void **state)
@@ -345,7 +346,7 @@ test_exit_during_ready_wait(void **state)
 	struct daemon	*d = *state;
 	struct client	*c;
 	struct json	*j;
-	int		 k, base = d_fds_probe(d);
+	int		 k, e, base = d_fds_probe(d);
 
 	c = cl_open(d);
 	for (k = 0; k < 10; k++) {
@@ -355,9 +356,14 @@ test_exit_during_ready_wait(void **state)
 		j = cl_call(c, "start", "{\"app\": \"shot\"}");
 		assert_string_equal(j_err(j, "ESPAWN"), "'shot' killed by "
 		    "SIGKILL before it was ready");
-		/* At once: not listed, no child of runnerd's left. */
-		assert_int_equal(cl_status_of(c, "dies", &j), -1);
-		assert_int_equal(cl_status_of(c, "shot", &j), -1);
+		/* At once: failed, with why; no child of runnerd's left. */
+		e = cl_status_of(c, "dies", &j);
+		assert_string_equal(j_str(j, e, "state"), "failed");
+		assert_string_equal(j_str(j, e, "reason"), "'dies' exited "
+		    "with status 2 before it was ready");
+		e = cl_status_of(c, "shot", &j);
+		assert_string_equal(j_str(j, e, "state"), "failed");
+		assert_int_equal(j_int(j, e, "pid"), 0);
 		assert_int_equal(t_procs(d->pid, 0, 0, NULL, 0), 0);
 	}
 	cl_close(c);
@@ -367,8 +373,8 @@ test_exit_during_ready_wait(void **state)
 
 /*
  * Commands that cannot be executed: ESPAWN at start, with the errno in
- * words, again and again, and nothing left behind: no zombie, no
- * descriptor, no memory.
+ * words, again and again, and nothing left behind once their failed
+ * records are removed: no zombie, no descriptor, no memory.
  */
 static void
 test_exec_fails(void **state)
@@ -408,9 +414,12 @@ test_exec_fails(void **state)
 			assert_string_equal(j_err(j, "ESPAWN"), bad[i].msg);
 		}
 	}
+	/* Each stays listed as failed (protocol 7) until removed. */
 	j = cl_call(c, "status", NULL);
 	assert_int_equal(json_len(j, j_type(j, j_ok(j), "instances",
-	    JSON_ARRAY)), 0);
+	    JSON_ARRAY)), 5 + 40);
+	for (k = 0; k < 40; k++)
+		j_ok(cl_call(c, "remove", "{\"alias\": \"b%d\"}", k));
 	d_no_zombies(d);
 	assert_int_equal(t_procs(d->pid, 0, 0, NULL, 0), 0);
 	d_fds_settle(d, base);

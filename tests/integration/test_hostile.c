@@ -242,7 +242,7 @@ h_served(struct daemon *d)
 	cl_close(c);
 }
 
-/* Stop v1..vN (what the mutations started on purpose). */
+/* Stop and remove v1..vN (what the mutations started on purpose). */
 static void
 h_stop_v(struct daemon *d)
 {
@@ -260,6 +260,8 @@ h_stop_v(struct daemon *d)
 		j = cl_call(c, "stop", "%s", buf_cstr(&b));
 		assert_int_equal(json_len(j, j_type(j, j_ok(j), "stopped",
 		    JSON_ARRAY)), h_vstarted);
+		/* Stopped, they stay listed (protocol 7): forget them. */
+		j_ok(cl_call(c, "remove", "%s", buf_cstr(&b)));
 		buf_free(&b);
 	}
 	h_vstarted = 0;
@@ -608,6 +610,9 @@ h_vanish_attach(struct daemon *d)
 	j_ok(cl_call(ctl, "stop", "{\"aliases\": [\"st1\", \"ec1\", "
 	    "\"si1\"]}"));
 	assert_false(t_alive(st) || t_alive(ec) || t_alive(si));
+	/* Listed as ended (protocol 7) until removed. */
+	j_ok(cl_call(ctl, "remove", "{\"aliases\": [\"st1\", \"ec1\", "
+	    "\"si1\"]}"));
 	cl_close(ctl);
 	d_fds_settle(d, h_base_fds);
 }

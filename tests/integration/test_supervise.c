@@ -132,7 +132,10 @@ test_crash_loop_backs_off(void **state)
 	assert_int_equal(j_int(j, json_get(j, e, "last_exit"), "code"), 3);
 	assert_true(j_num(j, e, "next_restart") <= 0.4);
 	j_ok(cl_call(c, "stop", "{\"alias\": \"crash\"}"));
-	assert_int_equal(cl_status_of(c, "crash", &j), -1);
+	/* In backoff, it has no process: stopped at once, and listed. */
+	e = cl_status_of(c, "crash", &j);
+	assert_string_equal(j_str(j, e, "state"), "stopped");
+	assert_int_equal(j_int(j, json_get(j, e, "last_exit"), "code"), 3);
 }
 
 /* More than max_restarts in the window: failed, and it says why. */
@@ -257,8 +260,8 @@ test_notify_ready(void **state)
 	long long	 tag;
 	int		 e;
 
-	/* Without --wait: answered at once, still starting. */
-	r = CTL(d, "start", "notify", "--alias", "n1");
+	/* --no-wait: answered at once, still starting. */
+	r = CTL(d, "start", "notify", "--alias", "n1", "--no-wait");
 	r_status(r, 0);
 	assert_non_null(strstr(r->out, "n1 starting (pid "));
 	e = cl_status_of(c, "n1", &j);
@@ -287,6 +290,7 @@ test_notify_failures(void **state)
 	struct json	*j;
 	struct run	*r;
 	struct client	*c = cl_open(d);
+	int		 e;
 
 	r = CTL(d, "start", "mute", "--wait");
 	r_status(r, 1);
@@ -296,9 +300,15 @@ test_notify_failures(void **state)
 	r_status(r, 1);
 	assert_non_null(strstr(r->err, "runnerctl: ESPAWN: 'quitter' exited "
 	    "with status 5 before it was ready"));
-	/* Neither is left listed. */
-	assert_int_equal(cl_status_of(c, "mute", &j), -1);
-	assert_int_equal(cl_status_of(c, "quitter", &j), -1);
+	/* Both are listed as failed, with why (protocol 7). */
+	e = cl_status_of(c, "mute", &j);
+	assert_string_equal(j_str(j, e, "state"), "failed");
+	assert_non_null(strstr(j_str(j, e, "reason"), "did not write a "
+	    "newline to fd 3 within 0.3 s"));
+	e = cl_status_of(c, "quitter", &j);
+	assert_string_equal(j_str(j, e, "state"), "failed");
+	assert_string_equal(j_str(j, e, "reason"), "'quitter' exited with "
+	    "status 5 before it was ready");
 }
 
 /* instances = 3: start without an alias starts pool-1..pool-3. */
