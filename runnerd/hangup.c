@@ -25,20 +25,29 @@ static ev_io	 hangup_io;
 
 static void	 hangup_cb(struct ev_loop *, ev_io *, int);
 
+/*
+ * The set, made before the first client: a descriptor of runnerd's from
+ * the start, not one that appears with the first client to need it.
+ */
+void
+hangup_init(void)
+{
+	if ((hangup_fd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_warn("epoll_create1");
+		return;		/* clients' next writes will tell */
+	}
+	ev_io_init(&hangup_io, hangup_cb, hangup_fd, EV_READ);
+	ev_io_start(server.loop, &hangup_io);
+}
+
 /* Close c when it hangs up; closing its descriptor ends the watch. */
 void
 hangup_watch(struct client *c)
 {
 	struct epoll_event	 ev = { .events = 0, .data.u64 = c->id };
 
-	if (hangup_fd == -1) {
-		if ((hangup_fd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-			log_warn("epoll_create1");
-			return;		/* its next write will tell */
-		}
-		ev_io_init(&hangup_io, hangup_cb, hangup_fd, EV_READ);
-		ev_io_start(server.loop, &hangup_io);
-	}
+	if (hangup_fd == -1)
+		return;
 	if (epoll_ctl(hangup_fd, EPOLL_CTL_ADD, c->fd, &ev) == -1 &&
 	    errno != EEXIST)
 		log_warn("client %llu: epoll_ctl", (unsigned long long)c->id);

@@ -287,6 +287,7 @@ main(int argc, char **argv)
 	spawn_parent_death(SIGKILL);
 	statefile_recover();
 	statefile_start();
+	hangup_init();
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
 	autostart();

@@ -271,6 +271,7 @@ int	 listen_socket(const char *, int);
 void	 listen_perms(void);
 
 /* hangup.c */
+void	 hangup_init(void);
 void	 hangup_watch(struct client *);
 void	 hangup_close(void);
 
