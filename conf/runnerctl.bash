@@ -75,7 +75,7 @@ _runnerctl()
 	local _runnerctl_cur=$cur
 	local socket='' cmd='' w i nops=0 dashdash=0 text=0
 	local -a opts=() valopts=() names=()
-	local -a cmds=(start stop restart kill status apps send read attach
+	local -a cmds=(start stop rm restart kill status apps send read attach
 	    ask logs reload update shutdown ping version help)
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -135,7 +135,8 @@ _runnerctl()
 
 	case $cmd in
 	start)
-		opts=(--alias --socket --cwd --strict --wait -v --no-autostart --)
+		opts=(--alias --socket --cwd --strict --no-wait -v --no-autostart
+		    --)
 		valopts=(--alias --socket --cwd)
 		;;
 	stop | restart) opts=(--all) ;;
@@ -190,6 +191,9 @@ _runnerctl()
 	send | read | attach | logs | ask)
 		((nops == 0)) &&
 		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
+		;;
+	rm)
+		mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
 		;;
 	reload | update)
 		((nops == 0)) && _runnerctl_files

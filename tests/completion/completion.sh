@@ -73,9 +73,9 @@ expect "--help --json --version -s" -
 expect "cat sleeper" -s "$sock" start ""
 expect "sleeper" -s "$sock" start s
 expect "" -s "$sock" start cat ""
-expect "-- --alias --cwd --help --no-autostart --socket --strict --wait" \
+expect "-- --alias --cwd --help --no-autostart --no-wait --socket --strict" \
     -s "$sock" start cat --
-expect "-- --alias --cwd --help --no-autostart --socket --strict --wait -v" \
+expect "-- --alias --cwd --help --no-autostart --no-wait --socket --strict -v" \
     -s "$sock" start cat -
 expect "" -s "$sock" start cat --alias ""
 # stop, restart, kill, status: aliases and their apps' names.
@@ -115,6 +115,9 @@ expect "" start ""
 # Files: -s, --cwd (directories), reload, update.
 mkdir "$dir/sub"
 expect "$dir/runner.conf" -s "$sock" reload "$dir/runner.c"
+expect "c1 c2" -s "$sock" rm ""
+expect "c1 c2" -s "$sock" rm c1 ""
+expect "read reload restart rm" r
 expect "$dir/runner.conf" -s "$sock" update "$dir/runner.c"
 expect "update" -s "$sock" up
 expect "$dir/sub" -s "$sock" start cat --cwd "$dir/s"
