@@ -138,7 +138,8 @@ void	 tick_stop(void);
 int	 targets_natcmp(const char *, const char *);
 int	 targets_list(struct ctl *, struct json **);
 int	 targets_match(struct json *, const char *, int *);
-char	**targets_expand(struct ctl *, char **, int, int, int *, int *);
+char	**targets_expand(struct ctl *, char **, int, int, int, int *,
+	    int *);
 void	 targets_free(char **);
 
 /* output.c */

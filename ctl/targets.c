@@ -2,7 +2,10 @@
  * targets.c: which instances a command's words name.  A word is an
  * instance's alias, else an app's name (all of that app's instances:
  * `stop lots` is lots-1..lots-N), else left as it is for runnerd to
- * judge (its ENOALIAS names the word); --all is every instance.  Lists
+ * judge (its ENOALIAS names the word); --all is every instance.  For
+ * commands about processes (stop, kill), an app's name and --all leave
+ * out the instances that have ended (stopped, exited, failed: listed
+ * until removed), which have none; an alias named is always kept.  Lists
  * are in natural order, digits compared as numbers (lots-2 before
  * lots-10), as a person counts them.
  */
@@ -15,6 +18,7 @@
 
 static int	targets_by_alias(const void *, const void *, void *);
 static char	*targets_alias(struct json *, int);
+static int	 targets_ended(struct json *, int);
 
 /*
  * strcmp, except that runs of digits compare as numbers: "lots-2" <
@@ -76,6 +80,16 @@ targets_alias(struct json *r, int in)
 	return (s);
 }
 
+/* Has instance node in of a status reply ended (no process to come)? */
+static int
+targets_ended(struct json *r, int in)
+{
+	int	 st = json_get(r, in, "state");
+
+	return (json_streq(r, st, "stopped") || json_streq(r, st,
+	    "exited") || json_streq(r, st, "failed"));
+}
+
 /*
  * The status of every instance: 0 with *r the reply, else the exit
  * status (said).
@@ -122,12 +136,13 @@ targets_match(struct json *r, const char *word, int *idx)
 /*
  * The aliases words[0..nwords) name, or every instance's with all: a
  * NULL-terminated list (targets_free), each once, in the words' order;
- * *n their count.  NULL with *rc the exit status when runnerd could not
- * be asked.
+ * *n their count.  With live, an app's name and all leave out ended
+ * instances.  NULL with *rc the exit status when runnerd could not be
+ * asked.
  */
 char **
-targets_expand(struct ctl *ctl, char **words, int nwords, int all, int *n,
-    int *rc)
+targets_expand(struct ctl *ctl, char **words, int nwords, int all, int live,
+    int *n, int *rc)
 {
 	struct json	*r;
 	char		**list;
@@ -147,7 +162,14 @@ targets_expand(struct ctl *ctl, char **words, int nwords, int all, int *n,
 			continue;
 		}
 		for (k = 0; k < m; k++) {
-			char *a = targets_alias(r, idx[k]);
+			char *a;
+
+			/* One node and the word is its alias: named. */
+			if (live && targets_ended(r, idx[k]) && (all ||
+			    m > 1 || !json_streq(r, json_get(r, idx[k],
+			    "alias"), words[i])))
+				continue;
+			a = targets_alias(r, idx[k]);
 
 			for (j = 0; j < *n && strcmp(list[j], a) != 0; j++)
 				;

@@ -105,11 +105,11 @@ start_collides(const struct app *app, const char *alias, char *err,
 	char			*end;
 	long			 num;
 
+	/* An ended one's record is replaced, as a start after stop is. */
 	if ((i = inst_find(alias)) != NULL && i->app != NULL &&
-	    strcmp(i->app->name, app->name) != 0) {
-		snprintf(err, errlen, "alias '%s' is taken by %s instance of "
-		    "app '%s'%s", alias, inst_ended(i) ? "an ended" : "an",
-		    i->app->name, inst_ended(i) ? " (rm frees it)" : "");
+	    !inst_ended(i) && strcmp(i->app->name, app->name) != 0) {
+		snprintf(err, errlen, "alias '%s' is taken by an instance of "
+		    "app '%s'", alias, i->app->name);
 		return (1);
 	}
 	for (k = 0; k < cfg->napps; k++) {
