@@ -646,6 +646,12 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 			inst_remove(i);
 			return;
 		}
+		/*
+		 * A restart's: the policy goes on, but whoever waits for this
+		 * start to be ready hears that it was not (else a restart by
+		 * hand of one that never gets ready waits for ever).
+		 */
+		waiters_inst_event(i);
 		break;
 	case INST_STOPPING:
 		if (restart_after_stop(i))

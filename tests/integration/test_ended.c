@@ -48,7 +48,10 @@ e_conf(struct daemon *d)
 	    "  dies = { command = [\"sh\", \"-c\", \"echo cannot open the "
 	    "database >&2; exit 2\"]; type = \"socket\"; socket = \"dies.sock\"; "
 	    "cwd = \"%s\"; restart = \"no\"; };\n"
-	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir));
+	    "  diesr = { command = [\"sh\", \"-c\", \"exit 2\"]; "
+	    "type = \"socket\"; socket = \"diesr.sock\"; cwd = \"%s\"; "
+	    "restart = \"always\"; backoff_initial = 0.2; };\n"
+	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir));
 }
 
 static int
@@ -394,6 +397,26 @@ test_not_resurrected(void **state)
 	    JSON_ARRAY)), 0);
 }
 
+/*
+ * A restart by hand of an instance that exits before it is ready is
+ * answered (ESPAWN), though its policy goes on restarting it: it waited
+ * for ever for a readiness that never came.
+ */
+static void
+test_restart_never_ready(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	r = CTL(d, "start", "diesr");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "before it was ready"));
+	r = CTL(d, "restart", "diesr");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "ESPAWN"));
+	assert_non_null(strstr(r->err, "before it was ready"));
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, e_setup, t_teardown)
 
 int
@@ -407,6 +430,7 @@ main(void)
 		T(test_reload_failed),
 		T(test_ended_bounded),
 		T(test_not_resurrected),
+		T(test_restart_never_ready),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
