@@ -69,7 +69,7 @@ parse_args(int argc, char **argv, const struct ctl_opt *opts,
 		 * ("send c1 -- --help" sends "--help"); a later one is text.
 		 */
 		if ((flags & CMD_OPTSFIRST) && a->argc == 1 &&
-		    strcmp(w, "--") == 0 && !(flags & CMD_EXTRA)) {
+		    strcmp(w, "--") == 0 && !(flags & (CMD_EXTRA | CMD_LINE))) {
 			while (++i < argc)
 				a->argv[a->argc++] = argv[i];
 			break;

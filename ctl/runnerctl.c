@@ -303,8 +303,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ctl, 0, sizeof(ctl));
 
-	if (parse_args(argc - 1, argv + 1, ctl_opts, NULL, CMD_OPTSFIRST, &a,
-	    err, sizeof(err)) == -1) {
+	if (parse_args(argc - 1, argv + 1, ctl_opts, NULL, CMD_OPTSFIRST |
+	    CMD_LINE, &a, err, sizeof(err)) == -1) {
 		rc = ctl_usage_error(NULL, "%s", err);
 		goto out;
 	}

@@ -51,6 +51,8 @@ struct ctl_cmd {
 	int			 flags;
 #define CMD_OPTSFIRST	0x1	/* options only before the first operand */
 #define CMD_EXTRA	0x2	/* words after "--" are extra, not operands */
+#define CMD_LINE	0x4	/* runnerctl's own words: the first operand is
+				   the command, whose words are its own */
 	const struct ctl_opt	*opts;		/* NULL-terminated, or NULL */
 	int			(*fn)(struct ctl *, struct ctl_args *);
 	const char		*synopsis;	/* operands and options */

@@ -130,7 +130,7 @@ test_conv_dashdash(void **state)
 	while (strstr(out, "x -- y\n") == NULL) {
 		if (t_ms() > end)
 			fail_msg("c1 echoed only '%s'", out);
-		r = CTL(d, "read", "--", "c1", "--wait", "1");
+		r = CTL(d, "read", "--wait", "1", "--", "c1");
 		r_status(r, 0);
 		out = d_fmt(d, "%s%s", out, r->out);
 	}
@@ -144,6 +144,13 @@ test_conv_dashdash(void **state)
 	assert_int_equal(json_len(j, args), 2);
 	assert_true(json_streq(j, json_at(j, args, 0), "--help"));
 	assert_true(json_streq(j, json_at(j, args, 1), "-x"));
+	/* Right after the command too: what follows is an operand. */
+	for (e = 0; e < 4; e++) {
+		r = CTL(d, (const char *[]){ "stop", "status", "rm",
+		    "logs" }[e], "--", "-x");
+		r_status(r, 1);
+		assert_non_null(strstr(r->err, "ENOALIAS"));
+	}
 	r_status(CTL(d, "stop", "--", "c1", "o1"), 0);
 	r_status(CTL(d, "start", "--"), 2);
 }
