@@ -223,7 +223,9 @@
  *   The new configuration is checked whole (else ECONFIG "FILE:LINE: ..."
  *   and nothing changes), then applied app by app: unchanged instances go
  *   on, policy changes apply live, process changes restart, removed apps'
- *   instances stop, autostart apps are scaled to their instances.
+ *   instances stop, autostart apps are scaled to their instances (an
+ *   ended instance, stopped or failed, is started again only when its
+ *   app was added or changed).
  *   -> {"config": SOURCE, "apps": N, "added": [apps], "removed": [apps],
  *       "changed": [apps], "restarted": [aliases], "started": [aliases],
  *       "stopped": [aliases], "failed": [{"alias", "error"}] (7: the

@@ -34,8 +34,8 @@
 
 #include "runnerd.h"
 
-static void	 reload_scale(const struct app *, struct buf *, struct buf *,
-		    struct buf *);
+static void	 reload_scale(const struct app *, int, struct buf *,
+		    struct buf *, struct buf *);
 static int	 reload_done(struct config *, const char *, const char *,
 		    struct buf *, char *, size_t);
 static int	 reload_apply(struct config *, const char *, const char *,
@@ -43,11 +43,16 @@ static int	 reload_apply(struct config *, const char *, const char *,
 
 /*
  * An autostart app runs as NAME (or NAME-1..NAME-N): start what is
- * missing; stop NAME-k past N of any app (scaled down).
+ * missing; stop NAME-k past N of any app (scaled down).  An instance
+ * that has ended (stopped by hand, failed to start: listed until
+ * removed) is started again only when its app is new or changed (fresh):
+ * a reload that leaves an app as it was leaves its instances as they
+ * were, stopped ones stopped, and does not retry a failure it would
+ * only repeat.
  */
 static void
-reload_scale(const struct app *app, struct buf *started, struct buf *stopped,
-    struct buf *failed)
+reload_scale(const struct app *app, int fresh, struct buf *started,
+    struct buf *stopped, struct buf *failed)
 {
 	char	 alias[RUNNER_ALIAS_MAX + 16], err[RUNNER_ERRMSG_MAX], *end;
 	size_t	 k, len = strlen(app->name);
@@ -71,7 +76,8 @@ reload_scale(const struct app *app, struct buf *started, struct buf *stopped,
 		return;
 	for (j = 1; j <= app->instances; j++) {
 		inst_alias(app, j, alias, sizeof(alias));
-		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
+		if ((i = inst_find(alias)) != NULL && (!inst_ended(i) ||
+		    !fresh))
 			continue;
 		if (inst_launch(alias, app, &(struct runner_start){ 0 }, 0, &rc,
 		    err, sizeof(err)) == NULL) {
@@ -168,8 +174,11 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	struct inst		*i;
 	enum app_reload		 d;
 	size_t			 k;
+	char			*fresh;		/* per app: added or changed */
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (fresh = calloc(cfg->napps + 1, 1)) == NULL) {
+		free(c);
 		config_free(cfg);
 		return (RUNNER_ENOMEM);
 	}
@@ -196,10 +205,13 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 			jw_str(&removed, old->cfg->apps[k].name);
 	for (k = 0; k < cfg->napps; k++) {
 		n = &cfg->apps[k];
-		if ((o = config_app(old->cfg, n->name)) == NULL)
+		if ((o = config_app(old->cfg, n->name)) == NULL) {
 			jw_str(&added, n->name);
-		else if (app_reload(o, n) != RELOAD_SAME)
+			fresh[k] = 1;
+		} else if (app_reload(o, n) != RELOAD_SAME) {
 			jw_str(&changed, n->name);
+			fresh[k] = 1;
+		}
 	}
 
 	/* Backwards: stopping one may remove it, never those before it. */
@@ -236,7 +248,9 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	listen_perms();	/* allow_group may have changed */
 	access_recheck();	/* ... and its old members with it */
 	for (k = 0; k < cfg->napps; k++)
-		reload_scale(&cfg->apps[k], &started, &stopped, &failed);
+		reload_scale(&cfg->apps[k], fresh[k], &started, &stopped,
+		    &failed);
+	free(fresh);
 	if (path != NULL && path != server.config_path) {
 		char	*copy;
 
