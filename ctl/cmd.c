@@ -92,6 +92,16 @@ ctl_started(struct ctl *ctl, struct json *r, const char *verb, int verbose)
 		out_json(r, 0);
 	else {
 		json_bool(r, v, &started);
+		/* Between crashes there is nothing running, nor ready. */
+		if (!started && json_streq(r, json_get(r, 0, "state"),
+		    "backoff")) {
+			fprintf(stderr, "runnerctl: '%s' is not running: it "
+			    "waits to restart after its process ended (see "
+			    "status)\n", out_value(r, json_get(r, 0, "alias"),
+			    alias, sizeof(alias)));
+			json_free(r);
+			return (CTL_EXIT_REFUSED);
+		}
 		if (started && json_streq(r, json_get(r, 0, "state"),
 		    "starting"))
 			verb = "starting";

@@ -424,6 +424,15 @@ test_restart_never_ready(void **state)
 	r_status(r, 1);
 	assert_non_null(strstr(r->err, "ESPAWN"));
 	assert_non_null(strstr(r->err, "before it was ready"));
+	/*
+	 * Its policy restarts it now: a start is no success while it is
+	 * between crashes (it said "already running (pid 0)") nor while a
+	 * restart of it fails to get ready.
+	 */
+	r = CTL(d, "start", "diesr");
+	r_status(r, 1);
+	assert_true(strstr(r->err, "waits to restart") != NULL ||
+	    strstr(r->err, "before it was ready") != NULL);
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, e_setup, t_teardown)
