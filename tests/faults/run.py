@@ -104,7 +104,9 @@ if os.geteuid() == 0:
                   'restart = "no"; %s };\n')
     except (ImportError, KeyError):
         pass
-STATES = {"starting", "running", "backoff", "stopping", "exited", "failed"}
+STATES = {"starting", "running", "backoff", "stopping", "exited", "failed",
+          "stopped"}  # stopped (protocol 7): listed until removed
+ENDED = ("exited", "failed", "stopped")
 STEP = 5.0          # the longest wait for one reply or one event
 HELLO = 1.0         # runnerd answers hello within this
 
@@ -513,14 +515,14 @@ class Case:
         if self.proc.poll() is not None:
             return
         st = self.wait_status(lambda st: all(
-            i["state"] in ("exited", "failed") for i in st.values()),
+            i["state"] in ENDED for i in st.values()),
             timeout=10.0)
         if st is None:
             if self.proc.poll() is not None:
                 return
             raise Fail("status failed while quiescing")
         busy = [a for a, i in st.items()
-                if i["state"] not in ("exited", "failed")]
+                if i["state"] not in ENDED]
         if busy:
             raise Fail("still not stopped after stop all: %s" %
                        json.dumps({a: st[a] for a in busy}))
