@@ -75,6 +75,9 @@ def main():
             r = echo(tag, req)
             for i in range(0, len(r), 3):
                 out(r[i:i + 3])
+                # Not a wait for anything: a pause between writes only
+                # makes it likely the reader gets the pieces apart (the
+                # test passes either way; it cannot race).
                 time.sleep(0.002)
         elif cmd == "hold":
             held.append(line({"tag": tag, "ok": True, "ext": "late"}))

@@ -166,21 +166,24 @@ static void
 test_ask_restarted(void **state)
 {
 	struct daemon	*d = *state;
-	struct client	*c = cl_open(d);
+	struct client	*c = cl_open(d), *s = cl_open(d);
 	struct json	*j;
 	long long	 pid;
+	char		*name;
 	int		 e;
 
 	d_saw(d, pid = cl_start(c, "again", "again"));
+	j_ok(cl_call(s, "subscribe", NULL));
 	r_says(CTL(d, "ask", "again", "exit", "--timeout", "30"), 1,
 	    "runnerctl: ECLOSED: 'again' ");
-	for (;;) {
-		e = cl_wait_state(c, "again", "running", &j);
-		if (j_int(j, e, "pid") != pid)
-			break;
-		usleep(10000);
-	}
+	/* The new process is ready: its event says so. */
+	do {
+		j = cl_event(s, &name);
+		e = json_get(j, 0, "ext");
+	} while (strcmp(name, "ready") != 0 ||
+	    j_int(j, e, "pid") == pid);
 	d_saw(d, j_int(j, e, "pid"));
+	cl_close(s);
 	r_says(CTL(d, "ask", "again", "echo", "5", "--timeout", "30"), 0,
 	    "5\n");
 	/* Its leftover process holding stdout is killed with it. */
