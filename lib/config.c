@@ -51,7 +51,7 @@ static const struct field app_owned[] = {
 	OWNED(STR, name), OWNED(ARGV, argv), OWNED(STR, cwd),
 	OWNED(STR, socket), OWNED(ARGV, env), OWNED(STR, env_file),
 	OWNED(STR, user), OWNED(STR, group), OWNED(STR, log),
-	OWNED(STR, file),
+	OWNED(STR, file), OWNED(ARGV, health.exec), OWNED(STR, health.http),
 };
 #undef OWNED
 

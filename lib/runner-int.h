@@ -127,6 +127,21 @@ enum app_on_exit {
 	ON_EXIT_NONE,
 	ON_EXIT_SHUTDOWN	/* ended for good: runnerd exits with it */
 };
+/*
+ * A health probe (runnerd/health.c): exactly one of exec, connect and
+ * http is set when the app has one (APP_HAS_HEALTH).
+ */
+struct app_health {
+	char		**exec;		/* a command, NULL-terminated; or NULL */
+	int		 connect;	/* 1: connect to the app's socket */
+	char		*http;		/* a URL: 2xx and 3xx are healthy */
+	double		 interval;	/* seconds between probes */
+	double		 timeout;	/* a probe's budget, seconds */
+	double		 start_period;	/* failures before this do not count */
+	int		 retries;	/* failures in a row: unhealthy */
+};
+#define APP_HAS_HEALTH(a)	((a)->health.exec != NULL || \
+	    (a)->health.connect || (a)->health.http != NULL)
 struct app {
 	char		*name;
 	char		**argv;		/* NULL-terminated; argv[0] the program */
@@ -164,6 +179,7 @@ struct app {
 	int		 timestamps;	/* prefix log lines with the time */
 	enum app_stderr	 err;		/* where stderr goes */
 	enum app_on_exit on_exit;
+	struct app_health health;	/* its probe, if it has one */
 	char		*file;		/* where the app was defined ... */
 	int		 line;		/* ... for messages */
 };
