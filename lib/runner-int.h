@@ -203,6 +203,8 @@ struct config	*config_update_file(const struct config *, const char *,
 struct config	*config_update_text(const struct config *, const char *,
 		    char *, size_t);
 const struct app *config_app(const struct config *, const char *);
+int		 config_alias_taken(const struct config *, const struct app *,
+		    const char *, char *, size_t);
 /*
  * What a reload does about an option that changed: the class of its row
  * in config_opt.c's table.  app_reload compares two versions of one app
