@@ -194,7 +194,7 @@ out_value(const struct json *doc, int v, char *s, size_t len)
 	switch (json_type(doc, v)) {
 	case JSON_STRING:
 		str = out_oom(json_str(doc, v, NULL));
-		out_escape(str, s, len);
+		escape_ctrl(str, s, len);
 		free(str);
 		break;
 	case JSON_NUMBER:
@@ -212,42 +212,7 @@ out_value(const struct json *doc, int v, char *s, size_t len)
 	return (s);
 }
 
-/*
- * str into s (of len bytes, truncated), each control byte as C writes it
- * (a newline as backslash-n, ESC as backslash-033): a user's words echoed
- * back stay on one line and cannot drive the terminal.
- */
-char *
-out_escape(const char *str, char *s, size_t len)
-{
-	const unsigned char	*p;
-	char			 e[8];
-	size_t			 n = 0, k;
-
-	if (len == 0)
-		return (s);
-	for (p = (const unsigned char *)str; *p != '\0'; p++) {
-		if (*p == '\n')
-			snprintf(e, sizeof(e), "\\n");
-		else if (*p == '\t')
-			snprintf(e, sizeof(e), "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			snprintf(e, sizeof(e), "\\%03o", *p);
-		else {
-			e[0] = (char)*p;
-			e[1] = '\0';
-		}
-		k = strlen(e);
-		if (n + k >= len)
-			break;
-		memcpy(s + n, e, k);
-		n += k;
-	}
-	s[n] = '\0';
-	return (s);
-}
-
-/* str to f, escaped as out_escape does, however long. */
+/* str to f, escaped as escape_ctrl does, however long. */
 void
 out_escaped(FILE *f, const char *str)
 {
@@ -261,7 +226,7 @@ out_escaped(FILE *f, const char *str)
 		n = strlen(str) < 64 ? strlen(str) : 64;
 		memcpy(piece, str, n);
 		piece[n] = '\0';
-		fputs(out_escape(piece, tmp, sizeof(tmp)), f);
+		fputs(escape_ctrl(piece, tmp, sizeof(tmp)), f);
 		str += n;
 	}
 }

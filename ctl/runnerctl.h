@@ -156,7 +156,6 @@ char		*out_uptime(const struct json *, int, char *, size_t);
 char		*out_exit(const struct json *, int, char *, size_t);
 char		*out_value(const struct json *, int, char *, size_t);
 void		 out_json(const struct json *, int);
-char		*out_escape(const char *, char *, size_t);
 void		 out_escaped(FILE *, const char *);
 void		 out_shquote(struct buf *, const char *);
 int		 out_write(int, const void *, size_t);

@@ -404,6 +404,8 @@ void	 errf(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 const char *runner_code_name(int);
 int	 alias_check(const char *, char *, size_t);
+/* escape.c */
+char	*escape_ctrl(const char *, char *, size_t);
 int	 runner_code_from_name(const char *);
 
 /*
