@@ -370,7 +370,9 @@ double	 clock_deadline(int);
 int	 clock_ms_left(double);
 
 /* paths.c: default locations of the configuration and the socket. */
+#define PATHS_SYSTEM_CONFIG	"/etc/runner/runner.conf"
 char	*paths_config(void);
+char	*paths_config_home(void);
 char	*paths_socket(void);
 
 /*
