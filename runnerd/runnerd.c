@@ -175,10 +175,10 @@ autostart(void)
 		app = &server.conf->cfg->apps[k];
 		for (j = 1; app->autostart && j <= app->instances; j++) {
 			inst_alias(app, j, alias, sizeof(alias));
-			if (inst_launch(alias, app, &(struct runner_start){ 0 }, 0,
-			    &rc, err, sizeof(err)) == NULL)
-				log_warnx("%s: cannot autostart: %s", alias,
-				    err);
+			/* A failure is logged, and listed as failed. */
+			(void)inst_launch(alias, app,
+			    &(struct runner_start){ 0 }, 0, &rc, err,
+			    sizeof(err));
 		}
 	}
 }

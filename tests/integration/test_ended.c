@@ -185,6 +185,10 @@ test_failed_start_listed(void **state)
 	r = CTL(d, "start", "noexec");
 	r_status(r, 1);
 	assert_non_null(strstr(r->err, "cannot execute"));
+	/* runnerd says it too, as it does for autostart and reload. */
+	d_wait_log(d, d_fmt(d, "runnerd: noexec: cannot start: cannot "
+	    "execute '%s/no-such-program': No such file or directory\n",
+	    d->dir));
 	r = CTL(d, "start", "dies");
 	r_status(r, 1);
 	assert_non_null(strstr(r->err, "'dies' exited with status 2 before "
