@@ -34,6 +34,8 @@ e_conf(struct daemon *d)
 	    "apps = {\n"
 	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
 	    "  noexec = { command = \"%s/no-such-program\"; restart = \"no\"; };\n"
+	    "  noexecr = { command = \"%s/no-such-program\"; "
+	    "restart = \"always\"; };\n"
 	    "  slow = { command = [\"sh\", \"-c\", \"sleep 1; exec socat "
 	    "UNIX-LISTEN:slow.sock,fork EXEC:cat\"]; type = \"socket\"; "
 	    "socket = \"slow.sock\"; cwd = \"%s\"; ready_timeout = 20.0; "
@@ -51,7 +53,8 @@ e_conf(struct daemon *d)
 	    "  diesr = { command = [\"sh\", \"-c\", \"exit 2\"]; "
 	    "type = \"socket\"; socket = \"diesr.sock\"; cwd = \"%s\"; "
 	    "restart = \"always\"; backoff_initial = 0.2; };\n"
-	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir));
+	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir,
+	    d->dir));
 }
 
 static int
@@ -439,6 +442,33 @@ test_restart_never_ready(void **state)
 	    strstr(r->err, "before it was ready") != NULL);
 }
 
+/*
+ * A restart by hand whose exec fails ends failed, as a start by hand
+ * does, even under restart = "always": it used to go back to the policy
+ * and retry, with backoff, for ever.
+ */
+static void
+test_restart_noexec_fails(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	struct json	*j;
+	int		 e;
+
+	r_status(CTL(d, "start", "noexecr"), 1);
+	r = CTL(d, "restart", "noexecr");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "ESPAWN: cannot execute"));
+	d_wait_log(d, "runnerd: noexecr: cannot restart: cannot execute");
+	e = e_status(d, "noexecr", &j);
+	assert_string_equal(j_str(j, e, "state"), "failed");
+	assert_non_null(strstr(j_str(j, e, "reason"), "cannot execute"));
+	/* Again: the same, nothing queued behind it. */
+	r_status(CTL(d, "restart", "noexecr"), 1);
+	e = e_status(d, "noexecr", &j);
+	assert_string_equal(j_str(j, e, "state"), "failed");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, e_setup, t_teardown)
 
 int
@@ -453,6 +483,7 @@ main(void)
 		T(test_ended_bounded),
 		T(test_not_resurrected),
 		T(test_restart_never_ready),
+		T(test_restart_noexec_fails),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
