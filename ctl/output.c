@@ -82,12 +82,13 @@ out_colour(FILE *f)
 
 /*
  * Print the table, each column as wide as its widest cell plus a gap;
- * the last column is not padded, so lines carry no trailing blanks.
+ * the last column (and empty ones ending a row) is not padded, so lines
+ * carry no trailing blanks.
  */
 void
 table_print(struct table *t, FILE *f)
 {
-	size_t		*width, r, c, n;
+	size_t		*width, r, c, n, last;
 	const char	*sgr, *cell;
 	int		 colour = out_colour(f);
 
@@ -100,7 +101,11 @@ table_print(struct table *t, FILE *f)
 		}
 	}
 	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
+		/* Empty cells at the end of a row: no padding before them. */
+		for (last = t->ncols; last > 1 &&
+		    t->cells[r * t->ncols + last - 1][0] == '\0'; last--)
+			;
+		for (c = 0; c < last; c++) {
 			cell = t->cells[r * t->ncols + c];
 			sgr = colour ? t->sgr[r * t->ncols + c] : NULL;
 			/* The codes go around the text, the padding after. */
@@ -108,7 +113,7 @@ table_print(struct table *t, FILE *f)
 			    sgr != NULL ? sgr : "", sgr != NULL ? "m" : "", cell);
 			if (sgr != NULL)
 				fprintf(f, "\033[0m");
-			if (c + 1 < t->ncols)
+			if (c + 1 < last)
 				fprintf(f, "%*s", (int)(width[c] + TABLE_GAP -
 				    strlen(cell)), "");
 		}

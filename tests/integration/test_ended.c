@@ -222,6 +222,8 @@ test_failed_start_listed(void **state)
 	assert_non_null(strstr(r->out, "failed"));
 	assert_non_null(strstr(r->out, "cannot execute"));
 	assert_non_null(strstr(r->out, "before it was ready"));
+	/* c1 runs: no reason, and no blanks padding the row to it. */
+	assert_null(strstr(r->out, " \n"));
 
 	/* Its log, though it never ran: what it said before it died. */
 	r = CTL(d, "logs", "dies");
