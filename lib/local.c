@@ -388,6 +388,8 @@ local_start(struct runner *r, const char *name,
 		return (runner_seterr(r, RUNNER_ENOAPP, "no app named '%s' "
 		    "(in %s)", name, l->config->source));
 	}
+	if ((rc = launch_check(la.app, opts, err, sizeof(err))) != 0)
+		return (runner_seterr(r, rc, "%s", err));
 	alias = opts != NULL && opts->alias != NULL ? opts->alias : name;
 	if (config_alias_taken(l->config, la.app, alias, err, sizeof(err)))
 		return (runner_seterr(r, RUNNER_EEXIST, "%s", err));

@@ -310,6 +310,8 @@ struct launch {
 	int			 notify;	/* out: ready = notify: read end
 						   of the child's notify_fd */
 };
+int	 launch_check(const struct app *, const struct runner_start *,
+	    char *, size_t);
 int	 launch_spawn(struct launch *, char *, size_t);
 void	 launch_done(struct launch *);
 

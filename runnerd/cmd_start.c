@@ -213,6 +213,10 @@ cmd_start(struct req *rq)
 	opts.args = (const char *const *)args;
 	opts.cwd = cwd;
 	opts.socket = sock;
+	if ((rc = launch_check(app, &opts, err, sizeof(err))) != 0) {
+		REQ_ERR(rq, rc, "%s", err);
+		goto out;
+	}
 	if (alias == NULL && app->instances > 1) {
 		cmd_start_all(rq, app, &opts, strict, forget);
 		goto out;

@@ -116,6 +116,25 @@ test_alias_taken(void **state)
 	    &(struct runner_start){ .alias = "few-4" }), RUNNER_RUNNING);
 }
 
+/* A socket path for a stdio app is refused, not ignored; nothing runs. */
+static void
+test_socket_for_stdio_refused(void **state)
+{
+	struct fixture		*f = *state;
+	struct runner_status	 st = { .version = RUNNER_STATUS_VERSION };
+
+	t_config(f, "apps = { cat = { command = \"cat\"; }; };");
+	assert_int_equal(runner_start(f->r, "cat",
+	    &(struct runner_start){ .socket = "x.sock" }), RUNNER_EINVAL);
+	assert_string_equal(runner_errmsg(f->r), "app 'cat' is a stdio app: "
+	    "a socket path applies only to socket apps (type = \"socket\")");
+	assert_int_equal(runner_ensure_running(f->r, "cat",
+	    &(struct runner_start){ .alias = "c2", .socket = "x.sock" }),
+	    RUNNER_EINVAL);
+	assert_int_equal(runner_status(f->r, "cat", &st), RUNNER_ENOALIAS);
+	assert_int_equal(runner_status(f->r, "c2", &st), RUNNER_ENOALIAS);
+}
+
 /* ensure_running twice, the second with other args, changes nothing. */
 static void
 test_ensure_running_idempotent(void **state)
@@ -527,6 +546,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_alias_defaults_to_app,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_strict_start_eexist,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_socket_for_stdio_refused,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_alias_taken, t_setup,
 		    t_teardown),
