@@ -39,9 +39,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "stop", 0, -1, 0, stop_opts, ctl_stop, "ALIAS|APP... | --all",
 	    "stop instances (an app's name: all of its instances)",
 	    "runnerctl stop web2 lots\nrunnerctl stop --all\n" },
-	{ "rm", 1, -1, 0, NULL, ctl_rm, "ALIAS...",
-	    "forget ended instances (stopped, exited, failed) and their logs",
-	    "runnerctl rm web2\n" },
+	{ "rm", 0, -1, 0, rm_opts, ctl_rm, "ALIAS|APP... | --all",
+	    "forget ended instances (stopped, exited, failed) and their logs "
+	    "(an app's name: its ended ones)",
+	    "runnerctl rm web2 lots\nrunnerctl rm --all\n" },
 	{ "restart", 0, -1, 0, restart_opts, ctl_restart,
 	    "ALIAS|APP... | --all",
 	    "stop instances and start them again",

@@ -259,6 +259,46 @@ test_failed_start_listed(void **state)
 }
 
 /*
+ * rm APP forgets that app's ended instances and leaves its running ones
+ * (as stop APP leaves its ended ones); rm --all forgets every ended one.
+ */
+static void
+test_rm_app_all(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	r_status(CTL(d, "start", "cat", "--alias", "c1"), 0);
+	r_status(CTL(d, "start", "cat", "--alias", "c2"), 0);
+	r_status(CTL(d, "start", "cat", "--alias", "c10"), 0);
+	r_status(CTL(d, "stop", "c10", "c2"), 0);
+	r_status(CTL(d, "start", "noexec"), 1);
+	r = CTL(d, "rm", "cat");
+	r_status(r, 0);
+	assert_string_equal(r->out, "c2 removed\nc10 removed\n");
+	r = CTL(d, "status");
+	assert_non_null(strstr(r->out, "\nc1 "));
+	assert_null(strstr(r->out, "\nc2 "));
+	assert_non_null(strstr(r->out, "\nnoexec "));
+	/* Named by alias, a running one is still refused. */
+	r = CTL(d, "rm", "c1");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "'c1' is running"));
+	r_status(CTL(d, "rm", "--all", "c1"), 2);
+	r_status(CTL(d, "stop", "c1"), 0);
+	r = CTL(d, "rm", "--all");
+	r_status(r, 0);
+	assert_string_equal(r->out, "c1 removed\nnoexec removed\n");
+	r = CTL(d, "rm", "--all");
+	r_status(r, 0);
+	assert_string_equal(r->err, "runnerctl: rm: no ended instances\n");
+	r = CTL(d, "--json", "rm", "--all");
+	r_status(r, 0);
+	assert_string_equal(r->out, "{\"removed\":[]}\n");
+	r_status(CTL(d, "rm"), 2);
+}
+
+/*
  * A stopped instance stays listed as stopped, with its last exit and its
  * log, and a start of its alias runs it again; a stop of it again is
  * answered at once.
@@ -481,6 +521,7 @@ main(void)
 		T(test_input_while_starting),
 		T(test_failed_start_listed),
 		T(test_stopped_listed),
+		T(test_rm_app_all),
 		T(test_reload_failed),
 		T(test_ended_bounded),
 		T(test_not_resurrected),
