@@ -139,7 +139,7 @@ _runnerctl()
 		    --)
 		valopts=(--alias --socket --cwd)
 		;;
-	stop | restart) opts=(--all) ;;
+	stop | restart | rm) opts=(--all) ;;
 	kill) opts=(-s --all) valopts=(-s) ;;
 	send) opts=(-n --eof) ;;
 	read) opts=(--wait) valopts=(--wait) ;;
@@ -182,7 +182,7 @@ _runnerctl()
 		((nops == 0)) &&
 		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" apps)
 		;;
-	stop | restart | kill | status)
+	stop | restart | kill | status | rm)
 		mapfile -t names < <(_runnerctl_targets "$prog" "$socket")
 		;;
 	help)
@@ -191,9 +191,6 @@ _runnerctl()
 	send | read | attach | logs | ask)
 		((nops == 0)) &&
 		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
-		;;
-	rm)
-		mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
 		;;
 	reload | update)
 		((nops == 0)) && _runnerctl_files

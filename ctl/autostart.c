@@ -173,7 +173,7 @@ void
 autostart_started(const char *socket)
 {
 	const char	*v = getenv("RUNNER_CONFIG");
-	char		*log, *conf;
+	char		*log, *conf, *home;
 
 	if ((log = autostart_log(socket)) != NULL)
 		fprintf(stderr, "runnerctl: started runnerd on %s (its log: "
@@ -184,12 +184,16 @@ autostart_started(const char *socket)
 	if (v != NULL && *v != '\0')
 		return;
 	conf = out_oom(paths_config());
+	/* A user cannot write /etc: name the file that user can. */
+	if (geteuid() == 0 || (home = paths_config_home()) == NULL)
+		home = out_oom(strdup(conf));
 	if (access(conf, F_OK) == -1 && errno == ENOENT)
 		fprintf(stderr, "runnerctl: it has no configuration (%s does "
 		    "not exist), so no apps;\n"
 		    "runnerctl: give it one: `runnerctl reload FILE` "
 		    "(runner.conf(5); conf/runner.conf is a sample),\n"
 		    "runnerctl: and for its next start, write %s "
-		    "or set RUNNER_CONFIG\n", conf, conf);
+		    "or set RUNNER_CONFIG\n", conf, home);
+	free(home);
 	free(conf);
 }

@@ -65,9 +65,8 @@ const struct ctl_opt kill_opts[] = {
 
 static int	 ctl_started(struct ctl *, struct json *, const char *, int);
 static void	 ctl_started_many(struct ctl *, struct json *, int, int);
-static int	 ctl_targets(struct ctl *, struct ctl_args *, int, int,
-		    char ***, int *);
-static int	 ctl_each(struct ctl *, struct ctl_args *, int, int,
+static int	 ctl_each(struct ctl *, struct ctl_args *, int,
+		    enum targets_which,
 		    int (*)(struct ctl *, const char *, void *), void *);
 static int	 restart_one(struct ctl *, const char *, void *);
 static int	 kill_one(struct ctl *, const char *, void *);
@@ -199,12 +198,12 @@ ctl_start(struct ctl *ctl, struct ctl_args *a)
 
 /*
  * The aliases that a command's words (or --all, not both) name, into
- * *list (targets_free) and *n (live: see targets_expand): 0, else the
+ * *list (targets_free) and *n (which: see targets_expand): 0, else the
  * exit status, said.
  */
-static int
-ctl_targets(struct ctl *ctl, struct ctl_args *a, int all, int live,
-    char ***list, int *n)
+int
+ctl_targets(struct ctl *ctl, struct ctl_args *a, int all,
+    enum targets_which which, char ***list, int *n)
 {
 	int	 rc;
 
@@ -212,25 +211,25 @@ ctl_targets(struct ctl *ctl, struct ctl_args *a, int all, int live,
 		return (ctl_usage_error(ctl->cmd, "aliases or --all, not both"));
 	if (!all && a->argc == 0)
 		return (ctl_usage_error(ctl->cmd, "no alias (or --all)"));
-	*list = targets_expand(ctl, a->argv, a->argc, all, live, n, &rc);
+	*list = targets_expand(ctl, a->argv, a->argc, all, which, n, &rc);
 	return (*list == NULL ? rc : 0);
 }
 
 /*
  * The words of a command that takes ALIAS|APP... or --all (restart,
- * kill): the aliases they name (targets.c; with live, an app's name and
- * --all only those that have not ended), each passed to fn in turn.  As
+ * kill): the aliases they name (targets.c; which says what an app's name
+ * and --all stand for), each passed to fn in turn.  As
  * kill(1), a refusal does not stop the others: each is said, and the
  * exit status is 1; only losing runnerd ends it early.
  */
 static int
-ctl_each(struct ctl *ctl, struct ctl_args *a, int all, int live,
-    int (*fn)(struct ctl *, const char *, void *), void *arg)
+ctl_each(struct ctl *ctl, struct ctl_args *a, int all,
+    enum targets_which which, int (*fn)(struct ctl *, const char *, void *), void *arg)
 {
 	char	**list;
 	int	 n, i, rc, worst = CTL_EXIT_OK;
 
-	if ((rc = ctl_targets(ctl, a, all, live, &list, &n)) != 0)
+	if ((rc = ctl_targets(ctl, a, all, which, &list, &n)) != 0)
 		return (rc);
 	if (n == 0)
 		fprintf(stderr, "runnerctl: %s --all: no instances\n",
@@ -259,7 +258,7 @@ ctl_stop(struct ctl *ctl, struct ctl_args *a)
 	char		**list;
 	int		 i, k, n, v, rc, all = a->val[STOP_ALL] != NULL;
 
-	if ((rc = ctl_targets(ctl, a, all, 1, &list, &n)) != 0)
+	if ((rc = ctl_targets(ctl, a, all, TARGETS_LIVE, &list, &n)) != 0)
 		return (rc);
 	buf_init(&ext);
 	jw_open(&ext, '{');
@@ -330,8 +329,8 @@ restart_one(struct ctl *ctl, const char *alias, void *arg)
 int
 ctl_restart(struct ctl *ctl, struct ctl_args *a)
 {
-	return (ctl_each(ctl, a, a->val[STOP_ALL] != NULL, 0, restart_one,
-	    NULL));
+	return (ctl_each(ctl, a, a->val[STOP_ALL] != NULL, TARGETS_ANY,
+	    restart_one, NULL));
 }
 
 /* signal one alias for ctl_each (arg: the signal number). */
@@ -377,8 +376,8 @@ ctl_kill(struct ctl *ctl, struct ctl_args *a)
 		name = "TERM";
 	if ((signo = signal_from_name(name)) == -1 || signo >= NSIG)
 		return (ctl_usage_error(ctl->cmd, "unknown signal '%s'", name));
-	return (ctl_each(ctl, a, a->val[KILL_ALL] != NULL, 1, kill_one,
-	    &signo));
+	return (ctl_each(ctl, a, a->val[KILL_ALL] != NULL, TARGETS_LIVE,
+	    kill_one, &signo));
 }
 
 /* The status table, from {"instances": [...]}. */

@@ -82,12 +82,13 @@ out_colour(FILE *f)
 
 /*
  * Print the table, each column as wide as its widest cell plus a gap;
- * the last column is not padded, so lines carry no trailing blanks.
+ * the last column (and empty ones ending a row) is not padded, so lines
+ * carry no trailing blanks.
  */
 void
 table_print(struct table *t, FILE *f)
 {
-	size_t		*width, r, c, n;
+	size_t		*width, r, c, n, last;
 	const char	*sgr, *cell;
 	int		 colour = out_colour(f);
 
@@ -100,7 +101,11 @@ table_print(struct table *t, FILE *f)
 		}
 	}
 	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
+		/* Empty cells at the end of a row: no padding before them. */
+		for (last = t->ncols; last > 1 &&
+		    t->cells[r * t->ncols + last - 1][0] == '\0'; last--)
+			;
+		for (c = 0; c < last; c++) {
 			cell = t->cells[r * t->ncols + c];
 			sgr = colour ? t->sgr[r * t->ncols + c] : NULL;
 			/* The codes go around the text, the padding after. */
@@ -108,7 +113,7 @@ table_print(struct table *t, FILE *f)
 			    sgr != NULL ? sgr : "", sgr != NULL ? "m" : "", cell);
 			if (sgr != NULL)
 				fprintf(f, "\033[0m");
-			if (c + 1 < t->ncols)
+			if (c + 1 < last)
 				fprintf(f, "%*s", (int)(width[c] + TABLE_GAP -
 				    strlen(cell)), "");
 		}
@@ -194,7 +199,7 @@ out_value(const struct json *doc, int v, char *s, size_t len)
 	switch (json_type(doc, v)) {
 	case JSON_STRING:
 		str = out_oom(json_str(doc, v, NULL));
-		out_escape(str, s, len);
+		escape_ctrl(str, s, len);
 		free(str);
 		break;
 	case JSON_NUMBER:
@@ -212,42 +217,7 @@ out_value(const struct json *doc, int v, char *s, size_t len)
 	return (s);
 }
 
-/*
- * str into s (of len bytes, truncated), each control byte as C writes it
- * (a newline as backslash-n, ESC as backslash-033): a user's words echoed
- * back stay on one line and cannot drive the terminal.
- */
-char *
-out_escape(const char *str, char *s, size_t len)
-{
-	const unsigned char	*p;
-	char			 e[8];
-	size_t			 n = 0, k;
-
-	if (len == 0)
-		return (s);
-	for (p = (const unsigned char *)str; *p != '\0'; p++) {
-		if (*p == '\n')
-			snprintf(e, sizeof(e), "\\n");
-		else if (*p == '\t')
-			snprintf(e, sizeof(e), "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			snprintf(e, sizeof(e), "\\%03o", *p);
-		else {
-			e[0] = (char)*p;
-			e[1] = '\0';
-		}
-		k = strlen(e);
-		if (n + k >= len)
-			break;
-		memcpy(s + n, e, k);
-		n += k;
-	}
-	s[n] = '\0';
-	return (s);
-}
-
-/* str to f, escaped as out_escape does, however long. */
+/* str to f, escaped as escape_ctrl does, however long. */
 void
 out_escaped(FILE *f, const char *str)
 {
@@ -261,7 +231,7 @@ out_escaped(FILE *f, const char *str)
 		n = strlen(str) < 64 ? strlen(str) : 64;
 		memcpy(piece, str, n);
 		piece[n] = '\0';
-		fputs(out_escape(piece, tmp, sizeof(tmp)), f);
+		fputs(escape_ctrl(piece, tmp, sizeof(tmp)), f);
 		str += n;
 	}
 }

@@ -33,24 +33,28 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "start an instance of APP, or all of an app's instances, and "
 	    "wait until ready (and start runnerd, if none answers)",
 	    "runnerctl start web --alias web2 -- --port 8081\n"
-	    "runnerctl start lots -v\n" },
+	    "runnerctl start lots -v\n"
+	    "runnerctl start api --socket /run/api.sock --cwd /srv/api\n"
+	    "runnerctl start db --strict --no-wait --no-autostart\n" },
 	{ "stop", 0, -1, 0, stop_opts, ctl_stop, "ALIAS|APP... | --all",
 	    "stop instances (an app's name: all of its instances)",
 	    "runnerctl stop web2 lots\nrunnerctl stop --all\n" },
-	{ "rm", 1, -1, 0, NULL, ctl_rm, "ALIAS...",
-	    "forget ended instances (stopped, exited, failed) and their logs",
-	    "runnerctl rm web2\n" },
+	{ "rm", 0, -1, 0, rm_opts, ctl_rm, "ALIAS|APP... | --all",
+	    "forget ended instances (stopped, exited, failed) and their logs "
+	    "(an app's name: its ended ones)",
+	    "runnerctl rm web2 lots\nrunnerctl rm --all\n" },
 	{ "restart", 0, -1, 0, restart_opts, ctl_restart,
 	    "ALIAS|APP... | --all",
 	    "stop instances and start them again",
-	    "runnerctl restart web lots-3\n" },
+	    "runnerctl restart web lots-3\nrunnerctl restart --all\n" },
 	{ "kill", 0, -1, 0, kill_opts, ctl_kill,
 	    "[-s SIGNAL] ALIAS|APP... | --all",
 	    "send SIGNAL (default TERM) to instances' main processes",
-	    "runnerctl kill -s HUP web\n" },
+	    "runnerctl kill -s HUP web\nrunnerctl kill -s KILL --all\n" },
 	{ "status", 0, -1, 0, status_opts, ctl_status, "[ALIAS|APP...] [-w]",
 	    "show instances, in natural order (lots-2 before lots-10)",
-	    "runnerctl status lots\nrunnerctl status --json web\n" },
+	    "runnerctl status lots\nrunnerctl status --json web\n"
+	    "runnerctl status -w\n" },
 	{ "apps", 0, 0, 0, NULL, ctl_apps, "",
 	    "list the configured apps, commands quoted as sh(1) would read "
 	    "them",
@@ -60,6 +64,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "write TEXT and a newline (-n: none), or stdin, to an instance "
 	    "(--eof: then end its input)",
 	    "runnerctl send calc '1 + 2'\nrunnerctl send calc -- --help\n"
+	    "runnerctl send -n calc 'no newline after this'\n"
 	    "runnerctl send --eof sorter < words.txt\n" },
 	{ "read", 1, 1, 0, read_opts, ctl_read, "ALIAS [--wait SECONDS]",
 	    "print what an instance wrote",
@@ -148,7 +153,11 @@ ctl_opt_help(const struct ctl_opt *o, FILE *f)
 		n += fprintf(f, " %.*s", (int)(colon - what), what);
 		what = colon + 2;
 	}
-	fprintf(f, "%*s%s\n", n < 18 ? 18 - n : 1, "", what);
+	/* A long one gets its words on the next line, still in column. */
+	if (n >= 18)
+		fprintf(f, "\n%18s%s\n", "", what);
+	else
+		fprintf(f, "%*s%s\n", 18 - n, "", what);
 }
 
 /* COMMAND --help, help COMMAND: what it does, every option, examples. */
@@ -197,6 +206,8 @@ ctl_usage(FILE *f, int all)
 	fprintf(f, "Options (before or after COMMAND):\n");
 	for (i = 0; ctl_opts[i].name != NULL; i++)
 		ctl_opt_help(&ctl_opts[i], f);
+	ctl_opt_help(&(const struct ctl_opt){ "--help", 0, "print this help "
+	    "(after COMMAND: that command's)" }, f);
 	fprintf(f, "runnerctl help COMMAND (or COMMAND --help) shows one "
 	    "command's options and an example.\n");
 }

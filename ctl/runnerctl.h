@@ -107,6 +107,15 @@ extern const struct ctl_opt start_opts[], stop_opts[], restart_opts[],
 int	 ctl_start(struct ctl *, struct ctl_args *);
 int	 ctl_stop(struct ctl *, struct ctl_args *);
 int	 ctl_rm(struct ctl *, struct ctl_args *);	/* remove.c */
+extern const struct ctl_opt rm_opts[];
+/* Which instances an app's name and --all stand for (targets.c). */
+enum targets_which {
+	TARGETS_ANY,		/* every one (restart) */
+	TARGETS_LIVE,		/* not ended: those with a process (stop) */
+	TARGETS_ENDED		/* ended only: what rm can forget */
+};
+int	 ctl_targets(struct ctl *, struct ctl_args *, int, enum targets_which,
+	    char ***, int *);
 int	 ctl_restart(struct ctl *, struct ctl_args *);
 int	 ctl_kill(struct ctl *, struct ctl_args *);
 int	 ctl_status(struct ctl *, struct ctl_args *);
@@ -140,8 +149,8 @@ void	 tick_stop(void);
 int	 targets_natcmp(const char *, const char *);
 int	 targets_list(struct ctl *, struct json **);
 int	 targets_match(struct json *, const char *, int *);
-char	**targets_expand(struct ctl *, char **, int, int, int, int *,
-	    int *);
+char	**targets_expand(struct ctl *, char **, int, int,
+	    enum targets_which, int *, int *);
 void	 targets_free(char **);
 
 /* output.c */
@@ -156,7 +165,6 @@ char		*out_uptime(const struct json *, int, char *, size_t);
 char		*out_exit(const struct json *, int, char *, size_t);
 char		*out_value(const struct json *, int, char *, size_t);
 void		 out_json(const struct json *, int);
-char		*out_escape(const char *, char *, size_t);
 void		 out_escaped(FILE *, const char *);
 void		 out_shquote(struct buf *, const char *);
 int		 out_write(int, const void *, size_t);

@@ -5,7 +5,8 @@
  * judge (its ENOALIAS names the word); --all is every instance.  For
  * commands about processes (stop, kill), an app's name and --all leave
  * out the instances that have ended (stopped, exited, failed: listed
- * until removed), which have none; an alias named is always kept.  Lists
+ * until removed), which have none; for rm, which forgets ended ones,
+ * they leave out those that have not.  An alias named is always kept.  Lists
  * are in natural order, digits compared as numbers (lots-2 before
  * lots-10), as a person counts them.
  */
@@ -136,13 +137,13 @@ targets_match(struct json *r, const char *word, int *idx)
 /*
  * The aliases words[0..nwords) name, or every instance's with all: a
  * NULL-terminated list (targets_free), each once, in the words' order;
- * *n their count.  With live, an app's name and all leave out ended
- * instances.  NULL with *rc the exit status when runnerd could not be
+ * *n their count.  An app's name and all stand for the instances that
+ * which says.  NULL with *rc the exit status when runnerd could not be
  * asked.
  */
 char **
-targets_expand(struct ctl *ctl, char **words, int nwords, int all, int live,
-    int *n, int *rc)
+targets_expand(struct ctl *ctl, char **words, int nwords, int all,
+    enum targets_which which, int *n, int *rc)
 {
 	struct json	*r;
 	char		**list;
@@ -165,9 +166,10 @@ targets_expand(struct ctl *ctl, char **words, int nwords, int all, int live,
 			char *a;
 
 			/* One node and the word is its alias: named. */
-			if (live && targets_ended(r, idx[k]) && (all ||
-			    m > 1 || !json_streq(r, json_get(r, idx[k],
-			    "alias"), words[i])))
+			if (which != TARGETS_ANY && (which == TARGETS_LIVE) ==
+			    targets_ended(r, idx[k]) && (all || m > 1 ||
+			    !json_streq(r, json_get(r, idx[k], "alias"),
+			    words[i])))
 				continue;
 			a = targets_alias(r, idx[k]);
 

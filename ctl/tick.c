@@ -84,7 +84,7 @@ tick_start(int mode, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	snprintf(tick_msg, sizeof(tick_msg), "runnerctl: ");
-	out_escape(raw, tick_msg + strlen(tick_msg), sizeof(tick_msg) -
+	escape_ctrl(raw, tick_msg + strlen(tick_msg), sizeof(tick_msg) -
 	    strlen(tick_msg) - 1);
 	tick_len = strlen(tick_msg);
 	if (mode == TICK_ONCE)

@@ -547,3 +547,42 @@ config_app(const struct config *cfg, const char *name)
 	return (NULL);
 }
 
+
+/*
+ * Would alias, for an instance of app, take a name that belongs to
+ * another app: the app's own name, or NAME-k of an app with instances =
+ * N?  Then `stop NAME` (and status, and logs) could mean two things, so
+ * both backends refuse it: 1 with err saying why, else 0.
+ */
+int
+config_alias_taken(const struct config *cfg, const struct app *app,
+    const char *alias, char *err, size_t errlen)
+{
+	const struct app	*o;
+	size_t			 k, n;
+	char			*end;
+	long			 num;
+
+	for (k = 0; cfg != NULL && k < cfg->napps; k++) {
+		o = &cfg->apps[k];
+		if (o == app)
+			continue;
+		if (strcmp(alias, o->name) == 0) {
+			snprintf(err, errlen, "alias '%s' is the name of app "
+			    "'%s'", alias, o->name);
+			return (1);
+		}
+		n = strlen(o->name);
+		if (o->instances <= 1 || strncmp(alias, o->name, n) != 0 ||
+		    alias[n] != '-' || alias[n + 1] < '1' || alias[n + 1] > '9')
+			continue;
+		num = strtol(alias + n + 1, &end, 10);
+		if (*end == '\0' && num >= 1 && num <= o->instances) {
+			snprintf(err, errlen, "alias '%s' is the name of an "
+			    "instance of app '%s' (instances = %d)", alias,
+			    o->name, o->instances);
+			return (1);
+		}
+	}
+	return (0);
+}

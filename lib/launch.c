@@ -330,3 +330,21 @@ launch_done(struct launch *l)
 		close(l->notify);
 	l->notify = -1;
 }
+
+/*
+ * What a start asks that the app cannot take, checked before anything
+ * is done: a socket path for an app that has no socket would be ignored
+ * without a word.  0, or RUNNER_EINVAL with err saying why.
+ */
+int
+launch_check(const struct app *app, const struct runner_start *opts,
+    char *err, size_t errlen)
+{
+	if (opts != NULL && opts->socket != NULL && app->type != APP_SOCKET) {
+		errf(err, errlen, "app '%s' is a stdio app: a socket path "
+		    "applies only to socket apps (type = \"socket\")",
+		    app->name);
+		return (RUNNER_EINVAL);
+	}
+	return (0);
+}

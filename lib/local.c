@@ -388,8 +388,16 @@ local_start(struct runner *r, const char *name,
 		return (runner_seterr(r, RUNNER_ENOAPP, "no app named '%s' "
 		    "(in %s)", name, l->config->source));
 	}
+	if ((rc = launch_check(la.app, opts, err, sizeof(err))) != 0)
+		return (runner_seterr(r, rc, "%s", err));
 	alias = opts != NULL && opts->alias != NULL ? opts->alias : name;
-	if ((i = local_find(l, alias)) != NULL && i->pid > 0) {
+	if (config_alias_taken(l->config, la.app, alias, err, sizeof(err)))
+		return (runner_seterr(r, RUNNER_EEXIST, "%s", err));
+	if ((i = local_find(l, alias)) != NULL && i->pid > 0 &&
+	    strcmp(i->app, name) != 0)
+		return (runner_seterr(r, RUNNER_EEXIST, "alias '%s' is taken "
+		    "by an instance of app '%s'", alias, i->app));
+	if (i != NULL && i->pid > 0) {
 		if (strict)
 			return (runner_seterr(r, RUNNER_EEXIST, "'%s' is "
 			    "already running (pid %ld)", alias, (long)i->pid));

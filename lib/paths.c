@@ -21,9 +21,31 @@ paths_env(const char *name)
 }
 
 /*
- * The configuration file: $RUNNER_CONFIG, then
- * $XDG_CONFIG_HOME/runner/runner.conf when it exists, then
- * /etc/runner/runner.conf.  Returns a malloc'd path, NULL on OOM.
+ * The user's configuration file, by the XDG base directory spec:
+ * $XDG_CONFIG_HOME/runner/runner.conf, or ~/.config/runner/runner.conf
+ * when XDG_CONFIG_HOME is unset.  A malloc'd path; NULL when neither
+ * variable tells (or on OOM).
+ */
+char *
+paths_config_home(void)
+{
+	const char	*v;
+	char		*p;
+	int		 n;
+
+	if ((v = paths_env("XDG_CONFIG_HOME")) != NULL)
+		n = asprintf(&p, "%s/runner/runner.conf", v);
+	else if ((v = paths_env("HOME")) != NULL)
+		n = asprintf(&p, "%s/.config/runner/runner.conf", v);
+	else
+		return (NULL);
+	return (n == -1 ? NULL : p);
+}
+
+/*
+ * The configuration file: $RUNNER_CONFIG, then the user's
+ * (paths_config_home) when it exists, then /etc/runner/runner.conf.
+ * Returns a malloc'd path, NULL on OOM.
  */
 char *
 paths_config(void)
@@ -33,14 +55,12 @@ paths_config(void)
 
 	if ((v = paths_env("RUNNER_CONFIG")) != NULL)
 		return (strdup(v));
-	if ((v = paths_env("XDG_CONFIG_HOME")) != NULL) {
-		if (asprintf(&p, "%s/runner/runner.conf", v) == -1)
-			return (NULL);
+	if ((p = paths_config_home()) != NULL) {
 		if (access(p, F_OK) == 0)
 			return (p);
 		free(p);
 	}
-	return (strdup("/etc/runner/runner.conf"));
+	return (strdup(PATHS_SYSTEM_CONFIG));
 }
 
 /*

@@ -203,6 +203,8 @@ struct config	*config_update_file(const struct config *, const char *,
 struct config	*config_update_text(const struct config *, const char *,
 		    char *, size_t);
 const struct app *config_app(const struct config *, const char *);
+int		 config_alias_taken(const struct config *, const struct app *,
+		    const char *, char *, size_t);
 /*
  * What a reload does about an option that changed: the class of its row
  * in config_opt.c's table.  app_reload compares two versions of one app
@@ -308,6 +310,8 @@ struct launch {
 	int			 notify;	/* out: ready = notify: read end
 						   of the child's notify_fd */
 };
+int	 launch_check(const struct app *, const struct runner_start *,
+	    char *, size_t);
 int	 launch_spawn(struct launch *, char *, size_t);
 void	 launch_done(struct launch *);
 
@@ -368,7 +372,9 @@ double	 clock_deadline(int);
 int	 clock_ms_left(double);
 
 /* paths.c: default locations of the configuration and the socket. */
+#define PATHS_SYSTEM_CONFIG	"/etc/runner/runner.conf"
 char	*paths_config(void);
+char	*paths_config_home(void);
 char	*paths_socket(void);
 
 /*
@@ -402,6 +408,8 @@ void	 errf(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 const char *runner_code_name(int);
 int	 alias_check(const char *, char *, size_t);
+/* escape.c */
+char	*escape_ctrl(const char *, char *, size_t);
 int	 runner_code_from_name(const char *);
 
 /*

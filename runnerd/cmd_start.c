@@ -90,20 +90,14 @@ cmd_start_answer(struct req *rq, struct inst *i, int started, int wait)
 
 /*
  * Would alias, for an instance of app, take a name that belongs to
- * another app: one of its instances now, or NAME-k of an app with
- * instances = N?  Then `stop NAME-k` (and status, and logs) could mean
- * two things, so it is refused: 1 with err saying why, else 0.
+ * another app: one of its instances now, or one the configuration gives
+ * it (config_alias_taken)?  1 with err saying why, else 0.
  */
 static int
 start_collides(const struct app *app, const char *alias, char *err,
     size_t errlen)
 {
-	const struct config	*cfg = server.conf->cfg;
-	const struct app	*o;
-	struct inst		*i;
-	size_t			 k, n;
-	char			*end;
-	long			 num;
+	struct inst	*i;
 
 	/* An ended one's record is replaced, as a start after stop is. */
 	if ((i = inst_find(alias)) != NULL && i->app != NULL &&
@@ -112,22 +106,8 @@ start_collides(const struct app *app, const char *alias, char *err,
 		    "app '%s'", alias, i->app->name);
 		return (1);
 	}
-	for (k = 0; k < cfg->napps; k++) {
-		o = &cfg->apps[k];
-		n = strlen(o->name);
-		if (o == app || o->instances <= 1 ||
-		    strncmp(alias, o->name, n) != 0 || alias[n] != '-' ||
-		    alias[n + 1] < '1' || alias[n + 1] > '9')
-			continue;
-		num = strtol(alias + n + 1, &end, 10);
-		if (*end == '\0' && num >= 1 && num <= o->instances) {
-			snprintf(err, errlen, "alias '%s' is the name of an "
-			    "instance of app '%s' (instances = %d)", alias,
-			    o->name, o->instances);
-			return (1);
-		}
-	}
-	return (0);
+	return (config_alias_taken(server.conf->cfg, app, alias, err,
+	    errlen));
 }
 
 /*
@@ -233,6 +213,10 @@ cmd_start(struct req *rq)
 	opts.args = (const char *const *)args;
 	opts.cwd = cwd;
 	opts.socket = sock;
+	if ((rc = launch_check(app, &opts, err, sizeof(err))) != 0) {
+		REQ_ERR(rq, rc, "%s", err);
+		goto out;
+	}
 	if (alias == NULL && app->instances > 1) {
 		cmd_start_all(rq, app, &opts, strict, forget);
 		goto out;

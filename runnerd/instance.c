@@ -186,9 +186,10 @@ inst_alias(const struct app *app, int k, char *buf, size_t len)
 /*
  * Start app under alias, replacing an ended instance of that alias (an
  * ended alias is free again).  The new instance, or NULL with *rc and
- * err saying why; one whose exec failed stays listed as failed, with
- * the reason (unless out of memory, the alias is not one, or the start
- * asked to forget a failure).
+ * err saying why (in the log too, unless the alias is not one: that is
+ * the client's error alone); one whose exec failed stays listed as
+ * failed, with the reason (unless out of memory, the alias is not one, or
+ * the start asked to forget a failure).
  */
 struct inst *
 inst_launch(const char *alias, const struct app *app,
@@ -210,10 +211,13 @@ inst_launch(const char *alias, const struct app *app,
 	if ((i = inst_new(alias, server.conf, app, opts)) == NULL) {
 		*rc = RUNNER_ENOMEM;
 		errf(err, errlen, "out of memory");
+		log_warnx("%s: cannot start: %s", alias, err);
 		return (NULL);
 	}
 	i->req.forget = forget;
 	if ((*rc = inst_start(i, err, errlen)) != 0) {
+		/* Said once here, for every start: by hand, auto, reload. */
+		log_warnx("%s: cannot start: %s", alias, err);
 		i->end.start_code = *rc;
 		free(i->end.start_msg);
 		if (*rc == RUNNER_ENOMEM || forget ||

@@ -183,10 +183,16 @@ log_stderr(void)
 static void
 log_vwrite(int pri, const char *fmt, va_list ap, int err)
 {
-	char	 msg[2048], line[LOG_LINE];
+	char	 raw[2048], msg[2048], line[LOG_LINE];
 	int	 n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/*
+	 * Aliases, arguments and a child's words reach the log; a newline
+	 * or an escape sequence in them would forge a line or drive the
+	 * terminal that shows it.
+	 */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	escape_ctrl(raw, msg, sizeof(msg));
 	if (log_to == LOG_TO_SYSLOG) {
 		if (err)
 			n = snprintf(line, sizeof(line), "%s: %s", msg,

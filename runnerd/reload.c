@@ -81,7 +81,6 @@ reload_scale(const struct app *app, int fresh, struct buf *started,
 			continue;
 		if (inst_launch(alias, app, &(struct runner_start){ 0 }, 0, &rc,
 		    err, sizeof(err)) == NULL) {
-			log_warnx("%s: cannot start: %s", alias, err);
 			jw_open(failed, '{');
 			jw_key(failed, "alias");
 			jw_str(failed, alias);

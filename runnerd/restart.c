@@ -50,7 +50,7 @@ static int	 restart_wanted(const struct inst *, int);
 static double	 restart_backoff(struct inst *);
 static int	 restart_window_full(struct inst *);
 static void	 restart_respawn(struct inst *);
-static void	 restart_spawn_failed(struct inst *, int, const char *);
+static void	 restart_spawn_failed(struct inst *, int, const char *, int);
 static void	 restart_dequeue(struct inst *);
 static void	 restart_soon(struct inst *);
 
@@ -86,6 +86,7 @@ restart_by_hand(struct inst *i)
 {
 	i->restart.crashes = 0;
 	i->restart.window_restarts = 0;
+	i->restart.by_hand = 1;
 	if (i->pid > 0)
 		i->restart.respawn = 1;
 	else
@@ -265,26 +266,34 @@ static void
 restart_respawn(struct inst *i)
 {
 	char	 err[RUNNER_ERRMSG_MAX];
-	int	 rc;
+	int	 rc, by_hand = i->restart.by_hand;
 
+	i->restart.by_hand = 0;
 	i->restart.restarts++;
 	if ((rc = inst_start(i, err, sizeof(err))) != 0)
-		restart_spawn_failed(i, rc, err);
+		restart_spawn_failed(i, rc, err, by_hand);
 }
 
 /*
  * A restart's spawn failed (err says why, rc is its RUNNER_E* code): a
- * failed start, logged, kept for status and for a restart's waiters, and
- * then a crash for the policy, so that it is tried again after the
- * backoff (forks fail for a while: pids.max, RLIMIT_NPROC).
+ * failed start, logged, kept for status and for a restart's waiters.  A
+ * restart by hand then ends failed, as a start by hand does: someone is
+ * there to read why, and an exec that fails now fails again (the policy
+ * looping on it forever helps no one).  The policy's own restart counts
+ * it as a crash, to be tried again after the backoff (forks fail for a
+ * while: pids.max, RLIMIT_NPROC).
  */
 static void
-restart_spawn_failed(struct inst *i, int rc, const char *err)
+restart_spawn_failed(struct inst *i, int rc, const char *err, int by_hand)
 {
 	log_warnx("%s: cannot restart: %s", i->alias, err);
 	i->end.start_code = rc;
 	free(i->end.start_msg);
 	i->end.start_msg = strdup(err);
+	if (by_hand) {
+		inst_end(i, INST_FAILED);
+		return;
+	}
 	/* The attempt is a start that ran for no time, for the backoff. */
 	i->restart.started_at = ev_now(server.loop);
 	i->state = INST_BACKOFF;
@@ -320,6 +329,7 @@ void
 restart_cancel(struct inst *i)
 {
 	i->restart.respawn = 0;
+	i->restart.by_hand = 0;
 	ev_timer_stop(server.loop, &i->restart.backoff);
 	restart_dequeue(i);
 }

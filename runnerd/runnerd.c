@@ -40,6 +40,25 @@ usage(void)
 static void
 long_options(int argc, char **argv)
 {
+	const char	*p;
+	int		 i, known;
+
+	/* getopt would say "invalid option -- '-'" of any other. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strncmp(argv[i], "--", 2) == 0) {
+			known = strcmp(argv[i], "--help") == 0 ||
+			    strcmp(argv[i], "--version") == 0;
+			if (known && argc == 2)
+				break;
+			fprintf(stderr, known ? "runnerd: %s goes alone\n" :
+			    "runnerd: unknown option '%s'\n", argv[i]);
+			usage();
+		}
+		/* -c and -s take the next argument, unless it is in this. */
+		if (argv[i][0] == '-' && (p = strpbrk(argv[i] + 1, "cs")) !=
+		    NULL && p[1] == '\0')
+			i++;
+	}
 	if (argc != 2)
 		return;
 	if (strcmp(argv[1], "--version") == 0) {
@@ -55,6 +74,8 @@ long_options(int argc, char **argv)
 		    "exist)\n"
 		    "  -d         detach once the socket listens; log to "
 		    "syslog\n"
+		    "             (without one: to runnerd.log beside the "
+		    "socket)\n"
 		    "  -n         check the configuration and exit "
 		    "(0: OK, 1: file:line why)\n"
 		    "  -s socket  listen on socket (default: see FILES in "
@@ -175,10 +196,10 @@ autostart(void)
 		app = &server.conf->cfg->apps[k];
 		for (j = 1; app->autostart && j <= app->instances; j++) {
 			inst_alias(app, j, alias, sizeof(alias));
-			if (inst_launch(alias, app, &(struct runner_start){ 0 }, 0,
-			    &rc, err, sizeof(err)) == NULL)
-				log_warnx("%s: cannot autostart: %s", alias,
-				    err);
+			/* A failure is logged, and listed as failed. */
+			(void)inst_launch(alias, app,
+			    &(struct runner_start){ 0 }, 0, &rc, err,
+			    sizeof(err));
 		}
 	}
 }

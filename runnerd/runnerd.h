@@ -82,6 +82,8 @@ struct ready {
 /* The restart policy's state (restart.c). */
 struct restart {
 	int		 respawn;	/* stopping to start again (by hand) */
+	int		 by_hand;	/* the queued restart is by hand: a
+					   spawn that fails ends it failed */
 	double		 started_at;	/* ev_now at the last start */
 	int		 restarts;
 	int		 crashes;	/* quick exits in a row, for backoff */

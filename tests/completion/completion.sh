@@ -115,8 +115,9 @@ expect "" start ""
 # Files: -s, --cwd (directories), reload, update.
 mkdir "$dir/sub"
 expect "$dir/runner.conf" -s "$sock" reload "$dir/runner.c"
-expect "c1 c2" -s "$sock" rm ""
-expect "c1 c2" -s "$sock" rm c1 ""
+expect "c1 c2 cat" -s "$sock" rm ""
+expect "c1 c2 cat" -s "$sock" rm c1 ""
+expect "--all --help" -s "$sock" rm -
 expect "read reload restart rm" r
 expect "$dir/runner.conf" -s "$sock" update "$dir/runner.c"
 expect "update" -s "$sock" up

@@ -29,6 +29,8 @@ out_conf(struct daemon *d)
 	    "restart = \"no\"; };\n"
 	    "  both = { command = [\"sh\", \"-c\", \"echo out; echo err >&2; "
 	    "printf tail >&2\"]; restart = \"no\"; };\n"
+	    "  ctrl = { command = [\"sh\", \"-c\", \"printf 'e\\\\033[2Jx\\\\n' "
+	    ">&2; printf 'f\\\\tg\\\\n' >&2\"]; restart = \"no\"; };\n"
 	    "  bothf = { command = [\"sh\", \"-c\", \"echo out; echo err >&2; "
 	    "printf tail >&2\"]; log = \"%s/bothf.log\"; restart = \"no\"; };\n"
 	    "  merged = { command = [\"sh\", \"-c\", \"echo out; echo err >&2; "

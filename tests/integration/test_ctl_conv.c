@@ -62,7 +62,7 @@ test_conv_runnerd(void **state)
 {
 	struct daemon	*d = *state;
 	struct run	*r;
-	char		*argv[3] = { d->runnerd, NULL, NULL };
+	char		*argv[4] = { d->runnerd, NULL, NULL, NULL };
 
 	argv[1] = (char *)"--version";
 	r = t_run(d, argv, NULL, 0);
@@ -76,10 +76,24 @@ test_conv_runnerd(void **state)
 	assert_non_null(strstr(r->out, "  -c config"));
 	assert_non_null(strstr(r->out, "  -n "));
 	assert_non_null(strstr(r->out, "example: runnerd"));
+	assert_non_null(strstr(r->out, "runnerd.log beside the socket"));
 	argv[1] = (char *)"--bogus";
 	r = t_run(d, argv, NULL, 0);
 	r_status(r, 2);
-	assert_non_null(strstr(r->err, "usage: runnerd"));
+	assert_true(strncmp(r->err, "runnerd: unknown option '--bogus'\n"
+	    "usage: runnerd", 48) == 0);
+	/* With others, --help is no option: said so, not run. */
+	argv[1] = (char *)"-n";
+	argv[2] = (char *)"--help";
+	r = t_run(d, argv, NULL, 0);
+	r_status(r, 2);
+	assert_true(strncmp(r->err, "runnerd: --help goes alone\n", 27) == 0);
+	/* An option's value may start with "--": a file named so. */
+	argv[1] = (char *)"-c";
+	argv[2] = (char *)"--bogus.conf";
+	r = t_run(d, argv, NULL, 0);
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "cannot read '--bogus.conf'"));
 }
 
 /*

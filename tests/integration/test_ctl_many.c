@@ -193,6 +193,10 @@ test_many_collision(void **state)
 	r_status(r, 1);
 	assert_string_equal(r->err, "runnerctl: EEXIST: alias 'lots-3' is "
 	    "the name of an instance of app 'lots' (instances = 12)\n");
+	r = CTL(d, "start", "cat", "--alias", "lots");
+	r_status(r, 1);
+	assert_string_equal(r->err, "runnerctl: EEXIST: alias 'lots' is "
+	    "the name of app 'lots'\n");
 	r_status(CTL(d, "start", "cat", "--alias", "lots-13"), 0);
 	r_status(CTL(d, "start", "cat", "--alias", "lots-0"), 0);
 	r = CTL(d, "start", "lots", "--alias", "lots-13");

@@ -34,6 +34,8 @@ e_conf(struct daemon *d)
 	    "apps = {\n"
 	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
 	    "  noexec = { command = \"%s/no-such-program\"; restart = \"no\"; };\n"
+	    "  noexecr = { command = \"%s/no-such-program\"; "
+	    "restart = \"always\"; };\n"
 	    "  slow = { command = [\"sh\", \"-c\", \"sleep 1; exec socat "
 	    "UNIX-LISTEN:slow.sock,fork EXEC:cat\"]; type = \"socket\"; "
 	    "socket = \"slow.sock\"; cwd = \"%s\"; ready_timeout = 20.0; "
@@ -51,7 +53,8 @@ e_conf(struct daemon *d)
 	    "  diesr = { command = [\"sh\", \"-c\", \"exit 2\"]; "
 	    "type = \"socket\"; socket = \"diesr.sock\"; cwd = \"%s\"; "
 	    "restart = \"always\"; backoff_initial = 0.2; };\n"
-	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir));
+	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, d->dir,
+	    d->dir));
 }
 
 static int
@@ -185,6 +188,10 @@ test_failed_start_listed(void **state)
 	r = CTL(d, "start", "noexec");
 	r_status(r, 1);
 	assert_non_null(strstr(r->err, "cannot execute"));
+	/* runnerd says it too, as it does for autostart and reload. */
+	d_wait_log(d, d_fmt(d, "runnerd: noexec: cannot start: cannot "
+	    "execute '%s/no-such-program': No such file or directory\n",
+	    d->dir));
 	r = CTL(d, "start", "dies");
 	r_status(r, 1);
 	assert_non_null(strstr(r->err, "'dies' exited with status 2 before "
@@ -215,6 +222,8 @@ test_failed_start_listed(void **state)
 	assert_non_null(strstr(r->out, "failed"));
 	assert_non_null(strstr(r->out, "cannot execute"));
 	assert_non_null(strstr(r->out, "before it was ready"));
+	/* c1 runs: no reason, and no blanks padding the row to it. */
+	assert_null(strstr(r->out, " \n"));
 
 	/* Its log, though it never ran: what it said before it died. */
 	r = CTL(d, "logs", "dies");
@@ -247,6 +256,46 @@ test_failed_start_listed(void **state)
 	/* A failed alias is free again: a start replaces the record. */
 	r_status(CTL(d, "start", "noexec"), 1);
 	r_status(CTL(d, "rm", "noexec"), 0);
+}
+
+/*
+ * rm APP forgets that app's ended instances and leaves its running ones
+ * (as stop APP leaves its ended ones); rm --all forgets every ended one.
+ */
+static void
+test_rm_app_all(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	r_status(CTL(d, "start", "cat", "--alias", "c1"), 0);
+	r_status(CTL(d, "start", "cat", "--alias", "c2"), 0);
+	r_status(CTL(d, "start", "cat", "--alias", "c10"), 0);
+	r_status(CTL(d, "stop", "c10", "c2"), 0);
+	r_status(CTL(d, "start", "noexec"), 1);
+	r = CTL(d, "rm", "cat");
+	r_status(r, 0);
+	assert_string_equal(r->out, "c2 removed\nc10 removed\n");
+	r = CTL(d, "status");
+	assert_non_null(strstr(r->out, "\nc1 "));
+	assert_null(strstr(r->out, "\nc2 "));
+	assert_non_null(strstr(r->out, "\nnoexec "));
+	/* Named by alias, a running one is still refused. */
+	r = CTL(d, "rm", "c1");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "'c1' is running"));
+	r_status(CTL(d, "rm", "--all", "c1"), 2);
+	r_status(CTL(d, "stop", "c1"), 0);
+	r = CTL(d, "rm", "--all");
+	r_status(r, 0);
+	assert_string_equal(r->out, "c1 removed\nnoexec removed\n");
+	r = CTL(d, "rm", "--all");
+	r_status(r, 0);
+	assert_string_equal(r->err, "runnerctl: rm: no ended instances\n");
+	r = CTL(d, "--json", "rm", "--all");
+	r_status(r, 0);
+	assert_string_equal(r->out, "{\"removed\":[]}\n");
+	r_status(CTL(d, "rm"), 2);
 }
 
 /*
@@ -435,6 +484,33 @@ test_restart_never_ready(void **state)
 	    strstr(r->err, "before it was ready") != NULL);
 }
 
+/*
+ * A restart by hand whose exec fails ends failed, as a start by hand
+ * does, even under restart = "always": it used to go back to the policy
+ * and retry, with backoff, for ever.
+ */
+static void
+test_restart_noexec_fails(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	struct json	*j;
+	int		 e;
+
+	r_status(CTL(d, "start", "noexecr"), 1);
+	r = CTL(d, "restart", "noexecr");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "ESPAWN: cannot execute"));
+	d_wait_log(d, "runnerd: noexecr: cannot restart: cannot execute");
+	e = e_status(d, "noexecr", &j);
+	assert_string_equal(j_str(j, e, "state"), "failed");
+	assert_non_null(strstr(j_str(j, e, "reason"), "cannot execute"));
+	/* Again: the same, nothing queued behind it. */
+	r_status(CTL(d, "restart", "noexecr"), 1);
+	e = e_status(d, "noexecr", &j);
+	assert_string_equal(j_str(j, e, "state"), "failed");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, e_setup, t_teardown)
 
 int
@@ -445,10 +521,12 @@ main(void)
 		T(test_input_while_starting),
 		T(test_failed_start_listed),
 		T(test_stopped_listed),
+		T(test_rm_app_all),
 		T(test_reload_failed),
 		T(test_ended_bounded),
 		T(test_not_resurrected),
 		T(test_restart_never_ready),
+		T(test_restart_noexec_fails),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

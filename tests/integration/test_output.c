@@ -123,6 +123,26 @@ test_stderr_log_runnerd(void **state)
 }
 
 /*
+ * A child's control bytes reach runnerd's log escaped (an escape sequence
+ * would drive the terminal or journal showing it); its own log keeps
+ * them as they were.
+ */
+static void
+test_stderr_log_escaped(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	int		 base = d_fds_probe(d);
+
+	run_to_exit(d, c, "ctrl");
+	assert_true(log_at(d, "runnerd: ctrl: e\\033[2Jx\n") != -1);
+	assert_true(log_at(d, "runnerd: ctrl: f\\tg\n") != -1);
+	assert_int_equal(log_count(d, "\033"), 0);
+	assert_string_equal(LOGS(d, "ctrl"), "e\033[2Jx\nf\tg\n");
+	out_clean(d, base);
+}
+
+/*
  * stderr = "log" with a log file: the file gets stderr and (the tee) the
  * stdout runnerd reads from the channel; runnerd's log gets neither.
  */
@@ -430,6 +450,7 @@ main(void)
 		T(test_unread_10mib_bounded),
 		T(test_drop_oldest_counts),
 		T(test_stderr_log_runnerd),
+		T(test_stderr_log_escaped),
 		T(test_stderr_log_file),
 		T(test_stderr_merge),
 		T(test_stderr_null),

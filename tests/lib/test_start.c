@@ -74,6 +74,67 @@ test_strict_start_eexist(void **state)
 	assert_non_null(strstr(runner_errmsg(f->r), "'c1' is already running"));
 }
 
+/*
+ * An alias that names another app, or an instance the configuration
+ * gives another app, or that an instance of another app holds, would
+ * make `stop NAME` mean two things: both backends refuse it alike.
+ */
+static void
+test_alias_taken(void **state)
+{
+	struct fixture	*f = *state;
+
+	t_config(f, "apps = { cat = { command = \"cat\"; }; "
+	    "few = { command = \"cat\"; instances = 3; }; "
+	    "sort = { command = \"sort\"; }; };");
+	assert_int_equal(runner_start(f->r, "cat",
+	    &(struct runner_start){ .alias = "few" }), RUNNER_EEXIST);
+	assert_string_equal(runner_errmsg(f->r), "alias 'few' is the name "
+	    "of app 'few'");
+	assert_int_equal(runner_start(f->r, "cat",
+	    &(struct runner_start){ .alias = "few-2" }), RUNNER_EEXIST);
+	assert_string_equal(runner_errmsg(f->r), "alias 'few-2' is the name "
+	    "of an instance of app 'few' (instances = 3)");
+	assert_int_equal(runner_ensure_running(f->r, "cat",
+	    &(struct runner_start){ .alias = "sort" }), RUNNER_EEXIST);
+	/* Past the count, or not a count: free. */
+	assert_int_equal(runner_start(f->r, "cat",
+	    &(struct runner_start){ .alias = "few-4" }), 0);
+	assert_int_equal(runner_start(f->r, "cat",
+	    &(struct runner_start){ .alias = "few-02" }), 0);
+	/* Its own name is the app's own. */
+	assert_int_equal(runner_start(f->r, "few",
+	    &(struct runner_start){ .alias = "few" }), 0);
+	/* Held by another app's instance: refused, not "already running". */
+	assert_int_equal(runner_start(f->r, "sort",
+	    &(struct runner_start){ .alias = "few-4" }), RUNNER_EEXIST);
+	assert_string_equal(runner_errmsg(f->r), "alias 'few-4' is taken by "
+	    "an instance of app 'cat'");
+	assert_int_equal(runner_ensure_running(f->r, "sort",
+	    &(struct runner_start){ .alias = "few-4" }), RUNNER_EEXIST);
+	assert_int_equal(runner_ensure_running(f->r, "cat",
+	    &(struct runner_start){ .alias = "few-4" }), RUNNER_RUNNING);
+}
+
+/* A socket path for a stdio app is refused, not ignored; nothing runs. */
+static void
+test_socket_for_stdio_refused(void **state)
+{
+	struct fixture		*f = *state;
+	struct runner_status	 st = { .version = RUNNER_STATUS_VERSION };
+
+	t_config(f, "apps = { cat = { command = \"cat\"; }; };");
+	assert_int_equal(runner_start(f->r, "cat",
+	    &(struct runner_start){ .socket = "x.sock" }), RUNNER_EINVAL);
+	assert_string_equal(runner_errmsg(f->r), "app 'cat' is a stdio app: "
+	    "a socket path applies only to socket apps (type = \"socket\")");
+	assert_int_equal(runner_ensure_running(f->r, "cat",
+	    &(struct runner_start){ .alias = "c2", .socket = "x.sock" }),
+	    RUNNER_EINVAL);
+	assert_int_equal(runner_status(f->r, "cat", &st), RUNNER_ENOALIAS);
+	assert_int_equal(runner_status(f->r, "c2", &st), RUNNER_ENOALIAS);
+}
+
 /* ensure_running twice, the second with other args, changes nothing. */
 static void
 test_ensure_running_idempotent(void **state)
@@ -456,6 +517,7 @@ test_bad_config_keeps_old(void **state)
 	 * runnerd stops those of an app that a reload removes (reload.c).
 	 * Its reply comes as the stop begins, and the alias is free once
 	 * the process is gone: until then ensure says EEXIST (bounded).
+	 * In-process nothing stops it.
 	 */
 	if (t_daemon()) {
 		double	 end = clock_now() + 5.0;
@@ -466,9 +528,13 @@ test_bad_config_keeps_old(void **state)
 		    RUNNER_EEXIST && clock_now() < end)
 			usleep(10000);
 		assert_int_equal(rc, 0);
-	} else
+	} else {
+		/* In-process the old one runs on: another app's alias. */
 		assert_int_equal(runner_ensure_running(f->r, "dog",
-		    &(struct runner_start){ .alias = "cat" }), RUNNER_RUNNING);
+		    &(struct runner_start){ .alias = "cat" }), RUNNER_EEXIST);
+		assert_string_equal(runner_errmsg(f->r), "alias 'cat' is "
+		    "taken by an instance of app 'cat'");
+	}
 }
 
 int
@@ -481,6 +547,10 @@ main(void)
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_strict_start_eexist,
 		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_socket_for_stdio_refused,
+		    t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_alias_taken, t_setup,
+		    t_teardown),
 		cmocka_unit_test_setup_teardown(test_ensure_running_idempotent,
 		    t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_terminate_frees_alias,
