@@ -45,9 +45,12 @@ const struct ctl_opt status_opts[] = {
 
 #define STATUS_WATCH_INTERVAL	1	/* seconds between -w refreshes */
 
-enum { STOP_ALL };
+enum { STOP_ALL, STOP_WITH_DEPENDENTS };
 const struct ctl_opt stop_opts[] = {
 	[STOP_ALL] =		{ "--all", 0, "every instance" },
+	[STOP_WITH_DEPENDENTS] = { "--with-dependents", 0, "and the "
+	    "instances that depend on them (first); without it, stopping "
+	    "what a running instance depends on is refused (EDEPEND)" },
 	{ NULL, 0, NULL }
 };
 const struct ctl_opt restart_opts[] = {
@@ -272,6 +275,10 @@ ctl_stop(struct ctl *ctl, struct ctl_args *a)
 		for (i = 0; i < n; i++)
 			jw_str(&ext, list[i]);
 		jw_close(&ext, ']');
+		if (a->val[STOP_WITH_DEPENDENTS] != NULL) {
+			jw_key(&ext, "with_dependents");
+			jw_bool(&ext, 1);
+		}
 	}
 	jw_close(&ext, '}');
 	tick_start(TICK_PROGRESS, "stopping %d instance%s...", n,

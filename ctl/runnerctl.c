@@ -34,9 +34,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "wait until ready (and start runnerd, if none answers)",
 	    "runnerctl start web --alias web2 -- --port 8081\n"
 	    "runnerctl start lots -v\n" },
-	{ "stop", 0, -1, 0, stop_opts, ctl_stop, "ALIAS|APP... | --all",
-	    "stop instances (an app's name: all of its instances)",
-	    "runnerctl stop web2 lots\nrunnerctl stop --all\n" },
+	{ "stop", 0, -1, 0, stop_opts, ctl_stop,
+	    "ALIAS|APP... [--with-dependents] | --all",
+	    "stop instances (an app's name: all of its instances), those "
+	    "that depend on them first",
+	    "runnerctl stop web2 lots\nrunnerctl stop db --with-dependents\n"
+	    "runnerctl stop --all\n" },
 	{ "rm", 1, -1, 0, NULL, ctl_rm, "ALIAS...",
 	    "forget ended instances (stopped, exited, failed) and their logs",
 	    "runnerctl rm web2\n" },
@@ -51,6 +54,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "status", 0, -1, 0, status_opts, ctl_status, "[ALIAS|APP...] [-w]",
 	    "show instances, in natural order (lots-2 before lots-10)",
 	    "runnerctl status lots\nrunnerctl status --json web\n" },
+	{ "deps", 0, 1, 0, NULL, ctl_deps, "[APP]",
+	    "show what apps depend on, as a tree (APP's, or every app's)",
+	    "runnerctl deps web\n" },
 	{ "apps", 0, 0, 0, NULL, ctl_apps, "",
 	    "list the configured apps, commands quoted as sh(1) would read "
 	    "them",

@@ -119,6 +119,9 @@ int	 ctl_shutdown(struct ctl *, struct ctl_args *);
 int	 ctl_ping(struct ctl *, struct ctl_args *);
 int	 ctl_version(struct ctl *, struct ctl_args *);
 
+/* deps.c */
+int	 ctl_deps(struct ctl *, struct ctl_args *);
+
 /* logs.c */
 extern const struct ctl_opt logs_opts[];
 int	 ctl_logs(struct ctl *, struct ctl_args *);
