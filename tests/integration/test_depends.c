@@ -22,11 +22,15 @@
 
 #define CHAIN	50		/* apps in the long chain */
 
-/* A service that stamps NAME.term on SIGTERM, after `linger` seconds. */
+/*
+ * A service that stamps NAME.term on SIGTERM, then lingers.  Its sleep
+ * may die first (runnerd signals the descendants, then the group): the
+ * loop waits again, so the shell always lives to take its own SIGTERM.
+ */
 #define SVC(name, linger, deps) \
 	"  " name " = { command = [\"sh\", \"-c\", \"trap 'date +%%s%%N > " \
 	name ".term; sleep " linger "; exit 0' TERM; echo >&3; " \
-	"sleep 300 & wait\"]; ready = \"notify\"; restart = \"no\"; " \
+	"while :; do sleep 300 & wait; done\"]; ready = \"notify\"; restart = \"no\"; " \
 	"cwd = \"%1$s\"; " deps " };\n"
 
 static char *
