@@ -399,16 +399,20 @@ ctl_status_rows(struct json *r)
 	struct table	*t;
 	const char	*row[8];
 	char		 alias[256], app[256], pid[32], state[32], up[32];
-	char		 restarts[32], last[64], reason[512];
+	char		 restarts[32], last[64], reason[512], waits[400];
 	long long	 n;
 	double		 due;
 	int		 v, in, i, failed = 0;
 
-	/* Why a failed one is not running, in a column of its own (16). */
+	/*
+	 * Why a failed one is not running, in a column of its own (16);
+	 * what a waiting one waits for in the same (17).
+	 */
 	v = json_get(r, 0, "instances");
 	for (i = 0; i < json_len(r, v); i++)
 		failed |= json_streq(r, json_get(r, json_at(r, v, i), "state"),
-		    "failed");
+		    "failed") || json_streq(r, json_get(r, json_at(r, v, i),
+		    "state"), "waiting");
 	t = table_new(failed ? head : head_ok);
 	for (i = 0; i < json_len(r, v); i++) {
 		in = json_at(r, v, i);
@@ -440,6 +444,12 @@ ctl_status_rows(struct json *r)
 		if (json_streq(r, json_get(r, in, "state"), "failed"))
 			row[7] = out_value(r, json_get(r, in, "reason"), reason,
 			    sizeof(reason));
+		else if (json_streq(r, json_get(r, in, "state"), "waiting")) {
+			out_value(r, json_get(r, in, "waiting_for"), waits,
+			    sizeof(waits));
+			snprintf(reason, sizeof(reason), "waits for %s", waits);
+			row[7] = reason;
+		}
 		table_add(t, row);
 		table_colour(t, 3, status_colour(state));
 	}
