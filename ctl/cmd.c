@@ -192,7 +192,12 @@ ctl_start(struct ctl *ctl, struct ctl_args *a)
 	rpc_start_req(&ext, &req);
 	tick_start(TICK_PROGRESS, "starting '%s'...", req.alias != NULL ?
 	    req.alias : req.app);
-	rc = conn_ask(ctl, "start", &ext, &r);
+	/* Connected first (or runnerd started): then its waiting events. */
+	if ((rc = conn_open(ctl)) == 0) {
+		deps_watch(ctl, req.alias != NULL ? req.alias : req.app);
+		rc = conn_ask(ctl, "start", &ext, &r);
+		deps_unwatch();
+	}
 	tick_stop();
 	buf_free(&ext);
 	free(cwd);

@@ -15,10 +15,12 @@
  * --with-dependents.  on_dependency_restart.  The attacks: a client
  * that leaves while its start waits (the start goes on), a waiting
  * instance stopped (its wait is cancelled, it never starts), a cycle at
- * load and at reload (refused with file:line, the old graph kept).
+ * load and at reload (refused with file:line, the old graph kept).  At
+ * a terminal, runnerctl start says what it waits for.
  */
 
 #include "daemon.h"
+#include "pty.h"
 
 #define CHAIN	50		/* apps in the long chain */
 
@@ -437,6 +439,21 @@ test_stop_waiting(void **state)
 	cl_close(c);
 }
 
+/* At a terminal, runnerctl start says what it waits for, from events. */
+static void
+test_start_shows_wait(void **state)
+{
+	struct daemon	*d = *state;
+	struct ptyrun	*p;
+
+	p = pty_spawn(d, NULL, "start", "g_web", (char *)NULL);
+	pty_wait_for(p, "runnerctl: starting 'g_web': waits for gated "
+	    "(ready)... ");
+	open_gate(d);
+	assert_int_equal(pty_finish(p), 0);
+	assert_non_null(strstr(p->text, "g_web started (pid "));
+}
+
 #define CYCLE "apps = {\n a = { command = \"cat\"; };\n" \
 	" x = { command = \"cat\"; depends_on = { y = \"started\"; }; };\n" \
 	" y = { command = \"cat\"; depends_on = { x = \"ready\"; }; };\n};\n"
@@ -488,6 +505,7 @@ main(void)
 		T(test_shutdown_order), T(test_stop_refused),
 		T(test_dependency_restart), T(test_deps_output),
 		T(test_chain_50), T(test_client_leaves), T(test_stop_waiting),
+		T(test_start_shows_wait),
 		T(test_cycle_load), T(test_cycle_reload),
 	};
 
