@@ -293,5 +293,7 @@ cmd_restart(struct req *rq)
 	if ((w = req_waiter(rq, i, start_done)) == NULL)
 		return;
 	w->started = 1;
-	inst_restart(i);
+	/* Not started yet: it starts when its dependencies let it. */
+	if (i->state != INST_WAITING)
+		inst_restart(i);
 }

@@ -454,6 +454,54 @@ test_start_shows_wait(void **state)
 	assert_non_null(strstr(p->text, "g_web started (pid "));
 }
 
+/* A reload that removes a stack stops it from the top down. */
+static void
+test_reload_removes(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	r_status(CTL(d, "start", "s_web"), 0);
+	d_file(d, "runner.conf", "apps = { cat = { command = \"cat\"; }; };\n");
+	r = CTL(d, "reload");
+	r_status(r, 0);
+	d_wait_log(d, "runnerd: s_db: pid ");
+	assert_true(stamp(d, "s_mid.term") - stamp(d, "s_web.term") >=
+	    300000000LL);
+	assert_true(stamp(d, "s_db.term") > stamp(d, "s_mid.term"));
+}
+
+/*
+ * An update that adds an autostart app with a dependency starts the
+ * dependency first; a restart of an instance still waiting waits on.
+ */
+static void
+test_update_autostart(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	struct client	*c = cl_open(d);
+	long long	 tag, rtag;
+	const char	*upd = "apps = { auto_web = { command = \"cat\"; "
+	    "autostart = true; depends_on = { base = \"started\"; }; }; };";
+
+	r = ctl_in(d, upd, strlen(upd), "update", "-", (char *)NULL);
+	r_status(r, 0);
+	d_wait_log(d, "runnerd: auto_web: starting base, which it depends "
+	    "on\n");
+	d_wait_log(d, "runnerd: auto_web: started auto_web (pid ");
+	assert_state(d, "base", "running");
+	/* g_web waits for the gate; a restart of it waits with it. */
+	tag = cl_req(c, "start", "{\"app\": \"g_web\", \"wait\": false}");
+	d_wait_log(d, "runnerd: g_web: waiting for gated (ready)\n");
+	rtag = cl_req(c, "restart", "{\"alias\": \"g_web\"}");
+	open_gate(d);
+	j_ok(cl_reply_tag(c, tag));
+	j_ok(cl_reply_tag(c, rtag));
+	d_wait_log(d, "runnerd: g_web: started g_web (pid ");
+	cl_close(c);
+}
+
 #define CYCLE "apps = {\n a = { command = \"cat\"; };\n" \
 	" x = { command = \"cat\"; depends_on = { y = \"started\"; }; };\n" \
 	" y = { command = \"cat\"; depends_on = { x = \"ready\"; }; };\n};\n"
@@ -506,6 +554,7 @@ main(void)
 		T(test_dependency_restart), T(test_deps_output),
 		T(test_chain_50), T(test_client_leaves), T(test_stop_waiting),
 		T(test_start_shows_wait),
+		T(test_reload_removes), T(test_update_autostart),
 		T(test_cycle_load), T(test_cycle_reload),
 	};
 
