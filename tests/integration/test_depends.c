@@ -173,6 +173,19 @@ open_gate(struct daemon *d)
 	close(fd);
 }
 
+/*
+ * The s_ stack stopped from the top down, by the times its processes
+ * took SIGTERM: s_web lingers 0.3 s after its own, which s_mid waited
+ * out; then s_db.
+ */
+static void
+top_down(struct daemon *d)
+{
+	assert_true(stamp(d, "s_mid.term") - stamp(d, "s_web.term") >=
+	    300000000LL);
+	assert_true(stamp(d, "s_db.term") > stamp(d, "s_mid.term"));
+}
+
 /* web waits for migrate to exit 0, which waits for db's socket. */
 static void
 test_chain(void **state)
@@ -292,10 +305,7 @@ test_stop_all_order(void **state)
 
 	r_status(CTL(d, "start", "s_web"), 0);
 	r_status(CTL(d, "stop", "--all"), 0);
-	/* s_web lingers 0.3 s after its SIGTERM: s_mid waits that out. */
-	assert_true(stamp(d, "s_mid.term") - stamp(d, "s_web.term") >=
-	    300000000LL);
-	assert_true(stamp(d, "s_db.term") > stamp(d, "s_mid.term"));
+	top_down(d);
 }
 
 static void
@@ -306,9 +316,7 @@ test_shutdown_order(void **state)
 	r_status(CTL(d, "start", "s_web"), 0);
 	r_status(CTL(d, "shutdown"), 0);
 	d_wait_exit(d);
-	assert_true(stamp(d, "s_mid.term") - stamp(d, "s_web.term") >=
-	    300000000LL);
-	assert_true(stamp(d, "s_db.term") > stamp(d, "s_mid.term"));
+	top_down(d);
 }
 
 static void
@@ -466,9 +474,7 @@ test_reload_removes(void **state)
 	r = CTL(d, "reload");
 	r_status(r, 0);
 	d_wait_log(d, "runnerd: s_db: pid ");
-	assert_true(stamp(d, "s_mid.term") - stamp(d, "s_web.term") >=
-	    300000000LL);
-	assert_true(stamp(d, "s_db.term") > stamp(d, "s_mid.term"));
+	top_down(d);
 }
 
 /*
