@@ -141,7 +141,8 @@ cmd_stop(struct req *rq)
 			break;
 	}
 	/* What depends on them: stopped first, or the stop refused. */
-	if (depends_stop_set(list, &n, with, err, sizeof(err)) == -1) {
+	if (!all && depends_stop_set(list, &n, with, err, sizeof(err)) ==
+	    -1) {
 		REQ_ERR(rq, RUNNER_EDEPEND, "%s", err);
 		goto out;
 	}
