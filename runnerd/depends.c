@@ -233,6 +233,12 @@ app_meets(const struct app *a, enum dep_cond cond, char *why, size_t len)
 			snprintf(why, len, "'%s' is not running", alias);
 			return (V_FAILED);
 		}
+		/* Another app's instance under the name: not this one. */
+		if (strcmp(x->app->name, a->name) != 0) {
+			snprintf(why, len, "'%s' is an instance of app '%s'",
+			    alias, x->app->name);
+			return (V_FAILED);
+		}
 		if ((v = inst_meets(x, cond, why, len)) == V_FAILED)
 			return (V_FAILED);
 		if (v == V_PENDING)

@@ -424,6 +424,38 @@ test_client_leaves(void **state)
 	assert_state(d, "g_web", "running");
 }
 
+/* A dependency's name taken by another app's instance is not it. */
+static void
+test_alias_taken(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	r_status(CTL(d, "start", "base", "--alias", "db"), 0);
+	r = CTL(d, "start", "migrate");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "EDEPEND: dependency 'db' failed: 'db' "
+	    "is an instance of app 'base'"));
+	assert_state(d, "db", "running");	/* left alone */
+}
+
+/* One instance of a pool stopped by hand: what needs the pool fails. */
+static void
+test_pool_member_stopped(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	r_status(CTL(d, "start", "pool"), 0);
+	r_status(CTL(d, "stop", "pool-2"), 0);
+	/* Started again, as any dependency not running is. */
+	r_status(CTL(d, "start", "usepool"), 0);
+	assert_state(d, "pool-2", "running");
+	r = CTL(d, "stop", "pool-2");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "'pool-2' is needed by 'usepool'"));
+}
+
 /* A waiting instance stopped: its wait ends, it never starts. */
 static void
 test_stop_waiting(void **state)
@@ -558,7 +590,8 @@ main(void)
 		T(test_fail_ready_timeout), T(test_stop_all_order),
 		T(test_shutdown_order), T(test_stop_refused),
 		T(test_dependency_restart), T(test_deps_output),
-		T(test_chain_50), T(test_client_leaves), T(test_stop_waiting),
+		T(test_chain_50), T(test_client_leaves), T(test_stop_waiting), T(test_alias_taken),
+		T(test_pool_member_stopped),
 		T(test_start_shows_wait),
 		T(test_reload_removes), T(test_update_autostart),
 		T(test_cycle_load), T(test_cycle_reload),
