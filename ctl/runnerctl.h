@@ -122,6 +122,8 @@ int	 ctl_version(struct ctl *, struct ctl_args *);
 
 /* deps.c */
 int	 ctl_deps(struct ctl *, struct ctl_args *);
+
+/* depwait.c */
 void	 deps_watch(struct ctl *, const char *);
 void	 deps_unwatch(void);
 

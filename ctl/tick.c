@@ -113,7 +113,7 @@ tick_start(int mode, const char *fmt, ...)
 /*
  * Say fmt's message instead, from now on (progress only): from another
  * thread too, such as the one that hears a start's waiting events
- * (deps.c).
+ * (depwait.c).
  */
 void
 tick_say(const char *fmt, ...)
