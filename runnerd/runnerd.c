@@ -161,7 +161,10 @@ raise_nofile(void)
 		spawn_child_nofile(&old);
 }
 
-/* Start the apps marked autostart: NAME, or NAME-1..NAME-N. */
+/*
+ * Start the apps marked autostart: NAME, or NAME-1..NAME-N.  One an
+ * earlier app depends on was started with it (depends.c): left be.
+ */
 static void
 autostart(void)
 {
@@ -175,6 +178,8 @@ autostart(void)
 		app = &server.conf->cfg->apps[k];
 		for (j = 1; app->autostart && j <= app->instances; j++) {
 			inst_alias(app, j, alias, sizeof(alias));
+			if (inst_find(alias) != NULL)
+				continue;
 			if (inst_launch(alias, app, &(struct runner_start){ 0 }, 0,
 			    &rc, err, sizeof(err)) == NULL)
 				log_warnx("%s: cannot autostart: %s", alias,

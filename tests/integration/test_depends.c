@@ -540,6 +540,42 @@ test_update_autostart(void **state)
 	cl_close(c);
 }
 
+/*
+ * Autostart follows the graph: web, first in the file, starts db and
+ * waits for it; db's own autostart then finds it started, once.
+ */
+static int
+auto_setup(void **state)
+{
+	struct daemon	*d;
+
+	t_setup_bare(state);
+	d = *state;
+	d_start(d, d_fmt(d, "apps = {\n"
+	    "  web = { command = \"cat\"; autostart = true; "
+	    "depends_on = { db = \"ready\"; }; };\n"
+	    "  db = { command = [\"socat\", \"UNIX-LISTEN:db.sock,fork\", "
+	    "\"EXEC:cat\"]; type = \"socket\"; socket = \"db.sock\"; "
+	    "cwd = \"%s\"; autostart = true; };\n"
+	    "};\n", d->dir));
+	return (0);
+}
+
+static void
+test_autostart_order(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	d_wait_log(d, "runnerd: web: started web (pid ");
+	assert_state(d, "db", "running");
+	assert_state(d, "web", "running");
+	r = CTL(d, "status");
+	r_status(r, 0);
+	assert_null(strstr(strstr(r->out, "\ndb ") + 1, "\ndb "));
+	d_wait_log(d, " s for db (ready)\n");
+}
+
 #define CYCLE "apps = {\n a = { command = \"cat\"; };\n" \
 	" x = { command = \"cat\"; depends_on = { y = \"started\"; }; };\n" \
 	" y = { command = \"cat\"; depends_on = { x = \"ready\"; }; };\n};\n"
@@ -595,6 +631,8 @@ main(void)
 		T(test_start_shows_wait),
 		T(test_reload_removes), T(test_update_autostart),
 		T(test_cycle_load), T(test_cycle_reload),
+		cmocka_unit_test_setup_teardown(test_autostart_order,
+		    auto_setup, t_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
