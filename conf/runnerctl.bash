@@ -75,8 +75,8 @@ _runnerctl()
 	local _runnerctl_cur=$cur
 	local socket='' cmd='' w i nops=0 dashdash=0 text=0
 	local -a opts=() valopts=() names=()
-	local -a cmds=(start stop rm restart kill status apps send read attach
-	    ask logs reload update shutdown ping version help)
+	local -a cmds=(start stop rm restart kill status deps apps send read
+	    attach ask logs reload update shutdown ping version help)
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
@@ -139,7 +139,8 @@ _runnerctl()
 		    --)
 		valopts=(--alias --socket --cwd)
 		;;
-	stop | restart | rm) opts=(--all) ;;
+	stop) opts=(--all --with-dependents) ;;
+	restart | rm) opts=(--all) ;;
 	kill) opts=(-s --all) valopts=(-s) ;;
 	send) opts=(-n --eof) ;;
 	read) opts=(--wait) valopts=(--wait) ;;
@@ -178,7 +179,7 @@ _runnerctl()
 	fi
 
 	case $cmd in
-	start)
+	start | deps)
 		((nops == 0)) &&
 		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" apps)
 		;;

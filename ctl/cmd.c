@@ -45,9 +45,12 @@ const struct ctl_opt status_opts[] = {
 
 #define STATUS_WATCH_INTERVAL	1	/* seconds between -w refreshes */
 
-enum { STOP_ALL };
+enum { STOP_ALL, STOP_WITH_DEPENDENTS };
 const struct ctl_opt stop_opts[] = {
 	[STOP_ALL] =		{ "--all", 0, "every instance" },
+	[STOP_WITH_DEPENDENTS] = { "--with-dependents", 0, "and the "
+	    "instances that depend on them (first); without it, stopping "
+	    "what a running instance depends on is refused (EDEPEND)" },
 	{ NULL, 0, NULL }
 };
 const struct ctl_opt restart_opts[] = {
@@ -188,7 +191,12 @@ ctl_start(struct ctl *ctl, struct ctl_args *a)
 	rpc_start_req(&ext, &req);
 	tick_start(TICK_PROGRESS, "starting '%s'...", req.alias != NULL ?
 	    req.alias : req.app);
-	rc = conn_ask(ctl, "start", &ext, &r);
+	/* Connected first (or runnerd started): then its waiting events. */
+	if ((rc = conn_open(ctl)) == 0) {
+		deps_watch(ctl, req.alias != NULL ? req.alias : req.app);
+		rc = conn_ask(ctl, "start", &ext, &r);
+		deps_unwatch();
+	}
 	tick_stop();
 	buf_free(&ext);
 	free(cwd);
@@ -271,6 +279,10 @@ ctl_stop(struct ctl *ctl, struct ctl_args *a)
 		for (i = 0; i < n; i++)
 			jw_str(&ext, list[i]);
 		jw_close(&ext, ']');
+		if (a->val[STOP_WITH_DEPENDENTS] != NULL) {
+			jw_key(&ext, "with_dependents");
+			jw_bool(&ext, 1);
+		}
 	}
 	jw_close(&ext, '}');
 	tick_start(TICK_PROGRESS, "stopping %d instance%s...", n,
@@ -391,16 +403,20 @@ ctl_status_rows(struct json *r)
 	struct table	*t;
 	const char	*row[8];
 	char		 alias[256], app[256], pid[32], state[32], up[32];
-	char		 restarts[32], last[64], reason[512];
+	char		 restarts[32], last[64], reason[512], waits[400];
 	long long	 n;
 	double		 due;
 	int		 v, in, i, failed = 0;
 
-	/* Why a failed one is not running, in a column of its own (16). */
+	/*
+	 * Why a failed one is not running, in a column of its own (16);
+	 * what a waiting one waits for in the same (17).
+	 */
 	v = json_get(r, 0, "instances");
 	for (i = 0; i < json_len(r, v); i++)
 		failed |= json_streq(r, json_get(r, json_at(r, v, i), "state"),
-		    "failed");
+		    "failed") || json_streq(r, json_get(r, json_at(r, v, i),
+		    "state"), "waiting");
 	t = table_new(failed ? head : head_ok);
 	for (i = 0; i < json_len(r, v); i++) {
 		in = json_at(r, v, i);
@@ -432,6 +448,12 @@ ctl_status_rows(struct json *r)
 		if (json_streq(r, json_get(r, in, "state"), "failed"))
 			row[7] = out_value(r, json_get(r, in, "reason"), reason,
 			    sizeof(reason));
+		else if (json_streq(r, json_get(r, in, "state"), "waiting")) {
+			out_value(r, json_get(r, in, "waiting_for"), waits,
+			    sizeof(waits));
+			snprintf(reason, sizeof(reason), "waits for %s", waits);
+			row[7] = reason;
+		}
 		table_add(t, row);
 		table_colour(t, 3, status_colour(state));
 	}

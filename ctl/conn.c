@@ -13,13 +13,12 @@
 
 #include "runnerctl.h"
 
-static int	conn_open(struct ctl *);
 
 /*
  * Connect to runnerd, starting it first when nobody listens and the
  * command allows it.  0, or the exit status after saying why not.
  */
-static int
+int
 conn_open(struct ctl *ctl)
 {
 	int	 fd, rc;

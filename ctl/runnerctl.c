@@ -36,9 +36,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "runnerctl start lots -v\n"
 	    "runnerctl start api --socket /run/api.sock --cwd /srv/api\n"
 	    "runnerctl start db --strict --no-wait --no-autostart\n" },
-	{ "stop", 0, -1, 0, stop_opts, ctl_stop, "ALIAS|APP... | --all",
-	    "stop instances (an app's name: all of its instances)",
-	    "runnerctl stop web2 lots\nrunnerctl stop --all\n" },
+	{ "stop", 0, -1, 0, stop_opts, ctl_stop,
+	    "ALIAS|APP... [--with-dependents] | --all",
+	    "stop instances (an app's name: all of its instances), those "
+	    "that depend on them first",
+	    "runnerctl stop web2 lots\nrunnerctl stop db --with-dependents\n"
+	    "runnerctl stop --all\n" },
 	{ "rm", 0, -1, 0, rm_opts, ctl_rm, "ALIAS|APP... | --all",
 	    "forget ended instances (stopped, exited, failed) and their logs "
 	    "(an app's name: its ended ones)",
@@ -55,6 +58,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "show instances, in natural order (lots-2 before lots-10)",
 	    "runnerctl status lots\nrunnerctl status --json web\n"
 	    "runnerctl status -w\n" },
+	{ "deps", 0, 1, 0, NULL, ctl_deps, "[APP]",
+	    "show what apps depend on, as a tree (APP's, or every app's)",
+	    "runnerctl deps web\n" },
 	{ "apps", 0, 0, 0, NULL, ctl_apps, "",
 	    "list the configured apps, commands quoted as sh(1) would read "
 	    "them",

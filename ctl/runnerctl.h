@@ -83,6 +83,7 @@ int	 parse_seconds(const char *, double *);
 char	*parse_path(const char *, int);
 
 /* conn.c */
+int	 conn_open(struct ctl *);
 void	 conn_close(struct ctl *);
 int	 conn_request(struct ctl *, const char *, struct buf *,
 	    struct json **);
@@ -128,6 +129,13 @@ int	 ctl_shutdown(struct ctl *, struct ctl_args *);
 int	 ctl_ping(struct ctl *, struct ctl_args *);
 int	 ctl_version(struct ctl *, struct ctl_args *);
 
+/* deps.c */
+int	 ctl_deps(struct ctl *, struct ctl_args *);
+
+/* depwait.c */
+void	 deps_watch(struct ctl *, const char *);
+void	 deps_unwatch(void);
+
 /* logs.c */
 extern const struct ctl_opt logs_opts[];
 int	 ctl_logs(struct ctl *, struct ctl_args *);
@@ -143,6 +151,8 @@ int	 ctl_attach(struct ctl *, struct ctl_args *);
 #define TICK_ONCE	1	/* one line, after the first second */
 void	 tick_start(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	 tick_say(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
 void	 tick_stop(void);
 
 /* targets.c */

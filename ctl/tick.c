@@ -23,8 +23,15 @@
 static volatile sig_atomic_t	 tick_secs;	/* seconds waited */
 static volatile sig_atomic_t	 tick_shown;	/* something was written */
 static int			 tick_mode = -1; /* TICK_*, -1: not armed */
-static char			 tick_msg[TICK_MSG_MAX];
-static size_t			 tick_len;
+/*
+ * The message, twice: tick_say writes the copy not shown, then shows
+ * it, so the handler never reads a message half written.
+ */
+static char			 tick_msgs[2][TICK_MSG_MAX];
+static size_t			 tick_lens[2];
+static volatile sig_atomic_t	 tick_cur;
+#define tick_msg	tick_msgs[tick_cur]
+#define tick_len	tick_lens[tick_cur]
 static struct sigaction		 tick_old;
 
 static void	tick_alarm(int);
@@ -38,19 +45,20 @@ tick_alarm(int sig)
 {
 	char	 line[TICK_MSG_MAX + 32], num[16];
 	size_t	 n = 0, k = 0;
-	int	 s, saved = errno;
+	int	 s, saved = errno, cur = tick_cur;
 
 	(void)sig;
 	s = ++tick_secs;
 	if (tick_mode == TICK_ONCE) {
-		if (s == 1 && write(STDERR_FILENO, tick_msg, tick_len) > 0)
+		if (s == 1 && write(STDERR_FILENO, tick_msgs[cur],
+		    tick_lens[cur]) > 0)
 			tick_shown = 1;
 		errno = saved;
 		return;
 	}
 	line[n++] = '\r';
-	memcpy(line + n, tick_msg, tick_len);
-	n += tick_len;
+	memcpy(line + n, tick_msgs[cur], tick_lens[cur]);
+	n += tick_lens[cur];
 	line[n++] = ' ';
 	do {
 		num[k++] = (char)('0' + s % 10);
@@ -91,6 +99,7 @@ tick_start(int mode, const char *fmt, ...)
 		tick_msg[tick_len++] = '\n';	/* room was kept */
 	tick_secs = tick_shown = 0;
 	tick_mode = mode;
+	/* tick_msg is the shown copy: tick_cur is 0 between ticks. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = tick_alarm;
 	sa.sa_flags = SA_RESTART;
@@ -99,6 +108,30 @@ tick_start(int mode, const char *fmt, ...)
 	memset(&it, 0, sizeof(it));
 	it.it_value.tv_sec = it.it_interval.tv_sec = 1;
 	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * Say fmt's message instead, from now on (progress only): from another
+ * thread too, such as the one that hears a start's waiting events
+ * (depwait.c).
+ */
+void
+tick_say(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 raw[TICK_MSG_MAX / 4];
+	int	 other = !tick_cur;
+
+	if (tick_mode != TICK_PROGRESS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	snprintf(tick_msgs[other], sizeof(tick_msgs[other]), "runnerctl: ");
+	escape_ctrl(raw, tick_msgs[other] + strlen(tick_msgs[other]),
+	    sizeof(tick_msgs[other]) - strlen(tick_msgs[other]) - 1);
+	tick_lens[other] = strlen(tick_msgs[other]);
+	tick_cur = other;
 }
 
 /* No more ticks; progress shown is erased, so the answer stands alone. */
@@ -115,4 +148,5 @@ tick_stop(void)
 	if (tick_mode == TICK_PROGRESS && tick_shown)
 		(void)write(STDERR_FILENO, "\r\033[K", 4);
 	tick_mode = -1;
+	tick_cur = 0;
 }

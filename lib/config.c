@@ -31,7 +31,6 @@
 
 static const char *load_source(struct load *, const char *, char *, size_t);
 static size_t	 setting_path(const config_setting_t *, char *, size_t);
-static int	 distance(const char *, const char *);
 static const char *suggest(const char *, const struct option *, size_t);
 static int	 conf_app(struct load *, struct app *,
 		    const config_setting_t *);
@@ -136,8 +135,8 @@ setting_path(const config_setting_t *s, char *buf, size_t len)
 }
 
 /* Levenshtein distance, capped: long names are never "close". */
-static int
-distance(const char *a, const char *b)
+int
+conf_distance(const char *a, const char *b)
 {
 	int	 row[65], i, j, prev, cur, la, lb;
 
@@ -174,7 +173,7 @@ suggest(const char *name, const struct option *opts, size_t n)
 	best = NULL;
 	bestd = SUGGEST_MAX + 1;
 	for (i = 0; i < n; i++)
-		if ((d = distance(name, opts[i].name)) < bestd) {
+		if ((d = conf_distance(name, opts[i].name)) < bestd) {
 			best = opts[i].name;
 			bestd = d;
 		}
@@ -328,6 +327,10 @@ conf_build(struct load *ld, config_t *lc, int ok)
 		}
 	}
 	if (config_check_apps(cfg, NULL, ld->err, ld->errlen) == -1)
+		goto fail;
+	/* An update's apps may depend on the others: checked merged. */
+	if (!(ld->flags & LOAD_UPDATE) &&
+	    config_check_deps(cfg, ld->err, ld->errlen) == -1)
 		goto fail;
 	return (cfg);
 
@@ -485,6 +488,7 @@ app_clear(struct app *app)
 		else
 			free(*(char **)f);
 	}
+	deps_clear(&app->deps);
 }
 
 /*
@@ -514,6 +518,9 @@ app_dup(struct app *dst, const struct app *src)
 		if (*(void **)((char *)dst + app_owned[k].off) == NULL)
 			rc = -1;
 	}
+	/* Not in app_owned: an array of structs, not a pointer to copy. */
+	if (deps_dup(&dst->deps, &src->deps) == -1)
+		rc = -1;
 	return (rc);
 }
 

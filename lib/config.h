@@ -39,7 +39,8 @@ enum field_type {
 	FIELD_DOUBLE,
 	FIELD_SIZE,		/* size_t */
 	FIELD_UID,		/* uid_t */
-	FIELD_GID		/* gid_t */
+	FIELD_GID,		/* gid_t */
+	FIELD_DEPS		/* struct app_deps (config_deps.c) */
 };
 
 /* A field of struct app that a reload compares. */
@@ -75,6 +76,7 @@ struct option {
 #define ENV_FILE_MAX	(1024 * 1024)		/* an env_file */
 
 /* config.c */
+int	 conf_distance(const char *, const char *);
 int	 load_err(struct load *, const config_setting_t *,
 	    const config_setting_t *, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
@@ -96,6 +98,16 @@ void	 app_defaults(struct app *);
 int	 app_check(struct load *, struct app *, const config_setting_t *);
 int	 conf_group(struct load *, const config_setting_t *, const char *,
 	    gid_t *);
+int	 conf_choice(struct load *, const config_setting_t *,
+	    const char *const *, int *);
+
+/* config_deps.c */
+int	 opt_depends_on(struct load *, const config_setting_t *, void *);
+int	 opt_dep_restart(struct load *, const config_setting_t *, void *);
+void	 deps_clear(struct app_deps *);
+int	 deps_dup(struct app_deps *, const struct app_deps *);
+int	 deps_differ(const struct app_deps *, const struct app_deps *);
+int	 config_check_deps(const struct config *, char *, size_t);
 
 /* config_env.c */
 int	 env_file_load(struct load *, struct app *, const config_setting_t *);

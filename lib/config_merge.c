@@ -115,7 +115,8 @@ config_merge(const struct config *cur, struct config *upd, char *err,
 		if (config_app(cur, upd->apps[k].name) == NULL &&
 		    app_dup(&m->apps[m->napps++], &upd->apps[k]) == -1)
 			goto nomem;
-	if (config_check_apps(m, upd, err, errlen) == -1) {
+	if (config_check_apps(m, upd, err, errlen) == -1 ||
+	    config_check_deps(m, err, errlen) == -1) {
 		config_free(m);
 		m = NULL;
 	}

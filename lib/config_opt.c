@@ -26,8 +26,6 @@
 static int	 opt_string(struct load *, const config_setting_t *, void *);
 static int	 opt_path(struct load *, const config_setting_t *, void *);
 static int	 opt_command(struct load *, const config_setting_t *, void *);
-static int	 opt_choice(struct load *, const config_setting_t *,
-		    const char *const *, int *);
 static int	 opt_type(struct load *, const config_setting_t *, void *);
 static int	 opt_restart(struct load *, const config_setting_t *, void *);
 static int	 opt_ready(struct load *, const config_setting_t *, void *);
@@ -115,6 +113,10 @@ const struct option app_options[] = {
 	OPT("timestamps",	opt_bool,	timestamps, INT, LIVE),
 	OPT("stderr",		opt_stderr,	err,	INT,	RESTART),
 	OPT("on_exit",		opt_on_exit,	on_exit, INT,	LIVE),
+	/* depends.c reads them when an instance starts. */
+	OPT("depends_on",	opt_depends_on,	deps,	DEPS,	AT_START),
+	OPT("on_dependency_restart", opt_dep_restart, on_dep_restart, INT,
+	    LIVE),
 };
 const size_t app_noptions = NITEMS(app_options);
 
@@ -244,6 +246,9 @@ field_differ(const struct field *f, const struct app *a, const struct app *b)
 		return (*(const uid_t *)pa != *(const uid_t *)pb);
 	case FIELD_GID:
 		return (*(const gid_t *)pa != *(const gid_t *)pb);
+	case FIELD_DEPS:
+		return (deps_differ((const struct app_deps *)pa,
+		    (const struct app_deps *)pb));
 	}
 	return (0);
 }
@@ -421,8 +426,8 @@ opt_command(struct load *ld, const config_setting_t *s, void *out)
 }
 
 /* One of words (NULL-terminated), as its index into *out. */
-static int
-opt_choice(struct load *ld, const config_setting_t *s,
+int
+conf_choice(struct load *ld, const config_setting_t *s,
     const char *const *words, int *out)
 {
 	char		 list[256];
@@ -451,37 +456,37 @@ opt_choice(struct load *ld, const config_setting_t *s,
 static int
 opt_type(struct load *ld, const config_setting_t *s, void *out)
 {
-	return (opt_choice(ld, s, app_type_names, out));
+	return (conf_choice(ld, s, app_type_names, out));
 }
 
 static int
 opt_restart(struct load *ld, const config_setting_t *s, void *out)
 {
-	return (opt_choice(ld, s, app_restart_names, out));
+	return (conf_choice(ld, s, app_restart_names, out));
 }
 
 static int
 opt_ready(struct load *ld, const config_setting_t *s, void *out)
 {
-	return (opt_choice(ld, s, app_ready_names, out));
+	return (conf_choice(ld, s, app_ready_names, out));
 }
 
 static int
 opt_stderr(struct load *ld, const config_setting_t *s, void *out)
 {
-	return (opt_choice(ld, s, app_stderr_names, out));
+	return (conf_choice(ld, s, app_stderr_names, out));
 }
 
 static int
 opt_overflow(struct load *ld, const config_setting_t *s, void *out)
 {
-	return (opt_choice(ld, s, app_overflow_names, out));
+	return (conf_choice(ld, s, app_overflow_names, out));
 }
 
 static int
 opt_on_exit(struct load *ld, const config_setting_t *s, void *out)
 {
-	return (opt_choice(ld, s, app_on_exit_names, out));
+	return (conf_choice(ld, s, app_on_exit_names, out));
 }
 
 /* An integer in [min, max]. */

@@ -41,7 +41,9 @@
  * ENOCMD (unknown cmd; tag echoed when readable), EINVAL (a field, tag
  * and cmd included, missing or of the wrong type; a name, path or arg
  * holding a NUL, "\u0000"), ENOAPP, ENOALIAS, EEXIST, ESPAWN, ECLOSED,
- * ETIMEDOUT, EPERM, ECONFIG, ENOMEM, ESYS (protocol 5: a system call failed).
+ * ETIMEDOUT, EPERM, ECONFIG, ENOMEM, ESYS (protocol 5: a system call failed),
+ * EDEPEND (protocol 8: a dependency failed a start; a stop would leave
+ * a running instance without what it depends on).
  * An error reply without a tag is about the connection, not one request
  * (a line too long; a peer runnerd does not serve: EPERM at once, before
  * any request, then the connection closes; a line left unfinished:
@@ -57,7 +59,7 @@
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 7, "version": "0.1.0", "pid": N, "config": PATH,
+ *   -> {"protocol": 8, "version": "0.1.0", "pid": N, "config": PATH,
  *       "socket": PATH}   (protocol: PROTO_VERSION)
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
@@ -78,8 +80,20 @@
  *   NAME-1..NAME-N: -> {"app", "started": [aliases started]}
  *   EINVAL, ENOAPP, EEXIST (strict), ESPAWN, ETIMEDOUT, EPERM (socket
  *   or cwd from a member of allow_group)
+ *   Protocol 8: an app with depends_on first starts its dependencies'
+ *   instances that are not running, and the instance is "waiting" until
+ *   every condition holds (then it starts as above); even with "wait"
+ *   false the answer comes once its exec succeeded.  A dependency that
+ *   fails ends it "failed" with reason "dependency 'db' failed: ...":
+ *   EDEPEND.  A stop of a waiting instance cancels its wait (the start
+ *   gets ESPAWN, "... stopped before it was ready").
  * stop {"alias"} | {"aliases": [S]} | {"all": true}
- *   Every alias is checked first (ENOALIAS: nothing is stopped).  Answers
+ *   Every alias is checked first (ENOALIAS: nothing is stopped).
+ *   Protocol 8: an instance is signalled only once every instance that
+ *   depends on it and is being stopped has ended (dependents first, the
+ *   rest in parallel); stopping what a running instance depends on is
+ *   EDEPEND, naming the dependents, unless "with_dependents"?: true adds
+ *   them to the stop (they are in "stopped").  Answers
  *   when none has a process left; their aliases are then free (a start
  *   replaces the record).  Protocol 7: they stay listed, "stopped" (one
  *   that had ended keeps its state), until started again or removed;
@@ -108,7 +122,9 @@
  * status {"alias"?}
  *   -> {"instances": [{"alias", "app", "pid" (0 when not running),
  *       "state": "starting"|"running"|"backoff"|"stopping"|"exited"|
- *       "failed"|"stopped" (7),
+ *       "failed"|"stopped" (7)|"waiting" (8: for its dependencies;
+ *       then "waiting_for": "db (healthy), cache (started)", what it
+ *       still waits for),
  *       "args": [S], "type", "socket": S|null, "uptime": seconds,
  *       "restarts": N, "last_exit": null|{"code": N}|{"signal": "SIGKILL"},
  *       "next_restart": seconds|null (backoff), "error"?: S (failed),
@@ -209,7 +225,9 @@
  *   {..., "status": {"code": N}|{"signal": S|N}, (protocol 6)
  *   "left_behind": N}; (protocol 6) restarting {..., "delay": seconds,
  *   "restarts": N} when the policy schedules a restart, after the exit;
- *   failed; stopped; and (protocol 4) lagged {"missed": N}.  A client
+ *   failed; stopped; (protocol 8) waiting {..., "waiting_for": S}
+ *   when a start waits for dependencies, again as what it waits for
+ *   changes; and (protocol 4) lagged {"missed": N}.  A client
  *   skips events it does not know (a later runnerd's).  A subscriber that has not read 256 KiB of what was
  *   sent to it (or anything, while all clients together have not read
  *   16 MiB) misses events, counted, until it is back under 128 KiB
@@ -249,14 +267,23 @@
  *   of runnerd's file (SIGHUP, reload {}) drops what updates added.
  *   -> the same ext as reload.   EPERM (a member of allow_group)
  * shutdown {}
- *   -> {}; then every instance is stopped and runnerd exits 0 (or with
- *   an essential instance's status, on_exit = "shutdown").
+ *   -> {}; then every instance is stopped (dependents first, protocol
+ *   8) and runnerd exits 0 (or with an essential instance's status,
+ *   on_exit = "shutdown").
+ * deps {"app"?}   (protocol 8)
+ *   The dependency graph of the configuration in force: every app, or
+ *   the one named and every app it reaches through its dependencies, in
+ *   file order.
+ *   -> {"apps": [{"app", "depends_on": [{"app", "condition":
+ *       "started"|"ready"|"healthy"|"completed"|
+ *       "completed_successfully"}], "on_dependency_restart":
+ *       "none"|"restart"}]}   ENOAPP
  */
 
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	7		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	8		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
 					   owner-only commands; 5: signal;
@@ -271,7 +298,10 @@
 					   (stopped, failed starts), remove,
 					   reason in status, failed in the
 					   reload report, input queued while
-					   starting */
+					   starting;
+					   8: dependencies: deps, stop's
+					   with_dependents, the waiting state
+					   and event, EDEPEND */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

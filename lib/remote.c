@@ -486,7 +486,7 @@ static int
 remote_state(const char *name)
 {
 	static const char *const names[] = { "starting", "running",
-	    "backoff", "stopping", "exited", "failed", "stopped" };
+	    "backoff", "stopping", "exited", "failed", "stopped", "waiting" };
 	size_t	 k;
 
 	for (k = 0; name != NULL && k < sizeof(names) / sizeof(names[0]); k++)

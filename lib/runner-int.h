@@ -142,6 +142,32 @@ struct app_health {
 };
 #define APP_HAS_HEALTH(a)	((a)->health.exec != NULL || \
 	    (a)->health.connect || (a)->health.http != NULL)
+/*
+ * A dependency (lib/config_deps.c): an app that must meet a condition
+ * before an instance of the app that names it is started (runnerd's
+ * depends.c waits for it).
+ */
+enum dep_cond {
+	DEP_STARTED,		/* its exec succeeded */
+	DEP_READY,		/* its ready setting was met */
+	DEP_HEALTHY,		/* its health probe passed */
+	DEP_COMPLETED,		/* it ended, any status */
+	DEP_COMPLETED_OK	/* it exited 0 */
+};
+enum dep_restart {
+	DEP_RESTART_NONE,	/* dependents keep running */
+	DEP_RESTART_RESTART	/* restarted once the condition holds again */
+};
+struct app_dep {
+	char		*app;		/* the app depended on */
+	enum dep_cond	 cond;
+	int		 line;		/* of its depends_on member */
+};
+struct app_deps {
+	struct app_dep	*v;		/* in file order */
+	size_t		 n;
+	int		 line;		/* of depends_on; 0: none */
+};
 struct app {
 	char		*name;
 	char		**argv;		/* NULL-terminated; argv[0] the program */
@@ -180,6 +206,8 @@ struct app {
 	enum app_stderr	 err;		/* where stderr goes */
 	enum app_on_exit on_exit;
 	struct app_health health;	/* its probe, if it has one */
+	struct app_deps	 deps;		/* depends_on */
+	enum dep_restart on_dep_restart; /* on_dependency_restart */
 	char		*file;		/* where the app was defined ... */
 	int		 line;		/* ... for messages */
 };
@@ -193,7 +221,8 @@ struct config {
 #define CONFIG_TEXT_SOURCE	"<text>"
 extern const char *const app_type_names[], *const app_restart_names[],
     *const app_ready_names[], *const app_stderr_names[],
-    *const app_overflow_names[], *const app_on_exit_names[];
+    *const app_overflow_names[], *const app_on_exit_names[],
+    *const dep_cond_names[], *const dep_restart_names[];
 struct config	*config_load_file(const char *, char *, size_t);
 struct config	*config_load_text(const char *, char *, size_t);
 void		 config_free(struct config *);

@@ -144,8 +144,9 @@ enum runner_state {
 	RUNNER_STATE_STOPPING,		/* being stopped */
 	RUNNER_STATE_EXITED,		/* ended; no restart to come */
 	RUNNER_STATE_FAILED,		/* the policy gave up restarting */
-	RUNNER_STATE_STOPPED		/* stopped by another client of
+	RUNNER_STATE_STOPPED,		/* stopped by another client of
 					   runnerd (7); listed until removed */
+	RUNNER_STATE_WAITING		/* for its dependencies (8) */
 };
 
 #define RUNNER_STATUS_VERSION	1

@@ -14,6 +14,7 @@
  *			instance's channel
  *	cmd_query.c	hello, apps, status, logs: looking, not changing
  *	cmd_admin.c	subscribe, reload, update, shutdown: runnerd itself
+ *	cmd_deps.c	deps: the dependency graph of the configuration
  *
  * The request shapes are in lib/proto.h.
  *
@@ -64,6 +65,7 @@ static const struct {
 	{ "reload",	cmd_reload,	"reload the configuration" },
 	{ "update",	cmd_update,	"update the configuration" },
 	{ "shutdown",	cmd_shutdown,	"shut runnerd down" },
+	{ "deps",	cmd_deps,	NULL },
 };
 
 /*

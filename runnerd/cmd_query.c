@@ -105,6 +105,7 @@ status_one(struct buf *b, struct inst *i)
 	jw_int(b, i->pid);
 	jw_key(b, "state");
 	jw_str(b, inst_state_name(i->state));
+	depends_json(b, i);
 	jw_key(b, "args");
 	jw_strs(b, i->req.args);
 	jw_key(b, "type");

@@ -55,7 +55,8 @@ start_done(struct waiter *w, struct inst *i, enum wait_why why)
 	}
 	if (why != WAIT_EVENT)
 		return (1);		/* its client left */
-	if (i->state == INST_RUNNING)
+	if (i->state == INST_RUNNING || (w->exec_only &&
+	    (i->state == INST_STARTING || i->state == INST_BACKOFF)))
 		start_reply(w->client, w->has_tag, w->tag, w->started, i);
 	else if (i->end.start_code != 0)
 		reply_err(w->client, w->has_tag, w->tag, i->end.start_code, "%s",
@@ -72,20 +73,24 @@ start_done(struct waiter *w, struct inst *i, enum wait_why why)
 /*
  * Answer now (the instance is ready, or the client did not ask to wait:
  * exec has succeeded, which is all `runnerctl start` confirms), or leave
- * a waiter until it is ready.
+ * a waiter until it is ready (or, not asked to wait, until its exec once
+ * its dependencies let it start).
  */
 static void
 cmd_start_answer(struct req *rq, struct inst *i, int started, int wait)
 {
 	struct waiter	*w;
 
-	if (!wait || i->state == INST_RUNNING || i->state == INST_BACKOFF) {
+	if ((!wait && i->state != INST_WAITING) ||
+	    i->state == INST_RUNNING || i->state == INST_BACKOFF) {
 		start_reply(rq->c->id, rq->has_tag, rq->tag, started, i);
 		return;
 	}
+	/* One waiting for dependencies has not run yet: wait for that. */
 	if ((w = req_waiter(rq, i, start_done)) == NULL)
 		return;
 	w->started = started;
+	w->exec_only = !wait;
 }
 
 /*
@@ -272,5 +277,7 @@ cmd_restart(struct req *rq)
 	if ((w = req_waiter(rq, i, start_done)) == NULL)
 		return;
 	w->started = 1;
-	inst_restart(i);
+	/* Not started yet: it starts when its dependencies let it. */
+	if (i->state != INST_WAITING)
+		inst_restart(i);
 }

@@ -1,8 +1,11 @@
 /*
  * cmd_stop.c: the stop command.  One request may stop several instances
  * (aliases, or all); it answers once the last of them has no process,
- * with their aliases.  They stay listed as stopped (instance.c).  A stop job gathers them: each instance's waiter counts its
- * alias in as it goes, and the last answers.
+ * with their aliases.  They stay listed as stopped (instance.c).  A stop
+ * job gathers them: each instance's waiter counts its alias in as it
+ * goes, and the last answers.  Dependents go first (depends.c): a stop
+ * of what a running instance depends on adds it (with_dependents) or is
+ * refused, and what they depend on is held until they have ended.
  */
 
 #include <stdlib.h>
@@ -101,10 +104,12 @@ cmd_stop(struct req *rq)
 	struct waiter	*w;
 	struct inst	**list = NULL;
 	char		**aliases = NULL, *one = NULL;
+	char		 err[RUNNER_ERRMSG_MAX];
 	size_t		 n = 0, k;
-	int		 all;
+	int		 all, with;
 
 	if (req_bool(rq, "all", &all) == -1 ||
+	    req_bool(rq, "with_dependents", &with) == -1 ||
 	    req_str(rq, "alias", 0, &one) == -1 ||
 	    req_strings(rq, "aliases", &aliases) == -1)
 		goto out;
@@ -135,6 +140,12 @@ cmd_stop(struct req *rq)
 		if (one != NULL)
 			break;
 	}
+	/* What depends on them: stopped first, or the stop refused. */
+	if (!all && depends_stop_set(list, &n, with, err, sizeof(err)) ==
+	    -1) {
+		REQ_ERR(rq, RUNNER_EDEPEND, "%s", err);
+		goto out;
+	}
 	if (n == 0) {
 		struct buf	 b;
 
@@ -163,8 +174,9 @@ cmd_stop(struct req *rq)
 		struct inst *i = inst_by_id((uint64_t)(uintptr_t)list[k]);
 
 		if (i != NULL)
-			inst_stop(i);
+			depends_stop(i);
 	}
+	depends_release();
 out:
 	free(list);
 	free(one);

@@ -95,7 +95,7 @@ inst_state_name(enum inst_state s)
 {
 	static const char *const names[] = {
 		"starting", "running", "backoff", "stopping", "exited",
-		"failed", "stopped"
+		"failed", "stopped", "waiting"
 	};
 
 	return (names[s]);
@@ -106,7 +106,7 @@ int
 inst_running(const struct inst *i)
 {
 	return (i->state == INST_STARTING || i->state == INST_RUNNING ||
-	    i->state == INST_BACKOFF);
+	    i->state == INST_BACKOFF || i->state == INST_WAITING);
 }
 
 /* Drop a hold on a configuration; the last one frees it. */
@@ -215,7 +215,7 @@ inst_launch(const char *alias, const struct app *app,
 		return (NULL);
 	}
 	i->req.forget = forget;
-	if ((*rc = inst_start(i, err, errlen)) != 0) {
+	if ((*rc = depends_start(i, err, errlen)) != 0) {
 		/* Said once here, for every start: by hand, auto, reload. */
 		log_warnx("%s: cannot start: %s", alias, err);
 		i->end.start_code = *rc;
@@ -314,6 +314,7 @@ inst_event(const char *name, struct inst *i, pid_t pid)
 	if (!b.failed)
 		event_emit(name, &b);
 	buf_free(&b);
+	depends_event(name, i);
 }
 
 /*
@@ -518,9 +519,13 @@ inst_stop_all(void)
 		ev_break(server.loop, EVBREAK_ALL);
 		return;
 	}
-	/* Backwards: stopping one may remove it, never those before it. */
+	/*
+	 * Backwards: stopping one may remove it, never those before it.
+	 * Dependents first (depends.c holds what they depend on).
+	 */
 	for (k = server.ninsts; k > 0; k--)
-		inst_stop(server.insts[k - 1]);
+		depends_stop(server.insts[k - 1]);
+	depends_release();
 }
 
 /* A stop's stop_timeout (or KILL_RETRY) passed: SIGKILL. */

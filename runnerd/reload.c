@@ -228,7 +228,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 			if (i->state != INST_STOPPING || restart_pending(i)) {
 				jw_str(&stopped, i->alias);
 				restart_cancel(i);
-				inst_stop(i);
+				depends_stop(i);	/* dependents first */
 			}
 			continue;
 		}
@@ -243,6 +243,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 			inst_restart(i);
 		}
 	}
+	depends_release();
 	conf_unref(old);
 	listen_perms();	/* allow_group may have changed */
 	access_recheck();	/* ... and its old members with it */

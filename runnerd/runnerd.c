@@ -182,7 +182,10 @@ raise_nofile(void)
 		spawn_child_nofile(&old);
 }
 
-/* Start the apps marked autostart: NAME, or NAME-1..NAME-N. */
+/*
+ * Start the apps marked autostart: NAME, or NAME-1..NAME-N.  One an
+ * earlier app depends on was started with it (depends.c): left be.
+ */
 static void
 autostart(void)
 {
@@ -196,6 +199,8 @@ autostart(void)
 		app = &server.conf->cfg->apps[k];
 		for (j = 1; app->autostart && j <= app->instances; j++) {
 			inst_alias(app, j, alias, sizeof(alias));
+			if (inst_find(alias) != NULL)
+				continue;
 			/* A failure is logged, and listed as failed. */
 			(void)inst_launch(alias, app,
 			    &(struct runner_start){ 0 }, 0, &rc, err,

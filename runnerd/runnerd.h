@@ -37,8 +37,9 @@ enum inst_state {
 	INST_EXITED,		/* ended for good; output may remain */
 	INST_FAILED,		/* gave up after max_restarts, or its
 				   first start failed */
-	INST_STOPPED		/* stopped by a client; listed until
+	INST_STOPPED,		/* stopped by a client; listed until
 				   started again or removed */
+	INST_WAITING		/* for its dependencies (depends.c) */
 };
 
 /* What a start asked for (instance.c): kept for every restart. */
@@ -93,6 +94,15 @@ struct restart {
 	ev_timer	 backoff;	/* the delay before a restart */
 	TAILQ_ENTRY(inst) rq_entry;	/* the restart queue ... */
 	int		 queued;	/* ... when on it */
+};
+
+/* Dependencies (depends.c): a start's wait, a stop's hold. */
+struct depwait {
+	double		 since;		/* ev_time when the wait began */
+	char		 what[256];	/* what it waits for, last said */
+	int		 held;		/* a stop waits for its dependents */
+	int		 restart_due;	/* on_dependency_restart: restart
+					   once the conditions hold again */
 };
 
 /* proctree.c's note of when the main process started. */
@@ -153,6 +163,7 @@ struct inst {
 	struct ending	 end;
 	struct capture	*cap;		/* its log (capture.c), or NULL */
 	struct proctick	 tick;
+	struct depwait	 dep;
 };
 
 /*
@@ -221,6 +232,8 @@ struct waiter {
 	uint64_t	 until;		/* write: in_written target */
 	size_t		 count;		/* write: bytes; read: max */
 	int		 started;	/* start: a new start (not restart) */
+	int		 exec_only;	/* start: answer once it runs, ready
+					   or not (waits out dependencies) */
 	void		*arg;		/* stop: its stop job */
 	ev_timer	 timer;		/* waiter_timeout */
 	struct waiter	*next;
@@ -513,6 +526,26 @@ int	 splice_input(struct inst *, struct client *);
 int	 splice_write(struct inst *);
 void	 splice_idle(struct inst *);
 void	 splice_close(struct inst *);
+
+/* health.c */
+enum health_state {
+	HEALTH_NONE,		/* the app has no probe */
+	HEALTH_STARTING,	/* no verdict yet */
+	HEALTH_HEALTHY,
+	HEALTH_UNHEALTHY
+};
+enum health_state health_state(const struct inst *);
+
+/* depends.c */
+int	 depends_start(struct inst *, char *, size_t);
+void	 depends_event(const char *, struct inst *);
+void	 depends_json(struct buf *, const struct inst *);
+int	 depends_stop_set(struct inst **, size_t *, int, char *, size_t);
+void	 depends_stop(struct inst *);
+void	 depends_release(void);
+
+/* cmd_deps.c */
+void	 cmd_deps(struct req *);
 
 /* waiter.c */
 struct waiter	*waiter_new(struct client *, int, long long, struct inst *,

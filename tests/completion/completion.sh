@@ -68,6 +68,7 @@ failed=0
 expect "start status stop" st
 expect "help" he
 expect "apps ask attach" a
+expect "deps" de
 expect "attach" -s "$sock" --json at
 expect "--help --json --version -s" -
 expect "cat sleeper" -s "$sock" start ""
@@ -78,10 +79,12 @@ expect "-- --alias --cwd --help --no-autostart --no-wait --socket --strict" \
 expect "-- --alias --cwd --help --no-autostart --no-wait --socket --strict -v" \
     -s "$sock" start cat -
 expect "" -s "$sock" start cat --alias ""
+expect "cat sleeper" -s "$sock" deps ""
+expect "" -s "$sock" deps cat ""
 # stop, restart, kill, status: aliases and their apps' names.
 expect "c1 c2 cat" -s "$sock" stop ""
 expect "c2" -s "$sock" stop c1 c2
-expect "--all --help" -s "$sock" stop --
+expect "--all --help --with-dependents" -s "$sock" stop --
 expect "c1 c2 cat" -s "$sock" --json status c
 # -s after the command names the socket too.
 expect "c1 c2 cat" stop -s "$sock" ""

@@ -77,6 +77,12 @@ static const struct sample {
 	{ "stderr", CAT "stderr = \"log\";", CAT "stderr = \"merge\";" },
 	{ "on_exit", CAT "on_exit = \"none\";",
 	    CAT "on_exit = \"shutdown\";" },
+	/* A dependency needs a second app: the body closes cat's group. */
+	{ "depends_on", CAT "}; o = { command = \"x\";",
+	    CAT "depends_on = { o = \"started\"; }; }; o = { command = "
+	    "\"x\";" },
+	{ "on_dependency_restart", CAT "on_dependency_restart = \"none\";",
+	    CAT "on_dependency_restart = \"restart\";" },
 #undef SOCKET
 #undef CAT
 };
@@ -118,6 +124,7 @@ static void
 field_change(const struct field *f, const struct app *a, struct app *b)
 {
 	static char	 word[] = "changed", *list[] = { word, NULL };
+	static struct app_dep dep = { word, DEP_STARTED, 1 };
 	const char	*pa = (const char *)a + f->off;
 	char		*pb = (char *)b + f->off;
 
@@ -147,6 +154,10 @@ field_change(const struct field *f, const struct app *a, struct app *b)
 		break;
 	case FIELD_GID:
 		*(gid_t *)pb = *(const gid_t *)pa + 1;
+		break;
+	case FIELD_DEPS:
+		((struct app_deps *)pb)->v = &dep;
+		((struct app_deps *)pb)->n = 1;
 		break;
 	}
 }

@@ -1,0 +1,13 @@
+/*
+ * health_stub.c: health_state until health probes exist: no instance
+ * has a probe.  Replaced by health17's health.c at merge.
+ */
+
+#include "runnerd.h"
+
+enum health_state
+health_state(const struct inst *i)
+{
+	(void)i;
+	return (HEALTH_NONE);
+}
