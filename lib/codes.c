@@ -32,7 +32,7 @@ static const struct {
 	{ RUNNER_ENOMEM,	"ENOMEM",	"out of memory" },
 	{ RUNNER_ESYS,		"ESYS",		"system error" },
 	{ RUNNER_ENOTSUP,	"ENOTSUP",	"not supported" },
-	{ RUNNER_EDEPEND,	"EDEPEND",	"a dependency failed" },
+	{ RUNNER_EDEPEND,	"EDEPEND",	"a dependency failed, or needs it" },
 };
 #define NCODES	(sizeof(runner_codes) / sizeof(runner_codes[0]))
 
