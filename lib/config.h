@@ -39,7 +39,8 @@ enum field_type {
 	FIELD_DOUBLE,
 	FIELD_SIZE,		/* size_t */
 	FIELD_UID,		/* uid_t */
-	FIELD_GID		/* gid_t */
+	FIELD_GID,		/* gid_t */
+	FIELD_HEALTH		/* struct app_health (config_health.c) */
 };
 
 /* A field of struct app that a reload compares. */
@@ -96,6 +97,18 @@ void	 app_defaults(struct app *);
 int	 app_check(struct load *, struct app *, const config_setting_t *);
 int	 conf_group(struct load *, const config_setting_t *, const char *,
 	    gid_t *);
+/* The parsers other option files reuse. */
+int	 opt_command(struct load *, const config_setting_t *, void *);
+int	 opt_bool(struct load *, const config_setting_t *, void *);
+int	 opt_grace(struct load *, const config_setting_t *, void *);
+int	 opt_timeout(struct load *, const config_setting_t *, void *);
+int	 opt_int(struct load *, const config_setting_t *, int, int, int *);
+
+/* config_health.c */
+int	 opt_health(struct load *, const config_setting_t *, void *);
+int	 health_check(struct load *, const struct app *,
+	    const config_setting_t *);
+int	 health_differ(const struct app_health *, const struct app_health *);
 
 /* config_env.c */
 int	 env_file_load(struct load *, struct app *, const config_setting_t *);

@@ -112,7 +112,8 @@ enum app_restart {
 enum app_ready {
 	READY_NONE,		/* running once exec succeeded */
 	READY_SOCKET,		/* once its socket accepts a connection */
-	READY_NOTIFY		/* once it writes a newline to notify_fd */
+	READY_NOTIFY,		/* once it writes a newline to notify_fd */
+	READY_HEALTHY		/* at its first passing health probe */
 };
 enum app_stderr {
 	STDERR_LOG,		/* to the log (the file, or runnerd's log) */

@@ -77,6 +77,8 @@ static const struct sample {
 	{ "stderr", CAT "stderr = \"log\";", CAT "stderr = \"merge\";" },
 	{ "on_exit", CAT "on_exit = \"none\";",
 	    CAT "on_exit = \"shutdown\";" },
+	{ "health", CAT "health = { exec = \"true\"; };",
+	    CAT "health = { exec = \"true\"; interval = 2; };" },
 #undef SOCKET
 #undef CAT
 };
@@ -147,6 +149,10 @@ field_change(const struct field *f, const struct app *a, struct app *b)
 		break;
 	case FIELD_GID:
 		*(gid_t *)pb = *(const gid_t *)pa + 1;
+		break;
+	case FIELD_HEALTH:
+		((struct app_health *)pb)->interval =
+		    ((const struct app_health *)pa)->interval + 1;
 		break;
 	}
 }
