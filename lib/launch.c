@@ -320,6 +320,46 @@ out:
 	return (rc);
 }
 
+/*
+ * Start a health probe of app (runnerd/probe_exec.c): argv run as the
+ * app runs (its user and group, its environment), in cwd (the
+ * instance's), stdin from /dev/null, stdout and stderr to out.  0 with
+ * *pid, or a RUNNER_E* code with the reason in err.
+ */
+int
+launch_probe(const struct app *app, char *const *argv, const char *cwd,
+    int out, pid_t *pid, char *err, size_t errlen)
+{
+	struct spawn	 sp;
+	char		*ident[LAUNCH_NIDENT + 1] = { NULL }, **env = NULL;
+	gid_t		*groups = NULL;
+	int		 rc, k;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.extra_fd = -1;
+	if ((rc = launch_ids(app, &sp, &groups, err, errlen)) != 0)
+		goto out;
+	if (((app->user != NULL || !app->env_inherit) &&
+	    launch_ident(app, ident) == -1) ||
+	    (env = launch_env(app, ident, NULL)) == NULL) {
+		errf(err, errlen, "out of memory");
+		rc = RUNNER_ENOMEM;
+		goto out;
+	}
+	sp.argv = argv;
+	sp.env = env;
+	sp.cwd = cwd;
+	sp.fd[0] = SPAWN_NULL;
+	sp.fd[1] = sp.fd[2] = out;
+	rc = spawn_child(&sp, pid, err, errlen) == -1 ? RUNNER_ESPAWN : 0;
+out:
+	for (k = 0; k < LAUNCH_NIDENT; k++)
+		free(ident[k]);
+	free(env);
+	free(groups);
+	return (rc);
+}
+
 /* Free what launch_spawn allocated, and a notify pipe nobody took. */
 void
 launch_done(struct launch *l)

@@ -310,6 +310,8 @@ struct launch {
 						   of the child's notify_fd */
 };
 int	 launch_spawn(struct launch *, char *, size_t);
+int	 launch_probe(const struct app *, char *const *, const char *, int,
+	    pid_t *, char *, size_t);
 void	 launch_done(struct launch *);
 
 /* chan.c: the shared end of a channel, and the handles users hold. */

@@ -1,0 +1,242 @@
+/*
+ * probe_exec.c: an exec health probe.  The command runs as the app runs
+ * (launch.c's launch_probe: its user, group, environment, and the
+ * instance's cwd) in a session of its own, stdin from /dev/null, stdout
+ * and stderr on a pipe that the loop reads: the first PROBE_LOG_MAX
+ * bytes of each run go to the instance's log (capture.c), the rest is
+ * read and dropped, so a probe that floods neither blocks on a full pipe
+ * nor fills the log.  Exit 0 passes.  At its timeout its process group
+ * is killed; it reports once reaped (one ev_child per pid, as every
+ * child of runnerd), so nothing is left a zombie.
+ *
+ * A probe dropped in flight (its instance stopped, ended or removed) is
+ * killed at once and detached: it reports nothing, and frees itself when
+ * reaped (or at runnerd's exit, if that comes first).
+ */
+
+#include <sys/queue.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runnerd.h"
+
+#define PROBE_LOG_MAX	65536	/* bytes of one run into the log */
+#define PROBE_READ	16384	/* bytes read at once */
+#define PROBE_NOTE	128	/* bytes of output kept for status */
+#define PROBE_DRAIN	8	/* reads at the exit, at most */
+
+struct probe_exec {
+	struct health		*h;		/* NULL once dropped */
+	struct inst		*inst;		/* valid while h is */
+	pid_t			 pid;
+	int			 fd;		/* the pipe, or -1 */
+	ev_io			 io;
+	ev_child		 child;
+	size_t			 logged;	/* bytes given to the log */
+	char			 note[PROBE_NOTE]; /* its first line */
+	size_t			 nnote;
+	int			 note_done;	/* the line ended */
+	int			 timed_out;
+	double			 timeout;
+	LIST_ENTRY(probe_exec)	 entry;		/* detached, until reaped */
+};
+
+static LIST_HEAD(, probe_exec) detached = LIST_HEAD_INITIALIZER(detached);
+
+static void	 probe_exec_io_cb(struct ev_loop *, ev_io *, int);
+static void	 probe_exec_child_cb(struct ev_loop *, ev_child *, int);
+static int	 probe_exec_read(struct probe_exec *);
+static void	 probe_exec_close(struct probe_exec *);
+static void	 probe_exec_kill(struct probe_exec *);
+
+/* Start h's instance's exec probe; NULL with err when it cannot. */
+struct probe_exec *
+probe_exec_start(struct health *h, char *err, size_t errlen)
+{
+	const struct inst	*i = health_inst(h);
+	struct probe_exec	*p;
+	int			 fds[2], rc;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		errf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		errf(err, errlen, "cannot make a pipe for the probe: %s",
+		    strerror(errno));
+		free(p);
+		return (NULL);
+	}
+	rc = launch_probe(i->app, i->app->health.exec, i->req.cwd != NULL ?
+	    i->req.cwd : i->app->cwd, fds[1], &p->pid, err, errlen);
+	close(fds[1]);
+	if (rc != 0 || fd_nonblock(fds[0]) == -1) {
+		if (rc == 0) {
+			errf(err, errlen, "fcntl: %s", strerror(errno));
+			kill(-p->pid, SIGKILL);
+			/* Never exec'd a probe that could linger. */
+			while (waitpid(p->pid, NULL, 0) == -1 &&
+			    errno == EINTR)
+				;
+		}
+		close(fds[0]);
+		free(p);
+		return (NULL);
+	}
+	p->h = h;
+	p->inst = (struct inst *)i;
+	p->fd = fds[0];
+	p->timeout = i->app->health.timeout;
+	ev_io_init(&p->io, probe_exec_io_cb, p->fd, EV_READ);
+	p->io.data = p;
+	ev_io_start(server.loop, &p->io);
+	ev_child_init(&p->child, probe_exec_child_cb, p->pid, 0);
+	p->child.data = p;
+	ev_child_start(server.loop, &p->child);
+	return (p);
+}
+
+/* Its timeout came: kill it; it reports "timed out" once reaped. */
+void
+probe_exec_timeout(struct probe_exec *p)
+{
+	p->timed_out = 1;
+	probe_exec_kill(p);
+}
+
+/* Its instance no longer wants it: killed, detached until reaped. */
+void
+probe_exec_drop(struct probe_exec *p)
+{
+	if (p == NULL)
+		return;
+	p->h = NULL;
+	p->inst = NULL;
+	probe_exec_close(p);
+	probe_exec_kill(p);
+	LIST_INSERT_HEAD(&detached, p, entry);
+}
+
+/* runnerd exits: the detached probes' memory (SIGKILLed already). */
+void
+probe_exec_shutdown(void)
+{
+	struct probe_exec	*p;
+
+	while ((p = LIST_FIRST(&detached)) != NULL) {
+		LIST_REMOVE(p, entry);
+		ev_child_stop(server.loop, &p->child);
+		free(p);
+	}
+}
+
+/* SIGKILL to its group (setsid made one), and to it if that failed. */
+static void
+probe_exec_kill(struct probe_exec *p)
+{
+	if (kill(-p->pid, SIGKILL) == -1)
+		kill(p->pid, SIGKILL);
+}
+
+static void
+probe_exec_close(struct probe_exec *p)
+{
+	if (p->fd == -1)
+		return;
+	ev_io_stop(server.loop, &p->io);
+	close(p->fd);
+	p->fd = -1;
+}
+
+static void
+probe_exec_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct probe_exec	*p = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (probe_exec_read(p) == -1)
+		probe_exec_close(p);
+}
+
+/*
+ * One read: into the log up to PROBE_LOG_MAX, its first line into the
+ * note.  1 bytes came, 0 none yet, -1 the pipe ended (or failed).
+ */
+static int
+probe_exec_read(struct probe_exec *p)
+{
+	char	 tmp[PROBE_READ];
+	ssize_t	 n;
+	size_t	 k, take;
+
+	n = read(p->fd, tmp, sizeof(tmp));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return (0);
+	if (n <= 0) {
+		capture_probe(p->inst, NULL, 0);	/* ends a cut line */
+		return (-1);
+	}
+	for (k = 0; k < (size_t)n && !p->note_done; k++) {
+		if (tmp[k] == '\n' || p->nnote == sizeof(p->note) - 1)
+			p->note_done = 1;
+		else
+			p->note[p->nnote++] = tmp[k];
+	}
+	take = PROBE_LOG_MAX - p->logged < (size_t)n ?
+	    PROBE_LOG_MAX - p->logged : (size_t)n;
+	if (take > 0) {
+		capture_probe(p->inst, tmp, take);
+		p->logged += take;
+	}
+	return (1);
+}
+
+/* Reaped: what it said, then its verdict. */
+static void
+probe_exec_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct probe_exec	*p = w->data;
+	struct health		*h = p->h;
+	char			 how[64], note[PROBE_NOTE];
+	int			 st = w->rstatus, k, timed_out = p->timed_out;
+	double			 timeout = p->timeout;
+
+	(void)revents;
+	ev_child_stop(loop, w);
+	/* What it left in its group goes with it, as an instance's does. */
+	kill(-p->pid, SIGKILL);
+	if (h == NULL) {
+		LIST_REMOVE(p, entry);
+		free(p);
+		return;
+	}
+	for (k = 0; p->fd != -1 && k < PROBE_DRAIN; k++)
+		if (probe_exec_read(p) != 1)
+			break;
+	if (p->fd != -1)
+		capture_probe(p->inst, NULL, 0);
+	probe_exec_close(p);
+	memcpy(note, p->note, p->nnote);
+	note[p->nnote] = '\0';
+	free(p);
+	if (timed_out)
+		health_result(h, 0, "timed out after %g s", timeout);
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		health_result(h, 1, "%s", note);
+	else {
+		if (WIFEXITED(st))
+			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(st));
+		else
+			status_words(st, how, sizeof(how));
+		health_result(h, 0, "%s%s%s", how, note[0] != '\0' ? ": " :
+		    "", note);
+	}
+}
