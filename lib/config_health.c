@@ -67,8 +67,11 @@ opt_health(struct load *ld, const config_setting_t *s, void *out)
 	if (kinds > 1)
 		return (load_err(ld, s, s, "a probe is one of exec, connect "
 		    "and http, not %d of them", kinds));
+	m = config_setting_get_member(s, "timeout");
+	/* The default timeout fits a shorter interval: no error for it. */
+	if (m == NULL && h->timeout > h->interval)
+		h->timeout = h->interval;
 	if (h->timeout > h->interval) {
-		m = config_setting_get_member(s, "timeout");
 		return (load_err(ld, m != NULL ? m : s, m != NULL ? m : s,
 		    "timeout (%g s) is more than interval (%g s): probes "
 		    "would overlap", h->timeout, h->interval));

@@ -20,10 +20,21 @@
  * restart = "no" ends failed (restart.c asks health_killed), the reason
  * "unhealthy" in status and in the log: a liveness probe.
  *
+ * A probe that is due does not start in its timer's callback: it joins
+ * a queue, which one timer of the loop works for HEALTH_BUDGET seconds
+ * at most per loop iteration (one probe at least), so that between
+ * batches the loop polls and clients are answered, as restart.c paces
+ * restarts.  An exec probe's spawn waits for the exec; a thousand
+ * instances probed in step would otherwise hold the loop for as many.
+ * When more is due than the budget allows, probes run late, never the
+ * replies.
+ *
  * The state lives in i->health, made at the first probe and freed with
  * the instance; a reload that adds, changes or removes the probe is
  * followed from the next one (health_follow).
  */
+
+#include <sys/queue.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +45,8 @@
 #include "runnerd.h"
 
 #define HEALTH_NOTE	256	/* bytes of a result kept for status */
+#define HEALTH_BUDGET	0.002	/* seconds of starting probes per loop
+				   iteration */
 
 enum probe_kind { PROBE_NONE, PROBE_EXEC, PROBE_CONNECT, PROBE_HTTP };
 
@@ -55,11 +68,20 @@ struct health {
 	int			 killed;	/* liveness stopped it */
 	char			 reason[HEALTH_NOTE + 64]; /* ... why */
 	int			 kills;		/* liveness stops, ever */
+	TAILQ_ENTRY(health)	 qentry;	/* the queue of due probes ... */
+	int			 queued;	/* ... when on it */
 };
+
+static TAILQ_HEAD(, health) due = TAILQ_HEAD_INITIALIZER(due);
+static ev_timer		 pump;		/* works the queue, a batch a time */
+static int		 pump_init;
 
 static struct health	*health_get(struct inst *);
 static void		 health_timer_cb(struct ev_loop *, ev_timer *, int);
 static void		 health_probe(struct health *);
+static void		 health_enqueue(struct health *);
+static void		 health_dequeue(struct health *);
+static void		 health_pump_cb(struct ev_loop *, ev_timer *, int);
 static void		 health_drop(struct health *);
 static void		 health_arm(struct health *, double);
 static void		 health_set(struct health *, enum health_state);
@@ -228,7 +250,7 @@ health_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	if (h->kind == PROBE_NONE) {
-		health_probe(h);
+		health_enqueue(h);
 		return;
 	}
 	if (h->kind == PROBE_EXEC) {
@@ -238,6 +260,54 @@ health_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	health_drop(h);
 	health_result(h, 0, "timed out after %g s", t);
+}
+
+/* h's probe is due: its turn in the queue. */
+static void
+health_enqueue(struct health *h)
+{
+	if (!pump_init) {
+		ev_timer_init(&pump, health_pump_cb, 0, 0);
+		pump_init = 1;
+	}
+	if (h->queued)
+		return;
+	TAILQ_INSERT_TAIL(&due, h, qentry);
+	h->queued = 1;
+	if (!ev_is_active(&pump)) {
+		ev_timer_set(&pump, 0, 0);
+		ev_timer_start(server.loop, &pump);
+	}
+}
+
+static void
+health_dequeue(struct health *h)
+{
+	if (!h->queued)
+		return;
+	TAILQ_REMOVE(&due, h, qentry);
+	h->queued = 0;
+}
+
+/* Start the due probes for HEALTH_BUDGET seconds; the rest next turn. */
+static void
+health_pump_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct health	*h;
+	double		 start = ev_time();
+
+	(void)w;
+	(void)revents;
+	while ((h = TAILQ_FIRST(&due)) != NULL) {
+		health_dequeue(h);
+		health_probe(h);
+		if (ev_time() - start >= HEALTH_BUDGET)
+			break;
+	}
+	if (!TAILQ_EMPTY(&due)) {
+		ev_timer_set(&pump, 0, 0);
+		ev_timer_start(loop, &pump);
+	}
 }
 
 /* Start a probe of the kind the app has now. */
@@ -272,6 +342,7 @@ health_drop(struct health *h)
 {
 	void	*p = h->probe;
 
+	health_dequeue(h);
 	h->probe = NULL;
 	switch (h->kind) {
 	case PROBE_EXEC:
@@ -452,6 +523,8 @@ health_event_json(struct buf *b, const struct inst *i)
 void
 health_shutdown(void)
 {
+	if (pump_init)
+		ev_timer_stop(server.loop, &pump);
 	probe_exec_shutdown();
 	probe_http_shutdown();
 }

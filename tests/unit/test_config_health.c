@@ -59,6 +59,9 @@ APP_TEST(test_start_period_edges, H("exec = \"true\"; start_period = "
     "86400;"), a->health.start_period == 86400.0)
 APP_TEST(test_start_period_zero, H("exec = \"true\"; start_period = 0;"),
     a->health.start_period == 0.0)
+/* Without a timeout, a short interval bounds the default one. */
+APP_TEST(test_timeout_default_short, H("exec = \"true\"; interval = 0.1;"),
+    a->health.timeout == 0.1)
 APP_TEST(test_timeout_is_interval, H("exec = \"true\"; interval = 1; "
     "timeout = 1;"), a->health.timeout == 1.0)
 
@@ -204,6 +207,7 @@ main(void)
 		T(test_interval_small), T(test_retries_edges),
 		T(test_retries_one), T(test_start_period_edges),
 		T(test_start_period_zero), T(test_timeout_is_interval),
+		T(test_timeout_default_short),
 		T(test_not_group), T(test_empty), T(test_connect_false),
 		T(test_two_kinds), T(test_three_kinds), T(test_unknown),
 		T(test_exec_empty), T(test_exec_type), T(test_connect_type),
