@@ -389,6 +389,16 @@ local_start(struct runner *r, const char *name,
 		    "(in %s)", name, l->config->source));
 	}
 	alias = opts != NULL && opts->alias != NULL ? opts->alias : name;
+	/*
+	 * Probing is a schedule that runs while the instance does: a loop
+	 * this library does not have in-process (it never owns the
+	 * program's), runnerd's.  Said, rather than the probe ignored.
+	 */
+	if (APP_HAS_HEALTH(la.app) || la.app->ready == READY_HEALTHY)
+		return (runner_seterr(r, RUNNER_ENOTSUP, "'%s': app '%s' has "
+		    "a health probe, which needs runnerd (the in-process "
+		    "backend runs none): use runner_connect",
+		    alias, name));
 	if ((i = local_find(l, alias)) != NULL && i->pid > 0) {
 		if (strict)
 			return (runner_seterr(r, RUNNER_EEXIST, "'%s' is "

@@ -431,6 +431,7 @@ void		 sub_free(struct sub *);
 int		 sub_fd(const struct sub *);
 int		 sub_next(struct sub *, struct runner_event *, char *, size_t);
 void		 sub_exit(const struct json *, int, int *, int *);
+int		 sub_health(const struct json *, int);
 
 /* local.c: the in-process backend. */
 extern const struct runner_ops local_ops;
