@@ -323,12 +323,15 @@ out:
 /*
  * Start a health probe of app (runnerd/probe_exec.c): argv run as the
  * app runs (its user and group, its environment), in cwd (the
- * instance's), stdin from /dev/null, stdout and stderr to out.  0 with
- * *pid, or a RUNNER_E* code with the reason in err.
+ * instance's), stdin from /dev/null, stdout and stderr to out.  Without
+ * waiting for the exec (a probe runs often, and the loop must not wait
+ * for a child to be scheduled): *errpipe gets the pipe on which a
+ * failure before the exec is told (spawn_errf), the child then exiting
+ * 127.  0 with *pid, or a RUNNER_E* code with the reason in err.
  */
 int
 launch_probe(const struct app *app, char *const *argv, const char *cwd,
-    int out, pid_t *pid, char *err, size_t errlen)
+    int out, pid_t *pid, int *errpipe, char *err, size_t errlen)
 {
 	struct spawn	 sp;
 	char		*ident[LAUNCH_NIDENT + 1] = { NULL }, **env = NULL;
@@ -351,6 +354,7 @@ launch_probe(const struct app *app, char *const *argv, const char *cwd,
 	sp.cwd = cwd;
 	sp.fd[0] = SPAWN_NULL;
 	sp.fd[1] = sp.fd[2] = out;
+	sp.errpipe = errpipe;
 	rc = spawn_child(&sp, pid, err, errlen) == -1 ? RUNNER_ESPAWN : 0;
 out:
 	for (k = 0; k < LAUNCH_NIDENT; k++)

@@ -239,8 +239,14 @@ struct spawn {
 	gid_t		 gid;
 	const gid_t	*groups;	/* supplementary groups */
 	int		 ngroups;
+	int		*errpipe;	/* NULL: spawn_child waits for the
+					   exec; else it returns at once,
+					   with here the pipe on which a
+					   child that fails before its exec
+					   says why (spawn_errf) */
 };
 int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
+void	 spawn_errf(const struct spawn *, const int [2], char *, size_t);
 void	 spawn_child_nofile(const struct rlimit *);
 void	 spawn_parent_death(int);
 int	 spawn_reap(pid_t, int *);
@@ -311,7 +317,7 @@ struct launch {
 };
 int	 launch_spawn(struct launch *, char *, size_t);
 int	 launch_probe(const struct app *, char *const *, const char *, int,
-	    pid_t *, char *, size_t);
+	    pid_t *, int *, char *, size_t);
 void	 launch_done(struct launch *);
 
 /* chan.c: the shared end of a channel, and the handles users hold. */

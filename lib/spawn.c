@@ -59,6 +59,29 @@ static void	  spawn_fail(int, int) __attribute__((noreturn));
 static void	  spawn_exec(const struct spawn *, const int [3], char **, int, pid_t)
 		    __attribute__((noreturn));
 
+/*
+ * Why a child failed before its program ran, in words, from the two ints
+ * it wrote (spawn_fail): the stage and its errno.
+ */
+void
+spawn_errf(const struct spawn *sp, const int msg[2], char *err,
+    size_t errlen)
+{
+	if (msg[0] == SPAWN_STAGE_CHDIR)
+		snprintf(err, errlen, "cannot change directory to '%s': %s",
+		    sp->cwd, strerror(msg[1]));
+	else if (msg[0] == SPAWN_STAGE_IDS)
+		snprintf(err, errlen, "cannot switch to uid %ld, gid %ld for "
+		    "'%s': %s", (long)sp->uid, (long)sp->gid, sp->argv[0],
+		    strerror(msg[1]));
+	else if (msg[0] == SPAWN_STAGE_FD)
+		snprintf(err, errlen, "cannot set up descriptors for '%s': %s",
+		    sp->argv[0], strerror(msg[1]));
+	else
+		snprintf(err, errlen, "cannot execute '%s': %s", sp->argv[0],
+		    strerror(msg[1]));
+}
+
 /* Tell the parent why we failed, and go. */
 static void __attribute__((noreturn))
 spawn_fail(int errfd, int stage)
@@ -230,6 +253,14 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 		goto syserr;
 	close(pfd[1]);
 	pfd[1] = -1;
+	if (sp->errpipe != NULL) {
+		/* The caller reads why, if it failed, once it exits (127). */
+		*sp->errpipe = pfd[0];
+		pfd[0] = -1;
+		*pid = child;
+		rc = 0;
+		goto out;
+	}
 
 	do
 		n = read(pfd[0], msg, sizeof(msg));
@@ -237,19 +268,7 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	if (n == sizeof(msg)) {
 		while (waitpid(child, &status, 0) == -1 && errno == EINTR)
 			;
-		if (msg[0] == SPAWN_STAGE_CHDIR)
-			snprintf(err, errlen, "cannot change directory to "
-			    "'%s': %s", sp->cwd, strerror(msg[1]));
-		else if (msg[0] == SPAWN_STAGE_IDS)
-			snprintf(err, errlen, "cannot switch to uid %ld, gid "
-			    "%ld for '%s': %s", (long)sp->uid, (long)sp->gid,
-			    sp->argv[0], strerror(msg[1]));
-		else if (msg[0] == SPAWN_STAGE_FD)
-			snprintf(err, errlen, "cannot set up descriptors for "
-			    "'%s': %s", sp->argv[0], strerror(msg[1]));
-		else
-			snprintf(err, errlen, "cannot execute '%s': %s",
-			    sp->argv[0], strerror(msg[1]));
+		spawn_errf(sp, msg, err, errlen);
 		goto out;
 	}
 	*pid = child;

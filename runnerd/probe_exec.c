@@ -9,6 +9,9 @@
  * is killed; it reports once reaped (one ev_child per pid, as every
  * child of runnerd), so nothing is left a zombie.
  *
+ * The spawn does not wait for the exec (launch_probe): a probe whose
+ * exec failed exits 127, and says why on a pipe read then.
+ *
  * A probe dropped in flight (its instance stopped, ended or removed) is
  * killed at once and detached: it reports nothing, and frees itself when
  * reaped (or at runnerd's exit, if that comes first).
@@ -37,6 +40,7 @@ struct probe_exec {
 	struct inst		*inst;		/* valid while h is */
 	pid_t			 pid;
 	int			 fd;		/* the pipe, or -1 */
+	int			 errfd;		/* why a spawn failed, or -1 */
 	ev_io			 io;
 	ev_child		 child;
 	size_t			 logged;	/* bytes given to the log */
@@ -62,7 +66,7 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 {
 	const struct inst	*i = health_inst(h);
 	struct probe_exec	*p;
-	int			 fds[2], rc;
+	int			 fds[2], rc, errfd = -1;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		errf(err, errlen, "out of memory");
@@ -75,21 +79,24 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 		return (NULL);
 	}
 	rc = launch_probe(i->app, i->app->health.exec, i->req.cwd != NULL ?
-	    i->req.cwd : i->app->cwd, fds[1], &p->pid, err, errlen);
+	    i->req.cwd : i->app->cwd, fds[1], &p->pid, &errfd, err, errlen);
 	close(fds[1]);
 	if (rc != 0 || fd_nonblock(fds[0]) == -1) {
 		if (rc == 0) {
 			errf(err, errlen, "fcntl: %s", strerror(errno));
 			kill(-p->pid, SIGKILL);
-			/* Never exec'd a probe that could linger. */
+			kill(p->pid, SIGKILL);
+			/* Reaped here: no watcher was started for it. */
 			while (waitpid(p->pid, NULL, 0) == -1 &&
 			    errno == EINTR)
 				;
+			close(errfd);
 		}
 		close(fds[0]);
 		free(p);
 		return (NULL);
 	}
+	p->errfd = errfd;
 	p->h = h;
 	p->inst = (struct inst *)i;
 	p->fd = fds[0];
@@ -124,6 +131,32 @@ probe_exec_drop(struct probe_exec *p)
 	LIST_INSERT_HEAD(&detached, p, entry);
 }
 
+/*
+ * A probe that exited 127: why, if it failed before its exec (into err,
+ * 1), else 0 (its program said 127).
+ */
+static int
+probe_exec_failed(struct probe_exec *p, const struct app *app,
+    const char *cwd, char *err, size_t errlen)
+{
+	struct spawn	 sp;
+	int		 msg[2];
+	ssize_t		 n;
+
+	do
+		n = read(p->errfd, msg, sizeof(msg));
+	while (n == -1 && errno == EINTR);
+	if (n != sizeof(msg))
+		return (0);
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = app->health.exec;
+	sp.cwd = cwd;
+	sp.uid = app->user != NULL ? app->uid : geteuid();
+	sp.gid = app->gid;
+	spawn_errf(&sp, msg, err, errlen);
+	return (1);
+}
+
 /* runnerd exits: the detached probes' memory (SIGKILLed already). */
 void
 probe_exec_shutdown(void)
@@ -133,6 +166,7 @@ probe_exec_shutdown(void)
 	while ((p = LIST_FIRST(&detached)) != NULL) {
 		LIST_REMOVE(p, entry);
 		ev_child_stop(server.loop, &p->child);
+		close(p->errfd);
 		free(p);
 	}
 }
@@ -205,8 +239,11 @@ probe_exec_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct probe_exec	*p = w->data;
 	struct health		*h = p->h;
+	const struct inst	*i = p->inst;
 	char			 how[64], note[PROBE_NOTE];
+	char			 why[RUNNER_ERRMSG_MAX];
 	int			 st = w->rstatus, k, timed_out = p->timed_out;
+	int			 spawned;
 	double			 timeout = p->timeout;
 
 	(void)revents;
@@ -215,6 +252,7 @@ probe_exec_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	kill(-p->pid, SIGKILL);
 	if (h == NULL) {
 		LIST_REMOVE(p, entry);
+		close(p->errfd);
 		free(p);
 		return;
 	}
@@ -226,8 +264,14 @@ probe_exec_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	probe_exec_close(p);
 	memcpy(note, p->note, p->nnote);
 	note[p->nnote] = '\0';
+	spawned = !(WIFEXITED(st) && WEXITSTATUS(st) == 127 &&
+	    probe_exec_failed(p, i->app, i->req.cwd != NULL ? i->req.cwd :
+	    i->app->cwd, why, sizeof(why)));
+	close(p->errfd);
 	free(p);
-	if (timed_out)
+	if (!spawned)
+		health_result(h, 0, "%s", why);
+	else if (timed_out)
 		health_result(h, 0, "timed out after %g s", timeout);
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		health_result(h, 1, "%s", note);
