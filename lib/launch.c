@@ -321,47 +321,68 @@ out:
 }
 
 /*
- * Start a health probe of app (runnerd/probe_exec.c): argv run as the
- * app runs (its user and group, its environment), in cwd (the
- * instance's), stdin from /dev/null, stdout and stderr to out.  Without
- * waiting for the exec (a probe runs often, and the loop must not wait
- * for a child to be scheduled): *errpipe gets the pipe on which a
- * failure before the exec is told (spawn_errf), the child then exiting
- * 127.  0 with *pid, or a RUNNER_E* code with the reason in err.
+ * What a health probe of app needs to start (runnerd/probe_exec.c), made
+ * here, in the parent, and owned whole by the job (its argv, environment,
+ * cwd and groups copied: a reload may free the app before the spawn): argv
+ * run as the app runs (its user and group, its environment), in cwd (the
+ * instance's), stdin from /dev/null, stdout and stderr to out.  The job
+ * does not wait for the exec (sp.errpipe: a probe runs often, and whoever
+ * spawns it must not wait for a child to be scheduled).  The job, or NULL
+ * with the reason in err.
  */
-int
-launch_probe(const struct app *app, char *const *argv, const char *cwd,
-    int out, pid_t *pid, int *errpipe, char *err, size_t errlen)
+struct spawn_job *
+launch_probe_job(const struct app *app, char *const *argv, const char *cwd,
+    int out, char *err, size_t errlen)
 {
-	struct spawn	 sp;
-	char		*ident[LAUNCH_NIDENT + 1] = { NULL }, **env = NULL;
-	gid_t		*groups = NULL;
-	int		 rc, k;
+	struct spawn_job	*j;
+	char			*ident[LAUNCH_NIDENT + 1] = { NULL }, **env = NULL;
+	int			 k;
 
-	memset(&sp, 0, sizeof(sp));
-	sp.extra_fd = -1;
-	if ((rc = launch_ids(app, &sp, &groups, err, errlen)) != 0)
-		goto out;
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		errf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	j->errfd = -1;
+	if (launch_ids(app, &j->sp, &j->groups, err, errlen) != 0) {
+		spawn_job_free(j);
+		return (NULL);
+	}
 	if (((app->user != NULL || !app->env_inherit) &&
 	    launch_ident(app, ident) == -1) ||
-	    (env = launch_env(app, ident, NULL)) == NULL) {
+	    (env = launch_env(app, ident, NULL)) == NULL ||
+	    (j->env = argv_dup(env)) == NULL ||
+	    (j->argv = argv_dup(argv)) == NULL ||
+	    (cwd != NULL && (j->cwd = strdup(cwd)) == NULL)) {
 		errf(err, errlen, "out of memory");
-		rc = RUNNER_ENOMEM;
+		spawn_job_free(j);
+		j = NULL;
 		goto out;
 	}
-	sp.argv = argv;
-	sp.env = env;
-	sp.cwd = cwd;
-	sp.fd[0] = SPAWN_NULL;
-	sp.fd[1] = sp.fd[2] = out;
-	sp.errpipe = errpipe;
-	rc = spawn_child(&sp, pid, err, errlen) == -1 ? RUNNER_ESPAWN : 0;
+	j->sp.extra_fd = -1;
+	j->sp.argv = j->argv;
+	j->sp.env = j->env;
+	j->sp.cwd = j->cwd;
+	j->sp.groups = j->groups;
+	j->sp.fd[0] = SPAWN_NULL;
+	j->sp.fd[1] = j->sp.fd[2] = out;
+	j->sp.errpipe = &j->errfd;
 out:
 	for (k = 0; k < LAUNCH_NIDENT; k++)
 		free(ident[k]);
 	free(env);
-	free(groups);
-	return (rc);
+	return (j);
+}
+
+void
+spawn_job_free(struct spawn_job *j)
+{
+	if (j == NULL)
+		return;
+	argv_free(j->argv);
+	argv_free(j->env);
+	free(j->groups);
+	free(j->cwd);
+	free(j);
 }
 
 /* Free what launch_spawn allocated, and a notify pipe nobody took. */

@@ -316,8 +316,18 @@ struct launch {
 						   of the child's notify_fd */
 };
 int	 launch_spawn(struct launch *, char *, size_t);
-int	 launch_probe(const struct app *, char *const *, const char *, int,
-	    pid_t *, int *, char *, size_t);
+/* A spawn prepared whole, to run later or elsewhere (a probe's). */
+struct spawn_job {
+	struct spawn	 sp;		/* pointing into the copies below */
+	char		**argv;
+	char		**env;
+	char		*cwd;
+	gid_t		*groups;
+	int		 errfd;		/* out: sp.errpipe's, after the spawn */
+};
+struct spawn_job *launch_probe_job(const struct app *, char *const *,
+	    const char *, int, char *, size_t);
+void	 spawn_job_free(struct spawn_job *);
 void	 launch_done(struct launch *);
 
 /* chan.c: the shared end of a channel, and the handles users hold. */

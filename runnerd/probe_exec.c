@@ -1,20 +1,21 @@
 /*
  * probe_exec.c: an exec health probe.  The command runs as the app runs
- * (launch.c's launch_probe: its user, group, environment, and the
+ * (launch.c's launch_probe_job: its user, group, environment, and the
  * instance's cwd) in a session of its own, stdin from /dev/null, stdout
  * and stderr on a pipe that the loop reads: the first PROBE_LOG_MAX
  * bytes of each run go to the instance's log (capture.c), the rest is
  * read and dropped, so a probe that floods neither blocks on a full pipe
  * nor fills the log.  Exit 0 passes.  At its timeout its process group
- * is killed; it reports once reaped (one ev_child per pid, as every
- * child of runnerd), so nothing is left a zombie.
+ * is killed; it reports once reaped, so nothing is left a zombie.
  *
- * The spawn does not wait for the exec (launch_probe): a probe whose
- * exec failed exits 127, and says why on a pipe read then.
+ * The fork is probe_spawn.c's (a thread of its own: the loop never pays
+ * for it), which calls back here with the pid (probe_exec_spawned) and
+ * with the exit (probe_exec_exited).  A probe whose exec failed exits
+ * 127 and says why on a pipe, read then.
  *
  * A probe dropped in flight (its instance stopped, ended or removed) is
- * killed at once and detached: it reports nothing, and frees itself when
- * reaped (or at runnerd's exit, if that comes first).
+ * killed at once, or as soon as its pid is known, and detached: it
+ * reports nothing, and frees itself at its exit (or at runnerd's).
  */
 
 #include <sys/queue.h>
@@ -38,27 +39,28 @@
 struct probe_exec {
 	struct health		*h;		/* NULL once dropped */
 	struct inst		*inst;		/* valid while h is */
-	pid_t			 pid;
+	pid_t			 pid;		/* 0 until spawned */
 	int			 fd;		/* the pipe, or -1 */
 	int			 errfd;		/* why a spawn failed, or -1 */
 	ev_io			 io;
-	ev_child		 child;
 	size_t			 logged;	/* bytes given to the log */
 	char			 note[PROBE_NOTE]; /* its first line */
 	size_t			 nnote;
 	int			 note_done;	/* the line ended */
 	int			 timed_out;
 	double			 timeout;
-	LIST_ENTRY(probe_exec)	 entry;		/* detached, until reaped */
+	LIST_ENTRY(probe_exec)	 entry;		/* detached, until it exits */
 };
 
 static LIST_HEAD(, probe_exec) detached = LIST_HEAD_INITIALIZER(detached);
 
 static void	 probe_exec_io_cb(struct ev_loop *, ev_io *, int);
-static void	 probe_exec_child_cb(struct ev_loop *, ev_child *, int);
 static int	 probe_exec_read(struct probe_exec *);
 static void	 probe_exec_close(struct probe_exec *);
 static void	 probe_exec_kill(struct probe_exec *);
+static void	 probe_exec_free(struct probe_exec *);
+static int	 probe_exec_failed(struct probe_exec *, const struct app *,
+		    const char *, char *, size_t);
 
 /* Start h's instance's exec probe; NULL with err when it cannot. */
 struct probe_exec *
@@ -66,37 +68,37 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 {
 	const struct inst	*i = health_inst(h);
 	struct probe_exec	*p;
-	int			 fds[2], rc, errfd = -1;
+	struct spawn_job	*job;
+	int			 fds[2];
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		errf(err, errlen, "out of memory");
 		return (NULL);
 	}
+	p->errfd = -1;
 	if (pipe2(fds, O_CLOEXEC) == -1) {
 		errf(err, errlen, "cannot make a pipe for the probe: %s",
 		    strerror(errno));
 		free(p);
 		return (NULL);
 	}
-	rc = launch_probe(i->app, i->app->health.exec, i->req.cwd != NULL ?
-	    i->req.cwd : i->app->cwd, fds[1], &p->pid, &errfd, err, errlen);
-	close(fds[1]);
-	if (rc != 0 || fd_nonblock(fds[0]) == -1) {
-		if (rc == 0) {
-			errf(err, errlen, "fcntl: %s", strerror(errno));
-			kill(-p->pid, SIGKILL);
-			kill(p->pid, SIGKILL);
-			/* Reaped here: no watcher was started for it. */
-			while (waitpid(p->pid, NULL, 0) == -1 &&
-			    errno == EINTR)
-				;
-			close(errfd);
-		}
+	if (fd_nonblock(fds[0]) == -1) {
+		errf(err, errlen, "fcntl: %s", strerror(errno));
+		job = NULL;
+	} else
+		job = launch_probe_job(i->app, i->app->health.exec,
+		    i->req.cwd != NULL ? i->req.cwd : i->app->cwd, fds[1], err,
+		    errlen);
+	if (job == NULL || probe_spawn(job, p) == -1) {
+		if (job != NULL)
+			errf(err, errlen, "out of memory");
+		spawn_job_free(job);
 		close(fds[0]);
+		close(fds[1]);
 		free(p);
 		return (NULL);
 	}
-	p->errfd = errfd;
+	/* fds[1] is the job's until spawned: probe_exec_spawned closes it. */
 	p->h = h;
 	p->inst = (struct inst *)i;
 	p->fd = fds[0];
@@ -104,21 +106,49 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 	ev_io_init(&p->io, probe_exec_io_cb, p->fd, EV_READ);
 	p->io.data = p;
 	ev_io_start(server.loop, &p->io);
-	ev_child_init(&p->child, probe_exec_child_cb, p->pid, 0);
-	p->child.data = p;
-	ev_child_start(server.loop, &p->child);
 	return (p);
 }
 
-/* Its timeout came: kill it; it reports "timed out" once reaped. */
+/*
+ * The spawn is done (probe_spawn.c): pid, or 0 with why in err.  The
+ * child has its end of the output pipe: ours of it closes.
+ */
+void
+probe_exec_spawned(void *arg, pid_t pid, struct spawn_job *job,
+    const char *err)
+{
+	struct probe_exec	*p = arg;
+	struct health		*h = p->h;
+
+	close(job->sp.fd[1]);
+	p->errfd = job->errfd;
+	job->errfd = -1;
+	p->pid = pid;
+	if (pid > 0) {
+		if (h == NULL || p->timed_out)
+			probe_exec_kill(p);	/* dropped, or late already */
+		return;
+	}
+	/* No process: no exit to come. */
+	if (h == NULL) {
+		LIST_REMOVE(p, entry);
+		probe_exec_free(p);
+		return;
+	}
+	probe_exec_free(p);
+	health_result(h, 0, "%s", err);
+}
+
+/* Its timeout came: kill it; it reports "timed out" at its exit. */
 void
 probe_exec_timeout(struct probe_exec *p)
 {
 	p->timed_out = 1;
-	probe_exec_kill(p);
+	if (p->pid > 0)
+		probe_exec_kill(p);
 }
 
-/* Its instance no longer wants it: killed, detached until reaped. */
+/* Its instance no longer wants it: killed, detached until it exits. */
 void
 probe_exec_drop(struct probe_exec *p)
 {
@@ -127,34 +157,9 @@ probe_exec_drop(struct probe_exec *p)
 	p->h = NULL;
 	p->inst = NULL;
 	probe_exec_close(p);
-	probe_exec_kill(p);
+	if (p->pid > 0)
+		probe_exec_kill(p);
 	LIST_INSERT_HEAD(&detached, p, entry);
-}
-
-/*
- * A probe that exited 127: why, if it failed before its exec (into err,
- * 1), else 0 (its program said 127).
- */
-static int
-probe_exec_failed(struct probe_exec *p, const struct app *app,
-    const char *cwd, char *err, size_t errlen)
-{
-	struct spawn	 sp;
-	int		 msg[2];
-	ssize_t		 n;
-
-	do
-		n = read(p->errfd, msg, sizeof(msg));
-	while (n == -1 && errno == EINTR);
-	if (n != sizeof(msg))
-		return (0);
-	memset(&sp, 0, sizeof(sp));
-	sp.argv = app->health.exec;
-	sp.cwd = cwd;
-	sp.uid = app->user != NULL ? app->uid : geteuid();
-	sp.gid = app->gid;
-	spawn_errf(&sp, msg, err, errlen);
-	return (1);
 }
 
 /* runnerd exits: the detached probes' memory (SIGKILLed already). */
@@ -163,12 +168,20 @@ probe_exec_shutdown(void)
 {
 	struct probe_exec	*p;
 
+	probe_spawn_shutdown();		/* nothing calls back after this */
 	while ((p = LIST_FIRST(&detached)) != NULL) {
 		LIST_REMOVE(p, entry);
-		ev_child_stop(server.loop, &p->child);
-		close(p->errfd);
-		free(p);
+		probe_exec_free(p);
 	}
+}
+
+static void
+probe_exec_free(struct probe_exec *p)
+{
+	probe_exec_close(p);
+	if (p->errfd != -1)
+		close(p->errfd);
+	free(p);
 }
 
 /* SIGKILL to its group (setsid made one), and to it if that failed. */
@@ -233,27 +246,49 @@ probe_exec_read(struct probe_exec *p)
 	return (1);
 }
 
-/* Reaped: what it said, then its verdict. */
-static void
-probe_exec_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+/*
+ * A probe that exited 127: why, if it failed before its exec (into err,
+ * 1), else 0 (its program said 127).
+ */
+static int
+probe_exec_failed(struct probe_exec *p, const struct app *app,
+    const char *cwd, char *err, size_t errlen)
 {
-	struct probe_exec	*p = w->data;
+	struct spawn	 sp;
+	int		 msg[2];
+	ssize_t		 n;
+
+	do
+		n = read(p->errfd, msg, sizeof(msg));
+	while (n == -1 && errno == EINTR);
+	if (n != sizeof(msg))
+		return (0);
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = app->health.exec;
+	sp.cwd = cwd;
+	sp.uid = app->user != NULL ? app->uid : geteuid();
+	sp.gid = app->gid;
+	spawn_errf(&sp, msg, err, errlen);
+	return (1);
+}
+
+/* It exited (status -1: unknown): what it said, then its verdict. */
+void
+probe_exec_exited(void *arg, int st)
+{
+	struct probe_exec	*p = arg;
 	struct health		*h = p->h;
 	const struct inst	*i = p->inst;
 	char			 how[64], note[PROBE_NOTE];
 	char			 why[RUNNER_ERRMSG_MAX];
-	int			 st = w->rstatus, k, timed_out = p->timed_out;
-	int			 spawned;
+	int			 k, timed_out = p->timed_out, failed;
 	double			 timeout = p->timeout;
 
-	(void)revents;
-	ev_child_stop(loop, w);
 	/* What it left in its group goes with it, as an instance's does. */
 	kill(-p->pid, SIGKILL);
 	if (h == NULL) {
 		LIST_REMOVE(p, entry);
-		close(p->errfd);
-		free(p);
+		probe_exec_free(p);
 		return;
 	}
 	for (k = 0; p->fd != -1 && k < PROBE_DRAIN; k++)
@@ -261,22 +296,20 @@ probe_exec_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 			break;
 	if (p->fd != -1)
 		capture_probe(p->inst, NULL, 0);
-	probe_exec_close(p);
 	memcpy(note, p->note, p->nnote);
 	note[p->nnote] = '\0';
-	spawned = !(WIFEXITED(st) && WEXITSTATUS(st) == 127 &&
+	failed = st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127 &&
 	    probe_exec_failed(p, i->app, i->req.cwd != NULL ? i->req.cwd :
-	    i->app->cwd, why, sizeof(why)));
-	close(p->errfd);
-	free(p);
-	if (!spawned)
+	    i->app->cwd, why, sizeof(why));
+	probe_exec_free(p);
+	if (failed)
 		health_result(h, 0, "%s", why);
 	else if (timed_out)
 		health_result(h, 0, "timed out after %g s", timeout);
-	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	else if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		health_result(h, 1, "%s", note);
 	else {
-		if (WIFEXITED(st))
+		if (st != -1 && WIFEXITED(st))
 			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(st));
 		else
 			status_words(st, how, sizeof(how));
