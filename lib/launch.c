@@ -4,7 +4,8 @@
  * socket path resolved against the cwd with a stale socket removed, the
  * channel socketpair of a stdio app, the log, and the spawn.  What
  * follows differs: the in-process backend waits for a socket app's
- * readiness by blocking, runnerd on its event loop.
+ * readiness by blocking, runnerd on its event loop.  And the same for a
+ * health probe of an app (launch_probe_job): run as the app runs.
  *
  * The environment is built whole here, in the parent, because the child
  * may not allocate; launch_env says what goes in, and in which order.

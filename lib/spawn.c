@@ -56,8 +56,25 @@ static int	  spawn_pdeathsig;	/* sent to children when we die */
 #define SPAWN_STAGE_IDS		4
 
 static void	  spawn_fail(int, int) __attribute__((noreturn));
+static pid_t	  spawn_vfork(const struct spawn *, const int [3], char **,
+		    int, pid_t);
 static void	  spawn_exec(const struct spawn *, const int [3], char **, int, pid_t)
 		    __attribute__((noreturn));
+
+/*
+ * vfork and the child's side, in a frame of their own: the caller's
+ * variables are none of the child's to clobber.
+ */
+static pid_t __attribute__((noinline))
+spawn_vfork(const struct spawn *sp, const int fd[3], char **env, int errfd,
+    pid_t parent)
+{
+	pid_t	 child;
+
+	if ((child = vfork()) == 0)
+		spawn_exec(sp, fd, env, errfd, parent);
+	return (child);
+}
 
 /*
  * Why a child failed before its program ran, in words, from the two ints
@@ -245,8 +262,17 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	/* No handler of the program may run in the child before exec. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	child = fork();
-	if (child == 0)
+	/*
+	 * A spawn that does not wait for the exec (a health probe's, from
+	 * runnerd's spawner thread) and keeps its ids is a vfork: no page
+	 * table to copy, and no copy-on-write fault for the parent to take
+	 * after (a thousand a second otherwise slow runnerd's loop).  The
+	 * child only makes system calls, and setuid (whose glibc wrapper
+	 * signals the parent's threads) is left to fork.
+	 */
+	if (sp->errpipe != NULL && !sp->set_ids)
+		child = spawn_vfork(&cp, fd, env, pfd[1], self);
+	else if ((child = fork()) == 0)
 		spawn_exec(&cp, fd, env, pfd[1], self);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (child == -1)

@@ -2,16 +2,24 @@
  * probe_spawn.c: exec probes are forked by a thread of their own, and
  * their exits routed back to them.
  *
- * Why a thread: a fork costs runnerd the copy of its page tables, which
+ * Why threads: a fork costs runnerd the copy of its page tables, which
  * here measured 0.6 ms for a tiny program and 3 ms (11 ms at p90) for
  * runnerd on a loaded two-core VM; a thousand instances probed every
- * second would hold the loop for seconds a second.  The loop prepares
+ * second would hold the loop for seconds a second.  And not fork but
+ * vfork (spawn.c, for a spawn that keeps runnerd's ids): a fork from a
+ * thread still stalls the loop, which waits on the address space's lock
+ * while it is copied and then takes a copy-on-write fault per page it
+ * writes (300 probes a second: a status reply took 95 ms at the median,
+ * 0.8 ms with vfork).  A vfork holds its thread until the child execs,
+ * so PROBE_THREADS of them spawn side by side.  The loop prepares
  * each spawn whole (launch.c's launch_probe_job: argv, environment and
  * ids copied, nothing left to allocate), hands it to the spawner thread,
- * and goes on; the thread forks (spawn_child without waiting for the
- * exec; the child only makes system calls, as after any fork of a
- * threaded program) and hands the pid back through an ev_async.  The
- * thread blocks every signal, so they stay the loop's.
+ * and goes on; a thread spawns it (spawn_child without waiting for the
+ * exec's outcome; the child only makes system calls, as after any fork
+ * of a threaded program) and hands the pid back through an ev_async.
+ * The threads block every signal, so they stay the loop's, and run at
+ * nice PROBE_NICE, so that on a busy machine the loop gets the CPU
+ * first (the probes they start inherit it).
  *
  * The one reaper stays libev's: its SIGCHLD handler reaps every child of
  * runnerd.  A probe may exit before its pid is back on the loop, so one
@@ -22,6 +30,7 @@
  */
 
 #include <sys/queue.h>
+#include <sys/resource.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -32,6 +41,9 @@
 
 #include "runnerd.h"
 
+#define PROBE_THREADS	4	/* spawner threads: a vfork holds its
+				   thread until the child execs */
+#define PROBE_NICE	10	/* the threads' (and so the probes') */
 #define PROBE_BUCKETS	1024	/* the table of probes by pid */
 #define PROBE_EARLY	256	/* exits heard before their pid came back */
 #define PROBE_EARLY_TTL	5.0	/* seconds one is kept */
@@ -52,9 +64,9 @@ struct watched {
 	LIST_ENTRY(watched)	 entry;
 };
 
-static pthread_t		 thread;
+static pthread_t		 threads[PROBE_THREADS];
 static int			 inited;	/* the watchers run */
-static int			 started;	/* the thread runs */
+static int			 started;	/* threads that run */
 static int			 quit;
 static pthread_mutex_t		 mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t		 cv = PTHREAD_COND_INITIALIZER;
@@ -95,15 +107,16 @@ probe_spawn_init(void)
 	ev_child_start(server.loop, &any);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&thread, NULL, probe_spawn_main, NULL);
+	for (rc = 0; started < PROBE_THREADS && rc == 0; started++)
+		if ((rc = pthread_create(&threads[started], NULL,
+		    probe_spawn_main, NULL)) != 0)
+			break;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (started == 0) {
 		errno = rc;
 		log_warn("%s: pthread_create; probes are spawned on the loop",
 		    __func__);
-		return;
 	}
-	started = 1;
 }
 
 /*
@@ -143,6 +156,9 @@ probe_spawn_main(void *unused)
 	struct spawn_req	*r;
 
 	(void)unused;
+	/* The loop first: on a busy machine probes wait, not replies. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), PROBE_NICE) == -1)
+		log_warn("%s: setpriority", __func__);
 	pthread_mutex_lock(&mu);
 	for (;;) {
 		while (STAILQ_EMPTY(&todo) && !quit)
@@ -252,13 +268,13 @@ probe_spawn_shutdown(void)
 
 	if (!inited)
 		return;
-	if (started) {
+	if (started > 0) {
 		pthread_mutex_lock(&mu);
 		quit = 1;
-		pthread_cond_signal(&cv);
+		pthread_cond_broadcast(&cv);
 		pthread_mutex_unlock(&mu);
-		pthread_join(thread, NULL);
-		started = 0;
+		while (started > 0)
+			pthread_join(threads[--started], NULL);
 	}
 	STAILQ_CONCAT(&done, &todo);
 	while ((r = STAILQ_FIRST(&done)) != NULL) {

@@ -15,7 +15,7 @@
  * 500, and one that never answers (timed out); an instance stopped while
  * its probe runs (the probe killed, runnerd's descriptors as before);
  * 200 instances probed every 0.1 s (runnerd answers, nothing leaks); the
- * HEALTH column of runnerctl status.
+ * HEALTH column of runnerctl status; a probe that cannot be executed.
  */
 
 #include <sys/stat.h>
@@ -199,6 +199,8 @@ h_setup(void **state)
 	    "health = { exec = \"true\"; interval = 0.1; timeout = 0.1; }; "
 	    "};\n"
 	    "  plain = { command = \"sleep 1000\"; };\n"
+	    "  missing = { command = \"sleep 1000\"; restart = \"no\"; "
+	    "health = { exec = \"/nonexistent/probe\"; retries = 1; }; };\n"
 	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, port, d->dir,
 	    port, bad, mute, MANY));
 	h_ports[0] = bad;
@@ -513,6 +515,24 @@ test_many(void **state)
 	d_fds_settle(d, fds);
 }
 
+/* A probe that cannot be run fails, saying why. */
+static void
+test_exec_missing(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*s = h_sub(d), *c = cl_open(d);
+	struct json	*j;
+	int		 e;
+
+	cl_start(c, "missing", "missing");
+	e = h_wait(s, "missing", "unhealthy", &j);
+	assert_string_equal(j_str(j, j_type(j, e, "last", JSON_OBJECT),
+	    "error"), "cannot execute '/nonexistent/probe': No such file or "
+	    "directory");
+	h_wait_event(s, "missing", "failed", &j);
+	d_no_zombies(d);
+}
+
 /* The HEALTH column: there when an instance has a probe, else not. */
 static void
 test_ctl_column(void **state)
@@ -551,6 +571,7 @@ main(void)
 		T(test_http),
 		T(test_many),
 		T(test_ctl_column),
+		T(test_exec_missing),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
