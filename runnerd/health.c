@@ -165,7 +165,6 @@ health_end(struct inst *i)
 	if (h == NULL)
 		return;
 	health_drop(h);
-	ev_timer_stop(server.loop, &h->timer);
 	if (h->state != HEALTH_STARTING && APP_HAS_HEALTH(i->app))
 		health_set(h, HEALTH_STARTING);
 }
@@ -192,7 +191,6 @@ health_free(struct inst *i)
 	if (h == NULL)
 		return;
 	health_drop(h);
-	ev_timer_stop(server.loop, &h->timer);
 	free(h);
 	i->health = NULL;
 }
@@ -209,7 +207,6 @@ health_follow(struct inst *i)
 	if (!APP_HAS_HEALTH(i->app)) {
 		if (h != NULL && h->state != HEALTH_NONE) {
 			health_drop(h);
-			ev_timer_stop(server.loop, &h->timer);
 			health_set(h, HEALTH_NONE);
 		}
 		return;
@@ -336,12 +333,16 @@ health_probe(struct health *h)
 	}
 }
 
-/* Forget the probe in flight, if any (it reports nothing). */
+/*
+ * Forget the probe in flight, if any (it reports nothing), and the next
+ * one: none is due until the timer is armed again.
+ */
 static void
 health_drop(struct health *h)
 {
 	void	*p = h->probe;
 
+	ev_timer_stop(server.loop, &h->timer);
 	health_dequeue(h);
 	h->probe = NULL;
 	switch (h->kind) {
