@@ -35,6 +35,7 @@
 #define PROBE_READ	16384	/* bytes read at once */
 #define PROBE_NOTE	128	/* bytes of output kept for status */
 #define PROBE_DRAIN	8	/* reads at the exit, at most */
+#define PROBE_WATCH	0.02	/* seconds before its pipe is watched */
 
 struct probe_exec {
 	struct health		*h;		/* NULL once dropped */
@@ -43,6 +44,7 @@ struct probe_exec {
 	int			 fd;		/* the pipe, or -1 */
 	int			 errfd;		/* why a spawn failed, or -1 */
 	ev_io			 io;
+	ev_timer		 late;		/* still running: watch io */
 	size_t			 logged;	/* bytes given to the log */
 	char			 note[PROBE_NOTE]; /* its first line */
 	size_t			 nnote;
@@ -55,6 +57,7 @@ struct probe_exec {
 static LIST_HEAD(, probe_exec) detached = LIST_HEAD_INITIALIZER(detached);
 
 static void	 probe_exec_io_cb(struct ev_loop *, ev_io *, int);
+static void	 probe_exec_late_cb(struct ev_loop *, ev_timer *, int);
 static int	 probe_exec_read(struct probe_exec *);
 static void	 probe_exec_close(struct probe_exec *);
 static void	 probe_exec_kill(struct probe_exec *);
@@ -105,8 +108,25 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 	p->timeout = i->app->health.timeout;
 	ev_io_init(&p->io, probe_exec_io_cb, p->fd, EV_READ);
 	p->io.data = p;
-	ev_io_start(server.loop, &p->io);
+	ev_timer_init(&p->late, probe_exec_late_cb, PROBE_WATCH, 0);
+	p->late.data = p;
 	return (p);
+}
+
+/*
+ * Still running PROBE_WATCH after its spawn: its output is read as it
+ * comes from now on (so that a flood never fills the pipe).  A probe
+ * that ends sooner, as most do, is read once at its exit, and its pipe
+ * never costs the loop an epoll registration.
+ */
+static void
+probe_exec_late_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probe_exec	*p = w->data;
+
+	(void)revents;
+	if (p->fd != -1)
+		ev_io_start(loop, &p->io);
 }
 
 /*
@@ -127,6 +147,8 @@ probe_exec_spawned(void *arg, pid_t pid, struct spawn_job *job,
 	if (pid > 0) {
 		if (h == NULL || p->timed_out)
 			probe_exec_kill(p);	/* dropped, or late already */
+		else
+			ev_timer_start(server.loop, &p->late);
 		return;
 	}
 	/* No process: no exit to come. */
@@ -195,6 +217,7 @@ probe_exec_kill(struct probe_exec *p)
 static void
 probe_exec_close(struct probe_exec *p)
 {
+	ev_timer_stop(server.loop, &p->late);
 	if (p->fd == -1)
 		return;
 	ev_io_stop(server.loop, &p->io);
@@ -291,6 +314,7 @@ probe_exec_exited(void *arg, int st)
 		probe_exec_free(p);
 		return;
 	}
+	/* What is left in the pipe (or all it said: a quick one). */
 	for (k = 0; p->fd != -1 && k < PROBE_DRAIN; k++)
 		if (probe_exec_read(p) != 1)
 			break;
