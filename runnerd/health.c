@@ -217,18 +217,6 @@ health_follow(struct inst *i)
 		health_begin(i);
 }
 
-/* Does any instance have a probe (status's HEALTH column)? */
-int
-health_any(void)
-{
-	size_t	 k;
-
-	for (k = 0; k < server.ninsts; k++)
-		if (APP_HAS_HEALTH(server.insts[k]->app))
-			return (1);
-	return (0);
-}
-
 static void
 health_arm(struct health *h, double after)
 {

@@ -433,7 +433,6 @@ const char *health_state_name(enum health_state);
 int	 health_killed(const struct inst *);
 const char *health_reason(const struct inst *);
 const char *health_last(const struct inst *);
-int	 health_any(void);
 void	 health_shutdown(void);
 /* The probes, each in its file: start one, or drop one in flight. */
 void	 health_result(struct health *, int, const char *, ...)
