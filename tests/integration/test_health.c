@@ -384,6 +384,8 @@ test_ready_healthy(void **state)
 	msg = j_err(j, "ETIMEDOUT");
 	assert_string_equal(msg, "'gate' did not pass its health probe "
 	    "within 2 s (last: exit 1)");
+	/* The reply comes as it is killed: a start now would find it. */
+	cl_wait_state(c, "gate", "failed", &j);
 
 	tag = cl_req(c, "start", "{\"app\": \"gate\"}");
 	/* A failure: unhealthy, and the start not answered yet. */
