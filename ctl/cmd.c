@@ -392,32 +392,45 @@ ctl_kill(struct ctl *ctl, struct ctl_args *a)
 	    kill_one, &signo));
 }
 
-/* The status table, from {"instances": [...]}. */
+/*
+ * The status table, from {"instances": [...]}.  HEALTH only when some
+ * instance has a probe (protocol 8), REASON only when some failed or was
+ * stopped by its probe: a table of plain apps stays as it was.
+ */
 static void
 ctl_status_rows(struct json *r)
 {
-	static const char *const head[] = { "ALIAS", "APP", "PID", "STATE",
-	    "UPTIME", "RESTARTS", "LAST-EXIT", "REASON", NULL };
-	static const char *const head_ok[] = { "ALIAS", "APP", "PID",
-	    "STATE", "UPTIME", "RESTARTS", "LAST-EXIT", NULL };
+	enum { C_HEALTH = 4, C_REASON = 8, C_ALL = 9 };
+	static const char *const cols[C_ALL] = { "ALIAS", "APP", "PID",
+	    "STATE", "HEALTH", "UPTIME", "RESTARTS", "LAST-EXIT", "REASON" };
 	struct table	*t;
-	const char	*row[8];
+	const char	*head[C_ALL + 1], *full[C_ALL], *row[C_ALL];
 	char		 alias[256], app[256], pid[32], state[32], up[32];
 	char		 restarts[32], last[64], reason[512], waits[400];
+	char		 health[32];
 	long long	 n;
 	double		 due;
-	int		 v, in, i, failed = 0;
+	int		 v, in, i, k, nc, failed = 0, probed = 0;
 
 	/*
 	 * Why a failed one is not running, in a column of its own (16);
 	 * what a waiting one waits for in the same (17).
 	 */
 	v = json_get(r, 0, "instances");
-	for (i = 0; i < json_len(r, v); i++)
-		failed |= json_streq(r, json_get(r, json_at(r, v, i), "state"),
-		    "failed") || json_streq(r, json_get(r, json_at(r, v, i),
-		    "state"), "waiting");
-	t = table_new(failed ? head : head_ok);
+	for (i = 0; i < json_len(r, v); i++) {
+		in = json_at(r, v, i);
+		failed |= json_streq(r, json_get(r, in, "state"), "failed") ||
+		    json_streq(r, json_get(r, in, "state"), "waiting") ||
+		    (json_streq(r, json_get(r, in, "state"), "backoff") &&
+		    json_type(r, json_get(r, in, "reason")) == JSON_STRING);
+		probed |= json_type(r, json_get(r, in, "health")) ==
+		    JSON_OBJECT;
+	}
+	for (k = nc = 0; k < C_ALL; k++)
+		if ((k != C_HEALTH || probed) && (k != C_REASON || failed))
+			head[nc++] = cols[k];
+	head[nc] = NULL;
+	t = table_new(head);
 	for (i = 0; i < json_len(r, v); i++) {
 		in = json_at(r, v, i);
 		row[0] = out_value(r, json_get(r, in, "alias"), alias,
@@ -445,7 +458,8 @@ ctl_status_rows(struct json *r)
 			snprintf(last + strlen(last), sizeof(last) -
 			    strlen(last), " (left %lld, killed)", n);
 		row[7] = "";
-		if (json_streq(r, json_get(r, in, "state"), "failed"))
+		if (json_streq(r, json_get(r, in, "state"), "failed") ||
+		    json_streq(r, json_get(r, in, "state"), "backoff"))
 			row[7] = out_value(r, json_get(r, in, "reason"), reason,
 			    sizeof(reason));
 		else if (json_streq(r, json_get(r, in, "state"), "waiting")) {
@@ -454,8 +468,28 @@ ctl_status_rows(struct json *r)
 			snprintf(reason, sizeof(reason), "waits for %s", waits);
 			row[7] = reason;
 		}
+		/* The probe's verdict, "-" for an app without one. */
+		k = json_get(r, json_get(r, in, "health"), "state");
+		if (json_type(r, k) == JSON_STRING)
+			out_value(r, k, health, sizeof(health));
+		else
+			snprintf(health, sizeof(health), "-");
+		for (k = 0; k < C_HEALTH; k++)
+			full[k] = row[k];
+		full[C_HEALTH] = health;
+		for (k = C_HEALTH; k < 8; k++)
+			full[k + 1] = row[k];
+		for (k = nc = 0; k < C_ALL; k++)
+			if ((k != C_HEALTH || probed) &&
+			    (k != C_REASON || failed))
+				row[nc++] = full[k];
 		table_add(t, row);
 		table_colour(t, 3, status_colour(state));
+		if (probed)
+			table_colour(t, C_HEALTH, status_colour(
+			    strcmp(health, "healthy") == 0 ? "running" :
+			    strcmp(health, "unhealthy") == 0 ? "failed" :
+			    strcmp(health, "-") == 0 ? "exited" : health));
 	}
 	table_print(t, stdout);
 	table_free(t);

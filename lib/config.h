@@ -40,7 +40,8 @@ enum field_type {
 	FIELD_SIZE,		/* size_t */
 	FIELD_UID,		/* uid_t */
 	FIELD_GID,		/* gid_t */
-	FIELD_DEPS		/* struct app_deps (config_deps.c) */
+	FIELD_DEPS,		/* struct app_deps (config_deps.c) */
+	FIELD_HEALTH		/* struct app_health (config_health.c) */
 };
 
 /* A field of struct app that a reload compares. */
@@ -98,8 +99,20 @@ void	 app_defaults(struct app *);
 int	 app_check(struct load *, struct app *, const config_setting_t *);
 int	 conf_group(struct load *, const config_setting_t *, const char *,
 	    gid_t *);
+/* The parsers other option files reuse. */
 int	 conf_choice(struct load *, const config_setting_t *,
 	    const char *const *, int *);
+int	 opt_command(struct load *, const config_setting_t *, void *);
+int	 opt_bool(struct load *, const config_setting_t *, void *);
+int	 opt_grace(struct load *, const config_setting_t *, void *);
+int	 opt_timeout(struct load *, const config_setting_t *, void *);
+int	 opt_int(struct load *, const config_setting_t *, int, int, int *);
+
+/* config_health.c */
+int	 opt_health(struct load *, const config_setting_t *, void *);
+int	 health_check(struct load *, const struct app *,
+	    const config_setting_t *);
+int	 health_differ(const struct app_health *, const struct app_health *);
 
 /* config_deps.c */
 int	 opt_depends_on(struct load *, const config_setting_t *, void *);

@@ -25,7 +25,6 @@
 
 static int	 opt_string(struct load *, const config_setting_t *, void *);
 static int	 opt_path(struct load *, const config_setting_t *, void *);
-static int	 opt_command(struct load *, const config_setting_t *, void *);
 static int	 opt_type(struct load *, const config_setting_t *, void *);
 static int	 opt_restart(struct load *, const config_setting_t *, void *);
 static int	 opt_ready(struct load *, const config_setting_t *, void *);
@@ -33,13 +32,8 @@ static int	 opt_stderr(struct load *, const config_setting_t *, void *);
 static int	 opt_overflow(struct load *, const config_setting_t *, void *);
 static int	 opt_on_exit(struct load *, const config_setting_t *, void *);
 static int	 opt_env(struct load *, const config_setting_t *, void *);
-static int	 opt_bool(struct load *, const config_setting_t *, void *);
 static int	 opt_signal(struct load *, const config_setting_t *, void *);
 static int	 opt_number(struct load *, const config_setting_t *, double *);
-static int	 opt_grace(struct load *, const config_setting_t *, void *);
-static int	 opt_timeout(struct load *, const config_setting_t *, void *);
-static int	 opt_int(struct load *, const config_setting_t *, int, int,
-		    int *);
 static int	 opt_instances(struct load *, const config_setting_t *,
 		    void *);
 static int	 opt_restarts(struct load *, const config_setting_t *, void *);
@@ -61,7 +55,8 @@ static int	 field_differ(const struct field *, const struct app *,
 const char *const app_type_names[] = { "stdio", "socket", NULL };
 const char *const app_restart_names[] = { "no", "on-failure", "always",
     NULL };
-const char *const app_ready_names[] = { "none", "socket", "notify", NULL };
+const char *const app_ready_names[] = { "none", "socket", "notify",
+    "healthy", NULL };
 const char *const app_stderr_names[] = { "log", "merge", "null", NULL };
 const char *const app_overflow_names[] = { "block", "drop-oldest", NULL };
 const char *const app_on_exit_names[] = { "none", "shutdown", NULL };
@@ -117,6 +112,12 @@ const struct option app_options[] = {
 	OPT("depends_on",	opt_depends_on,	deps,	DEPS,	AT_START),
 	OPT("on_dependency_restart", opt_dep_restart, on_dep_restart, INT,
 	    LIVE),
+	/*
+	 * runnerd/health.c reads the probe at each one: the running
+	 * instances follow a change from their next probe (one added
+	 * begins, one removed stops) without a restart.
+	 */
+	OPT("health",		opt_health,	health,	HEALTH,	LIVE),
 };
 const size_t app_noptions = NITEMS(app_options);
 
@@ -174,10 +175,11 @@ app_check(struct load *ld, struct app *app, const config_setting_t *g)
 	m = config_setting_get_member(g, "ready");
 	if (app->type == APP_SOCKET && app->ready == READY_NONE)
 		return (load_err(ld, m, m, "a socket app is ready when its "
-		    "socket accepts: \"socket\" or \"notify\""));
+		    "socket accepts: \"socket\", \"notify\" or "
+		    "\"healthy\""));
 	if (app->type == APP_STDIO && app->ready == READY_SOCKET)
 		return (load_err(ld, m, m, "a stdio app has no socket: "
-		    "\"none\" or \"notify\""));
+		    "\"none\", \"notify\" or \"healthy\""));
 	if (app->instances > 1 && app->type == APP_SOCKET) {
 		m = config_setting_get_member(g, "instances");
 		return (load_err(ld, m, m, "a socket app runs once: its "
@@ -189,7 +191,8 @@ app_check(struct load *ld, struct app *app, const config_setting_t *g)
 		    "backoff_max (%g s) is less than backoff_initial (%g s)",
 		    app->backoff_max, app->backoff_initial));
 	}
-	if (app_credentials(ld, app, g) == -1)
+	if (health_check(ld, app, g) == -1 ||
+	    app_credentials(ld, app, g) == -1)
 		return (-1);
 	/*
 	 * An app that runs as another user does not get runnerd's
@@ -249,6 +252,9 @@ field_differ(const struct field *f, const struct app *a, const struct app *b)
 	case FIELD_DEPS:
 		return (deps_differ((const struct app_deps *)pa,
 		    (const struct app_deps *)pb));
+	case FIELD_HEALTH:
+		return (health_differ((const struct app_health *)pa,
+		    (const struct app_health *)pb));
 	}
 	return (0);
 }
@@ -378,7 +384,7 @@ opt_path(struct load *ld, const config_setting_t *s, void *out)
 }
 
 /* A string split like sh does (words.c), or a list of strings as is. */
-static int
+int
 opt_command(struct load *ld, const config_setting_t *s, void *out)
 {
 	const config_setting_t	*e;
@@ -490,7 +496,7 @@ opt_on_exit(struct load *ld, const config_setting_t *s, void *out)
 }
 
 /* An integer in [min, max]. */
-static int
+int
 opt_int(struct load *ld, const config_setting_t *s, int min, int max,
     int *out)
 {
@@ -569,7 +575,7 @@ opt_env(struct load *ld, const config_setting_t *s, void *out)
 	return (0);
 }
 
-static int
+int
 opt_bool(struct load *ld, const config_setting_t *s, void *out)
 {
 	int	*p = out;
@@ -627,7 +633,7 @@ opt_number(struct load *ld, const config_setting_t *s, double *out)
 }
 
 /* Seconds of grace, 0 allowed (stop_timeout 0: SIGKILL at once). */
-static int
+int
 opt_grace(struct load *ld, const config_setting_t *s, void *out)
 {
 	double	*p = out, v = 0;
@@ -642,7 +648,7 @@ opt_grace(struct load *ld, const config_setting_t *s, void *out)
 }
 
 /* Seconds to wait for something; 0 refused, as it could never succeed. */
-static int
+int
 opt_timeout(struct load *ld, const config_setting_t *s, void *out)
 {
 	double	*p = out, v = 0;

@@ -4,7 +4,8 @@
  * socket path resolved against the cwd with a stale socket removed, the
  * channel socketpair of a stdio app, the log, and the spawn.  What
  * follows differs: the in-process backend waits for a socket app's
- * readiness by blocking, runnerd on its event loop.
+ * readiness by blocking, runnerd on its event loop.  And the same for a
+ * health probe of an app (launch_probe_job): run as the app runs.
  *
  * The environment is built whole here, in the parent, because the child
  * may not allocate; launch_env says what goes in, and in which order.
@@ -318,6 +319,71 @@ out:
 	free(groups);
 	argv_free(argv);
 	return (rc);
+}
+
+/*
+ * What a health probe of app needs to start (runnerd/probe_exec.c), made
+ * here, in the parent, and owned whole by the job (its argv, environment,
+ * cwd and groups copied: a reload may free the app before the spawn): argv
+ * run as the app runs (its user and group, its environment), in cwd (the
+ * instance's), stdin from /dev/null, stdout and stderr to out.  The job
+ * does not wait for the exec (sp.errpipe: a probe runs often, and whoever
+ * spawns it must not wait for a child to be scheduled).  The job, or NULL
+ * with the reason in err.
+ */
+struct spawn_job *
+launch_probe_job(const struct app *app, char *const *argv, const char *cwd,
+    int out, char *err, size_t errlen)
+{
+	struct spawn_job	*j;
+	char			*ident[LAUNCH_NIDENT + 1] = { NULL }, **env = NULL;
+	int			 k;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		errf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	j->errfd = -1;
+	if (launch_ids(app, &j->sp, &j->groups, err, errlen) != 0) {
+		spawn_job_free(j);
+		return (NULL);
+	}
+	if (((app->user != NULL || !app->env_inherit) &&
+	    launch_ident(app, ident) == -1) ||
+	    (env = launch_env(app, ident, NULL)) == NULL ||
+	    (j->env = argv_dup(env)) == NULL ||
+	    (j->argv = argv_dup(argv)) == NULL ||
+	    (cwd != NULL && (j->cwd = strdup(cwd)) == NULL)) {
+		errf(err, errlen, "out of memory");
+		spawn_job_free(j);
+		j = NULL;
+		goto out;
+	}
+	j->sp.extra_fd = -1;
+	j->sp.argv = j->argv;
+	j->sp.env = j->env;
+	j->sp.cwd = j->cwd;
+	j->sp.groups = j->groups;
+	j->sp.fd[0] = SPAWN_NULL;
+	j->sp.fd[1] = j->sp.fd[2] = out;
+	j->sp.errpipe = &j->errfd;
+out:
+	for (k = 0; k < LAUNCH_NIDENT; k++)
+		free(ident[k]);
+	free(env);
+	return (j);
+}
+
+void
+spawn_job_free(struct spawn_job *j)
+{
+	if (j == NULL)
+		return;
+	argv_free(j->argv);
+	argv_free(j->env);
+	free(j->groups);
+	free(j->cwd);
+	free(j);
 }
 
 /* Free what launch_spawn allocated, and a notify pipe nobody took. */

@@ -391,6 +391,22 @@ local_start(struct runner *r, const char *name,
 	if ((rc = launch_check(la.app, opts, err, sizeof(err))) != 0)
 		return (runner_seterr(r, rc, "%s", err));
 	alias = opts != NULL && opts->alias != NULL ? opts->alias : name;
+	/*
+	 * Probing is a schedule that runs while the instance does: a loop
+	 * this library does not have in-process (it never owns the
+	 * program's), runnerd's.  Said, rather than the probe ignored.
+	 */
+	if (APP_HAS_HEALTH(la.app) || la.app->ready == READY_HEALTHY)
+		return (runner_seterr(r, RUNNER_ENOTSUP, "'%s': app '%s' has "
+		    "a health probe, which needs runnerd (the in-process "
+		    "backend runs none): use runner_connect",
+		    alias, name));
+	/* So is waiting on other apps' events: runnerd's loop. */
+	if (la.app->deps.n > 0)
+		return (runner_seterr(r, RUNNER_ENOTSUP, "'%s': app '%s' has "
+		    "depends_on, which needs runnerd (the in-process backend "
+		    "starts no dependencies): use runner_connect", alias,
+		    name));
 	if (config_alias_taken(l->config, la.app, alias, err, sizeof(err)))
 		return (runner_seterr(r, RUNNER_EEXIST, "%s", err));
 	if ((i = local_find(l, alias)) != NULL && i->pid > 0 &&

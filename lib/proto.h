@@ -131,7 +131,7 @@
  *       "reason": S|null (7: why an ended one is not running),
  *       "buffered": bytes, "dropped": bytes, "log_dropped": bytes,
  *       "attached": N, "input_closed": bool, "input_lost": bytes,
- *       "left_behind": N}]}
+ *       "left_behind": N, "health": null|{...} (8)}]}
  *   sorted by alias; dropped: output the overflow policy dropped (drop-
  *   oldest); log_dropped (protocol 2): log bytes its log file did not
  *   take (a FIFO nobody reads, a full disk); (protocol 6) attached:
@@ -142,7 +142,16 @@
  *   left_behind: processes the last process left running when it
  *   exited by itself (its session, its group, what escaped them:
  *   runnerd/proctree.c), which were then killed; 0 after a stop, which
- *   kills them anyway.
+ *   kills them anyway.  health (protocol 8): null for an app without a
+ *   probe, else {"state": "starting"|"healthy"|"unhealthy", "failures":
+ *   N (in a row, counted), "restarts": N (stops by its probe: liveness),
+ *   "last": null|{"ok": bool, "at": epoch seconds, "duration": seconds,
+ *   "output": S (a pass: an exec probe's first line, "accepted", "HTTP
+ *   200") | "error": S (a failure: "exit 1", "timed out after 1 s",
+ *   "HTTP 500", ...)}}; an instance without a process has no verdict
+ *   ("starting").  A probe's liveness stop shows in reason while the
+ *   instance waits to restart ("unhealthy after 3 failed probes (last:
+ *   exit 1)"), and as the reason of one that ended failed for it.
  * write {"alias", "data": base64 | "text": S}
  *   Answers when every byte has been written to the instance.
  *   -> {"written": N}    ENOALIAS, ECLOSED (the instance is gone, or
@@ -225,9 +234,13 @@
  *   {..., "status": {"code": N}|{"signal": S|N}, (protocol 6)
  *   "left_behind": N}; (protocol 6) restarting {..., "delay": seconds,
  *   "restarts": N} when the policy schedules a restart, after the exit;
- *   failed; stopped; (protocol 8) waiting {..., "waiting_for": S}
- *   when a start waits for dependencies, again as what it waits for
- *   changes; and (protocol 4) lagged {"missed": N}.  A client
+ *   failed; stopped; (protocol 4) lagged {"missed": N}; (protocol 8)
+ *   waiting {..., "waiting_for": S} when a start waits for
+ *   dependencies, again as what it waits for changes; and (protocol
+ *   8) health {..., "health": "starting"|"healthy"|"unhealthy"|"none",
+ *   "failures": N, "last": null|{"ok", "at", "duration", "output"|
+ *   "error"}} when an instance's probe verdict changes (status's
+ *   health, below; "none": a reload removed the probe).  A client
  *   skips events it does not know (a later runnerd's).  A subscriber that has not read 256 KiB of what was
  *   sent to it (or anything, while all clients together have not read
  *   16 MiB) misses events, counted, until it is back under 128 KiB
@@ -299,9 +312,12 @@
 					   reason in status, failed in the
 					   reload report, input queued while
 					   starting;
-					   8: dependencies: deps, stop's
-					   with_dependents, the waiting state
-					   and event, EDEPEND */
+					   8 (issue 17): dependencies: deps,
+					   stop's with_dependents, the
+					   waiting state and event, EDEPEND;
+					   health probes: the health event,
+					   health in status, reason
+					   "unhealthy ..." */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

@@ -531,6 +531,8 @@ remote_status(struct runner *r, const char *alias, struct runner_status *st)
 	if (json_int(j, json_get(j, in, "left_behind"), &n) == 0)
 		st->left_behind = (int)n;
 	json_double(j, json_get(j, in, "uptime"), &st->uptime);
+	st->health = sub_health(j, json_get(j, json_get(j, in, "health"),
+	    "state"));
 	json_free(j);
 	return (0);
 }

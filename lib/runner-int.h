@@ -112,7 +112,8 @@ enum app_restart {
 enum app_ready {
 	READY_NONE,		/* running once exec succeeded */
 	READY_SOCKET,		/* once its socket accepts a connection */
-	READY_NOTIFY		/* once it writes a newline to notify_fd */
+	READY_NOTIFY,		/* once it writes a newline to notify_fd */
+	READY_HEALTHY		/* at its first passing health probe */
 };
 enum app_stderr {
 	STDERR_LOG,		/* to the log (the file, or runnerd's log) */
@@ -269,8 +270,14 @@ struct spawn {
 	gid_t		 gid;
 	const gid_t	*groups;	/* supplementary groups */
 	int		 ngroups;
+	int		*errpipe;	/* NULL: spawn_child waits for the
+					   exec; else it returns at once,
+					   with here the pipe on which a
+					   child that fails before its exec
+					   says why (spawn_errf) */
 };
 int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
+void	 spawn_errf(const struct spawn *, const int [2], char *, size_t);
 void	 spawn_child_nofile(const struct rlimit *);
 void	 spawn_parent_death(int);
 int	 spawn_reap(pid_t, int *);
@@ -342,6 +349,18 @@ struct launch {
 int	 launch_check(const struct app *, const struct runner_start *,
 	    char *, size_t);
 int	 launch_spawn(struct launch *, char *, size_t);
+/* A spawn prepared whole, to run later or elsewhere (a probe's). */
+struct spawn_job {
+	struct spawn	 sp;		/* pointing into the copies below */
+	char		**argv;
+	char		**env;
+	char		*cwd;
+	gid_t		*groups;
+	int		 errfd;		/* out: sp.errpipe's, after the spawn */
+};
+struct spawn_job *launch_probe_job(const struct app *, char *const *,
+	    const char *, int, char *, size_t);
+void	 spawn_job_free(struct spawn_job *);
 void	 launch_done(struct launch *);
 
 /* chan.c: the shared end of a channel, and the handles users hold. */
@@ -465,6 +484,7 @@ void		 sub_free(struct sub *);
 int		 sub_fd(const struct sub *);
 int		 sub_next(struct sub *, struct runner_event *, char *, size_t);
 void		 sub_exit(const struct json *, int, int *, int *);
+int		 sub_health(const struct json *, int);
 
 /* local.c: the in-process backend. */
 extern const struct runner_ops local_ops;

@@ -267,7 +267,8 @@ runner_get_channel_direct(struct runner *r, const char *alias)
 static size_t
 status_size(int v)
 {
-	(void)v;
+	if (v < 2)
+		return (offsetof(struct runner_status, health));
 	return (sizeof(struct runner_status));
 }
 
@@ -310,7 +311,8 @@ runner_events_fd(struct runner *r)
 static size_t
 event_size(int v)
 {
-	(void)v;
+	if (v < 2)
+		return (offsetof(struct runner_event, health));
 	return (sizeof(struct runner_event));
 }
 
@@ -329,9 +331,12 @@ runner_next_event(struct runner *r, struct runner_event *ev)
 		    "given: set version to RUNNER_EVENT_VERSION"));
 	v = ev->version < RUNNER_EVENT_VERSION ? ev->version :
 	    RUNNER_EVENT_VERSION;
-	memset(&full, 0, sizeof(full));
-	if ((rc = r->ops->next_event(r, &full)) != 1)
-		return (rc);
+	/* A caller of version 1 does not know HEALTH: it never sees one. */
+	do {
+		memset(&full, 0, sizeof(full));
+		if ((rc = r->ops->next_event(r, &full)) != 1)
+			return (rc);
+	} while (full.kind == RUNNER_EVENT_HEALTH && v < 2);
 	full.version = v;
 	memcpy(ev, &full, event_size(v));
 	return (1);

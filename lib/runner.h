@@ -150,7 +150,15 @@ enum runner_state {
 	RUNNER_STATE_WAITING		/* for its dependencies (8) */
 };
 
-#define RUNNER_STATUS_VERSION	1
+/* An instance's health probe's verdict (version 2; runnerd only). */
+enum runner_health {
+	RUNNER_HEALTH_NONE = 0,		/* its app has no probe */
+	RUNNER_HEALTH_STARTING,		/* no verdict yet */
+	RUNNER_HEALTH_HEALTHY,		/* the last probe passed */
+	RUNNER_HEALTH_UNHEALTHY		/* retries probes failed in a row */
+};
+
+#define RUNNER_STATUS_VERSION	2
 struct runner_status {
 	int		 version;	/* in and out: see above */
 	int		 state;		/* enum runner_state */
@@ -163,6 +171,8 @@ struct runner_status {
 	int		 left_behind;	/* processes its main process left
 					   when it exited, then killed */
 	double		 uptime;	/* seconds its process has run */
+	/* Version 2: */
+	int		 health;	/* enum runner_health */
 };
 int	runner_status(struct runner *, const char *alias,
 	    struct runner_status *);
@@ -174,10 +184,12 @@ enum runner_event_kind {
 	RUNNER_EVENT_RESTARTING,	/* a restart comes after delay */
 	RUNNER_EVENT_FAILED,		/* the policy gave up */
 	RUNNER_EVENT_STOPPED,		/* terminated: the alias is free */
-	RUNNER_EVENT_LAGGED		/* missed events were dropped */
+	RUNNER_EVENT_LAGGED,		/* missed events were dropped */
+	RUNNER_EVENT_HEALTH		/* its probe's verdict changed
+					   (health); version 2 only */
 };
 
-#define RUNNER_EVENT_VERSION	1
+#define RUNNER_EVENT_VERSION	2
 #define RUNNER_EVENT_ALIAS	65	/* an alias and its NUL */
 struct runner_event {
 	int		 version;	/* in and out, as runner_status's */
@@ -189,6 +201,8 @@ struct runner_event {
 	int		 left_behind;	/* EXITED */
 	double		 delay;		/* RESTARTING: seconds */
 	unsigned long long missed;	/* LAGGED: events dropped */
+	/* Version 2: */
+	int		 health;	/* HEALTH: enum runner_health */
 };
 int	runner_events_fd(struct runner *);
 int	runner_next_event(struct runner *, struct runner_event *);

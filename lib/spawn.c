@@ -56,8 +56,48 @@ static int	  spawn_pdeathsig;	/* sent to children when we die */
 #define SPAWN_STAGE_IDS		4
 
 static void	  spawn_fail(int, int) __attribute__((noreturn));
+static pid_t	  spawn_vfork(const struct spawn *, const int [3], char **,
+		    int, pid_t);
 static void	  spawn_exec(const struct spawn *, const int [3], char **, int, pid_t)
 		    __attribute__((noreturn));
+
+/*
+ * vfork and the child's side, in a frame of their own: the caller's
+ * variables are none of the child's to clobber.
+ */
+static pid_t __attribute__((noinline))
+spawn_vfork(const struct spawn *sp, const int fd[3], char **env, int errfd,
+    pid_t parent)
+{
+	pid_t	 child;
+
+	if ((child = vfork()) == 0)
+		spawn_exec(sp, fd, env, errfd, parent);
+	return (child);
+}
+
+/*
+ * Why a child failed before its program ran, in words, from the two ints
+ * it wrote (spawn_fail): the stage and its errno.
+ */
+void
+spawn_errf(const struct spawn *sp, const int msg[2], char *err,
+    size_t errlen)
+{
+	if (msg[0] == SPAWN_STAGE_CHDIR)
+		snprintf(err, errlen, "cannot change directory to '%s': %s",
+		    sp->cwd, strerror(msg[1]));
+	else if (msg[0] == SPAWN_STAGE_IDS)
+		snprintf(err, errlen, "cannot switch to uid %ld, gid %ld for "
+		    "'%s': %s", (long)sp->uid, (long)sp->gid, sp->argv[0],
+		    strerror(msg[1]));
+	else if (msg[0] == SPAWN_STAGE_FD)
+		snprintf(err, errlen, "cannot set up descriptors for '%s': %s",
+		    sp->argv[0], strerror(msg[1]));
+	else
+		snprintf(err, errlen, "cannot execute '%s': %s", sp->argv[0],
+		    strerror(msg[1]));
+}
 
 /* Tell the parent why we failed, and go. */
 static void __attribute__((noreturn))
@@ -222,14 +262,31 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	/* No handler of the program may run in the child before exec. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	child = fork();
-	if (child == 0)
+	/*
+	 * A spawn that does not wait for the exec (a health probe's, from
+	 * runnerd's spawner thread) and keeps its ids is a vfork: no page
+	 * table to copy, and no copy-on-write fault for the parent to take
+	 * after (a thousand a second otherwise slow runnerd's loop).  The
+	 * child only makes system calls, and setuid (whose glibc wrapper
+	 * signals the parent's threads) is left to fork.
+	 */
+	if (sp->errpipe != NULL && !sp->set_ids)
+		child = spawn_vfork(&cp, fd, env, pfd[1], self);
+	else if ((child = fork()) == 0)
 		spawn_exec(&cp, fd, env, pfd[1], self);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (child == -1)
 		goto syserr;
 	close(pfd[1]);
 	pfd[1] = -1;
+	if (sp->errpipe != NULL) {
+		/* The caller reads why, if it failed, once it exits (127). */
+		*sp->errpipe = pfd[0];
+		pfd[0] = -1;
+		*pid = child;
+		rc = 0;
+		goto out;
+	}
 
 	do
 		n = read(pfd[0], msg, sizeof(msg));
@@ -237,19 +294,7 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	if (n == sizeof(msg)) {
 		while (waitpid(child, &status, 0) == -1 && errno == EINTR)
 			;
-		if (msg[0] == SPAWN_STAGE_CHDIR)
-			snprintf(err, errlen, "cannot change directory to "
-			    "'%s': %s", sp->cwd, strerror(msg[1]));
-		else if (msg[0] == SPAWN_STAGE_IDS)
-			snprintf(err, errlen, "cannot switch to uid %ld, gid "
-			    "%ld for '%s': %s", (long)sp->uid, (long)sp->gid,
-			    sp->argv[0], strerror(msg[1]));
-		else if (msg[0] == SPAWN_STAGE_FD)
-			snprintf(err, errlen, "cannot set up descriptors for "
-			    "'%s': %s", sp->argv[0], strerror(msg[1]));
-		else
-			snprintf(err, errlen, "cannot execute '%s': %s",
-			    sp->argv[0], strerror(msg[1]));
+		spawn_errf(sp, msg, err, errlen);
 		goto out;
 	}
 	*pid = child;

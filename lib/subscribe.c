@@ -103,6 +103,20 @@ sub_exit(const struct json *j, int v, int *code, int *sig)
 	}
 }
 
+/* runnerd's word for a probe's verdict (health.c's) as RUNNER_HEALTH_*. */
+int
+sub_health(const struct json *j, int v)
+{
+	static const char *const names[] = { "none", "starting", "healthy",
+	    "unhealthy" };
+	int	 k;
+
+	for (k = 0; k < (int)(sizeof(names) / sizeof(names[0])); k++)
+		if (json_streq(j, v, names[k]))
+			return (RUNNER_HEALTH_NONE + k);
+	return (RUNNER_HEALTH_NONE);
+}
+
 /* One event line, parsed, into ev: 1, or 0 when it is none we know. */
 static int
 sub_event(struct json *j, struct runner_event *ev)
@@ -119,6 +133,7 @@ sub_event(struct json *j, struct runner_event *ev)
 		{ "failed", RUNNER_EVENT_FAILED },
 		{ "stopped", RUNNER_EVENT_STOPPED },
 		{ "lagged", RUNNER_EVENT_LAGGED },
+		{ "health", RUNNER_EVENT_HEALTH },
 	};
 	long long	 n;
 	size_t		 k;
@@ -153,6 +168,8 @@ sub_event(struct json *j, struct runner_event *ev)
 		st = json_get(j, x, "status");
 		sub_exit(j, st, &ev->exit_code, &ev->exit_signal);
 	}
+	if (ev->kind == RUNNER_EVENT_HEALTH)
+		ev->health = sub_health(j, json_get(j, x, "health"));
 	return (1);
 }
 

@@ -15,7 +15,8 @@
  * a log file, what runnerd reads from the channel is copied there as well
  * (the tee, called by relay.c), so that the file is a record of all the
  * output.  The tee's lines are cut apart from the pipe's: stdout and
- * stderr never mix within a line.
+ * stderr never mix within a line.  An exec health probe's output
+ * (probe_exec.c, which bounds it) is a third stream, its lines apart too.
  *
  * Bounds: a line longer than CAPTURE_LINE_MAX is cut there, and the rest
  * is the next line; the ring holds CAPTURE_RING bytes, allocated with the
@@ -56,7 +57,8 @@
 #define CAPTURE_LOG_BURST	200	/* runnerd's log: lines at once ... */
 #define CAPTURE_LOG_RATE	50	/* ... then lines a second */
 
-enum { CAP_PIPE, CAP_TEE };		/* the streams of lines */
+enum { CAP_PIPE, CAP_TEE, CAP_PROBE };	/* the streams of lines */
+#define CAP_STREAMS	3
 
 /* A client following the log. */
 struct follower {
@@ -68,7 +70,8 @@ struct capture {
 	int		 fd;		/* the pipe's read end, or -1 */
 	int		 wfd;		/* its write end until the spawn */
 	ev_io		 io;
-	struct buf	 part[2];	/* per stream: a line not yet ended */
+	struct buf	 part[CAP_STREAMS]; /* per stream: a line not yet
+					   ended */
 	struct logfile	*lf;		/* the app's log file, or NULL */
 	char		*ring;		/* recent log output, or NULL */
 	size_t		 ring_cap;	/* its size: grows to CAPTURE_RING */
@@ -120,6 +123,7 @@ capture_get(struct inst *i)
 	cp->tokens_at = ev_now(server.loop);
 	buf_init(&cp->part[CAP_PIPE]);
 	buf_init(&cp->part[CAP_TEE]);
+	buf_init(&cp->part[CAP_PROBE]);
 	i->cap = cp;
 	return (cp);
 }
@@ -245,6 +249,7 @@ capture_free(struct inst *i)
 	logfile_close(cp->lf);
 	buf_free(&cp->part[CAP_PIPE]);
 	buf_free(&cp->part[CAP_TEE]);
+	buf_free(&cp->part[CAP_PROBE]);
 	free(cp->ring);
 	free(cp);
 	i->cap = NULL;
@@ -266,6 +271,18 @@ capture_tee(struct inst *i, const char *p, size_t n)
 {
 	if (capture_tees(i))
 		capture_feed(i, CAP_TEE, p, n, n == 0);
+}
+
+/*
+ * What an exec health probe said (probe_exec.c, which bounds it): n
+ * bytes into the log as lines of their own, apart from the app's; n 0
+ * ends a line it left unfinished.
+ */
+void
+capture_probe(struct inst *i, const char *p, size_t n)
+{
+	if (capture_get(i) != NULL)
+		capture_feed(i, CAP_PROBE, p, n, n == 0);
 }
 
 /* Does the channel's output go to a log file too (so relay must copy)? */
@@ -394,7 +411,7 @@ capture_line(struct inst *i, int s, const char *p, size_t n,
 {
 	size_t	 k, piece;
 
-	if (i->cap->lf == NULL && s == CAP_PIPE) {
+	if (i->cap->lf == NULL && s != CAP_TEE) {
 		k = 0;
 		do {
 			piece = n - k > CAPTURE_PIECE ? CAPTURE_PIECE : n - k;

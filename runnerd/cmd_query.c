@@ -127,6 +127,9 @@ status_one(struct buf *b, struct inst *i)
 	relay_json(b, i);
 	jw_key(b, "log_dropped");
 	jw_int(b, (long long)capture_log_dropped(i));
+	/* Its probe's verdict and last result, or null (protocol 8). */
+	jw_key(b, "health");
+	health_json(b, i);
 	jw_close(b, '}');
 }
 

@@ -31,15 +31,18 @@ inst_ended(const struct inst *i)
 
 /*
  * Why an ended instance is not running, in words (nothing for one that
- * runs or will): why its start failed or the policy gave up, how it
- * exited, or that it was stopped.
+ * runs or will, unless its health probe stopped it to restart it): why
+ * its start failed or the policy gave up, how it exited, or that it was
+ * stopped.
  */
 void
 inst_reason(struct buf *b, const struct inst *i)
 {
 	char	 how[64];
 
-	if (!inst_ended(i))
+	if (!inst_ended(i) && health_reason(i) != NULL)
+		jw_str(b, health_reason(i));	/* liveness: restarting */
+	else if (!inst_ended(i))
 		jw_null(b);
 	else if (i->state == INST_STOPPED)
 		jw_str(b, "stopped");

@@ -237,6 +237,7 @@ void
 inst_free(struct inst *i)
 {
 	capture_free(i);
+	health_free(i);
 	free(i->alias);
 	argv_free(i->req.args);
 	free(i->req.cwd);
@@ -287,7 +288,8 @@ inst_json_exit(struct buf *b, const struct inst *i)
 /*
  * Tell subscribers: {"alias", "app", "pid"}; exited adds how, and what
  * its main process left behind; restarting (protocol 6), how long until
- * the restart and how many restarts there were before it.
+ * the restart and how many restarts there were before it; health
+ * (protocol 8), the probe's verdict and its last result.
  */
 void
 inst_event(const char *name, struct inst *i, pid_t pid)
@@ -309,7 +311,8 @@ inst_event(const char *name, struct inst *i, pid_t pid)
 		jw_double(&b, delay > 0 ? delay : 0);
 		jw_key(&b, "restarts");
 		jw_int(&b, restart_count(i));
-	}
+	} else if (strcmp(name, "health") == 0)
+		health_event_json(&b, i);
 	jw_close(&b, '}');
 	if (!b.failed)
 		event_emit(name, &b);
@@ -357,6 +360,7 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	ev_child_start(server.loop, &i->proc.child);
 	log_info("%s: started %s (pid %ld)", i->alias, i->app->name,
 	    (long)i->pid);
+	health_begin(i);	/* probes begin at exec */
 	/*
 	 * A stdio app's channel is relayed from the start: it may need its
 	 * input to become ready.  A socket app's comes when it is ready.
@@ -466,6 +470,7 @@ inst_remove(struct inst *i)
 void
 inst_stop(struct inst *i)
 {
+	health_stopped(i);
 	if (i->state == INST_STOPPING)
 		return;
 	if (i->pid == 0 && inst_leaving(i)) {
@@ -600,6 +605,7 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	ev_child_stop(loop, w);
 	ev_timer_stop(loop, &i->proc.timer);
 	ready_cancel(i);
+	health_end(i);
 	i->pid = 0;
 	i->proc.kill_failing = 0;
 	server.nprocs--;
@@ -663,6 +669,8 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 		waiters_inst_event(i);
 		break;
 	case INST_STOPPING:
+		if (health_killed(i))
+			break;	/* liveness: a failure, for the policy */
 		if (restart_after_stop(i))
 			return;	/* a restart by hand: queued */
 		inst_event("stopped", i, pid);

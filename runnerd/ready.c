@@ -3,7 +3,9 @@
  * once (exec succeeded); "socket": once its socket accepts a connection,
  * which becomes the channel; "notify": once it writes a newline to its
  * notify_fd (the s6 convention), then, for a socket app, once the socket
- * accepts.  Nothing here blocks: the notify pipe is watched on the loop,
+ * accepts; "healthy": at its first passing health probe (health.c calls
+ * ready_healthy), then, for a socket app, once the socket accepts.
+ * Nothing here blocks: the notify pipe is watched on the loop,
  * and connect is retried on a timer with naps of 1 ms doubling to 32 ms.
  * Every wait is bounded by ready_timeout from the start.  The checks
  * themselves and their words are lib/ready.c's, shared with the local
@@ -46,6 +48,7 @@ ready_begin(struct inst *i, int notify)
 	i->ready.deadline = ev_now(server.loop) + i->app->ready_timeout;
 	i->ready.delay = READY_NAP_FIRST;
 	i->ready.notify_eof = 0;
+	i->ready.healthy = 0;
 	if (notify != -1) {
 		i->state = INST_STARTING;
 		i->ready.notify_fd = notify;
@@ -58,12 +61,36 @@ ready_begin(struct inst *i, int notify)
 		ready_arm(i, i->app->ready_timeout);
 		return (0);
 	}
+	if (i->app->ready == READY_HEALTHY) {
+		i->state = INST_STARTING;
+		ready_arm(i, i->app->ready_timeout);
+		return (0);
+	}
 	if (i->app->type == APP_SOCKET) {
 		i->state = INST_STARTING;
 		ready_try_connect(i);
 		return (0);
 	}
 	return (1);
+}
+
+/*
+ * ready = "healthy": its first probe passed (health.c).  A socket app
+ * then waits for its socket, within the same deadline.
+ */
+void
+ready_healthy(struct inst *i)
+{
+	if (i->state != INST_STARTING || i->ready.notify_fd != -1)
+		return;
+	i->ready.healthy = 1;
+	if (i->app->type == APP_SOCKET) {
+		ev_timer_stop(server.loop, &i->ready.timer);
+		ready_try_connect(i);
+		return;
+	}
+	ready_cancel(i);
+	inst_ready(i);
 }
 
 /*
@@ -108,6 +135,13 @@ ready_timeout(struct inst *i)
 	}
 	if (i->ready.notify_fd != -1) {
 		ready_failed(i, READY_ENOLINE, 0);
+		return;
+	}
+	if (i->app->ready == READY_HEALTHY && !i->ready.healthy) {
+		inst_start_failed(i, RUNNER_ETIMEDOUT, "'%s' did not pass its "
+		    "health probe within %g s (last: %s)", i->alias,
+		    i->app->ready_timeout, health_last(i) != NULL ?
+		    health_last(i) : "no probe finished");
 		return;
 	}
 	ready_try_connect(i);

@@ -234,6 +234,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 		}
 		d = app_reload(i->app, n);
 		i->app = n;
+		health_follow(i);
 		i->conf = c;
 		c->refs++;
 		conf_unref(old);

@@ -150,6 +150,9 @@ restart_wanted(const struct inst *i, int status)
 {
 	if (server.shutting_down)
 		return (0);
+	/* Stopped by its probe (health.c): a failure, however it exited. */
+	if (health_killed(i))
+		return (i->app->restart != RESTART_NO);
 	if (i->app->restart == RESTART_ALWAYS)
 		return (1);
 	return (i->app->restart == RESTART_ON_FAILURE &&
@@ -209,6 +212,14 @@ restart_after_exit(struct inst *i, int status)
 	double	 delay, now = ev_now(server.loop);
 
 	if (!restart_wanted(i, status)) {
+		if (health_killed(i) && !server.shutting_down) {
+			/* restart = "no": stopped by its probe, failed. */
+			free(i->end.start_msg);
+			i->end.start_msg = strdup(health_reason(i));
+			i->end.start_code = RUNNER_ESPAWN;
+			inst_end(i, INST_FAILED);
+			return;
+		}
 		inst_end(i, INST_EXITED);
 		return;
 	}

@@ -324,6 +324,7 @@ main(int argc, char **argv)
 	proctree_reap_orphans(1.0);		/* no instance is left */
 	statefile_remove();
 	control_close();
+	health_shutdown();
 	conf_unref(server.conf);
 	free(server.config_path);
 	free(server.insts);

@@ -76,6 +76,7 @@ struct ready {
 	ev_io		 notify_io;	/* ready = notify: the pipe */
 	int		 notify_fd;	/* its read end, or -1 */
 	int		 notify_eof;	/* closed without the newline */
+	int		 healthy;	/* ready = healthy: a probe passed */
 	double		 delay;		/* next readiness retry */
 	double		 deadline;	/* readiness deadline */
 };
@@ -164,6 +165,8 @@ struct inst {
 	struct capture	*cap;		/* its log (capture.c), or NULL */
 	struct proctick	 tick;
 	struct depwait	 dep;
+	struct health	*health;	/* its probe's state (health.c), or
+					   NULL: none yet */
 };
 
 /*
@@ -425,8 +428,51 @@ void	 restart_after_exit(struct inst *, int);
 void	 restart_enqueue(struct inst *);
 void	 restart_cancel(struct inst *);
 
+/* health.c */
+enum health_state {
+	HEALTH_NONE,		/* the app has no probe */
+	HEALTH_STARTING,	/* no verdict yet */
+	HEALTH_HEALTHY,
+	HEALTH_UNHEALTHY
+};
+enum health_state health_state(const struct inst *);
+struct health;
+void	 health_begin(struct inst *);
+void	 health_end(struct inst *);
+void	 health_stopped(struct inst *);
+void	 health_free(struct inst *);
+void	 health_follow(struct inst *);
+void	 health_json(struct buf *, const struct inst *);
+void	 health_event_json(struct buf *, const struct inst *);
+const char *health_state_name(enum health_state);
+int	 health_killed(const struct inst *);
+const char *health_reason(const struct inst *);
+const char *health_last(const struct inst *);
+void	 health_shutdown(void);
+/* The probes, each in its file: start one, or drop one in flight. */
+void	 health_result(struct health *, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+const struct inst *health_inst(const struct health *);
+struct probe_exec;
+struct probe_exec *probe_exec_start(struct health *, char *, size_t);
+void	 probe_exec_drop(struct probe_exec *);
+void	 probe_exec_timeout(struct probe_exec *);
+void	 probe_exec_shutdown(void);
+void	 probe_exec_spawned(void *, pid_t, struct spawn_job *, const char *);
+void	 probe_exec_exited(void *, int);
+int	 probe_spawn(struct spawn_job *, void *);
+void	 probe_spawn_shutdown(void);
+struct probe_connect;
+struct probe_connect *probe_connect_start(struct health *, char *, size_t);
+void	 probe_connect_drop(struct probe_connect *);
+struct probe_http;
+struct probe_http *probe_http_start(struct health *, char *, size_t);
+void	 probe_http_drop(struct probe_http *);
+void	 probe_http_shutdown(void);
+
 /* ready.c */
 void	 ready_init(struct inst *);
+void	 ready_healthy(struct inst *);
 int	 ready_begin(struct inst *, int);
 void	 ready_cancel(struct inst *);
 
@@ -438,6 +484,7 @@ void	 capture_exited(struct inst *);
 void	 capture_ended(struct inst *);
 void	 capture_free(struct inst *);
 void	 capture_tee(struct inst *, const char *, size_t);
+void	 capture_probe(struct inst *, const char *, size_t);
 int	 capture_tees(const struct inst *);
 uint64_t capture_log_dropped(const struct inst *);
 void	 capture_logs(struct inst *, struct client *, int, long long, int,
@@ -526,15 +573,6 @@ int	 splice_input(struct inst *, struct client *);
 int	 splice_write(struct inst *);
 void	 splice_idle(struct inst *);
 void	 splice_close(struct inst *);
-
-/* health.c */
-enum health_state {
-	HEALTH_NONE,		/* the app has no probe */
-	HEALTH_STARTING,	/* no verdict yet */
-	HEALTH_HEALTHY,
-	HEALTH_UNHEALTHY
-};
-enum health_state health_state(const struct inst *);
 
 /* depends.c */
 int	 depends_start(struct inst *, char *, size_t);

@@ -626,3 +626,5 @@ echo
 echo "make bench took ${secs} s."
 } >"$tmp/table"
 cat "$tmp/table"
+# Issue 17: the cost of health probes, its own table (tests/bench/health.sh).
+sh "$b/health.sh"

@@ -66,14 +66,15 @@ APP_TEST(test_env_inherit_group_only, "group = \"23456\";",
     a->env_inherit == 1)
 
 OPT_ERROR(test_ready_bad, "ready = \"yes\";",
-    "apps.cat.ready: expected \"none\", \"socket\" or \"notify\", not "
-    "\"yes\"")
+    "apps.cat.ready: expected \"none\", \"socket\", \"notify\" or "
+    "\"healthy\", not \"yes\"")
 OPT_ERROR(test_ready_socket_on_stdio, "ready = \"socket\";",
-    "apps.cat.ready: a stdio app has no socket: \"none\" or \"notify\"")
+    "apps.cat.ready: a stdio app has no socket: \"none\", \"notify\" or "
+    "\"healthy\"")
 ERROR_TEST(test_ready_none_on_socket, "apps = {\n cat = {\n  command = "
     "\"cat\"; type = \"socket\"; socket = \"s\";\n  ready = \"none\";\n "
     "};\n};\n", "<text>:4: apps.cat.ready: a socket app is ready when its "
-    "socket accepts: \"socket\" or \"notify\"")
+    "socket accepts: \"socket\", \"notify\" or \"healthy\"")
 OPT_ERROR(test_notify_fd_low, "notify_fd = 2;",
     "apps.cat.notify_fd: must be between 3 and 1023")
 OPT_ERROR(test_notify_fd_type, "notify_fd = \"3\";",

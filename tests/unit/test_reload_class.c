@@ -83,6 +83,8 @@ static const struct sample {
 	    "\"x\";" },
 	{ "on_dependency_restart", CAT "on_dependency_restart = \"none\";",
 	    CAT "on_dependency_restart = \"restart\";" },
+	{ "health", CAT "health = { exec = \"true\"; };",
+	    CAT "health = { exec = \"true\"; interval = 2; };" },
 #undef SOCKET
 #undef CAT
 };
@@ -158,6 +160,10 @@ field_change(const struct field *f, const struct app *a, struct app *b)
 	case FIELD_DEPS:
 		((struct app_deps *)pb)->v = &dep;
 		((struct app_deps *)pb)->n = 1;
+		break;
+	case FIELD_HEALTH:
+		((struct app_health *)pb)->interval =
+		    ((const struct app_health *)pa)->interval + 1;
 		break;
 	}
 }
