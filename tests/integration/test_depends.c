@@ -424,19 +424,31 @@ test_client_leaves(void **state)
 	assert_state(d, "g_web", "running");
 }
 
-/* A dependency's name taken by another app's instance is not it. */
+/*
+ * A dependency's name taken by another app's instance is not it.  A start
+ * cannot take an app's name as its alias (refused, EEXIST), but an update
+ * can add an app named as a running alias.
+ */
 static void
 test_alias_taken(void **state)
 {
 	struct daemon	*d = *state;
 	struct run	*r;
+	const char	*more = "apps = { late = { command = \"cat\"; }; "
+	    "uselate = { command = \"cat\"; depends_on = { late = "
+	    "\"started\"; }; }; };";
 
-	r_status(CTL(d, "start", "base", "--alias", "db"), 0);
-	r = CTL(d, "start", "migrate");
+	r = CTL(d, "start", "base", "--alias", "db");
 	r_status(r, 1);
-	assert_non_null(strstr(r->err, "EDEPEND: dependency 'db' failed: 'db' "
-	    "is an instance of app 'base'"));
-	assert_state(d, "db", "running");	/* left alone */
+	assert_non_null(strstr(r->err, "EEXIST: alias 'db' is the name of "
+	    "app 'db'"));
+	r_status(CTL(d, "start", "base", "--alias", "late"), 0);
+	r_status(ctl_in(d, more, strlen(more), "update", "-", NULL), 0);
+	r = CTL(d, "start", "uselate");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "EDEPEND: dependency 'late' failed: "
+	    "'late' is an instance of app 'base'"));
+	assert_state(d, "late", "running");	/* left alone */
 }
 
 /* One instance of a pool stopped by hand: what needs the pool fails. */
