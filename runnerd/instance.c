@@ -310,6 +310,7 @@ inst_event(const char *name, struct inst *i, pid_t pid)
 	if (!b.failed)
 		event_emit(name, &b);
 	buf_free(&b);
+	roll_inst_event(i);	/* a rolling restart waits for this */
 }
 
 /*
@@ -445,6 +446,7 @@ inst_remove(struct inst *i)
 	relay_stop(i);
 	relay_detach_all(i);
 	waiters_inst_gone(i);
+	roll_inst_gone(i);
 	inst_free(i);
 	if (server.shutting_down && server.ninsts == 0)
 		ev_break(server.loop, EVBREAK_ALL);

@@ -522,4 +522,19 @@ void		 waiters_inst_event(struct inst *);
 void		 waiters_inst_gone(struct inst *);
 void		 waiters_client_gone(uint64_t);
 
+/* health.c */
+enum health_state {
+	HEALTH_NONE,		/* the app has no probe */
+	HEALTH_STARTING,	/* no verdict yet */
+	HEALTH_HEALTHY,
+	HEALTH_UNHEALTHY
+};
+enum health_state health_state(const struct inst *);
+
+/* roll.c: rolling restarts (roll17) */
+void	 roll_request(struct req *);
+int	 roll_app(const struct app *, int);
+void	 roll_inst_event(struct inst *);
+void	 roll_inst_gone(struct inst *);
+
 #endif /* RUNNERD_H */
