@@ -96,6 +96,14 @@ void	 app_defaults(struct app *);
 int	 app_check(struct load *, struct app *, const config_setting_t *);
 int	 conf_group(struct load *, const config_setting_t *, const char *,
 	    gid_t *);
+int	 opt_choice(struct load *, const config_setting_t *,
+	    const char *const *, int *);
+int	 opt_int(struct load *, const config_setting_t *, int, int, int *);
+
+/* config_roll.c: the rolling-restart options' parsers (roll17) */
+int	 opt_reload_strategy(struct load *, const config_setting_t *, void *);
+int	 opt_reload_max_unavailable(struct load *, const config_setting_t *,
+	    void *);
 
 /* config_env.c */
 int	 env_file_load(struct load *, struct app *, const config_setting_t *);

@@ -26,8 +26,6 @@
 static int	 opt_string(struct load *, const config_setting_t *, void *);
 static int	 opt_path(struct load *, const config_setting_t *, void *);
 static int	 opt_command(struct load *, const config_setting_t *, void *);
-static int	 opt_choice(struct load *, const config_setting_t *,
-		    const char *const *, int *);
 static int	 opt_type(struct load *, const config_setting_t *, void *);
 static int	 opt_restart(struct load *, const config_setting_t *, void *);
 static int	 opt_ready(struct load *, const config_setting_t *, void *);
@@ -40,8 +38,6 @@ static int	 opt_signal(struct load *, const config_setting_t *, void *);
 static int	 opt_number(struct load *, const config_setting_t *, double *);
 static int	 opt_grace(struct load *, const config_setting_t *, void *);
 static int	 opt_timeout(struct load *, const config_setting_t *, void *);
-static int	 opt_int(struct load *, const config_setting_t *, int, int,
-		    int *);
 static int	 opt_instances(struct load *, const config_setting_t *,
 		    void *);
 static int	 opt_restarts(struct load *, const config_setting_t *, void *);
@@ -115,6 +111,11 @@ const struct option app_options[] = {
 	OPT("timestamps",	opt_bool,	timestamps, INT, LIVE),
 	OPT("stderr",		opt_stderr,	err,	INT,	RESTART),
 	OPT("on_exit",		opt_on_exit,	on_exit, INT,	LIVE),
+	/* Read by the reload that restarts the app (config_roll.c). */
+	OPT("reload_strategy",	opt_reload_strategy, reload_strategy, INT,
+	    LIVE),
+	OPT("reload_max_unavailable", opt_reload_max_unavailable,
+	    reload_max_unavailable, INT, LIVE),
 };
 const size_t app_noptions = NITEMS(app_options);
 
@@ -146,6 +147,8 @@ app_defaults(struct app *app)
 	app->log_keep = 5;
 	app->err = STDERR_LOG;
 	app->on_exit = ON_EXIT_NONE;
+	app->reload_strategy = RELOAD_ALL;
+	app->reload_max_unavailable = 1;
 }
 
 /*
@@ -421,7 +424,7 @@ opt_command(struct load *ld, const config_setting_t *s, void *out)
 }
 
 /* One of words (NULL-terminated), as its index into *out. */
-static int
+int
 opt_choice(struct load *ld, const config_setting_t *s,
     const char *const *words, int *out)
 {
@@ -485,7 +488,7 @@ opt_on_exit(struct load *ld, const config_setting_t *s, void *out)
 }
 
 /* An integer in [min, max]. */
-static int
+int
 opt_int(struct load *ld, const config_setting_t *s, int min, int max,
     int *out)
 {

@@ -127,6 +127,11 @@ enum app_on_exit {
 	ON_EXIT_NONE,
 	ON_EXIT_SHUTDOWN	/* ended for good: runnerd exits with it */
 };
+/* What a reload that must restart an app's instances does (roll17). */
+enum app_reload_strategy {
+	RELOAD_ALL,		/* restart them all at once */
+	RELOAD_ROLLING		/* a rolling restart (runnerd/roll.c) */
+};
 /*
  * A health probe (runnerd/health.c): exactly one of exec, connect and
  * http is set when the app has one (APP_HAS_HEALTH).
@@ -180,6 +185,8 @@ struct app {
 	enum app_stderr	 err;		/* where stderr goes */
 	enum app_on_exit on_exit;
 	struct app_health health;	/* its probe, if it has one */
+	enum app_reload_strategy reload_strategy; /* roll17 */
+	int		 reload_max_unavailable; /* ... its batches' size */
 	char		*file;		/* where the app was defined ... */
 	int		 line;		/* ... for messages */
 };
@@ -193,7 +200,8 @@ struct config {
 #define CONFIG_TEXT_SOURCE	"<text>"
 extern const char *const app_type_names[], *const app_restart_names[],
     *const app_ready_names[], *const app_stderr_names[],
-    *const app_overflow_names[], *const app_on_exit_names[];
+    *const app_overflow_names[], *const app_on_exit_names[],
+    *const app_reload_strategy_names[];
 struct config	*config_load_file(const char *, char *, size_t);
 struct config	*config_load_text(const char *, char *, size_t);
 void		 config_free(struct config *);
