@@ -50,8 +50,15 @@ const struct ctl_opt stop_opts[] = {
 	[STOP_ALL] =		{ "--all", 0, "every instance" },
 	{ NULL, 0, NULL }
 };
+enum { RESTART_ALL, RESTART_ROLLING, RESTART_MAX, RESTART_VERBOSE };
 const struct ctl_opt restart_opts[] = {
-	[STOP_ALL] =		{ "--all", 0, "every instance" },
+	[RESTART_ALL] =		{ "--all", 0, "every instance" },
+	[RESTART_ROLLING] =	{ "--rolling", 0, "a few at a time, each "
+	    "batch once the one before is ready (ctl/roll.c)" },
+	[RESTART_MAX] =		{ "--max-unavailable", 1, "N: with --rolling, "
+	    "N instances at a time (default 1)" },
+	[RESTART_VERBOSE] =	{ "-v", 0, "with --rolling: a line for each "
+	    "instance restarted" },
 	{ NULL, 0, NULL }
 };
 
@@ -326,11 +333,18 @@ restart_one(struct ctl *ctl, const char *alias, void *arg)
 	return (rc != 0 ? rc : ctl_started(ctl, r, "restarted", 1));
 }
 
-/* restart ALIAS|APP... | --all: one after another. */
+/* restart ALIAS|APP... | --all: one after another, or --rolling. */
 int
 ctl_restart(struct ctl *ctl, struct ctl_args *a)
 {
-	return (ctl_each(ctl, a, a->val[STOP_ALL] != NULL, 0, restart_one,
+	if (a->val[RESTART_ROLLING] != NULL)
+		return (ctl_restart_rolling(ctl, a, a->val[RESTART_ALL] !=
+		    NULL, a->val[RESTART_MAX], a->val[RESTART_VERBOSE] !=
+		    NULL));
+	if (a->val[RESTART_MAX] != NULL)
+		return (ctl_usage_error(ctl->cmd, "--max-unavailable is for "
+		    "--rolling"));
+	return (ctl_each(ctl, a, a->val[RESTART_ALL] != NULL, 0, restart_one,
 	    NULL));
 }
 

@@ -41,9 +41,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "forget ended instances (stopped, exited, failed) and their logs",
 	    "runnerctl rm web2\n" },
 	{ "restart", 0, -1, 0, restart_opts, ctl_restart,
-	    "ALIAS|APP... | --all",
-	    "stop instances and start them again",
-	    "runnerctl restart web lots-3\n" },
+	    "ALIAS|APP... | --all [--rolling [--max-unavailable N] [-v]]",
+	    "stop instances and start them again (--rolling: N at a time, "
+	    "each batch once the one before is ready)",
+	    "runnerctl restart web lots-3\n"
+	    "runnerctl restart lots --rolling --max-unavailable 2\n" },
 	{ "kill", 0, -1, 0, kill_opts, ctl_kill,
 	    "[-s SIGNAL] ALIAS|APP... | --all",
 	    "send SIGNAL (default TERM) to instances' main processes",

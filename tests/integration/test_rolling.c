@@ -27,7 +27,7 @@ static const char roll_script[] =
     "trap 'ts down; exit 0' TERM; ts up; "
     "[ -e $d/exit-$a ] && exit 1; "
     "[ -e $d/hang-$a ] && { sleep 300 & wait; }; "
-    "sleep 0.1; ts ready; echo >&3; sleep 300 & wait";
+    "sleep 0.1; ts ready; echo >&3; while :; do sleep 300 & wait; done";
 
 static char *
 roll_conf(struct daemon *d, const char *extra)
@@ -128,9 +128,14 @@ r_check_marks(struct daemon *d, int from, int max)
 		fail_msg("%d instances were down at once (max_unavailable "
 		    "%d)", most, max);
 	for (k = 1; k <= NINST; k++)
-		if (down_at[k] == 0 || ready_at[k] <= down_at[k])
+		if (down_at[k] == 0 || ready_at[k] <= down_at[k]) {
+			for (i = 0; i < n; i++)
+				fprintf(stderr, "%s%s many-%d %lld\n",
+				    i < from ? "(before) " : "", m[i].what,
+				    m[i].k, m[i].ns);
 			fail_msg("many-%d was not restarted (down %lld, ready "
 			    "%lld)", k, down_at[k], ready_at[k]);
+		}
 	for (k = 1 + max; k <= NINST; k++) {
 		b = (k - 1) / max;		/* its batch, from 0 */
 		for (i = (b - 1) * max + 1; i <= b * max; i++)
