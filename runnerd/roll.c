@@ -89,7 +89,7 @@ static void	 roll_settle(struct roll *, struct roll_member *,
 		    enum roll_fate, int, const char *, ...)
 		    __attribute__((format(printf, 5, 6)));
 static void	 roll_kick_cb(struct ev_loop *, ev_timer *, int);
-static void	 roll_end(struct roll *, const char *);
+static void	 roll_end(struct roll *, int, const char *);
 static void	 roll_report(struct roll *, struct buf *);
 static void	 roll_words(struct roll *, int, const char *,
 		    char *, size_t);
@@ -278,7 +278,8 @@ roll_inst_event(struct inst *i)
 
 	if (server.shutting_down) {
 		while ((r = LIST_FIRST(&rolls)) != NULL)
-			roll_end(r, "runnerd is shutting down");
+			roll_end(r, RUNNER_EPERM, "runnerd is shutting "
+			    "down");
 		return;
 	}
 	if ((m = roll_member_of(i->id, &r)) != NULL && m->fate == ROLL_BUSY)
@@ -332,7 +333,7 @@ roll_batch(struct roll *r)
 		if (r->m[k].fate == ROLL_FAILED) {
 			roll_words(r, ROLL_FAILED, "failed: ", words,
 			    sizeof(words));
-			roll_end(r, words);
+			roll_end(r, 0, words);
 			return;
 		}
 	buf_init(&names);
@@ -366,7 +367,7 @@ roll_batch(struct roll *r)
 	if (n == 0) {
 		r->batch--;		/* none begun: the last was the last */
 		buf_free(&names);
-		roll_end(r, NULL);
+		roll_end(r, 0, NULL);
 		return;
 	}
 	log_info("rolling restart of %s: batch %d of %d:%s", r->what,
@@ -490,29 +491,35 @@ roll_report(struct roll *r, struct buf *b)
 }
 
 /*
- * The roll is over: failed (why: in words) or done (NULL).  Answer its
- * client, if it is still there, log the end, and free it.
+ * The roll is over: stopped (code, why: in words; code 0: the first
+ * failed member's) or done (why NULL).  Answer its client, if it is
+ * still there, log the end, and free it.
  */
 static void
-roll_end(struct roll *r, const char *why)
+roll_end(struct roll *r, int code, const char *why)
 {
 	struct client	*c;
 	struct buf	 b;
 	char		 done[RUNNER_ERRMSG_MAX], left[RUNNER_ERRMSG_MAX];
+	char		 skip[RUNNER_ERRMSG_MAX];
 	size_t		 k, ndone = 0;
-	int		 code = RUNNER_ESPAWN;
 
 	ev_timer_stop(server.loop, &r->kick);
 	LIST_REMOVE(r, entry);
 	for (k = 0; k < r->n; k++) {
 		ndone += r->m[k].fate == ROLL_DONE;
-		if (r->m[k].fate == ROLL_BUSY)	/* shutting down */
-			r->m[k].fate = ROLL_QUEUED;
+		if (r->m[k].fate == ROLL_BUSY) {	/* interrupted */
+			r->m[k].fate = ROLL_SKIPPED;
+			free(r->m[k].why);
+			r->m[k].why = strdup("being restarted when the roll "
+			    "ended");
+		}
 	}
-	for (k = 0; k < r->n && r->m[k].fate != ROLL_FAILED; k++)
-		;
-	if (k < r->n && r->m[k].code != 0)
-		code = r->m[k].code;
+	for (k = 0; code == 0 && k < r->n; k++)
+		if (r->m[k].fate == ROLL_FAILED)
+			code = r->m[k].code;
+	if (code == 0)
+		code = RUNNER_ESPAWN;
 	if (why == NULL) {
 		log_info("rolling restart of %s: done, %zu restarted in %.3f s",
 		    r->what, ndone, ev_now(server.loop) - r->t0);
@@ -523,17 +530,17 @@ roll_end(struct roll *r, const char *why)
 		buf_free(&b);
 	} else {
 		roll_words(r, ROLL_DONE, "; restarted: ", done, sizeof(done));
+		roll_words(r, ROLL_SKIPPED, "; skipped: ", skip, sizeof(skip));
 		roll_words(r, ROLL_QUEUED, "; left untouched (their old "
 		    "processes run on): ", left, sizeof(left));
 		log_warnx("rolling restart of %s stopped at batch %d of %d: "
-		    "%s%s%s", r->what, r->batch, r->nbatches, why, done, left);
-		if (server.shutting_down)
-			code = RUNNER_EPERM;
+		    "%s%s%s%s", r->what, r->batch, r->nbatches, why, done,
+		    skip, left);
 		if (r->client != 0)
 			reply_err(r->client, r->has_tag, r->tag, code,
 			    "rolling restart of %s stopped at batch %d of %d: "
-			    "%s%s%s", r->what, r->batch, r->nbatches, why, done,
-			    left);
+			    "%s%s%s%s", r->what, r->batch, r->nbatches, why,
+			    done, skip, left);
 	}
 	if ((c = client_find(r->client)) != NULL) {
 		c->pending--;
@@ -692,8 +699,8 @@ roll_app(const struct app *app, int max)
 	for (r = LIST_FIRST(&rolls); r != NULL; r = next) {
 		next = LIST_NEXT(r, entry);
 		if (r->app != NULL && strcmp(r->app, app->name) == 0)
-			roll_end(r, "a reload changed the app, and rolls it "
-			    "again");
+			roll_end(r, RUNNER_EEXIST, "a reload changed the "
+			    "app, and rolls it again");
 	}
 	if ((r = roll_new(app->name, NULL, max)) == NULL)
 		return (-1);

@@ -503,6 +503,68 @@ t_reload_rolling(void **state)
 	r_check_marks(d, from, 2);
 }
 
+/*
+ * runnerd shuts down mid-roll: the roll's client is told (EPERM, the
+ * instance being restarted named), and runnerd exits cleanly.
+ */
+static void
+t_roll_shutdown(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	pid_t		 pids[NINST];
+	long long	 tag;
+	char		*msg;
+
+	r_start_all(d, c, pids);
+	tag = cl_req(c, "restart", "{\"app\": \"many\", \"rolling\": true}");
+	d_wait_log(d, "rolling restart of 'many': batch 2 of 5");
+	assert_int_equal(kill(d->pid, SIGTERM), 0);
+	j = cl_reply_tag(c, tag);
+	msg = j_err(j, "EPERM");
+	if (strstr(msg, "runnerd is shutting down") == NULL ||
+	    strstr(msg, "restarted: 'many-1'") == NULL)
+		fail_msg("%s", msg);
+	d_wait_exit(d);
+	d_assert_clean_exit(d);
+}
+
+/*
+ * A reload that changes an app rolling by hand (reload_strategy =
+ * "rolling"): the first roll ends (EEXIST, saying why), the reload's
+ * rolls every instance again, with the new command.
+ */
+static void
+t_roll_reload_takes_over(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d), *c2 = cl_open(d);
+	struct json	*j;
+	pid_t		 pids[NINST];
+	long long	 tag;
+	char		*msg;
+	int		 k;
+
+	d_file(d, "runner.conf", roll_conf(d, "reload_strategy = "
+	    "\"rolling\";"));
+	j_ok(cl_call(c, "reload", NULL));
+	r_start_all(d, c, pids);
+	tag = cl_req(c, "restart", "{\"app\": \"many\", \"rolling\": true}");
+	d_wait_log(d, "rolling restart of 'many': batch 2 of 5");
+	d_file(d, "runner.conf", roll_conf(d, "reload_strategy = "
+	    "\"rolling\"; env = { V = \"2\"; };"));
+	j = cl_call(c2, "reload", NULL);
+	assert_string_equal(r_list(j, j_ok(j), "rolling"), "many");
+	j = cl_reply_tag(c, tag);
+	msg = j_err(j, "EEXIST");
+	assert_non_null(strstr(msg, "a reload changed the app"));
+	d_wait_log(d, "rolling restart of 'many': done, 5 restarted");
+	for (k = 0; k < NINST; k++)
+		assert_int_not_equal(cl_pid_of(c2, d_fmt(d, "many-%d", k + 1)),
+		    pids[k]);
+}
+
 int
 main(void)
 {
@@ -526,6 +588,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_roll_ctl,
 		    roll_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(t_reload_rolling,
+		    roll_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(t_roll_shutdown,
+		    roll_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(t_roll_reload_takes_over,
 		    roll_setup, t_teardown),
 	};
 
