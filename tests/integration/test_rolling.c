@@ -484,7 +484,9 @@ t_reload_rolling(void **state)
 	struct daemon	*d = *state;
 	struct client	*c = cl_open(d);
 	struct json	*j;
+	struct run	*r;
 	pid_t		 pids[NINST];
+	size_t		 mark;
 	int		 ext, from;
 
 	d_file(d, "runner.conf", roll_conf(d, "reload_strategy = "
@@ -501,6 +503,14 @@ t_reload_rolling(void **state)
 	assert_string_equal(r_list(j, ext, "restarted"), "");
 	d_wait_log(d, "rolling restart of 'many': done, 5 restarted");
 	r_check_marks(d, from, 2);
+	/* runnerctl reload says it rolls, and returns at once. */
+	d_file(d, "runner.conf", roll_conf(d, "reload_strategy = "
+	    "\"rolling\"; reload_max_unavailable = 2; env = { V = \"3\"; };"));
+	mark = d_log_mark(d);
+	r = CTL(d, "reload");
+	r_status(r, 0);
+	assert_non_null(strstr(r->out, "  rolling: many\n"));
+	d_wait_log_from(d, mark, "rolling restart of 'many': done");
 }
 
 /*
