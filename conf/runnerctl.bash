@@ -139,7 +139,11 @@ _runnerctl()
 		    --)
 		valopts=(--alias --socket --cwd)
 		;;
-	stop | restart) opts=(--all) ;;
+	stop) opts=(--all) ;;
+	restart)
+		opts=(--all --rolling --max-unavailable -v)
+		valopts=(--max-unavailable)
+		;;
 	kill) opts=(-s --all) valopts=(-s) ;;
 	send) opts=(-n --eof) ;;
 	read) opts=(--wait) valopts=(--wait) ;;

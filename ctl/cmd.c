@@ -53,8 +53,8 @@ const struct ctl_opt stop_opts[] = {
 enum { RESTART_ALL, RESTART_ROLLING, RESTART_MAX, RESTART_VERBOSE };
 const struct ctl_opt restart_opts[] = {
 	[RESTART_ALL] =		{ "--all", 0, "every instance" },
-	[RESTART_ROLLING] =	{ "--rolling", 0, "a few at a time, each "
-	    "batch once the one before is ready (ctl/roll.c)" },
+	[RESTART_ROLLING] =	{ "--rolling", 0, "a batch at a time, each "
+	    "once the one before is ready" },
 	[RESTART_MAX] =		{ "--max-unavailable", 1, "N: with --rolling, "
 	    "N instances at a time (default 1)" },
 	[RESTART_VERBOSE] =	{ "-v", 0, "with --rolling: a line for each "
