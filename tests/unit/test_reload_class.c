@@ -77,6 +77,10 @@ static const struct sample {
 	{ "stderr", CAT "stderr = \"log\";", CAT "stderr = \"merge\";" },
 	{ "on_exit", CAT "on_exit = \"none\";",
 	    CAT "on_exit = \"shutdown\";" },
+	{ "reload_strategy", CAT "reload_strategy = \"all\";",
+	    CAT "reload_strategy = \"rolling\";" },
+	{ "reload_max_unavailable", CAT "reload_max_unavailable = 1;",
+	    CAT "reload_max_unavailable = 2;" },
 #undef SOCKET
 #undef CAT
 };
