@@ -72,8 +72,6 @@ const struct ctl_opt kill_opts[] = {
 
 static int	 ctl_started(struct ctl *, struct json *, const char *, int);
 static void	 ctl_started_many(struct ctl *, struct json *, int, int);
-static int	 ctl_targets(struct ctl *, struct ctl_args *, int, int,
-		    char ***, int *);
 static int	 ctl_each(struct ctl *, struct ctl_args *, int, int,
 		    int (*)(struct ctl *, const char *, void *), void *);
 static int	 restart_one(struct ctl *, const char *, void *);
@@ -209,7 +207,7 @@ ctl_start(struct ctl *ctl, struct ctl_args *a)
  * *list (targets_free) and *n (live: see targets_expand): 0, else the
  * exit status, said.
  */
-static int
+int
 ctl_targets(struct ctl *ctl, struct ctl_args *a, int all, int live,
     char ***list, int *n)
 {
@@ -275,10 +273,7 @@ ctl_stop(struct ctl *ctl, struct ctl_args *a)
 		jw_bool(&ext, 1);
 	} else {
 		jw_key(&ext, "aliases");
-		jw_open(&ext, '[');
-		for (i = 0; i < n; i++)
-			jw_str(&ext, list[i]);
-		jw_close(&ext, ']');
+		jw_strings(&ext, list, n);
 	}
 	jw_close(&ext, '}');
 	tick_start(TICK_PROGRESS, "stopping %d instance%s...", n,

@@ -78,7 +78,7 @@ ctl_restart_rolling(struct ctl *ctl, struct ctl_args *a, int all,
 	struct buf	 ext;
 	char		**list, *end;
 	long		 max = 1;
-	int		 n, i, rc, app;
+	int		 n, rc, app;
 
 	if (maxword != NULL) {
 		max = strtol(maxword, &end, 10);
@@ -86,12 +86,7 @@ ctl_restart_rolling(struct ctl *ctl, struct ctl_args *a, int all,
 			return (ctl_usage_error(ctl->cmd, "--max-unavailable: "
 			    "'%s' is not a whole number", maxword));
 	}
-	if (all && a->argc > 0)
-		return (ctl_usage_error(ctl->cmd, "aliases or --all, not both"));
-	if (!all && a->argc == 0)
-		return (ctl_usage_error(ctl->cmd, "no app or alias (or --all)"));
-	if ((list = targets_expand(ctl, a->argv, a->argc, all, 0, &n,
-	    &rc)) == NULL)
+	if ((rc = ctl_targets(ctl, a, all, 0, &list, &n)) != 0)
 		return (rc);
 	/* An app's name is a word that is not an alias itself. */
 	app = !all && a->argc == 1 && !(n == 1 &&
@@ -109,10 +104,7 @@ ctl_restart_rolling(struct ctl *ctl, struct ctl_args *a, int all,
 		jw_str(&ext, a->argv[0]);
 	} else {
 		jw_key(&ext, "aliases");
-		jw_open(&ext, '[');
-		for (i = 0; i < n; i++)
-			jw_str(&ext, list[i]);
-		jw_close(&ext, ']');
+		jw_strings(&ext, list, n);
 	}
 	jw_close(&ext, '}');
 	targets_free(list);

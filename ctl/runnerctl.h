@@ -110,6 +110,8 @@ int	 ctl_rm(struct ctl *, struct ctl_args *);	/* remove.c */
 int	 ctl_restart(struct ctl *, struct ctl_args *);
 int	 ctl_kill(struct ctl *, struct ctl_args *);
 int	 ctl_status(struct ctl *, struct ctl_args *);
+int	 ctl_targets(struct ctl *, struct ctl_args *, int, int, char ***,
+	    int *);
 
 /* daemon.c */
 int	 ctl_apps(struct ctl *, struct ctl_args *);

@@ -91,6 +91,7 @@ void	 jw_null(struct buf *);
 void	 jw_raw(struct buf *, const char *, size_t);
 void	 jw_b64(struct buf *, const void *, size_t);
 void	 jw_object1(struct buf *, const char *, const char *);
+void	 jw_strings(struct buf *, char *const *, int);
 
 /* words.c: split a command line like sh does, without any expansion. */
 char	**words_split(const char *, char *, size_t);

@@ -177,6 +177,20 @@ r_roll(struct client *c, int max)
 	    "true, \"max_unavailable\": %d}", max));
 }
 
+/*
+ * Begin a roll of many (one at a time) on c without reading its reply,
+ * and wait until runnerd says batch (e.g. "batch 2 of 5") began: the tag.
+ */
+static long long
+r_roll_until(struct daemon *d, struct client *c, const char *batch)
+{
+	long long	 tag;
+
+	tag = cl_req(c, "restart", "{\"app\": \"many\", \"rolling\": true}");
+	d_wait_log(d, d_fmt(d, "rolling restart of 'many': %s", batch));
+	return (tag);
+}
+
 /* Every alias of the reply's list key, in order, space-separated. */
 static char *
 r_list(struct json *j, int ext, const char *key)
@@ -351,8 +365,7 @@ t_roll_twice(void **state)
 	char		*msg;
 
 	r_start_all(d, c, pids);
-	tag = cl_req(c, "restart", "{\"app\": \"many\", \"rolling\": true}");
-	d_wait_log(d, "rolling restart of 'many': batch 1 of 5");
+	tag = r_roll_until(d, c, "batch 1 of 5");
 	j = cl_call(c2, "restart", "{\"app\": \"many\", \"rolling\": true}");
 	msg = j_err(j, "EEXIST");
 	assert_non_null(strstr(msg, "'many' is already rolling"));
@@ -374,8 +387,7 @@ t_roll_client_vanishes(void **state)
 	int		 k;
 
 	r_start_all(d, c, pids);
-	cl_req(c, "restart", "{\"app\": \"many\", \"rolling\": true}");
-	d_wait_log(d, "rolling restart of 'many': batch 2 of 5");
+	(void)r_roll_until(d, c, "batch 2 of 5");
 	cl_close(c);
 	d_wait_log(d, "rolling restart of 'many': done, 5 restarted");
 	c2 = cl_open(d);
@@ -400,8 +412,7 @@ t_roll_stopped(void **state)
 
 	r_start_all(d, c, pids);
 	j_ok(cl_call(c, "stop", "{\"alias\": \"many-2\"}"));
-	tag = cl_req(c, "restart", "{\"app\": \"many\", \"rolling\": true}");
-	d_wait_log(d, "rolling restart of 'many': batch 1 of 4");
+	tag = r_roll_until(d, c, "batch 1 of 4");
 	j_ok(cl_call(c2, "stop", "{\"alias\": \"many-4\"}"));
 	j = cl_reply_tag(c, tag);
 	ext = j_ok(j);
@@ -528,8 +539,7 @@ t_roll_shutdown(void **state)
 	char		*msg;
 
 	r_start_all(d, c, pids);
-	tag = cl_req(c, "restart", "{\"app\": \"many\", \"rolling\": true}");
-	d_wait_log(d, "rolling restart of 'many': batch 2 of 5");
+	tag = r_roll_until(d, c, "batch 2 of 5");
 	assert_int_equal(kill(d->pid, SIGTERM), 0);
 	j = cl_reply_tag(c, tag);
 	msg = j_err(j, "EPERM");
@@ -560,8 +570,7 @@ t_roll_reload_takes_over(void **state)
 	    "\"rolling\";"));
 	j_ok(cl_call(c, "reload", NULL));
 	r_start_all(d, c, pids);
-	tag = cl_req(c, "restart", "{\"app\": \"many\", \"rolling\": true}");
-	d_wait_log(d, "rolling restart of 'many': batch 2 of 5");
+	tag = r_roll_until(d, c, "batch 2 of 5");
 	d_file(d, "runner.conf", roll_conf(d, "reload_strategy = "
 	    "\"rolling\"; env = { V = \"2\"; };"));
 	j = cl_call(c2, "reload", NULL);
