@@ -476,6 +476,14 @@ t_roll_ctl(void **state)
 	r = CTL(d, "--json", "restart", "many", "--rolling");
 	r_status(r, 0);
 	assert_non_null(strstr(r->out, "\"restarted\":"));
+	/* Aliases: those only. */
+	r = CTL(d, "restart", "many-4", "many-2", "--rolling", "-v");
+	r_status(r, 0);
+	if (strstr(r->out, "many-4 restarted (pid ") == NULL ||
+	    strstr(r->out, "many-2 restarted (pid ") == NULL ||
+	    strstr(r->out, "many-1") != NULL ||
+	    strstr(r->out, "\n2 restarted, 1 at a time\n") == NULL)
+		fail_msg("aliases: %s", r->out);
 	d_file(d, "exit-many-3", "");
 	r = CTL(d, "restart", "many", "--rolling");
 	r_status(r, 1);
