@@ -14,19 +14,21 @@
 
 #include "daemon.h"
 #include "ctl.h"
+#include "pty.h"
 
 #define NINST	5
 
 /*
  * many-k get "many-k DIR" as args (r_start_all): the script logs under
  * its alias, and fails its next start when DIR/exit-ALIAS (exits 1) or
- * DIR/hang-ALIAS (never notifies) exists.
+ * DIR/hang-ALIAS (never notifies) exists, or is slow (DIR/slow-ALIAS).
  */
 static const char roll_script[] =
     "a=$1; d=$2; ts() { echo $1 $a $(date +%s%N) >> $d/times; }; "
     "trap 'ts down; exit 0' TERM; ts up; "
     "[ -e $d/exit-$a ] && exit 1; "
     "[ -e $d/hang-$a ] && { sleep 300 & wait; }; "
+    "[ -e $d/slow-$a ] && sleep 0.7; "
     "sleep 0.1; ts ready; echo >&3; while :; do sleep 300 & wait; done";
 
 static char *
@@ -492,6 +494,25 @@ t_roll_ctl(void **state)
 		fail_msg("stderr: %s", r->err);
 }
 
+/* At a terminal, a roll that takes over a second says it goes on. */
+static void
+t_roll_progress(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct ptyrun	*p;
+	pid_t		 pids[NINST];
+
+	r_start_all(d, c, pids);
+	d_file(d, "slow-many-1", "");
+	p = pty_spawn(d, NULL, "restart", "many", "--rolling", NULL);
+	assert_true(pty_wait_for(p,
+	    "runnerctl: restarting 'many', 1 at a time... 1s"));
+	assert_int_equal(pty_finish(p), 0);
+	assert_non_null(strstr(p->text, "\r\033[K"));
+	assert_non_null(strstr(p->text, "many: 5 restarted, 1 at a time"));
+}
+
 /*
  * reload_strategy = "rolling": a reload that changes the command rolls
  * the app (the reply says so at once; the roll is logged), never more
@@ -613,6 +634,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_roll_list_and_single,
 		    roll_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(t_roll_ctl,
+		    roll_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(t_roll_progress,
 		    roll_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(t_reload_rolling,
 		    roll_setup, t_teardown),
