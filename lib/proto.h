@@ -100,9 +100,10 @@
  *   A rolling restart (runnerd/roll.c): the app's instances, or those
  *   named (each checked first: ENOALIAS, nothing restarted), restarted
  *   max_unavailable at a time (default 1; a whole number from 1 to the
- *   instances named, else EINVAL), in alias order, each batch once every
- *   instance of the one before runs its new process, ready by its
- *   `ready` and healthy where the app has a probe.  Instances not
+ *   instances named, else EINVAL), an app's in byte order of alias,
+ *   named ones as named, each batch once every instance of the one
+ *   before runs its new process, ready by its `ready` and healthy where
+ *   the app has a probe.  Instances not
  *   running at the start are left alone (not_running); one stopped or
  *   removed meanwhile is skipped.  Answered at the end (the client may
  *   leave: the roll goes on):
