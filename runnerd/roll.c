@@ -9,9 +9,10 @@
  * says unhealthy) stops the roll once its batch is over: the members not
  * yet begun keep their old processes, untouched.
  *
- * Nothing is polled: instance.c tells roll_inst_event of every change of
- * every instance (its events, health's included, and its endings), and
- * roll_inst_gone of its removal; a member's fate is settled there, and
+ * Nothing is polled: instance.c tells roll_inst_event of every event of
+ * every instance (health's included), ended.c of every ending (not all
+ * are events), and instance.c roll_inst_gone of a removal; a member's
+ * fate is settled there from the instance's state, and
  * the next batch begins from a zero-second timer, outside the caller
  * that reported the change (which may be reaping, or walking the list).
  *
