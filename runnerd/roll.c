@@ -81,6 +81,7 @@ static LIST_HEAD(, roll) rolls = LIST_HEAD_INITIALIZER(rolls);
 static struct roll *roll_new(const char *, struct req *, int);
 static void	 roll_free(struct roll *);
 static int	 roll_add(struct roll *, struct inst *);
+static int	 roll_add_app(struct roll *, const struct app *);
 static struct roll_member *roll_member_of(uint64_t, struct roll **);
 static void	 roll_begin(struct roll *);
 static void	 roll_batch(struct roll *);
@@ -161,6 +162,19 @@ roll_add(struct roll *r, struct inst *i)
 		m->why = strdup(i->state == INST_STOPPING ? "being stopped" :
 		    inst_state_name(i->state));
 	}
+	return (0);
+}
+
+/* Add every instance of app (listed, running or not). */
+static int
+roll_add_app(struct roll *r, const struct app *app)
+{
+	size_t	 k;
+
+	for (k = 0; k < server.ninsts; k++)
+		if (server.insts[k]->app == app &&
+		    roll_add(r, server.insts[k]) == -1)
+			return (-1);
 	return (0);
 }
 
@@ -592,10 +606,8 @@ roll_targets(struct req *rq, struct roll *r)
 			    r->app, server.conf->cfg->source);
 			goto out;
 		}
-		for (k = 0; k < server.ninsts; k++)
-			if (server.insts[k]->app == app &&
-			    roll_add(r, server.insts[k]) == -1)
-				goto oom;
+		if (roll_add_app(r, app) == -1)
+			goto oom;
 		if (r->n == 0) {
 			REQ_ERR(rq, RUNNER_ENOALIAS, "app '%s' has no "
 			    "instances to restart (start it first)", r->app);
@@ -695,7 +707,6 @@ int
 roll_app(const struct app *app, int max)
 {
 	struct roll	*r, *next;
-	size_t		 k;
 
 	for (r = LIST_FIRST(&rolls); r != NULL; r = next) {
 		next = LIST_NEXT(r, entry);
@@ -705,13 +716,7 @@ roll_app(const struct app *app, int max)
 	}
 	if ((r = roll_new(app->name, NULL, max)) == NULL)
 		return (-1);
-	for (k = 0; k < server.ninsts; k++)
-		if (server.insts[k]->app == app &&
-		    roll_add(r, server.insts[k]) == -1) {
-			roll_free(r);
-			return (-1);
-		}
-	if (roll_name(r) == -1) {
+	if (roll_add_app(r, app) == -1 || roll_name(r) == -1) {
 		roll_free(r);
 		return (-1);
 	}
