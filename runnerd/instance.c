@@ -463,8 +463,14 @@ inst_remove(struct inst *i)
 void
 inst_stop(struct inst *i)
 {
-	if (i->state == INST_STOPPING)
+	if (i->state == INST_STOPPING) {
+		/*
+		 * Stopping to start again (a restart by hand, a roll's): the
+		 * stop wins, else it would wait for an exit that restarts.
+		 */
+		restart_cancel(i);
 		return;
+	}
 	if (i->pid == 0 && inst_leaving(i)) {
 		inst_event("stopped", i, 0);
 		inst_remove(i);

@@ -21,11 +21,12 @@
 /*
  * many-k get "many-k DIR" as args (r_start_all): the script logs under
  * its alias, and fails its next start when DIR/exit-ALIAS (exits 1) or
- * DIR/hang-ALIAS (never notifies) exists, or is slow (DIR/slow-ALIAS).
+ * DIR/hang-ALIAS (never notifies) exists, is slow to be ready
+ * (DIR/slow-ALIAS) or to stop (DIR/linger-ALIAS).
  */
 static const char roll_script[] =
     "a=$1; d=$2; ts() { echo $1 $a $(date +%s%N) >> $d/times; }; "
-    "trap 'ts down; exit 0' TERM; ts up; "
+    "trap 'ts down; [ -e $d/linger-$a ] && sleep 0.5; exit 0' TERM; ts up; "
     "[ -e $d/exit-$a ] && exit 1; "
     "[ -e $d/hang-$a ] && { sleep 300 & wait; }; "
     "[ -e $d/slow-$a ] && sleep 0.7; "
@@ -167,6 +168,27 @@ r_wait_marks(struct daemon *d, int want)
 	while (r_nmarks(d) < want) {
 		if (t_ms() > end)
 			fail_msg("only %d marks of %d", r_nmarks(d), want);
+		usleep(10000);
+	}
+}
+
+/* Wait (bounded) until many-k has written what nth times. */
+static void
+r_wait_mark(struct daemon *d, const char *what, int k, int nth)
+{
+	struct mark	*m;
+	long long	 end = t_ms() + T_WAIT_MS;
+	int		 n, i, seen;
+
+	for (;;) {
+		m = r_marks(d, &n);
+		for (i = seen = 0; i < n; i++)
+			seen += m[i].k == k && strcmp(m[i].what, what) == 0;
+		if (seen >= nth)
+			return;
+		if (t_ms() > end)
+			fail_msg("many-%d wrote %s %d times, not %d", k, what,
+			    seen, nth);
 		usleep(10000);
 	}
 }
@@ -426,6 +448,37 @@ t_roll_stopped(void **state)
 	assert_int_equal(cl_pid_of(c, "many-4"), 0);
 }
 
+/*
+ * Stopped by hand during its own restart (its old process still going,
+ * then its new one starting): stopped it stays, and the roll skips it
+ * and goes on.
+ */
+static void
+t_roll_stopped_busy(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d), *c2 = cl_open(d);
+	struct json	*j;
+	pid_t		 pids[NINST];
+	long long	 tag;
+	int		 ext;
+
+	r_start_all(d, c, pids);
+	d_file(d, "linger-many-2", "");
+	d_file(d, "slow-many-4", "");
+	tag = r_roll_until(d, c, "batch 2 of 5");
+	j_ok(cl_call(c2, "stop", "{\"alias\": \"many-2\"}"));
+	r_wait_mark(d, "up", 4, 2);	/* its new process, not ready */
+	j_ok(cl_call(c2, "stop", "{\"alias\": \"many-4\"}"));
+	j = cl_reply_tag(c, tag);
+	ext = j_ok(j);
+	assert_string_equal(r_list(j, ext, "restarted"),
+	    "many-1 many-3 many-5");
+	assert_string_equal(r_list(j, ext, "skipped"), "many-2 many-4");
+	assert_int_equal(cl_pid_of(c, "many-2"), 0);
+	assert_int_equal(cl_pid_of(c, "many-4"), 0);
+}
+
 /* A list of aliases rolls those only; a single-instance app: a restart. */
 static void
 t_roll_list_and_single(void **state)
@@ -630,6 +683,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_roll_client_vanishes,
 		    roll_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(t_roll_stopped,
+		    roll_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(t_roll_stopped_busy,
 		    roll_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(t_roll_list_and_single,
 		    roll_setup, t_teardown),
