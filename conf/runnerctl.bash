@@ -140,7 +140,11 @@ _runnerctl()
 		valopts=(--alias --socket --cwd)
 		;;
 	stop) opts=(--all --with-dependents) ;;
-	restart | rm) opts=(--all) ;;
+	rm) opts=(--all) ;;
+	restart)
+		opts=(--all --rolling --max-unavailable -v)
+		valopts=(--max-unavailable)
+		;;
 	kill) opts=(-s --all) valopts=(-s) ;;
 	send) opts=(-n --eof) ;;
 	read) opts=(--wait) valopts=(--wait) ;;

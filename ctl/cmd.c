@@ -53,8 +53,15 @@ const struct ctl_opt stop_opts[] = {
 	    "what a running instance depends on is refused (EDEPEND)" },
 	{ NULL, 0, NULL }
 };
+enum { RESTART_ALL, RESTART_ROLLING, RESTART_MAX, RESTART_VERBOSE };
 const struct ctl_opt restart_opts[] = {
-	[STOP_ALL] =		{ "--all", 0, "every instance" },
+	[RESTART_ALL] =		{ "--all", 0, "every instance" },
+	[RESTART_ROLLING] =	{ "--rolling", 0, "a batch at a time, each "
+	    "once the one before is ready" },
+	[RESTART_MAX] =		{ "--max-unavailable", 1, "N: with --rolling, "
+	    "N instances at a time (default 1)" },
+	[RESTART_VERBOSE] =	{ "-v", 0, "with --rolling: a line for each "
+	    "instance restarted" },
 	{ NULL, 0, NULL }
 };
 
@@ -275,10 +282,7 @@ ctl_stop(struct ctl *ctl, struct ctl_args *a)
 		jw_bool(&ext, 1);
 	} else {
 		jw_key(&ext, "aliases");
-		jw_open(&ext, '[');
-		for (i = 0; i < n; i++)
-			jw_str(&ext, list[i]);
-		jw_close(&ext, ']');
+		jw_strings(&ext, list, n);
 		if (a->val[STOP_WITH_DEPENDENTS] != NULL) {
 			jw_key(&ext, "with_dependents");
 			jw_bool(&ext, 1);
@@ -337,11 +341,18 @@ restart_one(struct ctl *ctl, const char *alias, void *arg)
 	return (rc != 0 ? rc : ctl_started(ctl, r, "restarted", 1));
 }
 
-/* restart ALIAS|APP... | --all: one after another. */
+/* restart ALIAS|APP... | --all: one after another, or --rolling. */
 int
 ctl_restart(struct ctl *ctl, struct ctl_args *a)
 {
-	return (ctl_each(ctl, a, a->val[STOP_ALL] != NULL, TARGETS_ANY,
+	if (a->val[RESTART_ROLLING] != NULL)
+		return (ctl_restart_rolling(ctl, a, a->val[RESTART_ALL] !=
+		    NULL, a->val[RESTART_MAX], a->val[RESTART_VERBOSE] !=
+		    NULL));
+	if (a->val[RESTART_MAX] != NULL)
+		return (ctl_usage_error(ctl->cmd, "--max-unavailable is for "
+		    "--rolling"));
+	return (ctl_each(ctl, a, a->val[RESTART_ALL] != NULL, TARGETS_ANY,
 	    restart_one, NULL));
 }
 

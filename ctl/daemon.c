@@ -164,7 +164,7 @@ static int
 reload_report(struct ctl *ctl, const char *cmd, struct buf *ext)
 {
 	static const char *const lists[] = { "added", "removed", "changed",
-	    "restarted", "started", "stopped" };
+	    "restarted", "rolling", "started", "stopped" };
 	struct json	*r;
 	char		 src[PATH_MAX + 16];
 	long long	 n = 0;

@@ -47,9 +47,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "(an app's name: its ended ones)",
 	    "runnerctl rm web2 lots\nrunnerctl rm --all\n" },
 	{ "restart", 0, -1, 0, restart_opts, ctl_restart,
-	    "ALIAS|APP... | --all",
-	    "stop instances and start them again",
-	    "runnerctl restart web lots-3\nrunnerctl restart --all\n" },
+	    "ALIAS|APP... | --all [--rolling [--max-unavailable N] [-v]]",
+	    "stop instances and start them again (--rolling: N at a time, "
+	    "each batch once the one before is ready)",
+	    "runnerctl restart web lots-3\nrunnerctl restart --all\n"
+	    "runnerctl restart lots --rolling --max-unavailable 2\n" },
 	{ "kill", 0, -1, 0, kill_opts, ctl_kill,
 	    "[-s SIGNAL] ALIAS|APP... | --all",
 	    "send SIGNAL (default TERM) to instances' main processes",

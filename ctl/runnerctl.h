@@ -155,6 +155,10 @@ void	 tick_say(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	 tick_stop(void);
 
+/* roll.c */
+int	 ctl_restart_rolling(struct ctl *, struct ctl_args *, int,
+	    const char *, int);
+
 /* targets.c */
 int	 targets_natcmp(const char *, const char *);
 int	 targets_list(struct ctl *, struct json **);

@@ -122,6 +122,11 @@ int	 deps_dup(struct app_deps *, const struct app_deps *);
 int	 deps_differ(const struct app_deps *, const struct app_deps *);
 int	 config_check_deps(const struct config *, char *, size_t);
 
+/* config_roll.c: the rolling-restart options' parsers (roll17) */
+int	 opt_reload_strategy(struct load *, const config_setting_t *, void *);
+int	 opt_reload_max_unavailable(struct load *, const config_setting_t *,
+	    void *);
+
 /* config_env.c */
 int	 env_file_load(struct load *, struct app *, const config_setting_t *);
 

@@ -118,6 +118,11 @@ const struct option app_options[] = {
 	 * begins, one removed stops) without a restart.
 	 */
 	OPT("health",		opt_health,	health,	HEALTH,	LIVE),
+	/* Read by the reload that restarts the app (config_roll.c). */
+	OPT("reload_strategy",	opt_reload_strategy, reload_strategy, INT,
+	    LIVE),
+	OPT("reload_max_unavailable", opt_reload_max_unavailable,
+	    reload_max_unavailable, INT, LIVE),
 };
 const size_t app_noptions = NITEMS(app_options);
 
@@ -149,6 +154,8 @@ app_defaults(struct app *app)
 	app->log_keep = 5;
 	app->err = STDERR_LOG;
 	app->on_exit = ON_EXIT_NONE;
+	app->reload_strategy = RELOAD_ALL;
+	app->reload_max_unavailable = 1;
 }
 
 /*

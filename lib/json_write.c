@@ -192,6 +192,18 @@ jw_object1(struct buf *b, const char *key, const char *value)
 	jw_close(b, '}');
 }
 
+/* An array of the n strings of list: ["a","b"]. */
+void
+jw_strings(struct buf *b, char *const *list, int n)
+{
+	int	 i;
+
+	jw_open(b, '[');
+	for (i = 0; i < n; i++)
+		jw_str(b, list[i]);
+	jw_close(b, ']');
+}
+
 /* Bytes as a string value of padded standard base64. */
 void
 jw_b64(struct buf *b, const void *data, size_t n)

@@ -109,6 +109,30 @@
  * restart {"alias"}
  *   Stops it and starts it again with the same app, args, cwd and socket.
  *   -> {"alias", "app", "pid", "started": true}
+ * restart {"rolling": true, "app" | "alias" | "aliases": [S],
+ *     "max_unavailable"?: N}   (protocol 8)
+ *   A rolling restart (runnerd/roll.c): the app's instances, or those
+ *   named (each checked first: ENOALIAS, nothing restarted), restarted
+ *   max_unavailable at a time (default 1; a whole number from 1 to the
+ *   instances named, else EINVAL), an app's in byte order of alias,
+ *   named ones as named, each batch once every instance of the one
+ *   before runs its new process, ready by its `ready` and healthy where
+ *   the app has a probe.  Instances not
+ *   running at the start are left alone (not_running); one stopped or
+ *   removed meanwhile is skipped.  Answered at the end (the client may
+ *   leave: the roll goes on):
+ *   -> {"app": S|null, "rolling": true, "max_unavailable": N,
+ *       "batches": N, "seconds": S, "restarted": [{"alias", "pid",
+ *       "old_pid"}], "failed": [], "skipped": [{"alias", "error"}],
+ *       "not_running": [{"alias", "error"}], "untouched": []}
+ *   A batch where an instance's new process fails (spawn, an exit
+ *   before ready, the ready timeout, unhealthy) stops the roll: an
+ *   error with that instance's code (ESPAWN, ETIMEDOUT) whose message
+ *   names the instances failed and why, restarted, skipped, and left
+ *   untouched (their old processes run on).  EEXIST: an instance named
+ *   is in a roll already (and a roll that a reload replaces ends so);
+ *   EPERM: runnerd shut down mid-roll; ENOAPP; ENOALIAS (an app with
+ *   no instances).
  * signal {"alias", "signal": NAME | N}   (protocol 5)
  *   Sends the signal ("HUP", "SIGHUP", "1" or 1: 1 to 64) to the
  *   instance's main process only, not its group, as kill(2); the
@@ -260,7 +284,10 @@
  *   -> {"config": SOURCE, "apps": N, "added": [apps], "removed": [apps],
  *       "changed": [apps], "restarted": [aliases], "started": [aliases],
  *       "stopped": [aliases], "failed": [{"alias", "error"}] (7: the
- *       autostart instances it could not start; listed as failed)}
+ *       autostart instances it could not start; listed as failed),
+ *       "rolling": [apps] (8: changed apps of several instances with
+ *       reload_strategy = "rolling", whose rolling restart has begun;
+ *       the reply does not wait for it: runnerd logs its end)}
  *   A reload replaces the whole configuration; to add or replace some
  *   apps and keep the others, use update.
  * update {"config": libconfig text} | {"path"}   (protocol 6)
@@ -317,7 +344,10 @@
 					   waiting state and event, EDEPEND;
 					   health probes: the health event,
 					   health in status, reason
-					   "unhealthy ..." */
+					   "unhealthy ..."; rolling restarts:
+					   restart's rolling and
+					   max_unavailable, reload's
+					   rolling */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */

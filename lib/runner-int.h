@@ -91,6 +91,7 @@ void	 jw_null(struct buf *);
 void	 jw_raw(struct buf *, const char *, size_t);
 void	 jw_b64(struct buf *, const void *, size_t);
 void	 jw_object1(struct buf *, const char *, const char *);
+void	 jw_strings(struct buf *, char *const *, int);
 
 /* words.c: split a command line like sh does, without any expansion. */
 char	**words_split(const char *, char *, size_t);
@@ -127,6 +128,11 @@ enum app_overflow {
 enum app_on_exit {
 	ON_EXIT_NONE,
 	ON_EXIT_SHUTDOWN	/* ended for good: runnerd exits with it */
+};
+/* What a reload that must restart an app's instances does (roll17). */
+enum app_reload_strategy {
+	RELOAD_ALL,		/* restart them all at once */
+	RELOAD_ROLLING		/* a rolling restart (runnerd/roll.c) */
 };
 /*
  * A health probe (runnerd/health.c): exactly one of exec, connect and
@@ -209,6 +215,8 @@ struct app {
 	struct app_health health;	/* its probe, if it has one */
 	struct app_deps	 deps;		/* depends_on */
 	enum dep_restart on_dep_restart; /* on_dependency_restart */
+	enum app_reload_strategy reload_strategy; /* roll17 */
+	int		 reload_max_unavailable; /* ... its batches' size */
 	char		*file;		/* where the app was defined ... */
 	int		 line;		/* ... for messages */
 };
@@ -223,7 +231,8 @@ struct config {
 extern const char *const app_type_names[], *const app_restart_names[],
     *const app_ready_names[], *const app_stderr_names[],
     *const app_overflow_names[], *const app_on_exit_names[],
-    *const dep_cond_names[], *const dep_restart_names[];
+    *const dep_cond_names[], *const dep_restart_names[],
+    *const app_reload_strategy_names[];
 struct config	*config_load_file(const char *, char *, size_t);
 struct config	*config_load_text(const char *, char *, size_t);
 void		 config_free(struct config *);

@@ -261,13 +261,23 @@ out:
 	argv_free(args);
 }
 
-/* Stop the instance and start it again; answered once it is ready. */
+/*
+ * Stop the instance and start it again; answered once it is ready.  With
+ * "rolling", an app's instances (or a list), a batch at a time: roll.c.
+ */
 void
 cmd_restart(struct req *rq)
 {
 	struct inst	*i;
 	struct waiter	*w;
+	int		 rolling;
 
+	if (req_bool(rq, "rolling", &rolling) == -1)
+		return;
+	if (rolling) {
+		roll_request(rq);
+		return;
+	}
 	if ((i = req_inst(rq)) == NULL)
 		return;
 	if (i->state == INST_STOPPING) {

@@ -89,6 +89,7 @@ inst_ended_now(struct inst *i, enum inst_state state)
 	i->state = state;
 	i->end.ended_seq = ++seq;
 	waiters_inst_event(i);
+	roll_inst_event(i);	/* not all endings are events */
 	relay_detach_all(i);
 }
 

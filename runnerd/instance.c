@@ -318,6 +318,7 @@ inst_event(const char *name, struct inst *i, pid_t pid)
 		event_emit(name, &b);
 	buf_free(&b);
 	depends_event(name, i);
+	roll_inst_event(i);	/* a rolling restart waits for this */
 }
 
 /*
@@ -454,6 +455,7 @@ inst_remove(struct inst *i)
 	relay_stop(i);
 	relay_detach_all(i);
 	waiters_inst_gone(i);
+	roll_inst_gone(i);
 	inst_free(i);
 	if (server.shutting_down && server.ninsts == 0)
 		ev_break(server.loop, EVBREAK_ALL);
@@ -471,8 +473,14 @@ void
 inst_stop(struct inst *i)
 {
 	health_stopped(i);
-	if (i->state == INST_STOPPING)
+	if (i->state == INST_STOPPING) {
+		/*
+		 * Stopping to start again (a restart by hand, a roll's): the
+		 * stop wins, else it would wait for an exit that restarts.
+		 */
+		restart_cancel(i);
 		return;
+	}
 	if (i->pid == 0 && inst_leaving(i)) {
 		inst_event("stopped", i, 0);
 		inst_remove(i);

@@ -10,7 +10,10 @@
  *                     the new settings without a restart: at once, or
  *                     from their next start;
  *   process changed   (RELOAD_RESTART: what the process is) its running
- *                     instances are restarted with the new settings;
+ *                     instances are restarted with the new settings: all
+ *                     at once, or for an app of several instances with
+ *                     reload_strategy = "rolling", by a rolling restart
+ *                     (roll.c) that the reply does not wait for;
  *   added             started if autostart.
  *
  * An autostart app is scaled to its `instances`: missing NAME-k started,
@@ -169,14 +172,17 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	struct conf		*old = server.conf, *c;
 	const struct app	*o, *n;
 	struct buf		 added, removed, changed, restarted;
-	struct buf		 started, stopped, failed;
+	struct buf		 started, stopped, failed, rolling;
 	struct inst		*i;
 	enum app_reload		 d;
 	size_t			 k;
-	char			*fresh;		/* per app: added or changed */
+	char			*fresh = NULL;	/* per app: added or changed */
+	char			*roll = NULL;	/* per app: to roll */
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (fresh = calloc(cfg->napps + 1, 1)) == NULL) {
+	    (fresh = calloc(cfg->napps + 1, 1)) == NULL ||
+	    (roll = calloc(cfg->napps + 1, 1)) == NULL) {
+		free(fresh);
 		free(c);
 		config_free(cfg);
 		return (RUNNER_ENOMEM);
@@ -192,6 +198,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	buf_init(&started);
 	buf_init(&stopped);
 	buf_init(&failed);
+	buf_init(&rolling);
 	jw_open(&added, '[');
 	jw_open(&removed, '[');
 	jw_open(&changed, '[');
@@ -199,6 +206,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	jw_open(&started, '[');
 	jw_open(&stopped, '[');
 	jw_open(&failed, '[');
+	jw_open(&rolling, '[');
 	for (k = 0; k < old->cfg->napps; k++)
 		if (config_app(cfg, old->cfg->apps[k].name) == NULL)
 			jw_str(&removed, old->cfg->apps[k].name);
@@ -240,12 +248,33 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 		conf_unref(old);
 		if (d == RELOAD_RESTART && i->pid > 0 &&
 		    i->state != INST_STOPPING) {
-			jw_str(&restarted, i->alias);
-			inst_restart(i);
+			/*
+			 * Rolled after this walk, by roll.c, which finds
+			 * the app's instances itself.
+			 */
+			if (n->reload_strategy == RELOAD_ROLLING &&
+			    n->instances > 1)
+				roll[n - cfg->apps] = 1;
+			else {
+				jw_str(&restarted, i->alias);
+				inst_restart(i);
+			}
 		}
 	}
 	depends_release();
 	conf_unref(old);
+	for (k = 0; k < cfg->napps; k++) {
+		if (!roll[k])
+			continue;
+		if (roll_app(&cfg->apps[k],
+		    cfg->apps[k].reload_max_unavailable) == -1)
+			log_warnx("%s: cannot roll it (out of memory): its "
+			    "instances run the old configuration",
+			    cfg->apps[k].name);
+		else
+			jw_str(&rolling, cfg->apps[k].name);
+	}
+	free(roll);
 	listen_perms();	/* allow_group may have changed */
 	access_recheck();	/* ... and its old members with it */
 	for (k = 0; k < cfg->napps; k++)
@@ -273,9 +302,11 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	jw_close(&started, ']');
 	jw_close(&stopped, ']');
 	jw_close(&failed, ']');
+	jw_close(&rolling, ']');
 	log_info("%s %s: %zu apps; added %s, removed %s, changed %s, "
-	    "restarted %s", verb, cfg->source, cfg->napps, buf_cstr(&added),
-	    buf_cstr(&removed), buf_cstr(&changed), buf_cstr(&restarted));
+	    "restarted %s, rolling %s", verb, cfg->source, cfg->napps,
+	    buf_cstr(&added), buf_cstr(&removed), buf_cstr(&changed),
+	    buf_cstr(&restarted), buf_cstr(&rolling));
 	if (report != NULL) {
 		jw_key(report, "config");
 		jw_str(report, cfg->source);
@@ -295,6 +326,8 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 		jw_raw(report, buf_head(&stopped), buf_used(&stopped));
 		jw_key(report, "failed");
 		jw_raw(report, buf_head(&failed), buf_used(&failed));
+		jw_key(report, "rolling");
+		jw_raw(report, buf_head(&rolling), buf_used(&rolling));
 	}
 	buf_free(&added);
 	buf_free(&removed);
@@ -303,5 +336,6 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	buf_free(&started);
 	buf_free(&stopped);
 	buf_free(&failed);
+	buf_free(&rolling);
 	return (0);
 }

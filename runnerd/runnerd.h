@@ -595,4 +595,10 @@ void		 waiters_inst_event(struct inst *);
 void		 waiters_inst_gone(struct inst *);
 void		 waiters_client_gone(uint64_t);
 
+/* roll.c: rolling restarts */
+void	 roll_request(struct req *);
+int	 roll_app(const struct app *, int);
+void	 roll_inst_event(struct inst *);
+void	 roll_inst_gone(struct inst *);
+
 #endif /* RUNNERD_H */

@@ -98,7 +98,7 @@ expect "c1 c2 cat" -s "$sock" kill -s HUP ""
 expect "c2" -s "$sock" kill -s TERM c1 c2
 expect "c1 c2 cat" -s "$sock" restart ""
 expect "c1 c2 cat" -s "$sock" restart c1 ""
-expect "--all --help" -s "$sock" restart -
+expect "--all --help --max-unavailable --rolling -v" -s "$sock" restart -
 # help: the commands, once.
 expect "start status stop" help st
 expect "" help stop ""

@@ -71,7 +71,8 @@ test_ctl_update_stdin(void **state)
 	json_free(j);
 	assert_non_null(strstr(r->out, "\"apps\":11,\"added\":[\"extra\"],"
 	    "\"removed\":[],\"changed\":[],\"restarted\":[],"
-	    "\"started\":[\"extra\"],\"stopped\":[],\"failed\":[]}"));
+	    "\"started\":[\"extra\"],\"stopped\":[],\"failed\":[],"
+	    "\"rolling\":[]}"));
 	assert_int_equal(cl_pid_of(c, "c1"), cat);
 	assert_true(cl_pid_of(c, "extra") > 0);
 	assert_int_equal(napps(c), 11);

@@ -33,7 +33,11 @@ APP_TEST(test_defaults, "",
     a->overflow == OVERFLOW_BLOCK && a->log_max_size == 10 * 1024 * 1024 &&
     a->log_keep == 5 && !a->timestamps && a->err == STDERR_LOG &&
     a->on_exit == ON_EXIT_NONE && a->user == NULL && a->group == NULL &&
-    a->env_file == NULL && a->env_inherit == 1)
+    a->env_file == NULL && a->env_inherit == 1 &&
+    a->reload_strategy == RELOAD_ALL && a->reload_max_unavailable == 1)
+APP_TEST(test_reload_rolling, "reload_strategy = \"rolling\"; "
+    "reload_max_unavailable = 3;", a->reload_strategy == RELOAD_ROLLING &&
+    a->reload_max_unavailable == 3)
 APP_TEST(test_socket_ready_default,
     "type = \"socket\"; socket = \"s\";", a->ready == READY_SOCKET)
 APP_TEST(test_backoff, "backoff_initial = 0.5; backoff_max = 2; "
@@ -101,6 +105,11 @@ OPT_ERROR(test_overflow_bad, "overflow = \"drop\";",
 OPT_ERROR(test_stderr_bad, "stderr = \"file\";",
     "apps.cat.stderr: expected \"log\", \"merge\" or \"null\", not "
     "\"file\"")
+OPT_ERROR(test_reload_strategy_bad, "reload_strategy = \"some\";",
+    "apps.cat.reload_strategy: expected \"all\" or \"rolling\", not "
+    "\"some\"")
+OPT_ERROR(test_reload_max_unavailable_zero, "reload_max_unavailable = 0;",
+    "apps.cat.reload_max_unavailable: must be between 1 and 10000")
 OPT_ERROR(test_on_exit_bad, "on_exit = \"restart\";",
     "apps.cat.on_exit: expected \"none\" or \"shutdown\", not "
     "\"restart\"")
@@ -264,6 +273,9 @@ main(void)
 		T(test_log_keep_big),
 		T(test_log_max_size_bad),
 		T(test_timestamps_type),
+		T(test_reload_strategy_bad),
+		T(test_reload_max_unavailable_zero),
+		T(test_reload_rolling),
 		T(test_user_unknown),
 		T(test_group_unknown),
 		T(test_env_file_missing),

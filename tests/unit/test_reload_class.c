@@ -85,6 +85,10 @@ static const struct sample {
 	    CAT "on_dependency_restart = \"restart\";" },
 	{ "health", CAT "health = { exec = \"true\"; };",
 	    CAT "health = { exec = \"true\"; interval = 2; };" },
+	{ "reload_strategy", CAT "reload_strategy = \"all\";",
+	    CAT "reload_strategy = \"rolling\";" },
+	{ "reload_max_unavailable", CAT "reload_max_unavailable = 1;",
+	    CAT "reload_max_unavailable = 2;" },
 #undef SOCKET
 #undef CAT
 };
