@@ -479,9 +479,12 @@ ctl_status_rows(struct json *r)
 			snprintf(reason, sizeof(reason), "waits for %s", waits);
 			row[7] = reason;
 		}
-		/* The probe's verdict, "-" for an app without one. */
+		/*
+		 * The probe's verdict; "-" for an app without one, and for
+		 * an instance with no process to probe (stopped, ended).
+		 */
 		k = json_get(r, json_get(r, in, "health"), "state");
-		if (json_type(r, k) == JSON_STRING)
+		if (json_type(r, k) == JSON_STRING && strcmp(row[2], "-") != 0)
 			out_value(r, k, health, sizeof(health));
 		else
 			snprintf(health, sizeof(health), "-");

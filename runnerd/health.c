@@ -11,7 +11,9 @@
  *   starting --retries failures (past start_period)--> unhealthy
  *   unhealthy --pass--> healthy;  any --the process ends--> starting
  *
- * Failures within start_period of the exec do not count.  Every change
+ * Failures within start_period of the exec do not count, and until the
+ * first pass they are retried sooner (50 ms, doubling up to interval).
+ * Every change
  * of state is an event ("health", with the state and the last result),
  * so what waits for a verdict (ready = "healthy", a dependency) awaits
  * it rather than polls.  A pass of a starting instance with ready =
@@ -47,6 +49,8 @@
 #define HEALTH_NOTE	256	/* bytes of a result kept for status */
 #define HEALTH_BUDGET	0.002	/* seconds of starting probes per loop
 				   iteration */
+#define HEALTH_RETRY	0.05	/* start_period: the first retry after a
+				   failure, doubling up to interval */
 
 enum probe_kind { PROBE_NONE, PROBE_EXEC, PROBE_CONNECT, PROBE_HTTP };
 
@@ -56,6 +60,8 @@ struct health {
 						   runs, its timeout */
 	enum health_state	 state;
 	int			 failures;	/* counted, in a row */
+	double			 retry;		/* start_period: the last
+						   retry's delay, or 0 */
 	double			 began;		/* ev_now at the exec */
 	double			 probe_at;	/* ev_now the probe began */
 	enum probe_kind		 kind;		/* the probe in flight */
@@ -148,6 +154,7 @@ health_begin(struct inst *i)
 	health_drop(h);
 	h->killed = 0;
 	h->failures = 0;
+	h->retry = 0;
 	h->began = ev_now(server.loop);
 	h->state = HEALTH_STARTING;
 	health_arm(h, 0);
@@ -361,7 +368,7 @@ health_result(struct health *h, int ok, const char *fmt, ...)
 	const struct app_health	*ah = &i->app->health;
 	struct timespec		 ts;
 	va_list			 ap;
-	double			 now = ev_now(server.loop);
+	double			 now = ev_now(server.loop), delay;
 	enum health_state	 next = h->state;
 
 	h->kind = PROBE_NONE;
@@ -387,7 +394,20 @@ health_result(struct health *h, int ok, const char *fmt, ...)
 		health_set(h, HEALTH_NONE);
 		return;
 	}
-	health_arm(h, ah->interval);
+	/*
+	 * Before its first pass and within start_period, a failure is
+	 * retried sooner (as Docker's start_interval): whatever waits for
+	 * the verdict (ready = "healthy", a dependency) has it soon after
+	 * the app is up, not an interval later.
+	 */
+	delay = ah->interval;
+	if (!ok && h->state == HEALTH_STARTING &&
+	    now - h->began < ah->start_period) {
+		h->retry = h->retry == 0 ? HEALTH_RETRY : h->retry * 2;
+		if (h->retry < delay)
+			delay = h->retry;
+	}
+	health_arm(h, delay);
 	if (next != h->state)
 		health_set(h, next);
 	if (i->health != h || i->pid == 0)

@@ -10,7 +10,8 @@
  * restart = "no", the instance failed with that reason; a probe that
  * floods its output (the log takes 64 KiB of it, runnerd answers); ready
  * = "healthy" (a start answered at the first pass, and one that fails
- * with ETIMEDOUT when none comes); a connect probe on a socat socket app;
+ * with ETIMEDOUT when none comes); start_period's quicker retries before
+ * the first pass; a connect probe on a socat socket app;
  * http probes against python3's http.server (200), a server answering
  * 500, and one that never answers (timed out); an instance stopped while
  * its probe runs (the probe killed, runnerd's descriptors as before);
@@ -183,8 +184,12 @@ h_setup(void **state)
 	    "  plain = { command = \"sleep 1000\"; };\n"
 	    "  missing = { command = \"sleep 1000\"; restart = \"no\"; "
 	    "health = { exec = \"/nonexistent/probe\"; retries = 1; }; };\n"
+	    "  late = { command = [\"sh\", \"-c\", \"sleep 0.5; touch %s/late; "
+	    "exec sleep 1000\"]; ready = \"healthy\"; ready_timeout = 10; "
+	    "health = { exec = [\"test\", \"-e\", \"%s/late\"]; "
+	    "interval = 30; start_period = 60; }; };\n"
 	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, port, d->dir,
-	    port, bad, mute, MANY));
+	    port, bad, mute, MANY, d->dir, d->dir));
 	h_ports[0] = bad;
 	h_ports[1] = mute;
 	return (0);
@@ -402,6 +407,28 @@ test_ready_healthy(void **state)
 	j_ok(cl_call(c, "stop", "{\"alias\": \"gate\"}"));
 }
 
+/*
+ * Within start_period, a failure before the first pass is retried
+ * sooner than interval: ready = "healthy" comes soon after the app is up
+ * (0.5 s here), where interval (30 s) would outlast ready_timeout (10 s).
+ */
+static void
+test_start_period_retries(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	int		 e, h;
+
+	j_ok(cl_call(c, "start", "{\"app\": \"late\"}"));
+	e = cl_status_of(c, "late", &j);
+	h = j_type(j, e, "health", JSON_OBJECT);
+	assert_string_equal(j_str(j, h, "state"), "healthy");
+	/* Failures in start_period do not count. */
+	assert_int_equal(j_int(j, h, "failures"), 0);
+	j_ok(cl_call(c, "stop", "{\"alias\": \"late\"}"));
+}
+
 /* connect = true against socat's UNIX-LISTEN socket. */
 static void
 test_connect(void **state)
@@ -552,6 +579,7 @@ main(void)
 		T(test_stop_during_probe),
 		T(test_flood),
 		T(test_ready_healthy),
+		T(test_start_period_retries),
 		T(test_connect),
 		T(test_http),
 		T(test_many),
