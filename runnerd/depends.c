@@ -190,7 +190,12 @@ inst_meets(const struct inst *x, enum dep_cond cond, char *why, size_t len)
 	case INST_STOPPING:
 		if (restart_pending(x) || cond == DEP_COMPLETED)
 			return (V_PENDING);
-		snprintf(why, len, "'%s' is being stopped", x->alias);
+		/* Its probe stopped it: say that, not only the stop. */
+		if (health_reason(x) != NULL)
+			snprintf(why, len, "'%s' is %s", x->alias,
+			    health_reason(x));
+		else
+			snprintf(why, len, "'%s' is being stopped", x->alias);
 		return (V_FAILED);
 	case INST_EXITED:
 		if (cond == DEP_STARTED || cond == DEP_COMPLETED ||

@@ -5,7 +5,9 @@
  * SIGTERM, so that order is read from the processes themselves.
  *
  * Start: a chain db -> migrate -> web (web waits for migrate to exit 0,
- * migrate for db's socket), a diamond whose base starts once, all the
+ * migrate for db's socket), healthy (web after db's first passing probe;
+ * a dependency unhealthy first fails it, the probe's verdict the
+ * reason), a diamond whose base starts once, all the
  * instances of a multi-instance dependency, a 50-app chain started and
  * stopped.  Failures: a dependency that cannot exec, one that exits 1
  * under completed_successfully, one never ready in time: the dependent
@@ -51,7 +53,8 @@ dep_conf(struct daemon *d)
 	    "migrate.end\"]; cwd = \"%1$s\"; restart = \"no\"; "
 	    "depends_on = { db = \"ready\"; }; };\n"
 	    "  web = { command = [\"sh\", \"-c\", \"date +%%s%%N > web.begin; "
-	    "exec cat\"]; cwd = \"%1$s\"; restart = \"no\";\n"
+	    "echo >&3; exec cat\"]; cwd = \"%1$s\"; restart = \"no\"; "
+	    "ready = \"notify\";\n"
 	    "    depends_on = { migrate = \"completed_successfully\"; "
 	    "db = \"started\"; }; };\n"
 	    "  base = { command = [\"sh\", \"-c\", \"echo started >> base.starts; "
@@ -90,6 +93,18 @@ dep_conf(struct daemon *d)
 	    SVC("s_db", "0", "")
 	    SVC("s_mid", "0", "depends_on = { s_db = \"ready\"; };")
 	    SVC("s_web", "0.3", "depends_on = { s_mid = \"ready\"; };")
+	    "  h_db = { command = [\"sh\", \"-c\", \"sleep 0.3; date +%%s%%N > "
+	    "h_db.ok; exec cat\"]; cwd = \"%1$s\"; restart = \"no\"; "
+	    "health = { exec = [\"test\", \"-e\", \"h_db.ok\"]; "
+	    "interval = 0.1; start_period = 30; }; };\n"
+	    "  h_web = { command = [\"sh\", \"-c\", \"date +%%s%%N > "
+	    "h_web.begin; echo >&3; exec cat\"]; cwd = \"%1$s\"; "
+	    "restart = \"no\"; ready = \"notify\"; "
+	    "depends_on = { h_db = \"healthy\"; }; };\n"
+	    "  h_sick = { command = \"sleep 300\"; restart = \"no\"; "
+	    "health = { exec = \"false\"; interval = 0.1; retries = 2; }; };\n"
+	    "  h_need = { command = \"cat\"; depends_on = { h_sick = "
+	    "\"healthy\"; }; };\n"
 	    "  r_db = { command = \"cat\"; restart = \"no\"; };\n"
 	    "  r_web = { command = \"cat\"; depends_on = { r_db = \"started\"; };"
 	    " on_dependency_restart = \"restart\"; };\n"
@@ -211,6 +226,35 @@ test_chain(void **state)
 	r_status(CTL(d, "start", "web"), 0);
 	r = CTL(d, "status", "db");
 	assert_non_null(strstr(r->out, "running"));
+}
+
+/*
+ * healthy: web starts only after db's probe passed (db writes the file
+ * the probe tests 0.3 s after its exec; web is ready once it wrote its
+ * own stamp, so the start's answer means both exist), and one that turns
+ * unhealthy before it was ever healthy fails the dependent.
+ */
+static void
+test_healthy(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	r = CTL(d, "start", "h_web");
+	r_status(r, 0);
+	assert_state(d, "h_db", "running");
+	assert_state(d, "h_web", "running");
+	assert_true(stamp(d, "h_web.begin") > stamp(d, "h_db.ok"));
+	d_wait_log(d, " s for h_db (healthy)\n");
+	r = CTL(d, "start", "h_need");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "EDEPEND: dependency 'h_sick' "
+	    "failed: "));
+	/* Its probe stopped it: the reason says so, not only the stop. */
+	if (strstr(r->err, "'h_sick' is unhealthy after 2 failed probes "
+	    "(last: exit 1)") == NULL)
+		fail_msg("runnerctl said: %s", r->err);
+	assert_state(d, "h_need", "failed");
 }
 
 /* A diamond: base is started once, though two paths lead to it. */
@@ -633,7 +677,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_chain), T(test_diamond), T(test_pool),
+		T(test_chain),
+		T(test_healthy),
+		T(test_diamond), T(test_pool),
 		T(test_fail_exec), T(test_fail_exit),
 		T(test_fail_ready_timeout), T(test_stop_all_order),
 		T(test_shutdown_order), T(test_stop_refused),
