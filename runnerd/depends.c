@@ -192,8 +192,7 @@ inst_meets(const struct inst *x, enum dep_cond cond, char *why, size_t len)
 			return (V_PENDING);
 		/* Its probe stopped it: say that, not only the stop. */
 		if (health_reason(x) != NULL)
-			snprintf(why, len, "'%s' is %s", x->alias,
-			    health_reason(x));
+			snprintf(why, len, "%s", health_reason(x));
 		else
 			snprintf(why, len, "'%s' is being stopped", x->alias);
 		return (V_FAILED);

@@ -251,8 +251,8 @@ test_healthy(void **state)
 	assert_non_null(strstr(r->err, "EDEPEND: dependency 'h_sick' "
 	    "failed: "));
 	/* Its probe stopped it: the reason says so, not only the stop. */
-	if (strstr(r->err, "'h_sick' is unhealthy after 2 failed probes "
-	    "(last: exit 1)") == NULL)
+	if (strstr(r->err, "EDEPEND: dependency 'h_sick' failed: unhealthy "
+	    "after 2 failed probes (last: exit 1)") == NULL)
 		fail_msg("runnerctl said: %s", r->err);
 	assert_state(d, "h_need", "failed");
 }
