@@ -325,15 +325,16 @@ out:
  * What a health probe of app needs to start (runnerd/probe_exec.c), made
  * here, in the parent, and owned whole by the job (its argv, environment,
  * cwd and groups copied: a reload may free the app before the spawn): argv
- * run as the app runs (its user and group, its environment), in cwd (the
- * instance's), stdin from /dev/null, stdout and stderr to out.  The job
+ * run as the app runs (its user and group, its environment, after about's
+ * NAME=value pairs: which instance it probes), in cwd (the instance's),
+ * stdin from /dev/null, stdout and stderr to out.  The job
  * does not wait for the exec (sp.errpipe: a probe runs often, and whoever
  * spawns it must not wait for a child to be scheduled).  The job, or NULL
  * with the reason in err.
  */
 struct spawn_job *
 launch_probe_job(const struct app *app, char *const *argv, const char *cwd,
-    int out, char *err, size_t errlen)
+    char *const *about, int out, char *err, size_t errlen)
 {
 	struct spawn_job	*j;
 	char			*ident[LAUNCH_NIDENT + 1] = { NULL }, **env = NULL;
@@ -351,7 +352,7 @@ launch_probe_job(const struct app *app, char *const *argv, const char *cwd,
 	if (((app->user != NULL || !app->env_inherit) &&
 	    launch_ident(app, ident) == -1) ||
 	    (env = launch_env(app, ident, NULL)) == NULL ||
-	    (j->env = argv_dup(env)) == NULL ||
+	    (j->env = argv_concat(about, (const char *const *)env)) == NULL ||
 	    (j->argv = argv_dup(argv)) == NULL ||
 	    (cwd != NULL && (j->cwd = strdup(cwd)) == NULL)) {
 		errf(err, errlen, "out of memory");

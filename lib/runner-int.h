@@ -368,7 +368,7 @@ struct spawn_job {
 	int		 errfd;		/* out: sp.errpipe's, after the spawn */
 };
 struct spawn_job *launch_probe_job(const struct app *, char *const *,
-	    const char *, int, char *, size_t);
+		    const char *, char *const *, int, char *, size_t);
 void	 spawn_job_free(struct spawn_job *);
 void	 launch_done(struct launch *);
 

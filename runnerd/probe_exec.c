@@ -72,6 +72,8 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 	const struct inst	*i = health_inst(h);
 	struct probe_exec	*p;
 	struct spawn_job	*job;
+	char			 alias_env[RUNNER_ALIAS_MAX + 16], pid_env[32];
+	char			*about[] = { alias_env, pid_env, NULL };
 	int			 fds[2];
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -88,10 +90,16 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 	if (fd_nonblock(fds[0]) == -1) {
 		errf(err, errlen, "fcntl: %s", strerror(errno));
 		job = NULL;
-	} else
+	} else {
+		/* Which instance it probes: one app, many instances. */
+		snprintf(alias_env, sizeof(alias_env), "RUNNER_ALIAS=%s",
+		    i->alias);
+		snprintf(pid_env, sizeof(pid_env), "RUNNER_PID=%ld",
+		    (long)i->pid);
 		job = launch_probe_job(i->app, i->app->health.exec,
-		    i->req.cwd != NULL ? i->req.cwd : i->app->cwd, fds[1], err,
-		    errlen);
+		    i->req.cwd != NULL ? i->req.cwd : i->app->cwd, about, fds[1],
+		    err, errlen);
+	}
 	if (job == NULL || probe_spawn(job, p) == -1) {
 		if (job != NULL)
 			errf(err, errlen, "out of memory");

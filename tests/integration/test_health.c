@@ -188,8 +188,11 @@ h_setup(void **state)
 	    "exec sleep 1000\"]; ready = \"healthy\"; ready_timeout = 10; "
 	    "health = { exec = [\"test\", \"-e\", \"%s/late\"]; "
 	    "interval = 30; start_period = 60; }; };\n"
+	    "  who = { command = \"sleep 1000\"; health = { exec = [\"sh\", "
+	    "\"-c\", \"echo $RUNNER_ALIAS $RUNNER_PID > %s/who.tmp; "
+	    "mv %s/who.tmp %s/who.out\"]; interval = 30; }; };\n"
 	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, port, d->dir,
-	    port, bad, mute, MANY, d->dir, d->dir));
+	    port, bad, mute, MANY, d->dir, d->dir, d->dir, d->dir, d->dir));
 	h_ports[0] = bad;
 	h_ports[1] = mute;
 	return (0);
@@ -429,6 +432,28 @@ test_start_period_retries(void **state)
 	j_ok(cl_call(c, "stop", "{\"alias\": \"late\"}"));
 }
 
+/* An exec probe is told which instance it probes: alias and pid. */
+static void
+test_exec_env(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d), *s = h_sub(d);
+	struct json	*j;
+	char		 out[128];
+	FILE		*fp;
+	pid_t		 pid;
+
+	j = cl_call(c, "start", "{\"app\": \"who\", \"alias\": \"w1\"}");
+	pid = (pid_t)j_int(j, j_ok(j), "pid");
+	h_wait(s, "w1", "healthy", &j);
+	/* The probe renames its file into place before it exits 0. */
+	assert_non_null(fp = fopen(d_fmt(d, "%s/who.out", d->dir), "r"));
+	assert_non_null(fgets(out, sizeof(out), fp));
+	fclose(fp);
+	assert_string_equal(out, d_fmt(d, "w1 %ld\n", (long)pid));
+	j_ok(cl_call(c, "stop", "{\"alias\": \"w1\"}"));
+}
+
 /* connect = true against socat's UNIX-LISTEN socket. */
 static void
 test_connect(void **state)
@@ -580,6 +605,7 @@ main(void)
 		T(test_flood),
 		T(test_ready_healthy),
 		T(test_start_period_retries),
+		T(test_exec_env),
 		T(test_connect),
 		T(test_http),
 		T(test_many),

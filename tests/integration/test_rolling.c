@@ -9,7 +9,9 @@
  * was ready.  A marker file named after an alias makes that instance's
  * next process fail (exit before ready, or never notify): the roll stops
  * there, the rest keep their old pids.  The failure is a table row
- * (roll_fails), so a probe that fails is one more row once probes exist.
+ * (roll_fails): exits before ready, never ready, or ready but failing its
+ * health probe (every instance is probed; DIR/sick-ALIAS fails it), so
+ * each batch also waits for its members' first passing probe.
  */
 
 #include "daemon.h"
@@ -40,10 +42,12 @@ roll_conf(struct daemon *d, const char *extra)
 	    "  many = { command = [\"sh\", \"-c\", \"%s\", \"sh\"]; "
 	    "ready = \"notify\"; ready_timeout = 1.0; instances = %d; "
 	    "restart = \"on-failure\"; backoff_initial = 5; "
-	    "backoff_max = 5; %s };\n"
+	    "backoff_max = 5; health = { exec = [\"sh\", \"-c\", "
+	    "\"! test -e %s/sick-$RUNNER_ALIAS\"]; interval = 0.1; "
+	    "retries = 1; }; %s };\n"
 	    "  one = { command = [\"sh\", \"-c\", \"%s\", \"sh\", \"one\", "
 	    "\"%s\"]; ready = \"notify\"; };\n"
-	    "};\n", roll_script, NINST, extra, roll_script, d->dir));
+	    "};\n", roll_script, NINST, d->dir, extra, roll_script, d->dir));
 }
 
 static int
@@ -288,6 +292,8 @@ static const struct {
 } roll_fails[] = {
 	{ "exit",	"ESPAWN",	"exited with status 1 before it was ready" },
 	{ "hang",	"ETIMEDOUT",	"many-3" },
+	/* Its probe (told the alias in RUNNER_ALIAS) fails at once. */
+	{ "sick",	"ESPAWN",	"but its health probe fails" },
 };
 
 static void
