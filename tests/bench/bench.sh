@@ -626,5 +626,7 @@ echo
 echo "make bench took ${secs} s."
 } >"$tmp/table"
 cat "$tmp/table"
-# Issue 17: the cost of health probes, its own table (tests/bench/health.sh).
+# Issue 17: the cost of health probes, its own table (tests/bench/health.sh),
+# and of dependencies, a chain's start against its apps' (stack.sh).
 sh "$b/health.sh"
+sh "$b/stack.sh"
