@@ -137,10 +137,15 @@ deps_settle(void)
 		for (k = 0; k < n; k++) {
 			if ((i = inst_by_id(ids[k])) == NULL)
 				continue;
-			if (i->state == INST_WAITING)
-				wait_check(i);
-			else if (i->dep.held)
+			/*
+			 * A hold first: a waiting instance held by a stop
+			 * of several (shutdown) is stopped, not left waiting
+			 * for what the stop holds back for it.
+			 */
+			if (i->dep.held)
 				hold_check(i);
+			else if (i->state == INST_WAITING)
+				wait_check(i);
 			else if (i->dep.restart_due)
 				restart_check(i);
 		}
@@ -409,8 +414,12 @@ deps_fail(struct inst *i, int code, const char *why)
 	i->end.start_msg = strdup(why);
 	i->dep.what[0] = '\0';
 	deps_changed();		/* what waits on it fails in turn */
-	if (i->req.forget || i->end.start_msg == NULL) {
+	/* Shutting down, nothing stays listed: the last one gone ends it. */
+	if (i->req.forget || i->end.start_msg == NULL ||
+	    server.shutting_down) {
 		i->state = INST_FAILED;
+		if (server.shutting_down)
+			inst_event("stopped", i, 0);
 		inst_remove(i);
 		return;
 	}

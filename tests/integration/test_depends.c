@@ -105,6 +105,13 @@ dep_conf(struct daemon *d)
 	    "health = { exec = \"false\"; interval = 0.1; retries = 2; }; };\n"
 	    "  h_need = { command = \"cat\"; depends_on = { h_sick = "
 	    "\"healthy\"; }; };\n"
+	    "  x_slow = { command = \"sleep 300\"; restart = \"no\"; "
+	    "ready = \"healthy\"; ready_timeout = 60; health = { exec = "
+	    "\"false\"; interval = 1; }; };\n"
+	    "  x_mid = { command = \"cat\"; depends_on = { x_slow = \"ready\"; "
+	    "}; };\n"
+	    "  x_top = { command = \"cat\"; depends_on = { x_mid = "
+	    "\"started\"; }; };\n"
 	    "  r_db = { command = \"cat\"; restart = \"no\"; };\n"
 	    "  r_web = { command = \"cat\"; depends_on = { r_db = \"started\"; };"
 	    " on_dependency_restart = \"restart\"; };\n"
@@ -361,6 +368,34 @@ test_shutdown_order(void **state)
 	r_status(CTL(d, "shutdown"), 0);
 	d_wait_exit(d);
 	top_down(d);
+}
+
+/*
+ * Shutdown while a chain waits (x_top for x_mid, x_mid for x_slow, which
+ * is not ready for a minute): runnerd exits at once, stopping x_slow
+ * (found by the issue-17 attack: the waiting x_mid was held for the stop
+ * and never stopped, runnerd waited out the minute, then never exited).
+ */
+static void
+test_shutdown_waiting(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d), *s = cl_open(d);
+	struct json	*j;
+	char		*name;
+
+	j_ok(cl_call(s, "subscribe", NULL));
+	(void)cl_req(c, "start", "{\"app\": \"x_top\"}");
+	do {
+		j = cl_event(s, &name);
+	} while (strcmp(name, "waiting") != 0 ||
+	    !json_streq(j, json_get(j, json_get(j, 0, "ext"), "alias"),
+	    "x_top"));
+	assert_state(d, "x_mid", "waiting");
+	assert_state(d, "x_slow", "starting");
+	r_status(CTL(d, "shutdown"), 0);
+	d_wait_exit(d);		/* bounded: T_WAIT_MS, well under 60 s */
+	d_wait_log(d, "runnerd: x_slow: stopping pid ");
 }
 
 static void
@@ -682,7 +717,8 @@ main(void)
 		T(test_diamond), T(test_pool),
 		T(test_fail_exec), T(test_fail_exit),
 		T(test_fail_ready_timeout), T(test_stop_all_order),
-		T(test_shutdown_order), T(test_stop_refused),
+		T(test_shutdown_order), T(test_shutdown_waiting),
+		T(test_stop_refused),
 		T(test_dependency_restart), T(test_deps_output),
 		T(test_chain_50), T(test_client_leaves), T(test_stop_waiting), T(test_alias_taken),
 		T(test_pool_member_stopped),
