@@ -156,8 +156,12 @@ roll_add(struct roll *r, struct inst *i)
 	r->n++;
 	m->inst = i->id;
 	m->fate = ROLL_QUEUED;
-	if (inst_ended(i) || (i->state == INST_STOPPING &&
-	    !restart_pending(i))) {
+	/*
+	 * No process to replace: ended, being stopped, or waiting for its
+	 * dependencies (a roll must not start it past them).
+	 */
+	if (inst_ended(i) || i->state == INST_WAITING ||
+	    (i->state == INST_STOPPING && !restart_pending(i))) {
 		m->fate = ROLL_IDLE;
 		m->why = strdup(i->state == INST_STOPPING ? "being stopped" :
 		    inst_state_name(i->state));

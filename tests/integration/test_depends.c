@@ -112,6 +112,8 @@ dep_conf(struct daemon *d)
 	    "}; };\n"
 	    "  x_top = { command = \"cat\"; depends_on = { x_mid = "
 	    "\"started\"; }; };\n"
+	    "  x_pool = { command = \"cat\"; instances = 2; depends_on = { "
+	    "x_slow = \"ready\"; }; };\n"
 	    "  r_db = { command = \"cat\"; restart = \"no\"; };\n"
 	    "  r_web = { command = \"cat\"; depends_on = { r_db = \"started\"; };"
 	    " on_dependency_restart = \"restart\"; };\n"
@@ -382,6 +384,7 @@ test_shutdown_waiting(void **state)
 	struct daemon	*d = *state;
 	struct client	*c = cl_open(d), *s = cl_open(d);
 	struct json	*j;
+	struct run	*r;
 	char		*name;
 
 	j_ok(cl_call(s, "subscribe", NULL));
@@ -393,6 +396,14 @@ test_shutdown_waiting(void **state)
 	    "x_top"));
 	assert_state(d, "x_mid", "waiting");
 	assert_state(d, "x_slow", "starting");
+	/* A roll leaves waiting instances waiting (it started them). */
+	r_status(CTL(d, "start", "x_pool", "--no-wait"), 0);
+	r = CTL(d, "restart", "x_pool", "--rolling", "-v");
+	r_status(r, 0);
+	assert_non_null(strstr(r->out, "x_pool-1: not running, left alone "
+	    "(waiting)\n"));
+	assert_state(d, "x_pool-1", "waiting");
+	assert_state(d, "x_pool-2", "waiting");
 	r_status(CTL(d, "shutdown"), 0);
 	d_wait_exit(d);		/* bounded: T_WAIT_MS, well under 60 s */
 	d_wait_log(d, "runnerd: x_slow: stopping pid ");
