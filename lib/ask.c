@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "runner-int.h"
+#include "proto.h"
 
 #define ASK_TAG_BITS	52	/* random start; + asks stays below 2^53 */
 
@@ -218,12 +219,13 @@ ask_exchange(struct runner_channel *h, const char *cmd, const char *ext_json,
 		 * ask that ends first leaves its tail: a line that is no
 		 * reply either).
 		 */
-		if (buf_used(&c->in) > RUNNER_LINE_MAX) {
+		if (buf_used(&c->in) > (c->daemon ? PROTO_REPLY_MAX :
+		    RUNNER_LINE_MAX)) {
 			buf_reset(&c->in);
 			if (c->daemon)
 				return (chan_seterr(h, RUNNER_EPROTO,
-				    "a line longer than %d bytes",
-				    RUNNER_LINE_MAX));
+				    "a reply line longer than %zu bytes",
+				    PROTO_REPLY_MAX));
 			skip = 1;
 		}
 		n = chan_fill(h, 65536);

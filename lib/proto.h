@@ -350,6 +350,12 @@
 					   rolling */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
+/*
+ * Longest reply line a client takes from runnerd: status of 10000
+ * instances (instances = N's bound) with health is a few MiB, more than
+ * a request may be; a bound still, against a runnerd that lies.
+ */
+#define PROTO_REPLY_MAX	((size_t)64 << 20)
 /* Longest direct reply: base64 of the largest output_buffer (1G), plus. */
 #define PROTO_DIRECT_LINE_MAX	((size_t)3 << 29)
 
