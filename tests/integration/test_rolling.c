@@ -10,7 +10,8 @@
  * next process fail (exit before ready, or never notify): the roll stops
  * there, the rest keep their old pids.  The failure is a table row
  * (roll_fails): exits before ready, never ready, or ready but failing its
- * health probe (every instance is probed; DIR/sick-ALIAS fails it), so
+ * health probe (every instance is probed; DIR/sick-ALIAS, holding the
+ * old process's pid, fails any other process's probe), so
  * each batch also waits for its members' first passing probe.
  */
 
@@ -43,7 +44,8 @@ roll_conf(struct daemon *d, const char *extra)
 	    "ready = \"notify\"; ready_timeout = 1.0; instances = %d; "
 	    "restart = \"on-failure\"; backoff_initial = 5; "
 	    "backoff_max = 5; health = { exec = [\"sh\", \"-c\", "
-	    "\"! test -e %s/sick-$RUNNER_ALIAS\"]; interval = 0.1; "
+	    "\"f=%s/sick-$RUNNER_ALIAS; ! test -e $f || "
+	    "test \\\"$(cat $f)\\\" = $RUNNER_PID\"]; interval = 0.1; "
 	    "retries = 1; }; %s };\n"
 	    "  one = { command = [\"sh\", \"-c\", \"%s\", \"sh\", \"one\", "
 	    "\"%s\"]; ready = \"notify\"; };\n"
@@ -310,7 +312,10 @@ t_roll_third_fails(void **state)
 	for (f = 0; f < sizeof(roll_fails) / sizeof(roll_fails[0]); f++) {
 		c = cl_open(d);
 		r_start_all(d, c, pids);
-		d_file(d, d_fmt(d, "%s-many-3", roll_fails[f].marker), "");
+		/* sick: the old process (its pid in the file) passes. */
+		d_file(d, d_fmt(d, "%s-many-3", roll_fails[f].marker),
+		    strcmp(roll_fails[f].marker, "sick") == 0 ?
+		    d_fmt(d, "%ld", (long)pids[2]) : "");
 		j = r_roll(c, 1);
 		msg = j_err(j, roll_fails[f].code);
 		if (strstr(msg, roll_fails[f].why) == NULL ||
