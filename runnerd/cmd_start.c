@@ -2,7 +2,9 @@
  * cmd_start.c: the start and restart commands, from the request to the
  * answer.  Launching is instance.c's; a start answers once the instance
  * is ready (ready.c), which for a socket or notify app comes later: the
- * request then waits (waiter.c) with start_done as its answer.
+ * request then waits (waiter.c) with start_done as its answer.  A start
+ * of all of an app's instances whose dependencies are not met yet waits
+ * for each to leave waiting (a startjob), as a stop waits for each.
  */
 
 #include <stdio.h>
@@ -18,6 +20,21 @@ static void	cmd_start_all(struct req *, const struct app *,
 		    const struct runner_start *, int, int);
 static int	start_collides(const struct app *, const char *, char *,
 		    size_t);
+
+/* A start of several instances some of which wait for dependencies. */
+struct startjob {
+	uint64_t	 client;
+	long long	 tag;
+	int		 has_tag;
+	int		 remaining;	/* instances still waiting */
+	int		 total;		/* the app's instances */
+	int		 code;		/* the first failure's, or 0 */
+	char		*msg;		/* ... in words */
+	struct buf	 reply;		/* {"app":...,"started":[... */
+};
+
+static void	startjob_done(struct startjob *, struct inst *, int);
+static int	startjob_wait(struct waiter *, struct inst *, enum wait_why);
 
 /* Answer a start (or restart) whose instance now runs. */
 static void
@@ -116,16 +133,66 @@ start_collides(const struct app *app, const char *alias, char *err,
 }
 
 /*
+ * Count in an instance that left waiting (failed: it did not start);
+ * answer and free the job with the last one.
+ */
+static void
+startjob_done(struct startjob *job, struct inst *i, int failed)
+{
+	if (failed && job->code == 0) {
+		job->code = i->end.start_code != 0 ? i->end.start_code :
+		    RUNNER_ESPAWN;
+		job->msg = strdup(i->end.start_msg != NULL ?
+		    i->end.start_msg : "stopped before it ran");
+	}
+	if (--job->remaining > 0)
+		return;
+	if (job->code != 0)
+		reply_err(job->client, job->has_tag, job->tag, job->code,
+		    "%s (not every one of the %d instances of '%s' was "
+		    "started)", job->msg != NULL ? job->msg : "out of memory",
+		    job->total, i->app != NULL ? i->app->name : "?");
+	else {
+		jw_close(&job->reply, ']');
+		jw_close(&job->reply, '}');
+		reply_ok(job->client, job->has_tag, job->tag, &job->reply);
+	}
+	buf_free(&job->reply);
+	free(job->msg);
+	free(job);
+}
+
+/*
+ * A waiting instance's waiter in a startjob: it counts in once the
+ * instance has run (or failed, or gone).  It outlives its client, since
+ * the job is shared.
+ */
+static int
+startjob_wait(struct waiter *w, struct inst *i, enum wait_why why)
+{
+	if (why == WAIT_GONE) {
+		startjob_done(w->arg, i, 1);
+		return (1);
+	}
+	if (why != WAIT_EVENT || i->state == INST_WAITING)
+		return (0);
+	startjob_done(w->arg, i, i->end.start_code != 0 || inst_ended(i));
+	return (1);
+}
+
+/*
  * Start every instance of an app with instances = N (NAME-1..NAME-N) that
- * is not running; answered once all are spawned, with their aliases.
+ * is not running; answered once all are spawned (those waiting for their
+ * dependencies once they ran, or failed), with their aliases.
  * With strict, one already running refuses the whole start first.
  */
 static void
 cmd_start_all(struct req *rq, const struct app *app,
     const struct runner_start *opts, int strict, int forget)
 {
-	struct buf	 b;
-	struct inst	*i;
+	struct startjob	*job;
+	struct waiter	*w;
+	struct inst	*i = NULL;
 	char		 alias[RUNNER_ALIAS_MAX + 16], err[RUNNER_ERRMSG_MAX];
 	int		 k, rc, n = 0;
 
@@ -139,29 +206,53 @@ cmd_start_all(struct req *rq, const struct app *app,
 			return;
 		}
 	}
-	buf_init(&b);
-	jw_open(&b, '{');
-	jw_key(&b, "app");
-	jw_str(&b, app->name);
-	jw_key(&b, "started");
-	jw_open(&b, '[');
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+		return;
+	}
+	job->client = rq->c->id;
+	job->has_tag = rq->has_tag;
+	job->tag = rq->tag;
+	job->total = app->instances;
+	buf_init(&job->reply);
+	jw_open(&job->reply, '{');
+	jw_key(&job->reply, "app");
+	jw_str(&job->reply, app->name);
+	jw_key(&job->reply, "started");
+	jw_open(&job->reply, '[');
 	for (k = 1; k <= app->instances; k++) {
 		inst_alias(app, k, alias, sizeof(alias));
 		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
 			continue;
-		if (inst_launch(alias, app, opts, forget, &rc, err,
-		    sizeof(err)) == NULL) {
-			buf_free(&b);
+		if ((i = inst_launch(alias, app, opts, forget, &rc, err,
+		    sizeof(err))) == NULL) {
+			waiters_drop(job);
+			buf_free(&job->reply);
+			free(job);
 			REQ_ERR(rq, rc, "%s (%d of %d instances of '%s' were "
 			    "started)", err, n, app->instances, app->name);
 			return;
 		}
-		jw_str(&b, alias);
+		jw_str(&job->reply, alias);
 		n++;
+		/* One held by its dependencies is answered for once it ran. */
+		if (i->state == INST_WAITING) {
+			if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
+			    startjob_wait)) == NULL) {
+				waiters_drop(job);
+				buf_free(&job->reply);
+				free(job);
+				REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+				return;
+			}
+			w->arg = job;
+			job->remaining++;
+		}
 	}
-	jw_close(&b, ']');
-	jw_close(&b, '}');
-	req_reply(rq, &b);
+	if (job->remaining > 0)
+		return;
+	job->remaining = 1;		/* none waits: answered now */
+	startjob_done(job, i, 0);
 }
 
 /* Start an instance of a configured app (or all of an app's). */

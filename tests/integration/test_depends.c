@@ -114,6 +114,10 @@ dep_conf(struct daemon *d)
 	    "\"started\"; }; };\n"
 	    "  x_pool = { command = \"cat\"; instances = 2; depends_on = { "
 	    "x_slow = \"ready\"; }; };\n"
+	    "  f_pool = { command = \"cat\"; instances = 2; depends_on = { "
+	    "deaf = \"ready\"; }; };\n"
+	    "  h_pool = { command = \"cat\"; instances = 2; depends_on = { "
+	    "h_db = \"healthy\"; }; };\n"
 	    "  r_db = { command = \"cat\"; restart = \"no\"; };\n"
 	    "  r_web = { command = \"cat\"; depends_on = { r_db = \"started\"; };"
 	    " on_dependency_restart = \"restart\"; };\n"
@@ -306,6 +310,43 @@ test_pool(void **state)
 	assert_state(d, "pool-3", "running");
 }
 
+/*
+ * A start of all of a pool's instances waits out their dependencies, as
+ * a start of one does: answered once each ran, after the dependency's
+ * first passing probe (its stamp file exists by then).
+ */
+static void
+test_pool_waits(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	r = CTL(d, "start", "h_pool");
+	r_status(r, 0);
+	assert_string_equal(r->out, "h_pool: 2 started\n");
+	assert_true(stamp(d, "h_db.ok") > 0);
+	assert_state(d, "h_pool-1", "running");
+	assert_state(d, "h_pool-2", "running");
+}
+
+/*
+ * ... and fails, naming the dependency, when the dependency does (here
+ * later: never ready within its ready_timeout, both instances waiting).
+ */
+static void
+test_pool_dep_fails(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+
+	r = CTL(d, "start", "f_pool");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "EDEPEND: dependency 'deaf' failed: "));
+	assert_non_null(strstr(r->err, "instances of 'f_pool'"));
+	assert_state(d, "f_pool-1", "failed");
+	assert_state(d, "f_pool-2", "failed");
+}
+
 static void
 test_fail_exec(void **state)
 {
@@ -396,8 +437,16 @@ test_shutdown_waiting(void **state)
 	    "x_top"));
 	assert_state(d, "x_mid", "waiting");
 	assert_state(d, "x_slow", "starting");
-	/* A roll leaves waiting instances waiting (it started them). */
-	r_status(CTL(d, "start", "x_pool", "--no-wait"), 0);
+	/*
+	 * A roll leaves waiting instances waiting (it started them).  The
+	 * pool's start waits for them to run, --no-wait or not: unanswered.
+	 */
+	(void)cl_req(c, "start", "{\"app\": \"x_pool\", \"wait\": false}");
+	do {
+		j = cl_event(s, &name);
+	} while (strcmp(name, "waiting") != 0 ||
+	    !json_streq(j, json_get(j, json_get(j, 0, "ext"), "alias"),
+	    "x_pool-2"));
 	r = CTL(d, "restart", "x_pool", "--rolling", "-v");
 	r_status(r, 0);
 	assert_non_null(strstr(r->out, "x_pool-1: not running, left alone "
@@ -725,7 +774,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_chain),
 		T(test_healthy),
-		T(test_diamond), T(test_pool),
+		T(test_diamond), T(test_pool), T(test_pool_waits),
+		T(test_pool_dep_fails),
 		T(test_fail_exec), T(test_fail_exit),
 		T(test_fail_ready_timeout), T(test_stop_all_order),
 		T(test_shutdown_order), T(test_shutdown_waiting),
