@@ -28,11 +28,15 @@
 #define HEALTH_START_PERIOD	0.0
 #define HEALTH_RETRIES_MAX	1000
 #define HEALTH_URL_MAX		2048	/* an http probe's URL */
+#define HEALTH_SECONDS_MIN	0.01	/* interval and timeout: 100 probes
+					   a second per instance at most */
 
 static int	 health_http(struct load *, const config_setting_t *,
 		    struct app_health *);
 static int	 health_member(struct load *, const config_setting_t *,
 		    struct app_health *);
+static int	 health_seconds(struct load *, const config_setting_t *,
+		    double *);
 
 /*
  * The health group into the struct app_health at out.  What the probe is
@@ -93,9 +97,9 @@ health_member(struct load *ld, const config_setting_t *m,
 	if (strcmp(name, "http") == 0)
 		return (health_http(ld, m, h));
 	if (strcmp(name, "interval") == 0)
-		return (opt_timeout(ld, m, &h->interval));
+		return (health_seconds(ld, m, &h->interval));
 	if (strcmp(name, "timeout") == 0)
-		return (opt_timeout(ld, m, &h->timeout));
+		return (health_seconds(ld, m, &h->timeout));
 	if (strcmp(name, "start_period") == 0)
 		return (opt_grace(ld, m, &h->start_period));
 	if (strcmp(name, "retries") == 0)
@@ -103,6 +107,25 @@ health_member(struct load *ld, const config_setting_t *m,
 	return (load_err(ld, m, m, "unknown health setting '%s' (exec, "
 	    "connect, http, interval, timeout, retries, start_period)",
 	    name));
+}
+
+/*
+ * interval or timeout: a timeout's bounds, and at least
+ * HEALTH_SECONDS_MIN, since a probe every microsecond would spend the
+ * machine on probing (and a timeout that short fails every probe).
+ */
+static int
+health_seconds(struct load *ld, const config_setting_t *m, double *out)
+{
+	double	 v;
+
+	if (opt_timeout(ld, m, &v) == -1)
+		return (-1);
+	if (v < HEALTH_SECONDS_MIN)
+		return (load_err(ld, m, m, "must be at least %g and at most "
+		    "%.0f seconds", HEALTH_SECONDS_MIN, TIMEOUT_MAX));
+	*out = v;
+	return (0);
 }
 
 /*

@@ -246,8 +246,17 @@ health_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	if (h->kind == PROBE_EXEC) {
-		/* Killed now; it reports once it is reaped. */
-		probe_exec_timeout(h->probe);
+		/*
+		 * Not spawned yet: the wait is runnerd's (its spawner threads
+		 * are behind), not the probe's, and failing it would restart
+		 * a healthy instance on a busy machine; health_spawned counts
+		 * the timeout from the process.  Else killed now; it reports
+		 * once it is reaped.
+		 */
+		if (probe_exec_running(h->probe))
+			probe_exec_timeout(h->probe);
+		else
+			health_arm(h, t);
 		return;
 	}
 	health_drop(h);
@@ -310,7 +319,7 @@ health_probe(struct health *h)
 	char			 err[RUNNER_ERRMSG_MAX];
 
 	h->probe_at = ev_now(server.loop);
-	/* Counted from the probe's start, however long the spawn took. */
+	/* An exec probe's counts again from its spawn (health_spawned). */
 	health_arm(h, ah->timeout);
 	if (ah->exec != NULL) {
 		h->kind = PROBE_EXEC;
@@ -326,6 +335,17 @@ health_probe(struct health *h)
 		h->kind = PROBE_NONE;
 		health_result(h, 0, "%s", err);
 	}
+}
+
+/*
+ * An exec probe has its process: its timeout, and its duration, count
+ * from now, however long it waited for a spawner thread.
+ */
+void
+health_spawned(struct health *h)
+{
+	h->probe_at = ev_now(server.loop);
+	health_arm(h, h->inst->app->health.timeout);
 }
 
 /*

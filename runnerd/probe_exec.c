@@ -155,8 +155,10 @@ probe_exec_spawned(void *arg, pid_t pid, struct spawn_job *job,
 	if (pid > 0) {
 		if (h == NULL || p->timed_out)
 			probe_exec_kill(p);	/* dropped, or late already */
-		else
+		else {
 			ev_timer_start(server.loop, &p->late);
+			health_spawned(h);
+		}
 		return;
 	}
 	/* No process: no exit to come. */
@@ -167,6 +169,13 @@ probe_exec_spawned(void *arg, pid_t pid, struct spawn_job *job,
 	}
 	probe_exec_free(p);
 	health_result(h, 0, "%s", err);
+}
+
+/* Has it a process (its timeout counts), or does it wait for a spawn? */
+int
+probe_exec_running(const struct probe_exec *p)
+{
+	return (p->pid > 0);
 }
 
 /* Its timeout came: kill it; it reports "timed out" at its exit. */

@@ -49,8 +49,9 @@ APP_TEST(test_ready_healthy_socket, SOCK "ready = \"healthy\"; "
 APP_TEST(test_interval_max, H("exec = \"true\"; interval = 86400; "
     "timeout = 86400;"), a->health.interval == 86400.0 &&
     a->health.timeout == 86400.0)
-APP_TEST(test_interval_small, H("exec = \"true\"; interval = 0.001; "
-    "timeout = 0.001;"), a->health.interval == 0.001)
+APP_TEST(test_interval_small, H("exec = \"true\"; interval = 0.01; "
+    "timeout = 0.01;"), a->health.interval == 0.01 &&
+    a->health.timeout == 0.01)
 APP_TEST(test_retries_edges, H("exec = \"true\"; retries = 1000;"),
     a->health.retries == 1000)
 APP_TEST(test_retries_one, H("exec = \"true\"; retries = 1;"),
@@ -97,6 +98,12 @@ E(test_interval_negative, H("exec = \"true\"; interval = -1;"),
     "seconds")
 E(test_interval_past, H("exec = \"true\"; interval = 86401;"),
     "apps.cat.health.interval: must be more than 0 and at most 86400 "
+    "seconds")
+E(test_interval_under, H("exec = \"true\"; interval = 0.009;"),
+    "apps.cat.health.interval: must be at least 0.01 and at most 86400 "
+    "seconds")
+E(test_timeout_under, H("exec = \"true\"; timeout = 0.000001;"),
+    "apps.cat.health.timeout: must be at least 0.01 and at most 86400 "
     "seconds")
 E(test_interval_type, H("exec = \"true\"; interval = \"5\";"),
     "apps.cat.health.interval: expected a number")
@@ -213,6 +220,7 @@ main(void)
 		T(test_exec_empty), T(test_exec_type), T(test_connect_type),
 		T(test_connect_stdio), T(test_interval_zero),
 		T(test_interval_negative), T(test_interval_past),
+		T(test_interval_under), T(test_timeout_under),
 		T(test_interval_type), T(test_timeout_zero),
 		T(test_timeout_past), T(test_timeout_over_interval),
 		T(test_timeout_over_default), T(test_retries_zero),
