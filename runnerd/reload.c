@@ -303,10 +303,12 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	jw_close(&stopped, ']');
 	jw_close(&failed, ']');
 	jw_close(&rolling, ']');
-	log_info("%s %s: %zu apps; added %s, removed %s, changed %s, "
-	    "restarted %s, rolling %s", verb, cfg->source, cfg->napps,
-	    buf_cstr(&added), buf_cstr(&removed), buf_cstr(&changed),
-	    buf_cstr(&restarted), buf_cstr(&rolling));
+	log_info("%s %s: %zu app%s; added %s, removed %s, changed %s, "
+	    "restarted %s, rolling %s; instances started %s, stopped %s, "
+	    "failed %s", verb, cfg->source, cfg->napps, cfg->napps == 1 ?
+	    "" : "s", buf_cstr(&added), buf_cstr(&removed),
+	    buf_cstr(&changed), buf_cstr(&restarted), buf_cstr(&rolling),
+	    buf_cstr(&started), buf_cstr(&stopped), buf_cstr(&failed));
 	if (report != NULL) {
 		jw_key(report, "config");
 		jw_str(report, cfg->source);

@@ -447,6 +447,11 @@ test_reload_per_app(void **state)
 	assert_string_equal(sup_list(d, j, "restarted"), "c1");
 	assert_string_equal(sup_list(d, j, "started"), "fresh");
 	assert_string_equal(sup_list(d, j, "stopped"), "g1");
+	/* The log says what the reply says. */
+	d_wait_log(d, "apps; added [\"fresh\"], removed [\"gone\"], "
+	    "changed [\"policy\",\"changed\"], restarted [\"c1\"], "
+	    "rolling []; instances started [\"fresh\"], stopped [\"g1\"], "
+	    "failed []");
 	assert_int_equal(cl_pid_of(c, "s1"), same);
 	assert_int_equal(cl_pid_of(c, "p1"), policy);
 	assert_true(t_wait_gone(gone));
