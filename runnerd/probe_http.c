@@ -235,6 +235,11 @@ http_done(void)
 		if (res == CURLE_OPERATION_TIMEDOUT)
 			snprintf(why, sizeof(why), "timed out after %g s",
 			    timeout);
+		else if (res == CURLE_OUT_OF_MEMORY && p->errbuf[0] == '\0')
+			/* What libcurl 7.88 says of a header past its limit. */
+			snprintf(why, sizeof(why), "libcurl: out of memory (a "
+			    "response header too long for it, or memory "
+			    "short)");
 		else if (res != CURLE_OK)
 			snprintf(why, sizeof(why), "%s", p->errbuf[0] != '\0' ?
 			    p->errbuf : curl_easy_strerror(res));

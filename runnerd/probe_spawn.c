@@ -24,9 +24,12 @@
  * The one reaper stays libev's: its SIGCHLD handler reaps every child of
  * runnerd.  A probe may exit before its pid is back on the loop, so one
  * ev_child for any pid hears every exit: a probe's goes to it (by pid,
- * in a table); one not yet known waits in a small ring, matched when the
- * pid comes back (kept PROBE_EARLY_TTL seconds: pids are not reused that
- * soon).  The instances' own watchers hear theirs as before.
+ * in a table); one not yet known, heard while a spawn is in flight, is
+ * kept, matched when the pid comes back (kept PROBE_EARLY_TTL seconds:
+ * pids are not reused that soon).  Kept unbounded but for that time: a
+ * fixed ring lost a probe's exit under a stop of hundreds of instances,
+ * and with it the probe's descriptors and its instance's next probe.
+ * The instances' own watchers hear theirs as before.
  */
 
 #include <sys/queue.h>
@@ -45,8 +48,7 @@
 				   thread until the child execs */
 #define PROBE_NICE	10	/* the threads' (and so the probes') */
 #define PROBE_BUCKETS	1024	/* the table of probes by pid */
-#define PROBE_EARLY	256	/* exits heard before their pid came back */
-#define PROBE_EARLY_TTL	5.0	/* seconds one is kept */
+#define PROBE_EARLY_TTL	5.0	/* seconds an early exit is kept */
 
 struct spawn_req {
 	struct spawn_job	*job;
@@ -74,19 +76,27 @@ static struct spawn_list	 todo = STAILQ_HEAD_INITIALIZER(todo);
 static struct spawn_list	 done = STAILQ_HEAD_INITIALIZER(done);
 static ev_async			 wake;		/* done has some */
 static ev_child			 any;		/* every exit */
+/* An exit heard before its pid came back from a spawner thread. */
+struct early {
+	pid_t			 pid;
+	int			 status;
+	double			 at;		/* ev_now when heard */
+	LIST_ENTRY(early)	 bucket;
+	TAILQ_ENTRY(early)	 age;
+};
+
 static LIST_HEAD(, watched)	 table[PROBE_BUCKETS];
-static struct {
-	pid_t	 pid;
-	int	 status;
-	double	 at;
-}				 early[PROBE_EARLY];
-static size_t			 nearly;	/* the next slot */
+static LIST_HEAD(, early)	 early[PROBE_BUCKETS];
+static TAILQ_HEAD(, early)	 early_age = TAILQ_HEAD_INITIALIZER(early_age);
+static size_t			 inflight;	/* spawns not back yet */
 
 static void	*probe_spawn_main(void *);
 static void	 probe_spawn_wake_cb(struct ev_loop *, ev_async *, int);
 static void	 probe_spawn_any_cb(struct ev_loop *, ev_child *, int);
 static void	 probe_spawn_init(void);
 static int	 probe_spawn_early(pid_t, int *);
+static void	 probe_spawn_note(pid_t, int);
+static void	 probe_spawn_forget(struct early *);
 
 /*
  * The watchers and the thread, at the first probe.  Without a thread
@@ -134,6 +144,7 @@ probe_spawn(struct spawn_job *job, void *arg)
 		return (-1);
 	r->job = job;
 	r->arg = arg;
+	inflight++;
 	if (!started) {
 		if (spawn_child(&job->sp, &r->pid, r->err,
 		    sizeof(r->err)) == -1)
@@ -196,6 +207,7 @@ probe_spawn_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_unlock(&mu);
 	while ((r = STAILQ_FIRST(&got)) != NULL) {
 		STAILQ_REMOVE_HEAD(&got, entry);
+		inflight--;
 		probe_exec_spawned(r->arg, r->pid, r->job, r->err);
 		if (r->pid > 0) {
 			if (probe_spawn_early(r->pid, &status))
@@ -221,17 +233,50 @@ probe_spawn_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
 static int
 probe_spawn_early(pid_t pid, int *status)
 {
-	double	 now = ev_now(server.loop);
-	size_t	 k;
+	struct early	*e;
 
-	for (k = 0; k < PROBE_EARLY; k++)
-		if (early[k].pid == pid && now - early[k].at <=
-		    PROBE_EARLY_TTL) {
-			early[k].pid = 0;
-			*status = early[k].status;
+	LIST_FOREACH(e, &early[pid % PROBE_BUCKETS], bucket)
+		if (e->pid == pid) {
+			*status = e->status;
+			probe_spawn_forget(e);
 			return (1);
 		}
 	return (0);
+}
+
+/*
+ * Keep an exit not known yet, which may be a probe's whose pid is on its
+ * way back (an instance's too: told apart only then), and let go of
+ * those heard more than PROBE_EARLY_TTL ago.
+ */
+static void
+probe_spawn_note(pid_t pid, int status)
+{
+	struct early	*e;
+	double		 now = ev_now(server.loop);
+
+	while ((e = TAILQ_FIRST(&early_age)) != NULL &&
+	    now - e->at > PROBE_EARLY_TTL)
+		probe_spawn_forget(e);
+	if (inflight == 0)
+		return;		/* no probe's pid is on its way */
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		log_warn("%s: pid %ld's exit", __func__, (long)pid);
+		return;
+	}
+	e->pid = pid;
+	e->status = status;
+	e->at = now;
+	LIST_INSERT_HEAD(&early[pid % PROBE_BUCKETS], e, bucket);
+	TAILQ_INSERT_TAIL(&early_age, e, age);
+}
+
+static void
+probe_spawn_forget(struct early *e)
+{
+	LIST_REMOVE(e, bucket);
+	TAILQ_REMOVE(&early_age, e, age);
+	free(e);
 }
 
 /* Some child of runnerd exited: a probe's goes to it. */
@@ -246,11 +291,8 @@ probe_spawn_any_cb(struct ev_loop *loop, ev_child *w, int revents)
 		if (wt->pid == w->rpid)
 			break;
 	if (wt == NULL) {
-		/* An instance's, or a probe's not back yet: noted. */
-		early[nearly].pid = w->rpid;
-		early[nearly].status = w->rstatus;
-		early[nearly].at = ev_now(server.loop);
-		nearly = (nearly + 1) % PROBE_EARLY;
+		/* An instance's, or a probe's not back yet. */
+		probe_spawn_note(w->rpid, w->rstatus);
 		return;
 	}
 	LIST_REMOVE(wt, entry);
@@ -264,6 +306,7 @@ probe_spawn_shutdown(void)
 {
 	struct spawn_req	*r;
 	struct watched		*wt;
+	struct early		*e;
 	size_t			 k;
 
 	if (!inited)
@@ -292,6 +335,9 @@ probe_spawn_shutdown(void)
 			LIST_REMOVE(wt, entry);
 			free(wt);
 		}
+	while ((e = TAILQ_FIRST(&early_age)) != NULL)
+		probe_spawn_forget(e);
+	inflight = 0;
 	ev_async_stop(server.loop, &wake);
 	ev_child_stop(server.loop, &any);
 	inited = 0;

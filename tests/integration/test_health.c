@@ -13,7 +13,7 @@
  * with ETIMEDOUT when none comes); start_period's quicker retries before
  * the first pass; a connect probe on a socat socket app;
  * http probes against python3's http.server (200), a server answering
- * 500, and one that never answers (timed out); an instance stopped while
+ * 500, one that never answers (timed out), one whose header is too long; an instance stopped while
  * its probe runs (the probe killed, runnerd's descriptors as before);
  * 200 instances probed every 0.1 s (runnerd answers, nothing leaks); the
  * HEALTH column of runnerctl status; a probe that cannot be executed.
@@ -30,7 +30,7 @@
 #define MANY_MS		2000	/* how long they are watched */
 #define MANY_REPLY_MS	1000	/* a reply meanwhile, at most */
 
-static int	 h_ports[2];	/* h500.py's and mute.py's */
+static int	 h_ports[3];	/* h500.py's, mute.py's and big.py's */
 
 /* A TCP port on 127.0.0.1 free a moment ago. */
 static int
@@ -125,6 +125,7 @@ h_setup(void **state)
 {
 	struct daemon	*d;
 	int		 port = h_port(), bad = h_port(), mute = h_port();
+	int		 big = h_port();
 
 	t_setup_bare(state);
 	d = *state;
@@ -132,6 +133,18 @@ h_setup(void **state)
 	    "class H(http.server.BaseHTTPRequestHandler):\n"
 	    "    def do_GET(self):\n"
 	    "        self.send_response(500)\n"
+	    "        self.end_headers()\n"
+	    "    def log_message(self, *a):\n"
+	    "        pass\n"
+	    "s = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H)\n"
+	    "print('listening', flush=True)\n"
+	    "s.serve_forever()\n");
+	/* A header past libcurl's limit (100 KiB in 7.88). */
+	d_file(d, "big.py", "import http.server, sys\n"
+	    "class H(http.server.BaseHTTPRequestHandler):\n"
+	    "    def do_GET(self):\n"
+	    "        self.send_response(200)\n"
+	    "        self.send_header('X-Big', 'a' * 400000)\n"
 	    "        self.end_headers()\n"
 	    "    def log_message(self, *a):\n"
 	    "        pass\n"
@@ -175,6 +188,9 @@ h_setup(void **state)
 	    "  h500 = { command = \"sleep 1000\"; restart = \"no\"; "
 	    "health = { http = \"http://127.0.0.1:%d/\"; interval = 0.1; "
 	    "timeout = 0.1; retries = 3; }; };\n"
+	    "  big = { command = \"sleep 1000\"; restart = \"no\"; "
+	    "health = { http = \"http://127.0.0.1:%d/\"; interval = 2; "
+	    "timeout = 2; retries = 1; }; };\n"
 	    "  mute = { command = \"sleep 1000\"; restart = \"no\"; "
 	    "health = { http = \"http://127.0.0.1:%d/\"; interval = 0.3; "
 	    "timeout = 0.3; retries = 1; }; };\n"
@@ -192,9 +208,10 @@ h_setup(void **state)
 	    "\"-c\", \"echo $RUNNER_ALIAS $RUNNER_PID > %s/who.tmp; "
 	    "mv %s/who.tmp %s/who.out\"]; interval = 30; }; };\n"
 	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, port, d->dir,
-	    port, bad, mute, MANY, d->dir, d->dir, d->dir, d->dir, d->dir));
+	    port, bad, big, mute, MANY, d->dir, d->dir, d->dir, d->dir, d->dir));
 	h_ports[0] = bad;
 	h_ports[1] = mute;
+	h_ports[2] = big;
 	return (0);
 }
 
@@ -505,6 +522,15 @@ test_http(void **state)
 	assert_string_equal(j_str(j, j_type(j, e, "last", JSON_OBJECT),
 	    "error"), "timed out after 0.3 s");
 	h_wait_event(s, "mute", "failed", &j);
+	h_server_kill(srv);
+
+	/* libcurl says "Out of memory" of a huge header: said better. */
+	srv = h_server(d, "big.py", h_ports[2]);
+	cl_start(c, "big", "big");
+	e = h_wait(s, "big", "unhealthy", &j);
+	assert_string_equal(j_str(j, j_type(j, e, "last", JSON_OBJECT),
+	    "error"), "libcurl: out of memory (a response header too long "
+	    "for it, or memory short)");
 	h_server_kill(srv);
 	j_ok(cl_call(c, "stop", "{\"alias\": \"http\"}"));
 }
