@@ -162,7 +162,7 @@ proc_stat(pid_t pid, struct procstat *ps)
  * so behind kilobytes of others.  Only the kernel bounds its size (a
  * quarter of the stack limit); ENVIRON_MAX bounds the reading anyway.
  */
-static int
+int
 proc_marked(pid_t pid, const char *mark)
 {
 	char	 path[64], buf[ENVIRON_READ];

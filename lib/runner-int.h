@@ -314,6 +314,7 @@ void	 proc_children(pid_t, struct pids *);
 void	 proc_tree(pid_t, struct pids *);
 int	 proc_stat(pid_t, struct procstat *);
 int	 proc_kill_left(pid_t, const char *, int);
+int	 proc_marked(pid_t, const char *);
 
 /* ready.c: readiness checks shared by runnerd and the local backend. */
 #define READY_NAP_FIRST	0.001	/* first nap between connect tries */

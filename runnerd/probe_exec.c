@@ -6,7 +6,9 @@
  * bytes of each run go to the instance's log (capture.c), the rest is
  * read and dropped, so a probe that floods neither blocks on a full pipe
  * nor fills the log.  Exit 0 passes.  At its timeout its process group
- * is killed; it reports once reaped, so nothing is left a zombie.
+ * is killed; it reports once reaped, so nothing is left a zombie.  What
+ * it leaves running (a daemon in a session of its own) is killed by
+ * proctree.c's next sweep, found by PROBE_MARK in its environment.
  *
  * The fork is probe_spawn.c's (a thread of its own: the loop never pays
  * for it), which calls back here with the pid (probe_exec_spawned) and
@@ -73,7 +75,8 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 	struct probe_exec	*p;
 	struct spawn_job	*job;
 	char			 alias_env[RUNNER_ALIAS_MAX + 16], pid_env[32];
-	char			*about[] = { alias_env, pid_env, NULL };
+	char			*about[] = { alias_env, pid_env,
+				    (char *)PROBE_MARK, NULL };
 	int			 fds[2];
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -324,8 +327,12 @@ probe_exec_exited(void *arg, int st)
 	int			 k, timed_out = p->timed_out, failed;
 	double			 timeout = p->timeout;
 
-	/* What it left in its group goes with it, as an instance's does. */
+	/*
+	 * What it left in its group goes with it, as an instance's does;
+	 * what left the group too, by the mark in its environment, soon.
+	 */
 	kill(-p->pid, SIGKILL);
+	proctree_probe_ended();
 	if (h == NULL) {
 		LIST_REMOVE(p, entry);
 		probe_exec_free(p);

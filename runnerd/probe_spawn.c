@@ -229,6 +229,20 @@ probe_spawn_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
 	}
 }
 
+/* Is pid a probe in flight (spawned, its exit not heard yet)? */
+int
+probe_spawn_watching(pid_t pid)
+{
+	struct watched	*wt;
+
+	if (pid <= 0)
+		return (0);
+	LIST_FOREACH(wt, &table[pid % PROBE_BUCKETS], entry)
+		if (wt->pid == pid)
+			return (1);
+	return (0);
+}
+
 /* An exit of a pid that was not known yet (1 with its status). */
 static int
 probe_spawn_early(pid_t pid, int *status)

@@ -43,6 +43,14 @@
  * they never linger as zombies either.  The session kept is the one the
  * orphan had when first seen, so one that calls setsid later is still
  * placed by where it came from.
+ *
+ * Health probes (probe_exec.c) are runnerd's children too, and what one
+ * leaves running is reparented to runnerd.  Such a process carries
+ * PROBE_MARK in its environment (inherited from the probe): a probe that
+ * left a daemon each run would otherwise fill the machine with them,
+ * kept alive by rule 3 until the instance ends.  So a probe's end asks
+ * for a sweep (at most one a second, PROBE_SWEEP), which kills the
+ * marked orphans that no probe in flight may still own.
  */
 
 #include <sys/stat.h>
@@ -56,11 +64,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runnerd.h"
 
 #define KNOWN_MAX	1024	/* detached descendants remembered */
+#define PROBE_SWEEP	1.0	/* seconds from a probe's end to a sweep */
+#define PROBE_GRACE	2.0	/* seconds a marked process may be a probe
+				   whose pid is not back on the loop yet */
 
 /* A descendant seen outside its instance's session, by a stop's walk. */
 struct known {
@@ -81,11 +93,13 @@ struct orphan {
 	pid_t			 pid;
 	pid_t			 sid;
 	unsigned long long	 start;
+	int			 marked;	/* PROBE_MARK: -1 not read yet */
 };
 
 static struct orphan	*orph;		/* sorted by pid */
 static size_t		 norph, orphcap;
 static ev_child		 reap_w;	/* pid 0: every reaping */
+static ev_timer		 sweep_w;	/* probes' leftovers, soon */
 
 static struct known	 known[KNOWN_MAX];
 static size_t		 nknown;
@@ -102,6 +116,8 @@ static const struct leader *leader_find(struct leader *, size_t, pid_t);
 static void	 orphan_kill(pid_t, const struct procstat *);
 static int	 orphan_cmp(const void *, const void *);
 static void	 reap_cb(struct ev_loop *, ev_child *, int);
+static void	 sweep_cb(struct ev_loop *, ev_timer *, int);
+static int	 orphan_marked(pid_t);
 
 /* Remember pid (found under owner's main process) as owner's. */
 static void
@@ -322,8 +338,87 @@ proctree_orphan_info(pid_t pid, struct procstat *ps)
 	orph[k].pid = pid;
 	orph[k].sid = ps->sid;
 	orph[k].start = ps->start;
+	orph[k].marked = -1;
 	norph++;
 	return (0);
+}
+
+/* Does orphan pid carry PROBE_MARK?  Read once, kept in the cache. */
+static int
+orphan_marked(pid_t pid)
+{
+	struct orphan	 key = { .pid = pid }, *o = NULL;
+
+	if (norph > 0)
+		o = bsearch(&key, orph, norph, sizeof(*orph), orphan_cmp);
+	if (o == NULL)
+		return (proc_marked(pid, PROBE_MARK));
+	if (o->marked == -1)
+		o->marked = proc_marked(pid, PROBE_MARK);
+	return (o->marked);
+}
+
+/* A probe ended: its leftovers are looked for soon (one sweep a second). */
+void
+proctree_probe_ended(void)
+{
+	if (ev_is_active(&sweep_w))
+		return;
+	ev_timer_set(&sweep_w, PROBE_SWEEP, 0);
+	ev_timer_start(server.loop, &sweep_w);
+}
+
+/*
+ * Kill what probes left running: orphans with PROBE_MARK that are no
+ * probe in flight (by pid, session or group) and are older than
+ * PROBE_GRACE (a probe just spawned may not be known by pid yet).
+ */
+static void
+sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct pids		 mine = { NULL, 0, 0 };
+	struct procstat		 ps;
+	struct leader		*lead;
+	const struct known	*kn;
+	struct timespec		 ts;
+	unsigned long long	 now;
+	size_t			 k, nlead;
+	int			 n = 0;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	proc_children(getpid(), &mine);
+	if (mine.n <= (size_t)server.nprocs ||
+	    (lead = leaders_get(&nlead)) == NULL) {
+		free(mine.v);
+		return;
+	}
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	now = (unsigned long long)ts.tv_sec * (unsigned long long)
+	    sysconf(_SC_CLK_TCK);
+	for (k = 0; k < mine.n; k++) {
+		if (leader_find(lead, nlead, mine.v[k]) != NULL ||
+		    probe_spawn_watching(mine.v[k]))
+			continue;
+		if (proctree_orphan_info(mine.v[k], &ps) == -1 ||
+		    ps.state == 'Z')
+			continue;
+		if (probe_spawn_watching(ps.sid) ||
+		    (double)(now - ps.start) < PROBE_GRACE *
+		    (double)sysconf(_SC_CLK_TCK) || !orphan_marked(mine.v[k]))
+			continue;
+		kn = known_find(mine.v[k], ps.start);
+		if (kn != NULL && kn->owner == -1)
+			continue;	/* killed already */
+		orphan_kill(mine.v[k], &ps);
+		n++;
+	}
+	if (n > 0)
+		log_info("killed %d process%s left running by health probes",
+		    n, n == 1 ? "" : "es");
+	free(lead);
+	free(mine.v);
 }
 
 /* A child of runnerd was reaped: its pid may be reused from now on. */
@@ -347,6 +442,7 @@ proctree_init(void)
 {
 	ev_child_init(&reap_w, reap_cb, 0, 0);
 	ev_child_start(server.loop, &reap_w);
+	ev_timer_init(&sweep_w, sweep_cb, PROBE_SWEEP, 0);
 }
 
 /*

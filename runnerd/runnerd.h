@@ -409,6 +409,7 @@ size_t	 proctree_orphans(pid_t **);
 void	 proctree_reap_orphans(double);
 void	 proctree_init(void);
 int	 proctree_orphan_info(pid_t, struct procstat *);
+void	 proctree_probe_ended(void);
 
 /* statefile.c */
 void	 statefile_recover(void);
@@ -454,6 +455,8 @@ void	 health_result(struct health *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 const struct inst *health_inst(const struct health *);
 void	 health_spawned(struct health *);
+/* In every exec probe's environment, and so in what it leaves running. */
+#define PROBE_MARK	"RUNNER_PROBE=1"
 struct probe_exec;
 struct probe_exec *probe_exec_start(struct health *, char *, size_t);
 void	 probe_exec_drop(struct probe_exec *);
@@ -464,6 +467,7 @@ void	 probe_exec_spawned(void *, pid_t, struct spawn_job *, const char *);
 void	 probe_exec_exited(void *, int);
 int	 probe_spawn(struct spawn_job *, void *);
 void	 probe_spawn_shutdown(void);
+int	 probe_spawn_watching(pid_t);
 struct probe_connect;
 struct probe_connect *probe_connect_start(struct health *, char *, size_t);
 void	 probe_connect_drop(struct probe_connect *);

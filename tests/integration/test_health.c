@@ -14,7 +14,8 @@
  * the first pass; a connect probe on a socat socket app;
  * http probes against python3's http.server (200), a server answering
  * 500, one that never answers (timed out), one whose header is too long; an instance stopped while
- * its probe runs (the probe killed, runnerd's descriptors as before);
+ * its probe runs (the probe killed, runnerd's descriptors as before); a
+ * probe that leaves a daemon each run (each killed soon after);
  * 200 instances probed every 0.1 s (runnerd answers, nothing leaks); the
  * HEALTH column of runnerctl status; a probe that cannot be executed.
  */
@@ -139,6 +140,20 @@ h_setup(void **state)
 	    "s = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H)\n"
 	    "print('listening', flush=True)\n"
 	    "s.serve_forever()\n");
+	/*
+	 * A probe that leaves a daemon: in a session of its own (out of
+	 * reach of the kill of the probe's group) before the probe exits.
+	 */
+	d_file(d, "leave.py", "import os, sys\n"
+	    "r, w = os.pipe()\n"
+	    "if os.fork() == 0:\n"
+	    "    os.setsid()\n"
+	    "    with open(os.path.dirname(sys.argv[0]) + '/left.fifo', "
+	    "'w') as f:\n"
+	    "        f.write('%d\\n' % os.getpid())\n"
+	    "    os.write(w, b'x')\n"
+	    "    os.execvp('sleep', ['sleep', '1000'])\n"
+	    "os.read(r, 1)\n");
 	/* A header past libcurl's limit (100 KiB in 7.88). */
 	d_file(d, "big.py", "import http.server, sys\n"
 	    "class H(http.server.BaseHTTPRequestHandler):\n"
@@ -191,6 +206,8 @@ h_setup(void **state)
 	    "  big = { command = \"sleep 1000\"; restart = \"no\"; "
 	    "health = { http = \"http://127.0.0.1:%d/\"; interval = 2; "
 	    "timeout = 2; retries = 1; }; };\n"
+	    "  leaves = { command = \"sleep 1000\"; health = { exec = "
+	    "[\"python3\", \"%s/leave.py\"]; interval = 2; timeout = 2; }; };\n"
 	    "  mute = { command = \"sleep 1000\"; restart = \"no\"; "
 	    "health = { http = \"http://127.0.0.1:%d/\"; interval = 0.3; "
 	    "timeout = 0.3; retries = 1; }; };\n"
@@ -208,7 +225,7 @@ h_setup(void **state)
 	    "\"-c\", \"echo $RUNNER_ALIAS $RUNNER_PID > %s/who.tmp; "
 	    "mv %s/who.tmp %s/who.out\"]; interval = 30; }; };\n"
 	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, port, d->dir,
-	    port, bad, big, mute, MANY, d->dir, d->dir, d->dir, d->dir, d->dir));
+	    port, bad, big, d->dir, mute, MANY, d->dir, d->dir, d->dir, d->dir, d->dir));
 	h_ports[0] = bad;
 	h_ports[1] = mute;
 	h_ports[2] = big;
@@ -339,6 +356,42 @@ test_hang_killed(void **state)
 	d_wait_log(d, "hang: unhealthy after 1 failed probe (last: timed out "
 	    "after 0.3 s): stopping (restart = \"no\")");
 	close(fd);
+}
+
+/*
+ * A probe that leaves a daemon (its own session, reparented to runnerd)
+ * at each run: each is killed soon after, found by the mark in its
+ * environment, while a probe still running (slow's, marked too) and the
+ * instance itself are left alone.
+ */
+static void
+test_probe_leftovers(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	int		 sfd = h_fifo(d, "slow.fifo"), lfd = h_fifo(d,
+			    "left.fifo");
+	pid_t		 probe, left, pid;
+
+	cl_start(c, "slow", "slow");
+	probe = h_fifo_pid(sfd);
+	pid = cl_start(c, "leaves", "leaves");
+	left = h_fifo_pid(lfd);
+	assert_true(left > 0 && left != pid);
+	assert_true(t_wait_gone(left));
+	d_wait_log(d, "left running by health probes");
+	assert_true(t_alive(probe));		/* older than left, in flight */
+	assert_int_equal(cl_pid_of(c, "leaves"), pid);
+	/* And the next run's too: not one a run piles up. */
+	while ((left = h_fifo_pid(lfd)) > 0 && !t_alive(left))
+		;
+	assert_true(t_wait_gone(left));
+	assert_true(t_alive(probe));
+	j_ok(cl_call(c, "stop", "{\"all\": true}"));
+	assert_true(t_wait_gone(probe));
+	d_no_zombies(d);
+	close(sfd);
+	close(lfd);
 }
 
 /*
@@ -628,6 +681,7 @@ main(void)
 		T(test_exec_states),
 		T(test_hang_killed),
 		T(test_stop_during_probe),
+		T(test_probe_leftovers),
 		T(test_flood),
 		T(test_ready_healthy),
 		T(test_start_period_retries),
