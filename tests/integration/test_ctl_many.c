@@ -7,7 +7,8 @@
  * --strict holds for an app of many instances; an alias that is another
  * app's instance name is refused; at a terminal a stop that takes over a
  * second (stop, start) shows progress, erased at the end, and nothing of
- * it in a pipe.
+ * it in a pipe; replies longer than a request line may be (status and
+ * stop of instances with 500 KB of arguments each).
  */
 
 /*
@@ -22,6 +23,7 @@
 #include "pty.h"
 
 #define MANY	1000
+#define WIDE_ARG	100000	/* bytes in each of a wide instance's args */
 
 /*
  * lots (12), many (1000), cat, stubs: 2 that ignore SIGTERM, and deaf: a
@@ -38,6 +40,8 @@ many_setup(void **state)
 	    "  lots = { command = \"cat\"; instances = 12; restart = \"no\"; };\n"
 	    "  many = { command = \"cat\"; instances = %d; restart = \"no\"; };\n"
 	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
+	    "  wide = { command = [\"sh\", \"-c\", \"exec sleep 1000\", "
+	    "\"sh\"]; restart = \"no\"; };\n"
 	    "  stubs = { command = [\"sh\", \"-c\", \"trap '' TERM; echo up; "
 	    "while :; do sleep 1; done\"]; instances = 2; restart = \"no\"; "
 	    "stop_timeout = 1.5; };\n"
@@ -247,6 +251,37 @@ test_many_progress(void **state)
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, many_setup, t_teardown)
 
+/*
+ * Replies past the 1 MiB bound on a request line: three instances whose
+ * status carries 500 KB of arguments each.  runnerctl takes reply lines
+ * up to PROTO_REPLY_MAX (64 MiB); status and stop --all of 5000
+ * instances failed, the stop exiting 3 as if no runnerd were there.
+ */
+static void
+test_many_wide_replies(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	char		*arg;
+	int		 k;
+
+	arg = d_keep(d, malloc(WIDE_ARG + 1));
+	assert_non_null(arg);
+	memset(arg, 'a', WIDE_ARG);
+	arg[WIDE_ARG] = '\0';
+	for (k = 1; k <= 3; k++)
+		r_status(CTL(d, "start", "wide", "--alias", d_fmt(d, "w%d", k),
+		    "--", arg, arg, arg, arg, arg), 0);
+	r = CTL(d, "status", "--json");
+	r_status(r, 0);
+	assert_true(r->outlen > 1024 * 1024);
+	assert_int_equal(count(r->out, "\"alias\":\"w"), 3);
+	r_status(CTL(d, "status"), 0);
+	r = CTL(d, "stop", "--all");
+	r_status(r, 0);
+	assert_non_null(strstr(r->out, "w3"));
+}
+
 int
 main(void)
 {
@@ -256,6 +291,7 @@ main(void)
 		T(test_many_targets),
 		T(test_many_collision),
 		T(test_many_progress),
+		T(test_many_wide_replies),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
