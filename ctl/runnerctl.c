@@ -56,10 +56,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "[-s SIGNAL] ALIAS|APP... | --all",
 	    "send SIGNAL (default TERM) to instances' main processes",
 	    "runnerctl kill -s HUP web\nrunnerctl kill -s KILL --all\n" },
-	{ "status", 0, -1, 0, status_opts, ctl_status, "[ALIAS|APP...] [-w]",
+	{ "status", 0, -1, 0, status_opts, ctl_status,
+	    "[ALIAS|APP...] [-w | --check [-q]]",
 	    "show instances, in natural order (lots-2 before lots-10)",
 	    "runnerctl status lots\nrunnerctl status --json web\n"
-	    "runnerctl status -w\n" },
+	    "runnerctl status -w\nrunnerctl status --check -q web db\n" },
 	{ "deps", 0, 1, 0, NULL, ctl_deps, "[APP]",
 	    "show what apps depend on, as a tree (APP's, or every app's)",
 	    "runnerctl deps web\n" },

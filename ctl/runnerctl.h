@@ -121,6 +121,9 @@ int	 ctl_restart(struct ctl *, struct ctl_args *);
 int	 ctl_kill(struct ctl *, struct ctl_args *);
 int	 ctl_status(struct ctl *, struct ctl_args *);
 
+/* check.c */
+int	 ctl_status_check(struct ctl *, struct ctl_args *, int);
+
 /* daemon.c */
 int	 ctl_apps(struct ctl *, struct ctl_args *);
 int	 ctl_reload(struct ctl *, struct ctl_args *);
