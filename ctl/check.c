@@ -34,14 +34,10 @@ static int
 check_fail(const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 msg[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	out_warnv(NULL, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "runnerctl: ");
-	out_escaped(stderr, msg);
-	fprintf(stderr, "\n");
 	return (CTL_EXIT_REFUSED);
 }
 

@@ -246,16 +246,10 @@ int
 ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 msg[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	out_warnv(cmd != NULL ? cmd->name : NULL, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "runnerctl: ");
-	if (cmd != NULL)
-		fprintf(stderr, "%s: ", cmd->name);
-	out_escaped(stderr, msg);
-	fprintf(stderr, "\n");
 	if (cmd != NULL)
 		ctl_synopsis(cmd, stderr);
 	else

@@ -7,6 +7,7 @@
 #ifndef RUNNERCTL_H
 #define RUNNERCTL_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "runner-int.h"
@@ -183,6 +184,8 @@ char		*out_exit(const struct json *, int, char *, size_t);
 char		*out_value(const struct json *, int, char *, size_t);
 void		 out_json(const struct json *, int);
 void		 out_escaped(FILE *, const char *);
+void		 out_warnv(const char *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 void		 out_shquote(struct buf *, const char *);
 int		 out_write(int, const void *, size_t);
 void		*out_oom(void *);
