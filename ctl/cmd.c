@@ -42,7 +42,7 @@ const struct ctl_opt status_opts[] = {
 	    "until interrupted" },
 	[STATUS_CHECK] =	{ "--check", 0, "no table: exit 0 when each is "
 	    "running, ready and healthy, else 1 naming the first that is "
-	    "not (check.c)" },
+	    "not (a probe for Docker, Kubernetes, Nomad)" },
 	[STATUS_QUIET] =	{ "-q", 0, "with --check: print nothing, the "
 	    "exit status says" },
 	{ NULL, 0, NULL }
