@@ -89,6 +89,9 @@ BENCH_BIN = $(BENCH_SRC:.c=)
 # Packages the build and the tests need (Debian names).
 DEBS	 = gcc make pkg-config binutils libc6-dev libconfig-dev libev-dev libjsmn-dev \
 	   libcmocka-dev socat valgrind mandoc python3 libcurl4-openssl-dev
+# deploy18: tests/deploy/check.sh parses the Kubernetes YAML; test_pid1
+# makes PID namespaces with util-linux's unshare.
+DEBS	+= python3-yaml util-linux
 
 .PHONY: all check run install uninstall clean deps test bench fuzz \
 	fuzz-build faults faults-build soak
@@ -190,10 +193,11 @@ tests/helpers/%: tests/helpers/%.c tests/helpers/%.d lib/librunner-int.a
 # Each library test runs twice: in-process, then through a runnerd.
 # Then the shell tests: exports (nm), make install and uninstall with
 # pkg-config, the systemd units, bash completion against a runnerd, and
-# examples/lifecycle in-process and through a runnerd.
+# examples/lifecycle in-process and through a runnerd; deploy/ checked
+# without an engine.
 SH_TESTS = tests/install/symbols.sh tests/install/install.sh \
 	   tests/install/units.sh tests/completion/completion.sh \
-	   tests/examples/lifecycle.sh
+	   tests/examples/lifecycle.sh tests/deploy/check.sh
 # The bench programs are built (not run) so that CI's -Werror sees them.
 test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) $(BENCH_BIN)
 	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(LIBT_BIN:=@daemon) \

@@ -150,6 +150,7 @@ _runnerctl()
 	read) opts=(--wait) valopts=(--wait) ;;
 	ask) opts=(--timeout) valopts=(--timeout) ;;
 	logs) opts=(-f -n) valopts=(-n) ;;
+	status) opts=(-w --check -q) ;;
 	esac
 	[[ $cmd != kill ]] && valopts+=(-s)
 

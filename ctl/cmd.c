@@ -36,10 +36,15 @@ const struct ctl_opt start_opts[] = {
 	{ NULL, 0, NULL }
 };
 
-enum { STATUS_WATCH };
+enum { STATUS_WATCH, STATUS_CHECK, STATUS_QUIET };
 const struct ctl_opt status_opts[] = {
 	[STATUS_WATCH] =	{ "-w", 0, "print the table again every second, "
 	    "until interrupted" },
+	[STATUS_CHECK] =	{ "--check", 0, "no table: exit 0 when each is "
+	    "running, ready and healthy, else 1 naming the first that is "
+	    "not (a probe for Docker, Kubernetes, Nomad)" },
+	[STATUS_QUIET] =	{ "-q", 0, "with --check: print nothing, the "
+	    "exit status says" },
 	{ NULL, 0, NULL }
 };
 
@@ -535,6 +540,12 @@ ctl_status(struct ctl *ctl, struct ctl_args *a)
 {
 	int	 tty = isatty(STDOUT_FILENO), rc;
 
+	if (a->val[STATUS_CHECK] != NULL && a->val[STATUS_WATCH] != NULL)
+		return (ctl_usage_error(ctl->cmd, "--check or -w, not both"));
+	if (a->val[STATUS_QUIET] != NULL && a->val[STATUS_CHECK] == NULL)
+		return (ctl_usage_error(ctl->cmd, "-q is for --check"));
+	if (a->val[STATUS_CHECK] != NULL)
+		return (ctl_status_check(ctl, a, a->val[STATUS_QUIET] != NULL));
 	if (a->val[STATUS_WATCH] == NULL)
 		return (status_once(ctl, a));
 	for (;;) {

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -215,6 +216,23 @@ out_value(const struct json *doc, int v, char *s, size_t len)
 		snprintf(s, len, "-");
 	}
 	return (s);
+}
+
+/*
+ * "runnerctl: [what: ]message" and a newline on stderr; the message may
+ * echo the user's words, so its control bytes are escaped.
+ */
+void
+out_warnv(const char *what, const char *fmt, va_list ap)
+{
+	char	 msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "runnerctl: ");
+	if (what != NULL)
+		fprintf(stderr, "%s: ", what);
+	out_escaped(stderr, msg);
+	fprintf(stderr, "\n");
 }
 
 /* str to f, escaped as escape_ctrl does, however long. */

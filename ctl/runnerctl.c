@@ -56,10 +56,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "[-s SIGNAL] ALIAS|APP... | --all",
 	    "send SIGNAL (default TERM) to instances' main processes",
 	    "runnerctl kill -s HUP web\nrunnerctl kill -s KILL --all\n" },
-	{ "status", 0, -1, 0, status_opts, ctl_status, "[ALIAS|APP...] [-w]",
+	{ "status", 0, -1, 0, status_opts, ctl_status,
+	    "[ALIAS|APP...] [-w | --check [-q]]",
 	    "show instances, in natural order (lots-2 before lots-10)",
 	    "runnerctl status lots\nrunnerctl status --json web\n"
-	    "runnerctl status -w\n" },
+	    "runnerctl status -w\nrunnerctl status --check -q web db\n" },
 	{ "deps", 0, 1, 0, NULL, ctl_deps, "[APP]",
 	    "show what apps depend on, as a tree (APP's, or every app's)",
 	    "runnerctl deps web\n" },
@@ -245,16 +246,10 @@ int
 ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 msg[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	out_warnv(cmd != NULL ? cmd->name : NULL, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "runnerctl: ");
-	if (cmd != NULL)
-		fprintf(stderr, "%s: ", cmd->name);
-	out_escaped(stderr, msg);
-	fprintf(stderr, "\n");
 	if (cmd != NULL)
 		ctl_synopsis(cmd, stderr);
 	else

@@ -7,6 +7,7 @@
 #ifndef RUNNERCTL_H
 #define RUNNERCTL_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "runner-int.h"
@@ -121,6 +122,9 @@ int	 ctl_restart(struct ctl *, struct ctl_args *);
 int	 ctl_kill(struct ctl *, struct ctl_args *);
 int	 ctl_status(struct ctl *, struct ctl_args *);
 
+/* check.c */
+int	 ctl_status_check(struct ctl *, struct ctl_args *, int);
+
 /* daemon.c */
 int	 ctl_apps(struct ctl *, struct ctl_args *);
 int	 ctl_reload(struct ctl *, struct ctl_args *);
@@ -180,6 +184,8 @@ char		*out_exit(const struct json *, int, char *, size_t);
 char		*out_value(const struct json *, int, char *, size_t);
 void		 out_json(const struct json *, int);
 void		 out_escaped(FILE *, const char *);
+void		 out_warnv(const char *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 void		 out_shquote(struct buf *, const char *);
 int		 out_write(int, const void *, size_t);
 void		*out_oom(void *);

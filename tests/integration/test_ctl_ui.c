@@ -145,7 +145,7 @@ test_help_version(void **state)
 
 	r = CTL(d, "--help");
 	r_status(r, 0);
-	assert_non_null(strstr(r->out, "  status [ALIAS|APP...] [-w]\n"));
+	assert_non_null(strstr(r->out, "  status [ALIAS|APP...] [-w | --check [-q]]\n"));
 	assert_non_null(strstr(r->out, "  logs ALIAS [-f] [-n LINES]\n"));
 	r = CTL(d, "start", "--help");
 	r_status(r, 0);
