@@ -31,7 +31,7 @@
 #define MANY_MS		2000	/* how long they are watched */
 #define MANY_REPLY_MS	1000	/* a reply meanwhile, at most */
 
-static int	 h_ports[3];	/* h500.py's, mute.py's and big.py's */
+static int	 h_ports[3];	/* bad.py's, mute.py's, bad.py big's */
 
 /* A TCP port on 127.0.0.1 free a moment ago. */
 static int
@@ -130,10 +130,14 @@ h_setup(void **state)
 
 	t_setup_bare(state);
 	d = *state;
-	d_file(d, "h500.py", "import http.server, sys\n"
+	/* Answers 500; or, asked "big", a header past libcurl's limit. */
+	d_file(d, "bad.py", "import http.server, sys\n"
+	    "big = sys.argv[2:] == ['big']\n"
 	    "class H(http.server.BaseHTTPRequestHandler):\n"
 	    "    def do_GET(self):\n"
-	    "        self.send_response(500)\n"
+	    "        self.send_response(200 if big else 500)\n"
+	    "        if big:\n"
+	    "            self.send_header('X-Big', 'a' * 400000)\n"
 	    "        self.end_headers()\n"
 	    "    def log_message(self, *a):\n"
 	    "        pass\n"
@@ -154,18 +158,6 @@ h_setup(void **state)
 	    "    os.write(w, b'x')\n"
 	    "    os.execvp('sleep', ['sleep', '1000'])\n"
 	    "os.read(r, 1)\n");
-	/* A header past libcurl's limit (100 KiB in 7.88). */
-	d_file(d, "big.py", "import http.server, sys\n"
-	    "class H(http.server.BaseHTTPRequestHandler):\n"
-	    "    def do_GET(self):\n"
-	    "        self.send_response(200)\n"
-	    "        self.send_header('X-Big', 'a' * 400000)\n"
-	    "        self.end_headers()\n"
-	    "    def log_message(self, *a):\n"
-	    "        pass\n"
-	    "s = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H)\n"
-	    "print('listening', flush=True)\n"
-	    "s.serve_forever()\n");
 	d_file(d, "mute.py", "import socket, sys, time\n"
 	    "s = socket.socket()\n"
 	    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
@@ -237,10 +229,11 @@ h_setup(void **state)
  * says it listens: its pid, for h_server_kill.
  */
 static pid_t
-h_server(struct daemon *d, const char *script, int port)
+h_server(struct daemon *d, const char *script, int port, const char *mode)
 {
 	char	 portbuf[16], line[64];
-	char	*argv[] = { (char *)"python3", NULL, portbuf, NULL };
+	char	*argv[] = { (char *)"python3", NULL, portbuf, (char *)mode,
+		    NULL };
 	int	 p[2];
 	pid_t	 pid;
 	FILE	*fp;
@@ -561,7 +554,7 @@ test_http(void **state)
 	assert_string_equal(j_str(j, j_type(j, l, "last", JSON_OBJECT),
 	    "output"), "HTTP 200");
 
-	srv = h_server(d, "h500.py", h_ports[0]);
+	srv = h_server(d, "bad.py", h_ports[0], NULL);
 	cl_start(c, "h500", "h500");
 	e = h_wait(s, "h500", "unhealthy", &j);
 	assert_string_equal(j_str(j, j_type(j, e, "last", JSON_OBJECT),
@@ -569,7 +562,7 @@ test_http(void **state)
 	h_wait_event(s, "h500", "failed", &j);
 	h_server_kill(srv);
 
-	srv = h_server(d, "mute.py", h_ports[1]);
+	srv = h_server(d, "mute.py", h_ports[1], NULL);
 	cl_start(c, "mute", "mute");
 	e = h_wait(s, "mute", "unhealthy", &j);
 	assert_string_equal(j_str(j, j_type(j, e, "last", JSON_OBJECT),
@@ -578,7 +571,7 @@ test_http(void **state)
 	h_server_kill(srv);
 
 	/* libcurl says "Out of memory" of a huge header: said better. */
-	srv = h_server(d, "big.py", h_ports[2]);
+	srv = h_server(d, "bad.py", h_ports[2], "big");
 	cl_start(c, "big", "big");
 	e = h_wait(s, "big", "unhealthy", &j);
 	assert_string_equal(j_str(j, j_type(j, e, "last", JSON_OBJECT),
