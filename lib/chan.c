@@ -82,6 +82,9 @@ chan_unref(struct chan *c)
 	/* After the channel: runnerd takes it back once this closes. */
 	if (c->lease != -1)
 		close(c->lease);
+	/* Its ssh sees the socket close and ends: reap it by its pid. */
+	if (c->ssh > 0)
+		ssh_reap(c->ssh);
 	buf_free(&c->in);
 	free(c);
 }

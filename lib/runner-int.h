@@ -395,6 +395,8 @@ struct chan {
 	int		 cut;		/* runner_ask gave up in the middle
 					   of a request line: the next one
 					   ends it first */
+	pid_t		 ssh;		/* the ssh carrying fd (ssh.c),
+					   reaped once fd closes; or 0 */
 };
 struct runner_channel {
 	struct chan	*chan;
@@ -422,6 +424,17 @@ int	 sock_pair(int [2]);
 int	 fd_nonblock(int);
 int	 fd_wait(int, short, double);
 int	 fd_wait_either(int, int, short, double);
+
+/* ssh.c: runnerd on another machine, through ssh(1) and dial-stdio. */
+struct ssh_target {
+	char		*user, *host, *port;	/* NULL when not given */
+	char		*path;			/* the remote socket, or NULL */
+	char		 buf[4352];		/* what they point into */
+};
+int	 ssh_url(const char *);
+int	 ssh_parse(const char *, struct ssh_target *, char *, size_t);
+int	 ssh_dial(const char *, pid_t *, char *, size_t);
+int	 ssh_reap(pid_t);
 
 /* clock.c: monotonic deadlines in seconds; a negative one never comes. */
 double	 clock_now(void);
