@@ -70,8 +70,9 @@ if [ "$(id -u)" = 0 ]; then
 	if command -v unshare >/dev/null &&
 	    unshare --mount --propagation private true 2>/dev/null; then
 		exec unshare --mount --propagation private sh -c \
-		    'mount --bind "$1" /etc/passwd && exec "$2" -D -e -f "$3"' \
-		    sh "$dir/passwd" "$sshd" "$dir/sshd_config"
+		    'mount --bind "$1" /etc/passwd && touch "$4/nobody-ok" &&
+		    exec "$2" -D -e -f "$3"' \
+		    sh "$dir/passwd" "$sshd" "$dir/sshd_config" "$dir"
 	fi
 fi
 exec "$sshd" -D -e -f "$dir/sshd_config"

@@ -1,0 +1,487 @@
+/*
+ * test_ssh.c: runnerd on "another machine", through a real OpenSSH
+ * server: runnerctl -H ssh://... and RUNNER_HOST, dial-stdio's relay
+ * and half-close, a 10 MiB attach both ways byte for byte, a remote
+ * user runnerd refuses (its EPERM reaches the local user), a host that
+ * cannot be reached (exit 3, ssh's own words), a socket path that tries
+ * to become a remote command, and runner_connect("ssh://...") in the
+ * library: start, send, read, stop, a direct channel refused
+ * (RUNNER_ENOTSUP), and no ssh left behind, not even a zombie.
+ *
+ * One sshd serves every test (tests/sh/sshd.sh: a host key and a user
+ * key made for it, 127.0.0.1 on a free port); each test has its own
+ * runnerd.  The clients use RUNNER_SSH="ssh -F DIR/ssh_config" and
+ * RUNNER_REMOTE_RUNNERCTL, the build's runnerctl.  Skipped, with a
+ * message, only where sshd cannot run.
+ */
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include "daemon.h"
+
+#define BIG	(10 * 1024 * 1024)
+
+/* The one sshd, for all the tests. */
+static struct {
+	char		 dir[64];
+	int		 port;
+	pid_t		 pid;
+	int		 errfd;		/* its stderr, drained by a thread */
+	pthread_t	 drainer;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct buf	 log;
+	int		 eof;
+	int		 nobody;	/* it lets nobody (65534) log in */
+	char		 why[256];	/* why not, when it does not run */
+} sshd = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+/* A TCP port on 127.0.0.1 nobody listened on a moment ago. */
+static int
+s_free_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 n = sizeof(sin);
+	int			 fd, port;
+
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &n), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
+}
+
+/* sshd's stderr into sshd.log, so that it never blocks on a full pipe. */
+static void *
+s_drain(void *arg)
+{
+	char	 b[4096];
+	ssize_t	 n;
+
+	(void)arg;
+	for (;;) {
+		n = read(sshd.errfd, b, sizeof(b));
+		if (n == -1 && errno == EINTR)
+			continue;
+		pthread_mutex_lock(&sshd.mu);
+		if (n > 0)
+			buf_add(&sshd.log, b, (size_t)n);
+		else
+			sshd.eof = 1;
+		pthread_cond_broadcast(&sshd.cv);
+		pthread_mutex_unlock(&sshd.mu);
+		if (n <= 0)
+			return (NULL);
+	}
+}
+
+/* Start sshd (tests/sh/sshd.sh) and wait until it says it listens. */
+static int
+s_group_setup(void **state)
+{
+	struct timespec	 ts;
+	char		 ctl[PATH_MAX], *cfg;
+	int		 ep[2], ok, status;
+	char		 path[PATH_MAX];
+
+	(void)state;
+	buf_init(&sshd.log);
+	strcpy(sshd.dir, "/tmp/runner-sshd.XXXXXX");
+	assert_non_null(mkdtemp(sshd.dir));
+	sshd.port = s_free_port();
+	assert_int_equal(pipe2(ep, O_CLOEXEC), 0);
+	if ((sshd.pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		dup2(ep[1], 2);
+		dup2(open("/dev/null", O_RDWR), 0);
+		dup2(2, 1);
+		snprintf(path, sizeof(path), "%d", sshd.port);
+		execl("/bin/sh", "sh", "tests/sh/sshd.sh", sshd.dir, path,
+		    (char *)NULL);
+		_exit(127);
+	}
+	assert_true(sshd.pid > 0);
+	close(ep[1]);
+	sshd.errfd = ep[0];
+	assert_int_equal(pthread_create(&sshd.drainer, NULL, s_drain, NULL),
+	    0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += T_WAIT_MS / 1000;
+	pthread_mutex_lock(&sshd.mu);
+	while (!sshd.eof && (buf_cstr(&sshd.log) == NULL ||
+	    strstr(buf_cstr(&sshd.log), "Server listening") == NULL))
+		if (pthread_cond_timedwait(&sshd.cv, &sshd.mu, &ts) != 0)
+			break;
+	ok = buf_cstr(&sshd.log) != NULL &&
+	    strstr(buf_cstr(&sshd.log), "Server listening") != NULL;
+	if (!ok)
+		snprintf(sshd.why, sizeof(sshd.why), "sshd cannot run here: "
+		    "%.200s", buf_cstr(&sshd.log));
+	pthread_mutex_unlock(&sshd.mu);
+	if (!ok) {
+		kill(sshd.pid, SIGTERM);
+		waitpid(sshd.pid, &status, 0);
+		sshd.pid = 0;
+		return (0);
+	}
+	snprintf(path, sizeof(path), "%s/nobody-ok", sshd.dir);
+	sshd.nobody = access(path, F_OK) == 0;
+	assert_non_null(realpath("ctl/runnerctl", ctl));
+	assert_true(asprintf(&cfg, "ssh -F %s/ssh_config", sshd.dir) > 0);
+	setenv("RUNNER_SSH", cfg, 1);
+	setenv("RUNNER_REMOTE_RUNNERCTL", ctl, 1);
+	unsetenv("RUNNER_HOST");
+	free(cfg);
+	return (0);
+}
+
+static int
+s_group_teardown(void **state)
+{
+	int	 status;
+
+	(void)state;
+	if (sshd.pid > 0) {
+		kill(sshd.pid, SIGTERM);
+		waitpid(sshd.pid, &status, 0);
+	}
+	if (sshd.errfd > 0) {
+		pthread_join(sshd.drainer, NULL);
+		close(sshd.errfd);
+	}
+	if (getenv("T_LOG") != NULL && buf_cstr(&sshd.log) != NULL)
+		fprintf(stderr, "sshd:\n%s", buf_cstr(&sshd.log));
+	buf_free(&sshd.log);
+	nftw(sshd.dir, t_rm, 16, FTW_DEPTH | FTW_PHYS);
+	return (0);
+}
+
+/* Skip the test where sshd does not run; else the fixture, and runnerd. */
+static int
+s_setup(void **state)
+{
+	t_setup_bare(state);
+	return (0);
+}
+
+static void
+s_need_sshd(void)
+{
+	if (sshd.pid <= 0) {
+		print_message("skipped: %s\n", sshd.why);
+		skip();
+	}
+}
+
+/* ssh://USER@127.0.0.1:PORT/SOCK */
+static char *
+s_url(struct daemon *d, const char *user, const char *sock)
+{
+	return (d_fmt(d, "ssh://%s@127.0.0.1:%d%s", user, sshd.port, sock));
+}
+
+/* runnerctl -H URL ARGS..., stdin from in (NULL: /dev/null). */
+static struct run *
+s_ctl(struct daemon *d, const char *url, const void *in, size_t inlen, ...)
+{
+	char		*argv[32];
+	const char	*a;
+	va_list		 ap;
+	int		 n = 0;
+
+	argv[n++] = d->runnerctl;
+	argv[n++] = (char *)"-H";
+	argv[n++] = (char *)url;
+	va_start(ap, inlen);
+	while ((a = va_arg(ap, const char *)) != NULL && n < 31)
+		argv[n++] = (char *)a;
+	va_end(ap);
+	argv[n] = NULL;
+	return (t_run(d, argv, in, inlen));
+}
+
+/* Children of ours still there, zombies included. */
+static int
+s_children(void)
+{
+	return (t_procs(getpid(), 0, 0, NULL, 0) +
+	    t_procs(getpid(), 'Z', 0, NULL, 0));
+}
+
+/* start, status, send, read, stop over -H; RUNNER_HOST; -H vs -s. */
+static void
+test_ctl_commands(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	char		*url, *argv[8];
+
+	s_need_sshd();
+	d_start(d, d_default_conf(d));
+	url = s_url(d, "root", d->sock);
+	r = s_ctl(d, url, NULL, 0, "start", "cat", (char *)NULL);
+	r_status(r, 0);
+	r = s_ctl(d, url, NULL, 0, "status", "cat", (char *)NULL);
+	r_status(r, 0);
+	assert_non_null(strstr(r->out, "running"));
+	r = s_ctl(d, url, NULL, 0, "send", "cat", "over ssh", (char *)NULL);
+	r_status(r, 0);
+	r = s_ctl(d, url, NULL, 0, "read", "cat", "--wait", "5",
+	    (char *)NULL);
+	r_status(r, 0);
+	assert_string_equal(r->out, "over ssh\n");
+	/* RUNNER_HOST, when neither -s nor -H says where. */
+	argv[0] = (char *)"/usr/bin/env";
+	argv[1] = d_fmt(d, "RUNNER_HOST=%s", url);
+	argv[2] = d->runnerctl;
+	argv[3] = (char *)"stop";
+	argv[4] = (char *)"cat";
+	argv[5] = NULL;
+	r = t_run(d, argv, NULL, 0);
+	r_status(r, 0);
+	r = CTL(d, "status", "cat");
+	r_status(r, 0);
+	assert_non_null(strstr(r->out, "stopped"));
+	/* -H and -s both: which one?  A usage error, nothing dialled. */
+	r = CTL(d, "-H", url, "status");
+	r_status(r, 2);
+	assert_non_null(strstr(r->err, "-s and -H"));
+	r = s_ctl(d, "tcp://127.0.0.1:1", NULL, 0, "status", (char *)NULL);
+	r_status(r, 2);
+	r = s_ctl(d, d_fmt(d, "ssh://-oProxyCommand=x:%d", sshd.port), NULL,
+	    0, "status", (char *)NULL);
+	r_status(r, 2);
+	/* unix:// is the local socket. */
+	r = s_ctl(d, d_fmt(d, "unix://%s", d->sock), NULL, 0, "ping",
+	    (char *)NULL);
+	r_status(r, 0);
+	d_stop(d, SIGTERM);
+}
+
+/* 10 MiB through a remote attach to cat and back, byte for byte. */
+static void
+test_attach_big(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	unsigned char	*in;
+	size_t		 i;
+	uint32_t	 x = 2463534242u;
+
+	s_need_sshd();
+	d_start(d, d_default_conf(d));
+	assert_non_null(in = malloc(BIG));
+	d_keep(d, in);
+	for (i = 0; i < BIG; i++) {	/* xorshift: every byte value */
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		in[i] = (unsigned char)x;
+	}
+	r = s_ctl(d, s_url(d, "root", d->sock), NULL, 0, "start", "cat",
+	    (char *)NULL);
+	r_status(r, 0);
+	r = s_ctl(d, s_url(d, "root", d->sock), in, BIG, "attach", "cat",
+	    (char *)NULL);
+	r_status(r, 0);
+	assert_int_equal(r->outlen, BIG);
+	assert_memory_equal(r->out, in, BIG);
+	/* Half-close: printf 'q\n' | runnerctl -H ... attach. */
+	r = s_ctl(d, s_url(d, "root", d->sock), NULL, 0, "start", "cat",
+	    (char *)NULL);
+	r_status(r, 0);
+	r = s_ctl(d, s_url(d, "root", d->sock), "q\n", 2, "attach", "cat",
+	    (char *)NULL);
+	r_status(r, 0);
+	assert_string_equal(r->out, "q\n");
+	d_stop(d, SIGTERM);
+}
+
+/* A remote user runnerd does not let in: its EPERM, here, exit 1. */
+static void
+test_remote_refused(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	char		*argv[6];
+
+	s_need_sshd();
+	if (!sshd.nobody) {
+		print_message("skipped: sshd lets nobody log in only as root "
+		    "with unshare(1)\n");
+		skip();
+	}
+	/* nobody must be able to run the build's runnerctl at all. */
+	argv[0] = (char *)"/usr/bin/setpriv";
+	argv[1] = (char *)"--reuid=65534";
+	argv[2] = (char *)"--regid=65534";
+	argv[3] = (char *)"--clear-groups";
+	argv[4] = d->runnerctl;
+	argv[5] = NULL;
+	if (t_run(d, argv, NULL, 0)->status != 2) {	/* no command */
+		print_message("skipped: uid 65534 cannot run %s\n",
+		    d->runnerctl);
+		skip();
+	}
+	d_start(d, d_default_conf(d));
+	/* The socket's mode lets it through: runnerd's check is left. */
+	assert_int_equal(chmod(d->dir, 0711), 0);
+	assert_int_equal(chmod(d->sock, 0666), 0);
+	r = s_ctl(d, s_url(d, "nobody", d->sock), NULL, 0, "status",
+	    (char *)NULL);
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "runnerctl: EPERM: uid 65534"));
+	r = s_ctl(d, s_url(d, "nobody", d->sock), NULL, 0, "stop", "--all",
+	    (char *)NULL);
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "EPERM"));
+	d_stop(d, SIGTERM);
+}
+
+/* Nobody listens on the port: exit 3 with ssh's own message. */
+static void
+test_unreachable(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	char		*url;
+
+	s_need_sshd();
+	url = d_fmt(d, "ssh://root@127.0.0.1:%d/x.sock", s_free_port());
+	r = s_ctl(d, url, NULL, 0, "status", (char *)NULL);
+	r_status(r, 3);
+	assert_non_null(strstr(r->err, "ssh: connect to host 127.0.0.1"));
+	assert_non_null(strstr(r->err, "Connection refused"));
+	/* start does not try to start a local runnerd on "ssh://...". */
+	r = s_ctl(d, url, NULL, 0, "start", "cat", (char *)NULL);
+	r_status(r, 3);
+	assert_int_equal(access(d->sock, F_OK), -1);
+	/* sshd answers, but no runnerd there: dial-stdio says so. */
+	r = s_ctl(d, s_url(d, "root", d->sock), NULL, 0, "ping",
+	    (char *)NULL);
+	r_status(r, 3);
+	assert_non_null(strstr(r->err, d_fmt(d, "no runnerd at %s",
+	    d->sock)));
+}
+
+/*
+ * A socket path with a space, a quote and a command substitution stays
+ * one path on the remote side, never a command.
+ */
+static void
+test_hostile_path(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	char		*pwned = d_fmt(d, "%s/pwned", d->dir);
+	char		*parent, *p;
+
+	s_need_sshd();
+	parent = d_fmt(d, "%s/a b'c$(touch %s)", d->dir, pwned);
+	/* Its '/'s make directories: each made, 0700 as runnerd wants. */
+	for (p = parent + strlen(d->dir) + 1; (p = strchr(p, '/')) != NULL;
+	    p++) {
+		*p = '\0';
+		assert_int_equal(mkdir(parent, 0700), 0);
+		*p = '/';
+	}
+	assert_int_equal(mkdir(parent, 0700), 0);
+	snprintf(d->sock, sizeof(d->sock), "%s/r.sock", parent);
+	d_start(d, d_default_conf(d));
+	r = s_ctl(d, s_url(d, "root", d->sock), NULL, 0, "ping",
+	    (char *)NULL);
+	r_status(r, 0);
+	assert_int_equal(access(pwned, F_OK), -1);
+	d_stop(d, SIGTERM);
+}
+
+/* dial-stdio alone: one request in, stdin ends, the reply still out. */
+static void
+test_dial_stdio(void **state)
+{
+	struct daemon	*d = *state;
+	static const char req[] = "{\"cmd\": \"hello\", \"tag\": 7}\n";
+	struct run	*r;
+
+	d_start(d, d_default_conf(d));
+	r = ctl_in(d, req, sizeof(req) - 1, "dial-stdio", (char *)NULL);
+	r_status(r, 0);
+	assert_true(strncmp(r->out, "{\"tag\":7,\"ok\":true", 18) == 0);
+	assert_non_null(strchr(r->out, '\n'));
+	r = ctl_in(d, NULL, 0, "-H", "ssh://h/x", "dial-stdio",
+	    (char *)NULL);
+	r_status(r, 2);
+	d_stop(d, SIGTERM);
+	r = CTL(d, "dial-stdio");
+	r_status(r, 3);
+	assert_non_null(strstr(r->err, "no runnerd at"));
+}
+
+/* runner_connect("ssh://..."): the library through the same path. */
+static void
+test_library(void **state)
+{
+	struct daemon		*d = *state;
+	struct runner		*rn;
+	struct runner_channel	*h, *direct;
+	struct runner_status	 st = { .version = RUNNER_STATUS_VERSION };
+	char			 b[64];
+	ssize_t			 n;
+	int			 base;
+
+	s_need_sshd();
+	d_start(d, d_default_conf(d));
+	base = s_children();		/* runnerd, sshd */
+	assert_non_null(rn = runner_connect(s_url(d, "root", d->sock)));
+	assert_int_equal(runner_start(rn, "cat", NULL), 0);
+	assert_int_equal(runner_status(rn, "cat", &st), 0);
+	assert_int_equal(st.state, RUNNER_STATE_RUNNING);
+	assert_non_null(h = runner_get_channel(rn, "cat"));
+	assert_int_equal(runner_channel_write(h, "hi\n", 3), 3);
+	assert_int_equal(runner_channel_wait(h, T_WAIT_MS), 0);
+	n = runner_channel_read(h, b, sizeof(b));
+	assert_int_equal(n, 3);
+	assert_memory_equal(b, "hi\n", 3);
+	/* A descriptor does not cross machines. */
+	assert_null(direct = runner_get_channel_direct(rn, "cat"));
+	assert_int_equal(runner_errcode(rn), RUNNER_ENOTSUP);
+	assert_non_null(strstr(runner_errmsg(rn), "ssh"));
+	assert_true(runner_events_fd(rn) >= 0);
+	assert_int_equal(runner_terminate(rn, "cat"), 0);
+	runner_channel_close(h);
+	runner_free(rn);
+	/* Every ssh it ran reaped, none a zombie. */
+	assert_int_equal(s_children(), base);
+	/* Unreachable: NULL with errno, and no ssh left either. */
+	assert_null(runner_connect(d_fmt(d, "ssh://root@127.0.0.1:%d/x",
+	    s_free_port())));
+	assert_int_equal(s_children(), base);
+	errno = 0;
+	assert_null(runner_connect("ssh://-evil/x"));
+	assert_int_equal(errno, EINVAL);
+	d_stop(d, SIGTERM);
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, s_setup, t_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_ctl_commands),
+		T(test_attach_big),
+		T(test_remote_refused),
+		T(test_unreachable),
+		T(test_hostile_path),
+		T(test_dial_stdio),
+		T(test_library),
+	};
+
+	return (cmocka_run_group_tests(tests, s_group_setup,
+	    s_group_teardown));
+}
