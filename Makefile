@@ -89,6 +89,8 @@ BENCH_BIN = $(BENCH_SRC:.c=)
 # Packages the build and the tests need (Debian names).
 DEBS	 = gcc make pkg-config binutils libc6-dev libconfig-dev libev-dev libjsmn-dev \
 	   libcmocka-dev socat valgrind mandoc python3 libcurl4-openssl-dev
+# -H ssh:// (test_ssh, tests/bench/ssh.sh): a real sshd and ssh.
+DEBS	+= openssh-server openssh-client
 
 .PHONY: all check run install uninstall clean deps test bench fuzz \
 	fuzz-build faults faults-build soak
