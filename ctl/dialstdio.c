@@ -8,6 +8,10 @@
  * stdin ends, the socket's sending side is shut (SHUT_WR) and replies
  * still come: `printf 'q\n' | runnerctl -H ... attach` sees its
  * answer.  runnerd sees this process's credentials, the ssh user's.
+ * When whoever reads stdout goes (sshd, once the client's connection is
+ * gone), so do we, at once rather than at the next byte to write: a
+ * `logs -f` of a quiet instance would otherwise hold runnerd's
+ * connection for nothing.
  */
 
 #include <sys/socket.h>
@@ -73,6 +77,7 @@ dial_up(void *arg)
 int
 ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
 {
+	struct pollfd	 pfd[2];
 	pthread_t	 up;
 	char		 b[DIAL_CHUNK];
 	ssize_t		 n;
@@ -96,7 +101,22 @@ ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
 		close(fd);
 		return (CTL_EXIT_REFUSED);
 	}
-	while ((n = dial_read(fd, b, sizeof(b))) > 0) {
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = STDOUT_FILENO;
+	pfd[1].events = 0;	/* only POLLERR, POLLHUP: its reader left */
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents != 0) {
+			rc = CTL_EXIT_REFUSED;
+			break;
+		}
+		if ((n = dial_read(fd, b, sizeof(b))) <= 0)
+			break;
 		if (out_write(STDOUT_FILENO, b, (size_t)n) == -1) {
 			rc = CTL_EXIT_REFUSED;
 			break;

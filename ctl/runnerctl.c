@@ -372,6 +372,8 @@ main(int argc, char **argv)
 
 	/* A daemon that goes away must be an error we report, not death. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Our -H ssh goes with us, even when killed (lib/ssh.c). */
+	ssh_parent_death(SIGTERM);
 	memset(&ctl, 0, sizeof(ctl));
 
 	if (parse_args(argc - 1, argv + 1, ctl_opts, NULL, CMD_OPTSFIRST |

@@ -284,6 +284,8 @@ struct spawn {
 					   with here the pipe on which a
 					   child that fails before its exec
 					   says why (spawn_errf) */
+	int		 pdeathsig;	/* this child's spawn_parent_death
+					   signal; 0: the global one */
 };
 int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
 void	 spawn_errf(const struct spawn *, const int [2], char *, size_t);
@@ -435,6 +437,7 @@ int	 ssh_url(const char *);
 int	 ssh_parse(const char *, struct ssh_target *, char *, size_t);
 int	 ssh_dial(const char *, pid_t *, char *, size_t);
 int	 ssh_reap(pid_t);
+void	 ssh_parent_death(int);
 
 /* clock.c: monotonic deadlines in seconds; a negative one never comes. */
 double	 clock_now(void);

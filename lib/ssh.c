@@ -15,6 +15,13 @@
  * may carry -F, -i, -o) and $RUNNER_REMOTE_RUNNERCTL the remote
  * "runnerctl".  The ssh is reaped by its pid only, when the connection
  * closes: no SIGCHLD handler, no waitpid(-1).
+ *
+ * An ssh whose local peer died notices only when it next has bytes to
+ * write (its stdin's end reads as a half-close), so a `logs -f` of a
+ * quiet instance would keep it, and the remote relay, alive; runnerctl,
+ * which has one thread, asks for a parent-death signal instead
+ * (ssh_parent_death).  The library does not: the thread that connects
+ * may end before the connection does.
  */
 
 #include <sys/types.h>
@@ -34,9 +41,18 @@
 
 extern char	**environ;
 
+static int	 ssh_pdeathsig;		/* for the ssh when we die; 0 none */
+
 static int	 ssh_word_ok(const char *);
 static void	 ssh_quote(struct buf *, const char *);
 static char	**ssh_argv(const struct ssh_target *, char *, size_t);
+
+/* Send sig to each ssh started from now on when its parent dies. */
+void
+ssh_parent_death(int sig)
+{
+	ssh_pdeathsig = sig;
+}
 
 /* Is target an ssh:// URL (rather than a local socket's path)? */
 int
@@ -232,6 +248,7 @@ ssh_dial(const char *url, pid_t *pid, char *err, size_t errlen)
 	sp.fd[2] = SPAWN_INHERIT;
 	sp.extra_fd = -1;
 	sp.errpipe = &epipe;	/* its errno, not only words */
+	sp.pdeathsig = ssh_pdeathsig;
 	if (spawn_child(&sp, pid, err, errlen) == -1) {
 		saved = ENOMEM;
 		goto fail;

@@ -213,6 +213,99 @@ s_children(void)
 	    t_procs(getpid(), 'Z', 0, NULL, 0));
 }
 
+/* pid's argv, its words joined by spaces, into b. */
+static void
+s_cmdline(pid_t pid, char *b, size_t len)
+{
+	char	 path[64];
+	ssize_t	 n, i;
+	int	 fd;
+
+	b[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, b, len - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	for (i = 0; i < n - 1; i++)
+		if (b[i] == '\0')
+			b[i] = ' ';
+	b[n] = '\0';
+}
+
+/* The pids (up to max) of processes whose command line holds what. */
+static int
+s_pgrep(const char *what, pid_t *out, int max)
+{
+	pid_t	 all[4096];
+	char	 cl[4096];
+	int	 n, i, k = 0;
+
+	n = t_procs(0, 0, 0, all, 4096);
+	for (i = 0; i < n && i < 4096; i++) {
+		s_cmdline(all[i], cl, sizeof(cl));
+		if (strstr(cl, what) != NULL && k < max)
+			out[k++] = all[i];
+	}
+	return (k);
+}
+
+/*
+ * Start runnerctl -H url ARGS... with stdout on a pipe (*out) and
+ * stdin on another (*in; -1: /dev/null): its pid.
+ */
+static pid_t
+s_ctl_bg(struct daemon *d, const char *url, int *in, int *out,
+    const char *a1, const char *a2, const char *a3)
+{
+	int	 po[2], pi[2] = { -1, -1 };
+	pid_t	 pid;
+
+	assert_int_equal(pipe2(po, O_CLOEXEC), 0);
+	if (in != NULL)
+		assert_int_equal(pipe2(pi, O_CLOEXEC), 0);
+	if ((pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		dup2(in != NULL ? pi[0] : open("/dev/null", O_RDONLY), 0);
+		dup2(po[1], 1);
+		execve(d->runnerctl, (char *const []){ d->runnerctl, (char *)"-H",
+		    (char *)url, (char *)a1, (char *)a2, (char *)a3, NULL },
+		    d->envp);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	close(po[1]);
+	*out = po[0];
+	if (in != NULL) {
+		close(pi[0]);
+		*in = pi[1];
+	}
+	return (pid);
+}
+
+/* Read from fd until what has arrived (bounded): fails the test if not. */
+static void
+s_read_until(int fd, const char *what)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+	struct buf	 b;
+	long long	 end = t_ms() + T_WAIT_MS;
+	char		 tmp[4096];
+	ssize_t		 n = 0;
+
+	buf_init(&b);
+	while (buf_cstr(&b) == NULL || strstr(buf_cstr(&b), what) == NULL) {
+		if (t_ms() > end || poll(&pfd, 1, (int)(end - t_ms())) != 1 ||
+		    (n = read(fd, tmp, sizeof(tmp))) <= 0)
+			fail_msg("'%s' never came; got '%.300s'", what,
+			    buf_cstr(&b) != NULL ? buf_cstr(&b) : "");
+		buf_add(&b, tmp, (size_t)n);
+	}
+	buf_free(&b);
+}
+
 /* start, status, send, read, stop over -H; RUNNER_HOST; -H vs -s. */
 static void
 test_ctl_commands(void **state)
@@ -458,12 +551,104 @@ test_library(void **state)
 	/* Every ssh it ran reaped, none a zombie. */
 	assert_int_equal(s_children(), base);
 	/* Unreachable: NULL with errno, and no ssh left either. */
+	errno = 0;
 	assert_null(runner_connect(d_fmt(d, "ssh://root@127.0.0.1:%d/x",
 	    s_free_port())));
+	assert_int_equal(errno, ECONNRESET);
 	assert_int_equal(s_children(), base);
 	errno = 0;
 	assert_null(runner_connect("ssh://-evil/x"));
 	assert_int_equal(errno, EINVAL);
+	d_stop(d, SIGTERM);
+}
+
+/*
+ * logs -f streams over ssh; the local runnerctl killed, its ssh ends and
+ * so does the remote relay: nothing is left holding runnerd.
+ */
+static void
+test_follow_vanish(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	pid_t		 ctl, relay[8], ssh[8];
+	int		 out, in, i, nrelay, nssh, status;
+
+	s_need_sshd();
+	/* The log is what an instance writes on stderr. */
+	d_start(d, "apps = { cat = { command = \"cat\"; restart = \"no\"; };\n"
+	    "  talk = { command = [\"sh\", \"-c\", \"while read l; do "
+	    "echo \\\"$l\\\" >&2; done\"]; restart = \"no\"; }; };\n");
+	r = CTL(d, "start", "talk");
+	r_status(r, 0);
+	r = CTL(d, "send", "talk", "first line");
+	r_status(r, 0);
+	ctl = s_ctl_bg(d, s_url(d, "root", d->sock), NULL, &out, "logs",
+	    "talk", "-f");
+	s_read_until(out, "first line\n");
+	r = CTL(d, "send", "talk", "second line");
+	r_status(r, 0);
+	s_read_until(out, "second line\n");
+	nssh = t_procs(ctl, 0, 0, ssh, 8);
+	assert_int_equal(nssh, 1);
+	nrelay = s_pgrep(d_fmt(d, "dial-stdio -s %s", d->sock), relay, 8);
+	assert_int_equal(nrelay, 1);
+	kill(ctl, SIGKILL);
+	assert_true(t_wait_child(ctl, &status, T_WAIT_MS));
+	close(out);
+	assert_true(t_wait_gone(ssh[0]));
+	for (i = 0; i < nrelay; i++)
+		assert_true(t_wait_gone(relay[i]));
+	/* attach, whose stdin stays open: its relay ends with runnerd's end. */
+	r = CTL(d, "start", "cat");
+	r_status(r, 0);
+	ctl = s_ctl_bg(d, s_url(d, "root", d->sock), &in, &out, "attach",
+	    "cat", NULL);
+	assert_int_equal(write(in, "ping\n", 5), 5);
+	s_read_until(out, "ping\n");
+	r = CTL(d, "stop", "cat");
+	r_status(r, 0);
+	assert_true(t_wait_child(ctl, &status, T_WAIT_MS));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(in);
+	close(out);
+	d_stop(d, SIGTERM);
+}
+
+/*
+ * The library's ssh killed under it: the call fails with ECLOSED, the
+ * dead ssh is reaped, and the next call connects again.
+ */
+static void
+test_library_ssh_dies(void **state)
+{
+	struct daemon		*d = *state;
+	struct runner		*rn;
+	struct runner_status	 st = { .version = RUNNER_STATUS_VERSION };
+	pid_t			 kids[16];
+	char			 cl[256];
+	int			 base, n, i;
+
+	s_need_sshd();
+	d_start(d, d_default_conf(d));
+	base = s_children();
+	assert_non_null(rn = runner_connect(s_url(d, "root", d->sock)));
+	assert_int_equal(runner_start(rn, "cat", NULL), 0);
+	n = t_procs(getpid(), 0, 0, kids, 16);
+	for (i = 0; i < n; i++) {
+		s_cmdline(kids[i], cl, sizeof(cl));
+		if (strncmp(cl, "ssh ", 4) == 0) {
+			kill(kids[i], SIGKILL);
+			/* A zombie now: ours, until the library reaps it. */
+			assert_true(t_wait_gone(kids[i]));
+		}
+	}
+	assert_int_equal(runner_status(rn, "cat", &st), RUNNER_ECLOSED);
+	assert_int_equal(s_children(), base);
+	assert_int_equal(runner_status(rn, "cat", &st), 0);
+	assert_int_equal(st.state, RUNNER_STATE_RUNNING);
+	runner_free(rn);
+	assert_int_equal(s_children(), base);
 	d_stop(d, SIGTERM);
 }
 
@@ -480,6 +665,8 @@ main(void)
 		T(test_hostile_path),
 		T(test_dial_stdio),
 		T(test_library),
+		T(test_follow_vanish),
+		T(test_library_ssh_dies),
 	};
 
 	return (cmocka_run_group_tests(tests, s_group_setup,
