@@ -113,8 +113,7 @@ deps_watch(struct ctl *ctl, const char *name)
 		return;
 	watch.fd = -1;
 fail:
-	close(fd);
-	ssh_reap(ssh);
+	ssh_hangup(fd, ssh);
 }
 
 /* The start was answered: no more events. */
@@ -125,7 +124,6 @@ deps_unwatch(void)
 		return;
 	shutdown(watch.fd, SHUT_RDWR);
 	pthread_join(watch.thread, NULL);
-	close(watch.fd);
-	ssh_reap(watch.ssh);
+	ssh_hangup(watch.fd, watch.ssh);
 	watch.fd = -1;
 }

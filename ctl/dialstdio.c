@@ -4,13 +4,18 @@
  * It connects to the local control socket and relays bytes both ways,
  * unchanged, until runnerd closes: stdin to the socket on a thread of
  * its own, the socket to stdout here, so that neither direction waits
- * for the other (an attach carries a stream each way at once).  When
- * stdin ends, the socket's sending side is shut (SHUT_WR) and replies
- * still come: `printf 'q\n' | runnerctl -H ... attach` sees its
- * answer.  runnerd sees this process's credentials, the ssh user's.
- * When whoever reads stdout goes (sshd, once the client's connection is
- * gone), so do we, at once rather than at the next byte to write: a
- * `logs -f` of a quiet instance would otherwise hold runnerd's
+ * for the other (an attach carries a stream each way at once).
+ * runnerd sees this process's credentials, the ssh user's.
+ *
+ * ssh carries an end of input but not whether it was a half-close or a
+ * close (lib/ssh.c): a close ends the ssh connection too, and with it
+ * sshd's reading of our stdout.  So when stdin ends, we wait a moment
+ * (DIAL_HUP_MS) for stdout's reader to go: gone, it was a close, and
+ * so is ours (the instance of an attach runs on); still there, the
+ * socket's sending side is shut (SHUT_WR) and replies still come:
+ * `printf 'q\n' | runnerctl -H ... attach` sees its answer.  A reader
+ * that goes at any time ends us at once, not at the next byte to
+ * write: a `logs -f` of a quiet instance would hold runnerd's
  * connection for nothing.
  */
 
@@ -27,6 +32,8 @@
 #include "runnerctl.h"
 
 #define DIAL_CHUNK	65536
+#define DIAL_HUP_MS	250	/* after stdin's end, for stdout's reader
+				   to go with it: a close, not a half */
 
 static ssize_t	 dial_read(int, char *, size_t);
 static void	*dial_up(void *);
@@ -54,17 +61,23 @@ dial_read(int fd, char *b, size_t len)
 	}
 }
 
-/* The thread: stdin to the socket, then its sending side shut. */
+/*
+ * The thread: stdin to the socket, then its sending side shut, unless
+ * stdout's reader goes too (then the main loop ends us: a close).
+ */
 static void *
 dial_up(void *arg)
 {
-	char	 b[DIAL_CHUNK];
-	int	 fd = *(int *)arg;
-	ssize_t	 n;
+	struct pollfd	 pfd = { .fd = STDOUT_FILENO, .events = 0 };
+	char		 b[DIAL_CHUNK];
+	int		 fd = *(int *)arg;
+	ssize_t		 n;
 
 	while ((n = dial_read(STDIN_FILENO, b, sizeof(b))) > 0 &&
 	    out_write(fd, b, (size_t)n) == 0)
 		;
+	if (n == 0 && poll(&pfd, 1, DIAL_HUP_MS) == 1)
+		return (NULL);
 	shutdown(fd, SHUT_WR);
 	return (NULL);
 }

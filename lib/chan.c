@@ -78,13 +78,10 @@ chan_unref(struct chan *c)
 		return;
 	if (c->owner != NULL)
 		*c->owner = NULL;
-	close(c->fd);
+	ssh_hangup(c->fd, c->ssh);	/* a close; through ssh, its end */
 	/* After the channel: runnerd takes it back once this closes. */
 	if (c->lease != -1)
 		close(c->lease);
-	/* Its ssh sees the socket close and ends: reap it by its pid. */
-	if (c->ssh > 0)
-		ssh_reap(c->ssh);
 	buf_free(&c->in);
 	free(c);
 }

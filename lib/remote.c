@@ -390,10 +390,9 @@ remote_channel(struct runner *r, const char *alias)
 	/* A stream: bigger bursts mean fewer wake-ups on both sides. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if ((c = chan_new(fd)) == NULL || (h = chan_handle(c)) == NULL) {
-		if (c == NULL) {
-			close(fd);
-			ssh_reap(ssh);
-		} else
+		if (c == NULL)
+			ssh_hangup(fd, ssh);
+		else
 			c->ssh = ssh;
 		chan_unref(c);
 		runner_seterr(r, RUNNER_ENOMEM, "out of memory");

@@ -67,8 +67,7 @@ rpc_handle(int fd, pid_t ssh)
 	struct chan		*c;
 
 	if ((c = chan_new(fd)) == NULL) {
-		close(fd);
-		ssh_reap(ssh);
+		ssh_hangup(fd, ssh);
 		errno = ENOMEM;
 		return (NULL);
 	}

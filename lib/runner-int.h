@@ -436,7 +436,7 @@ struct ssh_target {
 int	 ssh_url(const char *);
 int	 ssh_parse(const char *, struct ssh_target *, char *, size_t);
 int	 ssh_dial(const char *, pid_t *, char *, size_t);
-int	 ssh_reap(pid_t);
+void	 ssh_hangup(int, pid_t);
 void	 ssh_parent_death(int);
 
 /* clock.c: monotonic deadlines in seconds; a negative one never comes. */

@@ -16,33 +16,45 @@
  * "runnerctl".  The ssh is reaped by its pid only, when the connection
  * closes: no SIGCHLD handler, no waitpid(-1).
  *
- * An ssh whose local peer died notices only when it next has bytes to
- * write (its stdin's end reads as a half-close), so a `logs -f` of a
- * quiet instance would keep it, and the remote relay, alive; runnerctl,
- * which has one thread, asks for a parent-death signal instead
- * (ssh_parent_death).  The library does not: the thread that connects
- * may end before the connection does.
+ * ssh carries one end of input (EOF), not the difference between a
+ * half-close (runner_channel_shutdown: the instance's input ends) and a
+ * close (the handle goes; the instance runs on), which runnerd tells
+ * apart on a local socket.  So a close is carried as the end of the
+ * ssh connection: ssh_hangup waits until ssh has taken what was written
+ * (bounded), then ends it, and dial-stdio, seeing its stdout's reader go
+ * with its stdin, closes rather than half-closes.  An ssh whose local
+ * peer died unannounced notices only when it next has bytes to write,
+ * so runnerctl, which has one thread, also asks for a parent-death
+ * signal (ssh_parent_death); the library does not: the thread that
+ * connects may end before the connection does.
  */
 
+#include <sys/ioctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <linux/sockios.h>
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runner-int.h"
 
 #define SSH_EXIT_WAIT	5.0	/* s for ssh to end once its socket closed */
 #define SSH_TERM_WAIT	1.0	/* s after SIGTERM before SIGKILL */
+#define SSH_DRAIN_MS	1000	/* for ssh to take what we wrote */
 
 extern char	**environ;
 
 static int	 ssh_pdeathsig;		/* for the ssh when we die; 0 none */
 
+static void	 ssh_drain(int, pid_t);
+static int	 ssh_reap(pid_t);
 static int	 ssh_word_ok(const char *);
 static void	 ssh_quote(struct buf *, const char *);
 static char	**ssh_argv(const struct ssh_target *, char *, size_t);
@@ -283,7 +295,7 @@ fail:
  * its group, in which a ControlPersist master may live on.  Its wait
  * status, or -1 when it was not ours to reap.
  */
-int
+static int
 ssh_reap(pid_t pid)
 {
 	int	 status;
@@ -301,4 +313,44 @@ ssh_reap(pid_t pid)
 		r = waitpid(pid, &status, 0);
 	while (r == -1 && errno == EINTR);
 	return (r == pid ? status : -1);
+}
+
+/*
+ * Wait (at most SSH_DRAIN_MS) until ssh has read every byte written on
+ * fd and sleeps, its loop done: it has passed them on.  Nothing says
+ * so as an event; a short backoff asks the socket and /proc.
+ */
+static void
+ssh_drain(int fd, pid_t pid)
+{
+	struct procstat	 ps;
+	struct timespec	 ts = { 0, 100000 };	/* 0.1 ms, doubling */
+	double		 deadline = clock_deadline(SSH_DRAIN_MS);
+	int		 queued;
+
+	while (clock_ms_left(deadline) > 0) {
+		if (ioctl(fd, SIOCOUTQ, &queued) == -1 ||
+		    proc_stat(pid, &ps) == -1 ||
+		    (queued == 0 && ps.state != 'R'))
+			return;
+		nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 10000000)
+			ts.tv_nsec *= 2;
+	}
+}
+
+/*
+ * Close fd, a connection through the ssh pid (0: a local one), for
+ * good: ssh passes on what was written, then is ended, so that the far
+ * end sees a close, not a half-close; then it is reaped.
+ */
+void
+ssh_hangup(int fd, pid_t pid)
+{
+	if (pid > 0) {
+		ssh_drain(fd, pid);
+		kill(pid, SIGTERM);
+	}
+	close(fd);
+	ssh_reap(pid);
 }

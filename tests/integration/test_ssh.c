@@ -515,13 +515,33 @@ test_dial_stdio(void **state)
 	assert_non_null(strstr(r->err, "no runnerd at"));
 }
 
+/* Read h to its end (bounded): it must have been exactly want. */
+static void
+s_read_all(struct runner_channel *h, const char *want)
+{
+	struct buf	 b;
+	char		 tmp[4096];
+	ssize_t		 n;
+
+	buf_init(&b);
+	for (;;) {
+		assert_int_equal(runner_channel_wait(h, T_WAIT_MS), 0);
+		if ((n = runner_channel_read(h, tmp, sizeof(tmp))) <= 0)
+			break;
+		buf_add(&b, tmp, (size_t)n);
+	}
+	assert_int_equal(n, RUNNER_ECLOSED);
+	assert_string_equal(buf_cstr(&b), want);
+	buf_free(&b);
+}
+
 /* runner_connect("ssh://..."): the library through the same path. */
 static void
 test_library(void **state)
 {
 	struct daemon		*d = *state;
 	struct runner		*rn;
-	struct runner_channel	*h, *direct;
+	struct runner_channel	*h, *h2, *direct;
 	struct runner_status	 st = { .version = RUNNER_STATUS_VERSION };
 	char			 b[64];
 	ssize_t			 n;
@@ -545,7 +565,22 @@ test_library(void **state)
 	assert_int_equal(runner_errcode(rn), RUNNER_ENOTSUP);
 	assert_non_null(strstr(runner_errmsg(rn), "ssh"));
 	assert_true(runner_events_fd(rn) >= 0);
-	assert_int_equal(runner_terminate(rn, "cat"), 0);
+	/*
+	 * A handle closed right after a write is not the end of input:
+	 * cat runs on, and had it all (h2 sees its echo); a half-close
+	 * is, and the rest of the output comes.
+	 */
+	assert_non_null(h2 = runner_get_channel(rn, "cat"));
+	assert_int_equal(runner_channel_write(h, "tail\n", 5), 5);
+	runner_channel_close(h);
+	assert_int_equal(runner_status(rn, "cat", &st), 0);
+	assert_int_equal(st.state, RUNNER_STATE_RUNNING);
+	h = h2;
+	assert_int_equal(runner_channel_write(h, "bye\n", 4), 4);
+	assert_int_equal(runner_channel_shutdown(h), 0);
+	s_read_all(h, "tail\nbye\n");
+	assert_int_equal(runner_status(rn, "cat", &st), 0);
+	assert_int_equal(st.state, RUNNER_STATE_EXITED);
 	runner_channel_close(h);
 	runner_free(rn);
 	/* Every ssh it ran reaped, none a zombie. */
@@ -652,6 +687,44 @@ test_library_ssh_dies(void **state)
 	d_stop(d, SIGTERM);
 }
 
+/* ask (the tagged protocol) and status -w (a subscription) over ssh. */
+static void
+test_ask_watch(void **state)
+{
+	struct daemon	*d = *state;
+	struct run	*r;
+	char		 helper[PATH_MAX];
+	pid_t		 ctl, ssh[4];
+	int		 out, status;
+
+	s_need_sshd();
+	assert_non_null(realpath("tests/helpers/tagged.py", helper));
+	d_start(d, d_fmt(d, "apps = { tag = { command = [\"python3\", "
+	    "\"%s\"]; restart = \"no\"; }; };\n", helper));
+	ctl = s_ctl_bg(d, s_url(d, "root", d->sock), NULL, &out, "status",
+	    "-w", NULL);
+	r = s_ctl(d, s_url(d, "root", d->sock), NULL, 0, "start", "tag",
+	    (char *)NULL);
+	r_status(r, 0);
+	r = s_ctl(d, s_url(d, "root", d->sock), NULL, 0, "ask", "tag",
+	    "echo", "{\"a\": [1, \"x y\"]}", (char *)NULL);
+	r_status(r, 0);
+	assert_string_equal(r->out, "{\"a\": [1, \"x y\"]}\n");
+	r = s_ctl(d, s_url(d, "root", d->sock), NULL, 0, "ask", "tag",
+	    "fail", (char *)NULL);
+	r_status(r, 1);
+	s_read_until(out, "running");
+	r = CTL(d, "stop", "tag");
+	r_status(r, 0);
+	s_read_until(out, "stopped");
+	assert_int_equal(t_procs(ctl, 0, 0, ssh, 4), 1);
+	kill(ctl, SIGTERM);
+	assert_true(t_wait_child(ctl, &status, T_WAIT_MS));
+	close(out);
+	assert_true(t_wait_gone(ssh[0]));
+	d_stop(d, SIGTERM);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, s_setup, t_teardown)
 
 int
@@ -667,6 +740,7 @@ main(void)
 		T(test_library),
 		T(test_follow_vanish),
 		T(test_library_ssh_dies),
+		T(test_ask_watch),
 	};
 
 	return (cmocka_run_group_tests(tests, s_group_setup,
