@@ -15,9 +15,6 @@
  * message, only where sshd cannot run.
  */
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include "daemon.h"
 
 #define BIG	(10 * 1024 * 1024)
@@ -36,25 +33,6 @@ static struct {
 	int		 nobody;	/* it lets nobody (65534) log in */
 	char		 why[256];	/* why not, when it does not run */
 } sshd = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-
-/* A TCP port on 127.0.0.1 nobody listened on a moment ago. */
-static int
-s_free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 n = sizeof(sin);
-	int			 fd, port;
-
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &n), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
 
 /* sshd's stderr into sshd.log, so that it never blocks on a full pipe. */
 static void *
@@ -93,7 +71,7 @@ s_group_setup(void **state)
 	buf_init(&sshd.log);
 	strcpy(sshd.dir, "/tmp/runner-sshd.XXXXXX");
 	assert_non_null(mkdtemp(sshd.dir));
-	sshd.port = s_free_port();
+	sshd.port = t_tcp_port();
 	assert_int_equal(pipe2(ep, O_CLOEXEC), 0);
 	if ((sshd.pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
@@ -445,7 +423,7 @@ test_unreachable(void **state)
 	char		*url;
 
 	s_need_sshd();
-	url = d_fmt(d, "ssh://root@127.0.0.1:%d/x.sock", s_free_port());
+	url = d_fmt(d, "ssh://root@127.0.0.1:%d/x.sock", t_tcp_port());
 	r = s_ctl(d, url, NULL, 0, "status", (char *)NULL);
 	r_status(r, 3);
 	assert_non_null(strstr(r->err, "ssh: connect to host 127.0.0.1"));
@@ -588,7 +566,7 @@ test_library(void **state)
 	/* Unreachable: NULL with errno, and no ssh left either. */
 	errno = 0;
 	assert_null(runner_connect(d_fmt(d, "ssh://root@127.0.0.1:%d/x",
-	    s_free_port())));
+	    t_tcp_port())));
 	assert_int_equal(errno, ECONNRESET);
 	assert_int_equal(s_children(), base);
 	errno = 0;
