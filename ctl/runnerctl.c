@@ -154,7 +154,7 @@ ctl_lookup(const char *name)
 	return (NULL);
 }
 
-/* "usage: runnerctl [-s SOCKET] [--json] start APP ..." */
+/* "usage: runnerctl [-s SOCKET | -H HOST] [--json] start APP ..." */
 static void
 ctl_synopsis(const struct ctl_cmd *cmd, FILE *f)
 {
