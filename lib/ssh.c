@@ -30,12 +30,14 @@
  */
 
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <linux/sockios.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,7 @@ extern char	**environ;
 
 static int	 ssh_pdeathsig;		/* for the ssh when we die; 0 none */
 
+static int	 ssh_stderr(void);
 static void	 ssh_drain(int, pid_t);
 static int	 ssh_reap(pid_t);
 static int	 ssh_word_ok(const char *);
@@ -221,6 +224,26 @@ ssh_argv(const struct ssh_target *t, char *err, size_t errlen)
 }
 
 /*
+ * The standard error to give ssh: ours, but a pipe (the usual one under
+ * a shell or a supervisor) opened anew.  ssh sets O_NONBLOCK on its
+ * stderr when it is no terminal, and the flag belongs to the open file,
+ * which we would share: the program's own writes to stderr would start
+ * failing with EAGAIN.  A terminal ssh leaves alone; a file ignores the
+ * flag.  A descriptor to close after the spawn, or SPAWN_INHERIT.
+ */
+static int
+ssh_stderr(void)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (fstat(STDERR_FILENO, &st) == -1 || !S_ISFIFO(st.st_mode) ||
+	    (fd = open("/proc/self/fd/2", O_WRONLY | O_CLOEXEC)) == -1)
+		return (SPAWN_INHERIT);
+	return (fd);
+}
+
+/*
  * Run ssh to url on a socketpair: the other end (close-on-exec,
  * blocking), with *pid ssh's, to reap with ssh_reap after closing it.
  * -1 with errno (EINVAL: not a valid URL; ssh's own failure to exec)
@@ -257,11 +280,14 @@ ssh_dial(const char *url, pid_t *pid, char *err, size_t errlen)
 	sp.argv = argv;
 	sp.env = environ;
 	sp.fd[0] = sp.fd[1] = sv[1];
-	sp.fd[2] = SPAWN_INHERIT;
+	sp.fd[2] = ssh_stderr();
 	sp.extra_fd = -1;
 	sp.errpipe = &epipe;	/* its errno, not only words */
 	sp.pdeathsig = ssh_pdeathsig;
-	if (spawn_child(&sp, pid, err, errlen) == -1) {
+	n = spawn_child(&sp, pid, err, errlen);
+	if (sp.fd[2] >= 0)
+		close(sp.fd[2]);
+	if (n == -1) {
 		saved = ENOMEM;
 		goto fail;
 	}

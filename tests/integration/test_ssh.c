@@ -381,7 +381,7 @@ test_library(void **state)
 	struct runner_status	 st = { .version = RUNNER_STATUS_VERSION };
 	char			 b[64];
 	ssize_t			 n;
-	int			 base;
+	int			 base, ep[2], saved, flags;
 
 	s_need_sshd();
 	d_start(d, d_default_conf(d));
@@ -401,6 +401,24 @@ test_library(void **state)
 	assert_int_equal(runner_errcode(rn), RUNNER_ENOTSUP);
 	assert_non_null(strstr(runner_errmsg(rn), "ssh"));
 	assert_true(runner_events_fd(rn) >= 0);
+	/*
+	 * Our stderr a pipe, as under a shell: ssh's O_NONBLOCK on its own
+	 * stderr must not become ours (a new open file for it).
+	 */
+	assert_int_equal(pipe2(ep, O_CLOEXEC), 0);
+	assert_true((saved = dup(2)) >= 0);
+	assert_int_equal(dup2(ep[1], 2), 2);
+	assert_non_null(h2 = runner_get_channel(rn, "cat"));
+	assert_int_equal(runner_channel_write(h2, "x\n", 2), 2);
+	assert_int_equal(runner_channel_wait(h2, T_WAIT_MS), 0);
+	flags = fcntl(2, F_GETFL);
+	runner_channel_close(h2);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	close(ep[0]);
+	close(ep[1]);
+	assert_int_equal(flags & O_NONBLOCK, 0);
+	assert_int_equal(runner_channel_read(h, b, sizeof(b)), 2);
 	/*
 	 * A handle closed right after a write is not the end of input:
 	 * cat runs on, and had it all (h2 sees its echo); a half-close
