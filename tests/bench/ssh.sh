@@ -56,8 +56,9 @@ sshd=$!
 i=0
 until grep -q "Server listening" "$tmp/sshd.log"; do
 	i=$((i + 1))
-	kill -0 "$sshd" 2>/dev/null && [ $i -lt 3000 ] ||
-	    die "sshd did not start: $(cat "$tmp/sshd.log")"
+	if ! kill -0 "$sshd" 2>/dev/null || [ $i -ge 3000 ]; then
+		die "sshd did not start: $(cat "$tmp/sshd.log")"
+	fi
 	sleep 0.01
 done
 # The reuse runnerctl(1) advises, for this one server.
@@ -95,7 +96,7 @@ $T -- ssh -F "$tmp/ssh_config" localhost true >"$tmp/htrue"
 $T -- "$ctl" -s "$tmp/sock" status one >"$tmp/lstatus"
 say "ssh: runnerctl -H status with a full handshake each, 5 times"
 RUNNER_SSH="ssh -F $tmp/ssh_config -o ControlPath=none" \
-    $b/timeit -n 5 -m 5 -t 600000 -- "$ctl" -H "$url" status one \
+    "$b/timeit" -n 5 -m 5 -t 600000 -- "$ctl" -H "$url" status one \
     >"$tmp/hfull"
 
 range() { sort -g "$1" | awk '{ v[NR] = $1 } END {

@@ -19,8 +19,10 @@
 set -eu
 dir=$1 port=$2
 sshd=/usr/sbin/sshd
-[ -x "$sshd" ] && command -v ssh-keygen >/dev/null ||
-    { echo "sshd.sh: no $sshd or ssh-keygen" >&2; exit 77; }
+if [ ! -x "$sshd" ] || ! command -v ssh-keygen >/dev/null; then
+	echo "sshd.sh: no $sshd or ssh-keygen" >&2
+	exit 77
+fi
 rm -f "$dir/host_key" "$dir/id"
 ssh-keygen -q -t ed25519 -N '' -C runner-test-host -f "$dir/host_key"
 ssh-keygen -q -t ed25519 -N '' -C runner-test-user -f "$dir/id"
@@ -69,6 +71,8 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 0644 "$dir/passwd"
 	if command -v unshare >/dev/null &&
 	    unshare --mount --propagation private true 2>/dev/null; then
+		# The script is sh -c's: its $1... are its own.
+		# shellcheck disable=SC2016
 		exec unshare --mount --propagation private sh -c \
 		    'mount --bind "$1" /etc/passwd && touch "$4/nobody-ok" &&
 		    exec "$2" -D -e -f "$3"' \
