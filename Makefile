@@ -92,6 +92,8 @@ DEBS	 = gcc make pkg-config binutils libc6-dev libconfig-dev libev-dev libjsmn-d
 # deploy18: tests/deploy/check.sh parses the Kubernetes YAML; test_pid1
 # makes PID namespaces with util-linux's unshare.
 DEBS	+= python3-yaml util-linux
+# -H ssh:// (test_ssh, tests/bench/ssh.sh): a real sshd and ssh.
+DEBS	+= openssh-server openssh-client
 
 .PHONY: all check run install uninstall clean deps test bench fuzz \
 	fuzz-build faults faults-build soak

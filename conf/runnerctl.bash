@@ -6,31 +6,34 @@
 # `runnerctl apps`) for start, the aliases of instances (from `runnerctl
 # status`) for send, read, attach, logs and ask, and those aliases and
 # their apps' names for stop, restart, kill and status, signal names for
-# kill -s, commands for help, asking the runnerd that -s SOCKET on the
-# line names, before or after the command (or the default one).  runnerctl's human output is a table with a header
-# line; the first column is the name.  Nothing here starts a runnerd.
+# kill -s, commands for help, asking the runnerd that -s SOCKET or -H
+# HOST on the line names, before or after the command (or $RUNNER_HOST,
+# or the default one): with -H ssh://..., the names come from the remote
+# runnerd, through ssh (ControlMaster makes that quick; see runnerctl(1)).
+# runnerctl's human output is a table with a header line; the first
+# column is the name.  Nothing here starts a runnerd.
 
-# _runnerctl_names PROGRAM SOCKET COMMAND: the first column of the table
-# `PROGRAM [-s SOCKET] COMMAND` prints, one per line; nothing when no
+# _runnerctl_names PROGRAM WHERE COMMAND: the first column of the table
+# `PROGRAM [WHERE] COMMAND` prints, one per line; nothing when no
 # runnerd answers.  PROGRAM is the runnerctl on the line (ctl/runnerctl
-# in the tree, say).
+# in the tree, say); WHERE is "-s SOCKET", "-H HOST" or empty.
 _runnerctl_names()
 {
-	local -a sockopt=()
+	local -a at=()
 
-	[[ -n $2 ]] && sockopt=(-s "$2")
-	"$1" "${sockopt[@]}" "$3" 2>/dev/null </dev/null |
+	[[ -n $2 ]] && at=("${2%% *}" "${2#* }")
+	"$1" "${at[@]}" "$3" 2>/dev/null </dev/null |
 	    command awk 'NR > 1 && NF > 0 { print $1 }'
 }
 
-# _runnerctl_targets PROGRAM SOCKET: the aliases of the instances and the
+# _runnerctl_targets PROGRAM WHERE: the aliases of the instances and the
 # names of their apps (the first two columns of `status`), each once.
 _runnerctl_targets()
 {
-	local -a sockopt=()
+	local -a at=()
 
-	[[ -n $2 ]] && sockopt=(-s "$2")
-	"$1" "${sockopt[@]}" status 2>/dev/null </dev/null |
+	[[ -n $2 ]] && at=("${2%% *}" "${2#* }")
+	"$1" "${at[@]}" status 2>/dev/null </dev/null |
 	    command awk 'NR > 1 && NF > 1 && !seen[$1]++ { print $1 }
 		NR > 1 && NF > 1 && !seen[$2]++ { print $2 }'
 }
@@ -73,10 +76,11 @@ _runnerctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev='' prog=${COMP_WORDS[0]}
 	local _runnerctl_cur=$cur
-	local socket='' cmd='' w i nops=0 dashdash=0 text=0
+	local socket='' host='' where='' cmd='' w i nops=0 dashdash=0 text=0
 	local -a opts=() valopts=() names=()
 	local -a cmds=(start stop rm restart kill status deps apps send read
-	    attach ask logs reload update shutdown ping version help)
+	    attach ask logs reload update shutdown ping dial-stdio version
+	    help)
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
@@ -90,6 +94,10 @@ _runnerctl()
 			-s)
 				((i++))
 				socket=${COMP_WORDS[i]}
+				;;
+			-H)
+				((i++))
+				host=${COMP_WORDS[i]}
 				;;
 			-*) ;;
 			*) cmd=$w ;;
@@ -112,6 +120,10 @@ _runnerctl()
 			((i++))
 			socket=${COMP_WORDS[i]}
 			;;
+		*,-H)
+			((i++))
+			host=${COMP_WORDS[i]}
+			;;
 		start,--alias | start,--socket | start,--cwd | read,--wait | \
 		    ask,--timeout | logs,-n)
 			((i++))
@@ -121,12 +133,23 @@ _runnerctl()
 	# A ~ at the start of a path is the shell's, not runnerctl's.
 	[[ $socket == "~"/* ]] && socket=$HOME/${socket#"~"/}
 	[[ $prog == "~"/* ]] && prog=$HOME/${prog#"~"/}
+	# Where to ask: -s, else -H (runnerctl takes $RUNNER_HOST itself).
+	if [[ -n $socket ]]; then
+		where="-s $socket"
+	elif [[ -n $host ]]; then
+		where="-H $host"
+	fi
 
+	if [[ $prev == -H ]]; then
+		_runnerctl_reply ssh:// unix://
+		compopt -o nospace 2>/dev/null
+		return 0
+	fi
 	if [[ -z $cmd ]]; then
 		if [[ $prev == -s ]]; then
 			_runnerctl_sockets
 		elif [[ $cur == -* ]]; then
-			_runnerctl_reply -s --json --version --help
+			_runnerctl_reply -s -H --json --version --help
 		else
 			_runnerctl_reply "${cmds[@]}"
 		fi
@@ -186,17 +209,17 @@ _runnerctl()
 	case $cmd in
 	start | deps)
 		((nops == 0)) &&
-		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" apps)
+		    mapfile -t names < <(_runnerctl_names "$prog" "$where" apps)
 		;;
 	stop | restart | kill | status | rm)
-		mapfile -t names < <(_runnerctl_targets "$prog" "$socket")
+		mapfile -t names < <(_runnerctl_targets "$prog" "$where")
 		;;
 	help)
 		((nops == 0)) && names=("${cmds[@]}")
 		;;
 	send | read | attach | logs | ask)
 		((nops == 0)) &&
-		    mapfile -t names < <(_runnerctl_names "$prog" "$socket" status)
+		    mapfile -t names < <(_runnerctl_names "$prog" "$where" status)
 		;;
 	reload | update)
 		((nops == 0)) && _runnerctl_files

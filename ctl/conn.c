@@ -4,7 +4,9 @@
  * the daemon), starts runnerd when `start` finds none, and turns the
  * requests' outcomes into runnerctl's exit statuses: 1 with "runnerctl:
  * CODE: message" when the daemon refused, 3 when there is no daemon or
- * it went away.
+ * it went away.  ctl->socket may be ssh://...: lib/ssh.c runs the ssh,
+ * whose own messages (host unreachable, key refused) go to our stderr;
+ * then nothing is started here.
  */
 
 #include <errno.h>
@@ -22,18 +24,19 @@ int
 conn_open(struct ctl *ctl)
 {
 	int	 fd, rc;
+	pid_t	 ssh;
 
 	if (ctl->h != NULL)
 		return (0);
-	fd = rpc_dial(ctl->socket);
-	if (fd == -1 && ctl->autostart &&
+	fd = rpc_dial(ctl->socket, &ssh);
+	if (fd == -1 && ctl->autostart && !ssh_url(ctl->socket) &&
 	    (errno == ENOENT || errno == ECONNREFUSED)) {
 		rc = autostart_runnerd(ctl->socket);
 		/*
 		 * Even when runnerd -d failed, another runnerctl may have
 		 * won the race to start one on the same socket: try anyway.
 		 */
-		fd = rpc_dial(ctl->socket);
+		fd = rpc_dial(ctl->socket, &ssh);
 		if (fd != -1 && rc == 0)
 			autostart_started(ctl->socket);
 		else if (fd == -1 && rc != 0)
@@ -44,7 +47,7 @@ conn_open(struct ctl *ctl)
 		    ctl->socket, strerror(errno));
 		return (CTL_EXIT_NODAEMON);
 	}
-	ctl->h = out_oom(rpc_handle(fd));
+	ctl->h = out_oom(rpc_handle(fd, ssh));
 	return (0);
 }
 
@@ -102,7 +105,11 @@ conn_fail(struct ctl *ctl, int rc)
 		return (CTL_EXIT_NODAEMON);
 	if ((why = rpc_refusal(ctl->h, code, sizeof(code))) != NULL)
 		return (conn_refuse(ctl, code, why));
-	if (rc == RUNNER_ECLOSED)
+	/* ssh has said why, if it was ssh (its exit status is 255). */
+	if (rc == RUNNER_ECLOSED && ssh_url(ctl->socket))
+		fprintf(stderr, "runnerctl: the connection to %s closed\n",
+		    ctl->socket);
+	else if (rc == RUNNER_ECLOSED)
 		fprintf(stderr, "runnerctl: runnerd closed the connection\n");
 	else
 		fprintf(stderr, "runnerctl: %s\n",

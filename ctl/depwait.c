@@ -27,9 +27,10 @@ static void	 watch_line(const char *, size_t);
 /* The start being watched: its events' connection and thread. */
 static struct {
 	int		 fd;		/* subscribed; -1: not watching */
+	pid_t		 ssh;		/* carrying fd (-H ssh://), or 0 */
 	pthread_t	 thread;
 	char		 name[256];	/* the alias (or app) started */
-} watch = { -1, 0, "" };
+} watch = { -1, 0, 0, "" };
 
 /* One event line: a waiting event for the watched start changes the line. */
 static void
@@ -89,9 +90,10 @@ deps_watch(struct ctl *ctl, const char *name)
 	struct pollfd		 pfd;
 	char			 c;
 	int			 fd;
+	pid_t			 ssh;
 
 	if (!isatty(STDERR_FILENO) || watch.fd != -1 ||
-	    (fd = sock_connect(ctl->socket)) == -1)
+	    (fd = rpc_dial(ctl->socket, &ssh)) == -1)
 		return;
 	if (fcntl(fd, F_SETFL, 0) == -1 ||
 	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) !=
@@ -106,11 +108,12 @@ deps_watch(struct ctl *ctl, const char *name)
 	} while (c != '\n');
 	snprintf(watch.name, sizeof(watch.name), "%s", name);
 	watch.fd = fd;
+	watch.ssh = ssh;
 	if (pthread_create(&watch.thread, NULL, watch_run, NULL) == 0)
 		return;
 	watch.fd = -1;
 fail:
-	close(fd);
+	ssh_hangup(fd, ssh);
 }
 
 /* The start was answered: no more events. */
@@ -121,6 +124,6 @@ deps_unwatch(void)
 		return;
 	shutdown(watch.fd, SHUT_RDWR);
 	pthread_join(watch.thread, NULL);
-	close(watch.fd);
+	ssh_hangup(watch.fd, watch.ssh);
 	watch.fd = -1;
 }

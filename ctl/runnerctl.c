@@ -1,9 +1,10 @@
 /*
- * runnerctl.c: the command line for runnerd.  `runnerctl [-s SOCKET]
- * [--json] COMMAND ...` looks COMMAND up in one table (its operand
- * counts, options, handler, help and example), parses the rest against
- * it (-s and --json may come after COMMAND too) and runs the handler,
- * which talks to runnerd through conn.c.  `help [COMMAND]` and
+ * runnerctl.c: the command line for runnerd.  `runnerctl [-s SOCKET |
+ * -H HOST] [--json] COMMAND ...` looks COMMAND up in one table (its
+ * operand counts, options, handler, help and example), parses the rest
+ * against it (-s, -H and --json may come after COMMAND too), settles
+ * where runnerd is (ctl_where) and runs the handler, which talks to
+ * runnerd through conn.c.  `help [COMMAND]` and
  * `COMMAND --help` print from the same table.  Exit status:
  * 0 done, 1 refused, 2 usage, 3 no runnerd (see runnerctl(1)).
  */
@@ -24,6 +25,10 @@ static void			 ctl_usage(FILE *, int);
 static int			 ctl_run(struct ctl *, const struct ctl_cmd *,
 				    int, char **);
 static int			 ctl_finish(int);
+static int			 ctl_where(struct ctl *, const char *,
+				    const char *);
+
+static char	*ctl_default;	/* the default socket's path, malloc'd */
 
 /* The commands, in the order the usage lists them. */
 static const struct ctl_cmd ctl_cmds[] = {
@@ -100,6 +105,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "ping", 0, 0, 0, NULL, ctl_ping, "",
 	    "check that runnerd answers",
 	    "runnerctl -s /tmp/r/runnerd.sock ping\n" },
+	{ "dial-stdio", 0, 0, 0, NULL, ctl_dial_stdio, "",
+	    "relay stdin and stdout to runnerd's socket (what -H ssh:// "
+	    "runs on the remote host)",
+	    "ssh host runnerctl dial-stdio -s /run/runner/runnerd.sock\n" },
 	{ "version", 0, 0, 0, NULL, ctl_version, "",
 	    "print runnerctl's version",
 	    "runnerctl version\n" },
@@ -110,14 +119,17 @@ static const struct ctl_cmd ctl_cmds[] = {
 #define NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
 /*
- * runnerctl's own options, before the command; -s and --json are also
- * taken after it (globals: the same slots), unless the command has an
- * option of that name.
+ * runnerctl's own options, before the command; -s, -H and --json are
+ * also taken after it (globals: the same slots), unless the command has
+ * an option of that name.
  */
-enum { OPT_SOCKET, OPT_JSON, OPT_VERSION };
+enum { OPT_SOCKET, OPT_HOST, OPT_JSON, OPT_VERSION };
 static const struct ctl_opt ctl_opts[] = {
 	[OPT_SOCKET] =	{ "-s", 1, "SOCKET: talk to the runnerd on SOCKET "
 	    "(default: $RUNNER_SOCKET, ...)" },
+	[OPT_HOST] =	{ "-H", 1, "HOST: talk to the runnerd at HOST, "
+	    "ssh://[USER@]HOST[:PORT][/SOCKET] or unix://SOCKET (default: "
+	    "$RUNNER_HOST)" },
 	[OPT_JSON] =	{ "--json", 0, "print replies (and refusals) as JSON, "
 	    "one object a line" },
 	[OPT_VERSION] =	{ "--version", 0, "print runnerctl's version" },
@@ -125,6 +137,7 @@ static const struct ctl_opt ctl_opts[] = {
 };
 static const struct ctl_opt ctl_globals[] = {
 	[OPT_SOCKET] =	{ "-s", 1, NULL },
+	[OPT_HOST] =	{ "-H", 1, NULL },
 	[OPT_JSON] =	{ "--json", 0, NULL },
 	{ NULL, 0, NULL }
 };
@@ -142,11 +155,11 @@ ctl_lookup(const char *name)
 	return (NULL);
 }
 
-/* "usage: runnerctl [-s SOCKET] [--json] start APP ..." */
+/* "usage: runnerctl [-s SOCKET | -H HOST] [--json] start APP ..." */
 static void
 ctl_synopsis(const struct ctl_cmd *cmd, FILE *f)
 {
-	fprintf(f, "usage: runnerctl [-s SOCKET] [--json] %s%s%s\n",
+	fprintf(f, "usage: runnerctl [-s SOCKET | -H HOST] [--json] %s%s%s\n",
 	    cmd->name, cmd->synopsis[0] != '\0' ? " " : "", cmd->synopsis);
 }
 
@@ -203,7 +216,8 @@ ctl_usage(FILE *f, int all)
 {
 	size_t	 i;
 
-	fprintf(f, "usage: runnerctl [-s SOCKET] [--json] COMMAND ...\n");
+	fprintf(f, "usage: runnerctl [-s SOCKET | -H HOST] [--json] "
+	    "COMMAND ...\n");
 	if (!all) {
 		fprintf(f, "       runnerctl help [COMMAND] for the commands\n");
 		return;
@@ -257,6 +271,41 @@ ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
 	return (CTL_EXIT_USAGE);
 }
 
+/*
+ * Where runnerd is: -s SOCKET, or -H HOST (given before or after the
+ * command, not both), else $RUNNER_HOST, else the default socket.  A
+ * host is ssh://... (checked here, so a bad one is a usage error, not a
+ * failed ssh) or unix://PATH, the same as -s PATH.  0, or exit status 2.
+ */
+static int
+ctl_where(struct ctl *ctl, const char *sock, const char *host)
+{
+	struct ssh_target	 t;
+	const char		*what = "-H";
+	char			 err[256];
+
+	if (sock != NULL && host != NULL)
+		return (ctl_usage_error(ctl->cmd, "-s and -H both say where "
+		    "runnerd is: give one"));
+	if (sock == NULL && host == NULL) {
+		if ((host = getenv("RUNNER_HOST")) != NULL && *host == '\0')
+			host = NULL;
+		what = "RUNNER_HOST";
+	}
+	if (host == NULL)
+		ctl->socket = sock != NULL ? sock : ctl_default;
+	else if (ssh_url(host)) {
+		if (ssh_parse(host, &t, err, sizeof(err)) == -1)
+			return (ctl_usage_error(ctl->cmd, "%s: %s", what, err));
+		ctl->socket = host;
+	} else if (strncmp(host, "unix://", 7) == 0 && host[7] != '\0')
+		ctl->socket = rpc_local(host);
+	else
+		return (ctl_usage_error(ctl->cmd, "%s '%s': use ssh://[USER@]"
+		    "HOST[:PORT][/SOCKET] or unix://SOCKET", what, host));
+	return (0);
+}
+
 /* Parse a command's words against its table entry and run it. */
 static int
 ctl_run(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
@@ -281,7 +330,10 @@ ctl_run(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 			ctl->json = 1;
 		if (a.gval[OPT_SOCKET] != NULL)
 			ctl->socket = a.gval[OPT_SOCKET];
-		rc = cmd->fn(ctl, &a);
+		if (a.gval[OPT_HOST] != NULL)
+			ctl->host = a.gval[OPT_HOST];
+		if ((rc = ctl_where(ctl, ctl->socket, ctl->host)) == 0)
+			rc = cmd->fn(ctl, &a);
 	}
 	parse_args_free(&a);
 	return (rc);
@@ -310,11 +362,13 @@ main(int argc, char **argv)
 	const struct ctl_cmd	*cmd;
 	struct ctl_args		 a;
 	struct ctl		 ctl;
-	char			 err[256], *path = NULL;
+	char			 err[256];
 	int			 rc;
 
 	/* A daemon that goes away must be an error we report, not death. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Our -H ssh goes with us, even when killed (lib/ssh.c). */
+	ssh_parent_death(SIGTERM);
 	memset(&ctl, 0, sizeof(ctl));
 
 	if (parse_args(argc - 1, argv + 1, ctl_opts, NULL, CMD_OPTSFIRST |
@@ -339,14 +393,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	ctl.json = a.val[OPT_JSON] != NULL;
-	if (a.val[OPT_SOCKET] != NULL)
-		ctl.socket = a.val[OPT_SOCKET];
-	else
-		ctl.socket = path = out_oom(paths_socket());
+	ctl.socket = a.val[OPT_SOCKET];		/* ctl_where settles it */
+	ctl.host = a.val[OPT_HOST];
+	ctl_default = out_oom(paths_socket());
 	rc = ctl_run(&ctl, cmd, a.argc - 1, a.argv + 1);
 	conn_close(&ctl);
 out:
 	parse_args_free(&a);
-	free(path);
+	free(ctl_default);
 	return (ctl_finish(rc));
 }

@@ -64,7 +64,10 @@ struct ctl_cmd {
 
 /* What every handler works with. */
 struct ctl {
-	const char		*socket;	/* control socket path */
+	const char		*socket;	/* control socket path, or
+						   ssh://... (lib/ssh.c) */
+	const char		*host;		/* -H as given, until
+						   ctl_where settles socket */
 	int			 json;		/* --json: replies as JSON */
 	int			 autostart;	/* start runnerd if none answers */
 	struct runner_channel	*h;		/* to runnerd, once connected */
@@ -132,6 +135,9 @@ int	 ctl_update(struct ctl *, struct ctl_args *);
 int	 ctl_shutdown(struct ctl *, struct ctl_args *);
 int	 ctl_ping(struct ctl *, struct ctl_args *);
 int	 ctl_version(struct ctl *, struct ctl_args *);
+
+/* dialstdio.c */
+int	 ctl_dial_stdio(struct ctl *, struct ctl_args *);
 
 /* deps.c */
 int	 ctl_deps(struct ctl *, struct ctl_args *);

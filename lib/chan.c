@@ -78,7 +78,7 @@ chan_unref(struct chan *c)
 		return;
 	if (c->owner != NULL)
 		*c->owner = NULL;
-	close(c->fd);
+	ssh_hangup(c->fd, c->ssh);	/* a close; through ssh, its end */
 	/* After the channel: runnerd takes it back once this closes. */
 	if (c->lease != -1)
 		close(c->lease);

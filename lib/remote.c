@@ -58,8 +58,10 @@ remote_open(struct remote *rm)
 	struct runner_channel	*h;
 	struct json		*j;
 	int			 fd, rc;
+	pid_t			 ssh;
 
-	if ((fd = rpc_dial(rm->socket)) == -1 || (h = rpc_handle(fd)) == NULL)
+	if ((fd = rpc_dial(rm->socket, &ssh)) == -1 ||
+	    (h = rpc_handle(fd, ssh)) == NULL)
 		return (-1);
 	/* Something that answers hello like runnerd is runnerd. */
 	rc = rpc_call(h, "hello", NULL, REMOTE_HELLO_MS, &j);
@@ -84,10 +86,15 @@ void *
 remote_new(const char *socket)
 {
 	struct remote	*rm;
+	const char	*host;
 	int		 saved;
 
 	if ((rm = calloc(1, sizeof(*rm))) == NULL)
 		return (NULL);
+	/* As runnerctl: $RUNNER_HOST (ssh://, unix://) before the default. */
+	if (socket == NULL && (host = getenv("RUNNER_HOST")) != NULL &&
+	    *host != '\0')
+		socket = host;
 	rm->socket = socket != NULL ? strdup(socket) : paths_socket();
 	if (rm->socket == NULL || remote_open(rm) == -1) {
 		saved = rm->socket != NULL ? errno : ENOMEM;
@@ -373,8 +380,9 @@ remote_channel(struct runner *r, const char *alias)
 	struct chan		*c;
 	struct buf		 ext;
 	int			 fd, rc, sndbuf = REMOTE_SNDBUF;
+	pid_t			 ssh;
 
-	if ((fd = rpc_dial(rm->socket)) == -1) {
+	if ((fd = rpc_dial(rm->socket, &ssh)) == -1) {
 		runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd at %s: "
 		    "%s", rm->socket, strerror(errno));
 		return (NULL);
@@ -383,11 +391,14 @@ remote_channel(struct runner *r, const char *alias)
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if ((c = chan_new(fd)) == NULL || (h = chan_handle(c)) == NULL) {
 		if (c == NULL)
-			close(fd);
+			ssh_hangup(fd, ssh);
+		else
+			c->ssh = ssh;
 		chan_unref(c);
 		runner_seterr(r, RUNNER_ENOMEM, "out of memory");
 		return (NULL);
 	}
+	c->ssh = ssh;
 	c->daemon = 1;		/* until the attach reply (rpc.c) */
 	buf_init(&ext);
 	jw_object1(&ext, "alias", alias);
@@ -423,14 +434,23 @@ remote_direct(struct runner *r, const char *alias)
 	struct buf	 data;
 	char		 err[RUNNER_ERRMSG_MAX];
 	int		 fd, chfd = -1, rc;
+	pid_t		 ssh;
 
+	/* No descriptor crosses a machine. */
+	if (ssh_url(rm->socket)) {
+		runner_seterr(r, RUNNER_ENOTSUP, "runnerd at %s is reached "
+		    "through ssh: a direct channel passes the instance's "
+		    "descriptor, which works on the same machine only (use "
+		    "runner_get_channel)", rm->socket);
+		return (NULL);
+	}
 	if (rm->protocol < 2) {
 		runner_seterr(r, RUNNER_ENOTSUP, "runnerd at %s speaks "
 		    "protocol %lld; direct channels need 2", rm->socket,
 		    rm->protocol);
 		return (NULL);
 	}
-	if ((fd = rpc_dial(rm->socket)) == -1) {
+	if ((fd = rpc_dial(rm->socket, &ssh)) == -1) {
 		runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd at %s: "
 		    "%s", rm->socket, strerror(errno));
 		return (NULL);

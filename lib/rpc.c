@@ -20,42 +20,58 @@
 #define RPC_BUSY_NSEC	20000000L	/* ... this far apart (1 s in all) */
 
 /*
- * Connect to the socket at path, riding out a full listen backlog (a
- * UNIX socket says EAGAIN then, rather than make us wait, and runnerd
- * drains it quickly).  A non-blocking, close-on-exec fd, or -1 with
- * errno.
+ * Connect to runnerd at target: a socket's path (or unix://PATH), riding
+ * out a full listen backlog (a UNIX socket says EAGAIN then, rather
+ * than make us wait, and runnerd drains it quickly); or ssh://..., a
+ * socketpair to an ssh running `runnerctl dial-stdio` there (ssh.c),
+ * with *ssh its pid for rpc_handle (else 0).  A close-on-exec fd, or
+ * -1 with errno.
  */
 int
-rpc_dial(const char *path)
+rpc_dial(const char *target, pid_t *ssh)
 {
 	struct timespec	 ts = { 0, RPC_BUSY_NSEC };
+	char		 err[RUNNER_ERRMSG_MAX];
 	int		 fd, i;
 
+	*ssh = 0;
+	if (ssh_url(target))
+		return (ssh_dial(target, ssh, err, sizeof(err)));
+	target = rpc_local(target);
 	for (i = 0; i < RPC_BUSY_TRIES; i++) {
-		if ((fd = sock_connect(path)) != -1 || errno != EAGAIN)
+		if ((fd = sock_connect(target)) != -1 || errno != EAGAIN)
 			return (fd);
 		nanosleep(&ts, NULL);
 	}
 	return (-1);
 }
 
+/* A local target's socket path: unix:///p is /p. */
+const char *
+rpc_local(const char *target)
+{
+	return (strncmp(target, "unix://", 7) == 0 ? target + 7 : target);
+}
+
 /*
- * A handle on connection fd to runnerd, which it owns: NULL (fd closed)
- * if no memory.  Marked as runnerd's (c->daemon): its untagged errors
+ * A handle on connection fd to runnerd, which it owns, with ssh the
+ * pid rpc_dial gave (0: none) to reap when it closes: NULL (fd closed,
+ * ssh reaped) if no memory.  Marked as runnerd's (c->daemon): its untagged errors
  * are about the connection (ask.c); one that attaches hands the stream
  * to the instance with rpc_attached.
  */
 struct runner_channel *
-rpc_handle(int fd)
+rpc_handle(int fd, pid_t ssh)
 {
 	struct runner_channel	*h;
 	struct chan		*c;
 
 	if ((c = chan_new(fd)) == NULL) {
-		close(fd);
+		ssh_hangup(fd, ssh);
 		errno = ENOMEM;
 		return (NULL);
 	}
+	c->ssh = ssh;
 	c->daemon = 1;
 	h = chan_handle(c);
 	chan_unref(c);		/* the handle holds it now */

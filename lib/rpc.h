@@ -23,8 +23,9 @@ struct rpc_start {
 						   record (protocol 7) */
 };
 
-int		 rpc_dial(const char *);
-struct runner_channel *rpc_handle(int);
+int		 rpc_dial(const char *, pid_t *);
+const char	*rpc_local(const char *);
+struct runner_channel *rpc_handle(int, pid_t);
 void		 rpc_attached(struct runner_channel *);
 int		 rpc_call(struct runner_channel *, const char *, struct buf *,
 		    int, struct json **);

@@ -284,6 +284,8 @@ struct spawn {
 					   with here the pipe on which a
 					   child that fails before its exec
 					   says why (spawn_errf) */
+	int		 pdeathsig;	/* this child's spawn_parent_death
+					   signal; 0: the global one */
 };
 int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
 void	 spawn_errf(const struct spawn *, const int [2], char *, size_t);
@@ -396,6 +398,8 @@ struct chan {
 	int		 cut;		/* runner_ask gave up in the middle
 					   of a request line: the next one
 					   ends it first */
+	pid_t		 ssh;		/* the ssh carrying fd (ssh.c),
+					   reaped once fd closes; or 0 */
 };
 struct runner_channel {
 	struct chan	*chan;
@@ -423,6 +427,18 @@ int	 sock_pair(int [2]);
 int	 fd_nonblock(int);
 int	 fd_wait(int, short, double);
 int	 fd_wait_either(int, int, short, double);
+
+/* ssh.c: runnerd on another machine, through ssh(1) and dial-stdio. */
+struct ssh_target {
+	char		*user, *host, *port;	/* NULL when not given */
+	char		*path;			/* the remote socket, or NULL */
+	char		 buf[4352];		/* what they point into */
+};
+int	 ssh_url(const char *);
+int	 ssh_parse(const char *, struct ssh_target *, char *, size_t);
+int	 ssh_dial(const char *, pid_t *, char *, size_t);
+void	 ssh_hangup(int, pid_t);
+void	 ssh_parent_death(int);
 
 /* clock.c: monotonic deadlines in seconds; a negative one never comes. */
 double	 clock_now(void);

@@ -120,7 +120,7 @@ spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd,
 {
 	struct sigaction	 sa;
 	sigset_t		 none;
-	int			 i, nul;
+	int			 i, nul, sig;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -138,8 +138,9 @@ spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd,
 	 * signal.  The parent may have died between fork and here: then
 	 * nobody would send it, and nobody supervises us, so go.
 	 */
-	if (spawn_pdeathsig != 0 && (prctl(PR_SET_PDEATHSIG,
-	    spawn_pdeathsig) == -1 || getppid() != parent))
+	sig = sp->pdeathsig != 0 ? sp->pdeathsig : spawn_pdeathsig;
+	if (sig != 0 && (prctl(PR_SET_PDEATHSIG, sig) == -1 ||
+	    getppid() != parent))
 		_exit(127);
 	if (sp->cwd != NULL && chdir(sp->cwd) == -1)
 		spawn_fail(errfd, SPAWN_STAGE_CHDIR);

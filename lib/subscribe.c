@@ -38,13 +38,15 @@ sub_open(const char *socket, char *err, size_t errlen, int *rc)
 {
 	struct sub	*s;
 	int		 fd;
+	pid_t		 ssh;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		*rc = RUNNER_ENOMEM;
 		errf(err, errlen, "out of memory");
 		return (NULL);
 	}
-	if ((fd = rpc_dial(socket)) == -1 || (s->h = rpc_handle(fd)) == NULL) {
+	if ((fd = rpc_dial(socket, &ssh)) == -1 ||
+	    (s->h = rpc_handle(fd, ssh)) == NULL) {
 		*rc = RUNNER_ECLOSED;
 		errf(err, errlen, "cannot reach runnerd at %s: %s", socket,
 		    strerror(errno));

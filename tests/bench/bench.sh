@@ -630,3 +630,5 @@ cat "$tmp/table"
 # and of dependencies, a chain's start against its apps' (stack.sh).
 sh "$b/health.sh"
 sh "$b/stack.sh"
+# Issue 18: runnerctl -H ssh:// against a plain ssh command (ssh.sh).
+sh "$b/ssh.sh"

@@ -5,7 +5,8 @@
 # the completion function as bash would (COMP_WORDS, COMP_CWORD),
 # comparing COMPREPLY: commands, options, app names for start, aliases
 # (and their apps' names) for stop and the others, commands for help,
-# and -s SOCKET on the line, before or after the command, honoured.
+# and -s SOCKET or -H HOST on the line, before or after the command, and
+# $RUNNER_HOST, honoured.
 # Run from the repository root after make.
 set -u
 comp=conf/runnerctl.bash
@@ -68,9 +69,15 @@ failed=0
 expect "start status stop" st
 expect "help" he
 expect "apps ask attach" a
-expect "deps" de
+expect "deps dial-stdio" d
 expect "attach" -s "$sock" --json at
-expect "--help --json --version -s" -
+expect "--help --json --version -H -s" -
+# -H HOST says where too (unix:// here; ssh:// is test_ssh's), and so
+# does $RUNNER_HOST, which runnerctl reads itself.
+expect "ssh:// unix://" -H ""
+expect "c1 c2" -H "unix://$sock" send ""
+expect "c1 c2" send -H "unix://$sock" ""
+RUNNER_HOST=unix://$sock expect "c1 c2" read ""
 expect "cat sleeper" -s "$sock" start ""
 expect "sleeper" -s "$sock" start s
 expect "" -s "$sock" start cat ""

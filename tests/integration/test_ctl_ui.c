@@ -149,8 +149,8 @@ test_help_version(void **state)
 	assert_non_null(strstr(r->out, "  logs ALIAS [-f] [-n LINES]\n"));
 	r = CTL(d, "start", "--help");
 	r_status(r, 0);
-	assert_non_null(strstr(r->out, "usage: runnerctl [-s SOCKET] [--json] "
-	    "start APP"));
+	assert_non_null(strstr(r->out, "usage: runnerctl [-s SOCKET | -H HOST] "
+	    "[--json] start APP"));
 	assert_non_null(strstr(r->out, "[--no-wait]"));
 	r = CTL(d, "--version");
 	r_status(r, 0);

@@ -33,25 +33,6 @@
 
 static int	 h_ports[3];	/* bad.py's, mute.py's, bad.py big's */
 
-/* A TCP port on 127.0.0.1 free a moment ago. */
-static int
-h_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd, port;
-
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
-
 /* A subscribed client. */
 static struct client *
 h_sub(struct daemon *d)
@@ -125,8 +106,8 @@ static int
 h_setup(void **state)
 {
 	struct daemon	*d;
-	int		 port = h_port(), bad = h_port(), mute = h_port();
-	int		 big = h_port();
+	int		 port = t_tcp_port(), bad = t_tcp_port();
+	int		 mute = t_tcp_port(), big = t_tcp_port();
 
 	t_setup_bare(state);
 	d = *state;

@@ -1,0 +1,144 @@
+/*
+ * dialstdio.c: `runnerctl dial-stdio`, what `runnerctl -H ssh://host`
+ * (lib/ssh.c) runs on the remote host, as docker's `system dial-stdio`.
+ * It connects to the local control socket and relays bytes both ways,
+ * unchanged, until runnerd closes: stdin to the socket on a thread of
+ * its own, the socket to stdout here, so that neither direction waits
+ * for the other (an attach carries a stream each way at once).
+ * runnerd sees this process's credentials, the ssh user's.
+ *
+ * ssh carries an end of input but not whether it was a half-close or a
+ * close (lib/ssh.c): a close ends the ssh connection too, and with it
+ * sshd's reading of our stdout.  So when stdin ends, we wait a moment
+ * (DIAL_HUP_MS) for stdout's reader to go: gone, it was a close, and
+ * so is ours (the instance of an attach runs on); still there, the
+ * socket's sending side is shut (SHUT_WR) and replies still come:
+ * `printf 'q\n' | runnerctl -H ... attach` sees its answer.  A reader
+ * that goes at any time ends us at once, not at the next byte to
+ * write: a `logs -f` of a quiet instance would hold runnerd's
+ * connection for nothing.
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runnerctl.h"
+
+#define DIAL_CHUNK	65536
+#define DIAL_HUP_MS	250	/* after stdin's end, for stdout's reader
+				   to go with it: a close, not a half */
+
+static ssize_t	 dial_read(int, char *, size_t);
+static void	*dial_up(void *);
+
+/*
+ * read(2), waiting when fd is non-blocking and empty (sshd may hand us
+ * such a stdin): bytes, 0 at the end, -1 on an error.
+ */
+static ssize_t
+dial_read(int fd, char *b, size_t len)
+{
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	for (;;) {
+		if ((n = read(fd, b, len)) >= 0)
+			return (n);
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			pfd.fd = fd;
+			pfd.events = POLLIN;
+			if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+				return (-1);
+		} else if (errno != EINTR)
+			return (-1);
+	}
+}
+
+/*
+ * The thread: stdin to the socket, then its sending side shut, unless
+ * stdout's reader goes too (then the main loop ends us: a close).
+ */
+static void *
+dial_up(void *arg)
+{
+	struct pollfd	 pfd = { .fd = STDOUT_FILENO, .events = 0 };
+	char		 b[DIAL_CHUNK];
+	int		 fd = *(int *)arg;
+	ssize_t		 n;
+
+	while ((n = dial_read(STDIN_FILENO, b, sizeof(b))) > 0 &&
+	    out_write(fd, b, (size_t)n) == 0)
+		;
+	if (n == 0 && poll(&pfd, 1, DIAL_HUP_MS) == 1)
+		return (NULL);
+	shutdown(fd, SHUT_WR);
+	return (NULL);
+}
+
+/*
+ * dial-stdio: 0 once runnerd closed the connection, 3 when there is no
+ * runnerd (said on stderr, which ssh carries to the user), 1 when
+ * stdout failed (ssh went).
+ */
+int
+ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
+{
+	struct pollfd	 pfd[2];
+	pthread_t	 up;
+	char		 b[DIAL_CHUNK];
+	ssize_t		 n;
+	pid_t		 none;
+	int		 fd, rc = CTL_EXIT_OK;
+
+	(void)a;
+	/* One hop: a relay to another host would hide whose it is. */
+	if (ssh_url(ctl->socket))
+		return (ctl_usage_error(ctl->cmd, "relays to a local socket, "
+		    "not to %s", ctl->socket));
+	if ((fd = rpc_dial(ctl->socket, &none)) == -1) {
+		fprintf(stderr, "runnerctl: no runnerd at %s: %s\n",
+		    ctl->socket, strerror(errno));
+		return (CTL_EXIT_NODAEMON);
+	}
+	if (fcntl(fd, F_SETFL, 0) == -1 ||
+	    pthread_create(&up, NULL, dial_up, &fd) != 0) {
+		fprintf(stderr, "runnerctl: dial-stdio: %s\n",
+		    strerror(errno));
+		close(fd);
+		return (CTL_EXIT_REFUSED);
+	}
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = STDOUT_FILENO;
+	pfd[1].events = 0;	/* only POLLERR, POLLHUP: its reader left */
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents != 0) {
+			rc = CTL_EXIT_REFUSED;
+			break;
+		}
+		if ((n = dial_read(fd, b, sizeof(b))) <= 0)
+			break;
+		if (out_write(STDOUT_FILENO, b, (size_t)n) == -1) {
+			rc = CTL_EXIT_REFUSED;
+			break;
+		}
+	}
+	/*
+	 * runnerd is done (or ssh is gone): so are we, and the thread
+	 * still waiting for stdin ends with the process.  fd stays open
+	 * for it meanwhile.
+	 */
+	return (rc);
+}
