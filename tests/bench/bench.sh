@@ -50,11 +50,11 @@ mkdir "$S"
 pids=""			# every daemon we started, for cleanup
 runit_dirs=""		# runit service directories to bring down first
 
-say() { echo "bench: $*" >&2; }
+# shellcheck source=tests/bench/lib.sh
+. "$b/lib.sh"
 forget() {	# pid is reaped: cleanup must not signal it (or its reuse)
 	pids=$(echo "$pids" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
 }
-die() { say "$*"; exit 1; }
 
 # --- cleanup: what we started, by pid --------------------------------
 cleanup() {
@@ -98,15 +98,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # --- helpers -----------------------------------------------------------
-# Poll (every 10 ms, at most 30 s) until the command succeeds.
-until_ok() {
-	i=0
-	until "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 3000 ] || die "timeout waiting for: $*"
-		sleep 0.01
-	done
-}
 # How many services run under the pids (comma list): processes named
 # idle, or run where s6 and runit exec ./run (the symlink to idle).
 idle_under() { pgrep -c -x 'idle|run' -P "$1" 2>/dev/null || :; }

@@ -26,31 +26,16 @@ SAMPLES=${BENCH_HSAMPLES:-3000}
 tmp=$(mktemp -d /tmp/runner-bench-health.XXXXXX)
 pids=""
 
-say() { echo "bench: $*" >&2; }
-die() { say "$*"; exit 1; }
+# shellcheck source=tests/bench/lib.sh
+. "$b/lib.sh"
+export UNTIL_TRIES=12000	# a thousand probed instances: up to 120 s
 cleanup() {
 	set +e
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 3000 ]; do
-			sleep 0.01; i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	for p in $pids; do stop "$p"; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-until_ok() {
-	i=0
-	until "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 12000 ] || die "timeout waiting for: $*"
-		sleep 0.01
-	done
-}
 rctl() { d=$1; shift; "$top/ctl/runnerctl" -s "$tmp/$d/sock" "$@"; }
 # All n of d's probed instances probed once at least (a last result),
 # and how many of them are healthy, into $tmp/$2/healthy.

@@ -22,17 +22,8 @@ ROUNDS=${BENCH_HROUNDS:-20}
 tmp=$(mktemp -d /tmp/runner-bench-ssh.XXXXXX)
 pid="" sshd=""
 
-say() { echo "bench: $*" >&2; }
-die() { say "$*"; exit 1; }
-stop() {	# stop PID: TERM, bounded wait, KILL
-	kill "$1" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 3000 ]; do
-		sleep 0.01; i=$((i + 1))
-	done
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
+# shellcheck source=tests/bench/lib.sh
+. "$b/lib.sh"
 cleanup() {
 	set +e
 	[ -S "$tmp/cm" ] && ssh -F "$tmp/ssh_config" -O exit localhost \

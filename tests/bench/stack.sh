@@ -25,19 +25,11 @@ ROUNDS=${BENCH_SROUNDS:-30}
 tmp=$(mktemp -d /tmp/runner-bench-stack.XXXXXX)
 pid=""
 
-say() { echo "bench: $*" >&2; }
-die() { say "$*"; exit 1; }
+# shellcheck source=tests/bench/lib.sh
+. "$b/lib.sh"
 cleanup() {
 	set +e
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 3000 ]; do
-			sleep 0.01; i=$((i + 1))
-		done
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	[ -n "$pid" ] && stop "$pid"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
