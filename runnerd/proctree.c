@@ -480,7 +480,9 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 		return (0);
 	}
 	for (k = 0; k < mine.n; k++) {
-		if (leader_find(lead, nlead, mine.v[k]) != NULL)
+		/* A health probe in flight is runnerd's own child. */
+		if (leader_find(lead, nlead, mine.v[k]) != NULL ||
+		    probe_spawn_watching(mine.v[k]))
 			continue;
 		if (proctree_orphan_info(mine.v[k], &ps) == -1)
 			continue;	/* gone */
