@@ -14,7 +14,8 @@
  * MHD_get_timeout's deadline by one ev_timer; both call MHD_run, which
  * does not block.  Bounds, so a slow or hostile scraper can neither
  * pile up descriptors nor hold memory for long: METRICS_CONN_MAX
- * connections (more are refused at accept), each closed after
+ * connections (more wait in the listening socket's backlog of
+ * METRICS_BACKLOG, then the kernel refuses them), each closed after
  * METRICS_IDLE seconds without progress, a request that never ends and
  * a reader that stops reading alike.
  *
@@ -43,6 +44,7 @@
 #define METRICS_CONN_MAX	16	/* connections at once */
 #define METRICS_IDLE		10	/* seconds without progress */
 #define METRICS_BACKLOG		16
+#define HTTP_RUNS		4	/* MHD_run at most, per wakeup */
 
 static struct {
 	struct MHD_Daemon *d;		/* serving, or NULL */
@@ -59,6 +61,7 @@ static int	 http_reply(struct MHD_Connection *, unsigned int,
 static enum MHD_Result http_answer(void *, struct MHD_Connection *,
 		    const char *, const char *, const char *, const char *,
 		    size_t *, void **);
+static unsigned int http_conns(void);
 static void	 http_run(void);
 static void	 http_io_cb(struct ev_loop *, ev_io *, int);
 static void	 http_timer_cb(struct ev_loop *, ev_timer *, int);
@@ -146,13 +149,38 @@ http_answer(void *arg, struct MHD_Connection *conn, const char *url,
 	    "charset=utf-8", NULL));
 }
 
-/* Let MHD work, then wait for its next deadline. */
+/* Connections MHD holds now. */
+static unsigned int
+http_conns(void)
+{
+	const union MHD_DaemonInfo	*info;
+
+	info = MHD_get_daemon_info(h.d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return (info != NULL ? info->num_connections : 0);
+}
+
+/*
+ * Let MHD work, then wait for its next deadline.  Again while the
+ * connections it holds change, at most HTTP_RUNS times: a connection a
+ * run closed is only cleaned up (its descriptor closed) by the next,
+ * and a listening socket MHD set aside at METRICS_CONN_MAX is only
+ * watched again by the run after that, so connections waiting in the
+ * backlog would wait for a new one to come; MHD_get_timeout asks for
+ * neither.
+ */
 static void
 http_run(void)
 {
 	MHD_UNSIGNED_LONG_LONG	 ms;
+	unsigned int		 n;
+	int			 k;
 
-	MHD_run(h.d);
+	for (k = 0; k < HTTP_RUNS; k++) {
+		n = http_conns();
+		MHD_run(h.d);
+		if (k > 0 && http_conns() == n)
+			break;
+	}
 	ev_timer_stop(server.loop, &h.timer);
 	if (MHD_get_timeout(h.d, &ms) == MHD_YES) {
 		ev_timer_set(&h.timer, (double)ms / 1000, 0);
@@ -303,10 +331,21 @@ metrics_http_json(struct buf *b)
 void
 metrics_http_close(void)
 {
+	MHD_socket	 fd;
+
 	if (h.d != NULL) {
 		ev_io_stop(server.loop, &h.io);
 		ev_timer_stop(server.loop, &h.timer);
+		/*
+		 * The listening socket is ours (http_bind): taken back and
+		 * closed here, rather than trusting MHD_stop_daemon with a
+		 * socket it did not open (a reload that moved the endpoint
+		 * once left the old one open).
+		 */
+		fd = MHD_quiesce_daemon(h.d);
 		MHD_stop_daemon(h.d);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
 		h.d = NULL;
 	}
 	free(h.addr);
