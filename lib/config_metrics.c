@@ -54,9 +54,13 @@ metrics_addr(const char *v, struct sockaddr_storage *ss, socklen_t *len,
 		h = v + 1;
 		hl -= 2;
 	}
-	if (hl == 0 || hl >= sizeof(host)) {
+	if (hl == 0) {
 		errf(err, errlen, "'%s': no host: say which address, as "
 		    "127.0.0.1:9464", v);
+		return (-1);
+	}
+	if (hl >= sizeof(host)) {
+		errf(err, errlen, "'%.*s...' is not an address", 16, v);
 		return (-1);
 	}
 	memcpy(host, h, hl);
