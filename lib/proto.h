@@ -325,7 +325,7 @@
  *   -> {"format": "text/plain; version=0.0.4", "text": S}: runnerd's
  *   metrics in the Prometheus text exposition format, complete (what
  *   GET /metrics on metrics_listen serves; the names: runnerd(8)).
- *   Large with many instances (about 2 KiB each): a reply line may be
+ *   Large with many instances (about 1 KiB each): a reply line may be
  *   longer than PROTO_LINE_MAX, never than PROTO_REPLY_MAX.
  */
 

@@ -630,3 +630,5 @@ cat "$tmp/table"
 # and of dependencies, a chain's start against its apps' (stack.sh).
 sh "$b/health.sh"
 sh "$b/stack.sh"
+# Issue 18: the cost of a metrics scrape of N instances (metrics.sh).
+sh "$b/metrics.sh"
