@@ -69,6 +69,7 @@ expect "start status stop" st
 expect "help" he
 expect "apps ask attach" a
 expect "deps" de
+expect "metrics" me
 expect "attach" -s "$sock" --json at
 expect "--help --json --version -s" -
 expect "cat sleeper" -s "$sock" start ""
