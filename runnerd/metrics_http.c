@@ -54,7 +54,8 @@ static struct {
 	char		*error;		/* why it does not serve, or NULL */
 } h;
 
-static void	 http_log(void *, const char *, va_list);
+static void	 http_log(void *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 static int	 http_reply(struct MHD_Connection *, unsigned int,
 		    const char *, size_t, enum MHD_ResponseMemoryMode,
 		    const char *, const char *);
