@@ -11,8 +11,8 @@
  * "unknown", not under the name a client made up); the endpoint scraped
  * by curl (GET 200 text/plain; version=0.0.4, HEAD, POST 405, another
  * path 404, the same families as the command); a port in use (runnerd
- * starts, logs it with the errno in words, hello says metrics_error, a
- * reload once the port is free binds it); values that do not parse
+ * starts, logs it with the errno in words, hello says metrics_error and
+ * runnerctl ping says why, a reload once the port is free binds it); values that do not parse
  * (runnerd -n and reload: file:line, the endpoint in force kept); a
  * reload that moves the endpoint and one that removes it (the old port
  * refused, runnerd's descriptors as before); scrapers that connect and
@@ -354,6 +354,10 @@ test_http(void **state)
 	m_expect(r, "404", NULL);
 	r = m_curl(d, m_ports[0], "/metricsx", "-i", NULL);
 	m_expect(r, "404", NULL);
+	r = CTL(d, "ping");
+	r_status(r, 0);
+	assert_non_null(strstr(r->out, d_fmt(d, "\nmetrics on "
+	    "http://127.0.0.1:%d/metrics\n", m_ports[0])));
 	/* Nothing changed by any of it. */
 	assert_true(cl_pid_of(c, "cat") > 0);
 	d_ask_ok(d, "hello", NULL);
@@ -371,6 +375,7 @@ test_port_in_use(void **state)
 	struct daemon		*d = *state;
 	struct sockaddr_in	 sin;
 	struct client		*c = cl_open(d);
+	struct run		*r;
 	char			*hello;
 	int			 fd, port = m_port();
 	size_t			 mark;
@@ -392,6 +397,10 @@ test_port_in_use(void **state)
 	assert_non_null(strstr(hello, d_fmt(d, "\"metrics_error\":"
 	    "\"127.0.0.1:%d: bind: Address already in use\"", port)));
 	assert_null(strstr(hello, "\"metrics\":"));
+	r = CTL(d, "ping");
+	r_status(r, 0);
+	assert_non_null(strstr(r->out, d_fmt(d, "\nmetrics not served: "
+	    "127.0.0.1:%d: bind: Address already in use\n", port)));
 	/* The fixture's endpoint went with the reload. */
 	assert_int_equal(m_connect(m_ports[0], 0), -1);
 	/* runnerd serves on. */
