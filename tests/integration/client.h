@@ -3,11 +3,14 @@
  * proto.h alone (a second client, independent of runnerctl): a socket, a
  * line reader over it, requests built by hand, replies parsed with
  * json_parse and checked field by field.  d_ask is the convenience path
- * through runner_ask.  Included by daemon.h.
+ * through runner_ask.  Included by daemon.h.  And t_tcp_port, a free
+ * port for the servers a test runs.
  */
 
 #ifndef T_CLIENT_H
 #define T_CLIENT_H
+
+#include <netinet/in.h>
 
 struct client {
 	struct daemon	*d;
@@ -663,6 +666,26 @@ d_fds_settle(struct daemon *d, int want)
 			    "%d before:\n%s", n, want, t_fd_list(d, d->pid));
 		usleep(20000);
 	}
+}
+
+/* A TCP port on 127.0.0.1 free a moment ago (to give a server). */
+static inline int
+t_tcp_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd, port;
+
+	assert_true((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) !=
+	    -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
 }
 
 #endif /* T_CLIENT_H */

@@ -32,25 +32,6 @@
 
 static int	 h_ports[2];	/* h500.py's and mute.py's */
 
-/* A TCP port on 127.0.0.1 free a moment ago. */
-static int
-h_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd, port;
-
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
-
 /* A subscribed client. */
 static struct client *
 h_sub(struct daemon *d)
@@ -124,7 +105,8 @@ static int
 h_setup(void **state)
 {
 	struct daemon	*d;
-	int		 port = h_port(), bad = h_port(), mute = h_port();
+	int		 port = t_tcp_port(), bad = t_tcp_port();
+	int		 mute = t_tcp_port();
 
 	t_setup_bare(state);
 	d = *state;

@@ -38,25 +38,6 @@
 				   the crowd past the limit waits in
 				   the backlog for the first 16 */
 
-/* A TCP port on 127.0.0.1 free a moment ago. */
-static int
-m_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd, port;
-
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
-
 /* A connection to 127.0.0.1:port (rcvbuf: its receive buffer, or 0). */
 static int
 m_connect(int port, int rcvbuf)
@@ -110,8 +91,8 @@ m_setup(void **state)
 
 	t_setup_bare(state);
 	d = *state;
-	m_ports[0] = m_port();
-	m_ports[1] = m_port();
+	m_ports[0] = t_tcp_port();
+	m_ports[1] = t_tcp_port();
 	d_start(d, m_conf(d, m_ports[0]));
 	d_wait_log(d, d_fmt(d, "metrics on http://127.0.0.1:%d/metrics",
 	    m_ports[0]));
@@ -377,7 +358,7 @@ test_port_in_use(void **state)
 	struct client		*c = cl_open(d);
 	struct run		*r;
 	char			*hello;
-	int			 fd, port = m_port();
+	int			 fd, port = t_tcp_port();
 	size_t			 mark;
 
 	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
