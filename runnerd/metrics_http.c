@@ -15,9 +15,11 @@
  * does not block.  Bounds, so a slow or hostile scraper can neither
  * pile up descriptors nor hold memory for long: METRICS_CONN_MAX
  * connections (more wait in the listening socket's backlog of
- * METRICS_BACKLOG, then the kernel refuses them), each closed after
- * METRICS_IDLE seconds without progress, a request that never ends and
- * a reader that stops reading alike.
+ * METRICS_BACKLOG; past it the kernel drops their connects, which the
+ * clients retry), each closed after METRICS_IDLE seconds without
+ * progress, a request that never ends and a reader that stops reading
+ * alike.  So at most METRICS_CONN_MAX responses (about 1 MiB each for
+ * 1000 instances) are held at once, each for a bounded time.
  *
  * runnerd binds the socket itself and hands it to MHD: a bind that
  * fails (the port in use, EACCES) is then logged with the errno in
@@ -339,9 +341,8 @@ metrics_http_close(void)
 		ev_timer_stop(server.loop, &h.timer);
 		/*
 		 * The listening socket is ours (http_bind): taken back and
-		 * closed here, rather than trusting MHD_stop_daemon with a
-		 * socket it did not open (a reload that moved the endpoint
-		 * once left the old one open).
+		 * closed here, so that who closes it never depends on what
+		 * MHD_stop_daemon does with a socket it did not open.
 		 */
 		fd = MHD_quiesce_daemon(h.d);
 		MHD_stop_daemon(h.d);
