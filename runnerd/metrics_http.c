@@ -296,6 +296,9 @@ metrics_http_config(const struct config *cfg)
 	if (want != NULL && h.d != NULL && h.addr != NULL &&
 	    strcmp(want, h.addr) == 0)
 		return;
+	if (want == NULL && h.d != NULL)
+		log_info("metrics_listen removed: no metrics on %s any more",
+		    h.addr);
 	metrics_http_close();
 	if (want == NULL)
 		return;

@@ -505,6 +505,8 @@ test_reload_moves(void **state)
 	m_expect(m_curl(d, m_ports[1], "/metrics", "-i", NULL), "200", NULL);
 	d_file(d, "runner.conf", "apps = { cat = { command = \"cat\"; }; };\n");
 	j_ok(cl_call(c, "reload", NULL));
+	d_wait_log(d, d_fmt(d, "metrics_listen removed: no metrics on "
+	    "127.0.0.1:%d any more", m_ports[1]));
 	assert_int_equal(m_connect(m_ports[1], 0), -1);
 	hello = d_ask_ok(d, "hello", NULL);
 	assert_null(strstr(hello, "metrics"));
