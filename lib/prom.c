@@ -63,7 +63,8 @@ prom_sample(struct buf *b, const char *name, const char *const *labels,
 	buf_adds(b, name);
 	if (labels != NULL && labels[0] != NULL) {
 		buf_addc(b, '{');
-		for (k = 0; labels[k] != NULL && labels[k + 1] != NULL; k += 2) {
+		for (k = 0; labels[k] != NULL && labels[k + 1] != NULL;
+		    k += 2) {
 			buf_printf(b, "%s%s=\"", k > 0 ? "," : "", labels[k]);
 			prom_escape(b, labels[k + 1], 1);
 			buf_addc(b, '"');

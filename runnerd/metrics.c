@@ -362,7 +362,8 @@ metrics_process(struct buf *b)
 		    "descriptors runnerd has open");
 		prom_sample(b, "process_open_fds", NULL, v);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY) {
 		prom_family(b, "process_max_fds", "gauge",
 		    "runnerd's limit of open descriptors");
 		prom_sample(b, "process_max_fds", NULL, (double)rl.rlim_cur);

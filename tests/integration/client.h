@@ -592,6 +592,33 @@ cl_event(struct client *c, char **name)
 }
 
 /*
+ * The next event called want about alias, saying health state unless
+ * state is NULL (others are skipped): its ext index, and in *jp (unless
+ * NULL) the event.
+ */
+static inline int
+cl_event_about(struct client *s, const char *alias, const char *want,
+    const char *state, struct json **jp)
+{
+	struct json	*j;
+	char		*name;
+	int		 e;
+
+	for (;;) {
+		j = cl_event(s, &name);
+		e = json_get(j, 0, "ext");
+		if (strcmp(name, want) == 0 &&
+		    json_streq(j, json_get(j, e, "alias"), alias) &&
+		    (state == NULL ||
+		    json_streq(j, json_get(j, e, "health"), state))) {
+			if (jp != NULL)
+				*jp = j;
+			return (e);
+		}
+	}
+}
+
+/*
  * runner_ask on d's own connection (opened on first use): the code, and
  * the reply's ext as JSON text (kept) in *ext.
  */

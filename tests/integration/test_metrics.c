@@ -12,7 +12,8 @@
  * by curl (GET 200 text/plain; version=0.0.4, HEAD, POST 405, another
  * path 404, the same families as the command); a port in use (runnerd
  * starts, logs it with the errno in words, hello says metrics_error and
- * runnerctl ping says why, a reload once the port is free binds it); values that do not parse
+ * runnerctl ping says why, a reload once the port is free binds it);
+ * values that do not parse
  * (runnerd -n and reload: file:line, the endpoint in force kept); a
  * reload that moves the endpoint and one that removes it (the old port
  * refused, runnerd's descriptors as before); scrapers that connect and
@@ -71,7 +72,8 @@ m_conf(struct daemon *d, int port)
 	    "  cat = { command = \"cat\"; restart = \"no\"; };\n"
 	    "  fail3 = { command = [\"sh\", \"-c\", \"exit 3\"]; "
 	    "restart = \"no\"; };\n"
-	    "  noexec = { command = \"%s/no-such-program\"; restart = \"no\"; };\n"
+	    "  noexec = { command = \"%s/no-such-program\"; "
+	    "restart = \"no\"; };\n"
 	    "  loop = { command = \"sleep 1000\"; restart = \"always\"; "
 	    "backoff_initial = 0; };\n"
 	    "  well = { command = \"sleep 1000\"; restart = \"no\"; "
@@ -177,30 +179,10 @@ m_expect(struct run *r, const char *code, const char *type)
 {
 	if (r->status != 0 || strncmp(r->out, "HTTP/1.1 ", 9) != 0 ||
 	    strncmp(r->out + 9, code, 3) != 0 ||
-	    (type != NULL && strcasestr(r->out, d_fmt(t_d, "Content-Type: %s\r\n",
-	    type)) == NULL))
-		fail_msg("curl exited %d, want %s %s:\n%.600s%s", r->status, code,
-		    type != NULL ? type : "", r->out, r->err);
-}
-
-/* The next event called want about alias, on a subscribed connection. */
-static void
-m_event(struct client *s, const char *alias, const char *want,
-    const char *health)
-{
-	struct json	*j;
-	char		*name;
-	int		 e;
-
-	for (;;) {
-		j = cl_event(s, &name);
-		e = json_get(j, 0, "ext");
-		if (strcmp(name, want) == 0 &&
-		    json_streq(j, json_get(j, e, "alias"), alias) &&
-		    (health == NULL ||
-		    json_streq(j, json_get(j, e, "health"), health)))
-			return;
-	}
+	    (type != NULL && strcasestr(r->out, d_fmt(t_d,
+	    "Content-Type: %s\r\n", type)) == NULL))
+		fail_msg("curl exited %d, want %s %s:\n%.600s%s", r->status,
+		    code, type != NULL ? type : "", r->out, r->err);
 }
 
 /* Every state at once: promtool passes, and each value is right. */
@@ -220,12 +202,12 @@ test_states(void **state)
 	old = cl_start(c, "loop", "loop");
 	cl_start(c, "well", "well");
 	cl_start(c, "sick", "sick");
-	m_event(s, "fail3", "exited", NULL);
-	m_event(s, "well", "health", "healthy");
-	m_event(s, "sick", "health", "unhealthy");
-	m_event(s, "sick", "failed", NULL);
+	cl_event_about(s, "fail3", "exited", NULL, NULL);
+	cl_event_about(s, "well", "health", "healthy", NULL);
+	cl_event_about(s, "sick", "health", "unhealthy", NULL);
+	cl_event_about(s, "sick", "failed", NULL, NULL);
 	r_status(CTL(d, "kill", "-s", "KILL", "loop"), 0);
-	m_event(s, "loop", "restarted", NULL);
+	cl_event_about(s, "loop", "restarted", NULL, NULL);
 	assert_true(cl_pid_of(c, "loop") != old);
 	r_status(CTL(d, "stop", "nosuch"), 1);		/* ENOALIAS */
 	cl_sendf(c, "{\"tag\": 9, \"cmd\": \"made\\\"up\\\\\"}\n");
@@ -430,7 +412,7 @@ test_bad_values(void **state)
 	static const char *const bad[][2] = {
 		{ "\"127.0.0.1\"", "has no port" },
 		{ "\"127.0.0.1:\"", "the port must be a number" },
-		{ "\"127.0.0.1:0\"", "the port must be a number from 1 to 65535" },
+		{ "\"127.0.0.1:0\"", "must be a number from 1 to 65535" },
 		{ "\"127.0.0.1:65536\"", "from 1 to 65535" },
 		{ "\"127.0.0.1:80x\"", "from 1 to 65535" },
 		{ "\":9464\"", "no host" },
