@@ -67,6 +67,9 @@ ALL_CFLAGS = $(PROJECT_CFLAGS) $(CFLAGS) -MMD -MP
 LIBS	 = -lconfig
 # runnerd alone links libcurl (http health probes: runnerd/probe_http.c).
 CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+# ... and libmicrohttpd (metrics_listen: runnerd/metrics_http.c).
+MHD_LIBS = $(shell pkg-config --libs libmicrohttpd 2>/dev/null || \
+	   echo -lmicrohttpd)
 
 LIB_SRC	 = $(wildcard lib/*.c)
 LIB_OBJ	 = $(LIB_SRC:.c=.o)
@@ -88,7 +91,8 @@ BENCH_BIN = $(BENCH_SRC:.c=)
 
 # Packages the build and the tests need (Debian names).
 DEBS	 = gcc make pkg-config binutils libc6-dev libconfig-dev libev-dev libjsmn-dev \
-	   libcmocka-dev socat valgrind mandoc python3 libcurl4-openssl-dev
+	   libcmocka-dev socat valgrind mandoc python3 libcurl4-openssl-dev \
+	   libmicrohttpd-dev prometheus curl
 # deploy18: tests/deploy/check.sh parses the Kubernetes YAML; test_pid1
 # makes PID namespaces with util-linux's unshare.
 DEBS	+= python3-yaml util-linux
@@ -150,7 +154,7 @@ lib/librunner.so: $(LIB_OBJ) lib/librunner.map
 
 runnerd/runnerd: $(RUNNERD_OBJ) lib/librunner-int.a
 	$(CC) $(LDFLAGS) -o $@ $(RUNNERD_OBJ) lib/librunner-int.a $(LIBS) -lev \
-	    $(CURL_LIBS)
+	    $(CURL_LIBS) $(MHD_LIBS)
 
 # runnerctl runs once per command, and the dynamic loader was a third of
 # its time (make bench: CLI status), so it is linked statically; it needs
@@ -272,7 +276,7 @@ $(FUZZ_O)/fuzz_%.r.o: $(FUZZ_O)/fuzz_%.o $(FUZZ_LIB_OBJ)
 	$(LD) -r $(FUZZ_WRAP) -o $@ $^
 
 tests/fuzz/fuzz_proto: $(FUZZ_O)/fuzz_proto.r.o
-	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $< $(LIBS) -lev $(CURL_LIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $< $(LIBS) -lev $(CURL_LIBS) $(MHD_LIBS)
 
 tests/fuzz/fuzz_%: $(FUZZ_O)/fuzz_%.r.o
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $< $(LIBS)
@@ -330,7 +334,7 @@ $(FAULTS_O)/runnerd.r.o: $(FAULTS_OBJ)
 tests/faults/runnerd-faults: $(FAULTS_O)/runnerd.r.o tests/faults/fault.c
 	$(CC) $(PROJECT_CFLAGS) $(FAULTS_SAN) $(FAULTS_CFLAGS) $(LDFLAGS) \
 	    -o $@ $(FAULTS_O)/runnerd.r.o tests/faults/fault.c $(LIBS) -lev \
-	    $(CURL_LIBS)
+	    $(CURL_LIBS) $(MHD_LIBS)
 
 faults-build: tests/faults/runnerd-faults
 

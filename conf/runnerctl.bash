@@ -78,8 +78,8 @@ _runnerctl()
 	local _runnerctl_cur=$cur
 	local socket='' host='' where='' cmd='' w i nops=0 dashdash=0 text=0
 	local -a opts=() valopts=() names=()
-	local -a cmds=(start stop rm restart kill status deps apps send read
-	    attach ask logs reload update shutdown ping dial-stdio version
+	local -a cmds=(start stop rm restart kill status deps metrics apps send
+	    read attach ask logs reload update shutdown ping dial-stdio version
 	    help)
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}

@@ -16,6 +16,7 @@ static int	 reload_report(struct ctl *, const char *, struct buf *);
 static void	 reload_list(struct json *, const char *);
 static void	 reload_failed(struct json *);
 static int	 read_stdin(struct buf *);
+static void	 ping_metrics(struct json *);
 
 /* apps: NAME TYPE COMMAND, the command's words quoted to paste back. */
 int
@@ -247,11 +248,31 @@ ctl_ping(struct ctl *ctl, struct ctl_args *a)
 		    sizeof(version)),
 		    out_value(r, json_get(r, 0, "pid"), pid, sizeof(pid)),
 		    ctl->socket, proto);
+	if (!ctl->json)
+		ping_metrics(r);
 	if (proto != PROTO_VERSION)
 		fprintf(stderr, "runnerctl: runnerd speaks protocol %lld, "
 		    "this runnerctl %d\n", proto, PROTO_VERSION);
 	json_free(r);
 	return (CTL_EXIT_OK);
+}
+
+/*
+ * ping's second line, with metrics_listen configured (protocol 9): where
+ * the metrics are served, or why they are not.
+ */
+static void
+ping_metrics(struct json *r)
+{
+	char	 v[RUNNER_ERRMSG_MAX];
+	int	 m;
+
+	if ((m = json_get(r, 0, "metrics")) != -1)
+		printf("metrics on http://%s/metrics\n", out_value(r, m, v,
+		    sizeof(v)));
+	else if ((m = json_get(r, 0, "metrics_error")) != -1)
+		printf("metrics not served: %s\n", out_value(r, m, v,
+		    sizeof(v)));
 }
 
 /* version: ours; needs no daemon. */

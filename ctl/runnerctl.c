@@ -69,6 +69,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "deps", 0, 1, 0, NULL, ctl_deps, "[APP]",
 	    "show what apps depend on, as a tree (APP's, or every app's)",
 	    "runnerctl deps web\n" },
+	{ "metrics", 0, 0, 0, NULL, ctl_metrics, "",
+	    "print runnerd's metrics in the Prometheus text format",
+	    "runnerctl metrics > runner.prom.$$ && mv runner.prom.$$ "
+	    "runner.prom\n" },
 	{ "apps", 0, 0, 0, NULL, ctl_apps, "",
 	    "list the configured apps, commands quoted as sh(1) would read "
 	    "them",

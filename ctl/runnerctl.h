@@ -142,6 +142,9 @@ int	 ctl_dial_stdio(struct ctl *, struct ctl_args *);
 /* deps.c */
 int	 ctl_deps(struct ctl *, struct ctl_args *);
 
+/* metrics.c */
+int	 ctl_metrics(struct ctl *, struct ctl_args *);
+
 /* depwait.c */
 void	 deps_watch(struct ctl *, const char *);
 void	 deps_unwatch(void);

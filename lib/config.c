@@ -280,6 +280,7 @@ conf_build(struct load *ld, config_t *lc, int ok)
 {
 	static const struct option top[] = {
 		{ .name = "apps" }, { .name = "allow_group" },
+		{ .name = "metrics_listen" },
 	};
 	const config_setting_t	*root, *s;
 	struct config		*cfg;
@@ -308,14 +309,17 @@ conf_build(struct load *ld, config_t *lc, int ok)
 		if (strcmp(name, "apps") == 0) {
 			if (conf_apps(ld, cfg, s) == -1)
 				goto fail;
-		} else if (strcmp(name, "allow_group") == 0) {
+		} else if (strcmp(name, "allow_group") == 0 ||
+		    strcmp(name, "metrics_listen") == 0) {
 			if (ld->flags & LOAD_UPDATE) {
 				load_err(ld, s, s, "an update adds or replaces "
 				    "apps only; '%s' changes with a reload of "
 				    "the whole configuration", name);
 				goto fail;
 			}
-			if (conf_allow_group(ld, cfg, s) == -1)
+			if ((strcmp(name, "allow_group") == 0 ?
+			    conf_allow_group(ld, cfg, s) :
+			    conf_metrics_listen(ld, cfg, s)) == -1)
 				goto fail;
 		} else if ((best = suggest(name, top, NITEMS(top))) != NULL) {
 			load_err(ld, s, NULL, "unknown setting '%s' (did you "
@@ -536,6 +540,7 @@ config_free(struct config *cfg)
 		app_clear(&cfg->apps[i]);
 	free(cfg->apps);
 	free(cfg->allow_group);
+	free(cfg->metrics_listen);
 	free(cfg->source);
 	free(cfg);
 }

@@ -127,6 +127,10 @@ int	 opt_reload_strategy(struct load *, const config_setting_t *, void *);
 int	 opt_reload_max_unavailable(struct load *, const config_setting_t *,
 	    void *);
 
+/* config_metrics.c */
+int	 conf_metrics_listen(struct load *, struct config *,
+	    const config_setting_t *);
+
 /* config_env.c */
 int	 env_file_load(struct load *, struct app *, const config_setting_t *);
 

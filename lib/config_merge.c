@@ -100,7 +100,9 @@ config_merge(const struct config *cur, struct config *upd, char *err,
 	    (m->apps = calloc(max > 0 ? max : 1, sizeof(*m->apps))) == NULL ||
 	    (m->source = strdup(cur != NULL ? cur->source : upd->source)) ==
 	    NULL || (cur != NULL && cur->allow_group != NULL &&
-	    (m->allow_group = strdup(cur->allow_group)) == NULL))
+	    (m->allow_group = strdup(cur->allow_group)) == NULL) ||
+	    (cur != NULL && cur->metrics_listen != NULL &&
+	    (m->metrics_listen = strdup(cur->metrics_listen)) == NULL))
 		goto nomem;
 	if (cur != NULL)
 		m->allow_gid = cur->allow_gid;

@@ -59,8 +59,11 @@
  * Commands (ext fields; "?" marks optional ones) and their reply ext:
  *
  * hello {}
- *   -> {"protocol": 8, "version": "0.1.0", "pid": N, "config": PATH,
+ *   -> {"protocol": 9, "version": "0.1.0", "pid": N, "config": PATH,
  *       "socket": PATH}   (protocol: PROTO_VERSION)
+ *   Protocol 9: with metrics_listen in the configuration, also
+ *   "metrics": "HOST:PORT" when its endpoint serves, or "metrics_error":
+ *   "HOST:PORT: bind: Address already in use" when it could not.
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
  *       "command": [..], "cwd": S|null, "socket": S|null, "restart",
@@ -318,12 +321,18 @@
  *       "started"|"ready"|"healthy"|"completed"|
  *       "completed_successfully"}], "on_dependency_restart":
  *       "none"|"restart"}]}   ENOAPP
+ * metrics {}   (protocol 9)
+ *   -> {"format": "text/plain; version=0.0.4", "text": S}: runnerd's
+ *   metrics in the Prometheus text exposition format, complete (what
+ *   GET /metrics on metrics_listen serves; the names: runnerd(8)).
+ *   Large with many instances (about 1 KiB each): a reply line may be
+ *   longer than PROTO_LINE_MAX, never than PROTO_REPLY_MAX.
  */
 
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	8		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	9		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
 					   owner-only commands; 5: signal;
@@ -347,7 +356,10 @@
 					   "unhealthy ..."; rolling restarts:
 					   restart's rolling and
 					   max_unavailable, reload's
-					   rolling */
+					   rolling;
+					   9 (issue 18): metrics (the
+					   Prometheus text), hello's
+					   metrics and metrics_error */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /*

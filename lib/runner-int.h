@@ -8,6 +8,7 @@
 #define RUNNER_INT_H
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <stdarg.h>
@@ -226,6 +227,8 @@ struct config {
 	size_t		 napps;
 	char		*allow_group;	/* may use runnerd too, or NULL */
 	gid_t		 allow_gid;
+	char		*metrics_listen; /* "HOST:PORT" as written, or NULL
+					   (config_metrics.c) */
 };
 #define CONFIG_TEXT_SOURCE	"<text>"
 extern const char *const app_type_names[], *const app_restart_names[],
@@ -242,6 +245,15 @@ struct config	*config_update_file(const struct config *, const char *,
 struct config	*config_update_text(const struct config *, const char *,
 		    char *, size_t);
 const struct app *config_app(const struct config *, const char *);
+/* prom.c: the Prometheus text format */
+void		 prom_family(struct buf *, const char *, const char *,
+		    const char *);
+void		 prom_sample(struct buf *, const char *, const char *const *,
+		    double);
+/* config_metrics.c: metrics_listen's value as an address. */
+struct sockaddr_storage;
+int		 metrics_addr(const char *, struct sockaddr_storage *,
+		    socklen_t *, char *, size_t);
 int		 config_alias_taken(const struct config *, const struct app *,
 		    const char *, char *, size_t);
 /*

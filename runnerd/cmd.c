@@ -15,6 +15,7 @@
  *	cmd_query.c	hello, apps, status, logs: looking, not changing
  *	cmd_admin.c	subscribe, reload, update, shutdown: runnerd itself
  *	cmd_deps.c	deps: the dependency graph of the configuration
+ *	metrics.c	metrics: the Prometheus text format
  *
  * The request shapes are in lib/proto.h.
  *
@@ -66,6 +67,7 @@ static const struct {
 	{ "update",	cmd_update,	"update the configuration" },
 	{ "shutdown",	cmd_shutdown,	"shut runnerd down" },
 	{ "deps",	cmd_deps,	NULL },
+	{ "metrics",	cmd_metrics,	NULL },
 };
 
 /*
@@ -235,9 +237,12 @@ cmd_dispatch(struct client *c, const char *line, size_t len)
 {
 	struct req	 rq;
 	char		 why[256];
+	const char	*prev;
 	size_t		 k;
 	int		 v, cmd;
 
+	/* requests_total: "invalid" until the command is known. */
+	prev = metrics_enter("invalid");
 	memset(&rq, 0, sizeof(rq));
 	rq.c = c;
 	rq.ext = -1;
@@ -245,6 +250,7 @@ cmd_dispatch(struct client *c, const char *line, size_t len)
 		len--;
 	if ((rq.j = json_parse(line, len, why, sizeof(why))) == NULL) {
 		REQ_ERR(&rq, RUNNER_EPROTO, "invalid JSON: %s", why);
+		metrics_leave(prev);
 		return;
 	}
 	if (json_type(rq.j, 0) != JSON_OBJECT) {
@@ -271,6 +277,7 @@ cmd_dispatch(struct client *c, const char *line, size_t len)
 	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
 		if (!json_streq(rq.j, cmd, cmds[k].name))
 			continue;
+		metrics_enter(cmds[k].name);
 		if (cmds[k].owner != NULL &&
 		    !access_owner(c, cmds[k].owner, why, sizeof(why))) {
 			log_warnx("client %llu: %s refused: %s",
@@ -283,10 +290,12 @@ cmd_dispatch(struct client *c, const char *line, size_t len)
 	{
 		char	*name = json_str(rq.j, cmd, NULL);
 
+		metrics_enter("unknown");	/* not the name: bounded labels */
 		REQ_ERR(&rq, RUNNER_ENOCMD, "unknown command '%.64s'",
 		    name != NULL ? name : "?");
 		free(name);
 	}
 out:
 	json_free(rq.j);
+	metrics_leave(prev);
 }

@@ -31,6 +31,7 @@ cmd_hello(struct req *rq)
 	jw_str(&b, server.conf->cfg->source);
 	jw_key(&b, "socket");
 	jw_str(&b, server.socket_path);
+	metrics_http_json(&b);	/* protocol 9 */
 	jw_close(&b, '}');
 	req_reply(rq, &b);
 }

@@ -660,6 +660,7 @@ reply_ok_begin(uint64_t id, int has_tag, long long tag, struct buf *ext,
 		reply_err(id, has_tag, tag, RUNNER_ENOMEM, "out of memory");
 		return (NULL);
 	}
+	metrics_answered(0);
 	if ((c = reply_begin(id, has_tag, tag, b)) == NULL)
 		return (NULL);
 	jw_key(b, "ok");
@@ -767,6 +768,7 @@ reply_err(uint64_t id, int has_tag, long long tag, int code,
 	char		 msg[RUNNER_ERRMSG_MAX];
 	va_list		 ap;
 
+	metrics_answered(code);
 	if ((c = reply_begin(id, has_tag, tag, &b)) == NULL)
 		return;
 	va_start(ap, fmt);

@@ -277,6 +277,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 	free(roll);
 	listen_perms();	/* allow_group may have changed */
 	access_recheck();	/* ... and its old members with it */
+	metrics_http_config(cfg);	/* metrics_listen may have changed */
 	for (k = 0; k < cfg->napps; k++)
 		reload_scale(&cfg->apps[k], fresh[k], &started, &stopped,
 		    &failed);

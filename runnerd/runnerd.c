@@ -314,6 +314,8 @@ main(int argc, char **argv)
 	statefile_recover();
 	statefile_start();
 	hangup_init();
+	metrics_init();
+	metrics_http_config(server.conf->cfg);
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
 	autostart();
@@ -324,6 +326,8 @@ main(int argc, char **argv)
 	proctree_reap_orphans(1.0);		/* no instance is left */
 	statefile_remove();
 	control_close();
+	metrics_http_close();
+	metrics_free();
 	health_shutdown();
 	conf_unref(server.conf);
 	free(server.config_path);

@@ -238,6 +238,8 @@ struct waiter {
 	int		 exec_only;	/* start: answer once it runs, ready
 					   or not (waits out dependencies) */
 	void		*arg;		/* stop: its stop job */
+	const char	*cmd;		/* the command, for requests_total
+					   (metrics.c) */
 	ev_timer	 timer;		/* waiter_timeout */
 	struct waiter	*next;
 };
@@ -600,6 +602,21 @@ void		 waiters_drop(const void *);
 void		 waiters_inst_event(struct inst *);
 void		 waiters_inst_gone(struct inst *);
 void		 waiters_client_gone(uint64_t);
+
+/* metrics.c: the Prometheus text format's metrics (metrics18) */
+void	 metrics_init(void);
+void	 metrics_free(void);
+const char *metrics_enter(const char *);
+void	 metrics_leave(const char *);
+const char *metrics_current(void);
+void	 metrics_answered(int);
+void	 metrics_text(struct buf *);
+void	 cmd_metrics(struct req *);
+
+/* metrics_http.c: metrics_listen, GET /metrics (metrics18) */
+void	 metrics_http_config(const struct config *);
+void	 metrics_http_json(struct buf *);
+void	 metrics_http_close(void);
 
 /* roll.c: rolling restarts */
 void	 roll_request(struct req *);

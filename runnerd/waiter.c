@@ -13,6 +13,7 @@
 
 #include "runnerd.h"
 
+static int	waiter_done(struct waiter *, struct inst *, enum wait_why);
 static void	waiter_timer_cb(struct ev_loop *, ev_timer *, int);
 
 /* A waiter for client's request about inst, appended to the list. */
@@ -27,6 +28,7 @@ waiter_new(struct client *c, int has_tag, long long tag, struct inst *i,
 		return (NULL);
 	}
 	w->done = done;
+	w->cmd = metrics_current();
 	w->client = c != NULL ? c->id : 0;
 	w->has_tag = has_tag;
 	w->tag = tag;
@@ -87,6 +89,21 @@ waiters_drop(const void *arg)
 	}
 }
 
+/*
+ * The waiter's callback, in its request's context, so that its answer
+ * is counted under its command (metrics.c).
+ */
+static int
+waiter_done(struct waiter *w, struct inst *i, enum wait_why why)
+{
+	const char	*prev = metrics_enter(w->cmd);
+	int		 rc;
+
+	rc = w->done(w, i, why);
+	metrics_leave(prev);
+	return (rc);
+}
+
 /* The waiter's wait is over: its callback gives the last answer. */
 static void
 waiter_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -95,7 +112,7 @@ waiter_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (w->done(w, inst_by_id(w->inst), WAIT_TIMEOUT))
+	if (waiter_done(w, inst_by_id(w->inst), WAIT_TIMEOUT))
 		waiter_free(w);
 }
 
@@ -107,7 +124,7 @@ waiters_inst_event(struct inst *i)
 
 	for (w = server.waiters; w != NULL; w = next) {
 		next = w->next;
-		if (w->inst == i->id && w->done(w, i, WAIT_EVENT))
+		if (w->inst == i->id && waiter_done(w, i, WAIT_EVENT))
 			waiter_free(w);
 	}
 }
@@ -120,7 +137,7 @@ waiters_inst_gone(struct inst *i)
 
 	for (w = server.waiters; w != NULL; w = next) {
 		next = w->next;
-		if (w->inst == i->id && w->done(w, i, WAIT_GONE))
+		if (w->inst == i->id && waiter_done(w, i, WAIT_GONE))
 			waiter_free(w);
 	}
 }
@@ -137,7 +154,7 @@ waiters_client_gone(uint64_t id)
 
 	for (w = server.waiters; w != NULL; w = next) {
 		next = w->next;
-		if (w->client == id && w->done(w, NULL, WAIT_CLIENT_GONE))
+		if (w->client == id && waiter_done(w, NULL, WAIT_CLIENT_GONE))
 			waiter_free(w);
 	}
 }

@@ -623,3 +623,5 @@ sh "$b/health.sh"
 sh "$b/stack.sh"
 # Issue 18: runnerctl -H ssh:// against a plain ssh command (ssh.sh).
 sh "$b/ssh.sh"
+# Issue 18: the cost of a metrics scrape of N instances (metrics.sh).
+sh "$b/metrics.sh"

@@ -70,6 +70,7 @@ expect "start status stop" st
 expect "help" he
 expect "apps ask attach" a
 expect "deps dial-stdio" d
+expect "metrics" me
 expect "attach" -s "$sock" --json at
 expect "--help --json --version -H -s" -
 # -H HOST says where too (unix:// here; ssh:// is test_ssh's), and so

@@ -3,11 +3,14 @@
  * proto.h alone (a second client, independent of runnerctl): a socket, a
  * line reader over it, requests built by hand, replies parsed with
  * json_parse and checked field by field.  d_ask is the convenience path
- * through runner_ask.  Included by daemon.h.
+ * through runner_ask.  Included by daemon.h.  And t_tcp_port, a free
+ * port for the servers a test runs.
  */
 
 #ifndef T_CLIENT_H
 #define T_CLIENT_H
+
+#include <netinet/in.h>
 
 struct client {
 	struct daemon	*d;
@@ -589,6 +592,33 @@ cl_event(struct client *c, char **name)
 }
 
 /*
+ * The next event called want about alias, saying health state unless
+ * state is NULL (others are skipped): its ext index, and in *jp (unless
+ * NULL) the event.
+ */
+static inline int
+cl_event_about(struct client *s, const char *alias, const char *want,
+    const char *state, struct json **jp)
+{
+	struct json	*j;
+	char		*name;
+	int		 e;
+
+	for (;;) {
+		j = cl_event(s, &name);
+		e = json_get(j, 0, "ext");
+		if (strcmp(name, want) == 0 &&
+		    json_streq(j, json_get(j, e, "alias"), alias) &&
+		    (state == NULL ||
+		    json_streq(j, json_get(j, e, "health"), state))) {
+			if (jp != NULL)
+				*jp = j;
+			return (e);
+		}
+	}
+}
+
+/*
  * runner_ask on d's own connection (opened on first use): the code, and
  * the reply's ext as JSON text (kept) in *ext.
  */
@@ -663,6 +693,29 @@ d_fds_settle(struct daemon *d, int want)
 			    "%d before:\n%s", n, want, t_fd_list(d, d->pid));
 		usleep(20000);
 	}
+}
+
+/*
+ * A TCP port on 127.0.0.1 free a moment ago, to give a server
+ * (test_health, test_metrics, test_ssh).
+ */
+static inline int
+t_tcp_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd, port;
+
+	assert_true((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) !=
+	    -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
 }
 
 #endif /* T_CLIENT_H */

@@ -209,25 +209,6 @@ d_drain(void *arg)
 	return (NULL);
 }
 
-/* A TCP port on 127.0.0.1 free a moment ago (test_health, test_ssh). */
-static inline int
-t_tcp_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd, port;
-
-	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
-
 /* The environment of children: ours, pointed at the private paths. */
 static inline void
 d_env(struct daemon *d)

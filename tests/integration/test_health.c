@@ -43,32 +43,10 @@ h_sub(struct daemon *d)
 	return (s);
 }
 
-/*
- * The next event called want about alias, saying health state unless
- * state is NULL (others are skipped): its ext index in *jp.
- */
-static int
-h_next(struct client *s, const char *alias, const char *want,
-    const char *state, struct json **jp)
-{
-	struct json	*j;
-	char		*name;
-	int		 e;
-
-	for (;;) {
-		j = cl_event(s, &name);
-		e = json_get(j, 0, "ext");
-		if (strcmp(name, want) == 0 &&
-		    json_streq(j, json_get(j, e, "alias"), alias) &&
-		    (state == NULL ||
-		    json_streq(j, json_get(j, e, "health"), state))) {
-			*jp = j;
-			return (e);
-		}
-	}
-}
-#define h_wait(s, alias, state, jp)	h_next(s, alias, "health", state, jp)
-#define h_wait_event(s, alias, want, jp) h_next(s, alias, want, NULL, jp)
+#define h_wait(s, alias, state, jp)	cl_event_about(s, alias, "health", \
+					    state, jp)
+#define h_wait_event(s, alias, want, jp) cl_event_about(s, alias, want, \
+					    NULL, jp)
 
 /*
  * A pid a probe wrote into the FIFO at path (made by h_fifo): waits for

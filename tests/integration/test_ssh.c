@@ -418,6 +418,8 @@ test_library(void **state)
 	close(ep[0]);
 	close(ep[1]);
 	assert_int_equal(flags & O_NONBLOCK, 0);
+	/* h has the echo too, through its own ssh: in its own time. */
+	assert_int_equal(runner_channel_wait(h, T_WAIT_MS), 0);
 	assert_int_equal(runner_channel_read(h, b, sizeof(b)), 2);
 	/*
 	 * A handle closed right after a write is not the end of input:
