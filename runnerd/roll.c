@@ -522,6 +522,7 @@ roll_end(struct roll *r, int code, const char *why)
 	char		 done[RUNNER_ERRMSG_MAX], left[RUNNER_ERRMSG_MAX];
 	char		 skip[RUNNER_ERRMSG_MAX];
 	size_t		 k, ndone = 0;
+	const char	*prev;
 
 	ev_timer_stop(server.loop, &r->kick);
 	LIST_REMOVE(r, entry);
@@ -539,6 +540,8 @@ roll_end(struct roll *r, int code, const char *why)
 			code = r->m[k].code;
 	if (code == 0)
 		code = RUNNER_ESPAWN;
+	/* The answer of a restart request (rolling), for requests_total. */
+	prev = metrics_enter("restart");
 	if (why == NULL) {
 		log_info("rolling restart of %s: done, %zu restarted in %.3f s",
 		    r->what, ndone, ev_now(server.loop) - r->t0);
@@ -561,6 +564,7 @@ roll_end(struct roll *r, int code, const char *why)
 			    "%s%s%s%s", r->what, r->batch, r->nbatches, why,
 			    done, skip, left);
 	}
+	metrics_leave(prev);
 	if ((c = client_find(r->client)) != NULL) {
 		c->pending--;
 		client_check(c);

@@ -561,6 +561,14 @@ t_roll_ctl(void **state)
 	if (strstr(r->err, "failed: 'many-3'") == NULL ||
 	    strstr(r->err, "'many-4', 'many-5'") == NULL)
 		fail_msg("stderr: %s", r->err);
+	/* Each roll is a restart request answered: counted in metrics. */
+	r = CTL(d, "metrics");
+	r_status(r, 0);
+	if (strstr(r->out, "runner_requests_total{command=\"restart\","
+	    "result=\"ok\"} 4\n") == NULL ||
+	    strstr(r->out, "runner_requests_total{command=\"restart\","
+	    "result=\"ESPAWN\"} 1\n") == NULL)
+		fail_msg("metrics: %s", r->out);
 }
 
 /* At a terminal, a roll that takes over a second says it goes on. */
