@@ -94,8 +94,6 @@ cleanup() {
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $tmp"; else
 		rm -rf "$tmp"; fi
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 # --- helpers -----------------------------------------------------------
 # How many services run under the pids (comma list): processes named

@@ -24,18 +24,10 @@ b=$top/tests/bench
 N=${BENCH_HN:-1000}
 SAMPLES=${BENCH_HSAMPLES:-3000}
 tmp=$(mktemp -d /tmp/runner-bench-health.XXXXXX)
-pids=""
 
 # shellcheck source=tests/bench/lib.sh
 . "$b/lib.sh"
 export UNTIL_TRIES=12000	# a thousand probed instances: up to 120 s
-cleanup() {
-	set +e
-	for p in $pids; do stop "$p"; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 rctl() { d=$1; shift; "$top/ctl/runnerctl" -s "$tmp/$d/sock" "$@"; }
 # All n of d's probed instances probed once at least (a last result),
 # and how many of them are healthy, into $tmp/$2/healthy.

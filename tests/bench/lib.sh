@@ -1,7 +1,11 @@
 # lib.sh: what every bench script shares (sourced, not run): messages,
-# stopping what it started by pid, and waiting for a condition.
-# The sourcing script sets -eu, its own tmp and cleanup.
+# stopping what it started by pid, and waiting for a condition.  The
+# sourcing script sets -eu and its tmp first, and adds each daemon it
+# starts to pids; at exit they are stopped and tmp removed (a script
+# that needs more defines its own cleanup after sourcing this).
 # shellcheck shell=sh
+
+pids=""
 
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -27,3 +31,11 @@ until_ok() {
 		sleep 0.01
 	done
 }
+
+cleanup() {
+	set +e
+	for p in $pids; do stop "$p"; done
+	rm -rf "${tmp:?}"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM

@@ -20,17 +20,9 @@ b=$top/tests/bench
 N=${BENCH_N:-1000}
 ROUNDS=${BENCH_MROUNDS:-20}
 tmp=$(mktemp -d /tmp/runner-bench-metrics.XXXXXX)
-pid=""
 
 # shellcheck source=tests/bench/lib.sh
 . "$b/lib.sh"
-cleanup() {
-	set +e
-	[ -n "$pid" ] && stop "$pid"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 for p in timeit idle; do
 	[ -x "$b/$p" ] || die "no $b/$p (make all tests/bench/$p)"
@@ -51,6 +43,7 @@ CONF
 "$top/runnerd/runnerd" -c "$tmp/runner.conf" -s "$tmp/sock" \
     </dev/null >"$tmp/log" 2>&1 &
 pid=$!
+pids="$pids $pid"
 i=0
 until ctl metrics 2>/dev/null |
     grep -qx "runner_instances{state=\"running\"} $N"; do

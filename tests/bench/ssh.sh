@@ -32,8 +32,6 @@ cleanup() {
 	[ -n "$sshd" ] && stop "$sshd"
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 [ -x "$b/timeit" ] || die "no $b/timeit (make all tests/bench/timeit)"
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null; then

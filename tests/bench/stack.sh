@@ -23,17 +23,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 b=$top/tests/bench
 ROUNDS=${BENCH_SROUNDS:-30}
 tmp=$(mktemp -d /tmp/runner-bench-stack.XXXXXX)
-pid=""
 
 # shellcheck source=tests/bench/lib.sh
 . "$b/lib.sh"
-cleanup() {
-	set +e
-	[ -n "$pid" ] && stop "$pid"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 for p in timeit idle floor_sock; do
 	[ -x "$b/$p" ] || die "no $b/$p (make all tests/bench/$p)"
@@ -56,6 +48,7 @@ EOF
 "$top/runnerd/runnerd" -c "$tmp/runner.conf" -s "$tmp/sock" \
     </dev/null >"$tmp/log" 2>&1 &
 pid=$!
+pids="$pids $pid"
 i=0
 until ctl ping >/dev/null 2>&1; do
 	i=$((i + 1))
