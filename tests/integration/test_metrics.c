@@ -280,6 +280,36 @@ test_states(void **state)
 }
 
 /* The endpoint: GET, HEAD, other methods and paths. */
+/*
+ * Scrapes within a second get the same rendering: of three made within
+ * one second, two in a row are the same bytes (a boundary of the reuse
+ * falls between two of them at most), where a new rendering would
+ * differ: a status request between each two is counted in
+ * runner_requests_total.
+ */
+static void
+m_reuse(struct daemon *d, struct client *c)
+{
+	const char	*body[3];
+	long long	 t0;
+	int		 k, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		t0 = t_ms();
+		for (k = 0; k < 3; k++) {
+			body[k] = m_curl(d, m_ports[0], "/metrics", NULL,
+			    NULL)->out;
+			j_ok(cl_call(c, "status", NULL));
+		}
+		if (t_ms() - t0 < 900)
+			break;
+	}
+	if (tries == 10)
+		fail_msg("no three scrapes within a second in 10 tries");
+	assert_true(strcmp(body[0], body[1]) == 0 ||
+	    strcmp(body[1], body[2]) == 0);
+}
+
 static void
 test_http(void **state)
 {
@@ -302,6 +332,7 @@ test_http(void **state)
 		assert_memory_equal(p, q, strcspn(p, "\n"));
 		q++;
 	}
+	m_reuse(d, c);
 	r = m_curl(d, m_ports[0], "/metrics", "-I", NULL);	/* HEAD */
 	m_expect(r, "200", "text/plain; version=0.0.4; charset=utf-8");
 	assert_null(strstr(r->out, "# TYPE"));
