@@ -156,17 +156,20 @@ proc_stat(pid_t pid, struct procstat *ps)
 }
 
 /*
- * Does pid's environment, as it was at its exec, hold the entry mark?
- * All of it is read, entry by entry across reads: launch.c puts the
- * mark first, but a shell re-exports the environment in its own order,
- * so behind kilobytes of others.  Only the kernel bounds its size (a
+ * Find in pid's environment, as it was at its exec, the first entry that
+ * starts with prefix, and is exactly prefix when exact; 1 with the rest
+ * of it (cut to len - 1 bytes) in value (NULL: not wanted), else 0.  All
+ * of it is read, entry by entry across reads: launch.c puts a mark
+ * first, but a shell re-exports the environment in its own order, so
+ * behind kilobytes of others.  Only the kernel bounds its size (a
  * quarter of the stack limit); ENVIRON_MAX bounds the reading anyway.
  */
-int
-proc_marked(pid_t pid, const char *mark)
+static int
+proc_environ_find(pid_t pid, const char *prefix, int exact, char *value,
+    size_t len)
 {
 	char	 path[64], buf[ENVIRON_READ];
-	size_t	 mlen = strlen(mark), have = 0, total = 0;
+	size_t	 plen = strlen(prefix), have = 0, total = 0, got = 0;
 	ssize_t	 n, k;
 	int	 fd, differs = 0, found = 0;
 
@@ -178,18 +181,45 @@ proc_marked(pid_t pid, const char *mark)
 		total += (size_t)n;
 		for (k = 0; k < n && !found; k++) {
 			if (buf[k] == '\0') {	/* an entry ends */
-				found = !differs && have == mlen;
-				have = 0;
-				differs = 0;
-			} else if (!differs && have < mlen &&
-			    buf[k] == mark[have])
-				have++;
-			else
-				differs = 1;
+				if (!differs && have == plen &&
+				    (!exact || got == 0))
+					found = 1;	/* got: its length */
+				else
+					have = got = differs = 0;
+			} else if (differs)
+				continue;
+			else if (have < plen) {
+				if (buf[k] == prefix[have])
+					have++;
+				else
+					differs = 1;
+			} else if (exact)
+				got = 1;	/* longer than the mark */
+			else if (value != NULL && got + 1 < len)
+				value[got++] = buf[k];
 		}
 	}
 	close(fd);
+	if (value != NULL && len > 0)
+		value[found ? got : 0] = '\0';
 	return (found);
+}
+
+/* Does pid's environment hold the entry mark, exactly? */
+int
+proc_marked(pid_t pid, const char *mark)
+{
+	return (proc_environ_find(pid, mark, 1, NULL, 0));
+}
+
+/*
+ * The value of pid's environment variable name ("NAME="), cut to len - 1
+ * bytes: 1, or 0 when it has none.
+ */
+int
+proc_environ_value(pid_t pid, const char *name, char *value, size_t len)
+{
+	return (proc_environ_find(pid, name, 0, value, len));
 }
 
 /*

@@ -329,6 +329,7 @@ void	 proc_tree(pid_t, struct pids *);
 int	 proc_stat(pid_t, struct procstat *);
 int	 proc_kill_left(pid_t, const char *, int);
 int	 proc_marked(pid_t, const char *);
+int	 proc_environ_value(pid_t, const char *, char *, size_t);
 
 /* ready.c: readiness checks shared by runnerd and the local backend. */
 #define READY_NAP_FIRST	0.001	/* first nap between connect tries */

@@ -8,7 +8,10 @@
  * nor fills the log.  Exit 0 passes.  At its timeout its process group
  * is killed; it reports once reaped, so nothing is left a zombie.  What
  * it leaves running (a daemon in a session of its own) is killed by
- * proctree.c's next sweep, found by PROBE_MARK in its environment.
+ * proctree.c's next sweep, found by RUNNER_PROBE=N in its environment:
+ * N is the run's serial, and a run counts as live (probe_exec_live)
+ * from before its spawn until its exit, so that neither a probe nor
+ * what it started while it runs is taken for a leftover.
  *
  * The fork is probe_spawn.c's (a thread of its own: the loop never pays
  * for it), which calls back here with the pid (probe_exec_spawned) and
@@ -38,6 +41,7 @@
 #define PROBE_NOTE	128	/* bytes of output kept for status */
 #define PROBE_DRAIN	8	/* reads at the exit, at most */
 #define PROBE_WATCH	0.02	/* seconds before its pipe is watched */
+#define PROBE_LIVE	256	/* buckets of live runs, by serial */
 
 struct probe_exec {
 	struct health		*h;		/* NULL once dropped */
@@ -53,10 +57,14 @@ struct probe_exec {
 	int			 note_done;	/* the line ended */
 	int			 timed_out;
 	double			 timeout;
+	unsigned long long	 serial;	/* RUNNER_PROBE's value */
 	LIST_ENTRY(probe_exec)	 entry;		/* detached, until it exits */
+	LIST_ENTRY(probe_exec)	 live;		/* until freed */
 };
 
 static LIST_HEAD(, probe_exec) detached = LIST_HEAD_INITIALIZER(detached);
+static LIST_HEAD(, probe_exec) live[PROBE_LIVE];
+static unsigned long long	 serials;	/* the last given */
 
 static void	 probe_exec_io_cb(struct ev_loop *, ev_io *, int);
 static void	 probe_exec_late_cb(struct ev_loop *, ev_timer *, int);
@@ -75,8 +83,9 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 	struct probe_exec	*p;
 	struct spawn_job	*job;
 	char			 alias_env[RUNNER_ALIAS_MAX + 16], pid_env[32];
-	char			*about[] = { alias_env, pid_env,
-				    (char *)PROBE_MARK, NULL };
+	char			 probe_env[48];
+	char			*about[] = { alias_env, pid_env, probe_env,
+				    NULL };
 	int			 fds[2];
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -99,6 +108,8 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 		    i->alias);
 		snprintf(pid_env, sizeof(pid_env), "RUNNER_PID=%ld",
 		    (long)i->pid);
+		snprintf(probe_env, sizeof(probe_env), PROBE_ENV "%llu",
+		    serials + 1);
 		job = launch_probe_job(i->app, i->app->health.exec,
 		    i->req.cwd != NULL ? i->req.cwd : i->app->cwd, about, fds[1],
 		    err, errlen);
@@ -113,6 +124,8 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 		return (NULL);
 	}
 	/* fds[1] is the job's until spawned: probe_exec_spawned closes it. */
+	p->serial = ++serials;
+	LIST_INSERT_HEAD(&live[p->serial % PROBE_LIVE], p, live);
 	p->h = h;
 	p->inst = (struct inst *)i;
 	p->fd = fds[0];
@@ -181,6 +194,21 @@ probe_exec_running(const struct probe_exec *p)
 	return (p->pid > 0);
 }
 
+/*
+ * Is the run with this serial live: being spawned, or its process not
+ * reaped yet?
+ */
+int
+probe_exec_live(unsigned long long serial)
+{
+	struct probe_exec	*p;
+
+	LIST_FOREACH(p, &live[serial % PROBE_LIVE], live)
+		if (p->serial == serial)
+			return (1);
+	return (0);
+}
+
 /* Its timeout came: kill it; it reports "timed out" at its exit. */
 void
 probe_exec_timeout(struct probe_exec *p)
@@ -220,6 +248,7 @@ probe_exec_shutdown(void)
 static void
 probe_exec_free(struct probe_exec *p)
 {
+	LIST_REMOVE(p, live);
 	probe_exec_close(p);
 	if (p->errfd != -1)
 		close(p->errfd);

@@ -46,11 +46,13 @@
  *
  * Health probes (probe_exec.c) are runnerd's children too, and what one
  * leaves running is reparented to runnerd.  Such a process carries
- * PROBE_MARK in its environment (inherited from the probe): a probe that
- * left a daemon each run would otherwise fill the machine with them,
- * kept alive by rule 3 until the instance ends.  So a probe's end asks
- * for a sweep (at most one a second, PROBE_SWEEP), which kills the
- * marked orphans that no probe in flight may still own.
+ * RUNNER_PROBE=N in its environment (inherited from the probe, N the
+ * run's serial): a probe that left a daemon each run would otherwise
+ * fill the machine with them, kept alive by rule 3 until the instance
+ * ends.  So a probe's end asks for a sweep (at most one a second,
+ * PROBE_SWEEP), which kills the orphans whose run is over
+ * (probe_exec_live): never a probe being spawned or running, nor what
+ * it started while it runs.
  */
 
 #include <sys/stat.h>
@@ -64,15 +66,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runnerd.h"
 
 #define KNOWN_MAX	1024	/* detached descendants remembered */
 #define PROBE_SWEEP	1.0	/* seconds from a probe's end to a sweep */
-#define PROBE_GRACE	2.0	/* seconds a marked process may be a probe
-				   whose pid is not back on the loop yet */
 
 /* A descendant seen outside its instance's session, by a stop's walk. */
 struct known {
@@ -93,7 +92,8 @@ struct orphan {
 	pid_t			 pid;
 	pid_t			 sid;
 	unsigned long long	 start;
-	int			 marked;	/* PROBE_MARK: -1 not read yet */
+	long long		 run;		/* RUNNER_PROBE's serial, 0 none,
+						   -1 not read yet */
 };
 
 static struct orphan	*orph;		/* sorted by pid */
@@ -117,7 +117,7 @@ static void	 orphan_kill(pid_t, const struct procstat *);
 static int	 orphan_cmp(const void *, const void *);
 static void	 reap_cb(struct ev_loop *, ev_child *, int);
 static void	 sweep_cb(struct ev_loop *, ev_timer *, int);
-static int	 orphan_marked(pid_t);
+static long long orphan_run(pid_t);
 
 /* Remember pid (found under owner's main process) as owner's. */
 static void
@@ -338,24 +338,34 @@ proctree_orphan_info(pid_t pid, struct procstat *ps)
 	orph[k].pid = pid;
 	orph[k].sid = ps->sid;
 	orph[k].start = ps->start;
-	orph[k].marked = -1;
+	orph[k].run = -1;
 	norph++;
 	return (0);
 }
 
-/* Does orphan pid carry PROBE_MARK?  Read once, kept in the cache. */
-static int
-orphan_marked(pid_t pid)
+/*
+ * The probe run orphan pid comes from (RUNNER_PROBE's serial), or 0 when
+ * none: read once, kept in the cache.
+ */
+static long long
+orphan_run(pid_t pid)
 {
 	struct orphan	 key = { .pid = pid }, *o = NULL;
+	char		 v[32], *end;
+	long long	 run = 0;
 
-	if (norph > 0)
-		o = bsearch(&key, orph, norph, sizeof(*orph), orphan_cmp);
-	if (o == NULL)
-		return (proc_marked(pid, PROBE_MARK));
-	if (o->marked == -1)
-		o->marked = proc_marked(pid, PROBE_MARK);
-	return (o->marked);
+	if (norph > 0 &&
+	    (o = bsearch(&key, orph, norph, sizeof(*orph), orphan_cmp)) !=
+	    NULL && o->run != -1)
+		return (o->run);
+	if (proc_environ_value(pid, PROBE_ENV, v, sizeof(v))) {
+		run = strtoll(v, &end, 10);
+		if (*end != '\0' || run < 0)
+			run = 0;	/* not ours: a stranger's value */
+	}
+	if (o != NULL)
+		o->run = run;
+	return (run);
 }
 
 /* A probe ended: its leftovers are looked for soon (one sweep a second). */
@@ -369,9 +379,8 @@ proctree_probe_ended(void)
 }
 
 /*
- * Kill what probes left running: orphans with PROBE_MARK that are no
- * probe in flight (by pid, session or group) and are older than
- * PROBE_GRACE (a probe just spawned may not be known by pid yet).
+ * Kill what probes left running: orphans that come from a probe run
+ * that is over.
  */
 static void
 sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -380,8 +389,7 @@ sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct procstat		 ps;
 	struct leader		*lead;
 	const struct known	*kn;
-	struct timespec		 ts;
-	unsigned long long	 now;
+	long long		 run;
 	size_t			 k, nlead;
 	int			 n = 0;
 
@@ -394,9 +402,6 @@ sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		free(mine.v);
 		return;
 	}
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	now = (unsigned long long)ts.tv_sec * (unsigned long long)
-	    sysconf(_SC_CLK_TCK);
 	for (k = 0; k < mine.n; k++) {
 		if (leader_find(lead, nlead, mine.v[k]) != NULL ||
 		    probe_spawn_watching(mine.v[k]))
@@ -404,9 +409,8 @@ sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		if (proctree_orphan_info(mine.v[k], &ps) == -1 ||
 		    ps.state == 'Z')
 			continue;
-		if (probe_spawn_watching(ps.sid) ||
-		    (double)(now - ps.start) < PROBE_GRACE *
-		    (double)sysconf(_SC_CLK_TCK) || !orphan_marked(mine.v[k]))
+		if ((run = orphan_run(mine.v[k])) == 0 ||
+		    probe_exec_live((unsigned long long)run))
 			continue;
 		kn = known_find(mine.v[k], ps.start);
 		if (kn != NULL && kn->owner == -1)

@@ -457,13 +457,17 @@ void	 health_result(struct health *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 const struct inst *health_inst(const struct health *);
 void	 health_spawned(struct health *);
-/* In every exec probe's environment, and so in what it leaves running. */
-#define PROBE_MARK	"RUNNER_PROBE=1"
+/*
+ * In every exec probe's environment, and so in what it leaves running:
+ * RUNNER_PROBE=N, N the run's serial (probe_exec_live).
+ */
+#define PROBE_ENV	"RUNNER_PROBE="
 struct probe_exec;
 struct probe_exec *probe_exec_start(struct health *, char *, size_t);
 void	 probe_exec_drop(struct probe_exec *);
 void	 probe_exec_timeout(struct probe_exec *);
 int	 probe_exec_running(const struct probe_exec *);
+int	 probe_exec_live(unsigned long long);
 void	 probe_exec_shutdown(void);
 void	 probe_exec_spawned(void *, pid_t, struct spawn_job *, const char *);
 void	 probe_exec_exited(void *, int);

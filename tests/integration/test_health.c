@@ -312,7 +312,7 @@ test_hang_killed(void **state)
 
 /*
  * A probe that leaves a daemon (its own session, reparented to runnerd)
- * at each run: each is killed soon after, found by the mark in its
+ * at each run: each is killed soon after, found by RUNNER_PROBE in its
  * environment, while a probe still running (slow's, marked too) and the
  * instance itself are left alone.
  */
@@ -324,7 +324,11 @@ test_probe_leftovers(void **state)
 	int		 sfd = h_fifo(d, "slow.fifo"), lfd = h_fifo(d,
 			    "left.fifo");
 	pid_t		 probe, left, pid;
+	int		 hold;
 
+	/* A writer of ours: between runs the FIFO has none (no EOF). */
+	assert_true((hold = open(d_fmt(d, "%s/left.fifo", d->dir),
+	    O_WRONLY | O_NONBLOCK | O_CLOEXEC)) != -1);
 	cl_start(c, "slow", "slow");
 	probe = h_fifo_pid(sfd);
 	pid = cl_start(c, "leaves", "leaves");
@@ -344,6 +348,7 @@ test_probe_leftovers(void **state)
 	d_no_zombies(d);
 	close(sfd);
 	close(lfd);
+	close(hold);
 }
 
 /*

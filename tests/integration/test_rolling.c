@@ -45,7 +45,7 @@ roll_conf(struct daemon *d, const char *extra)
 	    "restart = \"on-failure\"; backoff_initial = 5; "
 	    "backoff_max = 5; health = { exec = [\"sh\", \"-c\", "
 	    "\"f=%s/sick-$RUNNER_ALIAS; ! test -e $f || "
-	    "test \\\"$(cat $f)\\\" = $RUNNER_PID\"]; interval = 0.1; "
+	    "test \\\"$(cat $f)\\\" = $RUNNER_PID\"]; interval = 0.3; "
 	    "retries = 1; }; %s };\n"
 	    "  one = { command = [\"sh\", \"-c\", \"%s\", \"sh\", \"one\", "
 	    "\"%s\"]; ready = \"notify\"; };\n"
