@@ -8,10 +8,13 @@
  * nor fills the log.  Exit 0 passes.  At its timeout its process group
  * is killed; it reports once reaped, so nothing is left a zombie.  What
  * it leaves running (a daemon in a session of its own) is killed by
- * proctree.c's next sweep, found by RUNNER_PROBE=N in its environment:
- * N is the run's serial, and a run counts as live (probe_exec_live)
- * from before its spawn until its exit, so that neither a probe nor
- * what it started while it runs is taken for a leftover.
+ * proctree.c's next sweep, found by RUNNER_PROBE=TOKEN.N in its
+ * environment: N is the run's serial, and a run counts as live
+ * (probe_exec_live) from before its spawn until its exit, so that
+ * neither a probe nor what it started while it runs is taken for a
+ * leftover.  TOKEN is random, drawn once per runnerd: an instance whose
+ * configured or inherited environment holds a RUNNER_PROBE (runnerd
+ * started from a probe of another) is never taken for a probe's.
  *
  * The fork is probe_spawn.c's (a thread of its own: the loop never pays
  * for it), which calls back here with the pid (probe_exec_spawned) and
@@ -24,6 +27,7 @@
  */
 
 #include <sys/queue.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -32,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runnerd.h"
@@ -65,6 +70,7 @@ struct probe_exec {
 static LIST_HEAD(, probe_exec) detached = LIST_HEAD_INITIALIZER(detached);
 static LIST_HEAD(, probe_exec) live[PROBE_LIVE];
 static unsigned long long	 serials;	/* the last given */
+static char			 token[17];	/* 16 hex digits, or "" */
 
 static void	 probe_exec_io_cb(struct ev_loop *, ev_io *, int);
 static void	 probe_exec_late_cb(struct ev_loop *, ev_timer *, int);
@@ -72,6 +78,7 @@ static int	 probe_exec_read(struct probe_exec *);
 static void	 probe_exec_close(struct probe_exec *);
 static void	 probe_exec_kill(struct probe_exec *);
 static void	 probe_exec_free(struct probe_exec *);
+static const char *probe_exec_token(void);
 static int	 probe_exec_failed(struct probe_exec *, const struct app *,
 		    const char *, char *, size_t);
 
@@ -108,8 +115,8 @@ probe_exec_start(struct health *h, char *err, size_t errlen)
 		    i->alias);
 		snprintf(pid_env, sizeof(pid_env), "RUNNER_PID=%ld",
 		    (long)i->pid);
-		snprintf(probe_env, sizeof(probe_env), PROBE_ENV "%llu",
-		    serials + 1);
+		snprintf(probe_env, sizeof(probe_env), PROBE_ENV "%s.%llu",
+		    probe_exec_token(), serials + 1);
 		job = launch_probe_job(i->app, i->app->health.exec,
 		    i->req.cwd != NULL ? i->req.cwd : i->app->cwd, about, fds[1],
 		    err, errlen);
@@ -192,6 +199,46 @@ int
 probe_exec_running(const struct probe_exec *p)
 {
 	return (p->pid > 0);
+}
+
+/* This runnerd's token for RUNNER_PROBE, drawn at the first probe. */
+static const char *
+probe_exec_token(void)
+{
+	unsigned char	 r[8];
+	size_t		 k;
+
+	if (token[0] != '\0')
+		return (token);
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		/* Unique enough to tell this runnerd's from another's. */
+		snprintf(token, sizeof(token), "%08lx%08lx",
+		    (unsigned long)getpid(), (unsigned long)time(NULL));
+		return (token);
+	}
+	for (k = 0; k < sizeof(r); k++)
+		snprintf(token + 2 * k, 3, "%02x", r[k]);
+	return (token);
+}
+
+/*
+ * The run a RUNNER_PROBE value names, when it is one of this runnerd's
+ * (its token): its serial, else 0.
+ */
+unsigned long long
+probe_exec_run(const char *value)
+{
+	const char		*t = probe_exec_token();
+	size_t			 n = strlen(t);
+	char			*end;
+	unsigned long long	 run;
+
+	if (strncmp(value, t, n) != 0 || value[n] != '.' ||
+	    value[n + 1] < '0' || value[n + 1] > '9')
+		return (0);
+	errno = 0;
+	run = strtoull(value + n + 1, &end, 10);
+	return (*end != '\0' || errno != 0 ? 0 : run);
 }
 
 /*

@@ -46,10 +46,10 @@
  *
  * Health probes (probe_exec.c) are runnerd's children too, and what one
  * leaves running is reparented to runnerd.  Such a process carries
- * RUNNER_PROBE=N in its environment (inherited from the probe, N the
- * run's serial): a probe that left a daemon each run would otherwise
- * fill the machine with them, kept alive by rule 3 until the instance
- * ends.  So a probe's end asks for a sweep (at most one a second,
+ * RUNNER_PROBE=TOKEN.N in its environment (inherited from the probe, N
+ * the run's serial, TOKEN this runnerd's): a probe that left a daemon
+ * each run would otherwise fill the machine with them, kept alive by
+ * rule 3 until the instance ends.  So a probe's end asks for a sweep (at most one a second,
  * PROBE_SWEEP), which kills the orphans whose run is over
  * (probe_exec_live): never a probe being spawned or running, nor what
  * it started while it runs.
@@ -351,18 +351,16 @@ static long long
 orphan_run(pid_t pid)
 {
 	struct orphan	 key = { .pid = pid }, *o = NULL;
-	char		 v[32], *end;
+	char		 v[64];
 	long long	 run = 0;
 
 	if (norph > 0 &&
 	    (o = bsearch(&key, orph, norph, sizeof(*orph), orphan_cmp)) !=
 	    NULL && o->run != -1)
 		return (o->run);
-	if (proc_environ_value(pid, PROBE_ENV, v, sizeof(v))) {
-		run = strtoll(v, &end, 10);
-		if (*end != '\0' || run < 0)
-			run = 0;	/* not ours: a stranger's value */
-	}
+	/* Not ours (another runnerd's, an instance's own): 0. */
+	if (proc_environ_value(pid, PROBE_ENV, v, sizeof(v)))
+		run = (long long)probe_exec_run(v);
 	if (o != NULL)
 		o->run = run;
 	return (run);

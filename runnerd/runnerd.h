@@ -459,7 +459,7 @@ const struct inst *health_inst(const struct health *);
 void	 health_spawned(struct health *);
 /*
  * In every exec probe's environment, and so in what it leaves running:
- * RUNNER_PROBE=N, N the run's serial (probe_exec_live).
+ * RUNNER_PROBE=TOKEN.N, N the run's serial (probe_exec_run, _live).
  */
 #define PROBE_ENV	"RUNNER_PROBE="
 struct probe_exec;
@@ -468,6 +468,7 @@ void	 probe_exec_drop(struct probe_exec *);
 void	 probe_exec_timeout(struct probe_exec *);
 int	 probe_exec_running(const struct probe_exec *);
 int	 probe_exec_live(unsigned long long);
+unsigned long long probe_exec_run(const char *);
 void	 probe_exec_shutdown(void);
 void	 probe_exec_spawned(void *, pid_t, struct spawn_job *, const char *);
 void	 probe_exec_exited(void *, int);

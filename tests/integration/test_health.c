@@ -106,13 +106,15 @@ h_setup(void **state)
 	/*
 	 * A probe that leaves a daemon: in a session of its own (out of
 	 * reach of the kill of the probe's group) before the probe exits.
+	 * With an argument, the FIFO it writes to (an instance's daemon).
 	 */
 	d_file(d, "leave.py", "import os, sys\n"
+	    "name = sys.argv[1] if len(sys.argv) > 1 else 'left'\n"
 	    "r, w = os.pipe()\n"
 	    "if os.fork() == 0:\n"
 	    "    os.setsid()\n"
-	    "    with open(os.path.dirname(sys.argv[0]) + '/left.fifo', "
-	    "'w') as f:\n"
+	    "    with open(os.path.dirname(sys.argv[0]) + '/' + name + "
+	    "'.fifo', 'w') as f:\n"
 	    "        f.write('%d\\n' % os.getpid())\n"
 	    "    os.write(w, b'x')\n"
 	    "    os.execvp('sleep', ['sleep', '1000'])\n"
@@ -157,6 +159,8 @@ h_setup(void **state)
 	    "  big = { command = \"sleep 1000\"; restart = \"no\"; "
 	    "health = { http = \"http://127.0.0.1:%d/\"; interval = 2; "
 	    "timeout = 2; retries = 1; }; };\n"
+	    "  marked = { command = [\"sh\", \"-c\", \"python3 %s/leave.py "
+	    "own; exec sleep 1000\"]; env = { RUNNER_PROBE = \"1\"; }; };\n"
 	    "  leaves = { command = \"sleep 1000\"; health = { exec = "
 	    "[\"python3\", \"%s/leave.py\"]; interval = 2; timeout = 2; }; };\n"
 	    "  mute = { command = \"sleep 1000\"; restart = \"no\"; "
@@ -176,7 +180,7 @@ h_setup(void **state)
 	    "\"-c\", \"echo $RUNNER_ALIAS $RUNNER_PID > %s/who.tmp; "
 	    "mv %s/who.tmp %s/who.out\"]; interval = 30; }; };\n"
 	    "};\n", d->dir, d->dir, d->dir, d->dir, d->dir, port, d->dir,
-	    port, bad, big, d->dir, mute, MANY, d->dir, d->dir, d->dir, d->dir, d->dir));
+	    port, bad, big, d->dir, d->dir, mute, MANY, d->dir, d->dir, d->dir, d->dir, d->dir));
 	h_ports[0] = bad;
 	h_ports[1] = mute;
 	h_ports[2] = big;
@@ -313,8 +317,9 @@ test_hang_killed(void **state)
 /*
  * A probe that leaves a daemon (its own session, reparented to runnerd)
  * at each run: each is killed soon after, found by RUNNER_PROBE in its
- * environment, while a probe still running (slow's, marked too) and the
- * instance itself are left alone.
+ * environment, while a probe still running (slow's, marked too), the
+ * instance itself and an instance's daemon whose environment holds a
+ * RUNNER_PROBE of its own are left alone.
  */
 static void
 test_probe_leftovers(void **state)
@@ -323,12 +328,19 @@ test_probe_leftovers(void **state)
 	struct client	*c = cl_open(d);
 	int		 sfd = h_fifo(d, "slow.fifo"), lfd = h_fifo(d,
 			    "left.fifo");
-	pid_t		 probe, left, pid;
-	int		 hold;
+	pid_t		 probe, left, pid, own;
+	int		 hold, ofd = h_fifo(d, "own.fifo");
 
 	/* A writer of ours: between runs the FIFO has none (no EOF). */
 	assert_true((hold = open(d_fmt(d, "%s/left.fifo", d->dir),
 	    O_WRONLY | O_NONBLOCK | O_CLOEXEC)) != -1);
+	/*
+	 * An instance's daemon, reparented to runnerd, whose environment
+	 * says RUNNER_PROBE too (configured; or inherited by a runnerd
+	 * started from another's probe): not a probe's, never swept.
+	 */
+	cl_start(c, "marked", "marked");
+	own = h_fifo_pid(ofd);
 	cl_start(c, "slow", "slow");
 	probe = h_fifo_pid(sfd);
 	pid = cl_start(c, "leaves", "leaves");
@@ -343,11 +355,14 @@ test_probe_leftovers(void **state)
 		;
 	assert_true(t_wait_gone(left));
 	assert_true(t_alive(probe));
+	assert_true(t_alive(own));
 	j_ok(cl_call(c, "stop", "{\"all\": true}"));
+	assert_true(t_wait_gone(own));
 	assert_true(t_wait_gone(probe));
 	d_no_zombies(d);
 	close(sfd);
 	close(lfd);
+	close(ofd);
 	close(hold);
 }
 
