@@ -35,6 +35,7 @@ struct startjob {
 
 static void	startjob_done(struct startjob *, struct inst *, int);
 static int	startjob_wait(struct waiter *, struct inst *, enum wait_why);
+static void	startjob_abort(struct startjob *);
 
 /* Answer a start (or restart) whose instance now runs. */
 static void
@@ -162,6 +163,16 @@ startjob_done(struct startjob *job, struct inst *i, int failed)
 	free(job);
 }
 
+/* Give up a job before it answered: its waiters go, and the job. */
+static void
+startjob_abort(struct startjob *job)
+{
+	waiters_drop(job);
+	buf_free(&job->reply);
+	free(job->msg);
+	free(job);
+}
+
 /*
  * A waiting instance's waiter in a startjob: it counts in once the
  * instance has run (or failed, or gone).  It outlives its client, since
@@ -183,7 +194,8 @@ startjob_wait(struct waiter *w, struct inst *i, enum wait_why why)
 /*
  * Start every instance of an app with instances = N (NAME-1..NAME-N) that
  * is not running; answered once all are spawned (those waiting for their
- * dependencies once they ran, or failed), with their aliases.
+ * dependencies, by this start or another, once they ran, or failed),
+ * with the aliases it started.
  * With strict, one already running refuses the whole start first.
  */
 static void
@@ -198,7 +210,15 @@ cmd_start_all(struct req *rq, const struct app *app,
 
 	for (k = 1; strict && k <= app->instances; k++) {
 		inst_alias(app, k, alias, sizeof(alias));
-		if ((i = inst_find(alias)) != NULL && !inst_ended(i)) {
+		if ((i = inst_find(alias)) != NULL && i->state ==
+		    INST_WAITING) {
+			REQ_ERR(rq, RUNNER_EEXIST, "'%s' is already starting "
+			    "(it waits for its dependencies; --strict: none of "
+			    "the %d instances of '%s' was started)", i->alias,
+			    app->instances, app->name);
+			return;
+		}
+		if (i != NULL && !inst_ended(i)) {
 			REQ_ERR(rq, RUNNER_EEXIST, "'%s' is already running "
 			    "(pid %ld; --strict: none of the %d instances of "
 			    "'%s' was started)", i->alias, (long)i->pid,
@@ -222,26 +242,30 @@ cmd_start_all(struct req *rq, const struct app *app,
 	jw_open(&job->reply, '[');
 	for (k = 1; k <= app->instances; k++) {
 		inst_alias(app, k, alias, sizeof(alias));
-		if ((i = inst_find(alias)) != NULL && !inst_ended(i))
+		/*
+		 * One running is left alone; one waiting (another start's)
+		 * is waited for too: it has not run yet.
+		 */
+		if ((i = inst_find(alias)) != NULL && !inst_ended(i) &&
+		    i->state != INST_WAITING)
 			continue;
-		if ((i = inst_launch(alias, app, opts, forget, &rc, err,
-		    sizeof(err))) == NULL) {
-			waiters_drop(job);
-			buf_free(&job->reply);
-			free(job);
-			REQ_ERR(rq, rc, "%s (%d of %d instances of '%s' were "
-			    "started)", err, n, app->instances, app->name);
-			return;
+		if (i == NULL || i->state != INST_WAITING) {
+			if ((i = inst_launch(alias, app, opts, forget, &rc,
+			    err, sizeof(err))) == NULL) {
+				startjob_abort(job);
+				REQ_ERR(rq, rc, "%s (%d of %d instances of "
+				    "'%s' were started)", err, n,
+				    app->instances, app->name);
+				return;
+			}
+			jw_str(&job->reply, alias);
+			n++;
 		}
-		jw_str(&job->reply, alias);
-		n++;
 		/* One held by its dependencies is answered for once it ran. */
 		if (i->state == INST_WAITING) {
 			if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
 			    startjob_wait)) == NULL) {
-				waiters_drop(job);
-				buf_free(&job->reply);
-				free(job);
+				startjob_abort(job);
 				REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
 				return;
 			}

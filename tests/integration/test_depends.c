@@ -116,6 +116,8 @@ dep_conf(struct daemon *d)
 	    "x_slow = \"ready\"; }; };\n"
 	    "  f_pool = { command = \"cat\"; instances = 2; depends_on = { "
 	    "deaf = \"ready\"; }; };\n"
+	    "  g_pool = { command = \"cat\"; instances = 2; depends_on = { "
+	    "gated = \"ready\"; }; };\n"
 	    "  h_pool = { command = \"cat\"; instances = 2; depends_on = { "
 	    "h_db = \"healthy\"; }; };\n"
 	    "  r_db = { command = \"cat\"; restart = \"no\"; };\n"
@@ -345,6 +347,41 @@ test_pool_dep_fails(void **state)
 	assert_non_null(strstr(r->err, "instances of 'f_pool'"));
 	assert_state(d, "f_pool-1", "failed");
 	assert_state(d, "f_pool-2", "failed");
+}
+
+/*
+ * A second start of a pool whose instances wait (for the first start)
+ * waits with it: not "all already running" while none runs (an issue-18
+ * attack finding); with --strict it is refused, the instance said to be
+ * starting.  Its hello, sent after it, is answered first.
+ */
+static void
+test_pool_twice(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c1 = cl_open(d), *c2 = cl_open(d);
+	struct json	*j;
+	struct run	*r;
+	long long	 t1, t2;
+
+	t1 = cl_req(c1, "start", "{\"app\": \"g_pool\"}");
+	d_wait_log(d, "runnerd: g_pool-2: waiting for gated (ready)\n");
+	r = CTL(d, "start", "g_pool", "--strict");
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "EEXIST: 'g_pool-1' is already "
+	    "starting (it waits for its dependencies"));
+	t2 = cl_req(c2, "start", "{\"app\": \"g_pool\"}");
+	j_ok(cl_reply_tag(c2, cl_req(c2, "hello", NULL)));
+	assert_state(d, "g_pool-1", "waiting");
+	open_gate(d);
+	j = cl_reply_tag(c1, t1);
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), 2);
+	j = cl_reply_tag(c2, t2);
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), 0);
+	assert_state(d, "g_pool-1", "running");
+	assert_state(d, "g_pool-2", "running");
 }
 
 static void
@@ -775,7 +812,7 @@ main(void)
 		T(test_chain),
 		T(test_healthy),
 		T(test_diamond), T(test_pool), T(test_pool_waits),
-		T(test_pool_dep_fails),
+		T(test_pool_dep_fails), T(test_pool_twice),
 		T(test_fail_exec), T(test_fail_exit),
 		T(test_fail_ready_timeout), T(test_stop_all_order),
 		T(test_shutdown_order), T(test_shutdown_waiting),
