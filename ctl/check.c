@@ -24,6 +24,13 @@
 
 #include "runnerctl.h"
 
+/*
+ * A probe must end: runnerd stopped or stuck answers nothing, and an
+ * unbounded check would pile up under a scheduler that sets no timeout
+ * of its own (a Nomad script check, cron): exit 3 after this long.
+ */
+#define CHECK_TIMEOUT_MS	5000
+
 static int	 check_completed(struct json *, int);
 static int	 check_one(struct json *, int, char *, size_t);
 static int	 check_fail(const char *, ...)
@@ -120,6 +127,8 @@ ctl_status_check(struct ctl *ctl, struct ctl_args *a, int quiet)
 		close(fd);
 	}
 	ctl->autostart = 0;
+	/* A runnerd that does not answer (stopped, stuck) is not healthy. */
+	ctl->timeout_ms = CHECK_TIMEOUT_MS;
 	if ((rc = targets_list(ctl, &r)) != 0)
 		return (rc);
 	v = json_get(r, 0, "instances");

@@ -86,7 +86,7 @@ conn_request(struct ctl *ctl, const char *cmd, struct buf *ext,
 		return (RUNNER_ECLOSED);	/* conn_fail knows: no h */
 	if (ext != NULL && (ext->failed || buf_cstr(ext) == NULL))
 		out_oom(NULL);
-	return (rpc_call(ctl->h, cmd, ext, -1, reply));
+	return (rpc_call(ctl->h, cmd, ext, ctl->timeout_ms, reply));
 }
 
 /*

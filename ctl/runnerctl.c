@@ -374,6 +374,7 @@ main(int argc, char **argv)
 	/* Our -H ssh goes with us, even when killed (lib/ssh.c). */
 	ssh_parent_death(SIGTERM);
 	memset(&ctl, 0, sizeof(ctl));
+	ctl.timeout_ms = -1;
 
 	if (parse_args(argc - 1, argv + 1, ctl_opts, NULL, CMD_OPTSFIRST |
 	    CMD_LINE, &a, err, sizeof(err)) == -1) {

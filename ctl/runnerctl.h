@@ -70,6 +70,8 @@ struct ctl {
 						   ctl_where settles socket */
 	int			 json;		/* --json: replies as JSON */
 	int			 autostart;	/* start runnerd if none answers */
+	int			 timeout_ms;	/* a reply's wait: -1 runnerd's
+						   own bounds, else this */
 	struct runner_channel	*h;		/* to runnerd, once connected */
 	const struct ctl_cmd	*cmd;		/* the command being run */
 };

@@ -158,6 +158,35 @@ test_exit_paths(void **state)
 }
 
 /*
+ * A runnerd that answers nothing (stopped) fails the check within its
+ * bound (5 s), with exit 3 and why, quietly with -q: a probe must end.
+ */
+static void
+test_stuck_daemon(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct run	*r;
+	long long	 t0;
+
+	d_saw(d, cl_start(c, "db", "db"));
+	assert_int_equal(kill(d->pid, SIGSTOP), 0);
+	t0 = t_ms();
+	r = CTL(d, "status", "--check");
+	assert_int_equal(kill(d->pid, SIGCONT), 0);
+	r_status(r, 3);
+	assert_non_null(strstr(r->err, "runnerctl: no reply to 'status' "
+	    "within 5000 ms"));
+	assert_true(t_ms() - t0 >= 4900);
+	assert_int_equal(kill(d->pid, SIGSTOP), 0);
+	r = CTL(d, "status", "--check", "-q");
+	assert_int_equal(kill(d->pid, SIGCONT), 0);
+	r_status(r, 3);
+	assert_int_equal(r->errlen, 0);
+	check(d, 0, NULL, NULL, NULL);		/* and once it answers again */
+}
+
+/*
  * Not ready: a socket app that never listens is starting; one that
  * waits for a dependency says for what; a dependency whose probe has
  * not passed is running but not healthy.
@@ -222,7 +251,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_no_daemon),
-		T(test_exit_paths),
+		T(test_exit_paths), T(test_stuck_daemon),
 		T(test_not_ready),
 		T(test_one_bad_of_three),
 	};
