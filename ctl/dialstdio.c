@@ -14,9 +14,10 @@
  * so is ours (the instance of an attach runs on); still there, the
  * socket's sending side is shut (SHUT_WR) and replies still come:
  * `printf 'q\n' | runnerctl -H ... attach` sees its answer.  A reader
- * that goes at any time ends us at once, not at the next byte to
- * write: a `logs -f` of a quiet instance would hold runnerd's
- * connection for nothing.
+ * that goes at any time ends us as soon as what came on stdin before
+ * it has been passed on (bounded), not at the next byte to write: a
+ * `logs -f` of a quiet instance would hold runnerd's connection for
+ * nothing.
  */
 
 #include <sys/socket.h>
@@ -27,6 +28,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runnerctl.h"
@@ -34,9 +36,11 @@
 #define DIAL_CHUNK	65536
 #define DIAL_HUP_MS	250	/* after stdin's end, for stdout's reader
 				   to go with it: a close, not a half */
+#define DIAL_JOIN_MS	2000	/* at a close, for stdin's last bytes */
 
 static ssize_t	 dial_read(int, char *, size_t);
 static void	*dial_up(void *);
+static void	 dial_join(pthread_t);
 
 /*
  * read(2), waiting when fd is non-blocking and empty (sshd may hand us
@@ -82,6 +86,22 @@ dial_up(void *arg)
 	return (NULL);
 }
 
+/* Wait for the thread to pass on stdin to its end, DIAL_JOIN_MS at most. */
+static void
+dial_join(pthread_t up)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += DIAL_JOIN_MS / 1000;
+	ts.tv_nsec += (DIAL_JOIN_MS % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_timedjoin_np(up, NULL, &ts);
+}
+
 /*
  * dial-stdio: 0 once runnerd closed the connection, 3 when there is no
  * runnerd (said on stderr, which ssh carries to the user), 1 when
@@ -125,6 +145,13 @@ ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
 			break;
 		}
 		if (pfd[1].revents != 0) {
+			/*
+			 * A close: what came on stdin just before it (sshd
+			 * hands it over, then hangs up) must reach runnerd
+			 * first.  The thread ends at stdin's end; bounded,
+			 * should sshd keep stdin open.
+			 */
+			dial_join(up);
 			rc = CTL_EXIT_REFUSED;
 			break;
 		}
