@@ -176,7 +176,7 @@ ssh_quote(struct buf *b, const char *w)
 static char **
 ssh_argv(const struct ssh_target *t, char *err, size_t errlen)
 {
-	const char	*ssh, *ctl, *opt[10];
+	const char	*ssh, *ctl, *opt[11];	/* 10 at most, and NULL */
 	char		**base, **argv;
 	struct buf	 cmd;
 	int		 n = 0;
