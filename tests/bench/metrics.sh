@@ -44,13 +44,11 @@ CONF
     </dev/null >"$tmp/log" 2>&1 &
 pid=$!
 pids="$pids $pid"
-i=0
-until ctl metrics 2>/dev/null |
-    grep -qx "runner_instances{state=\"running\"} $N"; do
-	i=$((i + 1))
-	[ $i -lt 3000 ] || die "runnerd did not run $N; its log: $(cat "$tmp/log")"
-	sleep 0.01
-done
+# All N running: no event says so to a shell; lib.sh's bounded poll.
+running_is() {
+	ctl metrics | grep -qx "runner_instances{state=\"running\"} $1"
+}
+until_ok running_is "$N"
 
 cpu() {	# runnerd's utime + stime, in clock ticks
 	awk '{ print $14 + $15 }' "/proc/$pid/stat"

@@ -63,12 +63,7 @@ printf 'apps = { one = { command = "%s/idle"; restart = "no"; }; };\n' \
     </dev/null >"$tmp/log" 2>&1 &
 pid=$!
 ctl="$top/ctl/runnerctl"
-i=0
-until "$ctl" -s "$tmp/sock" ping >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 3000 ] || die "runnerd did not answer: $(cat "$tmp/log")"
-	sleep 0.01
-done
+until_ok "$ctl" -s "$tmp/sock" ping
 "$ctl" -s "$tmp/sock" start one >/dev/null
 
 export RUNNER_SSH="ssh -F $tmp/ssh_config"
