@@ -68,6 +68,7 @@ static const struct {
 	{ "shutdown",	cmd_shutdown,	"shut runnerd down" },
 	{ "deps",	cmd_deps,	NULL },
 	{ "metrics",	cmd_metrics,	NULL },
+	{ "upgrade",	cmd_upgrade,	"upgrade runnerd" },
 };
 
 /*

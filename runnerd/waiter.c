@@ -158,3 +158,34 @@ waiters_client_gone(uint64_t id)
 			waiter_free(w);
 	}
 }
+
+/* Requests that wait for an answer, for an upgrade's drain. */
+size_t
+waiters_count(void)
+{
+	const struct waiter	*w;
+	size_t			 n = 0;
+
+	for (w = server.waiters; w != NULL; w = w->next)
+		n++;
+	return (n);
+}
+
+/*
+ * Is something under way that an upgrade cannot carry and must let
+ * finish: a rolling restart, a start waiting for its dependencies, a
+ * stop waiting for its dependents?
+ */
+int
+upgrade_busy(void)
+{
+	size_t	 k;
+
+	if (roll_busy())
+		return (1);
+	for (k = 0; k < server.ninsts; k++)
+		if (server.insts[k]->state == INST_WAITING ||
+		    server.insts[k]->dep.held)
+			return (1);
+	return (0);
+}
