@@ -101,6 +101,7 @@ handover_save(struct hand *h, uint64_t client, int has_tag, long long tag,
 	}
 	for (k = 0; k < server.nclients && !hand_failed(h); k++)
 		client_save(h, server.clients[k]);
+	waiters_save(h);
 	hand_rec(h, "end");
 	hand_int(h, "confs", (long long)cs.n);
 	hand_int(h, "instances", (long long)ninsts);
@@ -202,7 +203,9 @@ handover_load(struct hand *h, struct handinfo *hi)
 		} else if (hand_is(h, "client")) {
 			client_load(h);
 			hi->nclients++;
-		} else if (hand_is(h, "end")) {
+		} else if (hand_is(h, "waiter"))
+			waiter_load(h);
+		else if (hand_is(h, "end")) {
 			ended = 1;
 			if ((size_t)hand_get_int(h, "instances") !=
 			    hi->ninsts || (size_t)hand_get_int(h, "clients") !=
@@ -215,6 +218,7 @@ handover_load(struct hand *h, struct handinfo *hi)
 		if (hand_failed(h))
 			break;
 	}
+	waiters_loaded();
 	if (!hand_failed(h) && !ended)
 		hand_fail(h, "the state ends early");
 	if (hand_failed(h)) {

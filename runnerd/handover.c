@@ -294,7 +294,7 @@ hand_open(int fd, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
-	h->fd = fd;
+	h->fd = -1;		/* the caller's: a way back needs it */
 	buf_init(&h->line);
 	if (fstat(fd, &st) == -1 || st.st_size <= 0) {
 		snprintf(err, errlen, "the state (descriptor %d): %s", fd,
@@ -329,7 +329,6 @@ hand_open(int fd, char *err, size_t errlen)
 	}
 	h->version = (int)v;
 	h->pos = (size_t)(nl - h->map) + 1;
-	h->fd = -1;		/* the caller's: a way back needs it */
 	return (h);
 }
 

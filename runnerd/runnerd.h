@@ -710,8 +710,20 @@ void	 upgrade_back(int, int, const char *);
 void	 upgrade_restore(int, int, const char *);
 void	 upgrade_announce(void);
 
-/* waiter.c (for upgrade.c) */
-size_t	 waiters_count(void);
-int	 upgrade_busy(void);
+/* waiter.c (for upgrade.c and carry.c) */
+const char *upgrade_busy(void);
+int	 waiters_carried(void);
+void	 waiters_save(struct hand *);
+void	 waiter_load(struct hand *);
+void	 waiters_loaded(void);
+/* The handlers whose waiters an upgrade carries. */
+int	 start_done(struct waiter *, struct inst *, enum wait_why);
+int	 write_done(struct waiter *, struct inst *, enum wait_why);
+int	 read_done(struct waiter *, struct inst *, enum wait_why);
+int	 close_done(struct waiter *, struct inst *, enum wait_why);
+int	 stop_done(struct waiter *, struct inst *, enum wait_why);
+void	 stopjob_save(struct hand *, const void *);
+void	*stopjob_load(struct hand *);
+const char *cmd_name(const char *);
 
 #endif /* RUNNERD_H */

@@ -194,6 +194,7 @@ upgrade_begin(uint64_t id, int has_tag, long long tag, const char *path)
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);		/* killed whole at the timeout */
 		dup2(p[1], STDOUT_FILENO);
 		dup2(p[1], STDERR_FILENO);
 		fcntl(up.bin, F_SETFD, 0);	/* a script's interpreter */
@@ -333,15 +334,15 @@ upgrade_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (up.phase == UP_CHECKING) {
 		up.timed_out = 1;
-		if (up.pid > 0)
+		if (up.pid > 0 && kill(-up.pid, SIGKILL) == -1)
 			kill(up.pid, SIGKILL);	/* reaped: upgrade_checked */
 		else
 			upgrade_checked();
 		return;
 	}
-	upgrade_fail("%zu request%s still waiting after %.0f s (each is "
-	    "answered before an upgrade)", waiters_count(),
-	    waiters_count() == 1 ? "" : "s", UPGRADE_DRAIN_WAIT);
+	upgrade_fail("%s still under way after %.0f s (an upgrade waits for "
+	    "it to end)", upgrade_busy() != NULL ? upgrade_busy() :
+	    "something", UPGRADE_DRAIN_WAIT);
 }
 
 /*
@@ -392,8 +393,9 @@ upgrade_checked(void)
 		    "writes version %d", up.path, h + 9, HANDOVER_VERSION);
 		return;
 	}
-	log_info("upgrade to %s (%s): answering the %zu requests still "
-	    "waiting", up.path, said, waiters_count());
+	log_info("upgrade to %s (%s)%s%s", up.path, said,
+	    upgrade_busy() != NULL ? ": waiting for the end of " : "",
+	    upgrade_busy() != NULL ? upgrade_busy() : "");
 	up.phase = UP_DRAINING;
 	ev_io_stop(server.loop, &server.accept_io);
 	ev_prepare_start(server.loop, &up.hold);
@@ -416,7 +418,7 @@ upgrade_hold_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	for (k = 0; k < server.nclients; k++)
 		ev_io_stop(loop, &server.clients[k]->rio);
 	ev_io_stop(loop, &server.accept_io);
-	if (waiters_count() == 0 && !upgrade_busy())
+	if (upgrade_busy() == NULL)
 		upgrade_exec();
 }
 
