@@ -313,6 +313,7 @@ struct spawn {
 int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
 void	 spawn_errf(const struct spawn *, const int [2], char *, size_t);
 void	 spawn_child_nofile(const struct rlimit *);
+int	 spawn_child_nofile_of(struct rlimit *);
 void	 spawn_parent_death(int);
 int	 spawn_reap(pid_t, int *);
 int	 spawn_wait_exit(pid_t, double);

@@ -8,6 +8,8 @@
  * format is handover.c's.
  */
 
+#include <sys/resource.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,7 @@ handover_save(struct hand *h, uint64_t client, int has_tag, long long tag,
     int upgrades, double started)
 {
 	struct confs	 cs = { NULL, 0 };
+	struct rlimit	 rl;
 	long long	 idx;
 	size_t		 k, ninsts = 0, confbytes = 0;
 
@@ -86,6 +89,11 @@ handover_save(struct hand *h, uint64_t client, int has_tag, long long tag,
 	hand_fd(h, "sock_dirfd", server.sock_dirfd);
 	hand_int(h, "own_dir", server.own_dir);
 	hand_fd(h, "lfd", server.lfd);
+	/* The limit runnerd raised for itself is not its children's. */
+	if (spawn_child_nofile_of(&rl)) {
+		hand_int(h, "child_nofile_cur", (long long)rl.rlim_cur);
+		hand_int(h, "child_nofile_max", (long long)rl.rlim_max);
+	}
 	hand_end(h);
 
 	(void)confs_index(&cs, server.conf);
@@ -114,7 +122,8 @@ handover_save(struct hand *h, uint64_t client, int has_tag, long long tag,
 static void
 load_server(struct hand *h, struct handinfo *hi)
 {
-	char	*from;
+	struct rlimit	 rl;
+	char		*from;
 
 	from = hand_get_str(h, "from");
 	snprintf(hi->from, sizeof(hi->from), "%s", from != NULL ? from : "?");
@@ -131,6 +140,11 @@ load_server(struct hand *h, struct handinfo *hi)
 	server.sock_dirfd = hand_get_fd(h, "sock_dirfd");
 	server.own_dir = (int)hand_get_int(h, "own_dir");
 	server.lfd = hand_get_fd(h, "lfd");
+	if (hand_has(h, "child_nofile_cur")) {
+		rl.rlim_cur = (rlim_t)hand_get_int(h, "child_nofile_cur");
+		rl.rlim_max = (rlim_t)hand_get_int(h, "child_nofile_max");
+		spawn_child_nofile(&rl);
+	}
 	if (!hand_failed(h) && (server.socket_path == NULL || server.lfd ==
 	    -1))
 		hand_fail(h, "no control socket");
