@@ -92,6 +92,33 @@ static void	 upgrade_hold_cb(struct ev_loop *, ev_prepare *, int);
 static void	 upgrade_usr2_cb(struct ev_loop *, ev_signal *, int);
 
 /*
+ * The signals runnerd handles are blocked across the exec: the new image
+ * starts with their default actions (most of which end runnerd, and with
+ * it every instance) until its loop handles them; blocked, they wait for
+ * it instead (the mask survives execve), and so does a SIGCHLD.
+ */
+static void
+upgrade_mask(int how)
+{
+	sigset_t	 set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(how, &set, NULL);
+}
+
+/* The new runnerd handles its signals: those that came meanwhile too. */
+void
+upgrade_unblock(void)
+{
+	upgrade_mask(SIG_UNBLOCK);
+}
+
+/*
  * At start: this binary's path and a descriptor to it, and runnerd's own
  * arguments (argv without the program; kept for the next exec).
  */
@@ -482,6 +509,7 @@ upgrade_exec(void)
 	hand_keep(h, 1);
 	if (self_fd != -1)
 		fcntl(self_fd, F_SETFD, 0);
+	upgrade_mask(SIG_BLOCK);
 	upgrade_execve(up.bin, hand_fd_of(h), self_fd, "");
 	snprintf(why, sizeof(why), "cannot execute '%s': %s", up.path,
 	    strerror(errno));
