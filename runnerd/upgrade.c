@@ -171,6 +171,7 @@ static void
 upgrade_begin(uint64_t id, int has_tag, long long tag, const char *path)
 {
 	struct stat	 st;
+	char		 magic[2];
 	int		 p[2];
 
 	up.client = id;
@@ -200,6 +201,16 @@ upgrade_begin(uint64_t id, int has_tag, long long tag, const char *path)
 		upgrade_fail("cannot execute '%s': %s", path, strerror(errno));
 		return;
 	}
+	/*
+	 * The descriptor is what is executed, close-on-exec: a script's
+	 * interpreter could not open it, and left open it would outlive
+	 * the exec in the new runnerd.
+	 */
+	if (pread(up.bin, magic, 2, 0) == 2 && memcmp(magic, "#!", 2) == 0) {
+		upgrade_fail("'%s' is a script: name the runnerd binary itself",
+		    path);
+		return;
+	}
 	log_info("upgrade to %s: checking it", path);
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		upgrade_fail("pipe: %s", strerror(errno));
@@ -224,7 +235,6 @@ upgrade_begin(uint64_t id, int has_tag, long long tag, const char *path)
 		setpgid(0, 0);		/* killed whole at the timeout */
 		dup2(p[1], STDOUT_FILENO);
 		dup2(p[1], STDERR_FILENO);
-		fcntl(up.bin, F_SETFD, 0);	/* a script's interpreter */
 		execveat(up.bin, "", argv, environ, AT_EMPTY_PATH);
 		e = errno;
 		msg[0] = EXEC_FAILED;
