@@ -27,6 +27,8 @@
 
 #include "runner-int.h"
 
+#include "config_check.h"
+
 /*
  * Every option, none at its default, over five apps so that each
  * dependency condition and each kind of probe is there; %s is the
@@ -82,17 +84,6 @@
 
 static char	 env_path[64];
 
-static struct config *
-load(const char *text)
-{
-	struct config	*c;
-	char		 err[RUNNER_ERRMSG_MAX] = "";
-
-	if ((c = config_load_text(text, err, sizeof(err))) == NULL)
-		fail_msg("config rejected: %s\n---\n%s", err, text);
-	return (c);
-}
-
 /* FULL, with the env_file written by the group setup. */
 static struct config *
 load_full(void)
@@ -100,7 +91,7 @@ load_full(void)
 	char	 text[8192];
 
 	snprintf(text, sizeof(text), FULL, env_path);
-	return (load(text));
+	return (load_ok(text));
 }
 
 /* cfg's state as a malloc'd string. */
@@ -328,7 +319,7 @@ test_empty(void **state)
 
 	(void)state;
 	for (k = 0; k < 2; k++) {
-		c = load(texts[k]);
+		c = load_ok(texts[k]);
 		s = round_trip(c);
 		config_free(c);
 		free(s);
@@ -382,7 +373,7 @@ test_exact(void **state)
 static void
 test_unknown_ignored(void **state)
 {
-	struct config	*c = load(SMALL), *back;
+	struct config	*c = load_ok(SMALL), *back;
 	struct buf	 b;
 	char		*s, *p;
 
@@ -410,7 +401,7 @@ test_unknown_ignored(void **state)
 static void
 test_truncated(void **state)
 {
-	struct config	*c = load(SMALL);
+	struct config	*c = load_ok(SMALL);
 	char		*s, err[RUNNER_ERRMSG_MAX];
 	size_t		 n, len;
 
@@ -504,7 +495,7 @@ splice(const char *s, size_t from, size_t to, const char *with)
 static void
 test_member_removed(void **state)
 {
-	struct config	*c = load(SMALL);
+	struct config	*c = load_ok(SMALL);
 	struct unit	*u;
 	char		*s, *t, err[RUNNER_ERRMSG_MAX];
 	size_t		 n, k, from, to, members = 0;
@@ -547,7 +538,7 @@ test_value_swapped(void **state)
 	    "-1", "1.5", "1e400", "-1e400", "99999999999999999999",
 	    "4294967296", "\"\"", "\"x\"", "\"stdio\"", "[]", "[\"x\"]",
 	    "[1]", "{}", "{\"base64\":\"AA==\"}", "{\"base64\":1}" };
-	struct config	*c = load(SMALL), *got;
+	struct config	*c = load_ok(SMALL), *got;
 	struct unit	*u;
 	char		*s, *t, *again, err[RUNNER_ERRMSG_MAX];
 	size_t		 n, k, w, refused = 0;
@@ -680,7 +671,7 @@ static const struct bad bads[] = {
 static void
 test_refused(void **state)
 {
-	struct config	*c = load(SMALL);
+	struct config	*c = load_ok(SMALL);
 	char		*s, *t, *at, err[RUNNER_ERRMSG_MAX];
 	size_t		 k;
 
@@ -732,7 +723,7 @@ test_not_state(void **state)
 static void
 test_cycle(void **state)
 {
-	struct config	*c = load(SMALL);
+	struct config	*c = load_ok(SMALL);
 	char		*s, *t, *at, err[RUNNER_ERRMSG_MAX];
 
 	(void)state;
@@ -755,7 +746,7 @@ test_cycle(void **state)
 static void
 test_write_appends(void **state)
 {
-	struct config	*c = load(SMALL), *back;
+	struct config	*c = load_ok(SMALL), *back;
 	struct buf	 b;
 
 	(void)state;
