@@ -1,8 +1,9 @@
 /*
  * test_config_state.c: cmocka tests of the configuration as an upgrade
  * carries it (config_state.c).  Round trips: a configuration using every
- * option with values other than the defaults, the sample conf/runner.conf
- * and an empty one are written, read back and written again, and the two
+ * option with values other than the defaults, the sample conf/runner.conf,
+ * one with an included file and apps an update added, and an empty one
+ * are written, read back and written again, and the two
  * texts and the two structs (field by field, doubles bit for bit) must
  * be the same; values no file can give (bytes that are not UTF-8, "" next
  * to NULL, a user no longer in /etc/passwd, odd doubles) too.  Attacks:
@@ -306,6 +307,48 @@ test_sample(void **state)
 	s = round_trip(c);
 	free(s);
 	config_free(c);
+}
+
+/*
+ * What no file holds: apps an update added (config_merge.c), beside an
+ * app from an included file, whose app->file is that file's.
+ */
+static void
+test_update_include(void **state)
+{
+	struct config	*c, *u;
+	char		 dir[] = "/tmp/test_config_state.XXXXXX", path[64];
+	char		 err[RUNNER_ERRMSG_MAX] = "", *s;
+	FILE		*fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/inc.conf", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("inc = { command = \"cat\"; log = \"inc.log\"; };\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	snprintf(path, sizeof(path), "%s/runner.conf", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("apps = {\n @include \"inc.conf\"\n top = { command = \"cat\"; "
+	    "};\n};\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	if ((c = config_load_file(path, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	u = config_update_text(c, "apps = { added = { command = \"tac\"; "
+	    "depends_on = { inc = \"started\"; }; }; top = { command = "
+	    "\"rev\"; }; };", err, sizeof(err));
+	if (u == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(u->napps, 3);
+	assert_non_null(strstr(config_app(u, "inc")->file, "inc.conf"));
+	s = round_trip(u);
+	free(s);
+	config_free(u);
+	config_free(c);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/inc.conf", dir);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* No apps at all, with and without an apps group: an app list of 0. */
@@ -789,6 +832,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_update_include),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_exact),
 		cmocka_unit_test(test_unknown_ignored),
