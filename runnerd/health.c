@@ -560,8 +560,11 @@ health_shutdown(void)
 
 /*
  * An upgrade (carry.c): the verdict and the counts.  A probe in flight
- * is not carried (health_shutdown ends it before the exec): it runs
- * again at once afterwards, as does one that was due.
+ * is not carried (health_shutdown ends it before the exec) and counts
+ * for nothing: the next one comes when it would have after it, an
+ * interval from its start, so that the probes in flight are not all
+ * run again in the same instant (a herd that could time some out).  One
+ * that was due runs at once.
  */
 void
 health_save(struct hand *hd, const struct inst *i)
@@ -572,7 +575,11 @@ health_save(struct hand *hd, const struct inst *i)
 	hand_int(hd, "hl", h != NULL);
 	if (h == NULL)
 		return;
-	if (h->kind != PROBE_NONE || h->queued)
+	if (h->kind != PROBE_NONE) {
+		next = h->probe_at + (h->retry > 0 ? h->retry :
+		    i->app->health.interval) - ev_now(server.loop);
+		next = next > 0 ? next : 0;
+	} else if (h->queued)
 		next = 0;
 	else if (ev_is_active(&h->timer))
 		next = ev_timer_remaining(server.loop, (ev_timer *)&h->timer);
