@@ -1,0 +1,209 @@
+/*
+ * upgrade.h: what the upgrade tests share (test_upgrade.c, the upgrade
+ * under load; test_upgrade_fail.c, upgrades that fail and the other
+ * ways in): the second runnerds the Makefile builds (tests/upgrade/V/
+ * runnerd), hello's facts, `runnerctl upgrade` and the checks of its two
+ * outcomes, and a snapshot of status to hold against a later one.  An
+ * upgrade keeps runnerd's pid, so the fixture's teardown (SIGTERM, exit
+ * 0, nothing left) is the same as after any test.
+ */
+
+#ifndef T_UPGRADE_H
+#define T_UPGRADE_H
+
+#include "output.h"
+
+#define U_MAX		64		/* instances a snapshot holds */
+
+/* hello's facts about the runnerd serving. */
+struct u_hello {
+	long long	 pid;
+	long long	 upgrades;	/* upgrades it went through */
+	double		 started;	/* when its current binary started */
+	char		*version;	/* kept */
+};
+
+/* One instance in status. */
+struct u_inst {
+	char		 alias[64];
+	char		 state[16];
+	long long	 pid;
+	long long	 restarts;
+	double		 uptime;
+	double		 next_restart;	/* -1: null */
+};
+
+struct u_snap {
+	struct u_inst	 in[U_MAX];
+	int		 n;
+};
+
+/* The absolute path of the second runnerd of variant v (kept). */
+static inline char *
+u_variant(struct daemon *d, const char *v)
+{
+	char	 path[PATH_MAX];
+	char	*rel = d_fmt(d, "tests/upgrade/%s/runnerd", v);
+
+	if (realpath(rel, path) == NULL)
+		fail_msg("%s: %s (make tests/integration/test_upgrade builds "
+		    "it)", rel, strerror(errno));
+	return (d_fmt(d, "%s", path));
+}
+
+/* hello on c. */
+static inline struct u_hello
+u_hello(struct client *c)
+{
+	struct u_hello	 h;
+	struct json	*j = cl_call(c, "hello", NULL);
+	int		 ext = j_ok(j);
+
+	h.pid = j_int(j, ext, "pid");
+	h.upgrades = j_int(j, ext, "upgrades");
+	h.started = j_num(j, ext, "started");
+	h.version = j_str(j, ext, "version");
+	return (h);
+}
+
+/* hello on a connection of its own. */
+static inline struct u_hello
+u_hello_new(struct daemon *d)
+{
+	struct client	*c = cl_open(d);
+	struct u_hello	 h = u_hello(c);
+
+	cl_close(c);
+	return (h);
+}
+
+/* runnerctl upgrade [--binary binary] (NULL: runnerd's own). */
+static inline struct run *
+u_upgrade(struct daemon *d, const char *binary)
+{
+	if (binary == NULL)
+		return (CTL(d, "upgrade"));
+	return (CTL(d, "upgrade", "--binary", binary));
+}
+
+/*
+ * r succeeded: runnerctl said "runnerd upgraded in place: pid P, version
+ * V (upgrade N); handed over I instances, C clients, B bytes" with
+ * runnerd's pid, version and n; the instances handed over.
+ */
+static inline long long
+u_upgraded(struct daemon *d, const struct run *r, const char *version,
+    long long n)
+{
+	long long	 pid, got, inst, clients, bytes;
+	char		 v[64], tail[8];
+
+	r_status(r, 0);
+	if (sscanf(r->out, "runnerd upgraded in place: pid %lld, version "
+	    "%63[^ ] (upgrade %lld); handed over %lld instances, %lld "
+	    "clients, %lld bytes%7s", &pid, v, &got, &inst, &clients, &bytes,
+	    tail) != 6 || r->out[r->outlen - 1] != '\n')
+		fail_msg("runnerctl upgrade printed '%s'", r->out);
+	assert_int_equal(pid, d->pid);
+	assert_string_equal(v, version);
+	assert_int_equal(got, n);
+	assert_true(inst >= 0 && clients >= 0 && bytes >= 0);
+	return (inst);
+}
+
+/*
+ * r failed as an upgrade does: exit 1, "runnerctl: EUPGRADE: WHY;
+ * runnerd runs on unchanged", WHY holding why.
+ */
+static inline void
+u_refused(const struct run *r, const char *why)
+{
+	static const char	 head[] = "runnerctl: EUPGRADE: ";
+	static const char	 tail[] = "; runnerd runs on unchanged\n";
+
+	r_status(r, 1);
+	if (strncmp(r->err, head, sizeof(head) - 1) != 0 ||
+	    r->errlen < sizeof(tail) - 1 || strcmp(r->err + r->errlen -
+	    (sizeof(tail) - 1), tail) != 0 || strstr(r->err, why) == NULL)
+		fail_msg("runnerctl upgrade said '%s', want EUPGRADE with "
+		    "'%s'", r->err, why);
+}
+
+/* Every instance in status, in its order (sorted by alias). */
+static inline void
+u_snap(struct client *c, struct u_snap *s)
+{
+	struct json	*j = cl_call(c, "status", NULL);
+	struct u_inst	*u;
+	char		*str;
+	int		 a, i, e;
+
+	a = j_type(j, j_ok(j), "instances", JSON_ARRAY);
+	if (json_len(j, a) > U_MAX)
+		fail_msg("%d instances, more than a snapshot holds",
+		    json_len(j, a));
+	s->n = json_len(j, a);
+	for (i = 0; i < s->n; i++) {
+		e = json_at(j, a, i);
+		u = &s->in[i];
+		str = j_str(j, e, "alias");
+		assert_true(strlen(str) < sizeof(u->alias));
+		strcpy(u->alias, str);
+		str = j_str(j, e, "state");
+		assert_true(strlen(str) < sizeof(u->state));
+		strcpy(u->state, str);
+		u->pid = j_int(j, e, "pid");
+		u->restarts = j_int(j, e, "restarts");
+		u->uptime = j_num(j, e, "uptime");
+		if (json_double(j, json_get(j, e, "next_restart"),
+		    &u->next_restart) == -1)
+			u->next_restart = -1;
+	}
+}
+
+/* alias in s, or NULL. */
+static inline const struct u_inst *
+u_find(const struct u_snap *s, const char *alias)
+{
+	int	 i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->in[i].alias, alias) == 0)
+			return (&s->in[i]);
+	return (NULL);
+}
+
+/*
+ * after holds every instance of before, with the same pid, state and
+ * restarts, and an uptime that went on (not one that began again),
+ * except those named in skip (NULL-terminated; NULL: none), which the
+ * test checks itself.
+ */
+static inline void
+u_same(const struct u_snap *before, const struct u_snap *after,
+    const char *const *skip)
+{
+	const struct u_inst	*b, *a;
+	const char *const	*k;
+	int			 i;
+
+	for (i = 0; i < before->n; i++) {
+		b = &before->in[i];
+		for (k = skip; k != NULL && *k != NULL; k++)
+			if (strcmp(*k, b->alias) == 0)
+				break;
+		if (k != NULL && *k != NULL)
+			continue;
+		if ((a = u_find(after, b->alias)) == NULL)
+			fail_msg("'%s' is gone after the upgrade", b->alias);
+		if (a->pid != b->pid || strcmp(a->state, b->state) != 0 ||
+		    a->restarts != b->restarts || a->uptime < b->uptime)
+			fail_msg("'%s' was pid %lld %s, %lld restarts, up %.3f "
+			    "s; after: pid %lld %s, %lld restarts, up %.3f s",
+			    b->alias, b->pid, b->state, b->restarts,
+			    b->uptime, a->pid, a->state, a->restarts,
+			    a->uptime);
+	}
+}
+
+#endif /* T_UPGRADE_H */
