@@ -239,8 +239,9 @@ tests/upgrade/$(1)/runnerd: $$(RUNNERD_OBJ:runnerd/%=tests/upgrade/$(1)/%) \
 endef
 $(foreach v,$(UPGRADE_V),$(eval $(call UPGRADE_RULES,$(v))))
 
-# The test upgrades to them: building it builds them.
-tests/integration/test_upgrade: $(UPGRADE_BIN)
+# The tests upgrade to them: building one builds them.
+tests/integration/test_upgrade tests/integration/test_upgrade_fail: \
+    $(UPGRADE_BIN)
 
 # ---- bench -------------------------------------------------------------
 
