@@ -106,6 +106,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "shutdown", 0, 0, 0, NULL, ctl_shutdown, "",
 	    "stop every instance and runnerd",
 	    "runnerctl shutdown\n" },
+	{ "upgrade", 0, 0, 0, upgrade_opts, ctl_upgrade, "[--binary PATH]",
+	    "execute a new runnerd in place: same pid, every instance, "
+	    "channel and client kept",
+	    "runnerctl upgrade --binary /usr/local/sbin/runnerd\n" },
 	{ "ping", 0, 0, 0, NULL, ctl_ping, "",
 	    "check that runnerd answers",
 	    "runnerctl -s /tmp/r/runnerd.sock ping\n" },

@@ -115,6 +115,7 @@ int	 ctl_start(struct ctl *, struct ctl_args *);
 int	 ctl_stop(struct ctl *, struct ctl_args *);
 int	 ctl_rm(struct ctl *, struct ctl_args *);	/* remove.c */
 extern const struct ctl_opt rm_opts[];
+extern const struct ctl_opt upgrade_opts[];
 /* Which instances an app's name and --all stand for (targets.c). */
 enum targets_which {
 	TARGETS_ANY,		/* every one (restart) */
@@ -135,6 +136,7 @@ int	 ctl_apps(struct ctl *, struct ctl_args *);
 int	 ctl_reload(struct ctl *, struct ctl_args *);
 int	 ctl_update(struct ctl *, struct ctl_args *);
 int	 ctl_shutdown(struct ctl *, struct ctl_args *);
+int	 ctl_upgrade(struct ctl *, struct ctl_args *);
 int	 ctl_ping(struct ctl *, struct ctl_args *);
 int	 ctl_version(struct ctl *, struct ctl_args *);
 

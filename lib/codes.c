@@ -33,6 +33,7 @@ static const struct {
 	{ RUNNER_ESYS,		"ESYS",		"system error" },
 	{ RUNNER_ENOTSUP,	"ENOTSUP",	"not supported" },
 	{ RUNNER_EDEPEND,	"EDEPEND",	"a dependency failed, or needs it" },
+	{ RUNNER_EUPGRADE,	"EUPGRADE",	"the upgrade did not happen" },
 };
 #define NCODES	(sizeof(runner_codes) / sizeof(runner_codes[0]))
 

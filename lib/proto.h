@@ -64,6 +64,9 @@
  *   Protocol 9: with metrics_listen in the configuration, also
  *   "metrics": "HOST:PORT" when its endpoint serves, or "metrics_error":
  *   "HOST:PORT: bind: Address already in use" when it could not.
+ *   Protocol 10: also "started" (epoch seconds: when the binary now
+ *   running started) and "upgrades" (how many this runnerd went
+ *   through; "pid" stays the same across them).
  * apps {}
  *   -> {"config": PATH, "apps": [{"name", "type": "stdio"|"socket",
  *       "command": [..], "cwd": S|null, "socket": S|null, "restart",
@@ -327,12 +330,21 @@
  *   GET /metrics on metrics_listen serves; the names: runnerd(8)).
  *   Large with many instances (about 1 KiB each): a reply line may be
  *   longer than PROTO_LINE_MAX, never than PROTO_REPLY_MAX.
+ * upgrade {"binary"?: PATH}   (protocol 10; root or runnerd's uid only)
+ *   runnerd executes PATH (absolute; default: its own binary, as it was
+ *   started) keeping its pid, every instance, channel and client
+ *   (runnerd(8), UPGRADE IN PLACE).  Answered by the new runnerd:
+ *   -> {"pid": N, "version": V, "from": OLD_V, "upgrades": N,
+ *       "instances": N, "clients": N, "bytes": N}
+ *   EUPGRADE (runnerd runs on unchanged) when PATH cannot be executed,
+ *   does not answer --version with this handover version within 5 s,
+ *   requests still wait after 10 s, or the new runnerd refused the state.
  */
 
 #ifndef PROTO_H
 #define PROTO_H
 
-#define PROTO_VERSION	9		/* 2: direct, logs; 3: start's wait,
+#define PROTO_VERSION	10		/* 2: direct, logs; 3: start's wait,
 					   backoff/failed, reload report;
 					   4: lagged, request bounds,
 					   owner-only commands; 5: signal;
@@ -359,7 +371,9 @@
 					   rolling;
 					   9 (issue 18): metrics (the
 					   Prometheus text), hello's
-					   metrics and metrics_error */
+					   metrics and metrics_error;
+					   10 (issue 19): upgrade, EUPGRADE,
+					   hello's started and upgrades */
 #define PROTO_LINE_MAX	RUNNER_LINE_MAX	/* longest request line */
 #define PROTO_READ_MAX	(256 * 1024)	/* most bytes one read returns */
 /*

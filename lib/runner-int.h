@@ -176,6 +176,10 @@ struct app_deps {
 	size_t		 n;
 	int		 line;		/* of depends_on; 0: none */
 };
+/*
+ * An app as loaded.  A new field must be added to config_state.c too:
+ * its tables carry every field across runnerd's exec (an upgrade).
+ */
 struct app {
 	char		*name;
 	char		**argv;		/* NULL-terminated; argv[0] the program */
@@ -221,6 +225,7 @@ struct app {
 	char		*file;		/* where the app was defined ... */
 	int		 line;		/* ... for messages */
 };
+/* As struct app: a new field goes into config_state.c's tables too. */
 struct config {
 	char		*source;	/* file path, or "<text>" */
 	struct app	*apps;
@@ -245,6 +250,12 @@ struct config	*config_update_file(const struct config *, const char *,
 struct config	*config_update_text(const struct config *, const char *,
 		    char *, size_t);
 const struct app *config_app(const struct config *, const char *);
+/*
+ * config_state.c (config19): the configuration in force as exact JSON,
+ * carried across runnerd's exec by an upgrade instead of a file.
+ */
+int		 config_state_write(const struct config *, struct buf *);
+struct config	*config_state_read(const char *, size_t, char *, size_t);
 /* prom.c: the Prometheus text format */
 void		 prom_family(struct buf *, const char *, const char *,
 		    const char *);
@@ -302,6 +313,7 @@ struct spawn {
 int	 spawn_child(const struct spawn *, pid_t *, char *, size_t);
 void	 spawn_errf(const struct spawn *, const int [2], char *, size_t);
 void	 spawn_child_nofile(const struct rlimit *);
+int	 spawn_child_nofile_of(struct rlimit *);
 void	 spawn_parent_death(int);
 int	 spawn_reap(pid_t, int *);
 int	 spawn_wait_exit(pid_t, double);

@@ -44,8 +44,10 @@ enum runner_error {
 	RUNNER_ENOMEM = -13,	/* out of memory */
 	RUNNER_ESYS = -14,	/* a system call failed; the message says which */
 	RUNNER_ENOTSUP = -15,	/* not supported by this backend or build */
-	RUNNER_EDEPEND = -16	/* a dependency failed: not started; or
+	RUNNER_EDEPEND = -16,	/* a dependency failed: not started; or
 				   a stop of what others depend on */
+	RUNNER_EUPGRADE = -17	/* runnerd's upgrade did not happen; it
+				   runs on unchanged */
 };
 
 /* runner_ensure_running: the alias was already running (not an error). */

@@ -192,6 +192,15 @@ spawn_child_nofile(const struct rlimit *rl)
 	spawn_nofile_set = 1;
 }
 
+/* The children's limit set above: 1 and *rl, or 0 (theirs is ours). */
+int
+spawn_child_nofile_of(struct rlimit *rl)
+{
+	if (spawn_nofile_set)
+		*rl = spawn_nofile;
+	return (spawn_nofile_set);
+}
+
 /*
  * Have every child receive sig when this process dies (0: never, the
  * default).  For a single-threaded program only: the kernel sends it

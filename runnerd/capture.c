@@ -688,3 +688,117 @@ capture_follower_input(struct client *c)
 {
 	buf_reset(&c->in);
 }
+
+/*
+ * An upgrade (carry.c): the log pipe, the lines not yet ended, the ring
+ * as it lies, and the followers as "CLIENT:SKIPPED" words.  The log file
+ * is opened again by its path (its checks are logfile_open's).
+ */
+void
+capture_save(struct hand *h, const struct inst *i)
+{
+	const struct capture	*cp = i->cap;
+	struct buf		 fol;
+	size_t			 k;
+
+	hand_int(h, "cap", cp != NULL);
+	if (cp == NULL)
+		return;
+	hand_fd(h, "cap_fd", cp->fd);
+	hand_bytes(h, "cap_pipe", buf_head(&cp->part[CAP_PIPE]),
+	    buf_used(&cp->part[CAP_PIPE]));
+	hand_bytes(h, "cap_tee", buf_head(&cp->part[CAP_TEE]),
+	    buf_used(&cp->part[CAP_TEE]));
+	hand_bytes(h, "cap_probe", buf_head(&cp->part[CAP_PROBE]),
+	    buf_used(&cp->part[CAP_PROBE]));
+	hand_int(h, "cap_log", cp->lf != NULL);
+	hand_bytes(h, "cap_ring", cp->ring, cp->ring != NULL ? cp->ring_cap :
+	    0);
+	hand_int(h, "cap_ring_end", (long long)cp->ring_end);
+	hand_int(h, "cap_ring_len", (long long)cp->ring_len);
+	hand_int(h, "cap_ring_cut", cp->ring_cut);
+	buf_init(&fol);
+	for (k = 0; k < cp->nfol; k++)
+		buf_printf(&fol, "%s%llu:%llu", k > 0 ? " " : "",
+		    (unsigned long long)cp->fol[k].client,
+		    (unsigned long long)cp->fol[k].skipped);
+	if (fol.failed)
+		hand_fail(h, "out of memory");
+	hand_str(h, "cap_followers", buf_cstr(&fol));
+	buf_free(&fol);
+	hand_int(h, "cap_log_dropped", (long long)cp->log_dropped);
+	hand_double(h, "cap_tokens", cp->tokens);
+	hand_double(h, "cap_tokens_at", cp->tokens_at);
+	hand_int(h, "cap_unlogged", (long long)cp->unlogged);
+	hand_double(h, "cap_noted_at", cp->noted_at);
+}
+
+void
+capture_load(struct hand *h, struct inst *i)
+{
+	struct capture	*cp;
+	struct buf	 ring;
+	struct follower	*f;
+	char		*fol, *p, *end;
+	unsigned long long id, skipped;
+
+	if (hand_get_int(h, "cap") == 0 || hand_failed(h))
+		return;
+	if ((cp = capture_get(i)) == NULL) {
+		hand_fail(h, "out of memory");
+		return;
+	}
+	cp->fd = hand_get_fd(h, "cap_fd");
+	buf_init(&ring);
+	if (hand_get_bytes(h, "cap_pipe", &cp->part[CAP_PIPE]) == -1 ||
+	    hand_get_bytes(h, "cap_tee", &cp->part[CAP_TEE]) == -1 ||
+	    hand_get_bytes(h, "cap_probe", &cp->part[CAP_PROBE]) == -1 ||
+	    hand_get_bytes(h, "cap_ring", &ring) == -1) {
+		buf_free(&ring);
+		return;
+	}
+	cp->ring_cap = buf_used(&ring);
+	cp->ring = cp->ring_cap > 0 ? buf_take(&ring) : NULL;
+	buf_free(&ring);
+	cp->ring_end = (size_t)hand_get_int(h, "cap_ring_end");
+	cp->ring_len = (size_t)hand_get_int(h, "cap_ring_len");
+	cp->ring_cut = (int)hand_get_int(h, "cap_ring_cut");
+	if (cp->ring_end > cp->ring_cap || cp->ring_len > cp->ring_cap) {
+		hand_fail(h, "instance '%s': its log's ring does not add up",
+		    i->alias);
+		cp->ring_end = cp->ring_len = 0;
+	}
+	cp->log_dropped = (uint64_t)hand_get_int(h, "cap_log_dropped");
+	cp->tokens = hand_get_double(h, "cap_tokens");
+	cp->tokens_at = hand_get_double(h, "cap_tokens_at");
+	cp->unlogged = (uint64_t)hand_get_int(h, "cap_unlogged");
+	cp->noted_at = hand_get_double(h, "cap_noted_at");
+	if (hand_get_int(h, "cap_log") && i->app->log != NULL &&
+	    (cp->lf = logfile_open(i->app)) == NULL)
+		hand_fail(h, "out of memory");
+	fol = hand_get_str(h, "cap_followers");
+	for (p = fol; p != NULL && *p != '\0' && !hand_failed(h); p = end) {
+		id = strtoull(p, &end, 10);
+		if (*end != ':') {
+			hand_fail(h, "instance '%s': bad followers", i->alias);
+			break;
+		}
+		skipped = strtoull(end + 1, &end, 10);
+		while (*end == ' ')
+			end++;
+		if ((f = reallocarray(cp->fol, cp->nfol + 1,
+		    sizeof(*f))) == NULL) {
+			hand_fail(h, "out of memory");
+			break;
+		}
+		cp->fol = f;
+		cp->fol[cp->nfol].client = id;
+		cp->fol[cp->nfol++].skipped = skipped;
+	}
+	free(fol);
+	if (cp->fd != -1) {
+		ev_io_init(&cp->io, capture_read_cb, cp->fd, EV_READ);
+		cp->io.data = i;
+		ev_io_start(server.loop, &cp->io);
+	}
+}

@@ -68,7 +68,23 @@ static const struct {
 	{ "shutdown",	cmd_shutdown,	"shut runnerd down" },
 	{ "deps",	cmd_deps,	NULL },
 	{ "metrics",	cmd_metrics,	NULL },
+	{ "upgrade",	cmd_upgrade,	"upgrade runnerd" },
 };
+
+/*
+ * The command table's own copy of the name (metrics.c counts requests by
+ * it), or NULL: a waiter handed over by an upgrade (waiter.c).
+ */
+const char *
+cmd_name(const char *name)
+{
+	size_t	 k;
+
+	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (strcmp(cmds[k].name, name) == 0)
+			return (cmds[k].name);
+	return (NULL);
+}
 
 /*
  * The string field key of ext: 0 with *out malloc'd (NULL when absent

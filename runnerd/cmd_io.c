@@ -13,11 +13,11 @@
 #include "runnerd.h"
 
 static void	write_unblock(struct waiter *);
-static int	write_done(struct waiter *, struct inst *, enum wait_why);
+
 static void	read_reply(uint64_t, int, long long, size_t, struct inst *);
 static void	read_now(uint64_t, int, long long, size_t, struct inst *);
-static int	read_done(struct waiter *, struct inst *, enum wait_why);
-static int	close_done(struct waiter *, struct inst *, enum wait_why);
+
+
 
 /* A write is done (or failed): its client may send requests again. */
 static void
@@ -35,7 +35,7 @@ write_unblock(struct waiter *w)
  * A write's wait: answered once its bytes are written, or the channel
  * takes no more of them.
  */
-static int
+int
 write_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
 	uint64_t	 lost;
@@ -112,7 +112,7 @@ read_now(uint64_t client, int has_tag, long long tag, size_t count,
  * A read's wait: answered once output comes (and no attached client
  * takes it) or the instance ends; when the wait runs out, empty.
  */
-static int
+int
 read_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
 	if (why == WAIT_GONE)
@@ -254,7 +254,7 @@ cmd_direct(struct req *rq)
  * written and the input is closed (or the channel went): what was
  * written, and what never reached the child.
  */
-static int
+int
 close_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
 	struct buf	 ext;

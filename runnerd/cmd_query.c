@@ -32,6 +32,7 @@ cmd_hello(struct req *rq)
 	jw_key(&b, "socket");
 	jw_str(&b, server.socket_path);
 	metrics_http_json(&b);	/* protocol 9 */
+	upgrade_json(&b);	/* protocol 10: "started", "upgrades" */
 	jw_close(&b, '}');
 	req_reply(rq, &b);
 }

@@ -14,7 +14,7 @@
 #include "runnerd.h"
 
 static void	start_reply(uint64_t, int, long long, int, struct inst *);
-static int	start_done(struct waiter *, struct inst *, enum wait_why);
+
 static void	cmd_start_answer(struct req *, struct inst *, int, int);
 static void	cmd_start_all(struct req *, const struct app *,
 		    const struct runner_start *, int, int);
@@ -61,7 +61,7 @@ start_reply(uint64_t client, int has_tag, long long tag, int started,
  * one that ended (stopped meanwhile) or was removed before it was ready
  * fails with why.
  */
-static int
+int
 start_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
 	if (why == WAIT_GONE) {

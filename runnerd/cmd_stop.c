@@ -24,7 +24,7 @@ struct stopjob {
 static struct stopjob *stopjob_new(struct client *, int, long long, int);
 static void	 stopjob_abort(struct stopjob *);
 static void	 stopjob_done(struct stopjob *, const char *);
-static int	 stop_done(struct waiter *, struct inst *, enum wait_why);
+
 
 /*
  * A stop request for n instances, answered with their aliases once the
@@ -87,7 +87,7 @@ stopjob_done(struct stopjob *job, const char *alias)
  * (stopped, or it had ended already) or is gone.  It outlives its
  * client, since the job is shared by the other waiters.
  */
-static int
+int
 stop_done(struct waiter *w, struct inst *i, enum wait_why why)
 {
 	if (why != WAIT_GONE && !(why == WAIT_EVENT && inst_ended(i)))
@@ -181,4 +181,45 @@ out:
 	free(list);
 	free(one);
 	argv_free(aliases);
+}
+
+/*
+ * An upgrade (waiter.c): a stop's job, in each of its waiters' records;
+ * "job" tells the records of one job apart.
+ */
+void
+stopjob_save(struct hand *h, const void *arg)
+{
+	const struct stopjob	*job = arg;
+
+	hand_int(h, "job", (long long)(uintptr_t)job);
+	hand_int(h, "job_client", (long long)job->client);
+	hand_int(h, "job_has_tag", job->has_tag);
+	hand_int(h, "job_tag", job->tag);
+	hand_int(h, "job_remaining", job->remaining);
+	hand_bytes(h, "job_names", buf_head(&job->names),
+	    buf_used(&job->names));
+}
+
+void *
+stopjob_load(struct hand *h)
+{
+	struct stopjob	*job;
+
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		hand_fail(h, "out of memory");
+		return (NULL);
+	}
+	buf_init(&job->names);
+	job->client = (uint64_t)hand_get_int(h, "job_client");
+	job->has_tag = (int)hand_get_int(h, "job_has_tag");
+	job->tag = hand_get_int(h, "job_tag");
+	job->remaining = (int)hand_get_int(h, "job_remaining");
+	if (hand_get_bytes(h, "job_names", &job->names) == -1 ||
+	    hand_failed(h)) {
+		buf_free(&job->names);
+		free(job);
+		return (NULL);
+	}
+	return (job);
 }

@@ -76,6 +76,14 @@ control_listen(const char *path, int own_dir)
 	return (0);
 }
 
+/* The socket an upgrade handed over (server.lfd): accept from the loop. */
+void
+control_adopt(void)
+{
+	ev_io_init(&server.accept_io, accept_cb, server.lfd, EV_READ);
+	ev_timer_init(&server.accept_pause, accept_pause_cb, 0.1, 0);
+}
+
 /* Close every client and the socket, and remove it. */
 void
 control_close(void)
@@ -565,8 +573,10 @@ client_lines(struct client *c)
 	char	*nl;
 	size_t	 len;
 
+	/* While an upgrade drains, requests wait for the new runnerd. */
 	while (!c->closing && !c->waiting && client_asks(c) &&
-	    !client_backlogged(c) && buf_used(&c->in) > 0) {
+	    !client_backlogged(c) && !upgrade_draining() &&
+	    buf_used(&c->in) > 0) {
 		nl = memchr(buf_head(&c->in), '\n', buf_used(&c->in));
 		len = nl != NULL ? (size_t)(nl - buf_head(&c->in)) :
 		    buf_used(&c->in);
@@ -781,4 +791,106 @@ reply_err(uint64_t id, int has_tag, long long tag, int code,
 	jw_key(&b, "message");
 	jw_str(&b, msg);
 	reply_end(c, &b, has_tag, tag);
+}
+
+/*
+ * An upgrade (carry.c): the connection and what is in flight on it both
+ * ways.  No request waits at an upgrade (upgrade.c answers them first),
+ * so pending and waiting are not carried.
+ */
+void
+client_save(struct hand *h, const struct client *c)
+{
+	hand_rec(h, "client");
+	hand_int(h, "id", (long long)c->id);
+	hand_fd(h, "fd", c->fd);
+	hand_bytes(h, "in", buf_head(&c->in), buf_used(&c->in));
+	hand_bytes(h, "out", buf_head(&c->out), buf_used(&c->out));
+	hand_int(h, "mode", c->mode);
+	hand_int(h, "attached", (long long)c->attached);
+	hand_int(h, "direct", (long long)c->direct);
+	hand_int(h, "head", (long long)c->head);
+	hand_int(h, "input_done", c->input_done);
+	hand_int(h, "closing", c->closing);
+	hand_int(h, "eof", c->eof);
+	hand_str(h, "refused", c->refused);
+	hand_int(h, "uid", c->uid);
+	hand_int(h, "owner", c->owner);
+	hand_int(h, "missed", (long long)c->missed);
+	hand_end(h);
+}
+
+void
+client_load(struct hand *h)
+{
+	struct client	*c, **cl;
+	struct inst	*i;
+	long long	 mode;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		hand_fail(h, "out of memory");
+		return;
+	}
+	buf_init(&c->in);
+	buf_init(&c->out);
+	c->id = (uint64_t)hand_get_int(h, "id");
+	c->fd = hand_get_fd(h, "fd");
+	mode = hand_get_int(h, "mode");
+	c->attached = (uint64_t)hand_get_int(h, "attached");
+	c->direct = (uint64_t)hand_get_int(h, "direct");
+	c->head = (size_t)hand_get_int(h, "head");
+	c->input_done = (int)hand_get_int(h, "input_done");
+	c->closing = (int)hand_get_int(h, "closing");
+	c->eof = (int)hand_get_int(h, "eof");
+	c->refused = hand_get_str(h, "refused");
+	c->uid = (uid_t)hand_get_int(h, "uid");
+	c->owner = (int)hand_get_int(h, "owner");
+	c->missed = (uint64_t)hand_get_int(h, "missed");
+	if (hand_get_bytes(h, "in", &c->in) == -1 ||
+	    hand_get_bytes(h, "out", &c->out) == -1 || hand_failed(h) ||
+	    c->fd == -1 || mode < CLIENT_REQUESTS ||
+	    mode > CLIENT_FOLLOWING || (server.nclients > 0 &&
+	    server.clients[server.nclients - 1]->id >= c->id) ||
+	    (cl = reallocarray(server.clients, server.nclients + 1,
+	    sizeof(*cl))) == NULL) {
+		hand_fail(h, "client %llu: a bad record",
+		    (unsigned long long)c->id);
+		buf_free(&c->in);
+		buf_free(&c->out);
+		free(c->refused);
+		free(c);
+		return;
+	}
+	c->mode = (enum client_mode)mode;
+	server.clients = cl;
+	server.clients[server.nclients++] = c;
+	ev_io_init(&c->rio, client_read_cb, c->fd, EV_READ);
+	ev_io_init(&c->wio, client_write_cb, c->fd, EV_WRITE);
+	ev_timer_init(&c->idle, client_idle_cb, REQUEST_IDLE, REQUEST_IDLE);
+	c->rio.data = c->wio.data = c->idle.data = c;
+	out_total += buf_used(&c->out);
+	if (c->mode == CLIENT_ATTACHED && (i = inst_by_id(c->attached)) !=
+	    NULL)
+		i->relay.nattach++;
+}
+
+/*
+ * Once every client and instance is back: each client is served as it
+ * was, its buffered requests handled from the loop.
+ */
+void
+clients_resume_all(void)
+{
+	struct client	*c;
+	size_t		 k;
+
+	for (k = 0; k < server.nclients; k++) {
+		c = server.clients[k];
+		if (buf_used(&c->out) > 0 || c->closing)
+			ev_io_start(server.loop, &c->wio);
+		if (c->eof)
+			hangup_watch(c);
+		client_held(c, 0);
+		client_resume(c);
+	}
 }

@@ -81,11 +81,11 @@ inst_forget(struct inst *i)
  * its waiters (a start's, a stop's) and attachers.  Kept listed; the
  * caller trims the ended ones when it may (not while it walks the list).
  */
+static uint64_t	 seq;		/* endings so far */
+
 void
 inst_ended_now(struct inst *i, enum inst_state state)
 {
-	static uint64_t	 seq;
-
 	i->state = state;
 	i->end.ended_seq = ++seq;
 	waiters_inst_event(i);
@@ -120,4 +120,12 @@ inst_trim_ended(void)
 		    "that ended are kept)", old->alias, ENDED_MAX);
 		inst_remove(old);
 	}
+}
+
+/* An instance handed over by an upgrade ended n-th: later ones count on. */
+void
+inst_ended_seq(uint64_t n)
+{
+	if (n > seq)
+		seq = n;
 }

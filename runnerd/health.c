@@ -557,3 +557,73 @@ health_shutdown(void)
 	probe_exec_shutdown();
 	probe_http_shutdown();
 }
+
+/*
+ * An upgrade (carry.c): the verdict and the counts.  A probe in flight
+ * is not carried (health_shutdown ends it before the exec): it runs
+ * again at once afterwards, as does one that was due.
+ */
+void
+health_save(struct hand *hd, const struct inst *i)
+{
+	const struct health	*h = i->health;
+	double			 next = -1;
+
+	hand_int(hd, "hl", h != NULL);
+	if (h == NULL)
+		return;
+	if (h->kind != PROBE_NONE || h->queued)
+		next = 0;
+	else if (ev_is_active(&h->timer))
+		next = ev_timer_remaining(server.loop, (ev_timer *)&h->timer);
+	hand_int(hd, "hl_state", h->state);
+	hand_int(hd, "hl_failures", h->failures);
+	hand_double(hd, "hl_retry", h->retry);
+	hand_double(hd, "hl_began", h->began);
+	hand_int(hd, "hl_has_last", h->has_last);
+	hand_int(hd, "hl_last_ok", h->last_ok);
+	hand_double(hd, "hl_last_at", h->last_at);
+	hand_double(hd, "hl_last_duration", h->last_duration);
+	hand_str(hd, "hl_last", h->last);
+	hand_int(hd, "hl_killed", h->killed);
+	hand_str(hd, "hl_reason", h->reason);
+	hand_int(hd, "hl_kills", h->kills);
+	hand_double(hd, "hl_next_in", next);
+}
+
+void
+health_load(struct hand *hd, struct inst *i)
+{
+	struct health	*h;
+	char		*last, *reason;
+	long long	 state;
+	double		 next;
+
+	if (hand_get_int(hd, "hl") == 0 || hand_failed(hd))
+		return;
+	if ((h = health_get(i)) == NULL) {
+		hand_fail(hd, "out of memory");
+		return;
+	}
+	state = hand_get_int(hd, "hl_state");
+	h->state = state >= HEALTH_NONE && state <= HEALTH_UNHEALTHY ?
+	    (enum health_state)state : HEALTH_STARTING;
+	h->failures = (int)hand_get_int(hd, "hl_failures");
+	h->retry = hand_get_double(hd, "hl_retry");
+	h->began = hand_get_double(hd, "hl_began");
+	h->has_last = (int)hand_get_int(hd, "hl_has_last");
+	h->last_ok = (int)hand_get_int(hd, "hl_last_ok");
+	h->last_at = hand_get_double(hd, "hl_last_at");
+	h->last_duration = hand_get_double(hd, "hl_last_duration");
+	if ((last = hand_get_str(hd, "hl_last")) != NULL)
+		snprintf(h->last, sizeof(h->last), "%s", last);
+	free(last);
+	h->killed = (int)hand_get_int(hd, "hl_killed");
+	if ((reason = hand_get_str(hd, "hl_reason")) != NULL)
+		snprintf(h->reason, sizeof(h->reason), "%s", reason);
+	free(reason);
+	h->kills = (int)hand_get_int(hd, "hl_kills");
+	next = hand_get_double(hd, "hl_next_in");
+	if (!hand_failed(hd) && next >= 0)
+		health_arm(h, next);
+}

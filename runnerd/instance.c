@@ -694,3 +694,127 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	}
 	restart_after_exit(i, w->rstatus);
 }
+
+/*
+ * An upgrade (carry.c): the instance in a record of its own, with its
+ * configuration's number; each of its owners adds its fields.
+ */
+void
+inst_save(struct hand *h, const struct inst *i, long long conf)
+{
+	hand_rec(h, "inst");
+	hand_int(h, "id", (long long)i->id);
+	hand_str(h, "alias", i->alias);
+	hand_int(h, "conf", conf);
+	hand_str(h, "app", i->app->name);
+	hand_strv(h, "args", i->req.args);
+	hand_str(h, "cwd", i->req.cwd);
+	hand_str(h, "socket", i->req.socket);
+	hand_str(h, "socket_path", i->req.socket_path);
+	hand_int(h, "forget", i->req.forget);
+	hand_int(h, "state", i->state);
+	hand_int(h, "pid", i->pid);
+	hand_double(h, "kill_in", ev_is_active(&i->proc.timer) ?
+	    ev_timer_remaining(server.loop, (ev_timer *)&i->proc.timer) : -1);
+	hand_int(h, "kill_failing", i->proc.kill_failing);
+	hand_int(h, "start_code", i->end.start_code);
+	hand_str(h, "start_msg", i->end.start_msg);
+	hand_int(h, "exited", i->end.exited);
+	hand_int(h, "last_status", i->end.last_status);
+	hand_int(h, "left_behind", i->end.left_behind);
+	hand_int(h, "ended_seq", (long long)i->end.ended_seq);
+	hand_int(h, "tick_pid", i->tick.pid);
+	hand_int(h, "tick_start", (long long)i->tick.start);
+	hand_double(h, "dep_since", i->dep.since);
+	hand_str(h, "dep_what", i->dep.what);
+	hand_int(h, "dep_restart_due", i->dep.restart_due);
+	relay_save(h, i);
+	ready_save(h, i);
+	restart_save(h, i);
+	capture_save(h, i);
+	health_save(h, i);
+	hand_end(h);
+}
+
+/* The instance in the record read, from configuration confs[conf]. */
+void
+inst_load(struct hand *h, struct conf **confs, size_t nconfs)
+{
+	const struct app	*app;
+	struct runner_start	 opts = { 0 };
+	struct inst		*i;
+	char			*alias, *name, *what, **args;
+	long long		 conf, state;
+	double			 kill_in;
+
+	alias = hand_get_str(h, "alias");
+	name = hand_get_str(h, "app");
+	conf = hand_get_int(h, "conf");
+	args = hand_get_strv(h, "args");
+	opts.cwd = hand_get_str(h, "cwd");
+	opts.socket = hand_get_str(h, "socket");
+	opts.args = (const char *const *)args;
+	state = hand_get_int(h, "state");
+	app = NULL;
+	if (hand_failed(h))
+		;
+	else if (alias == NULL || name == NULL || conf < 0 ||
+	    (size_t)conf >= nconfs || state < INST_STARTING ||
+	    state > INST_WAITING)
+		hand_fail(h, "instance '%s': a bad alias, app, configuration "
+		    "or state", alias != NULL ? alias : "?");
+	else if ((app = config_app(confs[conf]->cfg, name)) == NULL)
+		hand_fail(h, "instance '%s': no app '%s' in its configuration",
+		    alias, name);
+	else if (inst_find(alias) != NULL)
+		hand_fail(h, "instance '%s' twice", alias);
+	i = NULL;
+	if (app != NULL && !hand_failed(h) &&
+	    (i = inst_new(alias, confs[conf], app, &opts)) == NULL)
+		hand_fail(h, "out of memory");
+	free(alias);
+	free(name);
+	argv_free(args);
+	free((char *)opts.cwd);
+	free((char *)opts.socket);
+	if (i == NULL)
+		return;
+	i->id = (uint64_t)hand_get_int(h, "id");
+	i->req.socket_path = hand_get_str(h, "socket_path");
+	i->req.forget = (int)hand_get_int(h, "forget");
+	i->state = (enum inst_state)state;
+	i->pid = (pid_t)hand_get_int(h, "pid");
+	kill_in = hand_get_double(h, "kill_in");
+	i->proc.kill_failing = (int)hand_get_int(h, "kill_failing");
+	i->end.start_code = (int)hand_get_int(h, "start_code");
+	i->end.start_msg = hand_get_str(h, "start_msg");
+	i->end.exited = (int)hand_get_int(h, "exited");
+	i->end.last_status = (int)hand_get_int(h, "last_status");
+	i->end.left_behind = (int)hand_get_int(h, "left_behind");
+	i->end.ended_seq = (uint64_t)hand_get_int(h, "ended_seq");
+	inst_ended_seq(i->end.ended_seq);
+	i->tick.pid = (pid_t)hand_get_int(h, "tick_pid");
+	i->tick.start = (unsigned long long)hand_get_int(h, "tick_start");
+	i->dep.since = hand_get_double(h, "dep_since");
+	if ((what = hand_get_str(h, "dep_what")) != NULL)
+		snprintf(i->dep.what, sizeof(i->dep.what), "%s", what);
+	free(what);
+	i->dep.restart_due = (int)hand_get_int(h, "dep_restart_due");
+	if (hand_failed(h))
+		return;
+	if (i->pid > 0) {
+		server.nprocs++;
+		ev_child_init(&i->proc.child, inst_child_cb, i->pid, 0);
+		i->proc.child.data = i;
+		ev_child_start(server.loop, &i->proc.child);
+	}
+	if (kill_in >= 0) {
+		ev_timer_set(&i->proc.timer, kill_in, 0);
+		ev_timer_start(server.loop, &i->proc.timer);
+	}
+	relay_load(h, i);
+	ready_load(h, i);
+	restart_load(h, i);
+	capture_load(h, i);
+	health_load(h, i);
+}

@@ -228,3 +228,40 @@ ready_failed(struct inst *i, enum ready_fail why, int errnum)
 	    msg, sizeof(msg));
 	inst_start_failed(i, code, "%s", msg);
 }
+
+/* An upgrade (carry.c): the wait for readiness, where it stands. */
+void
+ready_save(struct hand *h, const struct inst *i)
+{
+	hand_double(h, "rd_deadline", i->ready.deadline);
+	hand_double(h, "rd_delay", i->ready.delay);
+	hand_fd(h, "rd_notify_fd", i->ready.notify_fd);
+	hand_int(h, "rd_notify_eof", i->ready.notify_eof);
+	hand_int(h, "rd_healthy", i->ready.healthy);
+	hand_double(h, "rd_timer_in", ev_is_active(&i->ready.timer) ?
+	    ev_timer_remaining(server.loop, (ev_timer *)&i->ready.timer) :
+	    -1);
+}
+
+void
+ready_load(struct hand *h, struct inst *i)
+{
+	double	 in;
+
+	i->ready.deadline = hand_get_double(h, "rd_deadline");
+	i->ready.delay = hand_get_double(h, "rd_delay");
+	i->ready.notify_fd = hand_get_fd(h, "rd_notify_fd");
+	i->ready.notify_eof = (int)hand_get_int(h, "rd_notify_eof");
+	i->ready.healthy = (int)hand_get_int(h, "rd_healthy");
+	in = hand_get_double(h, "rd_timer_in");
+	if (hand_failed(h))
+		return;
+	if (i->ready.notify_fd != -1) {
+		ev_io_init(&i->ready.notify_io, ready_notify_cb,
+		    i->ready.notify_fd, EV_READ);
+		i->ready.notify_io.data = i;
+		ev_io_start(server.loop, &i->ready.notify_io);
+	}
+	if (in >= 0)
+		ready_arm(i, in);
+}

@@ -654,3 +654,56 @@ relay_unlease(struct inst *i)
 	i->relay.direct = 0;
 	relay_unpause(i);
 }
+
+/* An upgrade (carry.c): the channel, and the bytes held both ways. */
+void
+relay_save(struct hand *h, const struct inst *i)
+{
+	const struct relay	*r = &i->relay;
+
+	hand_fd(h, "relay_fd", r->fd);
+	hand_int(h, "relay_input_closed", r->input_closed);
+	hand_int(h, "relay_in_eof", r->in_eof);
+	hand_int(h, "relay_closed_by_app", r->closed_by_app);
+	hand_int(h, "relay_in_lost", (long long)r->in_lost);
+	hand_int(h, "relay_in_queued", (long long)r->in_queued);
+	hand_int(h, "relay_in_written", (long long)r->in_written);
+	hand_int(h, "relay_in_dropped", (long long)r->in_dropped);
+	hand_int(h, "relay_drop_from", (long long)r->drop_from);
+	hand_int(h, "relay_drop_to", (long long)r->drop_to);
+	hand_int(h, "relay_dropped", (long long)r->dropped);
+	hand_int(h, "relay_direct", (long long)r->direct);
+	hand_bytes(h, "relay_out", buf_head(&r->out), buf_used(&r->out));
+	hand_bytes(h, "relay_in", buf_head(&r->in), buf_used(&r->in));
+}
+
+void
+relay_load(struct hand *h, struct inst *i)
+{
+	struct relay	*r = &i->relay;
+	uint64_t	 direct;
+	int		 fd, closed, eof, by_app;
+
+	fd = hand_get_fd(h, "relay_fd");
+	closed = (int)hand_get_int(h, "relay_input_closed");
+	eof = (int)hand_get_int(h, "relay_in_eof");
+	by_app = (int)hand_get_int(h, "relay_closed_by_app");
+	r->in_lost = (uint64_t)hand_get_int(h, "relay_in_lost");
+	r->in_queued = (uint64_t)hand_get_int(h, "relay_in_queued");
+	r->in_written = (uint64_t)hand_get_int(h, "relay_in_written");
+	r->in_dropped = (uint64_t)hand_get_int(h, "relay_in_dropped");
+	r->drop_from = (uint64_t)hand_get_int(h, "relay_drop_from");
+	r->drop_to = (uint64_t)hand_get_int(h, "relay_drop_to");
+	r->dropped = (uint64_t)hand_get_int(h, "relay_dropped");
+	direct = (uint64_t)hand_get_int(h, "relay_direct");
+	if (hand_get_bytes(h, "relay_out", &r->out) == -1 ||
+	    hand_get_bytes(h, "relay_in", &r->in) == -1)
+		return;
+	if (fd != -1)
+		relay_open(i, fd);
+	r->input_closed = closed;
+	r->in_eof = eof;
+	r->closed_by_app = by_app;
+	if (direct != 0)
+		relay_lease(i, direct);
+}

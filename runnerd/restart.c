@@ -380,3 +380,49 @@ restart_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_start(loop, w);
 	}
 }
+
+/* An upgrade (carry.c): the policy's counts, its timer and queue place. */
+void
+restart_save(struct hand *h, const struct inst *i)
+{
+	const struct restart	*r = &i->restart;
+
+	hand_int(h, "rs_respawn", r->respawn);
+	hand_int(h, "rs_by_hand", r->by_hand);
+	hand_double(h, "rs_started_at", r->started_at);
+	hand_int(h, "rs_restarts", r->restarts);
+	hand_int(h, "rs_crashes", r->crashes);
+	hand_double(h, "rs_next_restart", r->next_restart);
+	hand_double(h, "rs_window_start", r->window_start);
+	hand_int(h, "rs_window_restarts", r->window_restarts);
+	hand_double(h, "rs_backoff_in", ev_is_active(&r->backoff) ?
+	    ev_timer_remaining(server.loop, (ev_timer *)&r->backoff) : -1);
+	hand_int(h, "rs_queued", r->queued);
+}
+
+void
+restart_load(struct hand *h, struct inst *i)
+{
+	struct restart	*r = &i->restart;
+	double		 in;
+	int		 queued;
+
+	r->respawn = (int)hand_get_int(h, "rs_respawn");
+	r->by_hand = (int)hand_get_int(h, "rs_by_hand");
+	r->started_at = hand_get_double(h, "rs_started_at");
+	r->restarts = (int)hand_get_int(h, "rs_restarts");
+	r->crashes = (int)hand_get_int(h, "rs_crashes");
+	r->next_restart = hand_get_double(h, "rs_next_restart");
+	r->window_start = hand_get_double(h, "rs_window_start");
+	r->window_restarts = (int)hand_get_int(h, "rs_window_restarts");
+	in = hand_get_double(h, "rs_backoff_in");
+	queued = (int)hand_get_int(h, "rs_queued");
+	if (hand_failed(h))
+		return;
+	if (queued)
+		restart_enqueue(i);
+	else if (in >= 0) {
+		ev_timer_set(&r->backoff, in, 0);
+		ev_timer_start(server.loop, &r->backoff);
+	}
+}

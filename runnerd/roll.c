@@ -733,3 +733,10 @@ roll_app(const struct app *app, int max)
 	roll_begin(r);
 	return (0);
 }
+
+/* Is a rolling restart under way (an upgrade waits for it)? */
+int
+roll_busy(void)
+{
+	return (!LIST_EMPTY(&rolls));
+}

@@ -25,6 +25,9 @@ struct server	server = { .sock_dirfd = -1, .lfd = -1 };
 
 static ev_signal	sig_term, sig_int, sig_hup;
 
+static int	 serve(char *, char *);
+static int	 handed_over(char **, int, int, const char *, int);
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -62,8 +65,9 @@ long_options(int argc, char **argv)
 	if (argc != 2)
 		return;
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("runnerd %s (protocol %d)\n", RUNNER_VERSION,
-		    PROTO_VERSION);
+		/* upgrade.c reads the handover version of a new binary. */
+		printf("runnerd %s (protocol %d, handover %d)\n",
+		    RUNNER_VERSION, PROTO_VERSION, HANDOVER_VERSION);
 		exit(0);
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -182,6 +186,62 @@ raise_nofile(void)
 		spawn_child_nofile(&old);
 }
 
+/* The loop, its signals, and what runs beside it (both starts). */
+static void
+loop_init(void)
+{
+	/* After the fork: libev's default loop must belong to this process. */
+	if ((server.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
+		fatalx("cannot initialise the event loop");
+	ev_signal_init(&sig_term, sig_stop_cb, SIGTERM);
+	ev_signal_init(&sig_int, sig_stop_cb, SIGINT);
+	ev_signal_init(&sig_hup, sig_hup_cb, SIGHUP);
+	ev_signal_start(server.loop, &sig_term);
+	ev_signal_start(server.loop, &sig_int);
+	ev_signal_start(server.loop, &sig_hup);
+	/*
+	 * What the instances start and leave behind is reparented to us,
+	 * not to init: so it is reaped here, and killed (proctree.c).
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
+	proctree_init();
+}
+
+/*
+ * The start of a runnerd an upgrade executed (upgrade.c): the state in
+ * descriptor state has the configuration, the socket, the instances and
+ * the clients, all of them running already; nothing is loaded, bound,
+ * recovered or autostarted.  args: runnerd's own arguments.
+ */
+static int
+handed_over(char **args, int state, int old, const char *refused,
+    int daemonize)
+{
+	notify_init();
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+	loop_init();
+	spawn_parent_death(SIGKILL);
+	hangup_init();
+	metrics_init();
+	upgrade_init(args);
+	upgrade_restore(state, old, refused);
+	control_adopt();
+	if (daemonize)
+		log_detach(server.sock_dirfd);	/* -d: where its log went */
+	upgrade_announce();
+	statefile_start();
+	metrics_http_config(server.conf->cfg);
+	ev_io_start(server.loop, &server.accept_io);
+	/*
+	 * A child that ended during the exec was not reaped, and its
+	 * SIGCHLD went with the old image: look now.
+	 */
+	ev_feed_signal_event(server.loop, SIGCHLD);
+	return (serve(NULL, NULL));
+}
+
 /*
  * Start the apps marked autostart: NAME, or NAME-1..NAME-N.  One an
  * earlier app depends on was started with it (depends.c): left be.
@@ -215,9 +275,22 @@ main(int argc, char **argv)
 	struct config	*cfg;
 	char		 err[RUNNER_ERRMSG_MAX], *path = NULL, *sock = NULL;
 	char		*abspath = NULL, *defpath = NULL;
+	const char	*refused = NULL;
 	int		 ch, check = 0, daemonize = 0, verbose = 0;
-	int		 explicit, own_dir;
+	int		 explicit, own_dir, state = -1, old = -1;
 
+	/*
+	 * runnerd --handover STATE OLD REFUSED ARGS...: an upgrade's exec
+	 * (upgrade.c); ARGS are runnerd's own, as it was first started.
+	 */
+	if (argc >= 5 && strcmp(argv[1], "--handover") == 0) {
+		state = atoi(argv[2]);
+		old = atoi(argv[3]);
+		refused = argv[4];
+		argv[4] = argv[0];
+		argv += 4;
+		argc -= 4;
+	}
 	long_options(argc, argv);
 	while ((ch = getopt(argc, argv, "c:dns:v")) != -1) {
 		switch (ch) {
@@ -243,6 +316,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init(1, verbose);
+	if (state != -1)
+		return (handed_over(argv + 1, state, old, refused, daemonize));
 
 	/* As in paths_config, an empty $RUNNER_CONFIG is no name. */
 	explicit = path != NULL || (getenv("RUNNER_CONFIG") != NULL &&
@@ -287,22 +362,7 @@ main(int argc, char **argv)
 	if (daemonize)
 		detach();
 
-	/* After the fork: libev's default loop must belong to this process. */
-	if ((server.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
-		fatalx("cannot initialise the event loop");
-	ev_signal_init(&sig_term, sig_stop_cb, SIGTERM);
-	ev_signal_init(&sig_int, sig_stop_cb, SIGINT);
-	ev_signal_init(&sig_hup, sig_hup_cb, SIGHUP);
-	ev_signal_start(server.loop, &sig_term);
-	ev_signal_start(server.loop, &sig_int);
-	ev_signal_start(server.loop, &sig_hup);
-	/*
-	 * What the instances start and leave behind is reparented to us,
-	 * not to init: so it is reaped here, and killed (proctree.c).
-	 */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
-		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
-	proctree_init();
+	loop_init();
 	/*
 	 * Nothing we start may run on unsupervised if we die: our children
 	 * get SIGKILL (no stop signal: nobody would be there to escalate),
@@ -316,11 +376,18 @@ main(int argc, char **argv)
 	hangup_init();
 	metrics_init();
 	metrics_http_config(server.conf->cfg);
+	upgrade_init(argv + 1);
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
 	autostart();
 	notify_ready();
+	return (serve(abspath, defpath));
+}
 
+/* The loop, until runnerd stops; then what is left is let go. */
+static int
+serve(char *abspath, char *defpath)
+{
 	ev_run(server.loop, 0);
 
 	proctree_reap_orphans(1.0);		/* no instance is left */

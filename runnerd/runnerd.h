@@ -297,6 +297,7 @@ void	 hangup_close(void);
 
 /* control.c */
 int	 control_listen(const char *, int);
+void	 control_adopt(void);
 void	 control_close(void);
 struct client *client_find(uint64_t);
 void	 client_close(struct client *);
@@ -628,5 +629,101 @@ void	 roll_request(struct req *);
 int	 roll_app(const struct app *, int);
 void	 roll_inst_event(struct inst *);
 void	 roll_inst_gone(struct inst *);
+int	 roll_busy(void);
+
+/* handover.c: the state an upgrade carries across the exec */
+#ifndef HANDOVER_VERSION
+#define HANDOVER_VERSION	1	/* written, and said by --version */
+#endif
+#ifndef HANDOVER_ACCEPTS
+#define HANDOVER_ACCEPTS	HANDOVER_VERSION	/* read */
+#endif
+struct hand;
+struct hand	*hand_create(void);
+struct hand	*hand_open(int, char *, size_t);
+void		 hand_free(struct hand *);
+int		 hand_fd_of(const struct hand *);
+uint64_t	 hand_bytes_total(const struct hand *);
+void		 hand_keep(struct hand *, int);
+void		 hand_commit(struct hand *);
+void		 hand_fail(struct hand *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+int		 hand_failed(const struct hand *);
+const char	*hand_error(const struct hand *);
+void		 hand_rec(struct hand *, const char *);
+void		 hand_int(struct hand *, const char *, long long);
+void		 hand_double(struct hand *, const char *, double);
+void		 hand_str(struct hand *, const char *, const char *);
+void		 hand_strv(struct hand *, const char *, char *const *);
+void		 hand_fd(struct hand *, const char *, int);
+void		 hand_bytes(struct hand *, const char *, const void *, size_t);
+void		 hand_end(struct hand *);
+int		 hand_next(struct hand *);
+int		 hand_is(const struct hand *, const char *);
+int		 hand_has(const struct hand *, const char *);
+long long	 hand_get_int(struct hand *, const char *);
+double		 hand_get_double(struct hand *, const char *);
+char		*hand_get_str(struct hand *, const char *);
+char		**hand_get_strv(struct hand *, const char *);
+int		 hand_get_fd(struct hand *, const char *);
+int		 hand_get_bytes(struct hand *, const char *, struct buf *);
+/* Each owner's part of the state. */
+void	 inst_save(struct hand *, const struct inst *, long long);
+void	 inst_load(struct hand *, struct conf **, size_t);
+void	 inst_ended_seq(uint64_t);
+void	 relay_save(struct hand *, const struct inst *);
+void	 relay_load(struct hand *, struct inst *);
+void	 ready_save(struct hand *, const struct inst *);
+void	 ready_load(struct hand *, struct inst *);
+void	 restart_save(struct hand *, const struct inst *);
+void	 restart_load(struct hand *, struct inst *);
+void	 capture_save(struct hand *, const struct inst *);
+void	 capture_load(struct hand *, struct inst *);
+void	 health_save(struct hand *, const struct inst *);
+void	 health_load(struct hand *, struct inst *);
+void	 client_save(struct hand *, const struct client *);
+void	 client_load(struct hand *);
+void	 clients_resume_all(void);
+void	 splice_park(struct inst *);
+
+/* carry.c: what crosses, in order */
+struct handinfo {
+	uint64_t	 client;	/* who asked for the upgrade, or 0 */
+	int		 has_tag;
+	long long	 tag;
+	int		 upgrades;	/* before this one */
+	double		 started;	/* when the old binary started */
+	char		 from[64];	/* its version */
+	size_t		 ninsts;
+	size_t		 nclients;
+	uint64_t	 bytes;		/* buffered bytes handed over */
+};
+void	 handover_save(struct hand *, uint64_t, int, long long, int, double);
+int	 handover_load(struct hand *, struct handinfo *);
+
+/* upgrade.c */
+void	 upgrade_init(char **);
+void	 upgrade_json(struct buf *);
+int	 upgrade_draining(void);
+void	 cmd_upgrade(struct req *);
+void	 upgrade_back(int, int, const char *);
+void	 upgrade_restore(int, int, const char *);
+void	 upgrade_announce(void);
+
+/* waiter.c (for upgrade.c and carry.c) */
+const char *upgrade_busy(void);
+int	 waiters_carried(void);
+void	 waiters_save(struct hand *);
+void	 waiter_load(struct hand *);
+void	 waiters_loaded(void);
+/* The handlers whose waiters an upgrade carries. */
+int	 start_done(struct waiter *, struct inst *, enum wait_why);
+int	 write_done(struct waiter *, struct inst *, enum wait_why);
+int	 read_done(struct waiter *, struct inst *, enum wait_why);
+int	 close_done(struct waiter *, struct inst *, enum wait_why);
+int	 stop_done(struct waiter *, struct inst *, enum wait_why);
+void	 stopjob_save(struct hand *, const void *);
+void	*stopjob_load(struct hand *);
+const char *cmd_name(const char *);
 
 #endif /* RUNNERD_H */

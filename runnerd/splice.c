@@ -355,3 +355,35 @@ splice_write(struct inst *i)
 	splice_idle(i);
 	return (0);
 }
+
+/*
+ * An upgrade: what is in the pipes goes back to the ordinary path (the
+ * output to its client's queue, the input to the front of the input
+ * queue: it came first), and the pipes go; the new runnerd makes its
+ * own when it splices again.
+ */
+void
+splice_park(struct inst *i)
+{
+	struct splice	*sp = i->relay.sp;
+	struct buf	 in;
+	char		 tmp[65536];
+	ssize_t		 n;
+
+	if (sp == NULL)
+		return;
+	splice_unsplice(i);
+	if (sp->inn > 0) {
+		buf_init(&in);
+		while (sp->inn > 0 && (n = read(sp->in[0], tmp, sp->inn <
+		    sizeof(tmp) ? sp->inn : sizeof(tmp))) > 0) {
+			buf_add(&in, tmp, (size_t)n);
+			sp->inn -= (size_t)n;
+		}
+		sp->inn = 0;
+		buf_add(&in, buf_head(&i->relay.in), buf_used(&i->relay.in));
+		buf_free(&i->relay.in);
+		i->relay.in = in;
+	}
+	splice_close(i);
+}

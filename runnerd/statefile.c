@@ -78,6 +78,8 @@ struct srec {
 
 static char		*state_name;	/* in server.sock_dirfd */
 static char		*state_tmp;
+
+static void		 state_names(void);
 static ev_prepare	 state_prepare;
 static ev_timer		 state_timer;
 static int		 state_dirty;	/* the processes changed */
@@ -234,6 +236,17 @@ state_kill(pid_t pid, unsigned long long start, const char *alias,
 	return (1);
 }
 
+/* The file's name and its temporary's, beside the socket. */
+static void
+state_names(void)
+{
+	if (state_name != NULL)
+		return;
+	if (asprintf(&state_name, "%s.state", server.sock_base) == -1 ||
+	    asprintf(&state_tmp, "%s.state.XXXXXXXX", server.sock_base) == -1)
+		fatal("asprintf");
+}
+
 /*
  * Find what a runnerd that died on this socket left running, and kill it
  * (see the top).  Before the autostart, so that what starts now does not
@@ -256,9 +269,7 @@ statefile_recover(void)
 	long		 v;
 	int		*pfds = NULL, fd;
 
-	if (asprintf(&state_name, "%s.state", server.sock_base) == -1 ||
-	    asprintf(&state_tmp, "%s.state.XXXXXXXX", server.sock_base) == -1)
-		fatal("asprintf");
+	state_names();
 	fd = openat(server.sock_dirfd, state_name, O_RDONLY | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
@@ -369,6 +380,7 @@ done:
 void
 statefile_start(void)
 {
+	state_names();		/* an upgrade's runnerd recovers nothing */
 	ev_prepare_init(&state_prepare, state_prepare_cb);
 	ev_prepare_start(server.loop, &state_prepare);
 	ev_timer_init(&state_timer, state_timer_cb, 0, 0);

@@ -10,6 +10,7 @@
  */
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "runnerd.h"
 
@@ -157,4 +158,181 @@ waiters_client_gone(uint64_t id)
 		if (w->client == id && waiter_done(w, NULL, WAIT_CLIENT_GONE))
 			waiter_free(w);
 	}
+}
+
+/*
+ * What is under way that an upgrade cannot carry and must let finish, in
+ * words, or NULL: a rolling restart, a start waiting for dependencies, a
+ * stop waiting for dependents (the waiting requests of other kinds are
+ * carried).
+ */
+const char *
+upgrade_busy(void)
+{
+	size_t	 k;
+
+	if (roll_busy())
+		return ("a rolling restart");
+	if (!waiters_carried())
+		return ("a start of several instances");
+	for (k = 0; k < server.ninsts; k++)
+		if (server.insts[k]->state == INST_WAITING ||
+		    server.insts[k]->dep.held)
+			return ("a start or stop waiting on dependencies");
+	return (NULL);
+}
+
+/*
+ * The waiters an upgrade carries (carry.c): each kind by its name, and
+ * the job some share (a stop of several instances answers once).
+ */
+static const struct {
+	const char	*name;
+	int		(*done)(struct waiter *, struct inst *, enum wait_why);
+	void		(*save_job)(struct hand *, const void *);
+	void		*(*load_job)(struct hand *);
+} waiter_kinds[] = {
+	{ "start",	start_done,	NULL,		NULL },
+	{ "write",	write_done,	NULL,		NULL },
+	{ "read",	read_done,	NULL,		NULL },
+	{ "close",	close_done,	NULL,		NULL },
+	{ "stop",	stop_done,	stopjob_save,	stopjob_load },
+};
+#define NKINDS	(sizeof(waiter_kinds) / sizeof(waiter_kinds[0]))
+
+/* The jobs loaded so far: their id in the state, and the new one. */
+static struct {
+	long long	 id;
+	void		*job;
+}		*loaded;
+static size_t	 nloaded;
+
+/* Can every waiter cross an upgrade (its kind is carried)? */
+int
+waiters_carried(void)
+{
+	const struct waiter	*w;
+	size_t			 k;
+
+	for (w = server.waiters; w != NULL; w = w->next) {
+		for (k = 0; k < NKINDS; k++)
+			if (w->done == waiter_kinds[k].done)
+				break;
+		if (k == NKINDS || w->client == 0)
+			return (0);
+	}
+	return (1);
+}
+
+void
+waiters_save(struct hand *h)
+{
+	const struct waiter	*w;
+	size_t			 k;
+
+	for (w = server.waiters; w != NULL; w = w->next) {
+		for (k = 0; k < NKINDS; k++)
+			if (w->done == waiter_kinds[k].done)
+				break;
+		if (k == NKINDS) {
+			hand_fail(h, "a request of a kind an upgrade cannot "
+			    "carry is waiting");
+			return;
+		}
+		hand_rec(h, "waiter");
+		hand_str(h, "kind", waiter_kinds[k].name);
+		hand_int(h, "client", (long long)w->client);
+		hand_int(h, "has_tag", w->has_tag);
+		hand_int(h, "tag", w->tag);
+		hand_int(h, "inst", (long long)w->inst);
+		hand_int(h, "until", (long long)w->until);
+		hand_int(h, "count", (long long)w->count);
+		hand_int(h, "started", w->started);
+		hand_int(h, "exec_only", w->exec_only);
+		hand_str(h, "cmd", w->cmd);
+		hand_double(h, "timer_in", ev_is_active(&w->timer) ?
+		    ev_timer_remaining(server.loop, (ev_timer *)&w->timer) :
+		    -1);
+		if (waiter_kinds[k].save_job != NULL)
+			waiter_kinds[k].save_job(h, w->arg);
+		hand_end(h);
+	}
+}
+
+void
+waiter_load(struct hand *h)
+{
+	struct waiter	*w;
+	struct client	*c;
+	struct inst	*i;
+	char		*kind, *cmd;
+	void		*job = NULL;
+	double		 in;
+	long long	 id;
+	size_t		 k, j;
+
+	kind = hand_get_str(h, "kind");
+	cmd = hand_get_str(h, "cmd");
+	for (k = 0; kind != NULL && k < NKINDS; k++)
+		if (strcmp(kind, waiter_kinds[k].name) == 0)
+			break;
+	c = client_find((uint64_t)hand_get_int(h, "client"));
+	i = inst_by_id((uint64_t)hand_get_int(h, "inst"));
+	in = hand_get_double(h, "timer_in");
+	if (!hand_failed(h) && (kind == NULL || k == NKINDS || c == NULL ||
+	    i == NULL))
+		hand_fail(h, "a waiting request of kind '%s' without its "
+		    "client or instance", kind != NULL ? kind : "?");
+	free(kind);
+	if (hand_failed(h)) {
+		free(cmd);
+		return;
+	}
+	if (waiter_kinds[k].load_job != NULL) {
+		id = hand_get_int(h, "job");
+		for (j = 0; j < nloaded; j++)
+			if (loaded[j].id == id)
+				job = loaded[j].job;
+		if (job == NULL && (job = waiter_kinds[k].load_job(h)) != NULL) {
+			void	*grown;
+
+			if ((grown = reallocarray(loaded, nloaded + 1,
+			    sizeof(*loaded))) == NULL) {
+				hand_fail(h, "out of memory");
+				free(cmd);
+				return;
+			}
+			loaded = grown;
+			loaded[nloaded].id = id;
+			loaded[nloaded++].job = job;
+		}
+		if (job == NULL) {
+			free(cmd);
+			return;
+		}
+	}
+	if ((w = waiter_new(c, (int)hand_get_int(h, "has_tag"),
+	    hand_get_int(h, "tag"), i, waiter_kinds[k].done)) == NULL) {
+		hand_fail(h, "out of memory");
+		free(cmd);
+		return;
+	}
+	w->until = (uint64_t)hand_get_int(h, "until");
+	w->count = (size_t)hand_get_int(h, "count");
+	w->started = (int)hand_get_int(h, "started");
+	w->exec_only = (int)hand_get_int(h, "exec_only");
+	w->cmd = cmd != NULL ? cmd_name(cmd) : NULL;
+	w->arg = job;
+	free(cmd);
+	if (in >= 0)
+		waiter_timeout(w, in);
+}
+
+/* Every waiter is back: the table of jobs goes. */
+void
+waiters_loaded(void)
+{
+	free(loaded);
+	loaded = NULL;
+	nloaded = 0;
 }
