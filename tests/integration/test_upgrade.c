@@ -4,7 +4,9 @@
  * backoff, one still starting (its ready not met), one stopping (it
  * ignores SIGTERM; the client that stopped it has left); an attached
  * client streams 10 MiB through cat; a `runnerctl logs -f` follower and a
- * subscriber are connected; a client pipelines 1000 requests; two
+ * subscriber are connected; a client pipelines 1000 requests (half as
+ * the upgrade begins, a hundred once runnerd's check of the new binary
+ * passed, when it reads no more, the rest in small batches); two
  * children are killed as the upgrade begins and once the new binary
  * runs.  Then runnerd is upgraded to tests/upgrade/next/runnerd while one
  * loop of poll(2) keeps every stream moving and connects to the socket
@@ -16,7 +18,8 @@
  * descriptors or memory.  Then an upgrade back to the original binary,
  * quiet, leaves exactly the descriptors it found.  A second test upgrades
  * three times while another process connects and says hello in a loop:
- * never a refusal, every hello answered.
+ * never a refusal, every hello answered.  A third: an instance stopping
+ * whose stop's client has left crosses the exec stopping.
  */
 
 #define T_WAIT_MS	20000		/* 50 instances, 10 MiB, 2 execs */
@@ -187,6 +190,7 @@ struct up_load {
 	pid_t		 victim[2];
 	int		 killed;	/* victims killed so far */
 	int		 exe_new;	/* /proc/PID/exe is the new binary */
+	int		 checked;	/* runnerd logged the check passed */
 };
 
 /* Send requests from+1 .. to on the pipelined client, in one write. */
@@ -363,6 +367,7 @@ up_run_upgrade(struct up_load *l, const char *next)
 	char		*argv[] = { d->runnerctl, (char *)"-s", d->sock,
 	    (char *)"upgrade", (char *)"--binary", (char *)next, NULL };
 	static const int sig[2] = { SIGUSR1, SIGHUP };
+	char		*checked = d_fmt(d, "upgrade to %s (runnerd ", next);
 
 	/* A fifth of the stream first, so that the upgrade meets it. */
 	while (l->got < STREAM / 5) {
@@ -391,8 +396,17 @@ up_run_upgrade(struct up_load *l, const char *next)
 			kill(l->victim[l->killed], sig[l->killed]);
 			l->killed++;
 		}
+		/*
+		 * Once the check passed runnerd reads no request: a batch
+		 * sent then waits in the socket for the new runnerd.
+		 */
+		if (!l->checked && log_at(d, checked) != -1) {
+			l->checked = 1;
+			if (l->nsent + 100 <= NREQ)
+				up_req_send(l, l->nsent + 100);
+		}
 		if (l->nsent < NREQ)
-			up_req_send(l, l->nsent + 10);
+			up_req_send(l, ctl.done ? NREQ : l->nsent + 5);
 		up_stream(l, ctl.done ? STREAM : STREAM - STREAM_HOLD);
 		up_req_read(l);
 		if (!ctl.done)
@@ -483,6 +497,7 @@ test_upgrade_under_load(void **state)
 
 	/* stubborn stopping, its stop's client gone (nothing waits). */
 	x = cl_open(d);
+	cl_read_expect(c, "stubborn", "ready\n", 6);	/* SIGTERM ignored */
 	cl_req(x, "stop", "{\"alias\": \"stubborn\"}");
 	cl_wait_state(c, "stubborn", "stopping", &j);
 	cl_close(x);
@@ -507,6 +522,7 @@ test_upgrade_under_load(void **state)
 	    l.by_new);
 	assert_int_equal(l.refused, 0);
 	assert_true(l.connects > 0);
+	assert_true(l.checked && l.by_new > 0);
 	for (i = 1; i <= NREQ; i++)
 		if (l.seen[i] != 1)
 			fail_msg("request %d answered %d times", i, l.seen[i]);
@@ -583,6 +599,36 @@ test_upgrade_under_load(void **state)
 	u_snap(c, &after);
 	u_same(&before, &after, NULL);
 	assert_string_equal(u_hello(c).version, RUNNER_VERSION);
+}
+
+/*
+ * An instance stopping whose stop's client left (nothing waits for it):
+ * the new runnerd takes it as it is, stopping, and kills it at the
+ * deadline the old one set.
+ */
+static void
+test_upgrade_stop_client_gone(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d), *x = cl_open(d);
+	struct json	*j;
+	pid_t		 pid = cl_start(c, "stubborn", "stubborn");
+	int		 e;
+
+	d_saw(d, pid);
+	cl_read_expect(c, "stubborn", "ready\n", 6);	/* SIGTERM ignored */
+	cl_req(x, "stop", "{\"alias\": \"stubborn\"}");
+	cl_wait_state(c, "stubborn", "stopping", &j);
+	cl_close(x);
+	(void)u_upgraded(d, u_upgrade(d, u_variant(d, "next")), "0.1.0-next",
+	    1);
+	e = cl_status_of(c, "stubborn", &j);
+	assert_int_equal(j_int(j, e, "pid"), pid);
+	assert_string_equal(j_str(j, e, "state"), "stopping");
+	e = cl_wait_state(c, "stubborn", "stopped", &j);
+	assert_string_equal(j_str(j, j_type(j, e, "last_exit", JSON_OBJECT),
+	    "signal"), "SIGKILL");
+	assert_true(t_wait_gone(pid));
 }
 
 /*
@@ -695,6 +741,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_upgrade_under_load),
 		T(test_upgrade_never_refuses),
+		T(test_upgrade_stop_client_gone),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

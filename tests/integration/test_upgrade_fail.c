@@ -138,14 +138,14 @@ test_upgrade_refused_at_check(void **state)
 	struct {
 		const char	*binary, *why;
 	} bad[] = {
-		{ fl_script(d, "exit1", "#!/bin/sh\nexit 1\n"), "1" },
+		{ fl_script(d, "exit1", "#!/bin/sh\nexit 1\n"), "exited 1" },
 		{ fl_script(d, "other", "#!/bin/sh\necho hello, world\n"),
 		    "hello, world" },
 		{ plain, "Permission denied" },
 		{ d_fmt(d, "%s/nosuch", d->dir),
 		    "No such file or directory" },
-		{ d->dir, "regular file" },
-		{ u_variant(d, "v2"), "handover 2" },
+		{ d->dir, "is not a regular file" },
+		{ u_variant(d, "v2"), "reads state version 2" },
 	};
 	long long	 t0;
 	size_t		 i;
@@ -169,7 +169,7 @@ test_upgrade_refused_at_check(void **state)
 	r = u_upgrade(d, fl_script(d, "hang", d_fmt(d, "#!/bin/sh\n"
 	    "echo $$ >%s.tmp && mv %s.tmp %s\nexec sleep 60\n", hangpid,
 	    hangpid, hangpid)));
-	u_refused(r, "5 s");
+	u_refused(r, "did not answer within 5 s");
 	if (t_ms() - t0 < 4500 || t_ms() - t0 > 9000)
 		fail_msg("a --version that hangs was given up after %lld ms, "
 		    "want 5 s", t_ms() - t0);
@@ -322,7 +322,7 @@ test_upgrade_sigusr2_and_again(void **state)
 	mark = d_log_mark(d);
 	fl_install(d, fl_script(d, "exit1", "#!/bin/sh\nexit 1\n"), own);
 	assert_int_equal(kill(d->pid, SIGUSR2), 0);
-	d_wait_log_from(d, mark, "EUPGRADE");
+	d_wait_log_from(d, mark, "runs on unchanged");
 	w.hello.upgrades = 1;
 	fl_intact(&w);
 

@@ -88,21 +88,28 @@ u_upgrade(struct daemon *d, const char *binary)
 
 /*
  * r succeeded: runnerctl said "runnerd upgraded in place: pid P, version
- * V (upgrade N); handed over I instances, C clients, B bytes" with
- * runnerd's pid, version and n; the instances handed over.
+ * V (from OLD, upgrade N); handed over I instances, C clients, B bytes"
+ * (I instance, C client when one) with runnerd's pid, version and n; the
+ * instances handed over.
  */
 static inline long long
 u_upgraded(struct daemon *d, const struct run *r, const char *version,
     long long n)
 {
 	long long	 pid, got, inst, clients, bytes;
-	char		 v[64], tail[8];
+	char		 v[64], from[64], *want;
 
 	r_status(r, 0);
 	if (sscanf(r->out, "runnerd upgraded in place: pid %lld, version "
-	    "%63[^ ] (upgrade %lld); handed over %lld instances, %lld "
-	    "clients, %lld bytes%7s", &pid, v, &got, &inst, &clients, &bytes,
-	    tail) != 6 || r->out[r->outlen - 1] != '\n')
+	    "%63[^ ] (from %63[^,], upgrade %lld); handed over %lld %*s "
+	    "%lld %*s %lld", &pid, v, from, &got, &inst, &clients,
+	    &bytes) != 7)
+		fail_msg("runnerctl upgrade printed '%s'", r->out);
+	want = d_fmt(d, "runnerd upgraded in place: pid %lld, version %s "
+	    "(from %s, upgrade %lld); handed over %lld instance%s, %lld "
+	    "client%s, %lld bytes\n", pid, v, from, got, inst, inst == 1 ?
+	    "" : "s", clients, clients == 1 ? "" : "s", bytes);
+	if (strcmp(r->out, want) != 0)
 		fail_msg("runnerctl upgrade printed '%s'", r->out);
 	assert_int_equal(pid, d->pid);
 	assert_string_equal(v, version);
