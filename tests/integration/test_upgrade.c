@@ -1,7 +1,8 @@
 /*
  * test_upgrade.c: runnerd upgraded in place under load (issue 19's "Done
  * when").  50 instances run: stdio (cat) and socket (socat) apps, one in
- * backoff, one still starting (its ready not met), one stopping (it
+ * backoff, one still starting (its ready not met, its start waiting
+ * for it on a client), one stopping (it
  * ignores SIGTERM; the client that stopped it has left); an attached
  * client streams 10 MiB through cat; a `runnerctl logs -f` follower and a
  * subscriber are connected; a client pipelines 1000 requests (half as
@@ -329,10 +330,14 @@ up_exe_is(pid_t pid, const char *path)
 	return (strcmp(target, path) == 0);
 }
 
-/* Start all 50; crash in backoff, slow starting. */
-static void
-up_start_all(struct daemon *d, struct client *c)
+/*
+ * Start all 50; crash in backoff, slow starting, its start waiting on
+ * ws (the tag returned) for a ready that comes after the upgrade.
+ */
+static long long
+up_start_all(struct daemon *d, struct client *c, struct client *ws)
 {
+	long long	 tag;
 	struct json	*j;
 
 	j = cl_call(c, "start", "{\"app\": \"pool\"}");
@@ -345,11 +350,11 @@ up_start_all(struct daemon *d, struct client *c)
 	j_ok(cl_call(c, "start", "{\"app\": \"victim\"}"));
 	j_ok(cl_call(c, "start", "{\"app\": \"crash\", \"alias\": \"crash\", "
 	    "\"wait\": false}"));
-	j_ok(cl_call(c, "start", "{\"app\": \"slow\", \"alias\": \"slow\", "
-	    "\"wait\": false}"));
+	tag = cl_req(ws, "start", "{\"app\": \"slow\", \"alias\": \"slow\"}");
 	cl_wait_state(c, "crash", "backoff", &j);
 	cl_wait_state(c, "slow", "starting", &j);
 	assert_true(cl_pid_of(c, "slow") > 0);
+	return (tag);
 }
 
 /*
@@ -462,8 +467,9 @@ static void
 test_upgrade_under_load(void **state)
 {
 	struct daemon	*d = *state;
-	struct client	*c = cl_open(d), *s = cl_open(d), *x, *w;
+	struct client	*c = cl_open(d), *s = cl_open(d), *x, *w, *ws;
 	struct up_load	 l;
+	long long	 wtag;
 	struct u_snap	 before, after;
 	struct u_hello	 h0, h;
 	struct bg	 follow;
@@ -482,7 +488,8 @@ test_upgrade_under_load(void **state)
 	memset(&l, 0, sizeof(l));
 	l.d = d;
 	j_ok(cl_call(s, "subscribe", NULL));
-	up_start_all(d, c);
+	ws = cl_open(d);
+	wtag = up_start_all(d, c, ws);
 	l.victim[0] = cl_pid_of(c, "victim-1");
 	l.victim[1] = cl_pid_of(c, "victim-2");
 	assert_true(l.victim[0] > 0 && l.victim[1] > 0);
@@ -557,6 +564,8 @@ test_upgrade_under_load(void **state)
 	assert_int_equal(j_int(j, e, "restarts"), 0);
 	e = cl_wait_state(c, "slow", "running", &j);
 	assert_int_equal(j_int(j, e, "pid"), u_find(&before, "slow")->pid);
+	j = cl_reply_tag(ws, wtag);	/* the start the old runnerd took */
+	assert_int_equal(j_ok_int(j, "pid"), u_find(&before, "slow")->pid);
 	e = cl_wait_state(c, "stubborn", "stopped", &j);
 	assert_true(t_wait_gone((pid_t)u_find(&before, "stubborn")->pid));
 
@@ -587,6 +596,7 @@ test_upgrade_under_load(void **state)
 	cl_close(l.pipe);
 	cl_close(s);
 	cl_close(w);
+	cl_close(ws);
 	fds0 = d_fds_probe(d);
 	rss0 = t_status_kb(d->pid, "RssAnon");
 	u_snap(c, &before);

@@ -7,7 +7,8 @@
  * one that hangs at --version (the 5 s bound; it is killed and reaped);
  * refused after the exec: tests/upgrade/refuses/runnerd, whose reader
  * takes no state, so the old binary comes back and says EUPGRADE
- * "refused the state"; requests still waiting after 10 s; another user
+ * "refused the state"; a rolling restart still under way after 10 s
+ * (waiting requests cross the exec; a roll does not); another user
  * (EPERM).  After each: the same pid, version and upgrade count, the
  * same instances (pid, state, restarts, uptime going on), an attached
  * client still echoing, and exactly the descriptors runnerd had.  Then
@@ -24,7 +25,7 @@
 
 #include "upgrade.h"
 
-/* The apps: three cats, a socket app, one ready when told. */
+/* The apps: three cats, a socket app, two ready when told. */
 static char *
 fl_conf(struct daemon *d)
 {
@@ -36,7 +37,7 @@ fl_conf(struct daemon *d)
 	    "cwd = \"%s\"; ready_timeout = 5.0; restart = \"no\"; };\n"
 	    "  notify = { command = [\"sh\", \"-c\", "
 	    "\"read go; echo >&3; exec cat\"]; ready = \"notify\"; "
-	    "ready_timeout = 30; restart = \"no\"; };\n"
+	    "ready_timeout = 30; instances = 2; restart = \"no\"; };\n"
 	    "};\n", d->dir));
 }
 
@@ -61,24 +62,6 @@ fl_setup(void **state)
 	return (0);
 }
 
-/* Start the apps, attach to cat-1, and note what must stay. */
-static void
-fl_world(struct daemon *d, struct fl_world *w)
-{
-	struct json	*j;
-
-	w->d = d;
-	w->c = cl_open(d);
-	j = cl_call(w->c, "start", "{\"app\": \"cat\"}");
-	j_ok(j);
-	d_saw(d, cl_start(w->c, "echo", "echo"));
-	w->att = cl_open(d);
-	j_ok(cl_call(w->att, "attach", "{\"alias\": \"cat-1\"}"));
-	w->hello = u_hello(w->c);
-	u_snap(w->c, &w->snap);
-	w->fds = d_fds_probe(d);
-}
-
 /* The attached client's bytes still come back through cat-1. */
 static void
 fl_echo(struct fl_world *w, const char *text)
@@ -95,6 +78,35 @@ fl_echo(struct fl_world *w, const char *text)
 	buf_reset(&w->att->in);
 }
 
+/* Bytes go both ways through the attach and the socket app. */
+static void
+fl_flow(struct fl_world *w, const char *text)
+{
+	fl_echo(w, text);
+	j_ok(cl_call(w->c, "write", "{\"alias\": \"echo\", \"text\": "
+	    "\"ping\\n\"}"));
+	cl_read_expect(w->c, "echo", "ping\n", 5);
+}
+
+/* Start the apps, attach to cat-1, and note what must stay. */
+static void
+fl_world(struct daemon *d, struct fl_world *w)
+{
+	struct json	*j;
+
+	w->d = d;
+	w->c = cl_open(d);
+	j = cl_call(w->c, "start", "{\"app\": \"cat\"}");
+	j_ok(j);
+	d_saw(d, cl_start(w->c, "echo", "echo"));
+	w->att = cl_open(d);
+	j_ok(cl_call(w->att, "attach", "{\"alias\": \"cat-1\"}"));
+	w->hello = u_hello(w->c);
+	u_snap(w->c, &w->snap);
+	fl_flow(w, "first\n");	/* relays make their pipes at first use */
+	w->fds = d_fds_probe(d);
+}
+
 /* Everything as it was: runnerd, its instances, clients, descriptors. */
 static void
 fl_intact(struct fl_world *w)
@@ -108,10 +120,7 @@ fl_intact(struct fl_world *w)
 	u_snap(w->c, &now);
 	assert_int_equal(now.n, w->snap.n);
 	u_same(&w->snap, &now, NULL);
-	fl_echo(w, "still here\n");
-	j_ok(cl_call(w->c, "write", "{\"alias\": \"echo\", \"text\": "
-	    "\"ping\\n\"}"));
-	cl_read_expect(w->c, "echo", "ping\n", 5);
+	fl_flow(w, "still here\n");
 	d_no_zombies(w->d);
 	d_fds_settle(w->d, w->fds);
 }
@@ -202,9 +211,18 @@ test_upgrade_refused_after_exec(void **state)
 	fl_echo(&w, "after both\n");
 }
 
+/* Write "go" to alias (its ready comes then). */
+static void
+fl_go(struct fl_world *w, const char *alias)
+{
+	j_ok(cl_call(w->c, "write", "{\"alias\": \"%s\", \"text\": "
+	    "\"go\\n\"}", alias));
+}
+
 /*
- * A start still waiting for readiness: the upgrade waits 10 s for it,
- * then gives up, and the start is answered once the instance is ready.
+ * A rolling restart under way (its first instance's new process not
+ * ready yet) is the one thing an upgrade waits for rather than carries:
+ * it waits 10 s, gives up, and the roll goes on to its end.
  */
 static void
 test_upgrade_waiting_bound(void **state)
@@ -217,22 +235,30 @@ test_upgrade_waiting_bound(void **state)
 
 	fl_world(d, &w);
 	q = cl_open(d);
-	tag = cl_req(q, "start", "{\"app\": \"notify\", \"alias\": "
+	tag = cl_req(q, "start", "{\"app\": \"notify\"}");
+	cl_wait_state(w.c, "notify-1", "starting", &j);
+	cl_wait_state(w.c, "notify-2", "starting", &j);
+	fl_go(&w, "notify-1");
+	fl_go(&w, "notify-2");
+	j_ok(cl_reply_tag(q, tag));
+	tag = cl_req(q, "restart", "{\"rolling\": true, \"app\": "
 	    "\"notify\"}");
-	cl_wait_state(w.c, "notify", "starting", &j);
-	u_snap(w.c, &w.snap);		/* with notify starting */
+	cl_wait_state(w.c, "notify-1", "starting", &j);	/* its new one */
+	u_snap(w.c, &w.snap);		/* notify-1 new, starting */
 	w.fds = d_fds_probe(d);
 	t0 = t_ms();
-	u_refused(u_upgrade(d, u_variant(d, "next")),
-	    "1 requests still waiting");
+	u_refused(u_upgrade(d, u_variant(d, "next")), "a rolling restart "
+	    "still under way after 10 s");
 	if (t_ms() - t0 < 9500 || t_ms() - t0 > 15000)
 		fail_msg("the upgrade gave up after %lld ms, want 10 s",
 		    t_ms() - t0);
 	fl_intact(&w);
-	j_ok(cl_call(w.c, "write", "{\"alias\": \"notify\", \"text\": "
-	    "\"go\\n\"}"));
+	fl_go(&w, "notify-1");
+	cl_wait_state(w.c, "notify-2", "starting", &j);
+	fl_go(&w, "notify-2");
 	j = cl_reply_tag(q, tag);
-	d_saw(d, j_int(j, j_ok(j), "pid"));
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "restarted",
+	    JSON_ARRAY)), 2);
 	cl_close(q);
 }
 
