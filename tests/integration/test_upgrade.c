@@ -88,94 +88,6 @@ up_byte(size_t i)
 	return ((unsigned char)((i * 2654435761u) >> 13 ^ i >> 16 ^ i >> 24));
 }
 
-/* A program run in the background, its output read as it comes. */
-struct up_bg {
-	pid_t		 pid;
-	int		 fd[2];		/* stdout, stderr; -1 once ended */
-	struct buf	 out[2];
-	int		 status;	/* exit code, or 128 + signal */
-	int		 done;
-};
-
-static void
-up_bg_start(struct daemon *d, struct up_bg *b, char *const argv[])
-{
-	int	 po[2], pe[2], null;
-
-	assert_int_equal(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
-	assert_int_equal(pipe2(pe, O_CLOEXEC | O_NONBLOCK), 0);
-	assert_true((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
-	if ((b->pid = fork()) == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		dup2(null, 0);
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		execve(argv[0], argv, d->envp);
-		_exit(127);
-	}
-	assert_true(b->pid > 0);
-	close(po[1]);
-	close(pe[1]);
-	close(null);
-	b->fd[0] = po[0];
-	b->fd[1] = pe[0];
-	buf_init(&b->out[0]);
-	buf_init(&b->out[1]);
-	b->done = 0;
-}
-
-/* Read what b printed; reap it once both pipes ended.  1: it ended. */
-static int
-up_bg_poll(struct up_bg *b)
-{
-	char	 tmp[4096];
-	ssize_t	 n;
-	int	 i, status;
-
-	for (i = 0; i < 2; i++) {
-		while (b->fd[i] != -1 && (n = read(b->fd[i], tmp,
-		    sizeof(tmp))) != 0) {
-			if (n == -1) {
-				if (errno != EAGAIN && errno != EINTR)
-					fail_msg("read: %s", strerror(errno));
-				break;
-			}
-			assert_int_equal(buf_add(&b->out[i], tmp, (size_t)n),
-			    0);
-		}
-		if (b->fd[i] != -1 && n == 0) {
-			close(b->fd[i]);
-			b->fd[i] = -1;
-		}
-	}
-	if (!b->done && b->fd[0] == -1 && b->fd[1] == -1) {
-		if (!t_wait_child(b->pid, &status, T_WAIT_MS))
-			fail_msg("%ld closed its output but did not exit",
-			    (long)b->pid);
-		b->status = WIFEXITED(status) ? WEXITSTATUS(status) :
-		    128 + WTERMSIG(status);
-		b->done = 1;
-	}
-	return (b->done);
-}
-
-/* b as a struct run (kept), for u_upgraded. */
-static struct run *
-up_bg_run(struct daemon *d, struct up_bg *b)
-{
-	struct run	*r;
-
-	assert_non_null(r = d_keep(d, calloc(1, sizeof(*r))));
-	r->status = b->status;
-	r->outlen = buf_used(&b->out[0]);
-	r->errlen = buf_used(&b->out[1]);
-	r->out = d_keep(d, buf_take(&b->out[0]));
-	r->err = d_keep(d, buf_take(&b->out[1]));
-	assert_non_null(r->out);
-	assert_non_null(r->err);
-	return (r);
-}
-
 /* Everything one upgrade under load keeps moving, and what it saw. */
 struct up_load {
 	struct daemon	*d;
@@ -366,7 +278,7 @@ static struct run *
 up_run_upgrade(struct up_load *l, const char *next)
 {
 	struct daemon	*d = l->d;
-	struct up_bg	 ctl;
+	struct u_bg	 ctl;
 	struct pollfd	 pfd[4];
 	long long	 end = t_ms() + T_WAIT_MS;
 	char		*argv[] = { d->runnerctl, (char *)"-s", d->sock,
@@ -382,7 +294,7 @@ up_run_upgrade(struct up_load *l, const char *next)
 		up_stream(l, STREAM - STREAM_HOLD);
 		fd_wait(l->att->fd, POLLIN, clock_now() + 0.01);
 	}
-	up_bg_start(d, &ctl, argv);
+	u_bg_start(d, &ctl, argv);
 	kill(l->victim[l->killed], sig[l->killed]);
 	l->killed++;
 	up_req_send(l, NREQ / 2);
@@ -415,7 +327,7 @@ up_run_upgrade(struct up_load *l, const char *next)
 		up_stream(l, ctl.done ? STREAM : STREAM - STREAM_HOLD);
 		up_req_read(l);
 		if (!ctl.done)
-			up_bg_poll(&ctl);
+			u_bg_poll(&ctl);
 		pfd[0].fd = l->att->fd;
 		pfd[0].events = POLLIN | (l->sent < STREAM ? POLLOUT : 0);
 		pfd[1].fd = l->pipe->fd;
@@ -427,7 +339,7 @@ up_run_upgrade(struct up_load *l, const char *next)
 		/* A short turn while the upgrade runs: the connect loop. */
 		(void)poll(pfd, 4, ctl.done ? 50 : 2);
 	}
-	return (up_bg_run(d, &ctl));
+	return (u_bg_run(d, &ctl));
 }
 
 /*

@@ -3,7 +3,9 @@
  * under load; test_upgrade_fail.c, upgrades that fail and the other
  * ways in): the second runnerds the Makefile builds (tests/upgrade/V/
  * runnerd), hello's facts, `runnerctl upgrade` and the checks of its two
- * outcomes, and a snapshot of status to hold against a later one.  An
+ * outcomes, a snapshot of status to hold against a later one, and a
+ * program run in the background (runnerctl upgrade while the test
+ * keeps other clients moving).  An
  * upgrade keeps runnerd's pid, so the fixture's teardown (SIGTERM, exit
  * 0, nothing left) is the same as after any test.
  */
@@ -211,6 +213,94 @@ u_same(const struct u_snap *before, const struct u_snap *after,
 			    b->uptime, a->pid, a->state, a->restarts,
 			    a->uptime);
 	}
+}
+
+/* A program run in the background, its output read as it comes. */
+struct u_bg {
+	pid_t		 pid;
+	int		 fd[2];		/* stdout, stderr; -1 once ended */
+	struct buf	 out[2];
+	int		 status;	/* exit code, or 128 + signal */
+	int		 done;
+};
+
+static inline void
+u_bg_start(struct daemon *d, struct u_bg *b, char *const argv[])
+{
+	int	 po[2], pe[2], null;
+
+	assert_int_equal(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
+	assert_int_equal(pipe2(pe, O_CLOEXEC | O_NONBLOCK), 0);
+	assert_true((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+	if ((b->pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		dup2(null, 0);
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		execve(argv[0], argv, d->envp);
+		_exit(127);
+	}
+	assert_true(b->pid > 0);
+	close(po[1]);
+	close(pe[1]);
+	close(null);
+	b->fd[0] = po[0];
+	b->fd[1] = pe[0];
+	buf_init(&b->out[0]);
+	buf_init(&b->out[1]);
+	b->done = 0;
+}
+
+/* Read what b printed; reap it once both pipes ended.  1: it ended. */
+static inline int
+u_bg_poll(struct u_bg *b)
+{
+	char	 tmp[4096];
+	ssize_t	 n;
+	int	 i, status;
+
+	for (i = 0; i < 2; i++) {
+		while (b->fd[i] != -1 && (n = read(b->fd[i], tmp,
+		    sizeof(tmp))) != 0) {
+			if (n == -1) {
+				if (errno != EAGAIN && errno != EINTR)
+					fail_msg("read: %s", strerror(errno));
+				break;
+			}
+			assert_int_equal(buf_add(&b->out[i], tmp, (size_t)n),
+			    0);
+		}
+		if (b->fd[i] != -1 && n == 0) {
+			close(b->fd[i]);
+			b->fd[i] = -1;
+		}
+	}
+	if (!b->done && b->fd[0] == -1 && b->fd[1] == -1) {
+		if (!t_wait_child(b->pid, &status, T_WAIT_MS))
+			fail_msg("%ld closed its output but did not exit",
+			    (long)b->pid);
+		b->status = WIFEXITED(status) ? WEXITSTATUS(status) :
+		    128 + WTERMSIG(status);
+		b->done = 1;
+	}
+	return (b->done);
+}
+
+/* b as a struct run (kept), for u_upgraded. */
+static inline struct run *
+u_bg_run(struct daemon *d, struct u_bg *b)
+{
+	struct run	*r;
+
+	assert_non_null(r = d_keep(d, calloc(1, sizeof(*r))));
+	r->status = b->status;
+	r->outlen = buf_used(&b->out[0]);
+	r->errlen = buf_used(&b->out[1]);
+	r->out = d_keep(d, buf_take(&b->out[0]));
+	r->err = d_keep(d, buf_take(&b->out[1]));
+	assert_non_null(r->out);
+	assert_non_null(r->err);
+	return (r);
 }
 
 #endif /* T_UPGRADE_H */
