@@ -68,8 +68,8 @@ upgrades=$(rctl --json ping 2>/dev/null | grep -o '"upgrades":[0-9]*' |
 # med FILE: "median (min-max)"; medv FILE: the median alone.
 medv() {
 	sort -g "$1" | awk '{ v[NR] = $1 } END {
-		printf "%.2f", NR % 2 ? v[(NR + 1) / 2] :
-		    (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.2f", m }'
 }
 med() {
 	printf "%s (%s-%s)" "$(medv "$1")" \
@@ -77,7 +77,7 @@ med() {
 	    "$(sort -g "$1" | tail -n 1 | awk '{ printf "%.2f", $1 }')"
 }
 ratio=$(awk -v g="$(medv "$tmp/gap")" -v f="$(medv "$tmp/floor")" \
-    'BEGIN { printf "%.1f", f > 0 ? g / f : 0 }')
+    'BEGIN { printf "%.1f", (f > 0 ? g / f : 0) }')
 echo
 echo "| upgrade in place, $N instances (ms) | clients not served (longest hello round trip) | runnerctl upgrade | floor: one exec of runnerd (runnerd --version) | not served / floor |"
 echo "| --- | --- | --- | --- | --- |"
