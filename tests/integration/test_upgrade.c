@@ -1,26 +1,28 @@
 /*
  * test_upgrade.c: runnerd upgraded in place under load (issue 19's "Done
  * when").  50 instances run: stdio (cat) and socket (socat) apps, one in
- * backoff, one still starting (its ready not met, its start waiting
- * for it on a client), one stopping (it
- * ignores SIGTERM; the client that stopped it has left); an attached
- * client streams 10 MiB through cat; a `runnerctl logs -f` follower and a
- * subscriber are connected; a client pipelines 1000 requests (half as
- * the upgrade begins, a hundred once runnerd's check of the new binary
- * passed, when it reads no more, the rest in small batches); two
- * children are killed as the upgrade begins and once the new binary
- * runs.  Then runnerd is upgraded to tests/upgrade/next/runnerd while one
- * loop of poll(2) keeps every stream moving and connects to the socket
- * again and again.  Afterwards: the same pids, states, restart counts
- * and uptimes; hello says version 0.1.0-next, upgrades 1, the same pid;
- * the 10 MiB byte-exact; every request answered once; the follower, the
- * subscriber and the ready and stop deadlines carried on; both exits
- * reported with their signal; no connection refused; no growth of
- * descriptors or memory.  Then an upgrade back to the original binary,
- * quiet, leaves exactly the descriptors it found.  A second test upgrades
- * three times while another process connects and says hello in a loop:
- * never a refusal, every hello answered.  A third: an instance stopping
- * whose stop's client has left crosses the exec stopping.
+ * backoff, one still starting (its ready not met, its start waiting for
+ * it on a client), one stopping (it ignores SIGTERM; the client that
+ * stopped it has left); an attached client streams 10 MiB through cat;
+ * a `runnerctl logs -f` follower and a subscriber are connected; a read
+ * waits; a client pipelines 1000 requests (half as the upgrade begins,
+ * 400 in small batches while it runs, the last 100 once runnerd's check
+ * of the new binary passed, when it reads no more: the new runnerd
+ * answers those); two children are killed, as the upgrade begins and
+ * once the new binary runs.  runnerd is upgraded to
+ * tests/upgrade/next/runnerd while one loop of poll(2) keeps every
+ * stream moving and connects to the socket again and again.
+ * Afterwards: the same pids, states, restart counts and uptimes; hello
+ * says version 0.1.0-next, upgrades 1, the same pid; the 10 MiB
+ * byte-exact; every request answered once; the follower, the
+ * subscriber, the waiting start and the ready and stop deadlines
+ * carried on; both exits reported with their signal; no connection
+ * refused; no growth of descriptors or memory.  Then an upgrade back to
+ * the original binary, quiet, leaves exactly the descriptors it found.
+ * A second test upgrades three times while another process connects and
+ * says hello in a loop: never a refusal, every hello answered.  A third:
+ * an instance stopping whose stop's client has left crosses the exec
+ * stopping, and is killed at the deadline the old runnerd set.
  */
 
 #define T_WAIT_MS	20000		/* 50 instances, 10 MiB, 2 execs */
@@ -175,15 +177,19 @@ up_req_read(struct up_load *l)
 	}
 }
 
-/* Move the stream both ways, as far as it goes without waiting. */
+/*
+ * Move the stream both ways without waiting, up to 4 chunks each way a
+ * turn, so that a turn stays short (the connect loop runs every turn).
+ */
 static void
 up_stream(struct up_load *l, size_t limit)
 {
 	unsigned char	 tmp[65536];
 	size_t		 k, i;
-	ssize_t		 n;
+	ssize_t		 n = -1;
+	int		 turn;
 
-	while (l->sent < limit) {
+	for (turn = 0; turn < 4 && l->sent < limit; turn++) {
 		k = limit - l->sent < sizeof(tmp) ? limit - l->sent :
 		    sizeof(tmp);
 		for (i = 0; i < k; i++)
@@ -196,12 +202,14 @@ up_stream(struct up_load *l, size_t limit)
 			    strerror(errno));
 		l->sent += (size_t)n;
 	}
-	while ((n = recv(l->att->fd, tmp, sizeof(tmp), MSG_DONTWAIT)) > 0)
+	for (turn = 0; turn < 4 && (n = recv(l->att->fd, tmp, sizeof(tmp),
+	    MSG_DONTWAIT)) > 0; turn++)
 		for (i = 0; i < (size_t)n; i++, l->got++)
 			if (l->got >= STREAM || tmp[i] != up_byte(l->got))
 				fail_msg("attach: byte %zu of the stream is "
 				    "wrong (or one too many)", l->got);
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+	if (turn < 4 && (n == 0 || (n == -1 && errno != EAGAIN &&
+	    errno != EINTR)))
 		fail_msg("attach: the connection ended after %zu of %d "
 		    "bytes", l->got, STREAM);
 }
@@ -285,6 +293,7 @@ up_run_upgrade(struct up_load *l, const char *next)
 	    (char *)"upgrade", (char *)"--binary", (char *)next, NULL };
 	static const int sig[2] = { SIGUSR1, SIGHUP };
 	char		*checked = d_fmt(d, "upgrade to %s (runnerd ", next);
+	int		 last;
 
 	/* A fifth of the stream first, so that the upgrade meets it. */
 	while (l->got < STREAM / 5) {
@@ -319,11 +328,12 @@ up_run_upgrade(struct up_load *l, const char *next)
 		 */
 		if (!l->checked && log_at(d, checked) != -1) {
 			l->checked = 1;
-			if (l->nsent + 100 <= NREQ)
-				up_req_send(l, l->nsent + 100);
+			up_req_send(l, l->nsent + 100);
 		}
-		if (l->nsent < NREQ)
-			up_req_send(l, ctl.done ? NREQ : l->nsent + 5);
+		last = l->checked || ctl.done ? NREQ : NREQ - 100;
+		if (l->nsent < last)
+			up_req_send(l, ctl.done || l->nsent + 5 > last ? last :
+			    l->nsent + 5);
 		up_stream(l, ctl.done ? STREAM : STREAM - STREAM_HOLD);
 		up_req_read(l);
 		if (!ctl.done)
