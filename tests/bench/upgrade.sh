@@ -1,10 +1,10 @@
 #!/bin/sh
 # upgrade.sh: issue 19's figure, part of `make bench` (bench.sh runs it
 # and appends its table) or run alone after `make all
-# tests/bench/upgrade_gap tests/bench/timeit tests/bench/idle`.
+# tests/bench/bench_upgrade tests/bench/timeit tests/bench/idle`.
 #
 # A runnerd on a private socket with N instances (default 1000) of
-# tests/bench/idle.  Each round, upgrade_gap says hello back to back on
+# tests/bench/idle.  Each round, bench_upgrade says hello back to back on
 # one connection while `runnerctl upgrade` (runnerd's own binary again)
 # runs, and reports the longest round trip: the time clients are not
 # served during an upgrade.  The floor is one exec of runnerd
@@ -48,9 +48,9 @@ rctl status --json | grep -o '"pid":[0-9]*' | sort >"$tmp/pids.before"
 
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	"$b/upgrade_gap" "$tmp/sock" 200 -- "$top/ctl/runnerctl" \
+	"$b/bench_upgrade" "$tmp/sock" 200 -- "$top/ctl/runnerctl" \
 	    -s "$tmp/sock" upgrade >"$tmp/round" ||
-	    die "upgrade_gap failed (round $r); runnerd's log: $tmp/log"
+	    die "bench_upgrade failed (round $r); runnerd's log: $tmp/log"
 	awk '/^gap / { print $2 }' "$tmp/round" >>"$tmp/gap"
 	awk '/^command / { print $2 }' "$tmp/round" >>"$tmp/cmd"
 	r=$((r + 1))
@@ -86,6 +86,6 @@ echo "| runnerd re-executes itself | $(med "$tmp/gap") | $(med "$tmp/cmd") |" \
 echo
 echo "How: $ROUNDS upgrades (runnerctl upgrade, the same binary; hello" \
     "says ${upgrades:-?} upgrades after them), each while one connection" \
-    "says hello back to back (upgrade_gap: 200 round trips before and" \
+    "says hello back to back (bench_upgrade: 200 round trips before and" \
     "after); the figure is the longest round trip of each round. Every" \
     "instance kept its pid. The floor: timeit of \`runnerd --version\`."

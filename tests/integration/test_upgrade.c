@@ -218,22 +218,15 @@ up_stream(struct up_load *l, size_t limit)
 static void
 up_connect(struct up_load *l)
 {
-	struct sockaddr_un	 sun;
-	int			 fd;
+	int	 fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, l->d->sock);
-	assert_true((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) >= 0);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		if (errno == ECONNREFUSED || errno == ENOENT)
-			l->refused++;
-		else if (errno != EAGAIN)
-			fail_msg("connect: %s", strerror(errno));
-	}
+	if ((fd = sock_connect(l->d->sock)) != -1)
+		close(fd);
+	else if (errno == ECONNREFUSED || errno == ENOENT)
+		l->refused++;
+	else if (errno != EAGAIN)
+		fail_msg("connect: %s", strerror(errno));
 	l->connects++;
-	close(fd);
 }
 
 /* Has runnerd's pid exec'd the binary path yet? */

@@ -1,8 +1,8 @@
 /*
- * upgrade_gap.c: how long a client of runnerd waits while runnerd
+ * bench_upgrade.c: how long a client of runnerd waits while runnerd
  * upgrades in place (issue 19's bench figure), measured from the client.
  *
- *	upgrade_gap SOCKET WARM -- COMMAND [ARG ...]
+ *	bench_upgrade SOCKET WARM -- COMMAND [ARG ...]
  *
  * One connection to SOCKET says hello back to back, one request
  * outstanding, each round trip timed from its send to its reply.  After
@@ -12,11 +12,10 @@
  * time this client was not served), "command MS" (COMMAND's wall time)
  * and "hellos N".  The connection is the same all along: it crosses the
  * exec, as every client's does.  Exit 1 when COMMAND fails, the
- * connection ends or a reply takes over 30 s.  libc only.
+ * connection ends or a reply takes over 30 s.  Uses librunner's
+ * sock_connect and clock_now.
  */
 
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -25,43 +24,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "runner-int.h"
 
 extern char	**environ;
 
 static double
 now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+	return (clock_now() * 1e3);
 }
 
 static void __attribute__((noreturn))
 die(const char *what)
 {
-	fprintf(stderr, "upgrade_gap: %s: %s\n", what, strerror(errno));
+	fprintf(stderr, "bench_upgrade: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static int
-dial(const char *path)
-{
-	struct sockaddr_un	 sun;
-	int			 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		die("socket path too long");
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die("socket");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		die(path);
-	return (fd);
 }
 
 /* One hello and its reply line; the round trip in ms. */
@@ -74,12 +53,16 @@ hello(int fd)
 	double			 t0 = now_ms();
 	ssize_t			 n;
 
+	/* Nothing else is written: the socket has room for it. */
 	if (write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
 		die("write");
 	for (;;) {
 		if (poll(&pfd, 1, 30000) != 1)
 			die("no reply within 30 s");
-		if ((n = read(fd, buf, sizeof(buf))) <= 0)
+		if ((n = read(fd, buf, sizeof(buf))) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
 			die(n == 0 ? "runnerd closed the connection" : "read");
 		/* One reply outstanding: its line ends what came. */
 		if (buf[n - 1] == '\n')
@@ -98,11 +81,12 @@ main(int argc, char **argv)
 
 	if (argc < 5 || strcmp(argv[3], "--") != 0 ||
 	    (warm = strtol(argv[2], NULL, 10)) < 1) {
-		fprintf(stderr, "usage: upgrade_gap SOCKET WARM -- COMMAND "
+		fprintf(stderr, "usage: bench_upgrade SOCKET WARM -- COMMAND "
 		    "[ARG ...]\n");
 		return (2);
 	}
-	fd = dial(argv[1]);
+	if ((fd = sock_connect(argv[1])) == -1)
+		die(argv[1]);
 	posix_spawn_file_actions_init(&fa);
 	for (;;) {
 		rt = hello(fd);
@@ -119,7 +103,7 @@ main(int argc, char **argv)
 		    waitpid(pid, &status, WNOHANG) == pid) {
 			cmd_ms = now_ms() - t0;
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-				fprintf(stderr, "upgrade_gap: %s failed "
+				fprintf(stderr, "bench_upgrade: %s failed "
 				    "(status 0x%x)\n", argv[4], status);
 				return (1);
 			}
