@@ -282,6 +282,8 @@ FUZZ_WRAP = --wrap=execvpe --wrap=open --wrap=fopen --wrap=rename \
 	    --wrap=unlink --wrap=connect --wrap=kill --wrap=config_read \
 	    --wrap=config_read_string
 FUZZ_BIN = tests/fuzz/fuzz_proto tests/fuzz/fuzz_config tests/fuzz/fuzz_words
+# config19: the configuration state an upgrade carries (config_state.c).
+FUZZ_BIN += tests/fuzz/fuzz_state
 FUZZ_O	 = tests/fuzz/obj
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_O)/%.o) $(FUZZ_O)/sandbox.o
 FUZZ_RUNNERD_OBJ = $(patsubst %.c,$(FUZZ_O)/%.o,$(filter-out \

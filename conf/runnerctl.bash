@@ -79,8 +79,8 @@ _runnerctl()
 	local socket='' host='' where='' cmd='' w i nops=0 dashdash=0 text=0
 	local -a opts=() valopts=() names=()
 	local -a cmds=(start stop rm restart kill status deps metrics apps send
-	    read attach ask logs reload update shutdown ping dial-stdio version
-	    help)
+	    read attach ask logs reload update shutdown upgrade ping dial-stdio
+	    version help)
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
@@ -125,7 +125,7 @@ _runnerctl()
 			host=${COMP_WORDS[i]}
 			;;
 		start,--alias | start,--socket | start,--cwd | read,--wait | \
-		    ask,--timeout | logs,-n)
+		    ask,--timeout | logs,-n | upgrade,--binary)
 			((i++))
 			;;
 		esac
@@ -174,6 +174,7 @@ _runnerctl()
 	ask) opts=(--timeout) valopts=(--timeout) ;;
 	logs) opts=(-f -n) valopts=(-n) ;;
 	status) opts=(-w --check -q) ;;
+	upgrade) opts=(--binary) valopts=(--binary) ;;
 	esac
 	[[ $cmd != kill ]] && valopts+=(-s)
 
@@ -183,6 +184,7 @@ _runnerctl()
 		case $prev in
 		--socket) _runnerctl_files ;;
 		--cwd) _runnerctl_files -d ;;
+		--binary) _runnerctl_files ;;
 		# kill's -s: the names kill(1) users reach for first.
 		-s) if [[ $cmd == kill ]]; then
 			_runnerctl_reply HUP INT QUIT KILL USR1 USR2 TERM \

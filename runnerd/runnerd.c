@@ -239,6 +239,7 @@ handed_over(char **args, int state, int old, const char *refused,
 	 * SIGCHLD went with the old image: look now.
 	 */
 	ev_feed_signal_event(server.loop, SIGCHLD);
+	upgrade_unblock();
 	return (serve(NULL, NULL));
 }
 

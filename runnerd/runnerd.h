@@ -709,6 +709,7 @@ void	 cmd_upgrade(struct req *);
 void	 upgrade_back(int, int, const char *);
 void	 upgrade_restore(int, int, const char *);
 void	 upgrade_announce(void);
+void	 upgrade_unblock(void);
 
 /* waiter.c (for upgrade.c and carry.c) */
 const char *upgrade_busy(void);

@@ -92,6 +92,33 @@ static void	 upgrade_hold_cb(struct ev_loop *, ev_prepare *, int);
 static void	 upgrade_usr2_cb(struct ev_loop *, ev_signal *, int);
 
 /*
+ * The signals runnerd handles are blocked across the exec: the new image
+ * starts with their default actions (most of which end runnerd, and with
+ * it every instance) until its loop handles them; blocked, they wait for
+ * it instead (the mask survives execve), and so does a SIGCHLD.
+ */
+static void
+upgrade_mask(int how)
+{
+	sigset_t	 set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(how, &set, NULL);
+}
+
+/* The new runnerd handles its signals: those that came meanwhile too. */
+void
+upgrade_unblock(void)
+{
+	upgrade_mask(SIG_UNBLOCK);
+}
+
+/*
  * At start: this binary's path and a descriptor to it, and runnerd's own
  * arguments (argv without the program; kept for the next exec).
  */
@@ -144,6 +171,7 @@ static void
 upgrade_begin(uint64_t id, int has_tag, long long tag, const char *path)
 {
 	struct stat	 st;
+	char		 magic[2];
 	int		 p[2];
 
 	up.client = id;
@@ -173,6 +201,16 @@ upgrade_begin(uint64_t id, int has_tag, long long tag, const char *path)
 		upgrade_fail("cannot execute '%s': %s", path, strerror(errno));
 		return;
 	}
+	/*
+	 * The descriptor is what is executed, close-on-exec: a script's
+	 * interpreter could not open it, and left open it would outlive
+	 * the exec in the new runnerd.
+	 */
+	if (pread(up.bin, magic, 2, 0) == 2 && memcmp(magic, "#!", 2) == 0) {
+		upgrade_fail("'%s' is a script: name the runnerd binary itself",
+		    path);
+		return;
+	}
 	log_info("upgrade to %s: checking it", path);
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		upgrade_fail("pipe: %s", strerror(errno));
@@ -197,7 +235,6 @@ upgrade_begin(uint64_t id, int has_tag, long long tag, const char *path)
 		setpgid(0, 0);		/* killed whole at the timeout */
 		dup2(p[1], STDOUT_FILENO);
 		dup2(p[1], STDERR_FILENO);
-		fcntl(up.bin, F_SETFD, 0);	/* a script's interpreter */
 		execveat(up.bin, "", argv, environ, AT_EMPTY_PATH);
 		e = errno;
 		msg[0] = EXEC_FAILED;
@@ -482,6 +519,7 @@ upgrade_exec(void)
 	hand_keep(h, 1);
 	if (self_fd != -1)
 		fcntl(self_fd, F_SETFD, 0);
+	upgrade_mask(SIG_BLOCK);
 	upgrade_execve(up.bin, hand_fd_of(h), self_fd, "");
 	snprintf(why, sizeof(why), "cannot execute '%s': %s", up.path,
 	    strerror(errno));

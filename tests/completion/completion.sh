@@ -71,6 +71,8 @@ expect "help" he
 expect "apps ask attach" a
 expect "deps dial-stdio" d
 expect "metrics" me
+expect "update upgrade" u
+expect "--binary --help" upgrade -
 expect "attach" -s "$sock" --json at
 expect "--help --json --version -H -s" -
 # -H HOST says where too (unix:// here; ssh:// is test_ssh's), and so
@@ -131,7 +133,7 @@ expect "c1 c2 cat" -s "$sock" rm c1 ""
 expect "--all --help" -s "$sock" rm -
 expect "read reload restart rm" r
 expect "$dir/runner.conf" -s "$sock" update "$dir/runner.c"
-expect "update" -s "$sock" up
+expect "update upgrade" -s "$sock" up
 expect "$dir/sub" -s "$sock" start cat --cwd "$dir/s"
 expect "$sock" -s "$dir/runnerd.s"
 [ "$failed" = 0 ] || fail "some completions were wrong (above)"

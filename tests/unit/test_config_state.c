@@ -1,8 +1,9 @@
 /*
  * test_config_state.c: cmocka tests of the configuration as an upgrade
  * carries it (config_state.c).  Round trips: a configuration using every
- * option with values other than the defaults, the sample conf/runner.conf
- * and an empty one are written, read back and written again, and the two
+ * option with values other than the defaults, the sample conf/runner.conf,
+ * one with an included file and apps an update added, and an empty one
+ * are written, read back and written again, and the two
  * texts and the two structs (field by field, doubles bit for bit) must
  * be the same; values no file can give (bytes that are not UTF-8, "" next
  * to NULL, a user no longer in /etc/passwd, odd doubles) too.  Attacks:
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 #include "runner-int.h"
+
+#include "config_check.h"
 
 /*
  * Every option, none at its default, over five apps so that each
@@ -82,17 +85,6 @@
 
 static char	 env_path[64];
 
-static struct config *
-load(const char *text)
-{
-	struct config	*c;
-	char		 err[RUNNER_ERRMSG_MAX] = "";
-
-	if ((c = config_load_text(text, err, sizeof(err))) == NULL)
-		fail_msg("config rejected: %s\n---\n%s", err, text);
-	return (c);
-}
-
 /* FULL, with the env_file written by the group setup. */
 static struct config *
 load_full(void)
@@ -100,7 +92,7 @@ load_full(void)
 	char	 text[8192];
 
 	snprintf(text, sizeof(text), FULL, env_path);
-	return (load(text));
+	return (load_ok(text));
 }
 
 /* cfg's state as a malloc'd string. */
@@ -317,6 +309,48 @@ test_sample(void **state)
 	config_free(c);
 }
 
+/*
+ * What no file holds: apps an update added (config_merge.c), beside an
+ * app from an included file, whose app->file is that file's.
+ */
+static void
+test_update_include(void **state)
+{
+	struct config	*c, *u;
+	char		 dir[] = "/tmp/test_config_state.XXXXXX", path[64];
+	char		 err[RUNNER_ERRMSG_MAX] = "", *s;
+	FILE		*fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/inc.conf", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("inc = { command = \"cat\"; log = \"inc.log\"; };\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	snprintf(path, sizeof(path), "%s/runner.conf", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("apps = {\n @include \"inc.conf\"\n top = { command = \"cat\"; "
+	    "};\n};\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	if ((c = config_load_file(path, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	u = config_update_text(c, "apps = { added = { command = \"tac\"; "
+	    "depends_on = { inc = \"started\"; }; }; top = { command = "
+	    "\"rev\"; }; };", err, sizeof(err));
+	if (u == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(u->napps, 3);
+	assert_non_null(strstr(config_app(u, "inc")->file, "inc.conf"));
+	s = round_trip(u);
+	free(s);
+	config_free(u);
+	config_free(c);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/inc.conf", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* No apps at all, with and without an apps group: an app list of 0. */
 static void
 test_empty(void **state)
@@ -328,7 +362,7 @@ test_empty(void **state)
 
 	(void)state;
 	for (k = 0; k < 2; k++) {
-		c = load(texts[k]);
+		c = load_ok(texts[k]);
 		s = round_trip(c);
 		config_free(c);
 		free(s);
@@ -382,7 +416,7 @@ test_exact(void **state)
 static void
 test_unknown_ignored(void **state)
 {
-	struct config	*c = load(SMALL), *back;
+	struct config	*c = load_ok(SMALL), *back;
 	struct buf	 b;
 	char		*s, *p;
 
@@ -410,7 +444,7 @@ test_unknown_ignored(void **state)
 static void
 test_truncated(void **state)
 {
-	struct config	*c = load(SMALL);
+	struct config	*c = load_ok(SMALL);
 	char		*s, err[RUNNER_ERRMSG_MAX];
 	size_t		 n, len;
 
@@ -504,7 +538,7 @@ splice(const char *s, size_t from, size_t to, const char *with)
 static void
 test_member_removed(void **state)
 {
-	struct config	*c = load(SMALL);
+	struct config	*c = load_ok(SMALL);
 	struct unit	*u;
 	char		*s, *t, err[RUNNER_ERRMSG_MAX];
 	size_t		 n, k, from, to, members = 0;
@@ -547,7 +581,7 @@ test_value_swapped(void **state)
 	    "-1", "1.5", "1e400", "-1e400", "99999999999999999999",
 	    "4294967296", "\"\"", "\"x\"", "\"stdio\"", "[]", "[\"x\"]",
 	    "[1]", "{}", "{\"base64\":\"AA==\"}", "{\"base64\":1}" };
-	struct config	*c = load(SMALL), *got;
+	struct config	*c = load_ok(SMALL), *got;
 	struct unit	*u;
 	char		*s, *t, *again, err[RUNNER_ERRMSG_MAX];
 	size_t		 n, k, w, refused = 0;
@@ -680,7 +714,7 @@ static const struct bad bads[] = {
 static void
 test_refused(void **state)
 {
-	struct config	*c = load(SMALL);
+	struct config	*c = load_ok(SMALL);
 	char		*s, *t, *at, err[RUNNER_ERRMSG_MAX];
 	size_t		 k;
 
@@ -732,7 +766,7 @@ test_not_state(void **state)
 static void
 test_cycle(void **state)
 {
-	struct config	*c = load(SMALL);
+	struct config	*c = load_ok(SMALL);
 	char		*s, *t, *at, err[RUNNER_ERRMSG_MAX];
 
 	(void)state;
@@ -755,7 +789,7 @@ test_cycle(void **state)
 static void
 test_write_appends(void **state)
 {
-	struct config	*c = load(SMALL), *back;
+	struct config	*c = load_ok(SMALL), *back;
 	struct buf	 b;
 
 	(void)state;
@@ -798,6 +832,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_update_include),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_exact),
 		cmocka_unit_test(test_unknown_ignored),
