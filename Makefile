@@ -85,7 +85,7 @@ LIBT_SRC = $(wildcard tests/lib/test_*.c)
 LIBT_BIN = $(LIBT_SRC:.c=)
 INTEG_SRC = $(wildcard tests/integration/test_*.c)
 INTEG_BIN = $(INTEG_SRC:.c=)
-HELPERS	 = tests/helpers/asker
+HELPERS	 = tests/helpers/asker tests/helpers/hang
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:.c=)
 
@@ -239,9 +239,10 @@ tests/upgrade/$(1)/runnerd: $$(RUNNERD_OBJ:runnerd/%=tests/upgrade/$(1)/%) \
 endef
 $(foreach v,$(UPGRADE_V),$(eval $(call UPGRADE_RULES,$(v))))
 
-# The tests upgrade to them: building one builds them.
+# The tests upgrade to them: building one builds them; and to
+# tests/helpers/hang (in HELPERS), a binary that never answers --version.
 tests/integration/test_upgrade tests/integration/test_upgrade_fail: \
-    $(UPGRADE_BIN)
+    $(UPGRADE_BIN) tests/helpers/hang
 
 # ---- bench -------------------------------------------------------------
 
