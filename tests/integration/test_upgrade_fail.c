@@ -10,7 +10,8 @@
  * refused after the exec: tests/upgrade/refuses/runnerd, whose reader
  * takes no state, so the old binary comes back and says EUPGRADE
  * "refused the state"; a rolling restart still under way after 10 s
- * (waiting requests cross the exec; a roll does not); another user
+ * (waiting requests cross the exec; a roll does not); a second upgrade
+ * (request or SIGUSR2) while one checks its binary; another user
  * (EPERM).  After each: the same pid, version and upgrade count, the
  * same instances (pid, state, restarts, uptime going on), an attached
  * client still echoing, and exactly the descriptors runnerd had.  Then
@@ -18,7 +19,8 @@
  * replaced by another build, the way a package manager does it, and
  * by one that fails), upgrades in a row and back, and the
  * configuration in force kept across an upgrade even when the file
- * changed (a SIGHUP then loads the file), with what update added.
+ * changed (a SIGHUP then loads the file), with what update added; and
+ * an upgrade whose client left at once, done all the same.
  */
 
 #define T_WAIT_MS	20000		/* the 10 s bound on waiting requests */
@@ -288,6 +290,73 @@ test_upgrade_waiting_bound(void **state)
 	cl_close(q);
 }
 
+/*
+ * One upgrade at a time: while one checks its binary (one that hangs),
+ * another request and SIGUSR2 are refused, and the first fails alone.
+ */
+static void
+test_upgrade_one_at_a_time(void **state)
+{
+	struct daemon	*d = *state;
+	struct fl_world	 w;
+	struct u_bg	 first;
+	struct run	*r;
+	char		 hang[PATH_MAX];
+	char		*argv[] = { d->runnerctl, (char *)"-s", d->sock,
+	    (char *)"upgrade", (char *)"--binary", hang, NULL };
+	long long	 end;
+
+	if (realpath("tests/helpers/hang", hang) == NULL)
+		fail_msg("tests/helpers/hang: %s", strerror(errno));
+	fl_world(d, &w);
+	u_bg_start(d, &first, argv);
+	d_wait_log(d, d_fmt(d, "upgrade to %s: checking it", hang));
+	/* Not a failed upgrade: the first goes on (no "runs on unchanged"). */
+	r = u_upgrade(d, u_variant(d, "next"));
+	r_status(r, 1);
+	assert_string_equal(r->err, "runnerctl: EUPGRADE: an upgrade is "
+	    "already under way\n");
+	assert_int_equal(kill(d->pid, SIGUSR2), 0);
+	d_wait_log(d, "SIGUSR2: an upgrade is already under way");
+	end = t_ms() + T_WAIT_MS;
+	while (!u_bg_poll(&first)) {
+		if (t_ms() > end)
+			fail_msg("the first upgrade did not end");
+		(void)fd_wait(first.fd[1] != -1 ? first.fd[1] : first.fd[0],
+		    POLLIN, clock_now() + 0.05);
+	}
+	u_refused(u_bg_run(d, &first), "did not answer within 5 s");
+	fl_intact(&w);
+}
+
+/*
+ * The client that asked for an upgrade leaves at once: the upgrade goes
+ * on without anyone to answer, and runnerd serves on, upgraded.
+ */
+static void
+test_upgrade_client_vanishes(void **state)
+{
+	struct daemon	*d = *state;
+	struct fl_world	 w;
+	struct client	*x;
+	struct u_snap	 now;
+	long long	 end = t_ms() + T_WAIT_MS;
+
+	fl_world(d, &w);
+	x = cl_open(d);
+	cl_sendf(x, "{\"tag\": 1, \"cmd\": \"upgrade\", \"ext\": "
+	    "{\"binary\": %s}}\n", t_jstr(u_variant(d, "next")));
+	cl_close(x);
+	d_wait_log(d, "upgraded from " RUNNER_VERSION " to 0.1.0-next");
+	while (u_hello_new(d).upgrades != 1)
+		if (t_ms() > end)
+			fail_msg("hello never said upgrades 1");
+	u_snap(w.c, &now);
+	u_same(&w.snap, &now, NULL);
+	fl_flow(&w, "after it left\n");
+	d_fds_settle(d, w.fds);
+}
+
 /* Another user may not upgrade runnerd, even a member of allow_group. */
 static void
 test_upgrade_other_user(void **state)
@@ -450,6 +519,8 @@ main(void)
 		T(test_upgrade_refused_at_check),
 		T(test_upgrade_refused_after_exec),
 		T(test_upgrade_waiting_bound),
+		T(test_upgrade_one_at_a_time),
+		T(test_upgrade_client_vanishes),
 		T_BARE(test_upgrade_other_user),
 		T_BARE(test_upgrade_sigusr2_and_again),
 		T(test_upgrade_keeps_config),
