@@ -241,8 +241,8 @@ $(foreach v,$(UPGRADE_V),$(eval $(call UPGRADE_RULES,$(v))))
 
 # The tests upgrade to them: building one builds them; and to
 # tests/helpers/hang (in HELPERS), a binary that never answers --version.
-tests/integration/test_upgrade tests/integration/test_upgrade_fail \
-    tests/integration/test_upgrade_lib: $(UPGRADE_BIN) tests/helpers/hang
+UPGRADE_TESTS = $(wildcard tests/integration/test_upgrade*.c)
+$(UPGRADE_TESTS:.c=): $(UPGRADE_BIN) tests/helpers/hang
 
 # ---- bench -------------------------------------------------------------
 
