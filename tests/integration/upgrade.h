@@ -33,6 +33,8 @@ struct u_inst {
 	long long	 restarts;
 	double		 uptime;
 	double		 next_restart;	/* -1: null */
+	char		 last_exit[64];	/* its JSON: null, {"code": N}... */
+	char		 health[16];	/* its state, or "" */
 };
 
 struct u_snap {
@@ -144,7 +146,9 @@ u_snap(struct client *c, struct u_snap *s)
 {
 	struct json	*j = cl_call(c, "status", NULL);
 	struct u_inst	*u;
+	const char	*raw;
 	char		*str;
+	size_t		 len;
 	int		 a, i, e;
 
 	a = j_type(j, j_ok(j), "instances", JSON_ARRAY);
@@ -167,6 +171,15 @@ u_snap(struct client *c, struct u_snap *s)
 		if (json_double(j, json_get(j, e, "next_restart"),
 		    &u->next_restart) == -1)
 			u->next_restart = -1;
+		raw = json_raw(j, json_get(j, e, "last_exit"), &len);
+		assert_true(raw != NULL && len < sizeof(u->last_exit));
+		memcpy(u->last_exit, raw, len);
+		u->last_exit[len] = '\0';
+		str = json_str(j, json_get(j, json_get(j, e, "health"),
+		    "state"), NULL);
+		snprintf(u->health, sizeof(u->health), "%s", str != NULL ?
+		    str : "");
+		free(str);
 	}
 }
 
@@ -183,8 +196,9 @@ u_find(const struct u_snap *s, const char *alias)
 }
 
 /*
- * after holds every instance of before, with the same pid, state and
- * restarts, and an uptime that went on (not one that began again),
+ * after holds every instance of before, with the same pid, state,
+ * restarts, last exit and health verdict, and an uptime that went on
+ * (not one that began again),
  * except those named in skip (NULL-terminated; NULL: none), which the
  * test checks itself.
  */
@@ -206,12 +220,16 @@ u_same(const struct u_snap *before, const struct u_snap *after,
 		if ((a = u_find(after, b->alias)) == NULL)
 			fail_msg("'%s' is gone after the upgrade", b->alias);
 		if (a->pid != b->pid || strcmp(a->state, b->state) != 0 ||
-		    a->restarts != b->restarts || a->uptime < b->uptime)
+		    a->restarts != b->restarts || a->uptime < b->uptime ||
+		    strcmp(a->last_exit, b->last_exit) != 0 ||
+		    strcmp(a->health, b->health) != 0)
 			fail_msg("'%s' was pid %lld %s, %lld restarts, up %.3f "
-			    "s; after: pid %lld %s, %lld restarts, up %.3f s",
-			    b->alias, b->pid, b->state, b->restarts,
-			    b->uptime, a->pid, a->state, a->restarts,
-			    a->uptime);
+			    "s, last exit %s, health '%s'; after: pid %lld %s, "
+			    "%lld restarts, up %.3f s, last exit %s, health "
+			    "'%s'", b->alias, b->pid, b->state, b->restarts,
+			    b->uptime, b->last_exit, b->health, a->pid,
+			    a->state, a->restarts, a->uptime, a->last_exit,
+			    a->health);
 	}
 }
 
