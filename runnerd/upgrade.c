@@ -400,6 +400,11 @@ upgrade_checked(void)
 		up.out = -1;
 	}
 	said = buf_cstr(&up.said);
+	/* A stop of everything came meanwhile: it wins, and ends here. */
+	if (server.shutting_down) {
+		upgrade_fail("runnerd is shutting down");
+		return;
+	}
 	if (up.timed_out) {
 		upgrade_fail("'%s --version' did not answer within %.0f s",
 		    up.path, UPGRADE_CHECK_WAIT);
@@ -452,6 +457,10 @@ upgrade_hold_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 	(void)w;
 	(void)revents;
+	if (server.shutting_down) {
+		upgrade_fail("runnerd is shutting down");
+		return;
+	}
 	for (k = 0; k < server.nclients; k++)
 		ev_io_stop(loop, &server.clients[k]->rio);
 	ev_io_stop(loop, &server.accept_io);
