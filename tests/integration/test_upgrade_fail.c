@@ -9,7 +9,7 @@
  * reaped);
  * refused after the exec: tests/upgrade/refuses/runnerd, whose reader
  * takes no state, so the old binary comes back and says EUPGRADE
- * "refused the state"; a rolling restart still under way after 10 s
+ * "refused the state" (also when its file was removed meanwhile); a rolling restart still under way after 10 s
  * (waiting requests cross the exec; a roll does not); a second upgrade
  * (request or SIGUSR2) while one checks its binary; another user
  * (EPERM).  After each: the same pid, version and upgrade count, the
@@ -165,6 +165,18 @@ fl_running(const char *path)
 	return (found);
 }
 
+/* Put a copy of from at to (by rename, as an install does); to. */
+static char *
+fl_install(struct daemon *d, const char *from, const char *to)
+{
+	char	*tmp = d_fmt(d, "%s.new", to);
+	char	*argv[] = { (char *)"/bin/cp", (char *)from, tmp, NULL };
+
+	r_status(t_run(d, argv, NULL, 0), 0);
+	assert_int_equal(rename(tmp, to), 0);
+	return ((char *)to);
+}
+
 /* Every binary refused at the checks: runnerd never left. */
 static void
 test_upgrade_refused_at_check(void **state)
@@ -245,6 +257,27 @@ fl_go(struct fl_world *w, const char *alias)
 {
 	j_ok(cl_call(w->c, "write", "{\"alias\": \"%s\", \"text\": "
 	    "\"go\\n\"}", alias));
+}
+
+/*
+ * The same, with runnerd's own file removed since it started (an
+ * uninstall, or a package that replaced it): the old binary comes back
+ * through the descriptor runnerd keeps open to it.
+ */
+static void
+test_upgrade_refused_old_file_gone(void **state)
+{
+	struct daemon	*d = *state;
+	struct fl_world	 w;
+	char		*own = d_fmt(d, "%s/runnerd", d->dir);
+
+	strcpy(d->runnerd, fl_install(d, d->runnerd, own));
+	d_start(d, fl_conf(d));
+	fl_world(d, &w);
+	assert_int_equal(unlink(own), 0);
+	u_refused(u_upgrade(d, u_variant(d, "refuses")),
+	    "the new runnerd refused the state");
+	fl_intact(&w);
 }
 
 /*
@@ -406,18 +439,6 @@ fl_wait_upgrades(struct daemon *d, long long n)
 	return (h);
 }
 
-/* Put a copy of from at to (by rename, as an install does); to. */
-static char *
-fl_install(struct daemon *d, const char *from, const char *to)
-{
-	char	*tmp = d_fmt(d, "%s.new", to);
-	char	*argv[] = { (char *)"/bin/cp", (char *)from, tmp, NULL };
-
-	r_status(t_run(d, argv, NULL, 0), 0);
-	assert_int_equal(rename(tmp, to), 0);
-	return ((char *)to);
-}
-
 /*
  * SIGUSR2 re-executes the file runnerd was started from: the same build
  * (upgrade 1), one that fails there (logged, nothing changes), another
@@ -518,6 +539,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_upgrade_refused_at_check),
 		T(test_upgrade_refused_after_exec),
+		T_BARE(test_upgrade_refused_old_file_gone),
 		T(test_upgrade_waiting_bound),
 		T(test_upgrade_one_at_a_time),
 		T(test_upgrade_client_vanishes),
