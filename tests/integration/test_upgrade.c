@@ -19,8 +19,9 @@
  * carried on; both exits reported with their signal; no connection
  * refused; no growth of descriptors or memory.  Then an upgrade back to
  * the original binary, quiet, leaves exactly the descriptors it found.
- * A second test upgrades three times while another process connects and
- * says hello in a loop: never a refusal, every hello answered.  A third:
+ * A second test upgrades three times, and once to a binary that refuses
+ * the state (two execs), while another process connects and says hello
+ * in a loop: never a refusal, every hello answered.  A third:
  * an instance stopping whose stop's client has left crosses the exec
  * stopping, and is killed at the deadline the old runnerd set.
  */
@@ -609,7 +610,10 @@ up_hello_loop(const char *sock, int stopfd, int outfd)
 	(void)!write(outfd, line, strlen(line));
 }
 
-/* Three upgrades while another process says hello: never refused. */
+/*
+ * Three upgrades and one refused after its exec (two execs) while
+ * another process says hello: never refused, every hello answered.
+ */
 static void
 test_upgrade_never_refuses(void **state)
 {
@@ -640,6 +644,8 @@ test_upgrade_never_refuses(void **state)
 	(void)u_upgraded(d, u_upgrade(d, d->runnerd), RUNNER_VERSION, 2);
 	(void)u_upgraded(d, u_upgrade(d, u_variant(d, "next")), "0.1.0-next",
 	    3);
+	u_refused(u_upgrade(d, u_variant(d, "refuses")),
+	    "the new runnerd refused the state");	/* two execs */
 	close(stop[1]);
 	assert_int_equal(fd_wait(out[0], POLLIN, clock_now() + T_WAIT_MS /
 	    1000.0), 1);
@@ -650,7 +656,7 @@ test_upgrade_never_refuses(void **state)
 	assert_true(t_wait_child(pid, &status, T_WAIT_MS));
 	assert_int_equal(sscanf(res, "%ld %ld %ld %lf", &n, &refused, &bad,
 	    &gap), 4);
-	print_message("%ld hellos across 3 upgrades, the longest %.1f ms\n",
+	print_message("%ld hellos across 4 upgrades, the longest %.1f ms\n",
 	    n, gap);
 	assert_int_equal(refused, 0);
 	assert_int_equal(bad, 0);

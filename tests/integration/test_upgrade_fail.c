@@ -481,6 +481,48 @@ test_upgrade_sigusr2_and_again(void **state)
 	d_fds_settle(d, w.fds);
 }
 
+/*
+ * SIGUSR2 five times in a row: each starts an upgrade or is told one is
+ * under way (one that comes across an exec waits, blocked, for the new
+ * runnerd); then an upgrade asked for succeeds once they are over, and
+ * runnerd is whole: hello counts what its log says was done.
+ */
+static void
+test_upgrade_sigusr2_storm(void **state)
+{
+	struct daemon	*d = *state;
+	struct fl_world	 w;
+	struct u_snap	 now;
+	struct run	*r;
+	struct u_hello	 h;
+	long long	 end;
+	int		 k;
+
+	fl_world(d, &w);
+	for (k = 0; k < 5; k++)
+		assert_int_equal(kill(d->pid, SIGUSR2), 0);
+	end = t_ms() + T_WAIT_MS;
+	while ((r = u_upgrade(d, NULL))->status != 0) {
+		if (r->status != 1 || strcmp(r->err, "runnerctl: EUPGRADE: "
+		    "an upgrade is already under way\n") != 0)
+			fail_msg("runnerctl upgrade exited %d: %s", r->status,
+			    r->err);
+		if (t_ms() > end)
+			fail_msg("an upgrade was under way for %d ms",
+			    T_WAIT_MS);
+		usleep(10000);
+	}
+	h = u_hello(w.c);
+	assert_true(h.upgrades >= 2 && h.upgrades <= 6);
+	assert_int_equal(log_count(d, "upgraded from "), h.upgrades);
+	(void)u_upgraded(d, r, RUNNER_VERSION, h.upgrades);
+	u_snap(w.c, &now);
+	u_same(&w.snap, &now, NULL);
+	fl_flow(&w, "after the storm\n");
+	d_no_zombies(d);
+	d_fds_settle(d, w.fds);
+}
+
 /* The apps apps lists, as "a b c " (kept). */
 static char *
 fl_apps(struct daemon *d)
@@ -545,6 +587,7 @@ main(void)
 		T(test_upgrade_client_vanishes),
 		T_BARE(test_upgrade_other_user),
 		T_BARE(test_upgrade_sigusr2_and_again),
+		T(test_upgrade_sigusr2_storm),
 		T(test_upgrade_keeps_config),
 	};
 
