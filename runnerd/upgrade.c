@@ -61,6 +61,7 @@ static struct {
 	long long	 tag;
 	char		*path;		/* the new binary */
 	int		 bin;		/* ... open */
+	struct stat	 checked;	/* ... as it was checked */
 	pid_t		 pid;		/* its --version */
 	int		 out;		/* ... what it prints; -1 at its end */
 	struct buf	 said;
@@ -197,6 +198,7 @@ upgrade_begin(uint64_t id, int has_tag, long long tag, const char *path)
 		upgrade_fail("'%s' is not a regular file", path);
 		return;
 	}
+	up.checked = st;
 	if (access(path, X_OK) == -1) {
 		upgrade_fail("cannot execute '%s': %s", path, strerror(errno));
 		return;
@@ -509,8 +511,22 @@ static void
 upgrade_exec(void)
 {
 	struct hand	*h;
+	struct stat	 st;
 	char		 why[RUNNER_ERRMSG_MAX];
 
+	/*
+	 * The descriptor is the file checked, but not its bytes: one
+	 * written over in place since (cp onto it) is not what was checked.
+	 */
+	if (fstat(up.bin, &st) == -1 || st.st_size != up.checked.st_size ||
+	    st.st_mtim.tv_sec != up.checked.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != up.checked.st_mtim.tv_nsec ||
+	    st.st_ctim.tv_sec != up.checked.st_ctim.tv_sec ||
+	    st.st_ctim.tv_nsec != up.checked.st_ctim.tv_nsec) {
+		upgrade_fail("'%s' changed since it was checked; ask again",
+		    up.path);
+		return;
+	}
 	if ((h = hand_create()) == NULL) {
 		upgrade_fail("memfd_create: %s", strerror(errno));
 		return;
