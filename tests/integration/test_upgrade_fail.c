@@ -19,7 +19,8 @@
  * replaced by another build, the way a package manager does it, and
  * by one that fails), upgrades in a row and back, and the
  * configuration in force kept across an upgrade even when the file
- * changed (a SIGHUP then loads the file), with what update added; and
+ * changed (a SIGHUP then loads the file), with what update added, and
+ * an instance started after the upgrade with no descriptor more; and
  * an upgrade whose client left at once, done all the same.
  */
 
@@ -551,16 +552,28 @@ test_upgrade_keeps_config(void **state)
 	struct daemon	*d = *state;
 	static const char upd[] =
 	    "apps = { added = { command = \"cat\"; restart = \"no\"; }; };\n";
+	struct client	*c = cl_open(d);
 	long long	 end;
+	pid_t		 before, after;
 
 	r_status(ctl_in(d, upd, sizeof(upd) - 1, "update", "-", NULL), 0);
 	assert_string_equal(fl_apps(d), "cat echo notify added ");
+	d_saw(d, before = cl_start(c, "cat", "cat-1"));
 	d_file(d, "runner.conf", "apps = { fresh = { command = \"cat\"; "
 	    "restart = \"no\"; }; };\n");
 	(void)u_upgraded(d, u_upgrade(d, u_variant(d, "next")), "0.1.0-next",
 	    1);
 	assert_string_equal(fl_apps(d), "cat echo notify added ");
-	cl_start_app(d, "added");
+	/*
+	 * An instance started now has the descriptors one had before:
+	 * nothing of the handover leaks into it.
+	 */
+	d_saw(d, after = cl_start(c, "added", "added"));
+	if (t_fd_count(after) != t_fd_count(before))
+		fail_msg("a cat started before the upgrade has:\n%sone "
+		    "started after it:\n%s", t_fd_list(d, before),
+		    t_fd_list(d, after));
+	cl_close(c);
 
 	assert_int_equal(kill(d->pid, SIGHUP), 0);
 	end = t_ms() + T_WAIT_MS;
