@@ -6,22 +6,22 @@
  * (0644), a missing path, a directory, tests/upgrade/v2/runnerd (a
  * handover version runnerd does not write), one that hangs at --version
  * and forks (tests/helpers/hang: the 5 s bound; both are killed and
- * reaped);
- * refused after the exec: tests/upgrade/refuses/runnerd, whose reader
- * takes no state, so the old binary comes back and says EUPGRADE
- * "refused the state" (also when its file was removed meanwhile); a rolling restart still under way after 10 s
- * (waiting requests cross the exec; a roll does not); a second upgrade
- * (request or SIGUSR2) while one checks its binary; another user
- * (EPERM).  After each: the same pid, version and upgrade count, the
- * same instances (pid, state, restarts, uptime going on), an attached
- * client still echoing, and exactly the descriptors runnerd had.  Then
- * SIGUSR2 (the default binary: the file runnerd was started from,
- * replaced by another build, the way a package manager does it, and
- * by one that fails), upgrades in a row and back, and the
- * configuration in force kept across an upgrade even when the file
- * changed (a SIGHUP then loads the file), with what update added, and
- * an instance started after the upgrade with no descriptor more; and
- * an upgrade whose client left at once, done all the same.
+ * reaped).  Refused after the exec: tests/upgrade/refuses/runnerd, whose
+ * reader takes no state, so the old binary comes back and says EUPGRADE
+ * "refused the state" (also when its file was removed meanwhile).  A
+ * rolling restart still under way after 10 s (waiting requests cross
+ * the exec; a roll does not); a second upgrade (request or SIGUSR2)
+ * while one checks its binary; another user (EPERM).  After each: the
+ * same pid, version and upgrade count, the same instances (pid, state,
+ * restarts, uptime going on, last exit, health), an attached client and
+ * a socket app still echoing, no zombie, exactly the descriptors runnerd
+ * had.  Then the ways in: SIGUSR2 (the default binary: the file runnerd
+ * was started from, replaced by another build the way a package manager
+ * does it, and by one that fails), five SIGUSR2 in a row, upgrades in a
+ * row and back, an upgrade whose client left at once (done all the
+ * same), and the configuration in force kept across an upgrade even
+ * when the file changed (a SIGHUP then loads the file), with what update
+ * added, and an instance started after it with no descriptor more.
  */
 
 #define T_WAIT_MS	20000		/* the 10 s bound on waiting requests */
