@@ -6,7 +6,8 @@
  * that comes after the upgrade), a stop of an instance that ignores
  * SIGTERM (answered once the deadline the old runnerd set has killed
  * it).  Each client then gets the reply to its next request, and only
- * that: nothing was answered twice.
+ * that: nothing was answered twice.  And an attach its client had
+ * half-closed crosses half-closed, and ends with its process.
  */
 
 #include "upgrade.h"
@@ -23,6 +24,9 @@ wt_conf(struct daemon *d)
 	    "  stubborn = { command = [\"sh\", \"-c\", "
 	    "\"trap '' TERM; echo ready; while :; do sleep 1; done\"]; "
 	    "restart = \"no\"; stop_timeout = 3; };\n"
+	    "  tail = { command = [\"sh\", \"-c\", "
+	    "\"cat; trap 'echo bye; kill $!; exit 0' TERM; echo end; "
+	    "sleep 300 & wait\"]; restart = \"no\"; };\n"
 	    "};\n"));
 }
 
@@ -95,6 +99,43 @@ test_upgrade_waiting_requests(void **state)
 	wt_once(qs);
 }
 
+/*
+ * An attach half-closed by its client (its input ended, the output
+ * still coming) crosses the exec so: the instance's output after the
+ * upgrade reaches it, and it ends when the process does.
+ */
+static void
+test_upgrade_attach_half_closed(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d), *a = cl_open(d);
+	struct json	*j;
+	pid_t		 pid;
+	int		 e;
+
+	d_saw(d, pid = cl_start(c, "tail", "tail"));
+	j_ok(cl_call(a, "attach", "{\"alias\": \"tail\"}"));
+	cl_send(a, "abc\n", 4);
+	assert_int_equal(shutdown(a->fd, SHUT_WR), 0);
+	while (buf_used(&a->in) < 8)
+		if (cl_fill(a, T_WAIT_MS) <= 0)
+			fail_msg("the attach got %zu bytes", buf_used(&a->in));
+	assert_memory_equal(buf_head(&a->in), "abc\nend\n", 8);
+	buf_reset(&a->in);
+
+	(void)u_upgraded(d, u_upgrade(d, u_variant(d, "next")), "0.1.0-next",
+	    1);
+	e = cl_status_of(c, "tail", &j);
+	assert_true(j_bool(j, e, "input_closed"));
+	assert_int_equal(j_int(j, e, "attached"), 1);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	while (cl_fill(a, T_WAIT_MS) > 0)
+		;
+	assert_true(a->eof);
+	assert_int_equal(buf_used(&a->in), 4);
+	assert_memory_equal(buf_head(&a->in), "bye\n", 4);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, wt_setup, t_teardown)
 
 int
@@ -102,6 +143,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_upgrade_waiting_requests),
+		T(test_upgrade_attach_half_closed),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
