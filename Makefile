@@ -85,7 +85,7 @@ LIBT_SRC = $(wildcard tests/lib/test_*.c)
 LIBT_BIN = $(LIBT_SRC:.c=)
 INTEG_SRC = $(wildcard tests/integration/test_*.c)
 INTEG_BIN = $(INTEG_SRC:.c=)
-HELPERS	 = tests/helpers/asker
+HELPERS	 = tests/helpers/asker tests/helpers/hang
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:.c=)
 
@@ -205,7 +205,8 @@ SH_TESTS = tests/install/symbols.sh tests/install/install.sh \
 	   tests/install/units.sh tests/completion/completion.sh \
 	   tests/examples/lifecycle.sh tests/deploy/check.sh
 # The bench programs are built (not run) so that CI's -Werror sees them.
-test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) $(BENCH_BIN)
+test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) $(BENCH_BIN) \
+    $(UPGRADE_BIN)
 	@sh tests/run.sh $(UNIT_BIN) $(LIBT_BIN) $(LIBT_BIN:=@daemon) \
 	    $(INTEG_BIN)
 	@sh tests/man/lint.sh
@@ -213,6 +214,35 @@ test: all $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) $(BENCH_BIN)
 
 check: deps
 	@$(MAKE) --no-print-directory test
+
+# ---- upgrade -----------------------------------------------------------
+
+# test19: second runnerds for test_upgrade and tests/bench/upgrade.sh, the
+# runnerd sources compiled again with a variant's flags into
+# tests/upgrade/V/ (linked with the same lib/librunner-int.a): next
+# (another version string), refuses (passes the --version check, then
+# refuses the state after the exec) and v2 (a handover version the
+# running runnerd does not write: refused at the check).
+UPGRADE_V = next refuses v2
+UPGRADE_BIN = $(UPGRADE_V:%=tests/upgrade/%/runnerd)
+UPGRADE_FLAGS_next = -DRUNNER_VERSION='"0.1.0-next"'
+UPGRADE_FLAGS_refuses = $(UPGRADE_FLAGS_next) -DHANDOVER_ACCEPTS=99
+UPGRADE_FLAGS_v2 = $(UPGRADE_FLAGS_next) -DHANDOVER_VERSION=2
+
+define UPGRADE_RULES
+tests/upgrade/$(1)/%.o: runnerd/%.c $$(LIB_HDR) $$(RUNNERD_HDR)
+	@mkdir -p $$(@D)
+	$$(CC) $$(PROJECT_CFLAGS) $$(CFLAGS) $$(UPGRADE_FLAGS_$(1)) -c -o $$@ $$<
+tests/upgrade/$(1)/runnerd: $$(RUNNERD_OBJ:runnerd/%=tests/upgrade/$(1)/%) \
+    lib/librunner-int.a
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) -lev $$(CURL_LIBS) $$(MHD_LIBS)
+endef
+$(foreach v,$(UPGRADE_V),$(eval $(call UPGRADE_RULES,$(v))))
+
+# The tests upgrade to them: building one builds them; and to
+# tests/helpers/hang (in HELPERS), a binary that never answers --version.
+UPGRADE_TESTS = $(wildcard tests/integration/test_upgrade*.c)
+$(UPGRADE_TESTS:.c=): $(UPGRADE_BIN) tests/helpers/hang
 
 # ---- bench -------------------------------------------------------------
 
@@ -437,4 +467,4 @@ clean:
 	    $(EXAMPLES) $(UNIT_BIN) $(LIBT_BIN) $(INTEG_BIN) $(HELPERS) \
 	    $(BENCH_BIN) $(FUZZ_BIN) tests/faults/runnerd-faults \
 	    tests/soak/child
-	rm -rf $(FUZZ_O) $(FAULTS_O)
+	rm -rf $(FUZZ_O) $(FAULTS_O) tests/upgrade

@@ -22,7 +22,9 @@
 extern "C" {
 #endif
 
+#ifndef RUNNER_VERSION		/* -D for a second build (tests/upgrade) */
 #define RUNNER_VERSION "0.1.0"
+#endif
 
 /* Error codes: negative, append-only; runner_strerror gives the words. */
 enum runner_error {
