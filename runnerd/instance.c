@@ -526,6 +526,7 @@ inst_stop_all(void)
 
 	notify_stopping();
 	server.shutting_down = 1;
+	upgrade_cancel();	/* the stop wins over an upgrade under way */
 	ev_io_stop(server.loop, &server.accept_io);
 	ev_timer_stop(server.loop, &server.accept_pause);
 	if (server.ninsts == 0) {

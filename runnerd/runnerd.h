@@ -710,6 +710,7 @@ void	 upgrade_back(int, int, const char *);
 void	 upgrade_restore(int, int, const char *);
 void	 upgrade_announce(void);
 void	 upgrade_unblock(void);
+void	 upgrade_cancel(void);
 
 /* waiter.c (for upgrade.c and carry.c) */
 const char *upgrade_busy(void);

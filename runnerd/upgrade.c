@@ -332,6 +332,21 @@ upgrade_fail(const char *fmt, ...)
 	up.phase = UP_IDLE;
 }
 
+/*
+ * runnerd is shutting down: an upgrade under way ends now, answered
+ * EUPGRADE, its check killed (else it would outlive runnerd).
+ */
+void
+upgrade_cancel(void)
+{
+	if (up.phase == UP_IDLE)
+		return;
+	if (up.phase == UP_CHECKING && up.pid > 0 &&
+	    kill(-up.pid, SIGKILL) == -1)
+		kill(up.pid, SIGKILL);
+	upgrade_fail("runnerd is shutting down");
+}
+
 /* What the check prints, up to UPGRADE_SAID_MAX bytes. */
 static void
 upgrade_io_cb(struct ev_loop *loop, ev_io *w, int revents)

@@ -279,12 +279,16 @@ waiter_load(struct hand *h)
 	c = client_find((uint64_t)hand_get_int(h, "client"));
 	i = inst_by_id((uint64_t)hand_get_int(h, "inst"));
 	in = hand_get_double(h, "timer_in");
-	if (!hand_failed(h) && (kind == NULL || k == NKINDS || c == NULL ||
-	    i == NULL))
-		hand_fail(h, "a waiting request of kind '%s' without its "
-		    "client or instance", kind != NULL ? kind : "?");
+	if (!hand_failed(h) && (kind == NULL || k == NKINDS))
+		hand_fail(h, "a waiting request of an unknown kind '%s'",
+		    kind != NULL ? kind : "?");
 	free(kind);
-	if (hand_failed(h)) {
+	/*
+	 * Its client gone (a stop's waiters outlive it), or its instance:
+	 * nobody to answer, nothing to wait for.  What it waited for goes
+	 * on without it (a stop, a start).
+	 */
+	if (hand_failed(h) || c == NULL || i == NULL) {
 		free(cmd);
 		return;
 	}
