@@ -62,7 +62,8 @@ static struct {
 	char		*path;		/* the new binary */
 	int		 bin;		/* ... open */
 	struct stat	 checked;	/* ... as it was checked */
-	pid_t		 pid;		/* its --version */
+	pid_t		 pid;		/* its --version, until reaped */
+	pid_t		 pgid;		/* ... its process group */
 	int		 out;		/* ... what it prints; -1 at its end */
 	struct buf	 said;
 	int		 status;
@@ -245,6 +246,8 @@ upgrade_begin(uint64_t id, int has_tag, long long tag, const char *path)
 		_exit(127);
 	}
 	close(p[1]);
+	setpgid(up.pid, up.pid);	/* as the child does: no race */
+	up.pgid = up.pid;
 	up.out = p[0];
 	up.status = -1;
 	fd_nonblock(up.out);
@@ -341,9 +344,8 @@ upgrade_cancel(void)
 {
 	if (up.phase == UP_IDLE)
 		return;
-	if (up.phase == UP_CHECKING && up.pid > 0 &&
-	    kill(-up.pid, SIGKILL) == -1)
-		kill(up.pid, SIGKILL);
+	if (up.phase == UP_CHECKING)
+		kill(-up.pgid, SIGKILL);
 	upgrade_fail("runnerd is shutting down");
 }
 
@@ -388,10 +390,10 @@ upgrade_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (up.phase == UP_CHECKING) {
 		up.timed_out = 1;
-		if (up.pid > 0 && kill(-up.pid, SIGKILL) == -1)
-			kill(up.pid, SIGKILL);	/* reaped: upgrade_checked */
-		else
-			upgrade_checked();
+		/* The whole group: what it left holding its output too. */
+		kill(-up.pgid, SIGKILL);
+		if (up.pid == 0)
+			upgrade_checked();	/* else once it is reaped */
 		return;
 	}
 	upgrade_fail("%s still under way after %.0f s (an upgrade waits for "
@@ -423,8 +425,13 @@ upgrade_checked(void)
 		return;
 	}
 	if (up.timed_out) {
-		upgrade_fail("'%s --version' did not answer within %.0f s",
-		    up.path, UPGRADE_CHECK_WAIT);
+		if (up.status != -1 && WIFEXITED(up.status))
+			upgrade_fail("'%s --version' exited, but what it "
+			    "started held its output for %.0f s", up.path,
+			    UPGRADE_CHECK_WAIT);
+		else
+			upgrade_fail("'%s --version' did not answer within "
+			    "%.0f s", up.path, UPGRADE_CHECK_WAIT);
 		return;
 	}
 	if (buf_used(&up.said) == 1 + sizeof(int) && said[0] == EXEC_FAILED) {

@@ -2,10 +2,10 @@
  * test_upgrade_probes.c: what an upgrade does to health probes and the
  * metrics listener.  A verdict crosses the exec (a healthy instance is
  * still healthy right after, not "starting"); a probe in flight is
- * dropped (its process killed and reaped), counts for nothing, and the
- * next runs in the new runnerd when it would have (an interval after);
- * the metrics listener is closed and bound again on the same address,
- * and serves the new version's figures.
+ * dropped (its process killed and reaped) and the next runs in the new
+ * runnerd an interval after the dropped one began, not at once (all of
+ * them at once would be a herd); the metrics listener is closed and
+ * bound again on the same address, and serves the new version's figures.
  */
 
 #include "upgrade.h"
@@ -65,6 +65,22 @@ pr_probe_pid(struct daemon *d, const char *name, pid_t not)
 	}
 }
 
+/* When the probe that wrote probe.pid began (date +%s.%N), or 0. */
+static double
+pr_probe_start(struct daemon *d)
+{
+	FILE	*fp;
+	double	 t = 0;
+	int	 pid;
+
+	if ((fp = fopen(d_fmt(d, "%s/probe.pid", d->dir), "r")) != NULL) {
+		if (fscanf(fp, "%d %lf", &pid, &t) != 2)
+			t = 0;
+		fclose(fp);
+	}
+	return (t);
+}
+
 /* GET /metrics on port: must answer 200; the body (kept). */
 static char *
 pr_metrics(struct daemon *d, int port)
@@ -90,7 +106,7 @@ test_upgrade_probes(void **state)
 	struct client	*c;
 	struct json	*j;
 	struct u_hello	 h0;
-	double		 started;
+	double		 started, t1;
 	long long	 end;
 	pid_t		 p1;
 	int		 port = t_tcp_port(), h;
@@ -103,9 +119,9 @@ test_upgrade_probes(void **state)
 	    "health = { exec = [\"test\", \"-e\", \"%s/ok\"]; "
 	    "interval = 0.1; }; };\n"
 	    "  slow = { command = \"cat\"; restart = \"no\"; "
-	    "health = { exec = [\"sh\", \"-c\", \"echo $$ >%s/p.tmp && "
-	    "mv %s/p.tmp %s/probe.pid && exec sleep 60\"]; interval = 2; "
-	    "timeout = 2; }; };\n"
+	    "health = { exec = [\"sh\", \"-c\", \"echo $$ $(date +%%s.%%N) "
+	    ">%s/p.tmp && mv %s/p.tmp %s/probe.pid && exec sleep 60\"]; "
+	    "interval = 3; timeout = 3; }; };\n"
 	    "};\n", port, d->dir, d->dir, d->dir, d->dir));
 	c = cl_open(d);
 	d_saw(d, cl_start(c, "well", "well"));
@@ -124,8 +140,15 @@ test_upgrade_probes(void **state)
 	assert_true(json_streq(j, json_get(j, h, "state"), "healthy"));
 	assert_true(t_wait_gone(p1));
 	d_no_zombies(d);
-	p1 = pr_probe_pid(d, "probe.pid", p1);	/* the next, 2 s on */
+	/*
+	 * The next one runs when it would have, an interval after the one
+	 * dropped began (not at once: every probe in flight at an upgrade
+	 * would run again in the same instant).
+	 */
+	t1 = pr_probe_start(d);
+	p1 = pr_probe_pid(d, "probe.pid", p1);
 	assert_true(t_alive(p1));
+	assert_true(pr_probe_start(d) - t1 >= 3 - 0.05);
 	/* ... and well is probed again by the new runnerd. */
 	started = u_hello(c).started;
 	end = t_ms() + T_WAIT_MS;
