@@ -560,8 +560,9 @@ test_upgrade_stop_client_gone(void **state)
 /*
  * A process that connects and says hello until told to stop, each
  * connect blocking (a full backlog waits, as does a reply; both bounded
- * by half the test's wait, a timeout counting as a failure): it prints how many round
- * trips, refusals and other failures, and the longest round trip in ms.
+ * by half the test's wait, a timeout counting as a failure): it prints
+ * how many round trips, refusals and other failures, and the longest
+ * round trip in ms.
  * It ends by itself at the socket's removal or after three times the
  * test's bound, so that a test that fails leaves it not running.
  */

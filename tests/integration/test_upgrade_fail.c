@@ -566,9 +566,16 @@ test_upgrade_keeps_config(void **state)
 	assert_string_equal(fl_apps(d), "cat echo notify added ");
 	/*
 	 * An instance started now has the descriptors one had before:
-	 * nothing of the handover leaks into it.
+	 * nothing of the handover leaks into it.  Each has echoed a line
+	 * first (cat opens locale files as it starts).
 	 */
 	d_saw(d, after = cl_start(c, "added", "added"));
+	j_ok(cl_call(c, "write", "{\"alias\": \"cat-1\", \"text\": "
+	    "\"x\\n\"}"));
+	cl_read_expect(c, "cat-1", "x\n", 2);
+	j_ok(cl_call(c, "write", "{\"alias\": \"added\", \"text\": "
+	    "\"x\\n\"}"));
+	cl_read_expect(c, "added", "x\n", 2);
 	if (t_fd_count(after) != t_fd_count(before))
 		fail_msg("a cat started before the upgrade has:\n%sone "
 		    "started after it:\n%s", t_fd_list(d, before),

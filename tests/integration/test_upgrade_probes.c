@@ -4,8 +4,8 @@
  * still healthy right after, not "starting"); a probe in flight is
  * dropped (its process killed and reaped) and the next runs in the new
  * runnerd an interval after the dropped one began, not at once (all of
- * them at once would be a herd); the metrics listener is closed and bound again on the same
- * address, and serves the new version's figures.
+ * them at once would be a herd); the metrics listener is closed and
+ * bound again on the same address, and serves the new version's figures.
  */
 
 #include "upgrade.h"
