@@ -454,9 +454,14 @@ upgrade_checked(void)
 		    "(its --version says '%s')", up.path, said);
 		return;
 	}
-	if (sscanf(h, "handover %d)", &ver) != 1 || ver != HANDOVER_VERSION) {
-		upgrade_fail("'%s' reads state version %.20s, this runnerd "
-		    "writes version %d", up.path, h + 9, HANDOVER_VERSION);
+	if (sscanf(h, "handover %d)", &ver) != 1) {
+		upgrade_fail("'%s' does not say which handover version it "
+		    "reads (its --version says '%s')", up.path, said);
+		return;
+	}
+	if (ver != HANDOVER_VERSION) {
+		upgrade_fail("'%s' reads handover state version %d, this "
+		    "runnerd writes version %d", up.path, ver, HANDOVER_VERSION);
 		return;
 	}
 	log_info("upgrade to %s (%s)%s%s", up.path, said,

@@ -67,8 +67,8 @@ test_conv_runnerd(void **state)
 	argv[1] = (char *)"--version";
 	r = t_run(d, argv, NULL, 0);
 	r_status(r, 0);
-	assert_string_equal(r->out, d_fmt(d, "runnerd %s (protocol %d)\n",
-	    RUNNER_VERSION, PROTO_VERSION));
+	assert_string_equal(r->out, d_fmt(d, "runnerd %s (protocol %d, "
+	    "handover 1)\n", RUNNER_VERSION, PROTO_VERSION));
 	argv[1] = (char *)"--help";
 	r = t_run(d, argv, NULL, 0);
 	r_status(r, 0);

@@ -279,7 +279,7 @@ test_states(void **state)
 	assert_true(M(t, "process_resident_memory_bytes") > 1e6);
 	assert_true(M(t, "runner_loop_lag_seconds") >= 0);
 	assert_true(M(t, "runner_build_info{version=\"" RUNNER_VERSION
-	    "\",protocol=\"9\"}") == 1);
+	    "\",protocol=\"10\"}") == 1);
 	r = CTL(d, "metrics", "--json");
 	r_status(r, 0);
 	assert_non_null(strstr(r->out, "\"format\":\"text/plain; "

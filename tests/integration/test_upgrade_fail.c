@@ -199,7 +199,7 @@ test_upgrade_refused_at_check(void **state)
 		{ d_fmt(d, "%s/nosuch", d->dir),
 		    "No such file or directory" },
 		{ d->dir, "is not a regular file" },
-		{ u_variant(d, "v2"), "reads state version 2" },
+		{ u_variant(d, "v2"), "reads handover state version 2" },
 	};
 	long long	 t0;
 	size_t		 i;
