@@ -207,20 +207,27 @@ static struct {
 }		*loaded;
 static size_t	 nloaded;
 
+/* w's kind in waiter_kinds, or NKINDS: an upgrade cannot carry it. */
+static size_t
+waiter_kind(const struct waiter *w)
+{
+	size_t	 k;
+
+	for (k = 0; k < NKINDS; k++)
+		if (w->done == waiter_kinds[k].done)
+			break;
+	return (k);
+}
+
 /* Can every waiter cross an upgrade (its kind is carried)? */
 int
 waiters_carried(void)
 {
 	const struct waiter	*w;
-	size_t			 k;
 
-	for (w = server.waiters; w != NULL; w = w->next) {
-		for (k = 0; k < NKINDS; k++)
-			if (w->done == waiter_kinds[k].done)
-				break;
-		if (k == NKINDS || w->client == 0)
+	for (w = server.waiters; w != NULL; w = w->next)
+		if (waiter_kind(w) == NKINDS || w->client == 0)
 			return (0);
-	}
 	return (1);
 }
 
@@ -231,10 +238,7 @@ waiters_save(struct hand *h)
 	size_t			 k;
 
 	for (w = server.waiters; w != NULL; w = w->next) {
-		for (k = 0; k < NKINDS; k++)
-			if (w->done == waiter_kinds[k].done)
-				break;
-		if (k == NKINDS) {
+		if ((k = waiter_kind(w)) == NKINDS) {
 			hand_fail(h, "a request of a kind an upgrade cannot "
 			    "carry is waiting");
 			return;
