@@ -278,6 +278,7 @@ u_bg_poll(struct u_bg *b)
 	int	 i, status;
 
 	for (i = 0; i < 2; i++) {
+		n = -1;
 		while (b->fd[i] != -1 && (n = read(b->fd[i], tmp,
 		    sizeof(tmp))) != 0) {
 			if (n == -1) {
