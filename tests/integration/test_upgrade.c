@@ -151,8 +151,9 @@ up_req_read(struct up_load *l)
 	if (l->pipe->eof)
 		fail_msg("runnerd closed the pipelining client after %d "
 		    "replies", l->answered);
-	while (memchr(buf_head(&l->pipe->in), '\n',
-	    buf_used(&l->pipe->in)) != NULL) {
+	/* memchr must not see an empty buffer's NULL (UBSan). */
+	while (buf_used(&l->pipe->in) > 0 && memchr(buf_head(&l->pipe->in),
+	    '\n', buf_used(&l->pipe->in)) != NULL) {
 		line = cl_take(l->pipe, 0);
 		if ((j = json_parse(line, strlen(line), NULL, 0)) == NULL)
 			fail_msg("not JSON: %.300s", line);
