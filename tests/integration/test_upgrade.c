@@ -40,6 +40,8 @@
  * output_buffer, 1 MiB each) in the new runnerd as it did in the old;
  * the handover's state, read whole, is freed; 4 MiB is twice that and
  * still far below what a leak per instance, client or byte would show.
+ * Not under SANITIZE=1: ASan keeps what is freed in its quarantine (the
+ * leaks are LeakSanitizer's to find there), as test_output says.
  */
 #define RSS_GROWTH_KB	4096
 
@@ -503,7 +505,7 @@ test_upgrade_under_load(void **state)
 		    fds1, t_fd_list(d, d->pid));
 	print_message("RssAnon %ld kB before the upgrade, %ld kB after it "
 	    "and the stream\n", rss0, rss1);
-	assert_true(rss1 <= rss0 + RSS_GROWTH_KB);
+	assert_true(rss1 <= rss0 + RSS_GROWTH_KB || u_sanitized());
 
 	/* Back to the original binary, quiet: exactly the same. */
 	kill(follow.pid, SIGTERM);
@@ -522,7 +524,7 @@ test_upgrade_under_load(void **state)
 	rss1 = t_status_kb(d->pid, "RssAnon");
 	print_message("RssAnon %ld kB before the quiet upgrade, %ld kB "
 	    "after\n", rss0, rss1);
-	assert_true(rss1 <= rss0 + 1024);
+	assert_true(rss1 <= rss0 + 1024 || u_sanitized());
 	u_snap(c, &after);
 	u_same(&before, &after, NULL);
 	assert_string_equal(u_hello(c).version, RUNNER_VERSION);

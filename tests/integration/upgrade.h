@@ -43,6 +43,15 @@ struct u_snap {
 };
 
 /* The absolute path of the second runnerd of variant v (kept). */
+/* Built with SANITIZE=1 (ASan's quarantine makes RSS say little)? */
+static inline int
+u_sanitized(void)
+{
+	const char	*s = getenv("SANITIZE");
+
+	return (s != NULL && strcmp(s, "1") == 0);
+}
+
 static inline char *
 u_variant(struct daemon *d, const char *v)
 {
