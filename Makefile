@@ -85,7 +85,7 @@ LIBT_SRC = $(wildcard tests/lib/test_*.c)
 LIBT_BIN = $(LIBT_SRC:.c=)
 INTEG_SRC = $(wildcard tests/integration/test_*.c)
 INTEG_BIN = $(INTEG_SRC:.c=)
-HELPERS	 = tests/helpers/asker tests/helpers/hang
+HELPERS	 = tests/helpers/asker tests/helpers/hang tests/helpers/linger
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:.c=)
 
@@ -240,9 +240,10 @@ endef
 $(foreach v,$(UPGRADE_V),$(eval $(call UPGRADE_RULES,$(v))))
 
 # The tests upgrade to them: building one builds them; and to
-# tests/helpers/hang (in HELPERS), a binary that never answers --version.
+# tests/helpers/hang and linger (in HELPERS): a --version that never
+# answers, and one that answers but leaves a child holding its output.
 UPGRADE_TESTS = $(wildcard tests/integration/test_upgrade*.c)
-$(UPGRADE_TESTS:.c=): $(UPGRADE_BIN) tests/helpers/hang
+$(UPGRADE_TESTS:.c=): $(UPGRADE_BIN) tests/helpers/hang tests/helpers/linger
 
 # ---- bench -------------------------------------------------------------
 

@@ -305,16 +305,19 @@ static void
 upgrade_fail(const char *fmt, ...)
 {
 	char		 msg[RUNNER_ERRMSG_MAX];
+	const char	*tail;
 	va_list		 ap;
 	size_t		 k;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("upgrade: %s; runnerd runs on unchanged", msg);
+	/* Given up for a shutdown, runnerd does not run on. */
+	tail = server.shutting_down ? "" : "; runnerd runs on unchanged";
+	log_warnx("upgrade: %s%s", msg, tail);
 	if (up.client != 0)
 		reply_err(up.client, up.has_tag, up.tag, RUNNER_EUPGRADE,
-		    "%s; runnerd runs on unchanged", msg);
+		    "%s%s", msg, tail);
 	if (up.bin != -1)
 		close(up.bin);
 	up.bin = -1;

@@ -26,164 +26,16 @@
 
 #define T_WAIT_MS	20000		/* the 10 s bound on waiting requests */
 
-#include <dirent.h>
 #include <grp.h>
 
-#include "upgrade.h"
-
-/* The apps: three cats, a socket app, two ready when told. */
-static char *
-fl_conf(struct daemon *d)
-{
-	return (d_fmt(d,
-	    "apps = {\n"
-	    "  cat = { command = \"cat\"; instances = 3; restart = \"always\"; };\n"
-	    "  echo = { command = [\"socat\", \"UNIX-LISTEN:echo.sock,fork\", "
-	    "\"EXEC:cat\"]; type = \"socket\"; socket = \"echo.sock\"; "
-	    "cwd = \"%s\"; ready_timeout = 5.0; restart = \"no\"; };\n"
-	    "  notify = { command = [\"sh\", \"-c\", "
-	    "\"read go; echo >&3; exec cat\"]; ready = \"notify\"; "
-	    "ready_timeout = 30; instances = 2; restart = \"no\"; };\n"
-	    "};\n", d->dir));
-}
-
-/* What must be intact after a failed upgrade. */
-struct fl_world {
-	struct daemon	*d;
-	struct client	*c;		/* requests */
-	struct client	*att;		/* attached to cat-1 */
-	struct u_hello	 hello;
-	struct u_snap	 snap;
-	int		 fds;		/* with c, att and one probe */
-};
-
-static int
-fl_setup(void **state)
-{
-	struct daemon	*d;
-
-	t_setup_bare(state);
-	d = *state;
-	d_start(d, fl_conf(d));
-	return (0);
-}
-
-/* The attached client's bytes still come back through cat-1. */
-static void
-fl_echo(struct fl_world *w, const char *text)
-{
-	size_t	 len = strlen(text);
-
-	cl_send(w->att, text, len);
-	while (buf_used(&w->att->in) < len)
-		if (cl_fill(w->att, T_WAIT_MS) <= 0)
-			fail_msg("the attached client got %zu of %zu bytes",
-			    buf_used(&w->att->in), len);
-	assert_int_equal(buf_used(&w->att->in), len);
-	assert_memory_equal(buf_head(&w->att->in), text, len);
-	buf_reset(&w->att->in);
-}
-
-/* Bytes go both ways through the attach and the socket app. */
-static void
-fl_flow(struct fl_world *w, const char *text)
-{
-	fl_echo(w, text);
-	j_ok(cl_call(w->c, "write", "{\"alias\": \"echo\", \"text\": "
-	    "\"ping\\n\"}"));
-	cl_read_expect(w->c, "echo", "ping\n", 5);
-}
-
-/* Start the apps, attach to cat-1, and note what must stay. */
-static void
-fl_world(struct daemon *d, struct fl_world *w)
-{
-	struct json	*j;
-
-	w->d = d;
-	w->c = cl_open(d);
-	j = cl_call(w->c, "start", "{\"app\": \"cat\"}");
-	j_ok(j);
-	d_saw(d, cl_start(w->c, "echo", "echo"));
-	w->att = cl_open(d);
-	j_ok(cl_call(w->att, "attach", "{\"alias\": \"cat-1\"}"));
-	w->hello = u_hello(w->c);
-	u_snap(w->c, &w->snap);
-	fl_flow(w, "first\n");	/* relays make their pipes at first use */
-	w->fds = d_fds_probe(d);
-}
-
-/* Everything as it was: runnerd, its instances, clients, descriptors. */
-static void
-fl_intact(struct fl_world *w)
-{
-	struct u_hello	 h = u_hello(w->c);
-	struct u_snap	 now;
-
-	assert_int_equal(h.pid, w->d->pid);
-	assert_string_equal(h.version, w->hello.version);
-	assert_int_equal(h.upgrades, w->hello.upgrades);
-	u_snap(w->c, &now);
-	assert_int_equal(now.n, w->snap.n);
-	u_same(&w->snap, &now, NULL);
-	fl_flow(w, "still here\n");
-	d_no_zombies(w->d);
-	d_fds_settle(w->d, w->fds);
-}
-
-/* An executable file of the test directory holding text; its path. */
-static char *
-fl_script(struct daemon *d, const char *name, const char *text)
-{
-	char	*path = d_file(d, name, text);
-
-	assert_int_equal(chmod(path, 0755), 0);
-	return (path);
-}
-
-/* A process whose program is path, or 0. */
-static pid_t
-fl_running(const char *path)
-{
-	char		 link[64], target[PATH_MAX];
-	DIR		*dp;
-	struct dirent	*e;
-	ssize_t		 n;
-	pid_t		 pid, found = 0;
-
-	assert_non_null(dp = opendir("/proc"));
-	while (found == 0 && (e = readdir(dp)) != NULL) {
-		if ((pid = (pid_t)atol(e->d_name)) <= 0)
-			continue;
-		snprintf(link, sizeof(link), "/proc/%ld/exe", (long)pid);
-		if ((n = readlink(link, target, sizeof(target) - 1)) <= 0)
-			continue;
-		target[n] = '\0';
-		if (strcmp(target, path) == 0 && t_alive(pid))
-			found = pid;
-	}
-	closedir(dp);
-	return (found);
-}
-
-/* Put a copy of from at to (by rename, as an install does); to. */
-static char *
-fl_install(struct daemon *d, const char *from, const char *to)
-{
-	char	*tmp = d_fmt(d, "%s.new", to);
-	char	*argv[] = { (char *)"/bin/cp", (char *)from, tmp, NULL };
-
-	r_status(t_run(d, argv, NULL, 0), 0);
-	assert_int_equal(rename(tmp, to), 0);
-	return ((char *)to);
-}
+#include "upgrade_world.h"
 
 /* Every binary refused at the checks: runnerd never left. */
 static void
 test_upgrade_refused_at_check(void **state)
 {
 	struct daemon	*d = *state;
-	struct fl_world	 w;
+	struct uw_world	 w;
 	struct run	*r;
 	char		*plain = d_file(d, "plain", "\177ELF, not executable\n");
 	char		 hang[PATH_MAX];
@@ -193,7 +45,7 @@ test_upgrade_refused_at_check(void **state)
 		{ "/bin/false", "false --version' exited 1" },
 		{ "/bin/echo", "echo' is not a runnerd that takes over "
 		    "instances (its --version says 'echo (GNU coreutils)" },
-		{ fl_script(d, "script", "#!/bin/sh\nexec runnerd \"$@\"\n"),
+		{ uw_script(d, "script", "#!/bin/sh\nexec runnerd \"$@\"\n"),
 		    "is a script: name the runnerd binary itself" },
 		{ plain, "Permission denied" },
 		{ d_fmt(d, "%s/nosuch", d->dir),
@@ -206,7 +58,7 @@ test_upgrade_refused_at_check(void **state)
 
 	if (realpath("tests/helpers/hang", hang) == NULL)
 		fail_msg("tests/helpers/hang: %s", strerror(errno));
-	fl_world(d, &w);
+	uw_world(d, &w);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		t0 = t_ms();
 		r = u_upgrade(d, bad[i].binary);
@@ -214,7 +66,7 @@ test_upgrade_refused_at_check(void **state)
 		if (t_ms() - t0 > 4000)
 			fail_msg("%s refused after %lld ms", bad[i].binary,
 			    t_ms() - t0);
-		fl_intact(&w);
+		uw_intact(&w);
 	}
 
 	/*
@@ -226,8 +78,8 @@ test_upgrade_refused_at_check(void **state)
 	if (t_ms() - t0 < 4500 || t_ms() - t0 > 9000)
 		fail_msg("a --version that hangs was given up after %lld ms, "
 		    "want 5 s", t_ms() - t0);
-	assert_int_equal(fl_running(hang), 0);
-	fl_intact(&w);
+	assert_int_equal(uw_running(hang), 0);
+	uw_intact(&w);
 }
 
 /*
@@ -238,26 +90,18 @@ static void
 test_upgrade_refused_after_exec(void **state)
 {
 	struct daemon	*d = *state;
-	struct fl_world	 w;
+	struct uw_world	 w;
 	struct u_snap	 now;
 
-	fl_world(d, &w);
+	uw_world(d, &w);
 	u_refused(u_upgrade(d, u_variant(d, "refuses")),
 	    "the new runnerd refused the state");
-	fl_intact(&w);
+	uw_intact(&w);
 	(void)u_upgraded(d, u_upgrade(d, u_variant(d, "next")), "0.1.0-next",
 	    w.hello.upgrades + 1);
 	u_snap(w.c, &now);
 	u_same(&w.snap, &now, NULL);
-	fl_echo(&w, "after both\n");
-}
-
-/* Write "go" to alias (its ready comes then). */
-static void
-fl_go(struct fl_world *w, const char *alias)
-{
-	j_ok(cl_call(w->c, "write", "{\"alias\": \"%s\", \"text\": "
-	    "\"go\\n\"}", alias));
+	uw_echo(&w, "after both\n");
 }
 
 /*
@@ -269,16 +113,16 @@ static void
 test_upgrade_refused_old_file_gone(void **state)
 {
 	struct daemon	*d = *state;
-	struct fl_world	 w;
+	struct uw_world	 w;
 	char		*own = d_fmt(d, "%s/runnerd", d->dir);
 
-	strcpy(d->runnerd, fl_install(d, d->runnerd, own));
-	d_start(d, fl_conf(d));
-	fl_world(d, &w);
+	strcpy(d->runnerd, uw_install(d, d->runnerd, own));
+	d_start(d, uw_conf(d));
+	uw_world(d, &w);
 	assert_int_equal(unlink(own), 0);
 	u_refused(u_upgrade(d, u_variant(d, "refuses")),
 	    "the new runnerd refused the state");
-	fl_intact(&w);
+	uw_intact(&w);
 }
 
 /*
@@ -290,19 +134,21 @@ static void
 test_upgrade_waiting_bound(void **state)
 {
 	struct daemon	*d = *state;
-	struct fl_world	 w;
+	struct uw_world	 w;
 	struct client	*q;
 	struct json	*j;
 	long long	 t0, tag;
 
-	fl_world(d, &w);
+	uw_world(d, &w);
 	q = cl_open(d);
 	tag = cl_req(q, "start", "{\"app\": \"notify\"}");
 	cl_wait_state(w.c, "notify-1", "starting", &j);
 	cl_wait_state(w.c, "notify-2", "starting", &j);
-	fl_go(&w, "notify-1");
-	fl_go(&w, "notify-2");
-	j_ok(cl_reply_tag(q, tag));
+	uw_go(&w, "notify-1");
+	uw_go(&w, "notify-2");
+	j_ok(cl_reply_tag(q, tag));	/* once spawned, not ready */
+	cl_wait_state(w.c, "notify-1", "running", &j);
+	cl_wait_state(w.c, "notify-2", "running", &j);
 	tag = cl_req(q, "restart", "{\"rolling\": true, \"app\": "
 	    "\"notify\"}");
 	cl_wait_state(w.c, "notify-1", "starting", &j);	/* its new one */
@@ -314,10 +160,10 @@ test_upgrade_waiting_bound(void **state)
 	if (t_ms() - t0 < 9500 || t_ms() - t0 > 15000)
 		fail_msg("the upgrade gave up after %lld ms, want 10 s",
 		    t_ms() - t0);
-	fl_intact(&w);
-	fl_go(&w, "notify-1");
+	uw_intact(&w);
+	uw_go(&w, "notify-1");
 	cl_wait_state(w.c, "notify-2", "starting", &j);
-	fl_go(&w, "notify-2");
+	uw_go(&w, "notify-2");
 	j = cl_reply_tag(q, tag);
 	assert_int_equal(json_len(j, j_type(j, j_ok(j), "restarted",
 	    JSON_ARRAY)), 2);
@@ -332,17 +178,16 @@ static void
 test_upgrade_one_at_a_time(void **state)
 {
 	struct daemon	*d = *state;
-	struct fl_world	 w;
+	struct uw_world	 w;
 	struct u_bg	 first;
 	struct run	*r;
 	char		 hang[PATH_MAX];
 	char		*argv[] = { d->runnerctl, (char *)"-s", d->sock,
 	    (char *)"upgrade", (char *)"--binary", hang, NULL };
-	long long	 end;
 
 	if (realpath("tests/helpers/hang", hang) == NULL)
 		fail_msg("tests/helpers/hang: %s", strerror(errno));
-	fl_world(d, &w);
+	uw_world(d, &w);
 	u_bg_start(d, &first, argv);
 	d_wait_log(d, d_fmt(d, "upgrade to %s: checking it", hang));
 	/* Not a failed upgrade: the first goes on (no "runs on unchanged"). */
@@ -352,15 +197,8 @@ test_upgrade_one_at_a_time(void **state)
 	    "already under way\n");
 	assert_int_equal(kill(d->pid, SIGUSR2), 0);
 	d_wait_log(d, "SIGUSR2: an upgrade is already under way");
-	end = t_ms() + T_WAIT_MS;
-	while (!u_bg_poll(&first)) {
-		if (t_ms() > end)
-			fail_msg("the first upgrade did not end");
-		(void)fd_wait(first.fd[1] != -1 ? first.fd[1] : first.fd[0],
-		    POLLIN, clock_now() + 0.05);
-	}
-	u_refused(u_bg_run(d, &first), "did not answer within 5 s");
-	fl_intact(&w);
+	u_refused(u_bg_wait(d, &first), "did not answer within 5 s");
+	uw_intact(&w);
 }
 
 /*
@@ -371,12 +209,12 @@ static void
 test_upgrade_client_vanishes(void **state)
 {
 	struct daemon	*d = *state;
-	struct fl_world	 w;
+	struct uw_world	 w;
 	struct client	*x;
 	struct u_snap	 now;
 	long long	 end = t_ms() + T_WAIT_MS;
 
-	fl_world(d, &w);
+	uw_world(d, &w);
 	x = cl_open(d);
 	cl_sendf(x, "{\"tag\": 1, \"cmd\": \"upgrade\", \"ext\": "
 	    "{\"binary\": %s}}\n", t_jstr(u_variant(d, "next")));
@@ -387,7 +225,7 @@ test_upgrade_client_vanishes(void **state)
 			fail_msg("hello never said upgrades 1");
 	u_snap(w.c, &now);
 	u_same(&w.snap, &now, NULL);
-	fl_flow(&w, "after it left\n");
+	uw_flow(&w, "after it left\n");
 	d_fds_settle(d, w.fds);
 }
 
@@ -404,7 +242,7 @@ test_upgrade_other_user(void **state)
 		print_message("skipped: needs root and setpriv(1)\n");
 		skip();
 	}
-	d_start(d, d_fmt(d, "allow_group = \"daemon\";\n%s", fl_conf(d)));
+	d_start(d, d_fmt(d, "allow_group = \"daemon\";\n%s", uw_conf(d)));
 	assert_int_equal(chmod(d->dir, 0711), 0);
 	assert_int_equal(chmod(d->sock, 0666), 0);
 	argv[n++] = (char *)"/usr/bin/setpriv";
@@ -426,7 +264,7 @@ test_upgrade_other_user(void **state)
 
 /* Wait (bounded) until hello says n upgrades; that hello. */
 static struct u_hello
-fl_wait_upgrades(struct daemon *d, long long n)
+uw_wait_upgrades(struct daemon *d, long long n)
 {
 	long long	 end = t_ms() + T_WAIT_MS;
 	struct u_hello	 h;
@@ -450,35 +288,35 @@ static void
 test_upgrade_sigusr2_and_again(void **state)
 {
 	struct daemon	*d = *state;
-	struct fl_world	 w;
+	struct uw_world	 w;
 	struct u_snap	 now;
 	char		*own = d_fmt(d, "%s/runnerd", d->dir);
 	char		*orig = d_fmt(d, "%s", d->runnerd);
 	size_t		 mark;
 
-	strcpy(d->runnerd, fl_install(d, orig, own));
-	d_start(d, fl_conf(d));
-	fl_world(d, &w);
+	strcpy(d->runnerd, uw_install(d, orig, own));
+	d_start(d, uw_conf(d));
+	uw_world(d, &w);
 
 	assert_int_equal(kill(d->pid, SIGUSR2), 0);
-	assert_string_equal(fl_wait_upgrades(d, 1).version, RUNNER_VERSION);
+	assert_string_equal(uw_wait_upgrades(d, 1).version, RUNNER_VERSION);
 	mark = d_log_mark(d);
-	fl_install(d, "/bin/false", own);
+	uw_install(d, "/bin/false", own);
 	assert_int_equal(kill(d->pid, SIGUSR2), 0);
 	d_wait_log_from(d, mark, "runs on unchanged");
 	w.hello.upgrades = 1;
-	fl_intact(&w);
+	uw_intact(&w);
 
-	fl_install(d, u_variant(d, "next"), own);
+	uw_install(d, u_variant(d, "next"), own);
 	assert_int_equal(kill(d->pid, SIGUSR2), 0);
-	assert_string_equal(fl_wait_upgrades(d, 2).version, "0.1.0-next");
+	assert_string_equal(uw_wait_upgrades(d, 2).version, "0.1.0-next");
 	(void)u_upgraded(d, u_upgrade(d, NULL), "0.1.0-next", 3);
 	(void)u_upgraded(d, u_upgrade(d, orig), RUNNER_VERSION, 4);
 	(void)u_upgraded(d, u_upgrade(d, u_variant(d, "next")), "0.1.0-next",
 	    5);
 	u_snap(w.c, &now);
 	u_same(&w.snap, &now, NULL);
-	fl_echo(&w, "five times\n");
+	uw_echo(&w, "five times\n");
 	d_fds_settle(d, w.fds);
 }
 
@@ -492,14 +330,14 @@ static void
 test_upgrade_sigusr2_storm(void **state)
 {
 	struct daemon	*d = *state;
-	struct fl_world	 w;
+	struct uw_world	 w;
 	struct u_snap	 now;
 	struct run	*r;
 	struct u_hello	 h;
 	long long	 end;
 	int		 k;
 
-	fl_world(d, &w);
+	uw_world(d, &w);
 	for (k = 0; k < 5; k++)
 		assert_int_equal(kill(d->pid, SIGUSR2), 0);
 	end = t_ms() + T_WAIT_MS;
@@ -519,14 +357,14 @@ test_upgrade_sigusr2_storm(void **state)
 	(void)u_upgraded(d, r, RUNNER_VERSION, h.upgrades);
 	u_snap(w.c, &now);
 	u_same(&w.snap, &now, NULL);
-	fl_flow(&w, "after the storm\n");
+	uw_flow(&w, "after the storm\n");
 	d_no_zombies(d);
 	d_fds_settle(d, w.fds);
 }
 
 /* The apps apps lists, as "a b c " (kept). */
 static char *
-fl_apps(struct daemon *d)
+uw_apps(struct daemon *d)
 {
 	struct client	*c = cl_open(d);
 	struct json	*j = cl_call(c, "apps", NULL);
@@ -557,13 +395,13 @@ test_upgrade_keeps_config(void **state)
 	pid_t		 before, after;
 
 	r_status(ctl_in(d, upd, sizeof(upd) - 1, "update", "-", NULL), 0);
-	assert_string_equal(fl_apps(d), "cat echo notify added ");
+	assert_string_equal(uw_apps(d), "cat echo notify gated added ");
 	d_saw(d, before = cl_start(c, "cat", "cat-1"));
 	d_file(d, "runner.conf", "apps = { fresh = { command = \"cat\"; "
 	    "restart = \"no\"; }; };\n");
 	(void)u_upgraded(d, u_upgrade(d, u_variant(d, "next")), "0.1.0-next",
 	    1);
-	assert_string_equal(fl_apps(d), "cat echo notify added ");
+	assert_string_equal(uw_apps(d), "cat echo notify gated added ");
 	/*
 	 * An instance started now has the descriptors one had before:
 	 * nothing of the handover leaks into it.  Each has echoed a line
@@ -584,14 +422,14 @@ test_upgrade_keeps_config(void **state)
 
 	assert_int_equal(kill(d->pid, SIGHUP), 0);
 	end = t_ms() + T_WAIT_MS;
-	while (strcmp(fl_apps(d), "fresh ") != 0) {
+	while (strcmp(uw_apps(d), "fresh ") != 0) {
 		if (t_ms() > end)
-			fail_msg("after SIGHUP apps lists %s", fl_apps(d));
+			fail_msg("after SIGHUP apps lists %s", uw_apps(d));
 		usleep(10000);
 	}
 }
 
-#define T(f)	cmocka_unit_test_setup_teardown(f, fl_setup, t_teardown)
+#define T(f)	cmocka_unit_test_setup_teardown(f, uw_setup, t_teardown)
 /* Those that start runnerd themselves. */
 #define T_BARE(f) cmocka_unit_test_setup_teardown(f, t_setup_bare, t_teardown)
 

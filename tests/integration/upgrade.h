@@ -331,4 +331,20 @@ u_bg_run(struct daemon *d, struct u_bg *b)
 	return (r);
 }
 
+/* Wait (bounded) until b has ended; b as a struct run (kept). */
+static inline struct run *
+u_bg_wait(struct daemon *d, struct u_bg *b)
+{
+	long long	 end = t_ms() + T_WAIT_MS;
+
+	while (!u_bg_poll(b)) {
+		if (t_ms() > end)
+			fail_msg("%ld did not end within %d ms", (long)b->pid,
+			    T_WAIT_MS);
+		(void)fd_wait(b->fd[1] != -1 ? b->fd[1] : b->fd[0], POLLIN,
+		    clock_now() + 0.05);
+	}
+	return (u_bg_run(d, b));
+}
+
 #endif /* T_UPGRADE_H */
