@@ -49,7 +49,9 @@
 
 #define SSH_EXIT_WAIT	5.0	/* s for ssh to end once its socket closed */
 #define SSH_TERM_WAIT	1.0	/* s after SIGTERM before SIGKILL */
-#define SSH_DRAIN_MS	1000	/* for ssh to take what we wrote */
+#define SSH_DRAIN_MS	5000	/* for ssh to take what we wrote (a
+				   loaded machine may not run it for
+				   a second) */
 
 extern char	**environ;
 

@@ -212,10 +212,10 @@ loop_init(void)
  * The start of a runnerd an upgrade executed (upgrade.c): the state in
  * descriptor state has the configuration, the socket, the instances and
  * the clients, all of them running already; nothing is loaded, bound,
- * recovered or autostarted.  args: runnerd's own arguments.
+ * recovered or autostarted.  argv: runnerd's, as it was first started.
  */
 static int
-handed_over(char **args, int state, int old, const char *refused,
+handed_over(char **argv, int state, int old, const char *refused,
     int daemonize)
 {
 	notify_init();
@@ -225,7 +225,7 @@ handed_over(char **args, int state, int old, const char *refused,
 	spawn_parent_death(SIGKILL);
 	hangup_init();
 	metrics_init();
-	upgrade_init(args);
+	upgrade_init(argv);
 	upgrade_restore(state, old, refused);
 	control_adopt();
 	if (daemonize)
@@ -318,7 +318,7 @@ main(int argc, char **argv)
 		usage();
 	log_init(1, verbose);
 	if (state != -1)
-		return (handed_over(argv + 1, state, old, refused, daemonize));
+		return (handed_over(argv, state, old, refused, daemonize));
 
 	/* As in paths_config, an empty $RUNNER_CONFIG is no name. */
 	explicit = path != NULL || (getenv("RUNNER_CONFIG") != NULL &&
@@ -377,7 +377,7 @@ main(int argc, char **argv)
 	hangup_init();
 	metrics_init();
 	metrics_http_config(server.conf->cfg);
-	upgrade_init(argv + 1);
+	upgrade_init(argv);
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
 	autostart();

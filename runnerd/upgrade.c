@@ -78,6 +78,7 @@ static struct {
 static char	 *self_path;		/* this binary, as it was started */
 static int	  self_fd = -1;		/* ... kept open for the way back */
 static char	**self_args;		/* runnerd's own arguments */
+static char	 *self_name;		/* ... and its argv[0] */
 static double	  started;		/* when this binary started */
 static int	  upgrades;		/* gone through */
 static struct handinfo restored;	/* what the state said ... */
@@ -121,17 +122,19 @@ upgrade_unblock(void)
 }
 
 /*
- * At start: this binary's path and a descriptor to it, and runnerd's own
- * arguments (argv without the program; kept for the next exec).
+ * At start: this binary's path and a descriptor to it, and runnerd's
+ * argv as it was first started (kept for the next exec, so that ps and
+ * pgrep -f see the same command line after an upgrade).
  */
 void
-upgrade_init(char **args)
+upgrade_init(char **argv)
 {
 	char	 path[PATH_MAX];
 	ssize_t	 n;
 
 	started = ev_time();
-	self_args = args;
+	self_name = argv[0];
+	self_args = argv + 1;
 	if ((n = readlink("/proc/self/exe", path, sizeof(path) - 1)) > 0) {
 		path[n] = '\0';
 		self_path = strdup(path);
@@ -515,7 +518,7 @@ upgrade_execve(int bin, int state, int old, const char *why)
 	snprintf(sfd, sizeof(sfd), "%d", state);
 	snprintf(ofd, sizeof(ofd), "%d", old);
 	snprintf(reason, sizeof(reason), "%s", why);
-	argv[0] = name;
+	argv[0] = self_name != NULL ? self_name : name;
 	argv[1] = flag;
 	argv[2] = sfd;
 	argv[3] = ofd;

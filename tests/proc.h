@@ -171,6 +171,28 @@ t_session_empty(long sid, pid_t *one)
 	return (n);
 }
 
+/* pid's argv, its words joined by spaces, into b ("" when gone). */
+static inline void
+t_cmdline(pid_t pid, char *b, size_t len)
+{
+	char	 path[64];
+	ssize_t	 n, i;
+	int	 fd;
+
+	b[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, b, len - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	for (i = 0; i < n - 1; i++)
+		if (b[i] == '\0')
+			b[i] = ' ';
+	b[n] = '\0';
+}
+
 /* The number of open descriptors of pid (-1 when it cannot be seen). */
 static inline int
 t_fd_count(pid_t pid)

@@ -49,28 +49,6 @@ s_children(void)
 	    t_procs(getpid(), 'Z', 0, NULL, 0));
 }
 
-/* pid's argv, its words joined by spaces, into b. */
-static void
-s_cmdline(pid_t pid, char *b, size_t len)
-{
-	char	 path[64];
-	ssize_t	 n, i;
-	int	 fd;
-
-	b[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	n = read(fd, b, len - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	for (i = 0; i < n - 1; i++)
-		if (b[i] == '\0')
-			b[i] = ' ';
-	b[n] = '\0';
-}
-
 /* The pids (up to max) of processes whose command line holds what. */
 static int
 s_pgrep(const char *what, pid_t *out, int max)
@@ -81,7 +59,7 @@ s_pgrep(const char *what, pid_t *out, int max)
 
 	n = t_procs(0, 0, 0, all, 4096);
 	for (i = 0; i < n && i < 4096; i++) {
-		s_cmdline(all[i], cl, sizeof(cl));
+		t_cmdline(all[i], cl, sizeof(cl));
 		if (strstr(cl, what) != NULL && k < max)
 			out[k++] = all[i];
 	}
@@ -364,7 +342,10 @@ s_read_chan(struct runner_channel *h, const char *what, const char *want)
 
 	buf_init(&b);
 	for (;;) {
-		assert_int_equal(runner_channel_wait(h, T_WAIT_MS), 0);
+		if (runner_channel_wait(h, T_WAIT_MS) != 0)
+			fail_msg("waiting for %s: none in %d ms after '%s'",
+			    what != NULL ? what : "the end", T_WAIT_MS,
+			    buf_cstr(&b));
 		if ((n = runner_channel_read(h, tmp, sizeof(tmp))) <= 0)
 			break;
 		buf_add(&b, tmp, (size_t)n);
@@ -536,7 +517,7 @@ test_library_ssh_dies(void **state)
 	assert_int_equal(runner_start(rn, "cat", NULL), 0);
 	n = t_procs(getpid(), 0, 0, kids, 16);
 	for (i = 0; i < n; i++) {
-		s_cmdline(kids[i], cl, sizeof(cl));
+		t_cmdline(kids[i], cl, sizeof(cl));
 		if (strncmp(cl, "ssh ", 4) == 0) {
 			kill(kids[i], SIGKILL);
 			/* A zombie now: ours, until the library reaps it. */

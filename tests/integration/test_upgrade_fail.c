@@ -282,7 +282,8 @@ uw_wait_upgrades(struct daemon *d, long long n)
  * SIGUSR2 re-executes the file runnerd was started from: the same build
  * (upgrade 1), one that fails there (logged, nothing changes), another
  * build put in its place (upgrade 2, its version); then runnerctl
- * upgrade in a row, and back to the first build.
+ * upgrade in a row, and back to the first build.  Through all of them
+ * runnerd's argv[0] stays the path it was started as.
  */
 static void
 test_upgrade_sigusr2_and_again(void **state)
@@ -292,6 +293,7 @@ test_upgrade_sigusr2_and_again(void **state)
 	struct u_snap	 now;
 	char		*own = d_fmt(d, "%s/runnerd", d->dir);
 	char		*orig = d_fmt(d, "%s", d->runnerd);
+	char		 cmdline[PATH_MAX * 2];
 	size_t		 mark;
 
 	strcpy(d->runnerd, uw_install(d, orig, own));
@@ -317,6 +319,12 @@ test_upgrade_sigusr2_and_again(void **state)
 	u_snap(w.c, &now);
 	u_same(&w.snap, &now, NULL);
 	uw_echo(&w, "five times\n");
+	/* ps and pgrep -f still see the program runnerd was started as. */
+	t_cmdline(d->pid, cmdline, sizeof(cmdline));
+	if (strncmp(cmdline, d_fmt(d, "%s --handover ", own),
+	    strlen(own) + 12) != 0)
+		fail_msg("after upgrades runnerd's command line is '%s'",
+		    cmdline);
 	d_fds_settle(d, w.fds);
 }
 
