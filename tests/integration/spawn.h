@@ -169,6 +169,19 @@ sc_maps(void)
 	return (n);
 }
 
+/*
+ * 1 under valgrind (its preload is in the environment it gives us).  A
+ * forked valgrind dies when its execve fails (no E2BIG to report), and
+ * keeps a setrlimit of RLIMIT_NOFILE to itself: those cases skip.
+ */
+static inline int
+sc_valgrind(void)
+{
+	const char	*pre = getenv("LD_PRELOAD");
+
+	return (pre != NULL && strstr(pre, "vgpreload") != NULL);
+}
+
 /* The temporary directory, made at the start of a group. */
 static inline int
 sc_setup(void **state)
