@@ -17,7 +17,7 @@
 
 #include "spawn.h"
 
-#define SC_MANY		(sc_valgrind() ? 200 : 1000) /* spawns in the leak
+#define SC_MANY		(sc_valgrind() ? 100 : 1000) /* spawns in the leak
 					   and storm cases */
 #define SC_SCRIPT_ARGS	12000		/* argv of the script: 96 KiB of
 					   pointers, more than a 64 KiB
