@@ -101,9 +101,11 @@ struct spawn_arg {
 };
 
 /*
- * ASan's instrumentation would poison the shadow of the child's stack,
- * shared with the parent and unmapped after: the child's code is left
- * uninstrumented (it makes system calls only).
+ * ASan poisons the redzones of a frame's arrays in the shadow memory,
+ * which the child shares with the parent, and clears them when the
+ * function returns, which the child's never do: a later stack mapped at
+ * the same address was then reported as overflowed (test_spawn_child
+ * under SANITIZE=1).  The child's code is left uninstrumented.
  */
 #if defined(__SANITIZE_ADDRESS__)
 #define SPAWN_CHILD	__attribute__((noreturn, no_sanitize_address))
