@@ -350,7 +350,7 @@ FAULTS_LIMIT ?= 0
 FAULTS_SEED ?=
 FAULTS_JOBS ?= 2
 FAULTS_SITES = malloc calloc realloc reallocarray strdup strndup asprintf \
-	fork pipe2 socketpair accept4 socket bind listen connect open fopen \
+	fork clone pipe2 socketpair accept4 socket bind listen connect open fopen \
 	opendir read recv recvmsg write send sendmsg sendto splice fcntl dup2 \
 	execvpe kill setuid setgid setgroups prctl chdir setsid close_range \
 	pidfd_open mkdir rename unlink ftruncate fstat

@@ -9,8 +9,22 @@
  * nothing when exec succeeded, or the stage and errno when it did not.
  * (glibc's posix_spawn passes that errno through memory shared by
  * CLONE_VM instead, which valgrind and some sandboxes turn into a plain
- * fork, losing it; the pipe works everywhere.)  Nothing in the child
- * allocates: it only makes system calls, then execs or _exits.
+ * fork, losing it; the pipe works everywhere.)
+ *
+ * The child is made by clone(CLONE_VM | CLONE_VFORK), as posix_spawn
+ * does: it borrows the caller's address space until its exec, so no page
+ * table is copied and the caller takes no copy-on-write fault after (a
+ * fork of runnerd with a thousand instances spent half its time there).
+ * It runs on a stack of its own, mapped per spawn with a guard page
+ * below, never the caller's (a thread's may be small).  Sharing memory
+ * with a suspended parent, the child makes system calls only: no
+ * allocation, no lock, and raw ones where glibc would touch its own
+ * state -- setgroups, setgid and setuid, whose wrappers signal every
+ * thread of the parent to change theirs too, and open, write and close,
+ * cancellation points that read the parent thread's cancel state.  Every
+ * signal is blocked around the clone and stays so in the child until
+ * just before exec, once its dispositions are back to the default: no
+ * handler of the caller ever runs on the shared memory.
  *
  * Waiting uses a pidfd where the kernel has one, so no SIGCHLD handler is
  * needed: the library must not touch the program's signals.
@@ -22,17 +36,18 @@
  * that forked exits, not the process.
  */
 
+#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +58,26 @@
 #include <linux/close_range.h>
 
 #include "runner-int.h"
+
+/* The 32-bit ABIs' calls for 32-bit ids (the plain ones take 16 bits). */
+#ifdef SYS_setgroups32
+#define SPAWN_SYS_SETGROUPS	SYS_setgroups32
+#define SPAWN_SYS_SETGID	SYS_setgid32
+#define SPAWN_SYS_SETUID	SYS_setuid32
+#else
+#define SPAWN_SYS_SETGROUPS	SYS_setgroups
+#define SPAWN_SYS_SETGID	SYS_setgid
+#define SPAWN_SYS_SETUID	SYS_setuid
+#endif
+#define SPAWN_SIGSET_SIZE	(_NSIG / 8)	/* the kernel's sigset_t */
+
+/*
+ * The child's stack, over what its own frames need: glibc's execvpe
+ * copies the PATH entry and the name onto it, and for a script without
+ * #! argv's pointers too (to run it with /bin/sh).  glibc's posix_spawn
+ * gives 32 KiB besides, for what a compiler's stack checking may take.
+ */
+#define SPAWN_STACK_SLACK	(32 * 1024)
 
 static int	  have_pidfd = 1;	/* cleared if the kernel has none */
 static struct rlimit spawn_nofile;	/* the children's, when set */
@@ -55,26 +90,37 @@ static int	  spawn_pdeathsig;	/* sent to children when we die */
 #define SPAWN_STAGE_EXEC	3
 #define SPAWN_STAGE_IDS		4
 
-static void	  spawn_fail(int, int) __attribute__((noreturn));
-static pid_t	  spawn_vfork(const struct spawn *, const int [3], char **,
-		    int, pid_t);
-static void	  spawn_exec(const struct spawn *, const int [3], char **, int, pid_t)
-		    __attribute__((noreturn));
+/* What the child reads, in the parent's frame (the parent waits). */
+struct spawn_arg {
+	const struct spawn	*sp;
+	const int		*fd;		/* 0-2's sources, none below 3 */
+	char			**env;
+	int			 errfd;		/* the error pipe's write end */
+	pid_t			 parent;
+	int			 pdeathsig;
+};
 
 /*
- * vfork and the child's side, in a frame of their own: the caller's
- * variables are none of the child's to clobber.
+ * ASan poisons the redzones of a frame's arrays in the shadow memory,
+ * which the child shares with the parent, and clears them when the
+ * function returns, which the child's never do: a later stack mapped at
+ * the same address was then reported as overflowed (test_spawn_child
+ * under SANITIZE=1).  The child's code is left uninstrumented.
  */
-static pid_t __attribute__((noinline))
-spawn_vfork(const struct spawn *sp, const int fd[3], char **env, int errfd,
-    pid_t parent)
-{
-	pid_t	 child;
+#if defined(__SANITIZE_ADDRESS__)
+#define SPAWN_CHILD	__attribute__((noreturn, no_sanitize_address))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPAWN_CHILD	__attribute__((noreturn, no_sanitize_address))
+#endif
+#endif
+#ifndef SPAWN_CHILD
+#define SPAWN_CHILD	__attribute__((noreturn))
+#endif
 
-	if ((child = vfork()) == 0)
-		spawn_exec(sp, fd, env, errfd, parent);
-	return (child);
-}
+static void	 spawn_fail(int, int) SPAWN_CHILD;
+static int	 spawn_exec(void *) SPAWN_CHILD;
+static void	*spawn_stack(char *const *, size_t *);
 
 /*
  * Why a child failed before its program ran, in words, from the two ints
@@ -100,27 +146,28 @@ spawn_errf(const struct spawn *sp, const int msg[2], char *err,
 }
 
 /* Tell the parent why we failed, and go. */
-static void __attribute__((noreturn))
+static void
 spawn_fail(int errfd, int stage)
 {
 	int	 msg[2] = { stage, errno };
 
-	(void)!write(errfd, msg, sizeof(msg));
+	(void)syscall(SYS_write, errfd, msg, sizeof(msg));
 	_exit(127);
 }
 
 /*
- * The child's side, between fork and exec.  Only system calls: the caller
- * may be multithreaded, and after fork only async-signal-safe functions
- * are safe.
+ * The child's side, between clone and exec, on its own stack.  System
+ * calls only, in the parent's memory: errno is the parent thread's (it
+ * is suspended until we exec or exit), nothing else of it is written.
  */
-static void __attribute__((noreturn))
-spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd,
-    pid_t parent)
+static int
+spawn_exec(void *arg)
 {
+	const struct spawn_arg	*a = arg;
+	const struct spawn	*sp = a->sp;
 	struct sigaction	 sa;
 	sigset_t		 none;
-	int			 i, nul, sig;
+	int			 i, nul;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -130,29 +177,30 @@ spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd,
 	if (spawn_nofile_set)
 		setrlimit(RLIMIT_NOFILE, &spawn_nofile);
 	/* Groups before the uid: after setuid we may no longer change them. */
-	if (sp->set_ids && (setgroups(sp->ngroups, sp->groups) == -1 ||
-	    setgid(sp->gid) == -1 || setuid(sp->uid) == -1))
-		spawn_fail(errfd, SPAWN_STAGE_IDS);
+	if (sp->set_ids && (syscall(SPAWN_SYS_SETGROUPS, sp->ngroups,
+	    sp->groups) == -1 || syscall(SPAWN_SYS_SETGID, sp->gid) == -1 ||
+	    syscall(SPAWN_SYS_SETUID, sp->uid) == -1))
+		spawn_fail(a->errfd, SPAWN_STAGE_IDS);
 	/*
 	 * After the credential change, which clears the parent-death
-	 * signal.  The parent may have died between fork and here: then
+	 * signal.  The parent may have died between clone and here: then
 	 * nobody would send it, and nobody supervises us, so go.
 	 */
-	sig = sp->pdeathsig != 0 ? sp->pdeathsig : spawn_pdeathsig;
-	if (sig != 0 && (prctl(PR_SET_PDEATHSIG, sig) == -1 ||
-	    getppid() != parent))
+	if (a->pdeathsig != 0 && (prctl(PR_SET_PDEATHSIG, a->pdeathsig) == -1 ||
+	    getppid() != a->parent))
 		_exit(127);
 	if (sp->cwd != NULL && chdir(sp->cwd) == -1)
-		spawn_fail(errfd, SPAWN_STAGE_CHDIR);
+		spawn_fail(a->errfd, SPAWN_STAGE_CHDIR);
 	for (i = 0; i < 3; i++) {
-		if (fd[i] >= 0) {
-			if (dup2(fd[i], i) == -1)
-				spawn_fail(errfd, SPAWN_STAGE_FD);
-		} else if (fd[i] == SPAWN_NULL) {
-			nul = open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY);
+		if (a->fd[i] >= 0) {
+			if (dup2(a->fd[i], i) == -1)
+				spawn_fail(a->errfd, SPAWN_STAGE_FD);
+		} else if (a->fd[i] == SPAWN_NULL) {
+			nul = syscall(SYS_openat, AT_FDCWD, "/dev/null",
+			    i == 0 ? O_RDONLY : O_WRONLY);
 			if (nul == -1 || (nul != i && (dup2(nul, i) == -1 ||
-			    close(nul) == -1)))
-				spawn_fail(errfd, SPAWN_STAGE_FD);
+			    syscall(SYS_close, nul) == -1)))
+				spawn_fail(a->errfd, SPAWN_STAGE_FD);
 		}
 	}
 	/*
@@ -163,21 +211,50 @@ spawn_exec(const struct spawn *sp, const int fd[3], char **env, int errfd,
 	 */
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1) {
 		for (i = 3; i < 65536; i++) {
-			if (i != errfd)
+			if (i != a->errfd)
 				fcntl(i, F_SETFD, FD_CLOEXEC);
 		}
 	}
 	if (sp->extra_fd >= 0) {
 		if (sp->extra_fd == sp->extra_as) {
 			if (fcntl(sp->extra_as, F_SETFD, 0) == -1)
-				spawn_fail(errfd, SPAWN_STAGE_FD);
+				spawn_fail(a->errfd, SPAWN_STAGE_FD);
 		} else if (dup2(sp->extra_fd, sp->extra_as) == -1)
-			spawn_fail(errfd, SPAWN_STAGE_FD);
+			spawn_fail(a->errfd, SPAWN_STAGE_FD);
 	}
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execvpe(sp->argv[0], sp->argv, env);
-	spawn_fail(errfd, SPAWN_STAGE_EXEC);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
+	    SPAWN_SIGSET_SIZE);
+	execvpe(sp->argv[0], sp->argv, a->env);
+	spawn_fail(a->errfd, SPAWN_STAGE_EXEC);
+}
+
+/*
+ * A stack for the child: what execvpe may put on it for argv (see
+ * SPAWN_STACK_SLACK), in whole pages, over a guard page that turns an
+ * overflow into a crash of the child rather than a write into whatever
+ * the caller has mapped below.  *len is the whole mapping's.
+ */
+static void *
+spawn_stack(char *const *argv, size_t *len)
+{
+	const char	*path = getenv("PATH");
+	size_t		 pg = (size_t)sysconf(_SC_PAGESIZE), need;
+	char		*p;
+
+	need = SPAWN_STACK_SLACK + (argv_len(argv) + 3) * sizeof(char *) +
+	    strlen(argv[0]) + (path != NULL ? strlen(path) : 0);
+	need = (need + pg - 1) / pg * pg;
+	*len = need + pg;
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return (NULL);
+	if (mprotect(p, pg, PROT_NONE) == -1) {
+		munmap(p, *len);
+		return (NULL);
+	}
+	return (p);
 }
 
 /*
@@ -204,7 +281,7 @@ spawn_child_nofile_of(struct rlimit *rl)
 /*
  * Have every child receive sig when this process dies (0: never, the
  * default).  For a single-threaded program only: the kernel sends it
- * when the *thread* that forked the child exits.  runnerd sets SIGKILL,
+ * when the *thread* that spawned the child exits.  runnerd sets SIGKILL,
  * so that nothing it started runs on unsupervised after its death; the
  * library's in-process backend, which runs in programs with threads,
  * does not.  A set-user-ID program the child executes loses it.
@@ -224,12 +301,14 @@ int
 spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 {
 	sigset_t	 all, old;
-	char		**env = (char **)sp->env;	/* launch.c's, whole */
+	struct spawn_arg a;
 	int		 fd[3], moved[3] = { -1, -1, -1 }, pfd[2] = { -1, -1 };
-	int		 msg[2], i, rc = -1, status, extra = -1;
+	int		 msg[2], i, rc = -1, status, extra = -1, saved;
 	ssize_t		 n;
-	pid_t		 child, self = getpid();
+	pid_t		 child;
 	struct spawn	 cp = *sp;
+	char		*stack = NULL;
+	size_t		 stacklen = 0;
 
 	if (sp->argv == NULL || sp->argv[0] == NULL) {
 		snprintf(err, errlen, "empty command");
@@ -268,23 +347,30 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 			pfd[i] = high;
 		}
 	}
+	if ((stack = spawn_stack(sp->argv, &stacklen)) == NULL)
+		goto syserr;
+	a.sp = &cp;
+	a.fd = fd;
+	a.env = (char **)sp->env;	/* launch.c's, whole */
+	a.errfd = pfd[1];
+	a.parent = getpid();
+	a.pdeathsig = sp->pdeathsig != 0 ? sp->pdeathsig : spawn_pdeathsig;
 
-	/* No handler of the program may run in the child before exec. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	/*
-	 * A spawn that does not wait for the exec (a health probe's, from
-	 * runnerd's spawner thread) and keeps its ids is a vfork: no page
-	 * table to copy, and no copy-on-write fault for the parent to take
-	 * after (a thousand a second otherwise slow runnerd's loop).  The
-	 * child only makes system calls, and setuid (whose glibc wrapper
-	 * signals the parent's threads) is left to fork.
+	 * No handler of the program may run in the child before exec:
+	 * every signal blocked, glibc's own two included, which
+	 * pthread_sigmask leaves open.  The clone returns once the child
+	 * has exec'd or exited, done with the stack.
 	 */
-	if (sp->errpipe != NULL && !sp->set_ids)
-		child = spawn_vfork(&cp, fd, env, pfd[1], self);
-	else if ((child = fork()) == 0)
-		spawn_exec(&cp, fd, env, pfd[1], self);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sigfillset(&all);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old,
+	    SPAWN_SIGSET_SIZE);
+	child = clone(spawn_exec, stack + stacklen,
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	saved = errno;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL,
+	    SPAWN_SIGSET_SIZE);
+	errno = saved;
 	if (child == -1)
 		goto syserr;
 	close(pfd[1]);
@@ -314,6 +400,8 @@ syserr:
 	snprintf(err, errlen, "cannot start '%s': %s", sp->argv[0],
 	    strerror(errno));
 out:
+	if (stack != NULL)
+		munmap(stack, stacklen);
 	for (i = 0; i < 3; i++) {
 		if (moved[i] != -1)
 			close(moved[i]);

@@ -16,7 +16,7 @@
  * configured or inherited environment holds a RUNNER_PROBE (runnerd
  * started from a probe of another) is never taken for a probe's.
  *
- * The fork is probe_spawn.c's (a thread of its own: the loop never pays
+ * The spawn is probe_spawn.c's (a thread of its own: the loop never pays
  * for it), which calls back here with the pid (probe_exec_spawned) and
  * with the exit (probe_exec_exited).  A probe whose exec failed exits
  * 127 and says why on a pipe, read then.

@@ -1,25 +1,22 @@
 /*
- * probe_spawn.c: exec probes are forked by a thread of their own, and
+ * probe_spawn.c: exec probes are spawned by threads of their own, and
  * their exits routed back to them.
  *
- * Why threads: a fork costs runnerd the copy of its page tables, which
- * here measured 0.6 ms for a tiny program and 3 ms (11 ms at p90) for
- * runnerd on a loaded two-core VM; a thousand instances probed every
- * second would hold the loop for seconds a second.  And not fork but
- * vfork (spawn.c, for a spawn that keeps runnerd's ids): a fork from a
- * thread still stalls the loop, which waits on the address space's lock
- * while it is copied and then takes a copy-on-write fault per page it
- * writes (300 probes a second: a status reply took 95 ms at the median,
- * 0.8 ms with vfork).  A vfork holds its thread until the child execs,
- * so PROBE_THREADS of them spawn side by side.  The loop prepares
- * each spawn whole (launch.c's launch_probe_job: argv, environment and
- * ids copied, nothing left to allocate), hands it to the spawner thread,
- * and goes on; a thread spawns it (spawn_child without waiting for the
- * exec's outcome; the child only makes system calls, as after any fork
- * of a threaded program) and hands the pid back through an ev_async.
- * The threads block every signal, so they stay the loop's, and run at
- * nice PROBE_NICE, so that on a busy machine the loop gets the CPU
- * first (the probes they start inherit it).
+ * Why threads: a spawn holds the thread that makes it until the child
+ * has exec'd (spawn.c's clone with CLONE_VFORK, which copies no page
+ * table: a fork of runnerd measured 3 ms, 11 ms at p90, on a loaded
+ * two-core VM, and left the loop a copy-on-write fault per page it
+ * wrote after; 300 probes a second under fork slowed a status reply to
+ * 95 ms at the median, 0.8 ms without), and a thousand instances probed
+ * every second would hold the loop for their execs.  PROBE_THREADS of
+ * them spawn side by side.  The loop prepares each spawn whole
+ * (launch.c's launch_probe_job: argv, environment and ids copied,
+ * nothing left to allocate), hands it to a spawner thread, and goes
+ * on; the thread spawns it (spawn_child without waiting for the exec's
+ * outcome) and hands the pid back through an ev_async.  The threads
+ * block every signal, so they stay the loop's, and run at nice
+ * PROBE_NICE, so that on a busy machine the loop gets the CPU first
+ * (the probes they start inherit it).
  *
  * The one reaper stays libev's: its SIGCHLD handler reaps every child of
  * runnerd.  A probe may exit before its pid is back on the loop, so one
@@ -44,7 +41,7 @@
 
 #include "runnerd.h"
 
-#define PROBE_THREADS	4	/* spawner threads: a vfork holds its
+#define PROBE_THREADS	4	/* spawner threads: a spawn holds its
 				   thread until the child execs */
 #define PROBE_NICE	10	/* the threads' (and so the probes') */
 #define PROBE_BUCKETS	1024	/* the table of probes by pid */
@@ -160,7 +157,7 @@ probe_spawn(struct spawn_job *job, void *arg)
 	return (0);
 }
 
-/* The spawner thread: fork what comes, hand the pids back. */
+/* The spawner thread: spawn what comes, hand the pids back. */
 static void *
 probe_spawn_main(void *unused)
 {

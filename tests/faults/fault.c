@@ -10,8 +10,9 @@
  * fault here), syslog, getpwnam's, getgrouplist's and realpath's
  * allocations, and everything libconfig and libev do (libev's waitpid,
  * epoll, signalfd); those are reached through their caller (fopen,
- * opendir, ...) only.  fork is glibc's fork (runnerd makes no clone
- * call of its own).
+ * opendir, ...) only.  Children are made by clone (lib/spawn.c: its
+ * CLONE_VM | CLONE_VFORK child, on a stack of its own); fork is runnerd's
+ * own (-d, upgrade).
  *
  * Each wrapper counts its call and, when it is the one the environment
  * names, fails it the way the system call or allocator would:
@@ -36,11 +37,14 @@
  * the real call can give (fork: EAGAIN, pipe2: EMFILE, malloc: ENOMEM).
  *
  * The counters live in a shared anonymous mapping made before main, so
- * the calls a forked child makes between fork and exec (setgroups,
- * setuid, chdir, dup2, close_range, prctl, execvpe, the write of the
- * exec error) are counted, and can fail, like the parent's.  Those
- * wrappers run in that child, so everything here past the constructor
- * is async-signal-safe: an atomic add, a compare, errno, the real call.
+ * the calls a child makes between its clone and exec (setsid, chdir,
+ * dup2, close_range, prctl, execvpe) are counted, and can fail, like the
+ * parent's, also where the clone is a fork (valgrind's).  The child's
+ * setgroups, setgid and setuid, open, write and close are raw system
+ * calls (glibc's would touch the parent's threads and cancel state), so
+ * those sites are never reached from it.  These wrappers run in that
+ * child, so everything here past the constructor is async-signal-safe:
+ * an atomic add, a compare, errno, the real call.
  */
 
 #include <sys/mman.h>
@@ -54,6 +58,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,7 +75,7 @@
 	X(malloc, ENOMEM) X(calloc, ENOMEM) X(realloc, ENOMEM) \
 	X(reallocarray, ENOMEM) X(strdup, ENOMEM) X(strndup, ENOMEM) \
 	X(asprintf, ENOMEM) \
-	X(fork, EAGAIN) X(pipe2, EMFILE) X(socketpair, EMFILE) \
+	X(fork, EAGAIN) X(clone, EAGAIN) X(pipe2, EMFILE) X(socketpair, EMFILE) \
 	X(accept4, EMFILE) X(socket, EMFILE) X(bind, EADDRINUSE) \
 	X(listen, EADDRINUSE) X(connect, ECONNREFUSED) \
 	X(open, EMFILE) X(fopen, EMFILE) X(opendir, EMFILE) \
@@ -307,6 +312,7 @@ char	*__wrap_strndup(const char *, size_t);
 int	 __wrap_asprintf(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 pid_t	 __wrap_fork(void);
+int	 __wrap_clone(int (*)(void *), void *, int, void *, ...);
 int	 __wrap_pipe2(int [2], int);
 int	 __wrap_socketpair(int, int, int, int [2]);
 int	 __wrap_accept4(int, struct sockaddr *, socklen_t *, int);
@@ -404,6 +410,14 @@ __wrap_fork(void)
 {
 	FAULT(fork, -1);
 	return (fork());
+}
+
+/* lib/spawn.c's clone passes no tid or TLS argument: none is forwarded. */
+int
+__wrap_clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	FAULT(clone, -1);
+	return (clone(fn, stack, flags, arg));
 }
 
 int
