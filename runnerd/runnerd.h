@@ -619,6 +619,10 @@ void	 metrics_answered(int);
 void	 metrics_text(struct buf *);
 void	 cmd_metrics(struct req *);
 
+/* dynlib.c: libcurl and libmicrohttpd, loaded on first use (fast20) */
+int	 dynlib_curl(char *, size_t);
+int	 dynlib_mhd(char *, size_t);
+
 /* metrics_http.c: metrics_listen, GET /metrics (metrics18) */
 void	 metrics_http_config(const struct config *);
 void	 metrics_http_json(struct buf *);
