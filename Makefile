@@ -61,7 +61,8 @@ CFLAGS	+= -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 LDFLAGS	+= -fsanitize=address,undefined
 endif
-PROJECT_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -Ilib $(WARN)
+PROJECT_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -ffunction-sections \
+		 -fdata-sections -Ilib $(WARN)
 ALL_CFLAGS = $(PROJECT_CFLAGS) $(CFLAGS) -MMD -MP
 
 LIBS	 = -lconfig
@@ -71,6 +72,12 @@ LIBS	 = -lconfig
 # runnerd without either maps neither (nor the thirty libraries behind
 # them).  Their headers are still needed to build.
 DL_LIBS	 = -ldl
+# fast20: runnerd links libconfig and libev statically, and drops the
+# functions it never calls (-ffunction-sections, --gc-sections): two
+# shared objects fewer to map and relocate, and some 40 KiB less text,
+# at every start and in every idle runnerd's resident memory.
+RUNNERD_LIBS = -Wl,-Bstatic $(LIBS) -lev -Wl,-Bdynamic $(DL_LIBS)
+RUNNERD_LDFLAGS = -Wl,--gc-sections
 
 LIB_SRC	 = $(wildcard lib/*.c)
 LIB_OBJ	 = $(LIB_SRC:.c=.o)
@@ -154,8 +161,8 @@ lib/librunner.so: $(LIB_OBJ) lib/librunner.map
 	ln -sf librunner.so lib/librunner.so.$(SOMAJOR)
 
 runnerd/runnerd: $(RUNNERD_OBJ) lib/librunner-int.a
-	$(CC) $(LDFLAGS) -o $@ $(RUNNERD_OBJ) lib/librunner-int.a $(LIBS) -lev \
-	    $(DL_LIBS)
+	$(CC) $(LDFLAGS) $(RUNNERD_LDFLAGS) -o $@ $(RUNNERD_OBJ) \
+	    lib/librunner-int.a $(RUNNERD_LIBS)
 
 # runnerctl runs once per command, and the dynamic loader was a third of
 # its time (make bench: CLI status), so it is linked statically; it needs
@@ -236,7 +243,7 @@ tests/upgrade/$(1)/%.o: runnerd/%.c $$(LIB_HDR) $$(RUNNERD_HDR)
 	$$(CC) $$(PROJECT_CFLAGS) $$(CFLAGS) $$(UPGRADE_FLAGS_$(1)) -c -o $$@ $$<
 tests/upgrade/$(1)/runnerd: $$(RUNNERD_OBJ:runnerd/%=tests/upgrade/$(1)/%) \
     lib/librunner-int.a
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS) -lev $$(DL_LIBS)
+	$$(CC) $$(LDFLAGS) $$(RUNNERD_LDFLAGS) -o $$@ $$^ $$(RUNNERD_LIBS)
 endef
 $(foreach v,$(UPGRADE_V),$(eval $(call UPGRADE_RULES,$(v))))
 
