@@ -54,7 +54,6 @@ struct json_cursor {
 struct json_key {
 	const char	*s;		/* unescaped bytes, not NUL-terminated */
 	size_t		 len;
-	int		 obj;		/* token of the object holding it */
 	int		 tok;		/* token of the key itself */
 };
 
@@ -77,7 +76,7 @@ static size_t	 json_unescape(const struct json *, const jsmntok_t *, char *);
 static int	 json_eq(const struct json *, const jsmntok_t *, const char *,
 		    size_t);
 
-/* Order keys by object, then bytes, then position. */
+/* Order one object's keys by bytes, then position. */
 static int
 json_key_cmp(const void *pa, const void *pb)
 {
@@ -85,8 +84,6 @@ json_key_cmp(const void *pa, const void *pb)
 	size_t			 n = a->len < b->len ? a->len : b->len;
 	int			 c;
 
-	if (a->obj != b->obj)
-		return (a->obj < b->obj ? -1 : 1);
 	if (n > 0 && (c = memcmp(a->s, b->s, n)) != 0)
 		return (c);
 	if (a->len != b->len)
@@ -143,60 +140,61 @@ json_small_dup(const struct json *doc, int obj)
 
 /*
  * Reject an object that names a key twice ("a" and "\u0061" count as the
- * same).  The keys of the whole document are decoded and sorted by
- * (object, bytes) so that duplicates end up side by side: comparing every
- * pair would let one hostile object with many keys take quadratic time.
+ * same).  A large object's keys are decoded and sorted by bytes so that
+ * duplicates end up side by side: comparing every pair would let one
+ * hostile object with many keys take quadratic time.  Each object is
+ * sorted by itself (a status of 1000 instances is 1000 sorts of 20 keys,
+ * not one of 20000: fast20).
  */
 static int
 json_check_keys(struct json *doc, char *err, size_t errlen)
 {
-	struct json_key	*keys = NULL, *k;
+	struct json_key	*keys = NULL;
 	const jsmntok_t	*t;
 	char		*arena = NULL, *a;
-	size_t		 nkeys = 0, i;
-	int		 j, k2, dup = -1, rc = -1;
+	size_t		 most = 0, i, n;
+	int		 j, k, dup = -1, rc = -1;
 
 	for (j = 0; j < doc->ntok; j++) {
 		t = &doc->tok[j];
 		if (t->type != JSMN_OBJECT || t->size < 2)
 			continue;
-		if (t->size > JSON_KEYS_PAIRWISE)
-			nkeys += (size_t)t->size;
-		else if ((k2 = json_small_dup(doc, j)) != -1 &&
-		    (dup == -1 || k2 < dup))
-			dup = k2;
+		if (t->size > JSON_KEYS_PAIRWISE) {
+			if ((size_t)t->size > most)
+				most = (size_t)t->size;
+		} else if ((k = json_small_dup(doc, j)) != -1 &&
+		    (dup == -1 || k < dup))
+			dup = k;
 	}
-	if (nkeys == 0)
+	if (most == 0)
 		goto out;
-	/* Unescaping never lengthens, so all the keys fit in len bytes. */
-	if ((keys = calloc(nkeys, sizeof(*keys))) == NULL ||
+	/* Unescaping never lengthens, so an object's keys fit in len bytes. */
+	if ((keys = calloc(most, sizeof(*keys))) == NULL ||
 	    (arena = malloc(doc->len)) == NULL) {
 		errf(err, errlen, "out of memory");
 		free(keys);
 		return (-1);
 	}
-	a = arena;
-	k = keys;
 	for (j = 0; j < doc->ntok; j++) {
 		t = &doc->tok[j];
-		if (t->type != JSMN_STRING || t->parent < 0 ||
-		    doc->tok[t->parent].type != JSMN_OBJECT ||
-		    doc->tok[t->parent].size <= JSON_KEYS_PAIRWISE)
+		if (t->type != JSMN_OBJECT || t->size <= JSON_KEYS_PAIRWISE)
 			continue;
-		k->s = a;
-		k->len = json_unescape(doc, t, a);
-		k->obj = t->parent;
-		k->tok = j;
-		a += k++->len;
-	}
-	qsort(keys, nkeys, sizeof(*keys), json_key_cmp);
-	for (i = 1; i < nkeys; i++) {
-		/* Report the repeat that comes first in the text. */
-		if (keys[i - 1].obj == keys[i].obj &&
-		    keys[i - 1].len == keys[i].len &&
-		    memcmp(keys[i - 1].s, keys[i].s, keys[i].len) == 0 &&
-		    (dup == -1 || keys[i].tok < dup))
-			dup = keys[i].tok;
+		a = arena;
+		for (n = 0, k = j + 1; n < (size_t)t->size; n++) {
+			keys[n].s = a;
+			keys[n].len = json_unescape(doc, &doc->tok[k], a);
+			keys[n].tok = k;
+			a += keys[n].len;
+			k = json_next(doc, k + 1);	/* past its value */
+		}
+		qsort(keys, n, sizeof(*keys), json_key_cmp);
+		for (i = 1; i < n; i++) {
+			/* Report the repeat that comes first in the text. */
+			if (keys[i - 1].len == keys[i].len &&
+			    memcmp(keys[i - 1].s, keys[i].s, keys[i].len) ==
+			    0 && (dup == -1 || keys[i].tok < dup))
+				dup = keys[i].tok;
+		}
 	}
 out:
 	if (dup == -1)
@@ -230,7 +228,7 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 		    (size_t)(nul - text));
 		return (NULL);
 	}
-	if (json_check(text, len, err, errlen) == -1)
+	if ((n = json_check(text, len, err, errlen)) == -1)
 		return (NULL);
 
 	if ((doc = calloc(1, sizeof(*doc))) == NULL ||
@@ -244,17 +242,14 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 	 */
 	doc->text[len] = ' ';
 	doc->text[len + 1] = '\0';
+	/* json_check counted the tokens: one pass of jsmn, no count pass. */
+	if ((doc->tok = calloc((size_t)n, sizeof(*doc->tok))) == NULL)
+		goto oom;
 	jsmn_init(&parser);
-	n = jsmn_parse(&parser, doc->text, len + 1, NULL, 0);
-	if (n > 0) {
-		if ((doc->tok = calloc((size_t)n, sizeof(*doc->tok))) == NULL)
-			goto oom;
-		jsmn_init(&parser);
-		doc->ntok = jsmn_parse(&parser, doc->text, len + 1, doc->tok,
-		    (unsigned int)n);
-	}
+	doc->ntok = jsmn_parse(&parser, doc->text, len + 1, doc->tok,
+	    (unsigned int)n);
 	doc->text[len] = '\0';
-	if (n <= 0 || doc->ntok != n) {
+	if (doc->ntok != n) {
 		/* Cannot happen after json_check, but never trust tokens. */
 		errf(err, errlen, "invalid JSON at byte %u", parser.pos);
 		json_free(doc);
