@@ -28,6 +28,7 @@
 
 #define JSON_KEY_SHOW	64	/* bytes of a key quoted in a message */
 #define JSON_KEYS_PAIRWISE 16	/* objects this small: compare key pairs */
+#define JSON_KEYS_INSERT 32	/* ... this small: sort keys by insertion */
 
 struct json {
 	char		*text;		/* private copy, NUL-terminated */
@@ -68,6 +69,7 @@ const char json_b64_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static int	 json_key_cmp(const void *, const void *);
+static void	 json_keys_sort(struct json_key *, size_t);
 static int	 json_check_keys(struct json *, char *, size_t);
 static int	 json_link(struct json *);
 static const jsmntok_t *json_tok(const struct json *, int);
@@ -89,6 +91,28 @@ json_key_cmp(const void *pa, const void *pb)
 	if (a->len != b->len)
 		return (a->len < b->len ? -1 : 1);
 	return (a->tok < b->tok ? -1 : a->tok > b->tok);
+}
+
+/*
+ * Sort one object's keys: by insertion when they are few (an instance's
+ * status has 20; qsort's calls cost more than the moves), else qsort.
+ */
+static void
+json_keys_sort(struct json_key *keys, size_t n)
+{
+	struct json_key	 k;
+	size_t		 i, j;
+
+	if (n > JSON_KEYS_INSERT) {
+		qsort(keys, n, sizeof(*keys), json_key_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		k = keys[i];
+		for (j = i; j > 0 && json_key_cmp(&keys[j - 1], &k) > 0; j--)
+			keys[j] = keys[j - 1];
+		keys[j] = k;
+	}
 }
 
 /*
@@ -187,7 +211,7 @@ json_check_keys(struct json *doc, char *err, size_t errlen)
 			a += keys[n].len;
 			k = json_next(doc, k + 1);	/* past its value */
 		}
-		qsort(keys, n, sizeof(*keys), json_key_cmp);
+		json_keys_sort(keys, n);
 		for (i = 1; i < n; i++) {
 			/* Report the repeat that comes first in the text. */
 			if (keys[i - 1].len == keys[i].len &&
@@ -380,9 +404,19 @@ static size_t
 json_unescape(const struct json *doc, const jsmntok_t *t, char *dst)
 {
 	const char	*p = doc->text + t->start, *end = doc->text + t->end;
+	const char	*q;
 	size_t		 n, len = 0;
 
 	while (p < end) {
+		/* Only an escape needs decoding: the text passed json_check. */
+		if (*p != '\\') {
+			if ((q = memchr(p, '\\', (size_t)(end - p))) == NULL)
+				q = end;
+			memcpy(dst + len, p, (size_t)(q - p));
+			len += (size_t)(q - p);
+			p = q;
+			continue;
+		}
 		p += json_char(p, end, dst + len, &n);
 		len += n;
 	}
@@ -396,8 +430,15 @@ json_eq(const struct json *doc, const jsmntok_t *t, const char *s,
 {
 	const char	*p = doc->text + t->start, *end = doc->text + t->end;
 	char		 u[4];
-	size_t		 n, off = 0;
+	size_t		 n, off = 0, raw = (size_t)(end - p);
 
+	/*
+	 * Unescaping never lengthens: a shorter token cannot match, and one
+	 * without an escape only at the same length (most keys a lookup
+	 * passes over are told apart here).
+	 */
+	if (raw < slen || (raw > slen && memchr(p, '\\', raw) == NULL))
+		return (0);
 	/* Plain bytes compare as they are; decode from the first escape. */
 	while (p < end && *p != '\\') {
 		if (off == slen || *p != s[off])

@@ -199,6 +199,11 @@ json_check_string(const char *s, size_t len, size_t p, char *err,
 	size_t		 q, k, n;
 
 	for (q = p + 1; q < len && s[q] != '"'; q += k) {
+		/* Plain ASCII, most of any text: no decoding needed. */
+		k = 1;
+		if ((unsigned char)s[q] >= 0x20 && (unsigned char)s[q] < 0x80 &&
+		    s[q] != '\\')
+			continue;
 		if ((k = json_char(s + q, s + len, u, &n)) > 0)
 			continue;
 		if ((unsigned char)s[q] < 0x20)
