@@ -87,7 +87,8 @@ static int	 restart_one(struct ctl *, const char *, void *);
 static int	 kill_one(struct ctl *, const char *, void *);
 static const char *status_colour(const char *);
 static int	 status_once(struct ctl *, struct ctl_args *);
-static void	 ctl_status_rows(struct json *);
+static void	 ctl_status_rows(struct json *, const int *, int);
+static int	 status_pick(struct json *, struct ctl_args *, int **);
 
 /*
  * Print a start or restart reply: "c1 started (pid 1234)", "c1 starting
@@ -409,12 +410,13 @@ ctl_kill(struct ctl *ctl, struct ctl_args *a)
 }
 
 /*
- * The status table, from {"instances": [...]}.  HEALTH only when some
- * instance has a probe (protocol 8), REASON only when some failed or was
- * stopped by its probe: a table of plain apps stays as it was.
+ * The status table of the n instance nodes idx of reply r.  HEALTH only
+ * when some instance has a probe (protocol 8), REASON only when some
+ * failed or was stopped by its probe: a table of plain apps stays as it
+ * was.
  */
 static void
-ctl_status_rows(struct json *r)
+ctl_status_rows(struct json *r, const int *idx, int n_in)
 {
 	enum { C_HEALTH = 4, C_REASON = 8, C_ALL = 9 };
 	static const char *const cols[C_ALL] = { "ALIAS", "APP", "PID",
@@ -426,15 +428,14 @@ ctl_status_rows(struct json *r)
 	char		 health[32];
 	long long	 n;
 	double		 due;
-	int		 v, in, i, k, nc, failed = 0, probed = 0;
+	int		 in, i, k, nc, failed = 0, probed = 0;
 
 	/*
 	 * Why a failed one is not running, in a column of its own (16);
 	 * what a waiting one waits for in the same (17).
 	 */
-	v = json_get(r, 0, "instances");
-	for (i = 0; i < json_len(r, v); i++) {
-		in = json_at(r, v, i);
+	for (i = 0; i < n_in; i++) {
+		in = idx[i];
 		failed |= json_streq(r, json_get(r, in, "state"), "failed") ||
 		    json_streq(r, json_get(r, in, "state"), "waiting") ||
 		    (json_streq(r, json_get(r, in, "state"), "backoff") &&
@@ -447,8 +448,8 @@ ctl_status_rows(struct json *r)
 			head[nc++] = cols[k];
 	head[nc] = NULL;
 	t = table_new(head);
-	for (i = 0; i < json_len(r, v); i++) {
-		in = json_at(r, v, i);
+	for (i = 0; i < n_in; i++) {
+		in = idx[i];
 		row[0] = out_value(r, json_get(r, in, "alias"), alias,
 		    sizeof(alias));
 		row[1] = out_value(r, json_get(r, in, "app"), app, sizeof(app));
@@ -575,10 +576,17 @@ status_once(struct ctl *ctl, struct ctl_args *a)
 	struct buf	 list;
 	const char	*raw;
 	size_t		 n;
-	int		*idx, i, j, m, v, rc;
+	int		*idx, *pick, i, j, m, v, rc;
 
 	if ((rc = targets_list(ctl, &r)) != 0)
 		return (rc);
+	/* The table straight from the reply, when it holds them all. */
+	if (!ctl->json && (m = status_pick(r, a, &pick)) != -1) {
+		ctl_status_rows(r, pick, m);
+		free(pick);
+		json_free(r);
+		return (0);
+	}
 	v = json_get(r, 0, "instances");
 	idx = out_oom(calloc((size_t)json_len(r, v) + 1, sizeof(*idx)));
 	buf_init(&list);
@@ -611,12 +619,48 @@ status_once(struct ctl *ctl, struct ctl_args *a)
 		    NULL, 0));
 		if (ctl->json)
 			out_json(all, 0);
-		else
-			ctl_status_rows(all);
+		else {
+			v = json_get(all, 0, "instances");
+			pick = out_oom(calloc((size_t)json_len(all, v) + 1,
+			    sizeof(*pick)));
+			for (j = 0; j < json_len(all, v); j++)
+				pick[j] = json_at(all, v, j);
+			ctl_status_rows(all, pick, j);
+			free(pick);
+		}
 		json_free(all);
 	}
 	buf_free(&list);
 	free(idx);
 	json_free(r);
 	return (rc);
+}
+
+/*
+ * The instance nodes of status reply r that a's words name, in the
+ * words' order, each word's in natural order (status_once's order), into
+ * *pick (free it): their count; -1 when some word names nothing there,
+ * to be asked of runnerd by itself.  The table is then made from r as
+ * it is: a status of 1000 instances was copied into a second document
+ * and parsed again (fast20).
+ */
+static int
+status_pick(struct json *r, struct ctl_args *a, int **pick)
+{
+	int	 v = json_get(r, 0, "instances"), ninst, i, m, n = 0;
+
+	ninst = json_len(r, v);
+	*pick = out_oom(calloc((size_t)ninst * (size_t)(a->argc > 0 ?
+	    a->argc : 1) + 1, sizeof(**pick)));
+	for (i = 0; i == 0 || i < a->argc; i++) {
+		m = targets_match(r, a->argc > 0 ? a->argv[i] : NULL,
+		    *pick + n);
+		if (m == 0 && a->argc > 0) {
+			free(*pick);
+			*pick = NULL;
+			return (-1);
+		}
+		n += m;
+	}
+	return (n);
 }

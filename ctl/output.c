@@ -84,23 +84,31 @@ out_colour(FILE *f)
 /*
  * Print the table, each column as wide as its widest cell plus a gap;
  * the last column (and empty ones ending a row) is not padded, so lines
- * carry no trailing blanks.
+ * carry no trailing blanks.  Built whole in memory and written at once:
+ * a status of 1000 instances spent more in fprintf's padding than in
+ * anything else it printed (fast20).
  */
 void
 table_print(struct table *t, FILE *f)
 {
-	size_t		*width, r, c, n, last;
+	static const char spaces[64] = "                                "
+	    "                                ";
+	struct buf	 out;
+	size_t		*width, *len, r, c, n, pad, last;
 	const char	*sgr, *cell;
 	int		 colour = out_colour(f);
 
 	width = out_oom(calloc(t->ncols, sizeof(*width)));
+	len = out_oom(calloc(t->nrows * t->ncols, sizeof(*len)));
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {
-			n = strlen(t->cells[r * t->ncols + c]);
+			n = len[r * t->ncols + c] =
+			    strlen(t->cells[r * t->ncols + c]);
 			if (n > width[c])
 				width[c] = n;
 		}
 	}
+	buf_init(&out);
 	for (r = 0; r < t->nrows; r++) {
 		/* Empty cells at the end of a row: no padding before them. */
 		for (last = t->ncols; last > 1 &&
@@ -108,18 +116,32 @@ table_print(struct table *t, FILE *f)
 			;
 		for (c = 0; c < last; c++) {
 			cell = t->cells[r * t->ncols + c];
+			n = len[r * t->ncols + c];
 			sgr = colour ? t->sgr[r * t->ncols + c] : NULL;
 			/* The codes go around the text, the padding after. */
-			fprintf(f, "%s%s%s%s", sgr != NULL ? "\033[" : "",
-			    sgr != NULL ? sgr : "", sgr != NULL ? "m" : "", cell);
+			if (sgr != NULL) {
+				buf_adds(&out, "\033[");
+				buf_adds(&out, sgr);
+				buf_addc(&out, 'm');
+			}
+			buf_add(&out, cell, n);
 			if (sgr != NULL)
-				fprintf(f, "\033[0m");
-			if (c + 1 < last)
-				fprintf(f, "%*s", (int)(width[c] + TABLE_GAP -
-				    strlen(cell)), "");
+				buf_adds(&out, "\033[0m");
+			if (c + 1 == last)
+				continue;
+			for (pad = width[c] + TABLE_GAP - n; pad > 0;
+			    pad -= n) {
+				n = pad < sizeof(spaces) ? pad : sizeof(spaces);
+				buf_add(&out, spaces, n);
+			}
 		}
-		fprintf(f, "\n");
+		buf_addc(&out, '\n');
 	}
+	if (out.failed)
+		out_oom(NULL);
+	fwrite(buf_head(&out), 1, buf_used(&out), f);
+	buf_free(&out);
+	free(len);
 	free(width);
 }
 

@@ -17,8 +17,15 @@
 
 #include "runnerctl.h"
 
-static int	targets_by_alias(const void *, const void *, void *);
+/* An instance node and its alias, sorted together (targets_match). */
+struct targets_named {
+	char	*alias;
+	int	 in;
+};
+
+static int	targets_by_alias(const void *, const void *);
 static char	*targets_alias(struct json *, int);
+static void	 targets_sort(struct json *, int *, int);
 static int	 targets_ended(struct json *, int);
 
 /*
@@ -55,19 +62,12 @@ targets_natcmp(const char *a, const char *b)
 	return (*a == *b ? 0 : *a == '\0' ? -1 : 1);
 }
 
-/* qsort_r's order of instance nodes of a status reply: by alias. */
+/* qsort's order of instance nodes of a status reply: by alias. */
 static int
-targets_by_alias(const void *x, const void *y, void *doc)
+targets_by_alias(const void *x, const void *y)
 {
-	char	*a, *b;
-	int	 c;
-
-	a = targets_alias(doc, *(const int *)x);
-	b = targets_alias(doc, *(const int *)y);
-	c = targets_natcmp(a, b);
-	free(a);
-	free(b);
-	return (c);
+	return (targets_natcmp(((const struct targets_named *)x)->alias,
+	    ((const struct targets_named *)y)->alias));
 }
 
 /* The alias of instance node in of a status reply, malloc'd. */
@@ -130,8 +130,38 @@ targets_match(struct json *r, const char *word, int *idx)
 		if (word == NULL || json_streq(r, json_get(r, in, "app"), word))
 			idx[n++] = in;
 	}
-	qsort_r(idx, (size_t)n, sizeof(*idx), targets_by_alias, r);
+	targets_sort(r, idx, n);
 	return (n);
+}
+
+/*
+ * Sort the n instance nodes idx of reply r by alias, each alias read
+ * once rather than at each comparison, and not at all sorted when they
+ * come in order already (runnerd lists an app's instances in order).
+ */
+static void
+targets_sort(struct json *r, int *idx, int n)
+{
+	struct targets_named	*v;
+	int			 i, sorted = 1;
+
+	if (n < 2)
+		return;
+	v = out_oom(calloc((size_t)n, sizeof(*v)));
+	for (i = 0; i < n; i++) {
+		v[i].in = idx[i];
+		v[i].alias = targets_alias(r, idx[i]);
+		if (i > 0 && sorted && targets_natcmp(v[i - 1].alias,
+		    v[i].alias) > 0)
+			sorted = 0;
+	}
+	if (!sorted)
+		qsort(v, (size_t)n, sizeof(*v), targets_by_alias);
+	for (i = 0; i < n; i++) {
+		idx[i] = v[i].in;
+		free(v[i].alias);
+	}
+	free(v);
 }
 
 /*

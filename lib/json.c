@@ -28,6 +28,7 @@
 
 #define JSON_KEY_SHOW	64	/* bytes of a key quoted in a message */
 #define JSON_KEYS_PAIRWISE 16	/* objects this small: compare key pairs */
+#define JSON_KEYS_INSERT 32	/* ... this small: sort keys by insertion */
 
 struct json {
 	char		*text;		/* private copy, NUL-terminated */
@@ -54,7 +55,6 @@ struct json_cursor {
 struct json_key {
 	const char	*s;		/* unescaped bytes, not NUL-terminated */
 	size_t		 len;
-	int		 obj;		/* token of the object holding it */
 	int		 tok;		/* token of the key itself */
 };
 
@@ -69,6 +69,7 @@ const char json_b64_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static int	 json_key_cmp(const void *, const void *);
+static void	 json_keys_sort(struct json_key *, size_t);
 static int	 json_check_keys(struct json *, char *, size_t);
 static int	 json_link(struct json *);
 static const jsmntok_t *json_tok(const struct json *, int);
@@ -77,7 +78,7 @@ static size_t	 json_unescape(const struct json *, const jsmntok_t *, char *);
 static int	 json_eq(const struct json *, const jsmntok_t *, const char *,
 		    size_t);
 
-/* Order keys by object, then bytes, then position. */
+/* Order one object's keys by bytes, then position. */
 static int
 json_key_cmp(const void *pa, const void *pb)
 {
@@ -85,13 +86,33 @@ json_key_cmp(const void *pa, const void *pb)
 	size_t			 n = a->len < b->len ? a->len : b->len;
 	int			 c;
 
-	if (a->obj != b->obj)
-		return (a->obj < b->obj ? -1 : 1);
 	if (n > 0 && (c = memcmp(a->s, b->s, n)) != 0)
 		return (c);
 	if (a->len != b->len)
 		return (a->len < b->len ? -1 : 1);
 	return (a->tok < b->tok ? -1 : a->tok > b->tok);
+}
+
+/*
+ * Sort one object's keys: by insertion when they are few (an instance's
+ * status has 20; qsort's calls cost more than the moves), else qsort.
+ */
+static void
+json_keys_sort(struct json_key *keys, size_t n)
+{
+	struct json_key	 k;
+	size_t		 i, j;
+
+	if (n > JSON_KEYS_INSERT) {
+		qsort(keys, n, sizeof(*keys), json_key_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		k = keys[i];
+		for (j = i; j > 0 && json_key_cmp(&keys[j - 1], &k) > 0; j--)
+			keys[j] = keys[j - 1];
+		keys[j] = k;
+	}
 }
 
 /*
@@ -143,60 +164,61 @@ json_small_dup(const struct json *doc, int obj)
 
 /*
  * Reject an object that names a key twice ("a" and "\u0061" count as the
- * same).  The keys of the whole document are decoded and sorted by
- * (object, bytes) so that duplicates end up side by side: comparing every
- * pair would let one hostile object with many keys take quadratic time.
+ * same).  A large object's keys are decoded and sorted by bytes so that
+ * duplicates end up side by side: comparing every pair would let one
+ * hostile object with many keys take quadratic time.  Each object is
+ * sorted by itself (a status of 1000 instances is 1000 sorts of 20 keys,
+ * not one of 20000: fast20).
  */
 static int
 json_check_keys(struct json *doc, char *err, size_t errlen)
 {
-	struct json_key	*keys = NULL, *k;
+	struct json_key	*keys = NULL;
 	const jsmntok_t	*t;
 	char		*arena = NULL, *a;
-	size_t		 nkeys = 0, i;
-	int		 j, k2, dup = -1, rc = -1;
+	size_t		 most = 0, i, n;
+	int		 j, k, dup = -1, rc = -1;
 
 	for (j = 0; j < doc->ntok; j++) {
 		t = &doc->tok[j];
 		if (t->type != JSMN_OBJECT || t->size < 2)
 			continue;
-		if (t->size > JSON_KEYS_PAIRWISE)
-			nkeys += (size_t)t->size;
-		else if ((k2 = json_small_dup(doc, j)) != -1 &&
-		    (dup == -1 || k2 < dup))
-			dup = k2;
+		if (t->size > JSON_KEYS_PAIRWISE) {
+			if ((size_t)t->size > most)
+				most = (size_t)t->size;
+		} else if ((k = json_small_dup(doc, j)) != -1 &&
+		    (dup == -1 || k < dup))
+			dup = k;
 	}
-	if (nkeys == 0)
+	if (most == 0)
 		goto out;
-	/* Unescaping never lengthens, so all the keys fit in len bytes. */
-	if ((keys = calloc(nkeys, sizeof(*keys))) == NULL ||
+	/* Unescaping never lengthens, so an object's keys fit in len bytes. */
+	if ((keys = calloc(most, sizeof(*keys))) == NULL ||
 	    (arena = malloc(doc->len)) == NULL) {
 		errf(err, errlen, "out of memory");
 		free(keys);
 		return (-1);
 	}
-	a = arena;
-	k = keys;
 	for (j = 0; j < doc->ntok; j++) {
 		t = &doc->tok[j];
-		if (t->type != JSMN_STRING || t->parent < 0 ||
-		    doc->tok[t->parent].type != JSMN_OBJECT ||
-		    doc->tok[t->parent].size <= JSON_KEYS_PAIRWISE)
+		if (t->type != JSMN_OBJECT || t->size <= JSON_KEYS_PAIRWISE)
 			continue;
-		k->s = a;
-		k->len = json_unescape(doc, t, a);
-		k->obj = t->parent;
-		k->tok = j;
-		a += k++->len;
-	}
-	qsort(keys, nkeys, sizeof(*keys), json_key_cmp);
-	for (i = 1; i < nkeys; i++) {
-		/* Report the repeat that comes first in the text. */
-		if (keys[i - 1].obj == keys[i].obj &&
-		    keys[i - 1].len == keys[i].len &&
-		    memcmp(keys[i - 1].s, keys[i].s, keys[i].len) == 0 &&
-		    (dup == -1 || keys[i].tok < dup))
-			dup = keys[i].tok;
+		a = arena;
+		for (n = 0, k = j + 1; n < (size_t)t->size; n++) {
+			keys[n].s = a;
+			keys[n].len = json_unescape(doc, &doc->tok[k], a);
+			keys[n].tok = k;
+			a += keys[n].len;
+			k = json_next(doc, k + 1);	/* past its value */
+		}
+		json_keys_sort(keys, n);
+		for (i = 1; i < n; i++) {
+			/* Report the repeat that comes first in the text. */
+			if (keys[i - 1].len == keys[i].len &&
+			    memcmp(keys[i - 1].s, keys[i].s, keys[i].len) ==
+			    0 && (dup == -1 || keys[i].tok < dup))
+				dup = keys[i].tok;
+		}
 	}
 out:
 	if (dup == -1)
@@ -230,7 +252,7 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 		    (size_t)(nul - text));
 		return (NULL);
 	}
-	if (json_check(text, len, err, errlen) == -1)
+	if ((n = json_check(text, len, err, errlen)) == -1)
 		return (NULL);
 
 	if ((doc = calloc(1, sizeof(*doc))) == NULL ||
@@ -244,17 +266,14 @@ json_parse(const char *text, size_t len, char *err, size_t errlen)
 	 */
 	doc->text[len] = ' ';
 	doc->text[len + 1] = '\0';
+	/* json_check counted the tokens: one pass of jsmn, no count pass. */
+	if ((doc->tok = calloc((size_t)n, sizeof(*doc->tok))) == NULL)
+		goto oom;
 	jsmn_init(&parser);
-	n = jsmn_parse(&parser, doc->text, len + 1, NULL, 0);
-	if (n > 0) {
-		if ((doc->tok = calloc((size_t)n, sizeof(*doc->tok))) == NULL)
-			goto oom;
-		jsmn_init(&parser);
-		doc->ntok = jsmn_parse(&parser, doc->text, len + 1, doc->tok,
-		    (unsigned int)n);
-	}
+	doc->ntok = jsmn_parse(&parser, doc->text, len + 1, doc->tok,
+	    (unsigned int)n);
 	doc->text[len] = '\0';
-	if (n <= 0 || doc->ntok != n) {
+	if (doc->ntok != n) {
 		/* Cannot happen after json_check, but never trust tokens. */
 		errf(err, errlen, "invalid JSON at byte %u", parser.pos);
 		json_free(doc);
@@ -385,9 +404,19 @@ static size_t
 json_unescape(const struct json *doc, const jsmntok_t *t, char *dst)
 {
 	const char	*p = doc->text + t->start, *end = doc->text + t->end;
+	const char	*q;
 	size_t		 n, len = 0;
 
 	while (p < end) {
+		/* Only an escape needs decoding: the text passed json_check. */
+		if (*p != '\\') {
+			if ((q = memchr(p, '\\', (size_t)(end - p))) == NULL)
+				q = end;
+			memcpy(dst + len, p, (size_t)(q - p));
+			len += (size_t)(q - p);
+			p = q;
+			continue;
+		}
 		p += json_char(p, end, dst + len, &n);
 		len += n;
 	}
@@ -401,8 +430,15 @@ json_eq(const struct json *doc, const jsmntok_t *t, const char *s,
 {
 	const char	*p = doc->text + t->start, *end = doc->text + t->end;
 	char		 u[4];
-	size_t		 n, off = 0;
+	size_t		 n, off = 0, raw = (size_t)(end - p);
 
+	/*
+	 * Unescaping never lengthens: a shorter token cannot match, and one
+	 * without an escape only at the same length (most keys a lookup
+	 * passes over are told apart here).
+	 */
+	if (raw < slen || (raw > slen && memchr(p, '\\', raw) == NULL))
+		return (0);
 	/* Plain bytes compare as they are; decode from the first escape. */
 	while (p < end && *p != '\\') {
 		if (off == slen || *p != s[off])

@@ -283,7 +283,8 @@ http_start(const char *addr, char *err, size_t errlen)
 	const union MHD_DaemonInfo	*info;
 	int				 fd;
 
-	if ((fd = http_bind(addr, err, errlen)) == -1)
+	if (dynlib_mhd(err, errlen) == -1 ||
+	    (fd = http_bind(addr, err, errlen)) == -1)
 		return (-1);
 	/* The logger first: MHD logs from the start. */
 	h.d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL,

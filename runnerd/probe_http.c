@@ -9,7 +9,8 @@
  * redirect followed, no proxy from the environment, a fresh connection
  * each time (a probe checks that the server accepts), the body read and
  * dropped, the whole bounded by the probe's timeout: a status 2xx or 3xx
- * passes.  Only runnerd links libcurl.
+ * passes.  Only runnerd uses libcurl, loaded at the first http probe
+ * (dynlib.c).
  */
 
 #include <sys/queue.h>
@@ -53,6 +54,8 @@ http_init(char *err, size_t errlen)
 {
 	if (multi != NULL)
 		return (0);
+	if (dynlib_curl(err, errlen) == -1)
+		return (-1);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (multi = curl_multi_init()) == NULL) {
 		errf(err, errlen, "cannot initialize libcurl");

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +383,12 @@ main(int argc, char **argv)
 	log_info("listening on %s", server.socket_path);
 	autostart();
 	notify_ready();
+	/*
+	 * What loading the configuration and starting took and freed goes
+	 * back to the kernel now, not at some later free: an idle runnerd
+	 * holds what it uses (fast20).
+	 */
+	malloc_trim(0);
 	return (serve(abspath, defpath));
 }
 

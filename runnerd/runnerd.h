@@ -309,6 +309,8 @@ ssize_t	 client_recv(struct client *, char *, size_t);
 void	 client_received(struct client *, int);
 int	 clients_crowded(void);
 void	 reply_ok(uint64_t, int, long long, struct buf *);
+struct client *reply_ok_open(uint64_t, int, long long, struct buf *, size_t);
+void	 reply_ok_close(struct client *, struct buf *, int, long long);
 void	 reply_err(uint64_t, int, long long, int, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
 int	 reply_ok_fd(struct client *, int, long long, struct buf *, int);
@@ -618,6 +620,10 @@ const char *metrics_current(void);
 void	 metrics_answered(int);
 void	 metrics_text(struct buf *);
 void	 cmd_metrics(struct req *);
+
+/* dynlib.c: libcurl and libmicrohttpd, loaded on first use (fast20) */
+int	 dynlib_curl(char *, size_t);
+int	 dynlib_mhd(char *, size_t);
 
 /* metrics_http.c: metrics_listen, GET /metrics (metrics18) */
 void	 metrics_http_config(const struct config *);
