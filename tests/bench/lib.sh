@@ -80,21 +80,23 @@ tagged() {
 	    env -u BENCH_TAG cut -d/ -f3 || :
 }
 
-# Once every daemon in $pids has been told to stop: up to 30 s for all
+# Once every daemon in $pids has been told to stop: up to 10 s for all
 # that carries the tag to go, then SIGKILL to what is left, by pid,
 # again until nothing is (a supervisor may start one more before its
 # own SIGKILL lands); the daemons reaped.  An entry of $pids may be
 # NAME:PID (runsvdir:PID).
 settle() {
-	i=0
-	while [ -n "$(tagged)" ] && [ $i -lt 300 ]; do
-		sleep 0.1; i=$((i + 1))
+	end=$(($(date +%s) + 10))
+	while [ -n "$(tagged)" ] && [ "$(date +%s)" -lt "$end" ]; do
+		sleep 0.2
 	done
 	i=0
 	while left=$(tagged) && [ -n "$left" ] && [ $i -lt 20 ]; do
-		[ $i -gt 0 ] || say "killing what did not stop:" \
-		    "$(echo "$left" | wc -l) processes"
 		# shellcheck disable=SC2086 # one pid a word
+		[ $i -gt 0 ] || say "killing what did not stop in 10 s:" \
+		    "$(ps -o comm= -p "$(echo $left | tr ' ' ,)" | sort |
+		    uniq -c | awk '{ printf " %s %s", $1, $2 }')"
+		# shellcheck disable=SC2086
 		kill -9 $left 2>/dev/null
 		sleep 0.05; i=$((i + 1))
 	done
