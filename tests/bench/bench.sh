@@ -8,11 +8,14 @@
 # limit per runsvdir) that start down.  The service is the same binary
 # everywhere, tests/bench/idle (it waits for a signal): runnerd and
 # supervisord run it as the command, s6 and runit as ./run (a symlink),
-# so nobody pays for a shell.  runnerd -s on a private socket;
-# supervisord with a private config and socket; s6-svscan on a private
-# scandir; runsvdir on a private service directory.  Each measurement is
-# repeated in rounds that alternate between the supervisors (the order
-# rotates each round); the table gives median (min-max).
+# so nobody pays for a shell; the floors run it too.  runnerd -s on a
+# private socket; supervisord with a private config and socket;
+# s6-svscan on a private scandir; runsvdir on a private service
+# directory.  Each measurement is repeated in rounds that alternate
+# between the supervisors and the floors (the order rotates each round);
+# the table gives median (min-max), each figure's ratio to its floor
+# (issue 20's floors, measured in the same run) and whether it holds the
+# issue's target.
 #
 # How "running" is confirmed: runnerctl start returns once exec has
 # succeeded (ready = "none"); supervisorctl start once the process is
@@ -26,10 +29,13 @@
 # involuntary, from /proc/PID/task/*/status) of all the supervisor's
 # processes over an idle window, scaled to 10 s.
 #
-# Only what this script started is stopped, by pid; the temporary
-# directory is removed; no default socket is touched.  Environment:
-# BENCH_N (1000), BENCH_ROUNDS (5), BENCH_NROUNDS (3 rounds of N),
-# BENCH_IDLE (10 s window), BENCH_KEEP=1 keeps the directory.
+# Only what this script started is stopped, by pid (lib.sh: what a
+# supervisor leaves behind is found by the tag in its environment), also
+# on Ctrl-C; the temporary directory is removed; no default socket is
+# touched.  The daemons are stopped once the table is out, before the
+# other bench scripts run.  Environment: BENCH_N (1000), BENCH_ROUNDS
+# (5), BENCH_NROUNDS (3 rounds of N), BENCH_IDLE (10 s window),
+# BENCH_KEEP=1 keeps the directory.
 # Lists of paths are split on purpose; sh -c scripts are quoted on
 # purpose:
 # shellcheck disable=SC2086,SC2016,SC2046,SC3045
@@ -43,54 +49,32 @@ N=${BENCH_N:-1000}
 ROUNDS=${BENCH_ROUNDS:-5}
 NROUNDS=${BENCH_NROUNDS:-3}
 IDLE=${BENCH_IDLE:-10}
-COLS="runner supd s6 runit floor"
 tmp=$(mktemp -d /tmp/runner-bench.XXXXXX)
 S=$tmp/samples
 mkdir "$S"
-pids=""			# every daemon we started, for cleanup
 runit_dirs=""		# runit service directories to bring down first
 
 # shellcheck source=tests/bench/lib.sh
 . "$b/lib.sh"
-forget() {	# pid is reaped: cleanup must not signal it (or its reuse)
-	pids=$(echo "$pids" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
-}
 
 # --- cleanup: what we started, by pid --------------------------------
+# runsv exits on SIGTERM only once its service is down, and runsvdir's
+# SIGHUP sends SIGTERM to each runsv: down first, then HUP; the rest get
+# SIGTERM; then lib.sh's settle (what is left is killed).
 cleanup() {
 	set +e
-	trap - EXIT INT TERM
-	# runsv exits on SIGTERM only once its service is down, and
-	# runsvdir's SIGHUP sends SIGTERM to each runsv: down, then HUP.
+	trap '' INT TERM
+	trap - EXIT
 	for d in $runit_dirs; do
-		sv down "$d"/* >/dev/null 2>&1
+		[ -d "$d" ] && sv down "$d"/* >/dev/null 2>&1
 	done
 	for p in $pids; do
 		case $p in
-		runsvdir:*)
-			p=${p#runsvdir:}
-			kids=$(pgrep -P "$p")
-			kill -HUP "$p" 2>/dev/null
-			;;
-		*)	kids=""; kill "$p" 2>/dev/null ;;
+		runsvdir:*)	kill -HUP "${p#runsvdir:}" 2>/dev/null ;;
+		*)		kill "$p" 2>/dev/null ;;
 		esac
-		for k in $kids; do
-			i=0
-			while kill -0 "$k" 2>/dev/null && [ $i -lt 500 ]; do
-				sleep 0.01; i=$((i + 1))
-			done
-			kill -9 "$k" 2>/dev/null
-		done
 	done
-	for p in $pids; do
-		p=${p#runsvdir:}
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 500 ]; do
-			sleep 0.01; i=$((i + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	settle
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $tmp"; else
 		rm -rf "$tmp"; fi
 }
@@ -108,9 +92,8 @@ idle_is() { [ "$(idle_under "$2")" -eq "$1" ]; }
 sample() { f=$1; shift; "$@" >>"$S/$f"; }
 
 ms_since() { echo "$(( ($(date +%s%N) - $1) / 1000000 ))"; }
-rotate() {	# the columns, rotated by $1
-	set -- $(( $1 % 5 )) $COLS
-	k=$1; shift
+rotate() {	# rotate K COL...: the columns, rotated by K
+	k=$(( $1 % ($# - 1) )); shift
 	while [ "$k" -gt 0 ]; do c=$1; shift; set -- "$@" "$c"; k=$((k - 1)); done
 	echo "$@"
 }
@@ -220,6 +203,9 @@ pids="$pids $!"
 "$b/floor_ev" 1 "$b/idle" >"$tmp/floor_ev.A" &
 fA=$!
 pids="$pids $!"
+"$b/floor_spawn" keep "$b/idle" &
+fK=$!
+pids="$pids $!"
 
 # --- everyone up -------------------------------------------------------
 until_ok rctl rA ping
@@ -233,6 +219,7 @@ until_ok count_is "$N" "$tmp/xB/*/supervise/status"
 until_ok grep -q '^run' "$tmp/vA/one/supervise/stat"
 until_ok count_is "$N" "$tmp/vB/*/supervise/stat"
 until_ok idle_is 1 "$fA"
+until_ok idle_is 1 "$fK"
 until_ok test -S "$tmp/floor.sock"
 say "all up after $(ms_since "$t_begin") ms"
 
@@ -245,7 +232,7 @@ say "all up after $(ms_since "$t_begin") ms"
 T="$b/timeit -n 100 -t 800"
 for r in $(seq "$ROUNDS"); do
 	say "status of one instance, round $r/$ROUNDS"
-	for c in $(rotate "$r"); do
+	for c in $(rotate "$r" runner supd s6 runit floor); do
 		case $c in
 		runner)	sample status.$c $T -- "$top/ctl/runnerctl" \
 			    -s "$tmp/rA/sock" status one ;;
@@ -265,7 +252,7 @@ done
 T="$b/timeit -n 30 -t 800"
 for r in $(seq "$ROUNDS"); do
 	say "start of one instance, round $r/$ROUNDS"
-	for c in $(rotate "$r"); do
+	for c in $(rotate "$r" runner supd s6 runit floor); do
 		case $c in
 		runner)	sample start.$c $T \
 			    -p "$top/ctl/runnerctl -s $tmp/rA/sock stop one" \
@@ -289,10 +276,12 @@ for r in $(seq "$ROUNDS"); do
 done
 
 # --- restart after kill -9 -----------------------------------------------
+# The floors: floor_spawn keep (a bare blocking waitpid and posix_spawn)
+# and floor_ev (the same in a libev loop), measured the same way.
 for r in $(seq $((2 * ROUNDS))); do
 	say "restart after kill -9, round $r/$((2 * ROUNDS))"
 	sleep 1.1	# every child up more than 1 s
-	for c in $(rotate "$r"); do
+	for c in $(rotate "$r" runner supd s6 runit floor floorev); do
 		case $c in
 		runner) sup=$rA ;;
 		supd)	sup=$sA ;;
@@ -300,7 +289,8 @@ for r in $(seq $((2 * ROUNDS))); do
 			    "$tmp/xA/one")" | tr -d ' ') ;;
 		runit)	sup=$(ps -o ppid= -p "$(cat \
 			    "$tmp/vA/one/supervise/pid")" | tr -d ' ') ;;
-		floor)	sup=$fA ;;
+		floor)	sup=$fK ;;
+		floorev) sup=$fA ;;
 		esac
 		until_ok idle_is 1 "$sup"
 		sample restart.$c "$b/killwait" "$sup" \
@@ -372,24 +362,33 @@ mib() { awk '{ printf "%.3f\n", $2 / 1024 }'; }
 mibp() { awk '{ printf "%.3f\n", $3 / 1024 }'; }
 for r in $(seq "$NROUNDS"); do
 	say "$N instances, round $r/$NROUNDS"
-	for c in $(rotate "$r"); do
-		if [ "$c" = floor ]; then
+	for c in $(rotate "$r" runner supd s6 runit floor floorev); do
+		case $c in
+		floor)	# a bare posix_spawn loop, then a kill and reap loop
+			"$b/floor_spawn" many "$N" "$b/idle" >"$tmp/floor_N" ||
+			    die "floor_spawn many failed"
+			awk '/^start/ { print $2 }' "$tmp/floor_N" \
+			    >>"$S/nstart.floor"
+			awk '/^stop/ { print $2 }' "$tmp/floor_N" \
+			    >>"$S/nstop.floor"
+			continue ;;
+		floorev)
 			"$b/floor_ev" "$N" "$b/idle" >"$tmp/floor_ev.B" &
 			f=$!
 			pids="$pids $f"
 			until_ok grep -q '^start' "$tmp/floor_ev.B"
 			awk '/^start/ { print $2 }' "$tmp/floor_ev.B" \
-			    >>"$S/nstart.floor"
+			    >>"$S/nstart.floorev"
 			until_ok idle_is "$N" "$f"
-			"$b/procsum" "$f" | mib >>"$S/nrss.floor"
-			"$b/procsum" "$f" | mibp >>"$S/npss.floor"
+			"$b/procsum" "$f" | mib >>"$S/nrss.floorev"
+			"$b/procsum" "$f" | mibp >>"$S/npss.floorev"
 			kill "$f"
 			wait "$f" || die "floor_ev failed"
 			forget "$f"
 			awk '/^stop/ { print $2 }' "$tmp/floor_ev.B" \
-			    >>"$S/nstop.floor"
-			continue
-		fi
+			    >>"$S/nstop.floorev"
+			continue ;;
+		esac
 		n_start "$c" >>"$S/nstart.$c"
 		check_n "$c" "$N"
 		memory "$c" | mib >>"$S/nrss.$c"
@@ -400,6 +399,24 @@ for r in $(seq "$NROUNDS"); do
 	done
 done
 cat "$S/status.floor" >"$S/nstatus.floor"
+
+# --- status latency while runnerctl start many runs -------------------------
+# One connection asks the status of many-1 back to back for as long as
+# the start runs (bench_load during); each round's max, p99 and count.
+for r in $(seq "$NROUNDS"); do
+	say "status during a start of $N, round $r/$NROUNDS"
+	"$b/bench_load" during "$tmp/rB/sock" many-1 "$top/ctl/runnerctl" \
+	    -s "$tmp/rB/sock" start many >"$tmp/during" ||
+	    die "bench_load during failed"
+	check_n runner "$N"
+	awk '/^lat/ { print $2 }' "$tmp/during" >"$tmp/during.lat"
+	stats "$tmp/during.lat" | awk -v d="$S" '{
+		print $3 >>(d "/nlatmax.runner")
+		print $4 >>(d "/nlatp99.runner")
+		print $5 >>(d "/nlatcount.runner") }'
+	n_stop runner >/dev/null
+	check_n runner 0
+done
 
 # --- idle: one window for everyone, A (1 instance) and B (N) --------------
 say "idle for $IDLE s: 1 and $N instances"
@@ -417,9 +434,9 @@ idle_all() {	# one line per setup: "name procs rss pss switches"
 	echo "supd.1 $("$b/procsum" "$sA")"
 	echo "s6.1 $("$b/procsum" -c s6-supervise "$xA")"
 	echo "runit.1 $("$b/procsum" -c runsv "$vA")"
-	echo "floor.1 $("$b/procsum" "$fA")"
+	echo "floorev.1 $("$b/procsum" "$fA")"
 	for c in runner supd s6 runit; do echo "$c.N $(memory "$c")"; done
-	echo "floor.N $("$b/procsum" "$fB")"
+	echo "floorev.N $("$b/procsum" "$fB")"
 }
 idle_all >"$tmp/idle.0"
 sleep "$IDLE"
@@ -491,40 +508,31 @@ awk '/^lat/ { print $2 }' "$tmp/lat100" >"$L/lat100"
 awk '/^stream/ { print $2 }' "$tmp/lat100" >"$L/stream"
 
 # --- the tables -----------------------------------------------------------
-# stats FILE: "median min max p99 count", or nothing when no file.
-stats() {
-	[ -s "$1" ] || return 0
-	sort -g "$1" | awk '{ v[NR] = $1 } END {
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		p = v[int(NR * 0.99 + 0.999)]
-		print m, v[1], v[NR], p, NR }'
-}
-fmt() { awk -v x="$1" 'BEGIN { a = x < 0 ? -x : x
-	if (x == "") print "-"
-	else if (a >= 100) printf "%.0f", x
-	else if (a >= 10) printf "%.1f", x
-	else if (a >= 1) printf "%.2f", x
-	else if (a == 0) printf "0"
-	else printf "%.3f", x }'; }
-med() { stats "$1" | awk '{ print $1 }'; }
-cell() {
-	set -- $(stats "$1")
-	[ $# -gt 0 ] || { echo "-"; return; }
-	if [ "$(fmt "$2")" = "$(fmt "$3")" ]; then fmt "$1"; else
-		echo "$(fmt "$1") ($(fmt "$2")-$(fmt "$3"))"; fi
-}
 # The floor of start: a CLI's round trip plus a spawn until exec.
 echo "$(med "$S/status.floor") $(med "$S/spawnexec.floor")" |
     awk '{ printf "%.4f\n", $1 + $2 }' >"$S/start.floor"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {
-	if (a == "" || b == "" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
+# The floor of the status latency: one round trip on a UNIX socket.
+cp "$S/rtt.floor" "$S/nlatmax.floor"
+cp "$S/rtt.floor" "$S/nlatp99.floor"
+# The floors of relay and direct: the raw pipe.
+[ ! -s "$S/relay.floor" ] || cp "$S/relay.floor" "$S/direct.floor"
+div() { awk -v a="$1" -v b="$2" 'BEGIN {
+	if (a == "" || b == "" || b == 0) print ""; else print a / b }'; }
+ratio() { q=$(div "$1" "$2"); if [ -z "$q" ]; then echo "-"
+	elif awk -v q="$q" 'BEGIN { exit !(q >= 100) }'; then
+		printf '%.0fx\n' "$q"; else printf '%.2fx\n' "$q"; fi; }
 holds() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
 	if (v == "" || t == "") { print "-"; exit }
 	ok = op == "<=" ? v + 0 <= t + 0 : v + 0 >= t + 0
 	print ok ? "yes" : "**no**" }'; }
-# row KEY LABEL LOWER TARGET-TEXT OP TARGET-VALUE
+nrows=0 nheld=0
+# row KEY LABEL LOWER FLOOR REF TARGET-TEXT OP TARGET
+# FLOOR: the samples of the floor column (floor, floorev, or - for
+# none); REF: what the target is a ratio to (floor, floorev, runit,
+# s6), or - for a target in the figure's own unit.  LOWER: 1 when
+# lower is better (which peer is best).
 row() {
-	key=$1 label=$2 lower=$3 ttext=$4 op=$5 tval=$6
+	key=$1 label=$2 lower=$3 fl=$4 ref=$5 ttext=$6 op=$7 tval=$8
 	r=$(med "$S/$key.runner")
 	best=""
 	for c in supd s6 runit; do
@@ -533,40 +541,61 @@ row() {
 		if [ -z "$best" ] || awk -v m="$m" -v b="$best" -v l="$lower" \
 		    'BEGIN { exit !(l ? m < b : m > b) }'; then best=$m; fi
 	done
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+	fmed="" fcell=-
+	if [ "$fl" != - ]; then
+		fmed=$(med "$S/$key.$fl")
+		fcell=$(cell "$S/$key.$fl")
+	fi
+	v=$r
+	[ "$ref" = - ] || v=$(div "$r" "$(med "$S/$key.$ref")")
+	h=$(holds "$v" "$op" "$tval")
+	[ "$h" = - ] || nrows=$((nrows + 1))
+	[ "$h" != yes ] || nheld=$((nheld + 1))
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 	    "$label" "$(cell "$S/$key.runner")" "$(cell "$S/$key.supd")" \
 	    "$(cell "$S/$key.s6")" "$(cell "$S/$key.runit")" \
-	    "$(cell "$S/$key.floor")" "$(ratio "$r" "$best")" \
-	    "$(ratio "$r" "$(med "$S/$key.floor")")" "$ttext" \
-	    "$(holds "$r" "$op" "$tval")"
+	    "$fcell" \
+	    "$(cell "$S/$key.floorev")" "$(ratio "$r" "$best")" \
+	    "$(ratio "$r" "$fmed")" "$(ratio "$r" "$(med "$S/$key.floorev")")" \
+	    "${ttext:--}" "$h"
 }
-s6status=$(med "$S/status.s6")
-raw=$(med "$S/relay.floor")
 secs=$(( ($(date +%s%N) - t_begin) / 1000000000 ))
+load1=$(cut -d' ' -f1 /proc/loadavg)
 {
 echo
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1)," \
-    "$(nproc) cores, Linux $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')," \
-    "load average $load0 at the start.  Median (min-max); runner/best" \
-    "peer: runner's median over the best peer's."
+    "$(nproc) cores, Linux $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')." \
+    "Median (min-max); runner/best peer: runner's median over the best" \
+    "peer's; runner/floor: over the floor's median (issue 20's floor for" \
+    "the figure, named in the target, measured in this run with the same" \
+    "program); runner/floor_ev: over a bare libev loop's."
 echo
-echo "| figure | runner | supervisord | s6 | runit | floor | runner/best peer | runner/floor | target | holds |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-row status "CLI status of one instance (ms)" 1 "<= s6-svstat" "<=" "$s6status"
-row start "start -> running, confirmed (ms)" 1 "<= 2.5" "<=" 2.5
-row restart "restart after kill -9 (ms)" 1 "<= 2" "<=" 2
-row nstart "start $N, all running (ms)" 1 "<= 800" "<=" 800
-row nrss "RSS with $N running (MiB)" 1 "<= 8" "<=" 8
-row npss "PSS with $N running (MiB)" 1 "" "" ""
-row nstatus "status of all $N (ms)" 1 "<= 10" "<=" 10
-row nstop "stop all $N (ms)" 1 "<= 300" "<=" 300
-row idle1rss "idle, 1 instance: RSS (KiB)" 1 "<= 2048" "<=" 2048
-row idle1wake "idle, 1 instance: wakeups per 10 s" 1 "0" "<=" 0
-row idleNwake "idle, $N instances: wakeups per 10 s" 1 "" "" ""
-row relay "stdin -> cat -> stdout, runnerd relay (MB/s)" 0 ">= 0.7x raw pipe" ">=" \
-    "$(awk -v r="$raw" 'BEGIN { print r * 0.7 }')"
-row direct "stdin -> cat -> stdout, direct channel (MB/s)" 0 ">= 0.95x raw pipe" ">=" \
-    "$(awk -v r="$raw" 'BEGIN { print r * 0.95 }')"
+echo "| figure | runner | supervisord | s6 | runit | floor | floor_ev | runner/best peer | runner/floor | runner/floor_ev | target | holds |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+row status "CLI status of one instance (ms)" 1 floor s6 \
+    "<= 1.0x s6-svstat" "<=" 1.0
+row start "start -> running, confirmed (ms)" 1 floor - "<= 2.5 ms" "<=" 2.5
+row restart "restart after kill -9 (ms)" 1 floor floor \
+    "<= 1.5x spawn + reap" "<=" 1.5
+row nstart "start $N, all running (ms)" 1 floor floor \
+    "<= 1.15x posix_spawn loop" "<=" 1.15
+row nlatmax "status latency during a start of $N: max (ms)" 1 floor - \
+    "<= 20 ms" "<=" 20
+row nlatp99 "status latency during a start of $N: p99 (ms)" 1 floor - \
+    "" "" ""
+row nrss "RSS with $N running (MiB)" 1 floorev - "<= 8 MiB" "<=" 8
+row npss "PSS with $N running (MiB)" 1 floorev - "" "" ""
+row nstatus "status of all $N (ms)" 1 floor runit "<= 1.0x runit" "<=" 1.0
+row nstop "stop all $N (ms)" 1 floor floor "<= 1.2x kill + reap loop" \
+    "<=" 1.2
+row idle1rss "idle, 1 instance: RSS (KiB)" 1 floorev - "<= 2048 KiB" \
+    "<=" 2048
+row idle1wake "idle, 1 instance: wakeups per 10 s" 1 floorev - "0" "<=" 0
+row idleNwake "idle, $N instances: wakeups per 10 s" 1 floorev - "" "" ""
+row relay "stdin -> cat -> stdout, runnerd relay (MB/s)" 0 floor floor \
+    ">= 1.0x raw pipe" ">=" 1.0
+row direct "stdin -> cat -> stdout, direct channel (MB/s)" 0 floor floor \
+    ">= 1.3x raw pipe" ">=" 1.3
 echo
 echo "How: status: runnerctl status one, supervisorctl status one," \
     "s6-svstat DIR, sv status DIR.  Start, confirmed: runnerctl start one" \
@@ -580,19 +609,28 @@ echo "How: status: runnerctl status one, supervisorctl status one," \
     "supervisorctl start/status/stop 'many:*' (numprocs = $N); s6:" \
     "s6-svc -u (-d) per service then s6-svwait -u (-d) -a, s6-svstat per" \
     "service; runit: sv up/status/down with the $N directories (up and" \
-    "down: until every supervise/stat says so).  Memory and wakeups:" \
-    "runnerd, supervisord, s6-svscan plus every s6-supervise, runsvdir" \
-    "plus every runsv."
+    "down: until every supervise/stat says so).  Status latency: one" \
+    "connection asks the status of many-1 back to back while runnerctl" \
+    "start many runs (bench_load during; $(med "$S/nlatcount.runner")" \
+    "requests a start, median), a start of its own each round.  Memory" \
+    "and wakeups: runnerd, supervisord, s6-svscan plus every" \
+    "s6-supervise, runsvdir plus every runsv."
 echo
-echo "Floors: status: the smallest CLI (floor_sock ask: spawn, connect," \
-    "one request line, reply, exit); start: that plus a posix_spawn until" \
-    "exec ($(fmt "$(med "$S/spawnexec.floor")") ms); restart, $N" \
-    "instances, idle: floor_ev (a bare libev loop with its children);" \
-    "bytes: a raw pipe through cat.  posix_spawn+wait of /bin/true:" \
-    "$(cell "$S/spawnwait.floor") ms; UNIX socket round trip:" \
-    "$(cell "$S/rtt.floor") ms.  Wakeups: context switches of all the" \
-    "supervisor's processes (s6-svscan and every s6-supervise, runsvdir" \
-    "and every runsv) over $IDLE s, scaled to 10 s."
+echo "Floors, each running tests/bench/idle where it runs a program:" \
+    "status: the smallest CLI (floor_sock ask: spawn, connect, one" \
+    "request line, reply, exit); start: that plus a posix_spawn until" \
+    "exec ($(fmt "$(med "$S/spawnexec.floor")") ms); restart: a bare" \
+    "blocking waitpid then posix_spawn (floor_spawn keep), killwait" \
+    "measuring it as it measures the supervisors; start $N: a bare" \
+    "posix_spawn loop (floor_spawn many); stop $N: SIGTERM to each then" \
+    "a waitpid for each (floor_spawn many); status latency: a UNIX" \
+    "socket round trip (floor_sock rtt); memory and idle: floor_ev (a" \
+    "bare libev loop with its children, which also gives the floor_ev" \
+    "column); bytes: a raw pipe through cat.  posix_spawn+wait of" \
+    "/bin/true: $(cell "$S/spawnwait.floor") ms.  Wakeups: context" \
+    "switches of all the supervisor's processes (s6-svscan and every" \
+    "s6-supervise, runsvdir and every runsv) over $IDLE s, scaled to" \
+    "10 s."
 echo
 echo "| load (runnerd) | 1 client | 10 clients | 100 clients | floor (echo server), 1/10/100 |"
 echo "| --- | --- | --- | --- | --- |"
@@ -612,9 +650,19 @@ waited=$(echo "$sched0 $sched1" | awk '{
 	printf "%.0f", 100 * ($5 - $2) / (($4 - $1) + ($5 - $2)) }')
 echo "| while 100 attachers stream \`yes\` ($(fmt "$(med "$L/stream")") MB/s to them; runnerd waited for a CPU ${waited}% of the time it wanted one) | $(fmt "$1") | $(fmt "$4") | $(fmt "$3") | |"
 echo
-echo "make bench took ${secs} s."
+echo "$nheld of $nrows targets hold.  Load average $load0 at the start," \
+    "$load1 at the end ($(nproc) cores); make bench took ${secs} s."
+if awk -v l="$load0" -v n="$(nproc)" 'BEGIN { exit !(l > 0.5 * n) }'; then
+	echo "**The machine was busy** (load average $load0 at the start," \
+	    "over 0.5 a core): these figures measure the contention as much" \
+	    "as the programs; run make bench again on a quiet machine."
+fi
 } >"$tmp/table"
 cat "$tmp/table"
+# The daemons go before the other scripts measure (and Ctrl-C works
+# again after the teardown, which ignores it).
+cleanup
+trap 'exit 1' INT TERM
 # Issue 17: the cost of health probes, its own table (tests/bench/health.sh),
 # and of dependencies, a chain's start against its apps' (stack.sh).
 sh "$b/health.sh"
@@ -623,3 +671,5 @@ sh "$b/stack.sh"
 sh "$b/ssh.sh"
 # Issue 18: the cost of a metrics scrape of N instances (metrics.sh).
 sh "$b/metrics.sh"
+# Issue 19: clients not served while runnerd upgrades in place (upgrade.sh).
+sh "$b/upgrade.sh"

@@ -16,6 +16,15 @@
  *		thread sends SAMPLES status requests of "one", 1 ms
  *		apart, each on its own: prints "lat MS" for each, then
  *		"stream MB_PER_SECOND" the attachers received.
+ *	bench_load during SOCKET ALIAS CMD [ARG ...]
+ *		One connection asks the status of ALIAS back to back (the
+ *		next request as soon as the reply line is in) for as long
+ *		as CMD runs (`runnerctl start many`, say, started once the
+ *		connection is up and warm): prints "lat MS" for each
+ *		request, then "ok N", how many replies said ok (a reply
+ *		of ENOALIAS, the alias not started yet, is an answer all
+ *		the same: what is measured is how long the loop let the
+ *		client wait).  Exit 1 when CMD fails.
  *
  * Not a test: `make bench` runs it (tests/bench/bench.sh) against a
  * runnerd of its own, and "rate" also against floor_sock's echo server,
@@ -25,9 +34,12 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +48,8 @@
 #include <unistd.h>
 
 #define MAXCLIENTS	1000
+
+extern char	**environ;
 
 static const char	*sock;
 static atomic_int	 probing_done;
@@ -253,6 +267,54 @@ lat(int attachers, const char *prefix, int samples)
 	return (0);
 }
 
+static int
+during(const char *alias, char **cmd)
+{
+	posix_spawn_file_actions_t	 quiet;
+	char				 req[256];
+	double				*lat = NULL, t0;
+	size_t				 n = 0, cap = 0, k, ok = 0;
+	pid_t				 pid;
+	int				 fd = dial(), len, status, e, r;
+
+	len = snprintf(req, sizeof(req), "{\"tag\": 1, \"cmd\": \"status\", "
+	    "\"ext\": {\"alias\": \"%s\"}}\n", alias);
+	for (k = 0; k < 10; k++) {		/* warm up */
+		send_all(fd, req, (size_t)len);
+		read_line(fd);
+	}
+	posix_spawn_file_actions_init(&quiet);
+	posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+	if ((e = posix_spawnp(&pid, cmd[0], &quiet, NULL, cmd,
+	    environ)) != 0) {
+		errno = e;
+		die(cmd[0]);
+	}
+	do {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			if ((lat = realloc(lat, cap * sizeof(*lat))) == NULL)
+				die("realloc");
+		}
+		t0 = now_ms();
+		send_all(fd, req, (size_t)len);
+		ok += (size_t)read_line(fd);
+		lat[n++] = now_ms() - t0;
+	} while ((r = waitpid(pid, &status, WNOHANG)) == 0 ||
+	    (r == -1 && errno == EINTR));
+	close(fd);
+	for (k = 0; k < n; k++)
+		printf("lat %.4f\n", lat[k]);
+	printf("ok %zu\n", ok);
+	free(lat);
+	posix_spawn_file_actions_destroy(&quiet);
+	if (r == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench_load: %s failed\n", cmd[0]);
+		return (1);
+	}
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -269,8 +331,12 @@ main(int argc, char **argv)
 			goto usage;
 		return (lat(atoi(argv[3]), argv[4], atoi(argv[5])));
 	}
+	if (argc >= 5 && strcmp(argv[1], "during") == 0) {
+		sock = argv[2];
+		return (during(argv[3], argv + 4));
+	}
 usage:
 	fprintf(stderr, "usage: bench_load rate SOCKET CMD CLIENTS MS | "
-	    "lat SOCKET N PREFIX SAMPLES\n");
+	    "lat SOCKET N PREFIX SAMPLES | during SOCKET ALIAS CMD ...\n");
 	return (2);
 }

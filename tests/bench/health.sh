@@ -16,7 +16,8 @@
 # by more than 10 ms (max with probes, less the max without).  Figures,
 # not a test.  Only what this script started is stopped, by pid.
 # Environment: BENCH_HN (1000), BENCH_HSAMPLES (3000).
-# shellcheck disable=SC2086
+# Lists are split on purpose:
+# shellcheck disable=SC2086,SC2046,SC3045
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -79,26 +80,22 @@ for d in plain exec connect; do
 	*)	until_ok probed_is "$N" "$d" ;;
 	esac
 	"$b/bench_load" lat "$tmp/$d/sock" 0 x "$SAMPLES" |
-	    awk '/^lat/ { print $2 }' | sort -g >"$tmp/$d/lat"
+	    awk '/^lat/ { print $2 }' >"$tmp/$d/lat"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || :
-	pids=$(echo "$pids" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
+	forget "$pid"
 done
 
-# stats FILE (sorted): "median p99 max"
-stats() {
-	awk '{ v[NR] = $1 } END {
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f %.3f %.3f\n", m, v[int(NR * 0.99 + 0.999)], v[NR] }' "$1"
-}
-set -- $(stats "$tmp/plain/lat")
+# mpm FILE: "median p99 max" (lib.sh's stats), three decimals.
+mpm() { stats "$1" | awk '{ printf "%.3f %.3f %.3f\n", $1, $4, $3 }'; }
+set -- $(mpm "$tmp/plain/lat")
 pmax=$3
 echo
 echo "| status latency, $N instances (ms) | median | p99 | max | max over no probes | holds (<= 10 ms) |"
 echo "| --- | --- | --- | --- | --- | --- |"
 echo "| no probes | $1 | $2 | $3 | | |"
 for d in exec connect; do
-	set -- $(stats "$tmp/$d/lat")
+	set -- $(mpm "$tmp/$d/lat")
 	over=$(awk -v a="$3" -v b="$pmax" 'BEGIN { printf "%.3f", a - b }')
 	ok=$(awk -v o="$over" 'BEGIN { print o <= 10 ? "yes" : "**no**" }')
 	echo "| $d probe every 1 s on each ($(cat "$tmp/$d/healthy") of $N" \
