@@ -6,12 +6,19 @@
  * client sends meanwhile lands in the middle of it, whatever the
  * machine's speed: a status is answered mid-wave (its not yet launched
  * instances "waiting" for "its turn to start"), and the start answered
- * after; a stop of everything, a second start, a reload removing the
+ * after; a crash of them all is a wave of restarts; a stop of everything, a second start, a reload removing the
  * app, a shutdown and an upgrade arriving mid-wave; a client that
  * vanishes (the wave goes on); a launch failing in the middle (the
  * answer says how many were started, the rest are not).  Each waits
  * for what it needs to see (a reply, a state), never for time.
  */
+
+/*
+ * Hundreds of forks and execs, one per turn, took seconds on a loaded
+ * 2-core machine: the bound on each wait is raised for this file alone,
+ * so a slow machine is not a failure and a hang still is.
+ */
+#define T_WAIT_MS	60000
 
 #include "daemon.h"
 #include "client.h"
@@ -32,7 +39,9 @@ wave_setup(void **state)
 	    "  many = { command = \"cat\"; instances = %d; restart = \"no\"; };\n"
 	    "  here = { command = \"cat\"; instances = %d; restart = \"no\"; "
 	    "cwd = \"%s/sub\"; };\n"
-	    "};\n", N, N, d->dir));
+	    "  crashy = { command = \"cat\"; instances = %d; "
+	    "restart = \"always\"; backoff_reset = 0.001; };\n"
+	    "};\n", N, N, d->dir, N));
 	return (0);
 }
 
@@ -281,6 +290,45 @@ test_shutdown_mid_wave(void **state)
 }
 
 /*
+ * Every instance killed at once: the restarts are a wave too, a status
+ * is answered while some still wait in backoff with no process, and
+ * each instance is restarted once.
+ */
+static void
+test_crash_wave(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*b = cl_open(d);
+	struct json	*j;
+	pid_t		 pids[N];
+	int		 arr, k, e, n = 0;
+
+	j = cl_call(b, "start", "{\"app\": \"crashy\"}");
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), N);
+	j = cl_call(b, "status", NULL);
+	arr = j_type(j, j_ok(j), "instances", JSON_ARRAY);
+	for (k = 0; k < json_len(j, arr); k++) {
+		e = json_at(j, arr, k);
+		if (json_streq(j, json_get(j, e, "app"), "crashy"))
+			pids[n++] = (pid_t)j_int(j, e, "pid");
+	}
+	assert_int_equal(n, N);
+	for (k = 0; k < N; k++)
+		assert_int_equal(kill(pids[k], SIGKILL), 0);
+	/* Restarted one per turn: some wait while others run again. */
+	while (count_state(b, "crashy", "backoff") == 0)
+		;
+	assert_true(count_state(b, "crashy", "running") < N);
+	for (k = 1; k <= N; k++) {
+		e = cl_wait_state(b, d_fmt(d, "crashy-%d", k), "running", &j);
+		assert_int_equal(j_int(j, e, "restarts"), 1);
+		assert_true(j_int(j, e, "pid") != pids[k - 1]);
+	}
+	j_ok(cl_call(b, "stop", "{\"all\": true}"));
+}
+
+/*
  * An upgrade mid-wave waits for the wave (the handover carries none):
  * the start is answered in full by this runnerd, then the upgrade by
  * the next, with every instance running under it.
@@ -324,6 +372,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shutdown_mid_wave,
 		    wave_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_mid_wave,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_crash_wave,
 		    wave_setup, t_teardown),
 	};
 
