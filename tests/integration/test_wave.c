@@ -63,6 +63,15 @@ count_state(struct client *c, const char *app, const char *st)
 	return (n);
 }
 
+/* Every instance of app runs (launched once each); then all stop. */
+static void
+all_running(struct client *c, const char *app)
+{
+	assert_int_equal(count_state(c, app, "running"), N);
+	assert_int_equal(count_state(c, app, NULL), N);
+	j_ok(cl_call(c, "stop", "{\"all\": true}"));
+}
+
 /* Wait (bounded, as cl_wait_state) until status lists none of app's. */
 static void
 wait_gone(struct client *c, const char *app)
@@ -133,8 +142,7 @@ test_status_mid_wave(void **state)
 		snprintf(alias, sizeof(alias), "many-%d", k + 1);
 		assert_true(json_streq(j, json_at(j, arr, k), alias));
 	}
-	assert_int_equal(count_state(b, "many", "running"), N);
-	j_ok(cl_call(b, "stop", "{\"all\": true}"));
+	all_running(b, "many");
 }
 
 /*
@@ -211,8 +219,7 @@ test_client_vanishes(void **state)
 	mid_wave(b, "many");
 	cl_close(a);
 	(void)cl_wait_state(b, "many-200", "running", &j);
-	assert_int_equal(count_state(b, "many", "running"), N);
-	j_ok(cl_call(b, "stop", "{\"all\": true}"));
+	all_running(b, "many");
 }
 
 /*
@@ -349,8 +356,7 @@ test_upgrade_mid_wave(void **state)
 	    JSON_ARRAY)), N);
 	j = cl_reply_tag(b, tb);
 	assert_int_equal(j_int(j, j_ok(j), "upgrades"), 1);
-	assert_int_equal(count_state(b, "many", "running"), N);
-	j_ok(cl_call(b, "stop", "{\"all\": true}"));
+	all_running(b, "many");
 }
 
 int
