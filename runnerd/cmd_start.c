@@ -3,8 +3,11 @@
  * answer.  Launching is instance.c's; a start answers once the instance
  * is ready (ready.c), which for a socket or notify app comes later: the
  * request then waits (waiter.c) with start_done as its answer.  A start
- * of all of an app's instances whose dependencies are not met yet waits
- * for each to leave waiting (a startjob), as a stop waits for each.
+ * of all of an app's instances (a startjob) makes them all at once,
+ * waiting, and launches them in their turn in the launch queue (a wave,
+ * launchq.c), so that clients are served meanwhile; it answers once each
+ * has left waiting (launched, or also waited for its dependencies), as a
+ * stop waits for each.
  */
 
 #include <stdio.h>
@@ -21,21 +24,30 @@ static void	cmd_start_all(struct req *, const struct app *,
 static int	start_collides(const struct app *, const char *, char *,
 		    size_t);
 
-/* A start of several instances some of which wait for dependencies. */
+/* A start of all of an app's instances. */
 struct startjob {
+	struct wave	 wave;		/* its launches (launchq.c) */
 	uint64_t	 client;
 	long long	 tag;
 	int		 has_tag;
 	int		 remaining;	/* instances still waiting */
 	int		 total;		/* the app's instances */
+	int		 launched;	/* launched in their turn */
+	int		 cut;		/* one's launch failed: the rest were
+					   dropped, and the answer counts */
+	int		 holding;	/* not to be answered yet (the
+					   handler, a drop, under way) */
 	int		 code;		/* the first failure's, or 0 */
 	char		*msg;		/* ... in words */
+	char		*app;		/* the app's name */
 	struct buf	 reply;		/* {"app":...,"started":[... */
 };
 
 static void	startjob_done(struct startjob *, struct inst *, int);
+static void	startjob_settle(struct startjob *);
+static void	startjob_turn(struct wave *, struct inst *, int, const char *);
 static int	startjob_wait(struct waiter *, struct inst *, enum wait_why);
-static void	startjob_abort(struct startjob *);
+static void	startjob_free(struct startjob *);
 
 /* Answer a start (or restart) whose instance now runs. */
 static void
@@ -133,50 +145,93 @@ start_collides(const struct app *app, const char *alias, char *err,
 	    errlen));
 }
 
-/*
- * Count in an instance that left waiting (failed: it did not start);
- * answer and free the job with the last one.
- */
+/* Count in an instance that left waiting (failed: it did not start). */
 static void
 startjob_done(struct startjob *job, struct inst *i, int failed)
 {
 	if (failed && job->code == 0) {
 		job->code = i->end.start_code != 0 ? i->end.start_code :
 		    RUNNER_ESPAWN;
-		job->msg = strdup(i->end.start_msg != NULL ?
-		    i->end.start_msg : "stopped before it ran");
+		if (i->end.start_msg != NULL)
+			job->msg = strdup(i->end.start_msg);
+		else if (asprintf(&job->msg, "'%s' was stopped before it "
+		    "ran", i->alias) == -1)
+			job->msg = NULL;
 	}
-	if (--job->remaining > 0)
+	job->remaining--;
+	startjob_settle(job);
+}
+
+/*
+ * Answer and free the job once no instance of it waits or is queued: the
+ * aliases it started, or the first failure, with how many were started
+ * when a launch failed in the middle (the rest were not launched).
+ */
+static void
+startjob_settle(struct startjob *job)
+{
+	if (job->remaining > 0 || job->wave.queued > 0 || job->holding)
 		return;
-	if (job->code != 0)
+	if (job->code != 0 && job->cut)
+		reply_err(job->client, job->has_tag, job->tag, job->code,
+		    "%s (%d of %d instances of '%s' were started)",
+		    job->msg != NULL ? job->msg : "out of memory",
+		    job->launched, job->total, job->app);
+	else if (job->code != 0)
 		reply_err(job->client, job->has_tag, job->tag, job->code,
 		    "%s (not every one of the %d instances of '%s' was "
 		    "started)", job->msg != NULL ? job->msg : "out of memory",
-		    job->total, i->app != NULL ? i->app->name : "?");
+		    job->total, job->app);
 	else {
 		jw_close(&job->reply, ']');
 		jw_close(&job->reply, '}');
 		reply_ok(job->client, job->has_tag, job->tag, &job->reply);
 	}
-	buf_free(&job->reply);
-	free(job->msg);
-	free(job);
+	startjob_free(job);
 }
 
-/* Give up a job before it answered: its waiters go, and the job. */
+/*
+ * An instance of the job had its turn in the launch queue.  One whose
+ * launch failed ends the wave, as a start that stops at the first
+ * failure: what is still queued of it is dropped (never started).
+ */
 static void
-startjob_abort(struct startjob *job)
+startjob_turn(struct wave *wave, struct inst *i, int rc, const char *err)
 {
-	waiters_drop(job);
+	struct startjob	*job = (struct startjob *)wave;
+
+	(void)i;
+	if (rc == 0)
+		job->launched++;
+	else if (rc != -1 && !job->cut) {
+		job->cut = 1;
+		job->code = rc;
+		free(job->msg);
+		job->msg = strdup(err);
+		job->holding++;
+		launchq_drop(wave);
+		job->holding--;
+	}
+	startjob_settle(job);
+}
+
+/*
+ * Free a job: answered (its waiters are done), or given up (the caller
+ * dropped them).
+ */
+static void
+startjob_free(struct startjob *job)
+{
 	buf_free(&job->reply);
 	free(job->msg);
+	free(job->app);
 	free(job);
 }
 
 /*
  * A waiting instance's waiter in a startjob: it counts in once the
  * instance has run (or failed, or gone).  It outlives its client, since
- * the job is shared.
+ * the job is shared, and the launches go on.
  */
 static int
 startjob_wait(struct waiter *w, struct inst *i, enum wait_why why)
@@ -193,9 +248,9 @@ startjob_wait(struct waiter *w, struct inst *i, enum wait_why why)
 
 /*
  * Start every instance of an app with instances = N (NAME-1..NAME-N) that
- * is not running; answered once all are spawned (those waiting for their
- * dependencies, by this start or another, once they ran, or failed),
- * with the aliases it started.
+ * is not running, in their turn, in alias order; answered once all are
+ * spawned (those waiting for their dependencies, by this start or
+ * another, once they ran, or failed), with the aliases it started.
  * With strict, one already running refuses the whole start first.
  */
 static void
@@ -206,16 +261,17 @@ cmd_start_all(struct req *rq, const struct app *app,
 	struct waiter	*w;
 	struct inst	*i = NULL;
 	char		 alias[RUNNER_ALIAS_MAX + 16], err[RUNNER_ERRMSG_MAX];
-	int		 k, rc, n = 0;
+	int		 k, rc;
 
 	for (k = 1; strict && k <= app->instances; k++) {
 		inst_alias(app, k, alias, sizeof(alias));
 		if ((i = inst_find(alias)) != NULL && i->state ==
 		    INST_WAITING) {
 			REQ_ERR(rq, RUNNER_EEXIST, "'%s' is already starting "
-			    "(it waits for its dependencies; --strict: none of "
-			    "the %d instances of '%s' was started)", i->alias,
-			    app->instances, app->name);
+			    "(it waits for %s; --strict: none of the %d "
+			    "instances of '%s' was started)", i->alias,
+			    launchq_kind(i) != LAUNCH_NONE ? "its turn" :
+			    "its dependencies", app->instances, app->name);
 			return;
 		}
 		if (i != NULL && !inst_ended(i)) {
@@ -226,14 +282,18 @@ cmd_start_all(struct req *rq, const struct app *app,
 			return;
 		}
 	}
-	if ((job = calloc(1, sizeof(*job))) == NULL) {
+	if ((job = calloc(1, sizeof(*job))) == NULL ||
+	    (job->app = strdup(app->name)) == NULL) {
+		free(job);
 		REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
 		return;
 	}
+	job->wave.turn = startjob_turn;
 	job->client = rq->c->id;
 	job->has_tag = rq->has_tag;
 	job->tag = rq->tag;
 	job->total = app->instances;
+	job->holding = 1;		/* until every one is queued */
 	buf_init(&job->reply);
 	jw_open(&job->reply, '{');
 	jw_key(&job->reply, "app");
@@ -243,40 +303,39 @@ cmd_start_all(struct req *rq, const struct app *app,
 	for (k = 1; k <= app->instances; k++) {
 		inst_alias(app, k, alias, sizeof(alias));
 		/*
-		 * One running is left alone; one waiting (another start's)
-		 * is waited for too: it has not run yet.
+		 * One running is left alone; one waiting (another start's,
+		 * queued or held by its dependencies) is waited for too: it
+		 * has not run yet.
 		 */
 		if ((i = inst_find(alias)) != NULL && !inst_ended(i) &&
 		    i->state != INST_WAITING)
 			continue;
 		if (i == NULL || i->state != INST_WAITING) {
-			if ((i = inst_launch(alias, app, opts, forget, &rc,
-			    err, sizeof(err))) == NULL) {
-				startjob_abort(job);
-				REQ_ERR(rq, rc, "%s (%d of %d instances of "
-				    "'%s' were started)", err, n,
-				    app->instances, app->name);
+			if ((i = inst_queue(alias, app, opts, forget,
+			    &job->wave, &rc, err, sizeof(err))) == NULL) {
+				waiters_drop(job);
+				launchq_drop(&job->wave);
+				startjob_free(job);
+				REQ_ERR(rq, rc, "%s (0 of %d instances of '%s' "
+				    "were started)", err, app->instances,
+				    app->name);
 				return;
 			}
 			jw_str(&job->reply, alias);
-			n++;
 		}
-		/* One held by its dependencies is answered for once it ran. */
-		if (i->state == INST_WAITING) {
-			if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
-			    startjob_wait)) == NULL) {
-				startjob_abort(job);
-				REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
-				return;
-			}
-			w->arg = job;
-			job->remaining++;
+		if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
+		    startjob_wait)) == NULL) {
+			waiters_drop(job);
+			launchq_drop(&job->wave);
+			startjob_free(job);
+			REQ_ERR(rq, RUNNER_ENOMEM, "out of memory");
+			return;
 		}
+		w->arg = job;
+		job->remaining++;
 	}
-	if (job->remaining > 0)
-		return;
-	job->remaining = 1;		/* none waits: answered now */
-	startjob_done(job, i, 0);
+	job->holding = 0;
+	startjob_settle(job);		/* none to wait for: answered now */
 }
 
 /* Start an instance of a configured app (or all of an app's). */

@@ -2,7 +2,9 @@
  * depends.c: dependencies between apps, as runnerd lives them.  Starting
  * an instance of an app with depends_on starts the instances of each
  * dependency that are not running, and holds the instance `waiting'
- * until every condition holds; then its process starts.  A stop goes the
+ * until every condition holds; then its process starts, in its turn in
+ * the launch queue (launchq.c: a thousand dependents let go at once do
+ * not stall the loop).  A stop goes the
  * other way: an instance is held until every instance that depends on it
  * and is stopping too has ended.  And with on_dependency_restart, a
  * dependency that restarted restarts its dependents once it meets their
@@ -51,7 +53,7 @@ static void	 deps_what(const struct inst *, int, char *, size_t);
 static void	 deps_say(struct inst *);
 static int	 deps_go(struct inst *, char *, size_t);
 static void	 deps_fail(struct inst *, int, const char *);
-static void	 wait_check(struct inst *);
+static void	 wait_check(struct inst *, int);
 static void	 hold_check(struct inst *);
 static void	 restart_check(struct inst *);
 static int	 depends_on(const struct app *, const char *);
@@ -130,7 +132,9 @@ deps_settle(void)
 		}
 		for (k = n = 0; k < server.ninsts; k++) {
 			i = server.insts[k];
-			if (i->state == INST_WAITING || i->dep.held ||
+			/* One queued to launch is looked at in its turn. */
+			if ((i->state == INST_WAITING &&
+			    launchq_kind(i) == LAUNCH_NONE) || i->dep.held ||
 			    i->dep.restart_due)
 				ids[n++] = i->id;
 		}
@@ -145,7 +149,7 @@ deps_settle(void)
 			if (i->dep.held)
 				hold_check(i);
 			else if (i->state == INST_WAITING)
-				wait_check(i);
+				wait_check(i, 0);
 			else if (i->dep.restart_due)
 				restart_check(i);
 		}
@@ -427,8 +431,12 @@ deps_fail(struct inst *i, int code, const char *why)
 	inst_trim_ended();
 }
 
+/*
+ * A waiting instance's dependencies changed: it fails, or waits on, or,
+ * met, starts in its turn in the launch queue (now: go, its turn).
+ */
 static void
-wait_check(struct inst *i)
+wait_check(struct inst *i, int go)
 {
 	char	 why[RUNNER_ERRMSG_MAX];
 	int	 rc;
@@ -438,13 +446,26 @@ wait_check(struct inst *i)
 		deps_fail(i, RUNNER_EDEPEND, why);
 		break;
 	case V_MET:
-		if ((rc = deps_go(i, why, sizeof(why))) != 0)
+		if (!go)
+			launchq_add(i, LAUNCH_DEPS, NULL);
+		else if ((rc = deps_go(i, why, sizeof(why))) != 0)
 			deps_fail(i, rc, why);
 		break;
 	case V_PENDING:
 		deps_say(i);
 		break;
 	}
+}
+
+/*
+ * Its turn in the launch queue: start it if its dependencies still meet
+ * their conditions (they may have changed while it was queued).
+ */
+void
+depends_turn(struct inst *i)
+{
+	if (i->state == INST_WAITING)
+		wait_check(i, 1);
 }
 
 /* Held for a stop: stopped once no dependent on its way down is left. */
@@ -525,7 +546,11 @@ depends_json(struct buf *b, const struct inst *i)
 
 	if (i->state != INST_WAITING)
 		return;
-	deps_what(i, 1, what, sizeof(what));
+	/* Queued in a wave, or let go by its dependencies: its turn. */
+	if (launchq_kind(i) != LAUNCH_NONE)
+		snprintf(what, sizeof(what), "its turn to start");
+	else
+		deps_what(i, 1, what, sizeof(what));
 	jw_key(b, "waiting_for");
 	jw_str(b, what);
 }

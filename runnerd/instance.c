@@ -27,10 +27,11 @@
  * descendants, SIGKILL after stop_timeout, again each second if the kill
  * itself fails.  Readiness is ready.c's job.
  *
- * Restarts are restart.c's: the policy (backoff, max_restarts) and the
- * queue that paces them.  No restart runs in the reaping callback: an
- * instance due to restart is queued, and the queue is worked between
- * polls of the loop.
+ * Restarts are restart.c's: the policy (backoff, max_restarts).  Every
+ * launch but a lone start by hand (a restart, a start of many, the
+ * autostart, a dependent let go) waits its turn in the launch queue
+ * (launchq.c), worked between polls of the loop; no restart runs in the
+ * reaping callback.
  *
  * Nothing vanishes by itself: ended instances (exited, failed, stopped)
  * stay listed until started again or removed, at most ENDED_MAX of them
@@ -57,6 +58,8 @@
 static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
 static void	 inst_kill_cb(struct ev_loop *, ev_timer *, int);
 static int	 inst_cmp(const void *, const void *);
+static struct inst *inst_place(const char *, const struct app *,
+		    const struct runner_start *, int, int *, char *, size_t);
 
 static int
 inst_cmp(const void *key, const void *elem)
@@ -184,15 +187,13 @@ inst_alias(const struct app *app, int k, char *buf, size_t len)
 }
 
 /*
- * Start app under alias, replacing an ended instance of that alias (an
- * ended alias is free again).  The new instance, or NULL with *rc and
- * err saying why (in the log too, unless the alias is not one: that is
- * the client's error alone); one whose exec failed stays listed as
- * failed, with the reason (unless out of memory, the alias is not one, or
- * the start asked to forget a failure).
+ * A new instance of app under alias, not started, replacing an ended
+ * instance of that alias (an ended alias is free again); NULL with *rc
+ * and err saying why (in the log too, unless the alias is not one: that
+ * is the client's error alone).
  */
-struct inst *
-inst_launch(const char *alias, const struct app *app,
+static struct inst *
+inst_place(const char *alias, const struct app *app,
     const struct runner_start *opts, int forget, int *rc, char *err,
     size_t errlen)
 {
@@ -215,20 +216,71 @@ inst_launch(const char *alias, const struct app *app,
 		return (NULL);
 	}
 	i->req.forget = forget;
-	if ((*rc = depends_start(i, err, errlen)) != 0) {
-		/* Said once here, for every start: by hand, auto, reload. */
-		log_warnx("%s: cannot start: %s", alias, err);
-		i->end.start_code = *rc;
-		free(i->end.start_msg);
-		if (*rc == RUNNER_ENOMEM || forget ||
-		    (i->end.start_msg = strdup(err)) == NULL) {
-			inst_remove(i);
-			return (NULL);
-		}
-		inst_ended_now(i, INST_FAILED);
-		inst_trim_ended();
-		return (NULL);
+	return (i);
+}
+
+/*
+ * Start i, new (inst_place): its process, or a wait for its
+ * dependencies.  0, or a RUNNER_E* code with err saying why; then one
+ * whose exec failed stays listed as failed, with the reason (unless out
+ * of memory, or the start asked to forget a failure: then it is gone).
+ */
+int
+inst_go(struct inst *i, char *err, size_t errlen)
+{
+	int	 rc;
+
+	if ((rc = depends_start(i, err, errlen)) == 0)
+		return (0);
+	/* Said once here, for every start: by hand, auto, reload. */
+	log_warnx("%s: cannot start: %s", i->alias, err);
+	i->end.start_code = rc;
+	free(i->end.start_msg);
+	if (rc == RUNNER_ENOMEM || i->req.forget ||
+	    (i->end.start_msg = strdup(err)) == NULL) {
+		inst_remove(i);
+		return (rc);
 	}
+	inst_ended_now(i, INST_FAILED);
+	inst_trim_ended();
+	return (rc);
+}
+
+/*
+ * Start app under alias now (inst_place, inst_go).  The new instance, or
+ * NULL with *rc and err saying why.
+ */
+struct inst *
+inst_launch(const char *alias, const struct app *app,
+    const struct runner_start *opts, int forget, int *rc, char *err,
+    size_t errlen)
+{
+	struct inst	*i;
+
+	if ((i = inst_place(alias, app, opts, forget, rc, err, errlen)) ==
+	    NULL || (*rc = inst_go(i, err, errlen)) != 0)
+		return (NULL);
+	return (i);
+}
+
+/*
+ * Start app under alias in its turn (launchq.c), as one of wave (or
+ * NULL): the new instance, waiting until then, or NULL as inst_place.
+ */
+struct inst *
+inst_queue(const char *alias, const struct app *app,
+    const struct runner_start *opts, int forget, struct wave *wave, int *rc,
+    char *err, size_t errlen)
+{
+	struct inst	*i;
+
+	if ((i = inst_place(alias, app, opts, forget, rc, err, errlen)) ==
+	    NULL)
+		return (NULL);
+	i->state = INST_WAITING;
+	i->dep.since = ev_time();
+	i->dep.what[0] = '\0';
+	launchq_add(i, LAUNCH_START, wave);
 	return (i);
 }
 
@@ -452,6 +504,7 @@ inst_remove(struct inst *i)
 	ev_timer_stop(server.loop, &i->proc.timer);
 	ready_cancel(i);
 	restart_cancel(i);
+	launchq_remove(i);
 	relay_stop(i);
 	relay_detach_all(i);
 	waiters_inst_gone(i);
@@ -473,6 +526,7 @@ void
 inst_stop(struct inst *i)
 {
 	health_stopped(i);
+	launchq_remove(i);	/* its turn to start will not come */
 	if (i->state == INST_STOPPING) {
 		/*
 		 * Stopping to start again (a restart by hand, a roll's): the

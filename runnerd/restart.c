@@ -1,5 +1,5 @@
 /*
- * restart.c: the restart policy, and the queue that paces restarts.
+ * restart.c: the restart policy; the launch queue paces its restarts.
  *
  * After an exit that nobody asked for, the policy says whether the
  * instance restarts (restart), how long it waits first (backoff_initial
@@ -15,19 +15,17 @@
  * of subscribers make each exit slow to announce) would never let the
  * loop answer anyone again.  An instance in backoff waits for its delay
  * on its own timer (i->restart.backoff), and then, like one with no delay and
- * like a restart by hand, in the restart queue.  One timer of the loop
- * works the queue for RESTART_BUDGET seconds at most per loop iteration
- * (one spawn at least), so that between batches the loop polls and
- * clients are answered: a wave of hundreds of crashes is spread over
- * many iterations.  Starts of one instance are RESTART_SPACING apart at
- * least, whatever the backoff (0 included), so that a crash loop costs
- * a bounded number of forks a second.
+ * like a restart by hand, in the launch queue (launchq.c), which paces
+ * every launch: a wave of hundreds of crashes is spread over many
+ * iterations of the loop, clients answered between them.  Starts of one
+ * instance are RESTART_SPACING apart at least, whatever the backoff (0
+ * included), so that a crash loop costs a bounded number of forks a
+ * second.
  *
- * The policy's state (counts, window, backoff timer, queue entry, a
- * restart by hand under way) is i->restart, touched only here.
+ * The policy's state (counts, window, backoff timer, a restart by hand
+ * under way) is i->restart, touched only here.
  */
 
-#include <sys/queue.h>
 #include <sys/wait.h>
 
 #include <stdio.h>
@@ -36,15 +34,8 @@
 
 #include "runnerd.h"
 
-#define RESTART_BUDGET	0.005	/* seconds of spawning per loop iteration */
 #define RESTART_SPACING	0.01	/* between two starts of one instance */
 
-static TAILQ_HEAD(, inst) restart_queue =
-    TAILQ_HEAD_INITIALIZER(restart_queue);
-static ev_timer	 restart_tick;	/* works the queue, one batch a time */
-static int	 restart_tick_init;
-
-static void	 restart_tick_cb(struct ev_loop *, ev_timer *, int);
 static void	 restart_backoff_cb(struct ev_loop *, ev_timer *, int);
 static int	 restart_wanted(const struct inst *, int);
 static double	 restart_backoff(struct inst *);
@@ -271,7 +262,7 @@ restart_backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /*
  * Start again in place: same alias, args and buffered output.  Only the
- * restart queue does this; a failed spawn goes back to the policy.
+ * launch queue does this; a failed spawn goes back to the policy.
  */
 static void
 restart_respawn(struct inst *i)
@@ -313,29 +304,18 @@ restart_spawn_failed(struct inst *i, int rc, const char *err, int by_hand)
 }
 
 /*
- * Restart i as soon as the queue gets to it (a restart by hand, or a
- * policy's restart that is due).  i has no process.
+ * Restart i as soon as the launch queue gets to it (a restart by hand,
+ * or a policy's restart that is due).  i has no process.
  */
 void
 restart_enqueue(struct inst *i)
 {
-	if (!restart_tick_init) {
-		ev_timer_init(&restart_tick, restart_tick_cb, 0, 0);
-		restart_tick_init = 1;
-	}
 	ev_timer_stop(server.loop, &i->restart.backoff);
 	i->state = INST_BACKOFF;
-	if (i->restart.queued)
-		return;
-	TAILQ_INSERT_TAIL(&restart_queue, i, restart.rq_entry);
-	i->restart.queued = 1;
-	if (!ev_is_active(&restart_tick)) {
-		ev_timer_set(&restart_tick, 0, 0);
-		ev_timer_start(server.loop, &restart_tick);
-	}
+	launchq_add(i, LAUNCH_RESTART, NULL);
 }
 
-/* i is no longer to be restarted (stopped, removed). */
+/* The restart is not wanted (stopped, removed). */
 void
 restart_cancel(struct inst *i)
 {
@@ -345,40 +325,23 @@ restart_cancel(struct inst *i)
 	restart_dequeue(i);
 }
 
-/* Take i off the restart queue, if it is on it. */
+/* Take i off the launch queue, if its restart is on it. */
 static void
 restart_dequeue(struct inst *i)
 {
-	if (!i->restart.queued)
-		return;
-	TAILQ_REMOVE(&restart_queue, i, restart.rq_entry);
-	i->restart.queued = 0;
+	if (launchq_kind(i) == LAUNCH_RESTART)
+		launchq_remove(i);
 }
 
 /*
- * Restart what is queued, in order, for RESTART_BUDGET seconds at most,
- * then let the loop poll: the rest waits for the next iteration (the
- * timer, at 0 s, keeps epoll from sleeping meanwhile).
+ * i's turn in the launch queue: restart it, unless it was stopped or
+ * started meanwhile, or runnerd is stopping.
  */
-static void
-restart_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+void
+restart_turn(struct inst *i)
 {
-	struct inst	*i;
-	double		 t0 = clock_now();
-
-	(void)revents;
-	while ((i = TAILQ_FIRST(&restart_queue)) != NULL) {
-		restart_dequeue(i);
-		if (i->state == INST_BACKOFF && i->pid == 0 &&
-		    !server.shutting_down)
-			restart_respawn(i);
-		if (clock_now() - t0 >= RESTART_BUDGET)
-			break;
-	}
-	if (!TAILQ_EMPTY(&restart_queue)) {
-		ev_timer_set(w, 0, 0);
-		ev_timer_start(loop, w);
-	}
+	if (i->state == INST_BACKOFF && i->pid == 0 && !server.shutting_down)
+		restart_respawn(i);
 }
 
 /* An upgrade (carry.c): the policy's counts, its timer and queue place. */
@@ -397,7 +360,7 @@ restart_save(struct hand *h, const struct inst *i)
 	hand_int(h, "rs_window_restarts", r->window_restarts);
 	hand_double(h, "rs_backoff_in", ev_is_active(&r->backoff) ?
 	    ev_timer_remaining(server.loop, (ev_timer *)&r->backoff) : -1);
-	hand_int(h, "rs_queued", r->queued);
+	hand_int(h, "rs_queued", launchq_kind(i) == LAUNCH_RESTART);
 }
 
 void

@@ -245,8 +245,27 @@ handed_over(char **argv, int state, int old, const char *refused,
 }
 
 /*
- * Start the apps marked autostart: NAME, or NAME-1..NAME-N.  One an
- * earlier app depends on was started with it (depends.c): left be.
+ * The autostart's launches, one wave in the launch queue (launchq.c):
+ * systemd hears READY=1 once each has had its turn, as it did when they
+ * were all launched before the loop ran.
+ */
+static struct wave	 autostart_wave;
+static int		 autostart_queuing;
+
+static void
+autostart_turn(struct wave *w, struct inst *i, int rc, const char *err)
+{
+	(void)i;
+	(void)rc;
+	(void)err;
+	if (w->queued == 0 && !autostart_queuing)
+		notify_ready();
+}
+
+/*
+ * Start the apps marked autostart: NAME, or NAME-1..NAME-N, queued in
+ * that order.  One an earlier app depends on was started with it
+ * (depends.c), or is queued already: left be.
  */
 static void
 autostart(void)
@@ -257,6 +276,8 @@ autostart(void)
 	size_t			 k;
 	int			 j, rc;
 
+	autostart_wave.turn = autostart_turn;
+	autostart_queuing = 1;
 	for (k = 0; k < server.conf->cfg->napps; k++) {
 		app = &server.conf->cfg->apps[k];
 		for (j = 1; app->autostart && j <= app->instances; j++) {
@@ -264,11 +285,13 @@ autostart(void)
 			if (inst_find(alias) != NULL)
 				continue;
 			/* A failure is logged, and listed as failed. */
-			(void)inst_launch(alias, app,
-			    &(struct runner_start){ 0 }, 0, &rc, err,
-			    sizeof(err));
+			(void)inst_queue(alias, app,
+			    &(struct runner_start){ 0 }, 0, &autostart_wave,
+			    &rc, err, sizeof(err));
 		}
 	}
+	autostart_queuing = 0;
+	autostart_turn(&autostart_wave, NULL, 0, "");
 }
 
 int
@@ -381,8 +404,7 @@ main(int argc, char **argv)
 	upgrade_init(argv);
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
-	autostart();
-	notify_ready();
+	autostart();		/* READY=1 once it is launched */
 	/*
 	 * What loading the configuration and starting took and freed goes
 	 * back to the kernel now, not at some later free: an idle runnerd

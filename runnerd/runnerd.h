@@ -93,8 +93,30 @@ struct restart {
 	double		 window_start;	/* max_restarts: the window's start */
 	int		 window_restarts; /* ... and the restarts in it */
 	ev_timer	 backoff;	/* the delay before a restart */
-	TAILQ_ENTRY(inst) rq_entry;	/* the restart queue ... */
-	int		 queued;	/* ... when on it */
+};
+
+/*
+ * The launch queue (launchq.c): an instance's place on it, and a wave
+ * (a start of many instances) told of each of its members' turn: 0
+ * launched, a RUNNER_E* code failed (the instance NULL once removed),
+ * -1 cancelled before its turn.  queued: its members still to come.
+ */
+struct inst;
+enum launch_kind {
+	LAUNCH_NONE,		/* not on the queue */
+	LAUNCH_START,		/* a first start (inst_go) */
+	LAUNCH_DEPS,		/* dependencies met (depends_turn) */
+	LAUNCH_RESTART		/* restart.c's (restart_turn) */
+};
+struct wave {
+	void		(*turn)(struct wave *, struct inst *, int,
+			    const char *);
+	int		 queued;
+};
+struct launchslot {
+	TAILQ_ENTRY(inst) entry;
+	enum launch_kind kind;
+	struct wave	*wave;		/* a first start's, or NULL */
 };
 
 /* Dependencies (depends.c): a start's wait, a stop's hold. */
@@ -161,6 +183,7 @@ struct inst {
 	struct inst_proc proc;
 	struct ready	 ready;
 	struct restart	 restart;
+	struct launchslot launch;	/* launchq.c */
 	struct ending	 end;
 	struct capture	*cap;		/* its log (capture.c), or NULL */
 	struct proctick	 tick;
@@ -383,6 +406,10 @@ void		 inst_free(struct inst *);
 void		 inst_alias(const struct app *, int, char *, size_t);
 struct inst	*inst_launch(const char *, const struct app *,
 		    const struct runner_start *, int, int *, char *, size_t);
+struct inst	*inst_queue(const char *, const struct app *,
+		    const struct runner_start *, int, struct wave *, int *,
+		    char *, size_t);
+int		 inst_go(struct inst *, char *, size_t);
 void		 inst_stop(struct inst *);
 void		 inst_stop_all(void);
 void		 inst_restart(struct inst *);
@@ -433,6 +460,14 @@ void	 restart_json(struct buf *, const struct inst *);
 void	 restart_after_exit(struct inst *, int);
 void	 restart_enqueue(struct inst *);
 void	 restart_cancel(struct inst *);
+void	 restart_turn(struct inst *);
+
+/* launchq.c */
+void	 launchq_add(struct inst *, enum launch_kind, struct wave *);
+void	 launchq_remove(struct inst *);
+enum launch_kind launchq_kind(const struct inst *);
+int	 launchq_starting(void);
+void	 launchq_drop(struct wave *);
 
 /* health.c */
 enum health_state {
@@ -597,6 +632,7 @@ void	 depends_json(struct buf *, const struct inst *);
 int	 depends_stop_set(struct inst **, size_t *, int, char *, size_t);
 void	 depends_stop(struct inst *);
 void	 depends_release(void);
+void	 depends_turn(struct inst *);
 
 /* cmd_deps.c */
 void	 cmd_deps(struct req *);

@@ -162,15 +162,18 @@ waiters_client_gone(uint64_t id)
 
 /*
  * What is under way that an upgrade cannot carry and must let finish, in
- * words, or NULL: a rolling restart, a start waiting for dependencies, a
- * stop waiting for dependents (the waiting requests of other kinds are
- * carried).
+ * words, or NULL: a rolling restart, starts queued to launch (a start of
+ * many, the autostart), a start waiting for dependencies, a stop waiting
+ * for dependents (the waiting requests of other kinds, and the queued
+ * restarts, are carried).
  */
 const char *
 upgrade_busy(void)
 {
 	size_t	 k;
 
+	if (launchq_starting())
+		return ("a wave of starts");
 	if (roll_busy())
 		return ("a rolling restart");
 	if (!waiters_carried())
