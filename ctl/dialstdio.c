@@ -8,16 +8,20 @@
  * runnerd sees this process's credentials, the ssh user's.
  *
  * ssh carries an end of input but not whether it was a half-close or a
- * close (lib/ssh.c): a close ends the ssh connection too, and with it
- * sshd's reading of our stdout.  So when stdin ends, we wait a moment
- * (DIAL_HUP_MS) for stdout's reader to go: gone, it was a close, and
- * so is ours (the instance of an attach runs on); still there, the
- * socket's sending side is shut (SHUT_WR) and replies still come:
- * `printf 'q\n' | runnerctl -H ... attach` sees its answer.  A reader
- * that goes at any time ends us as soon as what came on stdin before
- * it has been passed on (bounded), not at the next byte to write: a
- * `logs -f` of a quiet instance would hold runnerd's connection for
- * nothing.
+ * close (lib/ssh.c).  With --escaped (the library's channels) stdin
+ * says: its bytes are escaped (ssh_unescape), and a mark before its end
+ * makes that end a half-close (the socket's sending side is shut, the
+ * replies still come); any other end is a close, once every byte before
+ * it has been passed on.  Without (runnerctl's own connections), a
+ * close ends the ssh connection too, and with it sshd's reading of our
+ * stdout.  So when stdin ends, we wait a moment (DIAL_HUP_MS) for
+ * stdout's reader to go: gone, it was a close, and so is ours (the
+ * instance of an attach runs on); still there, the socket's sending
+ * side is shut (SHUT_WR) and replies still come: `printf 'q\n' |
+ * runnerctl -H ... attach` sees its answer.  A reader that goes at any
+ * time ends us as soon as what came on stdin before it has been passed
+ * on (bounded), not at the next byte to write: a `logs -f` of a quiet
+ * instance would hold runnerd's connection for nothing.
  */
 
 #include <sys/socket.h>
@@ -36,7 +40,25 @@
 #define DIAL_CHUNK	65536
 #define DIAL_HUP_MS	250	/* after stdin's end, for stdout's reader
 				   to go with it: a close, not a half */
-#define DIAL_JOIN_MS	2000	/* at a close, for stdin's last bytes */
+#define DIAL_JOIN_MS	10000	/* at a close, for stdin's last bytes (a
+				   loaded machine may not run us for
+				   seconds) */
+
+enum { DIAL_ESCAPED };
+
+const struct ctl_opt dial_opts[] = {
+	[DIAL_ESCAPED] = { "--escaped", 0, "stdin is escaped by the library "
+	    "(lib/ssh.c): its end is a close unless marked a half-close" },
+	{ NULL, 0, NULL }
+};
+
+/* The thread's: the socket, the mode, how to tell the loop it is over. */
+struct dial {
+	int		 fd;		/* to runnerd */
+	int		 escaped;	/* --escaped */
+	int		 over;		/* write end: closed at an escaped
+					   stdin's unmarked end (a close) */
+};
 
 static ssize_t	 dial_read(int, char *, size_t);
 static void	*dial_up(void *);
@@ -66,23 +88,33 @@ dial_read(int fd, char *b, size_t len)
 }
 
 /*
- * The thread: stdin to the socket, then its sending side shut, unless
- * stdout's reader goes too (then the main loop ends us: a close).
+ * The thread: stdin to the socket, then its sending side shut (a
+ * half-close), unless this is a close: stdout's reader goes too (then
+ * the main loop ends us), or escaped, stdin ended unmarked (then we
+ * tell the main loop to end).
  */
 static void *
 dial_up(void *arg)
 {
 	struct pollfd	 pfd = { .fd = STDOUT_FILENO, .events = 0 };
+	struct ssh_unesc u = { 0, 0 };
+	struct dial	*d = arg;
 	char		 b[DIAL_CHUNK];
-	int		 fd = *(int *)arg;
 	ssize_t		 n;
+	size_t		 len;
 
-	while ((n = dial_read(STDIN_FILENO, b, sizeof(b))) > 0 &&
-	    out_write(fd, b, (size_t)n) == 0)
-		;
-	if (n == 0 && poll(&pfd, 1, DIAL_HUP_MS) == 1)
+	while ((n = dial_read(STDIN_FILENO, b, sizeof(b))) > 0) {
+		len = d->escaped ? ssh_unescape(&u, b, (size_t)n) : (size_t)n;
+		if (len > 0 && out_write(d->fd, b, len) == -1)
+			break;
+	}
+	if (n == 0 && d->escaped && !u.half) {
+		close(d->over);
 		return (NULL);
-	shutdown(fd, SHUT_WR);
+	}
+	if (n == 0 && !d->escaped && poll(&pfd, 1, DIAL_HUP_MS) == 1)
+		return (NULL);
+	shutdown(d->fd, SHUT_WR);
 	return (NULL);
 }
 
@@ -110,40 +142,45 @@ dial_join(pthread_t up)
 int
 ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
 {
-	struct pollfd	 pfd[2];
+	struct pollfd	 pfd[3];
+	struct dial	 d;
 	pthread_t	 up;
 	char		 b[DIAL_CHUNK];
 	ssize_t		 n;
 	pid_t		 none;
-	int		 fd, rc = CTL_EXIT_OK;
+	int		 over[2], rc = CTL_EXIT_OK;
 
-	(void)a;
 	/* One hop: a relay to another host would hide whose it is. */
 	if (ssh_url(ctl->socket))
 		return (ctl_usage_error(ctl->cmd, "relays to a local socket, "
 		    "not to %s", ctl->socket));
-	if ((fd = rpc_dial(ctl->socket, &none)) == -1) {
+	if ((d.fd = rpc_dial(ctl->socket, &none)) == -1) {
 		fprintf(stderr, "runnerctl: no runnerd at %s: %s\n",
 		    ctl->socket, strerror(errno));
 		return (CTL_EXIT_NODAEMON);
 	}
-	if (fcntl(fd, F_SETFL, 0) == -1 ||
-	    pthread_create(&up, NULL, dial_up, &fd) != 0) {
+	d.escaped = a->val[DIAL_ESCAPED] != NULL;
+	if (pipe2(over, O_CLOEXEC) == -1 || fcntl(d.fd, F_SETFL, 0) == -1 ||
+	    (d.over = over[1], pthread_create(&up, NULL, dial_up, &d)) != 0) {
 		fprintf(stderr, "runnerctl: dial-stdio: %s\n",
 		    strerror(errno));
-		close(fd);
+		close(d.fd);
 		return (CTL_EXIT_REFUSED);
 	}
-	pfd[0].fd = fd;
+	pfd[0].fd = d.fd;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = STDOUT_FILENO;
 	pfd[1].events = 0;	/* only POLLERR, POLLHUP: its reader left */
+	pfd[2].fd = over[0];
+	pfd[2].events = POLLIN;	/* POLLHUP: the thread saw a close */
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1) {
+		if (poll(pfd, 3, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (pfd[2].revents != 0)
+			break;
 		if (pfd[1].revents != 0) {
 			/*
 			 * A close: what came on stdin just before it (sshd
@@ -155,7 +192,7 @@ ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
 			rc = CTL_EXIT_REFUSED;
 			break;
 		}
-		if ((n = dial_read(fd, b, sizeof(b))) <= 0)
+		if ((n = dial_read(d.fd, b, sizeof(b))) <= 0)
 			break;
 		if (out_write(STDOUT_FILENO, b, (size_t)n) == -1) {
 			rc = CTL_EXIT_REFUSED;
@@ -163,9 +200,9 @@ ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
 		}
 	}
 	/*
-	 * runnerd is done (or ssh is gone): so are we, and the thread
-	 * still waiting for stdin ends with the process.  fd stays open
-	 * for it meanwhile.
+	 * runnerd is done (or ssh is gone, or an escaped stdin ended
+	 * unmarked): so are we, and the thread still waiting for stdin
+	 * ends with the process.  The socket stays open for it meanwhile.
 	 */
 	return (rc);
 }
