@@ -32,7 +32,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runnerctl.h"
@@ -52,17 +51,17 @@ const struct ctl_opt dial_opts[] = {
 	{ NULL, 0, NULL }
 };
 
-/* The thread's: the socket, the mode, how to tell the loop it is over. */
+/* The thread's: the socket, the mode, how it tells the loop it is done. */
 struct dial {
 	int		 fd;		/* to runnerd */
 	int		 escaped;	/* --escaped */
-	int		 over;		/* write end: closed at an escaped
-					   stdin's unmarked end (a close) */
+	int		 over;		/* write end, closed once stdin is all
+					   passed on */
+	int		 closing;	/* set before: it was a close */
 };
 
 static ssize_t	 dial_read(int, char *, size_t);
 static void	*dial_up(void *);
-static void	 dial_join(pthread_t);
 
 /*
  * read(2), waiting when fd is non-blocking and empty (sshd may hand us
@@ -89,9 +88,8 @@ dial_read(int fd, char *b, size_t len)
 
 /*
  * The thread: stdin to the socket, then its sending side shut (a
- * half-close), unless this is a close: stdout's reader goes too (then
- * the main loop ends us), or escaped, stdin ended unmarked (then we
- * tell the main loop to end).
+ * half-close) unless this is a close: escaped, stdin ended unmarked;
+ * not, stdout's reader went with it.  Either way the loop is told.
  */
 static void *
 dial_up(void *arg)
@@ -108,30 +106,13 @@ dial_up(void *arg)
 		if (len > 0 && out_write(d->fd, b, len) == -1)
 			break;
 	}
-	if (n == 0 && d->escaped && !u.half) {
-		close(d->over);
-		return (NULL);
-	}
-	if (n == 0 && !d->escaped && poll(&pfd, 1, DIAL_HUP_MS) == 1)
-		return (NULL);
-	shutdown(d->fd, SHUT_WR);
+	if (n == 0)
+		d->closing = d->escaped ? !u.half :
+		    poll(&pfd, 1, DIAL_HUP_MS) == 1;
+	if (!d->closing)
+		shutdown(d->fd, SHUT_WR);
+	close(d->over);
 	return (NULL);
-}
-
-/* Wait for the thread to pass on stdin to its end, DIAL_JOIN_MS at most. */
-static void
-dial_join(pthread_t up)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += DIAL_JOIN_MS / 1000;
-	ts.tv_nsec += (DIAL_JOIN_MS % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	(void)pthread_timedjoin_np(up, NULL, &ts);
 }
 
 /*
@@ -143,11 +124,12 @@ int
 ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
 {
 	struct pollfd	 pfd[3];
-	struct dial	 d;
+	struct dial	 d = { .closing = 0 };
 	pthread_t	 up;
 	char		 b[DIAL_CHUNK];
 	ssize_t		 n;
 	pid_t		 none;
+	double		 deadline = -1;	/* once stdout's reader went */
 	int		 over[2], rc = CTL_EXIT_OK;
 
 	/* One hop: a relay to another host would hide whose it is. */
@@ -172,37 +154,52 @@ ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
 	pfd[1].fd = STDOUT_FILENO;
 	pfd[1].events = 0;	/* only POLLERR, POLLHUP: its reader left */
 	pfd[2].fd = over[0];
-	pfd[2].events = POLLIN;	/* POLLHUP: the thread saw a close */
+	pfd[2].events = POLLIN;	/* POLLHUP: the thread is done */
 	for (;;) {
-		if (poll(pfd, 3, -1) == -1) {
+		if (poll(pfd, 3, deadline < 0 ? -1 :
+		    clock_ms_left(deadline)) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (pfd[2].revents != 0)
-			break;
-		if (pfd[1].revents != 0) {
+		if (pfd[2].revents != 0) {
+			/* Stdin all passed on: a close ends us. */
+			if (d.closing || deadline >= 0)
+				break;
+			pfd[2].fd = -1;
+		}
+		if (pfd[1].revents != 0 && deadline < 0) {
 			/*
 			 * A close: what came on stdin just before it (sshd
 			 * hands it over, then hangs up) must reach runnerd
-			 * first.  The thread ends at stdin's end; bounded,
-			 * should sshd keep stdin open.
+			 * first.  Until the thread has passed it on
+			 * (bounded, should sshd keep stdin open), runnerd's
+			 * output is read and dropped: runnerd, not read,
+			 * could stop taking our input.
 			 */
-			dial_join(up);
 			rc = CTL_EXIT_REFUSED;
-			break;
+			deadline = clock_deadline(DIAL_JOIN_MS);
+			pfd[1].fd = -1;
+			if (pfd[2].fd == -1)
+				break;
 		}
+		if (deadline >= 0 && clock_ms_left(deadline) == 0)
+			break;
+		if (pfd[0].revents == 0)
+			continue;
 		if ((n = dial_read(d.fd, b, sizeof(b))) <= 0)
 			break;
-		if (out_write(STDOUT_FILENO, b, (size_t)n) == -1) {
+		if (deadline < 0 && out_write(STDOUT_FILENO, b, (size_t)n) ==
+		    -1) {
 			rc = CTL_EXIT_REFUSED;
-			break;
+			deadline = clock_deadline(DIAL_JOIN_MS);
+			pfd[1].fd = -1;
 		}
 	}
 	/*
-	 * runnerd is done (or ssh is gone, or an escaped stdin ended
-	 * unmarked): so are we, and the thread still waiting for stdin
-	 * ends with the process.  The socket stays open for it meanwhile.
+	 * runnerd is done (or ssh is gone, or stdin ended in a close): so
+	 * are we, and a thread still waiting for stdin ends with the
+	 * process.  The socket stays open for it meanwhile.
 	 */
 	return (rc);
 }
