@@ -10,18 +10,22 @@
  * ssh carries an end of input but not whether it was a half-close or a
  * close (lib/ssh.c).  With --escaped (the library's channels) stdin
  * says: its bytes are escaped (ssh_unescape), and a mark before its end
- * makes that end a half-close (the socket's sending side is shut, the
- * replies still come); any other end is a close, once every byte before
- * it has been passed on.  Without (runnerctl's own connections), a
- * close ends the ssh connection too, and with it sshd's reading of our
- * stdout.  So when stdin ends, we wait a moment (DIAL_HUP_MS) for
- * stdout's reader to go: gone, it was a close, and so is ours (the
- * instance of an attach runs on); still there, the socket's sending
- * side is shut (SHUT_WR) and replies still come: `printf 'q\n' |
- * runnerctl -H ... attach` sees its answer.  A reader that goes at any
- * time ends us as soon as what came on stdin before it has been passed
- * on (bounded), not at the next byte to write: a `logs -f` of a quiet
- * instance would hold runnerd's connection for nothing.
+ * makes that end a half-close (the socket's sending side is shut once
+ * every byte before it is passed on, and the replies still come); any
+ * other end is a close.  Stdin is read ahead of runnerd into a queue
+ * (DIAL_QUEUE_MAX), so that sshd, which drops what it holds when the
+ * ssh connection ends, is emptied at once; at an escaped close the
+ * bytes still queued are passed on by a copy of this process, and this
+ * one ends, and with it the ssh connection (dial_detach).  Without
+ * --escaped (runnerctl's own connections), a close ends the ssh
+ * connection too, and with it sshd's reading of our stdout.  So when
+ * stdin ends, we wait a moment (DIAL_HUP_MS) for stdout's reader to go:
+ * gone, it was a close, and so is ours (the instance of an attach runs
+ * on); still there, a half-close: `printf 'q\n' | runnerctl -H ...
+ * attach` sees its answer.  A reader that goes at any time ends us as
+ * soon as what came on stdin before it has been passed on (bounded),
+ * not at the next byte to write: a `logs -f` of a quiet instance would
+ * hold runnerd's connection for nothing.
  */
 
 #include <sys/socket.h>
@@ -39,6 +43,7 @@
 #define DIAL_CHUNK	65536
 #define DIAL_HUP_MS	250	/* after stdin's end, for stdout's reader
 				   to go with it: a close, not a half */
+#define DIAL_QUEUE_MAX	(8 * 1024 * 1024) /* stdin read ahead of runnerd */
 #define DIAL_JOIN_MS	10000	/* at a close, for stdin's last bytes (a
 				   loaded machine may not run us for
 				   seconds) */
@@ -61,6 +66,7 @@ struct dial {
 };
 
 static ssize_t	 dial_read(int, char *, size_t);
+static void	 dial_detach(int, struct buf *);
 static void	*dial_up(void *);
 
 /*
@@ -87,30 +93,117 @@ dial_read(int fd, char *b, size_t len)
 }
 
 /*
- * The thread: stdin to the socket, then its sending side shut (a
- * half-close) unless this is a close: escaped, stdin ended unmarked;
- * not, stdout's reader went with it.  Either way the loop is told.
+ * An escaped close's last bytes (q) to runnerd, by a process of our
+ * own: the one sshd waits for ends now, and with it the ssh connection,
+ * now that sshd holds nothing more for us (the library's close waits
+ * for that, bounded).  The copy passes q on, dropping what runnerd
+ * sends meanwhile, until q is empty or runnerd goes, then closes.  In
+ * the forked copy of a threaded process: system calls only.  Returns
+ * when fork fails: the caller passes q on itself.
+ */
+static void
+dial_detach(int fd, struct buf *q)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	char		 b[DIAL_CHUNK];
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 nul;
+
+	if ((pid = fork()) == -1)
+		return;
+	if (pid > 0)
+		_exit(CTL_EXIT_OK);
+	if ((nul = open("/dev/null", O_RDWR)) != -1) {
+		dup2(nul, STDIN_FILENO);
+		dup2(nul, STDOUT_FILENO);
+		dup2(nul, STDERR_FILENO);
+	}
+	while (buf_used(q) > 0) {
+		if (poll(&pfd, 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if ((pfd.revents & POLLIN) &&
+		    recv(fd, b, sizeof(b), MSG_DONTWAIT) == 0)
+			break;
+		if (pfd.revents & (POLLERR | POLLNVAL))
+			break;
+		if (!(pfd.revents & POLLOUT))
+			continue;
+		n = send(fd, buf_head(q), buf_used(q),
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0)
+			buf_drop(q, (size_t)n);
+		else if (n == -1 && errno != EAGAIN && errno != EINTR)
+			break;
+	}
+	_exit(CTL_EXIT_OK);
+}
+
+/*
+ * The thread: stdin to the socket, through a queue (DIAL_QUEUE_MAX), so
+ * that stdin is read, and sshd's buffer emptied, even while runnerd
+ * takes its time.  At stdin's end, a close or a half-close: escaped, a
+ * close unless marked; not, a close when stdout's reader went with it.
+ * A half-close shuts the socket's sending side once the queue is
+ * passed on; an escaped close with bytes still queued detaches
+ * (dial_detach).  Either way the loop is told when the thread is done.
  */
 static void *
 dial_up(void *arg)
 {
-	struct pollfd	 pfd = { .fd = STDOUT_FILENO, .events = 0 };
+	struct pollfd	 pfd[2], out = { .fd = STDOUT_FILENO, .events = 0 };
 	struct ssh_unesc u = { 0, 0 };
 	struct dial	*d = arg;
+	struct buf	 q;
 	char		 b[DIAL_CHUNK];
 	ssize_t		 n;
 	size_t		 len;
+	int		 eof = 0;
 
-	while ((n = dial_read(STDIN_FILENO, b, sizeof(b))) > 0) {
-		len = d->escaped ? ssh_unescape(&u, b, (size_t)n) : (size_t)n;
-		if (len > 0 && out_write(d->fd, b, len) == -1)
+	buf_init(&q);
+	pfd[0].events = POLLIN;
+	pfd[1].events = POLLOUT;
+	for (;;) {
+		pfd[0].fd = !eof && buf_used(&q) < DIAL_QUEUE_MAX ?
+		    STDIN_FILENO : -1;
+		pfd[1].fd = buf_used(&q) > 0 ? d->fd : -1;
+		if (eof && pfd[1].fd == -1)
 			break;
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[0].revents != 0) {
+			if ((n = read(STDIN_FILENO, b, sizeof(b))) > 0) {
+				len = d->escaped ? ssh_unescape(&u, b,
+				    (size_t)n) : (size_t)n;
+				if (buf_add(&q, b, len) == -1)
+					break;
+			} else if (n == 0) {
+				eof = 1;
+				d->closing = d->escaped ? !u.half :
+				    poll(&out, 1, DIAL_HUP_MS) == 1;
+				if (d->escaped && d->closing)
+					dial_detach(d->fd, &q);
+			} else if (errno != EAGAIN && errno != EINTR)
+				eof = 1;
+		}
+		if (pfd[1].revents != 0) {
+			n = send(d->fd, buf_head(&q), buf_used(&q),
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0)
+				buf_drop(&q, (size_t)n);
+			else if (n == -1 && errno != EAGAIN && errno != EINTR)
+				break;	/* runnerd takes no more */
+		}
 	}
-	if (n == 0)
-		d->closing = d->escaped ? !u.half :
-		    poll(&pfd, 1, DIAL_HUP_MS) == 1;
 	if (!d->closing)
 		shutdown(d->fd, SHUT_WR);
+	buf_free(&q);
 	close(d->over);
 	return (NULL);
 }

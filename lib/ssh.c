@@ -26,8 +26,10 @@
  * library's channels run `dial-stdio --escaped`, and what they write is
  * escaped (ssh_send): 0xff is 0xff 0x00, and 0xff 0x01, written by
  * runner_channel_shutdown before its end of input, marks a half-close.
- * Any other end of input is a close: dial-stdio passes on every byte
- * before it, then closes (ssh_close lets ssh end by itself, bounded).
+ * Any other end of input is a close: dial-stdio, which reads its stdin
+ * ahead of runnerd, has by then every byte before it, and ends, leaving
+ * a copy of itself to pass them on and close; so ssh ends by itself
+ * (ssh_close waits for that, bounded) once sshd holds nothing of ours.
  * Both come after the data in ssh's one ordered stream: nothing is lost
  * and nothing is guessed from timing.  runnerctl's own connections stay
  * raw (its attach relays a user's bytes both ways): there a close is
