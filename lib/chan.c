@@ -17,6 +17,8 @@
  * backends: in-process on the child's own socket; through runnerd on the
  * attach connection, which runnerd passes on once the input queued
  * before it is written; on a direct channel on the instance's socket.
+ * Through ssh, what is written is escaped and a half-close marked first,
+ * and a close is ended as ssh.c says (ssh_send, ssh_close).
  *
  * Through runnerd the socket is a connection to runnerd (attach), or for
  * a direct channel the instance's own socket, passed by runnerd, plus
