@@ -113,7 +113,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "ping", 0, 0, 0, NULL, ctl_ping, "",
 	    "check that runnerd answers",
 	    "runnerctl -s /tmp/r/runnerd.sock ping\n" },
-	{ "dial-stdio", 0, 0, 0, NULL, ctl_dial_stdio, "",
+	{ "dial-stdio", 0, 0, 0, dial_opts, ctl_dial_stdio, "[--escaped]",
 	    "relay stdin and stdout to runnerd's socket (what -H ssh:// "
 	    "runs on the remote host)",
 	    "ssh host runnerctl dial-stdio -s /run/runner/runnerd.sock\n" },

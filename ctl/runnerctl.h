@@ -141,6 +141,7 @@ int	 ctl_ping(struct ctl *, struct ctl_args *);
 int	 ctl_version(struct ctl *, struct ctl_args *);
 
 /* dialstdio.c */
+extern const struct ctl_opt dial_opts[];
 int	 ctl_dial_stdio(struct ctl *, struct ctl_args *);
 
 /* deps.c */

@@ -17,6 +17,8 @@
  * backends: in-process on the child's own socket; through runnerd on the
  * attach connection, which runnerd passes on once the input queued
  * before it is written; on a direct channel on the instance's socket.
+ * Through ssh, what is written is escaped and a half-close marked first,
+ * and a close is ended as ssh.c says (ssh_send, ssh_close).
  *
  * Through runnerd the socket is a connection to runnerd (attach), or for
  * a direct channel the instance's own socket, passed by runnerd, plus
@@ -78,7 +80,10 @@ chan_unref(struct chan *c)
 		return;
 	if (c->owner != NULL)
 		*c->owner = NULL;
-	ssh_hangup(c->fd, c->ssh);	/* a close; through ssh, its end */
+	if (c->esc)		/* through ssh: ssh.c says how */
+		ssh_close(c->fd, c->ssh);
+	else
+		ssh_hangup(c->fd, c->ssh);
 	/* After the channel: runnerd takes it back once this closes. */
 	if (c->lease != -1)
 		close(c->lease);
@@ -231,7 +236,8 @@ runner_channel_write(struct runner_channel *h, const void *p, size_t len)
 	if (len == 0)
 		return (0);
 	for (;;) {
-		n = send(c->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = c->esc ? ssh_send(c, p, len) : send(c->fd, p, len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n >= 0)
 			return (n);
 		if (errno == EINTR)
@@ -274,8 +280,9 @@ runner_channel_shutdown(struct runner_channel *h)
 	if (c->gone || (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP)))
 		return (chan_seterr(h, RUNNER_ECLOSED, "'%s' is gone: no "
 		    "input to end", c->alias));
-	if (shutdown(c->fd, SHUT_WR) == -1) {
-		if (errno == ENOTCONN)
+	if ((c->esc && ssh_send_half(c) == -1) ||
+	    shutdown(c->fd, SHUT_WR) == -1) {
+		if (errno == ENOTCONN || errno == EPIPE)
 			return (chan_seterr(h, RUNNER_ECLOSED, "'%s' is gone: "
 			    "no input to end", c->alias));
 		return (chan_seterr(h, RUNNER_ESYS, "'%s': shutdown: %s",

@@ -379,10 +379,13 @@ remote_channel(struct runner *r, const char *alias)
 	struct runner_channel	*h = NULL;
 	struct chan		*c;
 	struct buf		 ext;
+	char			 err[RUNNER_ERRMSG_MAX];
 	int			 fd, rc, sndbuf = REMOTE_SNDBUF;
 	pid_t			 ssh;
 
-	if ((fd = rpc_dial(rm->socket, &ssh)) == -1) {
+	/* Through ssh, escaped: a close and a half-close differ (ssh.c). */
+	if ((fd = ssh_url(rm->socket) ? ssh_dial_escaped(rm->socket, &ssh,
+	    err, sizeof(err)) : rpc_dial(rm->socket, &ssh)) == -1) {
 		runner_seterr(r, RUNNER_ECLOSED, "cannot reach runnerd at %s: "
 		    "%s", rm->socket, strerror(errno));
 		return (NULL);
@@ -399,6 +402,7 @@ remote_channel(struct runner *r, const char *alias)
 		return (NULL);
 	}
 	c->ssh = ssh;
+	c->esc = ssh > 0;
 	c->daemon = 1;		/* until the attach reply (rpc.c) */
 	buf_init(&ext);
 	jw_object1(&ext, "alias", alias);

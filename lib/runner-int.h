@@ -425,6 +425,10 @@ struct chan {
 					   ends it first */
 	pid_t		 ssh;		/* the ssh carrying fd (ssh.c),
 					   reaped once fd closes; or 0 */
+	int		 esc;		/* what is written is escaped for
+					   dial-stdio --escaped (ssh.c) */
+	int		 esc_lead;	/* an escape's first byte went, its
+					   second is owed */
 };
 struct runner_channel {
 	struct chan	*chan;
@@ -462,8 +466,17 @@ struct ssh_target {
 int	 ssh_url(const char *);
 int	 ssh_parse(const char *, struct ssh_target *, char *, size_t);
 int	 ssh_dial(const char *, pid_t *, char *, size_t);
+int	 ssh_dial_escaped(const char *, pid_t *, char *, size_t);
 void	 ssh_hangup(int, pid_t);
+void	 ssh_close(int, pid_t);
 void	 ssh_parent_death(int);
+ssize_t	 ssh_send(struct chan *, const void *, size_t);
+int	 ssh_send_half(struct chan *);
+struct ssh_unesc {			/* dial-stdio --escaped's reading */
+	int		 lead;		/* the last byte was an escape */
+	int		 half;		/* the half-close mark came */
+};
+size_t	 ssh_unescape(struct ssh_unesc *, char *, size_t);
 
 /* clock.c: monotonic deadlines in seconds; a negative one never comes. */
 double	 clock_now(void);

@@ -19,9 +19,22 @@
  * ssh carries one end of input (EOF), not the difference between a
  * half-close (runner_channel_shutdown: the instance's input ends) and a
  * close (the handle goes; the instance runs on), which runnerd tells
- * apart on a local socket.  So a close is carried as the end of the
- * ssh connection: ssh_hangup waits until ssh has taken what was written
- * (bounded), then ends it, and dial-stdio, seeing its stdout's reader go
+ * apart on a local socket.  Nor can the end of the ssh connection carry
+ * a close: sshd drops what it still holds for dial-stdio's stdin when
+ * the connection ends (ssh, asked to go, sends a disconnect; sshd exits
+ * at once), so bytes written just before would be lost.  So the
+ * library's channels run `dial-stdio --escaped`, and what they write is
+ * escaped (ssh_send): 0xff is 0xff 0x00, and 0xff 0x01, written by
+ * runner_channel_shutdown before its end of input, marks a half-close.
+ * Any other end of input is a close: dial-stdio, which reads its stdin
+ * ahead of runnerd, has by then every byte before it, and ends, leaving
+ * a copy of itself to pass them on and close; so ssh ends by itself
+ * (ssh_close waits for that, bounded) once sshd holds nothing of ours.
+ * Both come after the data in ssh's one ordered stream: nothing is lost
+ * and nothing is guessed from timing.  runnerctl's own connections stay
+ * raw (its attach relays a user's bytes both ways): there a close is
+ * still the end of the ssh connection once ssh has taken what was
+ * written (ssh_hangup), and dial-stdio, seeing its stdout's reader go
  * with its stdin, closes rather than half-closes.  An ssh whose local
  * peer died unannounced notices only when it next has bytes to write,
  * so runnerctl, which has one thread, also asks for a parent-death
@@ -30,6 +43,7 @@
  */
 
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -38,6 +52,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +66,12 @@
 #define SSH_TERM_WAIT	1.0	/* s after SIGTERM before SIGKILL */
 #define SSH_DRAIN_MS	5000	/* for ssh to take what we wrote (a
 				   loaded machine may not run it for
-				   a second) */
+				   a second); for room for the mark */
+#define SSH_ESC		0xff	/* --escaped: the escape byte, then */
+#define SSH_ESC_BYTE	0x00	/*   a data byte 0xff */
+#define SSH_ESC_HALF	0x01	/*   the half-close mark */
+#define SSH_ESC_NONE	0x02	/*   nothing: a first byte left alone */
+#define SSH_SEND_MAX	16384	/* bytes escaped per ssh_send */
 
 extern char	**environ;
 
@@ -62,7 +82,8 @@ static void	 ssh_drain(int, pid_t);
 static int	 ssh_reap(pid_t);
 static int	 ssh_word_ok(const char *);
 static void	 ssh_quote(struct buf *, const char *);
-static char	**ssh_argv(const struct ssh_target *, char *, size_t);
+static char	**ssh_argv(const struct ssh_target *, int, char *, size_t);
+static int	 ssh_dial_as(const char *, int, pid_t *, char *, size_t);
 
 /* Send sig to each ssh started from now on when its parent dies. */
 void
@@ -174,9 +195,12 @@ ssh_quote(struct buf *b, const char *w)
 	buf_addc(b, '\'');
 }
 
-/* The ssh command line for t; NULL with err when it cannot be made. */
+/*
+ * The ssh command line for t (esc: dial-stdio --escaped); NULL with err
+ * when it cannot be made.
+ */
 static char **
-ssh_argv(const struct ssh_target *t, char *err, size_t errlen)
+ssh_argv(const struct ssh_target *t, int esc, char *err, size_t errlen)
 {
 	const char	*ssh, *ctl, *opt[11];	/* 10 at most, and NULL */
 	char		**base, **argv;
@@ -197,6 +221,8 @@ ssh_argv(const struct ssh_target *t, char *err, size_t errlen)
 	buf_init(&cmd);
 	ssh_quote(&cmd, ctl);
 	buf_adds(&cmd, " 'dial-stdio'");
+	if (esc)
+		buf_adds(&cmd, " '--escaped'");
 	if (t->path != NULL) {
 		buf_adds(&cmd, " '-s' ");
 		ssh_quote(&cmd, t->path);
@@ -247,14 +273,29 @@ ssh_stderr(void)
 
 /*
  * Run ssh to url on a socketpair: the other end (close-on-exec,
- * blocking), with *pid ssh's, to reap with ssh_reap after closing it.
- * -1 with errno (EINVAL: not a valid URL; ssh's own failure to exec)
- * and err saying why.  ssh's standard error is the caller's: its
- * messages (an unknown host, a refused key) reach the user as ssh says
- * them.
+ * blocking), with *pid ssh's, to close with ssh_hangup.  -1 with errno
+ * (EINVAL: not a valid URL; ssh's own failure to exec) and err saying
+ * why.  ssh's standard error is the caller's: its messages (an unknown
+ * host, a refused key) reach the user as ssh says them.
  */
 int
 ssh_dial(const char *url, pid_t *pid, char *err, size_t errlen)
+{
+	return (ssh_dial_as(url, 0, pid, err, errlen));
+}
+
+/*
+ * The same to `dial-stdio --escaped`, for a channel: what is written
+ * goes through ssh_send and ssh_send_half, and it ends with ssh_close.
+ */
+int
+ssh_dial_escaped(const char *url, pid_t *pid, char *err, size_t errlen)
+{
+	return (ssh_dial_as(url, 1, pid, err, errlen));
+}
+
+static int
+ssh_dial_as(const char *url, int esc, pid_t *pid, char *err, size_t errlen)
 {
 	struct ssh_target	 t;
 	struct spawn		 sp;
@@ -267,7 +308,7 @@ ssh_dial(const char *url, pid_t *pid, char *err, size_t errlen)
 		errno = EINVAL;
 		return (-1);
 	}
-	if ((argv = ssh_argv(&t, err, errlen)) == NULL) {
+	if ((argv = ssh_argv(&t, esc, err, errlen)) == NULL) {
 		errno = ENOMEM;
 		return (-1);
 	}
@@ -381,4 +422,141 @@ ssh_hangup(int fd, pid_t pid)
 	}
 	close(fd);
 	ssh_reap(pid);
+}
+
+/*
+ * Close fd, an escaped channel's connection through the ssh pid: its
+ * end of input after every byte written is the close (dial-stdio passes
+ * them on, then closes, and ssh ends by itself).  Bounded by ssh_reap:
+ * SSH_EXIT_WAIT, then SIGTERM, SSH_TERM_WAIT, then SIGKILL.
+ */
+void
+ssh_close(int fd, pid_t pid)
+{
+	close(fd);
+	ssh_reap(pid);
+}
+
+/*
+ * send(2) on an escaped channel (dial-stdio --escaped): up to
+ * SSH_SEND_MAX of p's bytes, 0xff doubled as 0xff 0x00, in one send.
+ * The count of p's bytes taken, or -1 with errno (EAGAIN when none
+ * were).  A send cut between an escape's two bytes owes the second:
+ * that byte of p was not taken, and the next send starts with what
+ * completes the pair (0x00 if p's next byte is 0xff again, else 0x02,
+ * nothing).
+ */
+ssize_t
+ssh_send(struct chan *c, const void *p, size_t len)
+{
+	const unsigned char	*in = p, *esc;
+	unsigned char		 enc[2 * SSH_SEND_MAX + 1];
+	size_t			 e = 0, i = 0, k, took, run;
+	ssize_t			 n;
+
+	if (len > SSH_SEND_MAX)
+		len = SSH_SEND_MAX;
+	if (c->esc_lead) {
+		enc[e++] = in[0] == SSH_ESC ? SSH_ESC_BYTE : SSH_ESC_NONE;
+		i = in[0] == SSH_ESC;
+	}
+	while (i < len) {
+		esc = memchr(in + i, SSH_ESC, len - i);
+		run = (esc != NULL ? (size_t)(esc - in) : len) - i;
+		memcpy(enc + e, in + i, run);
+		e += run;
+		i += run;
+		if (esc != NULL) {
+			enc[e++] = SSH_ESC;
+			enc[e++] = SSH_ESC_BYTE;
+			i++;
+		}
+	}
+	do
+		n = send(c->fd, enc, e, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return (-1);
+	if ((size_t)n == e) {
+		c->esc_lead = 0;
+		return ((ssize_t)len);
+	}
+	/* Cut short: how many of p's bytes went whole. */
+	k = took = i = 0;
+	if (c->esc_lead) {
+		c->esc_lead = 0;
+		k = 1;
+		took = i = in[0] == SSH_ESC;
+	}
+	for (; i < len && k < (size_t)n; i++, took++) {
+		if (in[i] != SSH_ESC)
+			k++;
+		else if (k + 2 <= (size_t)n)
+			k += 2;
+		else {
+			c->esc_lead = 1;
+			break;
+		}
+	}
+	if (took == 0) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	return ((ssize_t)took);
+}
+
+/*
+ * Mark a half-close on an escaped channel, before its end of input: 0,
+ * or -1 with errno (ETIMEDOUT: ssh took nothing for SSH_DRAIN_MS).
+ */
+int
+ssh_send_half(struct chan *c)
+{
+	unsigned char	 mark[2] = { SSH_ESC, SSH_ESC_HALF };
+	size_t		 at = c->esc_lead ? 1 : 0;
+	double		 deadline = clock_deadline(SSH_DRAIN_MS);
+	ssize_t		 n;
+
+	while (at < sizeof(mark)) {
+		n = send(c->fd, mark + at, sizeof(mark) - at,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			at += (size_t)n;
+			c->esc_lead = at == 1;
+		} else if (n == -1 && errno != EINTR && errno != EAGAIN)
+			return (-1);
+		else if (n == -1 && errno == EAGAIN &&
+		    fd_wait(c->fd, POLLOUT, deadline) == 0) {
+			errno = ETIMEDOUT;
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * dial-stdio --escaped: undo ssh_send's escapes in b's n bytes, in
+ * place, across calls (u): the data's length.  A mark sets u->half.
+ */
+size_t
+ssh_unescape(struct ssh_unesc *u, char *b, size_t n)
+{
+	unsigned char	*p = (unsigned char *)b;
+	size_t		 i, o = 0;
+
+	if (!u->lead && memchr(b, SSH_ESC, n) == NULL)
+		return (n);
+	for (i = 0; i < n; i++) {
+		if (u->lead) {
+			u->lead = 0;
+			if (p[i] == SSH_ESC_BYTE)
+				p[o++] = SSH_ESC;
+			else if (p[i] == SSH_ESC_HALF)
+				u->half = 1;
+		} else if (p[i] == SSH_ESC)
+			u->lead = 1;
+		else
+			p[o++] = p[i];
+	}
+	return (o);
 }

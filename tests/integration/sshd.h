@@ -6,7 +6,8 @@
  * ready once it says "Server listening".  The clients get RUNNER_SSH
  * (its ssh_config) and RUNNER_REMOTE_RUNNERCTL (the build's
  * runnerctl).  A test calls s_need_sshd first: skipped, with the
- * reason, where sshd could not run.
+ * reason, where sshd could not run.  Also what test_ssh.c and
+ * test_ssh_close.c both use: random bytes, our children, pgrep.
  */
 
 #ifndef T_SSHD_H
@@ -154,6 +155,60 @@ static char *
 s_url(struct daemon *d, const char *user, const char *sock)
 {
 	return (d_fmt(d, "ssh://%s@127.0.0.1:%d%s", user, sshd.port, sock));
+}
+
+/* n bytes of xorshift, every byte value (0xff too: ssh.c escapes it). */
+static unsigned char *
+s_random(struct daemon *d, size_t n)
+{
+	unsigned char	*p;
+	size_t		 i;
+	uint32_t	 x = 2463534242u;
+
+	assert_non_null(p = malloc(n));
+	d_keep(d, p);
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (unsigned char)x;
+	}
+	return (p);
+}
+
+/* Children of ours still there, zombies included. */
+static int
+s_children(void)
+{
+	return (t_procs(getpid(), 0, 0, NULL, 0) +
+	    t_procs(getpid(), 'Z', 0, NULL, 0));
+}
+
+/*
+ * The pids (up to max) of processes whose command line holds what, and
+ * also (NULL: anything).  /proc itself, however many processes there
+ * are (other tests on the machine may run thousands).
+ */
+static int
+s_pgrep(const char *what, const char *also, pid_t *out, int max)
+{
+	DIR		*dp;
+	struct dirent	*e;
+	char		 cl[4096];
+	pid_t		 pid;
+	int		 k = 0;
+
+	assert_non_null(dp = opendir("/proc"));
+	while ((e = readdir(dp)) != NULL && k < max) {
+		if ((pid = (pid_t)atol(e->d_name)) <= 0 || !t_alive(pid))
+			continue;
+		t_cmdline(pid, cl, sizeof(cl));
+		if (strstr(cl, what) != NULL &&
+		    (also == NULL || strstr(cl, also) != NULL))
+			out[k++] = pid;
+	}
+	closedir(dp);
+	return (k);
 }
 
 #endif /* T_SSHD_H */

@@ -10,7 +10,8 @@
  * handle closed (the instance runs on) against a half-close (its input
  * ends), a direct channel refused (RUNNER_ENOTSUP), its ssh killed under
  * it (ECLOSED, then a new connection), and no ssh left behind, not even
- * a zombie.
+ * a zombie.  The close and half-close of a channel under strain are
+ * test_ssh_close.c's.
  *
  * One sshd serves every test (sshd.h); each test has its own runnerd.
  * Skipped, with a message, only where sshd cannot run.
@@ -39,31 +40,6 @@ s_ctl(struct daemon *d, const char *url, const void *in, size_t inlen, ...)
 	va_end(ap);
 	argv[n] = NULL;
 	return (t_run(d, argv, in, inlen));
-}
-
-/* Children of ours still there, zombies included. */
-static int
-s_children(void)
-{
-	return (t_procs(getpid(), 0, 0, NULL, 0) +
-	    t_procs(getpid(), 'Z', 0, NULL, 0));
-}
-
-/* The pids (up to max) of processes whose command line holds what. */
-static int
-s_pgrep(const char *what, pid_t *out, int max)
-{
-	pid_t	 all[4096];
-	char	 cl[4096];
-	int	 n, i, k = 0;
-
-	n = t_procs(0, 0, 0, all, 4096);
-	for (i = 0; i < n && i < 4096; i++) {
-		t_cmdline(all[i], cl, sizeof(cl));
-		if (strstr(cl, what) != NULL && k < max)
-			out[k++] = all[i];
-	}
-	return (k);
 }
 
 /*
@@ -177,19 +153,10 @@ test_attach_big(void **state)
 	struct daemon	*d = *state;
 	struct run	*r;
 	unsigned char	*in;
-	size_t		 i;
-	uint32_t	 x = 2463534242u;
 
 	s_need_sshd();
 	d_start(d, d_default_conf(d));
-	assert_non_null(in = malloc(BIG));
-	d_keep(d, in);
-	for (i = 0; i < BIG; i++) {	/* xorshift: every byte value */
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		in[i] = (unsigned char)x;
-	}
+	in = s_random(d, BIG);
 	r = s_ctl(d, s_url(d, "root", d->sock), NULL, 0, "start", "cat",
 	    (char *)NULL);
 	r_status(r, 0);
@@ -472,7 +439,8 @@ test_follow_vanish(void **state)
 	s_read_until(out, "second line\n");
 	nssh = t_procs(ctl, 0, 0, ssh, 8);
 	assert_int_equal(nssh, 1);
-	nrelay = s_pgrep(d_fmt(d, "dial-stdio -s %s", d->sock), relay, 8);
+	nrelay = s_pgrep(d_fmt(d, "dial-stdio -s %s", d->sock), NULL, relay,
+	    8);
 	assert_int_equal(nrelay, 1);
 	kill(ctl, SIGKILL);
 	assert_true(t_wait_child(ctl, &status, T_WAIT_MS));
