@@ -174,8 +174,16 @@ test_child_state(void **state)
 	    "echo A=$A HOME=${HOME-unset}; pwd", out, sizeof(out));
 	signal(SIGPIPE, pipe_was);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/*
+	 * Under valgrind the clone is a fork of valgrind, which ignores
+	 * the two signals glibc keeps for itself (32, 33) and which
+	 * glibc's sigaction may not reset: the program then starts with
+	 * them ignored.  Natively nothing is.
+	 */
 	snprintf(want, sizeof(want), "leader\nSigBlk: 0000000000000000\n"
-	    "SigIgn: 0000000000000000\nA=1 HOME=unset\n%s\n", sc_dir);
+	    "SigIgn: %s\nA=1 HOME=unset\n%s\n", sc_valgrind() &&
+	    strstr(out, "SigIgn: 0000000180000000") != NULL ?
+	    "0000000180000000" : "0000000000000000", sc_dir);
 	assert_string_equal(out, want);
 }
 
