@@ -182,6 +182,22 @@ sc_valgrind(void)
 	return (pre != NULL && strstr(pre, "vgpreload") != NULL);
 }
 
+/* The signals this process ignores, as /proc/self/status's SigIgn. */
+static inline unsigned long long
+sc_sigign_self(void)
+{
+	char			 line[256];
+	unsigned long long	 ign = 0;
+	FILE			*f;
+
+	assert_non_null(f = fopen("/proc/self/status", "re"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "SigIgn: %llx", &ign) == 1)
+			break;
+	fclose(f);
+	return (ign);
+}
+
 /* The temporary directory, made at the start of a group. */
 static inline int
 sc_setup(void **state)
