@@ -249,7 +249,8 @@ relay_giveback(struct inst *i, struct client *c)
 	size_t		 n = buf_used(&c->out) - c->head;
 
 	buf_init(&b);
-	buf_add(&b, buf_head(&c->out) + c->head, n);
+	if (n > 0)		/* an empty queue may have no memory at all */
+		buf_add(&b, buf_head(&c->out) + c->head, n);
 	n += splice_take(i, c, &b);
 	if (buf_used(&b) == 0) {
 		buf_free(&b);	/* buf_add may hold room for nothing */
