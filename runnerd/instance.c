@@ -55,8 +55,8 @@
 
 #define KILL_RETRY	1.0	/* seconds between SIGKILLs that failed */
 
-static void	 inst_child_cb(struct ev_loop *, ev_child *, int);
 static void	 inst_kill_cb(struct ev_loop *, ev_timer *, int);
+static int	 inst_signal(struct inst *, int);
 static int	 inst_cmp(const void *, const void *);
 static struct inst *inst_place(const char *, const struct app *,
 		    const struct runner_start *, int, int *, char *, size_t);
@@ -137,6 +137,7 @@ inst_new(const char *alias, struct conf *conf, const struct app *app,
 		return (NULL);
 	}
 	server.insts = list;
+	TAILQ_INIT(&i->waiters);
 	i->id = ++server.next_id;
 	i->alias = strdup(alias);
 	i->req.args = argv_dup((char *const *)opts->args);
@@ -408,9 +409,7 @@ inst_start(struct inst *i, char *err, size_t errlen)
 	i->end.start_msg = NULL;
 	i->end.start_code = 0;
 	i->end.ended_seq = 0;
-	ev_child_init(&i->proc.child, inst_child_cb, i->pid, 0);
-	i->proc.child.data = i;
-	ev_child_start(server.loop, &i->proc.child);
+	reap_watch(i);
 	log_info("%s: started %s (pid %ld)", i->alias, i->app->name,
 	    (long)i->pid);
 	health_begin(i);	/* probes begin at exec */
@@ -447,6 +446,25 @@ inst_ready(struct inst *i)
 }
 
 /*
+ * Send sig to i's descendants, then to its group, else to its main
+ * process alone: -1 when that failed.  The descendants first, while they
+ * are still under the main process: once it dies they are reparented,
+ * and the walk (which also records those that left its session,
+ * proctree.c) finds none.  Nothing to one whose end is queued (reap.c):
+ * its pid may be another process's by now.
+ */
+static int
+inst_signal(struct inst *i, int sig)
+{
+	if (reap_pending(i))
+		return (0);
+	proctree_signal(i->pid, sig);
+	if (kill(-i->pid, sig) == -1 && kill(i->pid, sig) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
  * The instance failed to become ready: keep the reason for the start's
  * waiters and kill it; its exit makes the instance failed and answers
  * them (or, for a restart, counts as a crash).
@@ -465,8 +483,7 @@ inst_start_failed(struct inst *i, int code, const char *fmt, ...)
 	free(i->end.start_msg);
 	i->end.start_msg = strdup(msg);
 	ready_cancel(i);
-	if (kill(-i->pid, SIGKILL) == -1)
-		kill(i->pid, SIGKILL);
+	inst_signal(i, SIGKILL);
 }
 
 /*
@@ -501,6 +518,7 @@ inst_remove(struct inst *i)
 	k = (size_t)(slot - server.insts);
 	memmove(slot, slot + 1, (server.ninsts - k - 1) * sizeof(*slot));
 	server.ninsts--;
+	reap_forget(i);
 	ev_timer_stop(server.loop, &i->proc.timer);
 	ready_cancel(i);
 	restart_cancel(i);
@@ -557,16 +575,10 @@ inst_stop(struct inst *i)
 	    signal_name(i->app->stop_signal) ? signal_name(i->app->stop_signal)
 	    : "its stop signal");
 	ready_cancel(i);
-	/*
-	 * The descendants first, while they are still under the main
-	 * process: once it dies they are reparented, and the walk (which
-	 * also records those that left its session, proctree.c) finds none.
-	 */
-	proctree_signal(i->pid, i->app->stop_signal);
-	if (kill(-i->pid, i->app->stop_signal) == -1 &&
-	    kill(i->pid, i->app->stop_signal) == -1)
+	if (inst_signal(i, i->app->stop_signal) == -1)
 		log_warn("%s: cannot signal pid %ld", i->alias, (long)i->pid);
-	kill(-i->pid, SIGCONT);
+	if (!reap_pending(i))
+		kill(-i->pid, SIGCONT);
 	ev_timer_stop(server.loop, &i->proc.timer);
 	ev_timer_set(&i->proc.timer, i->app->stop_timeout, 0);
 	ev_timer_start(server.loop, &i->proc.timer);
@@ -609,9 +621,7 @@ inst_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (!i->proc.kill_failing)
 		log_info("%s: still there after %g s; killing",
 		    i->alias, i->app->stop_timeout);
-	proctree_signal(i->pid, SIGKILL);
-	if (kill(-i->pid, SIGKILL) == -1 &&
-	    kill(i->pid, SIGKILL) == -1) {
+	if (inst_signal(i, SIGKILL) == -1) {
 		/*
 		 * EPERM (it ran a set-user-ID program) or worse: the stop
 		 * stays pending, and SIGKILL is tried again each KILL_RETRY
@@ -656,27 +666,28 @@ inst_end(struct inst *i, enum inst_state state)
 	inst_trim_ended();
 }
 
-static void
-inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+/*
+ * The main process of i ended with wait status status, and was reaped
+ * (reap.c hands the ends over together).
+ */
+void
+inst_exited(struct inst *i, int status)
 {
-	struct inst	*i = w->data;
 	pid_t		 pid = i->pid;
 	char		 how[64];
 	int		 left;
 
-	(void)revents;
-	ev_child_stop(loop, w);
-	ev_timer_stop(loop, &i->proc.timer);
+	ev_timer_stop(server.loop, &i->proc.timer);
 	ready_cancel(i);
 	health_end(i);
 	i->pid = 0;
 	i->proc.kill_failing = 0;
 	server.nprocs--;
 	i->end.exited = 1;
-	i->end.last_status = w->rstatus;
+	i->end.last_status = status;
 	capture_exited(i);	/* its last log lines come before its exit */
 	log_info("%s: pid %ld %s", i->alias, (long)pid,
-	    status_words(w->rstatus, how, sizeof(how)));
+	    status_words(status, how, sizeof(how)));
 	/*
 	 * Nothing it started outlives it: what was reparented to us (its
 	 * session, and what escaped it), then the rest of its group (the
@@ -747,7 +758,7 @@ inst_child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	default:
 		break;
 	}
-	restart_after_exit(i, w->rstatus);
+	restart_after_exit(i, status);
 }
 
 /*
@@ -859,9 +870,7 @@ inst_load(struct hand *h, struct conf **confs, size_t nconfs)
 		return;
 	if (i->pid > 0) {
 		server.nprocs++;
-		ev_child_init(&i->proc.child, inst_child_cb, i->pid, 0);
-		i->proc.child.data = i;
-		ev_child_start(server.loop, &i->proc.child);
+		reap_watch(i);
 	}
 	if (kill_in >= 0) {
 		ev_timer_set(&i->proc.timer, kill_in, 0);

@@ -101,6 +101,18 @@ static size_t		 norph, orphcap;
 static ev_child		 reap_w;	/* pid 0: every reaping */
 static ev_timer		 sweep_w;	/* probes' leftovers, soon */
 
+/*
+ * runnerd's children that were no instance's main process nor a probe
+ * (strays: orphans, mostly), read once for the ends reap.c hands over
+ * together.  Each end sweeps, and reading runnerd's children costs O(its
+ * children): read at each end of a stop of 1000, it was most of that
+ * stop's time.  One read serves every end of the batch, since each of
+ * those instances had exited before it; a pid read stays valid until the
+ * batch is over, since nothing is reaped in a batch.
+ */
+static struct pids	 strays;
+static int		 strays_valid;
+
 static struct known	 known[KNOWN_MAX];
 static size_t		 nknown;
 static size_t		 known_next;	/* next slot to reuse when full */
@@ -118,6 +130,7 @@ static int	 orphan_cmp(const void *, const void *);
 static void	 reap_cb(struct ev_loop *, ev_child *, int);
 static void	 sweep_cb(struct ev_loop *, ev_timer *, int);
 static long long orphan_run(pid_t);
+static const struct pids *strays_get(int);
 
 /* Remember pid (found under owner's main process) as owner's. */
 static void
@@ -448,6 +461,49 @@ proctree_init(void)
 }
 
 /*
+ * The strays (above): read once until forgotten, unless fresh.  NULL
+ * when there is no memory for them.
+ */
+static const struct pids *
+strays_get(int fresh)
+{
+	struct pids	 mine = { NULL, 0, 0 };
+	struct leader	*lead = NULL;
+	size_t		 k, nlead = 0;
+
+	if (strays_valid && !fresh)
+		return (&strays);
+	strays_valid = 0;
+	strays.n = 0;
+	proc_children(getpid(), &mine);
+	if (mine.n > 0 && (lead = leaders_get(&nlead)) == NULL) {
+		free(mine.v);
+		return (NULL);
+	}
+	for (k = 0; k < mine.n; k++) {
+		if (leader_find(lead, nlead, mine.v[k]) != NULL ||
+		    probe_spawn_watching(mine.v[k]))
+			continue;
+		if (pids_add(&strays, mine.v[k]) == -1) {
+			free(lead);
+			free(mine.v);
+			return (NULL);
+		}
+	}
+	free(lead);
+	free(mine.v);
+	strays_valid = 1;
+	return (&strays);
+}
+
+/* A batch of ends begins or is over: the strays are read again. */
+void
+proctree_strays_forget(void)
+{
+	strays_valid = 0;
+}
+
+/*
  * Kill what was reparented to runnerd and belonged to the instance that
  * ended (ended, whose main process was pid), or to no running instance
  * at all; leave what belongs to a running one.  ended may be NULL (no
@@ -458,47 +514,46 @@ proctree_init(void)
 int
 proctree_kill_orphans(const struct inst *ended, pid_t pid)
 {
-	struct pids		 mine = { NULL, 0, 0 };
+	const struct pids	*stray;
 	struct procstat		 ps;
 	struct leader		*lead;
 	const struct known	*kn;
 	unsigned long long	 start;
 	size_t			 k, j, nlead;
 	int			 older, left = 0;
+	pid_t			 p;
 
 	statefile_dirty();
-	proc_children(getpid(), &mine);
-	/*
-	 * Every child is an instance's main process (exited ones not yet
-	 * reaped included): no orphan, and no need to look at each.
-	 */
-	if (mine.n <= (size_t)server.nprocs) {
-		free(mine.v);
+	/* Not an end in the loop (runnerd exits): what is there now. */
+	if ((stray = strays_get(ended == NULL)) == NULL) {
+		log_warn("%s", __func__);
 		return (0);
 	}
+	if (stray->n == 0)
+		return (0);
 	if ((lead = leaders_get(&nlead)) == NULL) {
 		log_warn("%s", __func__);
-		free(mine.v);
 		return (0);
 	}
-	for (k = 0; k < mine.n; k++) {
+	for (k = 0; k < stray->n; k++) {
+		p = stray->v[k];
 		/* A health probe in flight is runnerd's own child. */
-		if (leader_find(lead, nlead, mine.v[k]) != NULL ||
-		    probe_spawn_watching(mine.v[k]))
+		if (leader_find(lead, nlead, p) != NULL ||
+		    probe_spawn_watching(p))
 			continue;
-		if (proctree_orphan_info(mine.v[k], &ps) == -1)
+		if (proctree_orphan_info(p, &ps) == -1)
 			continue;	/* gone */
-		if (ps.state == 'Z' || (pid > 0 && mine.v[k] == pid))
+		if (ps.state == 'Z' || (pid > 0 && p == pid))
 			continue;	/* to be reaped, no more */
-		kn = known_find(mine.v[k], ps.start);
+		kn = known_find(p, ps.start);
 		if (kn != NULL && kn->owner == -1)
 			continue;	/* killed already */
 		/* 1. Its session says whose it is. */
 		if (ended != NULL && ps.sid == pid) {
 			log_info("%s: killing pid %ld, left behind by this "
 			    "instance, which ended", ended->alias,
-			    (long)mine.v[k]);
-			orphan_kill(mine.v[k], &ps);
+			    (long)p);
+			orphan_kill(p, &ps);
 			left++;
 			continue;
 		}
@@ -510,10 +565,10 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 				continue;
 			log_info("%s: killing pid %ld, left behind by this "
 			    "instance, which ended", kn->alias,
-			    (long)mine.v[k]);
+			    (long)p);
 			if (pid > 0 && kn->owner == pid)
 				left++;
-			orphan_kill(mine.v[k], &ps);
+			orphan_kill(p, &ps);
 			continue;
 		}
 		/* 3. A running instance older than it may own it. */
@@ -523,23 +578,22 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 			older = start == 0 || start <= ps.start;
 		}
 		if (older) {
-			if (!known_unplaced(mine.v[k], ps.start))
+			if (!known_unplaced(p, ps.start))
 				log_info("pid %ld was reparented to runnerd "
 				    "and left its instance's session: left "
 				    "alone while an instance older than it "
-				    "runs", (long)mine.v[k]);
+				    "runs", (long)p);
 			continue;
 		}
 		log_info("killing pid %ld, left behind by an instance that "
 		    "ended (it had left that instance's session)",
-		    (long)mine.v[k]);
+		    (long)p);
 		/* Killed at this exit: counted as its (no running one owns it). */
 		if (ended != NULL)
 			left++;
-		orphan_kill(mine.v[k], &ps);
+		orphan_kill(p, &ps);
 	}
 	free(lead);
-	free(mine.v);
 	return (left);
 }
 

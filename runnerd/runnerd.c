@@ -22,7 +22,8 @@
 
 #define NOFILE_MAX	524288	/* systemd's default hard limit */
 
-struct server	server = { .sock_dirfd = -1, .lfd = -1 };
+struct server	server = { .sock_dirfd = -1, .lfd = -1,
+    .waiters = TAILQ_HEAD_INITIALIZER(server.waiters) };
 
 static ev_signal	sig_term, sig_int, sig_hup;
 

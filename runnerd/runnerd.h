@@ -57,6 +57,9 @@ struct inst_proc {
 	ev_child	 child;
 	ev_timer	 timer;		/* stop escalation: SIGKILL */
 	int		 kill_failing;	/* SIGKILL failed: retried, said once */
+	int		 reaped;	/* its end waits to be handled (reap.c) */
+	int		 status;	/* ... with this wait status */
+	TAILQ_ENTRY(inst) reap_entry;
 };
 
 /* How the last start or run ended (instance.c), kept for status. */
@@ -171,6 +174,9 @@ struct relay {
 	struct splice	*sp;		/* splice.c's pipes, or NULL */
 };
 
+/* Requests waiting (waiter.c): all of them, or one instance's. */
+TAILQ_HEAD(waiterq, waiter);
+
 struct inst {
 	uint64_t	 id;
 	char		*alias;
@@ -190,6 +196,7 @@ struct inst {
 	struct depwait	 dep;
 	struct health	*health;	/* its probe's state (health.c), or
 					   NULL: none yet */
+	struct waiterq	 waiters;	/* its waiters, in request order */
 };
 
 /*
@@ -264,7 +271,9 @@ struct waiter {
 	const char	*cmd;		/* the command, for requests_total
 					   (metrics.c) */
 	ev_timer	 timer;		/* waiter_timeout */
-	struct waiter	*next;
+	struct inst	*on;		/* whose list it is in, or NULL */
+	TAILQ_ENTRY(waiter) entry;	/* server.waiters */
+	TAILQ_ENTRY(waiter) ientry;	/* on's */
 };
 
 /* The one server: global because there is one loop and one socket. */
@@ -283,7 +292,7 @@ struct server {
 	size_t		 ninsts;
 	struct client	**clients;	/* sorted by id */
 	size_t		 nclients;
-	struct waiter	*waiters;
+	struct waiterq	 waiters;	/* every waiter, in request order */
 	uint64_t	 next_id;
 	int		 nprocs;	/* instances with a process */
 	int		 shutting_down;
@@ -411,6 +420,7 @@ struct inst	*inst_queue(const char *, const struct app *,
 		    char *, size_t);
 int		 inst_go(struct inst *, char *, size_t);
 void		 inst_stop(struct inst *);
+void		 inst_exited(struct inst *, int);
 void		 inst_stop_all(void);
 void		 inst_restart(struct inst *);
 void		 inst_end(struct inst *, enum inst_state);
@@ -436,12 +446,18 @@ void		 inst_trim_ended(void);
 /* proctree.c */
 int	 proctree_signal(pid_t, int);
 int	 proctree_kill_orphans(const struct inst *, pid_t);
+void	 proctree_strays_forget(void);
 unsigned long long proctree_start_of(struct inst *);
 size_t	 proctree_orphans(pid_t **);
 void	 proctree_reap_orphans(double);
 void	 proctree_init(void);
 int	 proctree_orphan_info(pid_t, struct procstat *);
 void	 proctree_probe_ended(void);
+
+/* reap.c */
+void	 reap_watch(struct inst *);
+int	 reap_pending(const struct inst *);
+void	 reap_forget(struct inst *);
 
 /* statefile.c */
 void	 statefile_recover(void);

@@ -22,7 +22,7 @@ struct waiter *
 waiter_new(struct client *c, int has_tag, long long tag, struct inst *i,
     int (*done)(struct waiter *, struct inst *, enum wait_why))
 {
-	struct waiter	*w, **wp;
+	struct waiter	*w;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		log_warn("%s", __func__);
@@ -38,10 +38,14 @@ waiter_new(struct client *c, int has_tag, long long tag, struct inst *i,
 		c->pending++;
 	ev_timer_init(&w->timer, waiter_timer_cb, 0, 0);
 	w->timer.data = w;
-	/* Appended: waiters on one instance answer in request order. */
-	for (wp = &server.waiters; *wp != NULL; wp = &(*wp)->next)
-		;
-	*wp = w;
+	/*
+	 * Appended: waiters on one instance answer in request order.  Each
+	 * instance has its list too, so that an event walks its own (a
+	 * stop of 1000 makes 1000 waiters, and 1000 instances' events).
+	 */
+	TAILQ_INSERT_TAIL(&server.waiters, w, entry);
+	TAILQ_INSERT_TAIL(&i->waiters, w, ientry);
+	w->on = i;
 	return (w);
 }
 
@@ -49,15 +53,11 @@ waiter_new(struct client *c, int has_tag, long long tag, struct inst *i,
 void
 waiter_free(struct waiter *w)
 {
-	struct waiter	**wp;
 	struct client	*c;
 
-	for (wp = &server.waiters; *wp != NULL; wp = &(*wp)->next) {
-		if (*wp == w) {
-			*wp = w->next;
-			break;
-		}
-	}
+	TAILQ_REMOVE(&server.waiters, w, entry);
+	if (w->on != NULL)
+		TAILQ_REMOVE(&w->on->waiters, w, ientry);
 	ev_timer_stop(server.loop, &w->timer);
 	if ((c = client_find(w->client)) != NULL) {
 		c->pending--;
@@ -83,8 +83,8 @@ waiters_drop(const void *arg)
 {
 	struct waiter	*w, *next;
 
-	for (w = server.waiters; w != NULL; w = next) {
-		next = w->next;
+	for (w = TAILQ_FIRST(&server.waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
 		if (w->arg == arg)
 			waiter_free(w);
 	}
@@ -123,9 +123,9 @@ waiters_inst_event(struct inst *i)
 {
 	struct waiter	*w, *next;
 
-	for (w = server.waiters; w != NULL; w = next) {
-		next = w->next;
-		if (w->inst == i->id && waiter_done(w, i, WAIT_EVENT))
+	for (w = TAILQ_FIRST(&i->waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, ientry);
+		if (waiter_done(w, i, WAIT_EVENT))
 			waiter_free(w);
 	}
 }
@@ -136,10 +136,15 @@ waiters_inst_gone(struct inst *i)
 {
 	struct waiter	*w, *next;
 
-	for (w = server.waiters; w != NULL; w = next) {
-		next = w->next;
-		if (w->inst == i->id && waiter_done(w, i, WAIT_GONE))
+	for (w = TAILQ_FIRST(&i->waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, ientry);
+		if (waiter_done(w, i, WAIT_GONE))
 			waiter_free(w);
+	}
+	/* done must end them all (runnerd.h); were one kept, i goes. */
+	while ((w = TAILQ_FIRST(&i->waiters)) != NULL) {
+		TAILQ_REMOVE(&i->waiters, w, ientry);
+		w->on = NULL;
 	}
 }
 
@@ -153,8 +158,8 @@ waiters_client_gone(uint64_t id)
 {
 	struct waiter	*w, *next;
 
-	for (w = server.waiters; w != NULL; w = next) {
-		next = w->next;
+	for (w = TAILQ_FIRST(&server.waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
 		if (w->client == id && waiter_done(w, NULL, WAIT_CLIENT_GONE))
 			waiter_free(w);
 	}
@@ -228,7 +233,7 @@ waiters_carried(void)
 {
 	const struct waiter	*w;
 
-	for (w = server.waiters; w != NULL; w = w->next)
+	TAILQ_FOREACH(w, &server.waiters, entry)
 		if (waiter_kind(w) == NKINDS || w->client == 0)
 			return (0);
 	return (1);
@@ -240,7 +245,7 @@ waiters_save(struct hand *h)
 	const struct waiter	*w;
 	size_t			 k;
 
-	for (w = server.waiters; w != NULL; w = w->next) {
+	TAILQ_FOREACH(w, &server.waiters, entry) {
 		if ((k = waiter_kind(w)) == NKINDS) {
 			hand_fail(h, "a request of a kind an upgrade cannot "
 			    "carry is waiting");

@@ -300,7 +300,7 @@ teardown(void)
 	ev_timer_stop(server.loop, &server.accept_pause);
 	if (!ev_is_active(&server.accept_io))
 		ev_io_start(server.loop, &server.accept_io);
-	if (server.waiters != NULL)
+	if (!TAILQ_EMPTY(&server.waiters))
 		sandbox_fail("fuzz_proto: waiters left without a client "
 		    "or an instance");
 	if (server.conf != base) {

@@ -14,6 +14,8 @@
 
 #include "daemon.h"
 
+#define NBURST	12	/* instances ended at once */
+
 static char *
 o_conf(struct daemon *d)
 {
@@ -33,6 +35,8 @@ o_conf(struct daemon *d)
 	    "while [ ! -e go2 ]; do sleep 0.01; done\"]; cwd = \"%s\"; "
 	    "restart = \"no\"; };\n"
 	    "  anchor = { command = \"sleep 300\"; restart = \"no\"; };\n"
+	    "  helped = { command = [\"bash\", \"-c\", \"set -m; "
+	    "(sleep 309 &); exec sleep 300\"]; restart = \"no\"; };\n"
 	    "  zstub = { command = [\"sh\", \"-c\", \"setsid sh -c "
 	    "'trap \\\"\\\" TERM; echo up >up; exec sleep 308' & "
 	    "exec sleep 300\"]; cwd = \"%s\"; restart = \"no\"; };\n"
@@ -281,6 +285,63 @@ test_seen_helper_named(void **state)
 	d_lives(a);
 }
 
+/*
+ * Instances that end at once are each charged with what they left: a
+ * stop of many ends them in one loop iteration, where runnerd reads its
+ * children once for all of them (proctree.c).  runnerd is stopped while
+ * every main process is killed, so that one pass reaps them all; the
+ * helped ones left a helper each (outside the group, so only the sweep
+ * can take it), and are processed among plain ones.  Each helper is
+ * killed and counted to its own instance, none to a plain one (runnerd
+ * once charged a helper to the last instance handled in the pass).
+ */
+static void
+test_burst_charged_each(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	char		 alias[32];
+	pid_t		 main[NBURST], helper[NBURST];
+	int		 k, e;
+
+	/* An end before: what it read of runnerd's children is old news. */
+	d_saw(d, cl_start(c, "quick", "quick"));
+	cl_wait_state(c, "quick", "exited", &j);
+	for (k = 0; k < NBURST; k++) {
+		snprintf(alias, sizeof(alias), "b%d", k);
+		main[k] = cl_start(c, k % 3 == 1 ? "helped" : "anchor", alias);
+		d_saw(d, main[k]);
+		helper[k] = k % 3 == 1 ? o_helper(d, main[k], 0) : 0;
+	}
+	assert_int_equal(kill(d->pid, SIGSTOP), 0);
+	while (t_state(d->pid, NULL, NULL) != 'T')
+		usleep(1000);		/* stopped: it reaps nothing */
+	for (k = 0; k < NBURST; k++)
+		assert_int_equal(kill(main[k], SIGKILL), 0);
+	/* Dead, not yet reaped: runnerd's zombies until it runs again. */
+	for (k = 0; k < NBURST; k++) {
+		assert_true(t_wait_gone(main[k]));
+		assert_int_equal(t_state(main[k], NULL, NULL), 'Z');
+	}
+	assert_int_equal(kill(d->pid, SIGCONT), 0);
+	for (k = 0; k < NBURST; k++) {
+		snprintf(alias, sizeof(alias), "b%d", k);
+		e = cl_wait_state(c, alias, "exited", &j);
+		if (j_int(j, e, "left_behind") != (helper[k] != 0))
+			fail_msg("%s left %lld, not %d: %.2000s", alias,
+			    j_int(j, e, "left_behind"), helper[k] != 0,
+			    d->log);
+		if (helper[k] != 0) {
+			d_wait_log(d, d_fmt(d, "%s: killing pid %ld, left "
+			    "behind by this instance", alias,
+			    (long)helper[k]));
+			assert_true(t_wait_gone(helper[k]));
+		}
+	}
+	d_no_zombies(d);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, o_setup, t_teardown)
 
 int
@@ -292,6 +353,7 @@ main(void)
 		T(test_left_behind_counted),
 		T(test_setsid_helper),
 		T(test_seen_helper_named),
+		T(test_burst_charged_each),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
