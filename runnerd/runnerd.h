@@ -156,6 +156,8 @@ struct relay {
 	ev_io		 wio;		/* input to the channel */
 	ev_timer	 probe;		/* input stuck: is its reader gone? */
 	struct buf	 out;		/* output not yet read or sent */
+	size_t		 ask;		/* the next read's size: doubles
+					   while reads fill it (0: none yet) */
 	struct buf	 in;		/* input not yet written */
 	uint64_t	 in_queued;	/* bytes ever queued as input */
 	uint64_t	 in_written;	/* bytes ever written to the channel */
