@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +206,7 @@ loop_init(void)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
 	proctree_init();
+	trim_init();
 }
 
 /*
@@ -405,12 +405,6 @@ main(int argc, char **argv)
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
 	autostart();		/* READY=1 once it is launched */
-	/*
-	 * What loading the configuration and starting took and freed goes
-	 * back to the kernel now, not at some later free: an idle runnerd
-	 * holds what it uses (fast20).
-	 */
-	malloc_trim(0);
 	return (serve(abspath, defpath));
 }
 

@@ -659,6 +659,9 @@ void	 metrics_answered(int);
 void	 metrics_text(struct buf *);
 void	 cmd_metrics(struct req *);
 
+/* trim.c: the heap given back once the loop goes quiet (rss20b) */
+void	 trim_init(void);
+
 /* dynlib.c: libcurl and libmicrohttpd, loaded on first use (fast20) */
 int	 dynlib_curl(char *, size_t);
 int	 dynlib_mhd(char *, size_t);
