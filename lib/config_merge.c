@@ -20,6 +20,8 @@
 #include "config.h"
 
 static void	 socket_key(const struct app *, char *, size_t);
+static int	 socket_shared(const struct app *, const struct app *, char *,
+		    size_t) __attribute__((noinline));
 static struct config *config_merge(const struct config *, struct config *,
 		    char *, size_t);
 
@@ -39,6 +41,28 @@ socket_key(const struct app *a, char *buf, size_t len)
 }
 
 /*
+ * 1 when socket apps a and b have one socket (err says so), else 0.
+ * Apart and never inlined: its 16 KiB of keys are on the stack only
+ * while two socket apps are compared, not under every load of a
+ * configuration (runnerd's stack keeps every page it ever touched).
+ */
+static int
+socket_shared(const struct app *a, const struct app *b, char *err,
+    size_t errlen)
+{
+	char	 ka[2 * PATH_MAX], kb[2 * PATH_MAX];
+
+	socket_key(a, ka, sizeof(ka));
+	socket_key(b, kb, sizeof(kb));
+	if (strcmp(ka, kb) != 0)
+		return (0);
+	snprintf(err, errlen, "%s:%d: apps.%s: socket '%s' is also the "
+	    "socket of apps.%s (%s:%d)", a->file, a->line, a->name, ka,
+	    b->name, b->file, b->line);
+	return (1);
+}
+
+/*
  * The checks across the apps of cfg: two socket apps on one socket
  * would each reach the other's process.  named NULL: check every app
  * against those before it (a file: the later one is the mistake); else
@@ -51,7 +75,6 @@ config_check_apps(const struct config *cfg, const struct config *named,
     char *err, size_t errlen)
 {
 	const struct app	*a, *b;
-	char			 ka[2 * PATH_MAX], kb[2 * PATH_MAX];
 	size_t			 i, j, upto;
 
 	for (i = 0; i < cfg->napps; i++) {
@@ -59,20 +82,12 @@ config_check_apps(const struct config *cfg, const struct config *named,
 		if (a->type != APP_SOCKET || (named != NULL &&
 		    config_app(named, a->name) == NULL))
 			continue;
-		socket_key(a, ka, sizeof(ka));
 		upto = named != NULL ? cfg->napps : i;
 		for (j = 0; j < upto; j++) {
 			b = &cfg->apps[j];
-			if (j == i || b->type != APP_SOCKET)
-				continue;
-			socket_key(b, kb, sizeof(kb));
-			if (strcmp(ka, kb) == 0) {
-				snprintf(err, errlen, "%s:%d: apps.%s: socket "
-				    "'%s' is also the socket of apps.%s (%s:%d)",
-				    a->file, a->line, a->name, ka, b->name,
-				    b->file, b->line);
+			if (j != i && b->type == APP_SOCKET &&
+			    socket_shared(a, b, err, errlen))
 				return (-1);
-			}
 		}
 	}
 	return (0);

@@ -41,6 +41,7 @@
 #include "runnerd.h"
 
 #define RELAY_READ	(256 * 1024)	/* bytes read from a channel at once */
+#define RELAY_FIRST	4096		/* ... by a channel's first read */
 #define RELAY_PROBE	0.25		/* seconds between probes of a stuck
 					   channel's reader */
 
@@ -202,6 +203,17 @@ relay_read(struct inst *i, size_t max)
 	char		*p;
 	ssize_t		 n;
 
+	/*
+	 * RELAY_FIRST at first, doubled by each read that fills it: a busy
+	 * channel reads RELAY_READ at a time after a few, and a quiet
+	 * child, whose one read finds its end, costs no buffer of
+	 * RELAY_READ (nor its mmap and munmap, nor a heap spread by the
+	 * threshold malloc raises after them).
+	 */
+	if (i->relay.ask < RELAY_FIRST)
+		i->relay.ask = RELAY_FIRST;
+	if (max > i->relay.ask)
+		max = i->relay.ask;
 	if (max > RELAY_READ)
 		max = RELAY_READ;
 	/* Straight into the buffer, not through a copy. */
@@ -210,6 +222,8 @@ relay_read(struct inst *i, size_t max)
 		p = lost;
 	}
 	n = recv(i->relay.fd, p, max, MSG_DONTWAIT);
+	if (n > 0 && (size_t)n == max && i->relay.ask < RELAY_READ)
+		i->relay.ask *= 2;
 	if (n > 0) {
 		capture_tee(i, p, (size_t)n);
 		if (p != lost)

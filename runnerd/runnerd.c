@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@ static ev_signal	sig_term, sig_int, sig_hup;
 
 static int	 serve(char *, char *);
 static int	 handed_over(char **, int, int, const char *, int);
+static int	 flag_next(int, char **, int *, char **);
 
 static void __attribute__((noreturn))
 usage(void)
@@ -208,6 +208,7 @@ loop_init(void)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
 	proctree_init();
+	trim_init();
 }
 
 /*
@@ -295,6 +296,58 @@ autostart(void)
 	autostart_turn(&autostart_wave, NULL, 0, "");
 }
 
+/*
+ * The next flag of "c:dns:v", as getopt(3) gives it: grouped (-dv), an
+ * argument joined (-cFILE) or next (-c FILE), up to "--" or the first
+ * operand (*ind is then its index), '?' after getopt's message; -1 at
+ * the end.  Not getopt itself: its code sits in libc's text apart from
+ * all else runnerd runs, and the kernel maps 64 KiB around a page run,
+ * so one call at start kept some 40 KiB resident in every runnerd.
+ */
+static int
+flag_next(int argc, char **argv, int *ind, char **arg)
+{
+	static int	 pos;		/* the next flag in argv[*ind] */
+	const char	*a;
+	int		 ch;
+
+	if (pos == 0) {
+		if (*ind >= argc || argv[*ind][0] != '-' ||
+		    argv[*ind][1] == '\0')
+			return (-1);
+		if (strcmp(argv[*ind], "--") == 0) {
+			(*ind)++;
+			return (-1);
+		}
+		pos = 1;
+	}
+	a = argv[*ind];
+	ch = (unsigned char)a[pos++];
+	if (ch == 'c' || ch == 's') {
+		if (a[pos] != '\0')
+			*arg = argv[*ind] + pos;
+		else if (*ind + 1 < argc)
+			*arg = argv[++*ind];
+		else {
+			fprintf(stderr, "%s: option requires an argument -- "
+			    "'%c'\n", argv[0], ch);
+			ch = '?';
+		}
+		(*ind)++;
+		pos = 0;
+		return (ch);
+	}
+	if (a[pos] == '\0') {
+		(*ind)++;
+		pos = 0;
+	}
+	if (ch != 'd' && ch != 'n' && ch != 'v') {
+		fprintf(stderr, "%s: invalid option -- '%c'\n", argv[0], ch);
+		return ('?');
+	}
+	return (ch);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -302,7 +355,8 @@ main(int argc, char **argv)
 	char		 err[RUNNER_ERRMSG_MAX], *path = NULL, *sock = NULL;
 	char		*abspath = NULL, *defpath = NULL;
 	const char	*refused = NULL;
-	int		 ch, check = 0, daemonize = 0, verbose = 0;
+	char		*arg = NULL;
+	int		 ch, check = 0, daemonize = 0, verbose = 0, ind = 1;
 	int		 explicit, own_dir, state = -1, old = -1;
 
 	/*
@@ -318,10 +372,10 @@ main(int argc, char **argv)
 		argc -= 4;
 	}
 	long_options(argc, argv);
-	while ((ch = getopt(argc, argv, "c:dns:v")) != -1) {
+	while ((ch = flag_next(argc, argv, &ind, &arg)) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			path = arg;
 			break;
 		case 'd':
 			daemonize = 1;
@@ -330,7 +384,7 @@ main(int argc, char **argv)
 			check = 1;
 			break;
 		case 's':
-			sock = optarg;
+			sock = arg;
 			break;
 		case 'v':
 			verbose = 1;
@@ -339,7 +393,7 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (ind != argc)
 		usage();
 	log_init(1, verbose);
 	if (state != -1)
@@ -406,12 +460,6 @@ main(int argc, char **argv)
 	ev_io_start(server.loop, &server.accept_io);
 	log_info("listening on %s", server.socket_path);
 	autostart();		/* READY=1 once it is launched */
-	/*
-	 * What loading the configuration and starting took and freed goes
-	 * back to the kernel now, not at some later free: an idle runnerd
-	 * holds what it uses (fast20).
-	 */
-	malloc_trim(0);
 	return (serve(abspath, defpath));
 }
 

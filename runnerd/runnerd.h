@@ -159,6 +159,8 @@ struct relay {
 	ev_io		 wio;		/* input to the channel */
 	ev_timer	 probe;		/* input stuck: is its reader gone? */
 	struct buf	 out;		/* output not yet read or sent */
+	size_t		 ask;		/* the next read's size: doubles
+					   while reads fill it (0: none yet) */
 	struct buf	 in;		/* input not yet written */
 	uint64_t	 in_queued;	/* bytes ever queued as input */
 	uint64_t	 in_written;	/* bytes ever written to the channel */
@@ -672,6 +674,9 @@ const char *metrics_current(void);
 void	 metrics_answered(int);
 void	 metrics_text(struct buf *);
 void	 cmd_metrics(struct req *);
+
+/* trim.c: the heap given back once the loop goes quiet (rss20b) */
+void	 trim_init(void);
 
 /* dynlib.c: libcurl and libmicrohttpd, loaded on first use (fast20) */
 int	 dynlib_curl(char *, size_t);
