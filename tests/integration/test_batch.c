@@ -14,7 +14,9 @@
  * essential app's end stops instances whose ends are queued behind it:
  * each says exited, then stopped, and runnerd exits with the essential
  * one's status.  A stop of several whose ends come in one pass answers
- * once, with every alias, even when its client has gone.
+ * once, with every alias, even when its client has gone.  SIGTERM while
+ * ends wait to be reaped; a start and stops waiting on one instance
+ * answer in request order.
  */
 
 #include "daemon.h"
@@ -348,6 +350,60 @@ test_stop_gone_client_batch(void **state)
 	d_no_zombies(d);
 }
 
+/*
+ * SIGTERM comes while ends wait to be reaped: they are handled first
+ * (SIGCHLD's watchers before SIGTERM's), then the shutdown stops the
+ * rest; runnerd exits 0 and leaves nothing.
+ */
+static void
+test_term_with_ends_queued(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	char		 alias[32];
+	pid_t		 pid[NQUEUED];
+	int		 k;
+
+	for (k = 0; k < NQUEUED; k++) {
+		snprintf(alias, sizeof(alias), "t%d", k);
+		d_saw(d, pid[k] = cl_start(c, "plain", alias));
+	}
+	cl_close(c);
+	b_freeze(d);
+	for (k = 0; k < NQUEUED; k += 2)
+		assert_int_equal(kill(pid[k], SIGKILL), 0);
+	for (k = 0; k < NQUEUED; k += 2)
+		b_zombie(pid[k]);
+	assert_int_equal(kill(d->pid, SIGTERM), 0);
+	assert_int_equal(kill(d->pid, SIGCONT), 0);
+	d_wait_exit(d);
+	d_assert_clean_exit(d);
+}
+
+/*
+ * A start that waits for readiness and a stop of the same instance, on
+ * one connection: both wait on it, and answer in request order (the
+ * start first: stopped before it was ready).
+ */
+static void
+test_waiters_in_order(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d), *o = cl_open(d);
+	struct json	*j;
+	long long	 start, stop, other;
+
+	start = cl_req(c, "start", "{\"app\": \"gated\"}");
+	stop = cl_req(c, "stop", "{\"alias\": \"gated\"}");
+	other = cl_req(o, "stop", "{\"alias\": \"gated\"}");
+	j = cl_reply_tag(c, start);
+	assert_string_equal(j_err(j, "ESPAWN"),
+	    "'gated' stopped before it was ready");
+	j_ok(cl_reply_tag(c, stop));
+	j_ok(cl_reply_tag(o, other));
+	cl_wait_state(c, "gated", "stopped", &j);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, b_setup, t_teardown)
 
 int
@@ -358,6 +414,8 @@ main(void)
 		T(test_failure_of_the_dead),
 		T(test_essential_with_queued),
 		T(test_stop_gone_client_batch),
+		T(test_term_with_ends_queued),
+		T(test_waiters_in_order),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
