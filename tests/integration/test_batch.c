@@ -89,14 +89,37 @@ b_fifo_pid(int fd)
 }
 
 /*
- * A probe wrote its pid: a request answered after that is answered after
- * runnerd heard the pid from its spawner thread (an ev_async, handled
- * before any client's request), so that it knows the probe's exit as a
- * probe's when it comes.
+ * A probe wrote its pid (it has exec'd): once runnerd's spawner threads
+ * all sleep, the one that spawned it has handed the pid back (an
+ * ev_async), and a request answered after that is answered after the
+ * loop took it (the async's watcher runs before clients'), so that
+ * runnerd knows the probe's exit as a probe's when it comes.  Were the
+ * pid heard late, the exit would be kept and judged after the pass:
+ * the test would pass without testing anything, never fail.
  */
 static void
-b_probe_known(struct client *c)
+b_probe_known(struct daemon *d, struct client *c)
 {
+	long long	 end = t_ms() + T_WAIT_MS;
+	char		 path[64];
+	struct dirent	*e;
+	DIR		*dir;
+	int		 busy;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)d->pid);
+	do {
+		if (t_ms() > end)
+			fail_msg("runnerd's threads did not settle");
+		busy = 0;
+		assert_non_null(dir = opendir(path));
+		while ((e = readdir(dir)) != NULL)
+			if (atol(e->d_name) > 0 && atol(e->d_name) != d->pid &&
+			    t_state((pid_t)atol(e->d_name), NULL, NULL) == 'R')
+				busy = 1;
+		closedir(dir);
+		if (busy)
+			usleep(1000);
+	} while (busy);
 	j_ok(cl_call(c, "status", NULL));
 }
 
@@ -187,7 +210,7 @@ test_pass_of_the_dead(void **state)
 	main = b_fifo_pid(mfd);
 	probe = b_fifo_pid(pfd);
 	d_saw(d, main);
-	b_probe_known(s);
+	b_probe_known(d, s);
 	b_freeze(d);
 	assert_int_equal(kill(main, SIGKILL), 0);
 	d_file(d, "go", "");
@@ -227,7 +250,7 @@ test_failure_of_the_dead(void **state)
 	d_saw(d, main);
 	assert_int_equal(b_fifo_pid(mfd), main);
 	probe = b_fifo_pid(pfd);	/* the first probe: it waits */
-	b_probe_known(c);
+	b_probe_known(d, c);
 	b_freeze(d);
 	assert_int_equal(kill(main, SIGKILL), 0);
 	d_file(d, "fail", "");
