@@ -393,6 +393,16 @@ health_result(struct health *h, int ok, const char *fmt, ...)
 
 	h->kind = PROBE_NONE;
 	h->probe = NULL;
+	/*
+	 * Reaped in the pass that reaped its process, whose end waits to
+	 * be handled (reap.c): a verdict on a process gone (a pass would
+	 * make a dead start ready, a failure a crash a liveness stop), as
+	 * none came before ends were queued.  The end stops the probing.
+	 */
+	if (reap_pending(i)) {
+		ev_timer_stop(server.loop, &h->timer);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(h->last, sizeof(h->last), fmt, ap);
 	va_end(ap);

@@ -11,8 +11,10 @@
  * queues the end, and the ends are handled together from a watcher fed at
  * the priority below libev's reaping: by then every child that had exited
  * is reaped and queued, and one read of the children serves them all.
- * Nothing else runs in between (clients, timers and probes run at lower
- * priorities still).  While its end is queued an instance keeps its pid,
+ * Only what hears the other exits of the pass runs in between: an exec
+ * probe's, whose verdict on an instance with its end queued is dropped
+ * (health.c); clients, timers and the other probes run at lower
+ * priorities still.  While its end is queued an instance keeps its pid,
  * as if it still ran, but nothing signals it (reap_pending): the pid may
  * be reused already.
  */
