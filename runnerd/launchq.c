@@ -228,10 +228,13 @@ launch_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	ev_idle_start(loop, &launch_idle);
 }
 
+/* Work done: the child's stack kept for the next spawn goes too. */
 static void
 launch_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	(void)revents;
-	if (TAILQ_EMPTY(&launch_queue))
+	if (TAILQ_EMPTY(&launch_queue)) {
 		ev_idle_stop(loop, w);
+		spawn_trim();
+	}
 }
