@@ -387,6 +387,12 @@ statefile_start(void)
 	ev_prepare_init(&state_prepare, state_prepare_cb);
 	ev_prepare_start(server.loop, &state_prepare);
 	ev_timer_init(&state_timer, state_timer_cb, 0, 0);
+	/*
+	 * After the iteration's requests: a client that asked meanwhile is
+	 * answered before the write, not after (libev runs a pending timer
+	 * before the I/O of the same priority).
+	 */
+	ev_set_priority(&state_timer, EV_MINPRI);
 	state_dirty = 1;
 }
 
