@@ -315,6 +315,8 @@ void	 spawn_errf(const struct spawn *, const int [2], char *, size_t);
 void	 spawn_child_nofile(const struct rlimit *);
 int	 spawn_child_nofile_of(struct rlimit *);
 void	 spawn_parent_death(int);
+int	 spawn_park(void);
+void	 spawn_trim(void);
 int	 spawn_reap(pid_t, int *);
 int	 spawn_wait_exit(pid_t, double);
 int	 spawn_exited(pid_t);

@@ -15,16 +15,27 @@
  * does: it borrows the caller's address space until its exec, so no page
  * table is copied and the caller takes no copy-on-write fault after (a
  * fork of runnerd with a thousand instances spent half its time there).
- * It runs on a stack of its own, mapped per spawn with a guard page
- * below, never the caller's (a thread's may be small).  Sharing memory
- * with a suspended parent, the child makes system calls only: no
- * allocation, no lock, and raw ones where glibc would touch its own
- * state -- setgroups, setgid and setuid, whose wrappers signal every
- * thread of the parent to change theirs too, and open, write and close,
- * cancellation points that read the parent thread's cancel state.  Every
+ * It runs on a stack of its own, mapped with a guard page below (and
+ * kept for the next spawn), never the caller's (a thread's may be
+ * small).  Sharing memory with a suspended parent, the child makes
+ * system calls only: no allocation, no lock, and raw ones where glibc
+ * would touch its own state -- setgroups, setgid and setuid, whose
+ * wrappers signal every thread of the parent to change theirs too, and
+ * open, write and close, cancellation points that read the parent
+ * thread's cancel state.  Every
  * signal is blocked around the clone and stays so in the child until
  * just before exec, once its dispositions are back to the default: no
  * handler of the caller ever runs on the shared memory.
+ *
+ * A daemon with thousands of descriptors open may park a few low ones
+ * (spawn_park): the child then starts sharing the caller's descriptor
+ * table (CLONE_FILES) and takes a copy of its low end only, where the
+ * caller put what the child needs (close_range with CLOSE_RANGE_UNSHARE).
+ * Without, clone copies the whole table, a reference taken on every open
+ * file, and the exec drops them all again, one close each: with 2000
+ * open, more than the rest of a spawn of runnerd's and its child's
+ * together (issue 20).  The parked numbers hold /dev/null between
+ * spawns, so that nothing else is ever opened on them.
  *
  * Waiting uses a pidfd where the kernel has one, so no SIGCHLD handler is
  * needed: the library must not touch the program's signals.
@@ -49,6 +60,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +96,29 @@ static struct rlimit spawn_nofile;	/* the children's, when set */
 static int	  spawn_nofile_set;
 static int	  spawn_pdeathsig;	/* sent to children when we die */
 
+/*
+ * The parked descriptors (spawn_park): the child's 0-2 sources, its extra
+ * descriptor and the error pipe go there for the clone, /dev/null
+ * (spawn_null) the rest of the time.  One spawn at a time uses them (a
+ * daemon's threads may spawn too: the others copy the whole table, as
+ * without).  spawn_park_end: one past the highest, or 0: none parked.
+ */
+#define SPAWN_NPARK	5
+static int	  spawn_slot[SPAWN_NPARK];
+static int	  spawn_null = -1;
+static atomic_int spawn_park_end;
+static atomic_int spawn_files = CLONE_FILES;	/* 0 once clone refused it */
+static atomic_flag spawn_park_busy = ATOMIC_FLAG_INIT;
+
+/*
+ * A child's stack kept for the next spawn (spawn_stack), or NULL; by a
+ * daemon that parked descriptors only (spawn_park), which spawns a lot.
+ */
+static atomic_int spawn_keep;
+static char	 *spawn_spare;
+static size_t	  spawn_spare_len;
+static atomic_flag spawn_spare_busy = ATOMIC_FLAG_INIT;
+
 /* What failed in the child, as reported through the error pipe. */
 #define SPAWN_STAGE_CHDIR	1
 #define SPAWN_STAGE_FD		2
@@ -98,6 +133,8 @@ struct spawn_arg {
 	int			 errfd;		/* the error pipe's write end */
 	pid_t			 parent;
 	int			 pdeathsig;
+	int			 unshare_at;	/* > 0: the table is shared;
+						   keep only what is below */
 };
 
 /*
@@ -121,6 +158,9 @@ struct spawn_arg {
 static void	 spawn_fail(int, int) SPAWN_CHILD;
 static int	 spawn_exec(void *) SPAWN_CHILD;
 static void	*spawn_stack(char *const *, size_t *);
+static void	 spawn_unstack(char *, size_t);
+static int	 spawn_park_fds(int *, int *, int *, int);
+static void	 spawn_unpark(int);
 
 /*
  * Why a child failed before its program ran, in words, from the two ints
@@ -169,6 +209,15 @@ spawn_exec(void *arg)
 	sigset_t		 none;
 	int			 i, nul;
 
+	/*
+	 * A table of our own before anything changes in it: the low end the
+	 * caller parked our descriptors in (see the top); a kernel without
+	 * close_range's unshare (before 5.9) copies it whole.  Until then
+	 * the only descriptor touched is errfd, written.
+	 */
+	if (a->unshare_at > 0 && close_range((unsigned)a->unshare_at, ~0U,
+	    CLOSE_RANGE_UNSHARE) == -1 && unshare(CLONE_FILES) == -1)
+		spawn_fail(a->errfd, SPAWN_STAGE_FD);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (i = 1; i < NSIG; i++)
@@ -233,7 +282,10 @@ spawn_exec(void *arg)
  * A stack for the child: what execvpe may put on it for argv (see
  * SPAWN_STACK_SLACK), in whole pages, over a guard page that turns an
  * overflow into a crash of the child rather than a write into whatever
- * the caller has mapped below.  *len is the whole mapping's.
+ * the caller has mapped below.  *len is the whole mapping's.  After
+ * spawn_park, the last one given back (spawn_unstack) is taken again
+ * when large enough: a mapping, its guard and its unmapping per spawn
+ * were a tenth of runnerd's time in a start of 1000.
  */
 static void *
 spawn_stack(char *const *argv, size_t *len)
@@ -246,6 +298,16 @@ spawn_stack(char *const *argv, size_t *len)
 	    strlen(argv[0]) + (path != NULL ? strlen(path) : 0);
 	need = (need + pg - 1) / pg * pg;
 	*len = need + pg;
+	if (!atomic_flag_test_and_set(&spawn_spare_busy)) {
+		p = spawn_spare;
+		if (p != NULL && spawn_spare_len >= *len) {
+			*len = spawn_spare_len;
+			spawn_spare = NULL;
+			atomic_flag_clear(&spawn_spare_busy);
+			return (p);
+		}
+		atomic_flag_clear(&spawn_spare_busy);
+	}
 	p = mmap(NULL, *len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
@@ -255,6 +317,153 @@ spawn_stack(char *const *argv, size_t *len)
 		return (NULL);
 	}
 	return (p);
+}
+
+/* A child's stack, done with: kept for the next spawn, or unmapped. */
+static void
+spawn_unstack(char *p, size_t len)
+{
+	char	*old = NULL;
+	size_t	 oldlen = 0;
+
+	if (!spawn_keep || atomic_flag_test_and_set(&spawn_spare_busy)) {
+		munmap(p, len);
+		return;
+	}
+	if (spawn_spare == NULL || spawn_spare_len <= len) {
+		old = spawn_spare;
+		oldlen = spawn_spare_len;
+		spawn_spare = p;
+		spawn_spare_len = len;
+	} else {
+		old = p;
+		oldlen = len;
+	}
+	atomic_flag_clear(&spawn_spare_busy);
+	if (old != NULL)
+		munmap(old, oldlen);
+}
+
+/*
+ * Unmap the stack kept for the next spawn: a daemon done launching for
+ * now gives its pages back.
+ */
+void
+spawn_trim(void)
+{
+	char	*p;
+	size_t	 len;
+
+	if (atomic_flag_test_and_set(&spawn_spare_busy))
+		return;
+	p = spawn_spare;
+	len = spawn_spare_len;
+	spawn_spare = NULL;
+	atomic_flag_clear(&spawn_spare_busy);
+	if (p != NULL)
+		munmap(p, len);
+}
+
+/*
+ * Park SPAWN_NPARK descriptors, the lowest free, for every spawn after
+ * (see the top), and keep a child's stack from one spawn to the next
+ * (spawn_trim unmaps it): for a daemon that will have many descriptors
+ * open and spawns a lot, called while it has few open.  0, or -1 (then
+ * spawns copy the whole table, as before).
+ */
+int
+spawn_park(void)
+{
+	const char	*pre;
+	int		 k, fd, end = 0;
+
+	if (spawn_park_end > 0)
+		return (0);
+	/*
+	 * valgrind ends the program at a clone with CLONE_FILES rather than
+	 * fail it (its preload says it is there): the child copies the whole
+	 * table then, and keeps the low end, as a kernel without
+	 * close_range's unshare has it do.
+	 */
+	if ((pre = getenv("LD_PRELOAD")) != NULL &&
+	    strstr(pre, "vgpreload") != NULL)
+		spawn_files = 0;
+	if ((spawn_null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		return (-1);
+	for (k = 0; k < SPAWN_NPARK; k++) {
+		if ((fd = fcntl(spawn_null, F_DUPFD_CLOEXEC, 3)) == -1) {
+			while (k-- > 0)
+				close(spawn_slot[k]);
+			close(spawn_null);
+			spawn_null = -1;
+			return (-1);
+		}
+		spawn_slot[k] = fd;
+		if (fd >= end)
+			end = fd + 1;
+	}
+	spawn_park_end = end;
+	spawn_keep = 1;
+	return (0);
+}
+
+/*
+ * Put the child's descriptors into the parked ones, for the clone: its
+ * 0-2 sources (fd[], those not below 0), *extra (or -1) and *errfd, each
+ * replaced by the parked number.  Never the error pipe where the extra
+ * one is to go, which the child would write over.  How many were parked
+ * (then spawn_unpark(that) once the clone returned), or 0 (busy, or a
+ * dup3 failed: the caller's numbers stand).
+ */
+static int
+spawn_park_fds(int *fd, int *extra, int *errfd, int extra_as)
+{
+	int	*what[SPAWN_NPARK], slot[SPAWN_NPARK], n = 0, k, t;
+
+	if (spawn_park_end == 0 || atomic_flag_test_and_set(&spawn_park_busy))
+		return (0);
+	for (k = 0; k < 3; k++)
+		if (fd[k] >= 0)
+			what[n++] = &fd[k];
+	if (*extra >= 0)
+		what[n++] = extra;
+	what[n++] = errfd;
+	for (k = 0; k < n; k++)
+		slot[k] = spawn_slot[k];
+	/* The error pipe last: where the extra one goes, swap the two. */
+	if (*extra >= 0 && slot[n - 1] == extra_as) {
+		t = slot[n - 1];
+		slot[n - 1] = slot[n - 2];
+		slot[n - 2] = t;
+	}
+	for (k = 0; k < n; k++) {
+		if (dup3(*what[k], slot[k], O_CLOEXEC) == -1) {
+			spawn_unpark(n);
+			return (0);
+		}
+	}
+	for (k = 0; k < n; k++)
+		*what[k] = slot[k];
+	return (n);
+}
+
+/*
+ * The clone returned: the parked numbers hold /dev/null again, so that
+ * the caller's copies of the child's pipes close when the caller closes
+ * its own.  One that cannot is closed, and parking given up.
+ */
+static void
+spawn_unpark(int n)
+{
+	int	 k;
+
+	for (k = 0; k < n; k++) {
+		if (dup3(spawn_null, spawn_slot[k], O_CLOEXEC) == -1) {
+			close(spawn_slot[k]);
+			spawn_park_end = 0;
+		}
+	}
+	atomic_flag_clear(&spawn_park_busy);
 }
 
 /*
@@ -304,6 +513,7 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	struct spawn_arg a;
 	int		 fd[3], moved[3] = { -1, -1, -1 }, pfd[2] = { -1, -1 };
 	int		 msg[2], i, rc = -1, status, extra = -1, saved;
+	int		 parked, files;
 	ssize_t		 n;
 	pid_t		 child;
 	struct spawn	 cp = *sp;
@@ -355,6 +565,10 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	a.errfd = pfd[1];
 	a.parent = getpid();
 	a.pdeathsig = sp->pdeathsig != 0 ? sp->pdeathsig : spawn_pdeathsig;
+	a.unshare_at = 0;
+	if ((parked = spawn_park_fds(fd, &cp.extra_fd, &a.errfd,
+	    cp.extra_as)) > 0)
+		a.unshare_at = spawn_park_end;
 
 	/*
 	 * No handler of the program may run in the child before exec:
@@ -365,11 +579,20 @@ spawn_child(const struct spawn *sp, pid_t *pid, char *err, size_t errlen)
 	sigfillset(&all);
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old,
 	    SPAWN_SIGSET_SIZE);
+	files = parked > 0 ? spawn_files : 0;
 	child = clone(spawn_exec, stack + stacklen,
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	    CLONE_VM | CLONE_VFORK | files | SIGCHLD, &a);
+	if (child == -1 && errno == EINVAL && files != 0) {
+		/* A sandbox's clone may refuse CLONE_FILES: copy, as without. */
+		spawn_files = 0;
+		child = clone(spawn_exec, stack + stacklen,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	}
 	saved = errno;
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL,
 	    SPAWN_SIGSET_SIZE);
+	if (parked > 0)
+		spawn_unpark(parked);
 	errno = saved;
 	if (child == -1)
 		goto syserr;
@@ -401,7 +624,7 @@ syserr:
 	    strerror(errno));
 out:
 	if (stack != NULL)
-		munmap(stack, stacklen);
+		spawn_unstack(stack, stacklen);
 	for (i = 0; i < 3; i++) {
 		if (moved[i] != -1)
 			close(moved[i]);

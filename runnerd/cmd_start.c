@@ -300,6 +300,11 @@ cmd_start_all(struct req *rq, const struct app *app,
 	jw_str(&job->reply, app->name);
 	jw_key(&job->reply, "started");
 	jw_open(&job->reply, '[');
+	/*
+	 * Queued first, then waited for, in two passes: an ended record
+	 * replaced goes with a look through every waiter (inst_remove), which
+	 * would otherwise see this job's, a thousand by the end.
+	 */
 	for (k = 1; k <= app->instances; k++) {
 		inst_alias(app, k, alias, sizeof(alias));
 		/*
@@ -307,22 +312,24 @@ cmd_start_all(struct req *rq, const struct app *app,
 		 * queued or held by its dependencies) is waited for too: it
 		 * has not run yet.
 		 */
-		if ((i = inst_find(alias)) != NULL && !inst_ended(i) &&
-		    i->state != INST_WAITING)
+		if ((i = inst_find(alias)) != NULL && (i->state ==
+		    INST_WAITING || !inst_ended(i)))
 			continue;
-		if (i == NULL || i->state != INST_WAITING) {
-			if ((i = inst_queue(alias, app, opts, forget,
-			    &job->wave, &rc, err, sizeof(err))) == NULL) {
-				waiters_drop(job);
-				launchq_drop(&job->wave);
-				startjob_free(job);
-				REQ_ERR(rq, rc, "%s (0 of %d instances of '%s' "
-				    "were started)", err, app->instances,
-				    app->name);
-				return;
-			}
-			jw_str(&job->reply, alias);
+		if ((i = inst_queue(alias, app, opts, forget, &job->wave, &rc,
+		    err, sizeof(err))) == NULL) {
+			launchq_drop(&job->wave);
+			startjob_free(job);
+			REQ_ERR(rq, rc, "%s (0 of %d instances of '%s' were "
+			    "started)", err, app->instances, app->name);
+			return;
 		}
+		jw_str(&job->reply, alias);
+	}
+	/* Nothing ran meanwhile: each waiting one is this job's to wait for. */
+	for (k = 1; k <= app->instances; k++) {
+		inst_alias(app, k, alias, sizeof(alias));
+		if ((i = inst_find(alias)) == NULL || i->state != INST_WAITING)
+			continue;
 		if ((w = waiter_new(rq->c, rq->has_tag, rq->tag, i,
 		    startjob_wait)) == NULL) {
 			waiters_drop(job);

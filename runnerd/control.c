@@ -66,6 +66,7 @@ static void	 client_drop(struct client *, int, const char *, ...)
 static int	 client_backlogged(const struct client *);
 static void	 client_sent(struct client *, size_t);
 static void	 client_send_buf(struct client *, struct buf *);
+static void	 reply_write(struct client *, struct buf *);
 
 /* Listen on path (listen.c) and accept its clients from the loop. */
 int
@@ -650,6 +651,29 @@ reply_begin(uint64_t id, int has_tag, long long tag, struct buf *b)
 }
 
 /*
+ * Write a reply line to c now, when nothing is queued before it: queued,
+ * it would go out at the next iteration's poll, after the launch queue's
+ * next batch (launchq.c), so a status asked during a start of many would
+ * wait for two batches instead of the rest of one.  What the socket does
+ * not take, and any error, is left to the write watcher, as before.  An
+ * attached client's replies are not: they are ordered with its stream.
+ */
+static void
+reply_write(struct client *c, struct buf *b)
+{
+	ssize_t	 n;
+
+	if (buf_used(&c->out) > 0 || c->mode == CLIENT_ATTACHED)
+		return;
+	do
+		n = send(c->fd, buf_head(b), buf_used(b), MSG_NOSIGNAL |
+		    MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		buf_drop(b, (size_t)n);
+}
+
+/*
  * Send the reply; one that ran out of memory as it was built becomes an
  * ENOMEM error made without allocating, so the client is never left
  * waiting for an answer that was dropped.
@@ -674,8 +698,14 @@ reply_end(struct client *c, struct buf *b, int has_tag, long long tag)
 		    "\"ok\":false,\"error\":\"ENOMEM\",\"message\":"
 		    "\"out of memory for the reply\"}\n");
 		client_send(c, line, (size_t)len);
-	} else
+	} else {
+		/*
+		 * Queued even when sent whole: the write watcher then does
+		 * what follows a reply (a close, a resume), as before.
+		 */
+		reply_write(c, b);
 		client_send_buf(c, b);
+	}
 	buf_free(b);
 }
 

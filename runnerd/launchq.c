@@ -11,13 +11,17 @@
  * met (LAUNCH_DEPS: depends_turn) and restarts (LAUNCH_RESTART:
  * restart.c's policy, restart_turn).  An instance is on it at most once.
  *
- * The queue is worked once per loop iteration, for LAUNCH_BUDGET seconds
- * at most (one launch at least; RUNNERD_LAUNCH_BATCH=N, read once, also
- * caps the count, so that tests can see a wave under way without timing
- * it).  While work remains an ev_idle watcher keeps the loop from
- * sleeping in its poll, so between two batches every client that sent
- * something is served, and however much clients send, each iteration
- * works a batch: neither side starves the other.
+ * The queue is worked once per loop iteration, for what is left of
+ * LAUNCH_BUDGET seconds since the loop woke (one launch at least;
+ * RUNNERD_LAUNCH_BATCH=N, read once, also caps the count, so that tests
+ * can see a wave under way without timing it): an iteration that had
+ * other work already (the request that made a thousand instances, a
+ * state file written) launches less, so that no iteration keeps clients
+ * waiting much longer than the budget.  While work remains an ev_idle
+ * watcher keeps the loop from sleeping in its poll, so between two
+ * batches every client that sent something is served, and however much
+ * clients send, each iteration works a batch: neither side starves the
+ * other.
  *
  * The work is done from an ev_prepare watcher, after the iteration's
  * callbacks and before the poll, at the highest priority: a crash reaped
@@ -203,7 +207,7 @@ static void
 launch_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct inst	*i;
-	double		 t0;
+	double		 t0, budget;
 	long		 n = 0;
 
 	(void)revents;
@@ -211,19 +215,26 @@ launch_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		ev_prepare_stop(loop, w);
 		return;
 	}
-	t0 = clock_now();
+	/* ev_now is when the loop woke, on ev_time's clock. */
+	t0 = ev_time();
+	budget = LAUNCH_BUDGET - (t0 - ev_now(loop));
+	if (budget > LAUNCH_BUDGET)
+		budget = LAUNCH_BUDGET;	/* the clock went back */
 	while ((i = TAILQ_FIRST(&launch_queue)) != NULL) {
 		launch_turn(i);
-		if (++n == launch_batch || clock_now() - t0 >= LAUNCH_BUDGET)
+		if (++n == launch_batch || ev_time() - t0 >= budget)
 			break;
 	}
 	ev_idle_start(loop, &launch_idle);
 }
 
+/* Work done: the child's stack kept for the next spawn goes too. */
 static void
 launch_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	(void)revents;
-	if (TAILQ_EMPTY(&launch_queue))
+	if (TAILQ_EMPTY(&launch_queue)) {
 		ev_idle_stop(loop, w);
+		spawn_trim();
+	}
 }

@@ -207,6 +207,12 @@ loop_init(void)
 	 */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
+	/*
+	 * While few descriptors are open: the instances' channels and logs
+	 * come after, and a spawn then copies the low end only (spawn.c).
+	 */
+	if (spawn_park() == -1)
+		log_warn("%s: spawn_park", __func__);
 	proctree_init();
 	trim_init();
 }

@@ -20,11 +20,14 @@
  * over, so a reader sees one complete version or the one before.  It is not
  * fsync'd: it only matters while the machine stays up (after a reboot
  * none of the processes can exist, and their start times say so).  It is
- * written when the set of processes has changed, at most once per loop
- * iteration (an ev_prepare watcher, just before the loop blocks) and at
- * most once per STATE_INTERVAL seconds (a timer defers the rest), so a
- * burst of a thousand starts costs a few writes; a process that starts
- * and is orphaned within that interval of runnerd's death can be missed.
+ * written when the set of processes has changed (an ev_prepare watcher
+ * sees it just before the loop blocks), from a timer, at most once per
+ * STATE_INTERVAL seconds, so a burst of a thousand starts costs a few
+ * writes; a process that starts and is orphaned within that interval of
+ * runnerd's death can be missed.  Never from the prepare itself, even
+ * when due: a write of a thousand records takes milliseconds, which the
+ * next iteration's launch batch counts in its budget (launchq.c), while
+ * added to this one's batch it would keep clients waiting twice as long.
  * A clean shutdown removes the file.
  *
  * The file is trusted no more than it must be: one that is not a regular
@@ -384,6 +387,12 @@ statefile_start(void)
 	ev_prepare_init(&state_prepare, state_prepare_cb);
 	ev_prepare_start(server.loop, &state_prepare);
 	ev_timer_init(&state_timer, state_timer_cb, 0, 0);
+	/*
+	 * After the iteration's requests: a client that asked meanwhile is
+	 * answered before the write, not after (libev runs a pending timer
+	 * before the I/O of the same priority).
+	 */
+	ev_set_priority(&state_timer, EV_MINPRI);
 	state_dirty = 1;
 }
 
@@ -395,9 +404,11 @@ statefile_dirty(void)
 }
 
 /*
- * Just before the loop blocks: write if something changed.  A spawn adds
- * to server.nprocs and an exit marks the state dirty, so between two
- * writes an unchanged count with no exit means nothing changed.
+ * Just before the loop blocks: have the timer write if something changed
+ * (at once when the last write is STATE_INTERVAL old: the loop then does
+ * not block).  A spawn adds to server.nprocs and an exit marks the state
+ * dirty, so between two writes an unchanged count with no exit means
+ * nothing changed.
  */
 static void
 state_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -411,12 +422,8 @@ state_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	if (ev_is_active(&state_timer))
 		return;
 	wait = state_last + STATE_INTERVAL - ev_now(loop);
-	if (wait > 0) {
-		ev_timer_set(&state_timer, wait, 0);
-		ev_timer_start(loop, &state_timer);
-		return;
-	}
-	state_write();
+	ev_timer_set(&state_timer, wait > 0 ? wait : 0, 0);
+	ev_timer_start(loop, &state_timer);
 }
 
 static void

@@ -7,7 +7,8 @@
  * close-on-exec; its own session and group, default dispositions and an
  * empty mask, the environment and directory asked; the descriptor limit
  * set for children, or the caller's; and the parent-death signal, per
- * spawn or for all.  test_spawn_child.c drives the failures.
+ * spawn or for all; the same with descriptors parked (spawn_park).
+ * test_spawn_child.c drives the failures.
  */
 
 #include "spawn.h"
@@ -268,6 +269,58 @@ test_nofile(void **state)
 	assert_string_equal(out, want);
 }
 
+/*
+ * All of the above again with descriptors parked (spawn_park: the child
+ * shares our table until it copies the low end, where its own were put),
+ * behind a thousand more of ours the child must not get: each pipe
+ * still ends when the child and we close ours (test_extra_fd reads its
+ * to the end), so no parked number kept one; an exec failure is still
+ * told through the error pipe, parked too.  Under valgrind, whose clone
+ * takes no CLONE_FILES, the fallback (a copy) is what runs.
+ */
+static void
+test_parked(void **state)
+{
+	struct spawn	 sp;
+	struct pollfd	 pfd;
+	const char	*argv[] = { "/nonexistent/prog", NULL };
+	const char	*truth[] = { "true", NULL };
+	char		 out[SC_OUT_MAX], err[RUNNER_ERRMSG_MAX];
+	int		 many[1000], k, p[2];
+	pid_t		 pid;
+
+	alarm(120);	/* a parked copy of a pipe end hangs a read: fail */
+	assert_int_equal(spawn_park(), 0);
+	assert_int_equal(spawn_park(), 0);	/* once is enough */
+	for (k = 0; k < 1000; k++)
+		assert_true((many[k] = open("/dev/null", O_RDONLY |
+		    O_CLOEXEC)) >= 0);
+	/* The child gone and our end closed, the pipe ends (no hang). */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	sc_init(&sp, truth);
+	sp.fd[1] = p[1];
+	assert_int_equal(spawn_child(&sp, &pid, err, sizeof(err)), 0);
+	close(p[1]);
+	assert_int_equal(sc_wait(pid), 0);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(read(p[0], out, sizeof(out)), 0);
+	close(p[0]);
+	test_extra_fd(state);
+	test_fds_each_other(state);
+	test_null(state);
+	sc_init(&sp, NULL);
+	sc_sh(&sp, "ls /proc/$$/fd", out, sizeof(out));
+	assert_string_equal(out, "0\n1\n2\n");
+	sc_init(&sp, argv);
+	sc_fails(&sp, "cannot execute '/nonexistent/prog': "
+	    "No such file or directory");
+	for (k = 0; k < 1000; k++)
+		close(many[k]);
+	alarm(0);
+}
+
 int
 main(void)
 {
@@ -278,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_child_state),
 		cmocka_unit_test(test_parent_death),
 		cmocka_unit_test(test_nofile),
+		cmocka_unit_test(test_parked),	/* last: parks for good */
 	};
 
 	return (cmocka_run_group_tests(tests, sc_setup, sc_teardown));
