@@ -111,6 +111,8 @@ static ev_timer		 sweep_w;	/* probes' leftovers, soon */
  * batch is over, since nothing is reaped in a batch.
  */
 static struct pids	 strays;
+static struct leader	*strays_lead;	/* the running instances then */
+static size_t		 strays_nlead;	/* ... less those ended since */
 static int		 strays_valid;
 
 static struct known	 known[KNOWN_MAX];
@@ -475,6 +477,9 @@ strays_get(int fresh)
 		return (&strays);
 	strays_valid = 0;
 	strays.n = 0;
+	free(strays_lead);
+	strays_lead = NULL;
+	strays_nlead = 0;
 	proc_children(getpid(), &mine);
 	if (mine.n > 0 && (lead = leaders_get(&nlead)) == NULL) {
 		free(mine.v);
@@ -490,10 +495,32 @@ strays_get(int fresh)
 			return (NULL);
 		}
 	}
-	free(lead);
 	free(mine.v);
+	strays_lead = lead;
+	strays_nlead = nlead;
 	strays_valid = 1;
 	return (&strays);
+}
+
+/*
+ * The running instances' main processes, for a sweep in a batch: the
+ * strays' list, less pid, whose end is being handled (as each end of the
+ * batch is, in turn: what leaders_get would find now, without a sort of
+ * them all at each end).
+ */
+static struct leader *
+strays_leaders(pid_t pid, size_t *n)
+{
+	struct leader	*l;
+
+	if ((l = (struct leader *)leader_find(strays_lead, strays_nlead,
+	    pid)) != NULL) {
+		memmove(l, l + 1, (size_t)(strays_lead + strays_nlead - l -
+		    1) * sizeof(*l));
+		strays_nlead--;
+	}
+	*n = strays_nlead;
+	return (strays_lead);
 }
 
 /* A batch of ends begins or is over: the strays are read again. */
@@ -501,6 +528,9 @@ void
 proctree_strays_forget(void)
 {
 	strays_valid = 0;
+	free(strays_lead);
+	strays_lead = NULL;
+	strays_nlead = 0;
 }
 
 /*
@@ -531,7 +561,9 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 	}
 	if (stray->n == 0)
 		return (0);
-	if ((lead = leaders_get(&nlead)) == NULL) {
+	if (ended != NULL)
+		lead = strays_leaders(pid, &nlead);
+	else if ((lead = leaders_get(&nlead)) == NULL) {
 		log_warn("%s", __func__);
 		return (0);
 	}
@@ -593,7 +625,8 @@ proctree_kill_orphans(const struct inst *ended, pid_t pid)
 			left++;
 		orphan_kill(p, &ps);
 	}
-	free(lead);
+	if (ended == NULL)
+		free(lead);
 	return (left);
 }
 

@@ -44,6 +44,7 @@ static void	 restart_respawn(struct inst *);
 static void	 restart_spawn_failed(struct inst *, int, const char *, int);
 static void	 restart_dequeue(struct inst *);
 static void	 restart_soon(struct inst *);
+static double	 restart_in(const struct inst *);
 
 /* A new instance: never restarted, not queued. */
 void
@@ -129,10 +130,22 @@ restart_json(struct buf *b, const struct inst *i)
 	inst_json_exit(b, i);
 	jw_key(b, "next_restart");
 	if (i->state == INST_BACKOFF)
-		jw_double(b, i->restart.next_restart > ev_now(server.loop) ?
-		    i->restart.next_restart - ev_now(server.loop) : 0);
+		jw_double(b, restart_in(i));
 	else
 		jw_null(b);
+}
+
+/*
+ * Seconds until i's restart, to the microsecond: the loop's clock is
+ * seconds since 1970 in a double, whose rounding (some 0.2 us) made a
+ * backoff of 0.4 s read 0.4000001 when asked in the turn that set it.
+ */
+static double
+restart_in(const struct inst *i)
+{
+	double	 d = i->restart.next_restart - ev_now(server.loop);
+
+	return (d > 0 ? (double)(long long)(d * 1e6 + 0.5) / 1e6 : 0);
 }
 
 /* Should an exit with this status (-1: a failed spawn) restart? */
