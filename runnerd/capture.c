@@ -430,7 +430,10 @@ capture_line(struct inst *i, int s, const char *p, size_t n,
  * May the instance put one more line into runnerd's log now?  The
  * bucket fills at CAPTURE_LOG_RATE a second up to CAPTURE_LOG_BURST; a
  * line takes one.  Refused lines are counted, and said before a line
- * taken, at most once a second (not before every line of a flood).
+ * taken: during a flood at most once a second (not before every line
+ * it lets through), and at once when the flood is over (the bucket holds
+ * more than this line), so that no line is logged after a flood before
+ * the count of what it dropped.
  */
 static int
 capture_log_ok(struct inst *i)
@@ -446,9 +449,9 @@ capture_log_ok(struct inst *i)
 		cp->unlogged++;
 		return (0);
 	}
-	cp->tokens--;
-	if (now - cp->noted_at >= 1.0)
+	if (now - cp->noted_at >= 1.0 || cp->tokens >= 2)
 		capture_log_unlogged(i);
+	cp->tokens--;
 	return (1);
 }
 
