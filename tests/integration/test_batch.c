@@ -406,7 +406,10 @@ test_term_with_ends_queued(void **state)
 /*
  * A start that waits for readiness and a stop of the same instance, on
  * one connection: both wait on it, and answer in request order (the
- * start first: stopped before it was ready).
+ * start first: stopped before it was ready).  Another connection's stop
+ * is sent once the instance is listed (runnerd orders no requests
+ * across connections): it answers too, whether it finds the instance
+ * stopping or stopped.
  */
 static void
 test_waiters_in_order(void **state)
@@ -414,10 +417,16 @@ test_waiters_in_order(void **state)
 	struct daemon	*d = *state;
 	struct client	*c = cl_open(d), *o = cl_open(d);
 	struct json	*j;
-	long long	 start, stop, other;
+	long long	 start, stop, other, end;
 
 	start = cl_req(c, "start", "{\"app\": \"gated\"}");
 	stop = cl_req(c, "stop", "{\"alias\": \"gated\"}");
+	end = t_ms() + T_WAIT_MS;
+	while (cl_status_of(o, "gated", &j) == -1) {	/* listed: started */
+		if (t_ms() > end)
+			fail_msg("'gated' is not listed");
+		usleep(1000);
+	}
 	other = cl_req(o, "stop", "{\"alias\": \"gated\"}");
 	j = cl_reply_tag(c, start);
 	assert_string_equal(j_err(j, "ESPAWN"),
