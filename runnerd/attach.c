@@ -24,7 +24,25 @@ static void	 relay_client_close(struct client *);
 static void	 relay_client_shut(struct client *);
 static void	 relay_giveback(struct inst *, struct client *);
 
-/* Attach a client: it gets what is buffered, then the live output. */
+/*
+ * Input closed, not just between processes: an attacher's writes must
+ * fail from its first.  Before the attach's reply is sent, as the client
+ * may write as soon as it has it.
+ */
+void
+relay_attach_input(struct inst *i, struct client *c)
+{
+	if ((i->relay.fd != -1 && !relay_takes_input(i)) ||
+	    i->relay.closed_by_app) {
+		(void)shutdown(c->fd, SHUT_RD);
+		c->input_done = 1;
+	}
+}
+
+/*
+ * Attach a client, once relay_attach_input has refused its input or not,
+ * and its reply is queued: it gets what is buffered, then the live output.
+ */
 void
 relay_attach(struct inst *i, struct client *c)
 {
@@ -37,12 +55,6 @@ relay_attach(struct inst *i, struct client *c)
 	/* Bigger bursts, fewer wake-ups: a stream now, not replies. */
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
 	i->relay.nattach++;
-	/* Input closed, not just between processes: its writes must fail. */
-	if ((i->relay.fd != -1 && !relay_takes_input(i)) ||
-	    i->relay.closed_by_app) {
-		(void)shutdown(c->fd, SHUT_RD);
-		c->input_done = 1;
-	}
 	relay_fanout(i);
 	relay_resume(i);
 	if (i->relay.closed_by_app)

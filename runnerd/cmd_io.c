@@ -231,6 +231,7 @@ cmd_attach(struct req *rq)
 	jw_key(&b, "pid");
 	jw_int(&b, i->pid);
 	jw_close(&b, '}');
+	relay_attach_input(i, rq->c);
 	req_reply(rq, &b);
 	relay_attach(i, rq->c);
 	if (inst_ended(i))

@@ -615,6 +615,7 @@ void	 relay_trim(struct inst *);
 
 /* attach.c */
 void	 relay_attach(struct inst *, struct client *);
+void	 relay_attach_input(struct inst *, struct client *);
 void	 relay_detach_all(struct inst *);
 void	 relay_detach_exited(struct inst *);
 void	 relay_client_read(struct client *);
