@@ -82,8 +82,14 @@ b_conf(struct daemon *d)
 	    "  flood = { command = [\"sh\", \"-c\", \"yes flood-line | head -n "
 	    "%d >&2; sleep 1; echo flood-done >&2; exec sleep 300\"]; "
 	    "restart = \"no\"; };\n"
-	    "  chatty = { command = [\"sh\", \"-c\", \"while :; do printf "
-	    "'%%016000d\\\\n' 0 >&2; sleep 0.01; done\"]; restart = \"no\"; };\n"
+	    /*
+	     * 400 lines at once, more than runnerd's log takes while its
+	     * stderr is full however slow the machine, then a line every
+	     * 10 ms.
+	     */
+	    "  chatty = { command = [\"sh\", \"-c\", \"printf '%%01000d\\\\n' "
+	    "$(seq 400) >&2; while :; do printf '%%016000d\\\\n' 0 >&2; "
+	    "sleep 0.01; done\"]; restart = \"no\"; };\n"
 	    "  talker = { command = [\"sh\", \"-c\", \"echo hi >&2; exec "
 	    "sleep 300\"]; restart = \"no\"; };\n"
 	    "};\n", b_crash(), b_big(), FLOOD_LINES));
