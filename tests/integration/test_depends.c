@@ -522,6 +522,7 @@ test_dependency_restart(void **state)
 	struct daemon	*d = *state;
 	struct json	*j;
 	long long	 web, keep;
+	size_t		 mark;
 	int		 e;
 
 	r_status(CTL(d, "start", "r_web"), 0);
@@ -530,9 +531,14 @@ test_dependency_restart(void **state)
 	web = j_int(j, e, "pid");
 	j = st_json(d, "r_keep", &e);
 	keep = j_int(j, e, "pid");
+	/* Its first start's line is read: what follows the mark is newer. */
+	d_wait_log(d, d_fmt(d, "runnerd: r_web: started r_web (pid %lld)",
+	    web));
+	mark = d_log_mark(d);
 	r_status(CTL(d, "restart", "r_db"), 0);
-	d_wait_log(d, "runnerd: r_web: restarting: a dependency restarted\n");
-	d_wait_log(d, "runnerd: r_web: started r_web (pid ");
+	d_wait_log_from(d, mark, "runnerd: r_web: restarting: a dependency "
+	    "restarted\n");
+	d_wait_log_from(d, mark, "runnerd: r_web: started r_web (pid ");
 	j = st_json(d, "r_web", &e);
 	assert_true(j_int(j, e, "pid") != web);
 	j = st_json(d, "r_keep", &e);
