@@ -286,7 +286,10 @@
  *   on, policy changes apply live, process changes restart, removed apps'
  *   instances stop, autostart apps are scaled to their instances (an
  *   ended instance, stopped or failed, is started again only when its
- *   app was added or changed).
+ *   app was added or changed).  The starts wait their turn in runnerd's
+ *   launch queue, other clients served meanwhile; the reply comes once
+ *   each has had it (one stopped or removed before its turn is listed
+ *   failed, "stopped before its turn to start came").
  *   -> {"config": SOURCE, "apps": N, "added": [apps], "removed": [apps],
  *       "changed": [apps], "restarted": [aliases], "started": [aliases],
  *       "stopped": [aliases], "failed": [{"alias", "error"}] (7: the

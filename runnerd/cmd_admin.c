@@ -10,7 +10,7 @@
 #include "runnerd.h"
 
 static void	 cmd_config(struct req *,
-		    int (*)(const char *, const char *, struct buf *, char *,
+		    int (*)(const char *, const char *, struct req *, char *,
 		    size_t));
 
 /* The connection receives events from now on (control.c's event_emit). */
@@ -38,12 +38,14 @@ cmd_update(struct req *rq)
 	cmd_config(rq, update_config);
 }
 
-/* reload or update (fn): "path" or "config", at most one, then fn. */
+/*
+ * reload or update (fn): "path" or "config", at most one, then fn, which
+ * answers once the starts it queued have had their turn.
+ */
 static void
 cmd_config(struct req *rq, int (*fn)(const char *, const char *,
-    struct buf *, char *, size_t))
+    struct req *, char *, size_t))
 {
-	struct buf	 b;
 	char		*path = NULL, *text = NULL;
 	char		 err[RUNNER_ERRMSG_MAX];
 	int		 rc;
@@ -55,15 +57,8 @@ cmd_config(struct req *rq, int (*fn)(const char *, const char *,
 		REQ_ERR(rq, RUNNER_EINVAL, "give 'path' or 'config', not both");
 		goto out;
 	}
-	buf_init(&b);
-	jw_open(&b, '{');
-	if ((rc = fn(path, text, &b, err, sizeof(err))) != 0) {
-		buf_free(&b);
+	if ((rc = fn(path, text, rq, err, sizeof(err))) != 0)
 		REQ_ERR(rq, rc, "%s", err);
-		goto out;
-	}
-	jw_close(&b, '}');
-	req_reply(rq, &b);
 out:
 	free(path);
 	free(text);

@@ -45,7 +45,8 @@ struct startjob {
 
 static void	startjob_done(struct startjob *, struct inst *, int);
 static void	startjob_settle(struct startjob *);
-static void	startjob_turn(struct wave *, struct inst *, int, const char *);
+static void	startjob_turn(struct wave *, struct inst *, const char *, int,
+		    const char *);
 static int	startjob_wait(struct waiter *, struct inst *, enum wait_why);
 static void	startjob_free(struct startjob *);
 
@@ -196,11 +197,13 @@ startjob_settle(struct startjob *job)
  * failure: what is still queued of it is dropped (never started).
  */
 static void
-startjob_turn(struct wave *wave, struct inst *i, int rc, const char *err)
+startjob_turn(struct wave *wave, struct inst *i, const char *alias, int rc,
+    const char *err)
 {
 	struct startjob	*job = (struct startjob *)wave;
 
 	(void)i;
+	(void)alias;
 	if (rc == 0)
 		job->launched++;
 	else if (rc != -1 && !job->cut) {

@@ -37,6 +37,7 @@
 
 #include <sys/queue.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "runnerd.h"
@@ -123,7 +124,7 @@ launchq_remove(struct inst *i)
 	i->launch.wave = NULL;
 	if (wave != NULL) {
 		wave->queued--;
-		wave->turn(wave, i, -1, "");
+		wave->turn(wave, i, i->alias, -1, "");
 	}
 }
 
@@ -168,6 +169,7 @@ launch_turn(struct inst *i)
 	struct wave	*wave = i->launch.wave;
 	enum launch_kind kind = i->launch.kind;
 	char		 err[RUNNER_ERRMSG_MAX];
+	char		 alias[RUNNER_ALIAS_MAX + 16];
 	uint64_t	 id = i->id;
 	int		 rc;
 
@@ -186,12 +188,14 @@ launch_turn(struct inst *i)
 		return;
 	}
 	/* Counted in its wave until the wave has heard how it went. */
+	if (wave != NULL)
+		snprintf(alias, sizeof(alias), "%s", i->alias);
 	rc = inst_go(i, err, sizeof(err));
 	if (rc != 0)
 		i = inst_by_id(id);	/* a failure may have removed it */
 	if (wave != NULL) {
 		wave->queued--;
-		wave->turn(wave, i, rc, err);
+		wave->turn(wave, i, alias, rc, err);
 	}
 	/* A start not waiting for ready: its waiters count it in. */
 	if (rc == 0 && i->state != INST_WAITING)

@@ -28,7 +28,12 @@
  * of the current one and the apps the update names (config_merge.c), so
  * nothing is removed.  Both are applied whole within one turn of the
  * loop: two clients' reloads and updates take effect one after the
- * other, each against the configuration the one before left.
+ * other, each against the configuration the one before left.  Only the
+ * starts wait: they are a wave in the launch queue (launchq.c), as a
+ * start of many is, so that a reload that adds a thousand instances does
+ * not keep every client waiting while they are spawned.  The reply, the
+ * log line and systemd's READY=1 come once each has had its turn (a
+ * reloadjob); one stopped or removed before its turn is listed failed.
  */
 
 #include <stdio.h>
@@ -37,12 +42,34 @@
 
 #include "runnerd.h"
 
-static void	 reload_scale(const struct app *, int, struct buf *,
-		    struct buf *, struct buf *);
+/* A reload or update whose starts are under way, and its answer. */
+struct reloadjob {
+	struct wave	 wave;		/* its starts (launchq.c) */
+	int		 queuing;	/* not to be answered yet: still
+					   queuing them */
+	uint64_t	 client;	/* to answer, or 0 (SIGHUP) */
+	long long	 tag;
+	int		 has_tag;
+	const char	*verb;		/* "reloaded", "updated" */
+	char		*source;	/* the configuration's, for the log */
+	size_t		 napps;
+	struct buf	 added, removed, changed, restarted;
+	struct buf	 started, stopped, failed, rolling;
+};
+
+static int	 reload_jobs;	/* under way: READY=1 once none is */
+
+static void	 reload_scale(struct reloadjob *, const struct app *, int);
+static void	 reload_failed(struct reloadjob *, const char *,
+		    const char *);
+static void	 reload_turn(struct wave *, struct inst *, const char *,
+		    int, const char *);
+static void	 reload_settle(struct reloadjob *);
+static void	 reload_free(struct reloadjob *);
 static int	 reload_done(struct config *, const char *, const char *,
-		    struct buf *, char *, size_t);
+		    struct req *, char *, size_t);
 static int	 reload_apply(struct config *, const char *, const char *,
-		    struct buf *);
+		    struct req *);
 
 /*
  * An autostart app runs as NAME (or NAME-1..NAME-N): start what is
@@ -51,11 +78,10 @@ static int	 reload_apply(struct config *, const char *, const char *,
  * removed) is started again only when its app is new or changed (fresh):
  * a reload that leaves an app as it was leaves its instances as they
  * were, stopped ones stopped, and does not retry a failure it would
- * only repeat.
+ * only repeat.  The starts are queued in job's wave.
  */
 static void
-reload_scale(const struct app *app, int fresh, struct buf *started,
-    struct buf *stopped, struct buf *failed)
+reload_scale(struct reloadjob *job, const struct app *app, int fresh)
 {
 	char	 alias[RUNNER_ALIAS_MAX + 16], err[RUNNER_ERRMSG_MAX], *end;
 	size_t	 k, len = strlen(app->name);
@@ -72,7 +98,7 @@ reload_scale(const struct app *app, int fresh, struct buf *started,
 		if (*end != '\0' || n <= app->instances ||
 		    i->state == INST_STOPPING)
 			continue;
-		jw_str(stopped, i->alias);
+		jw_str(&job->stopped, i->alias);
 		inst_stop(i);
 	}
 	if (!app->autostart)
@@ -82,28 +108,54 @@ reload_scale(const struct app *app, int fresh, struct buf *started,
 		if ((i = inst_find(alias)) != NULL && (!inst_ended(i) ||
 		    !fresh))
 			continue;
-		if (inst_launch(alias, app, &(struct runner_start){ 0 }, 0, &rc,
-		    err, sizeof(err)) == NULL) {
-			jw_open(failed, '{');
-			jw_key(failed, "alias");
-			jw_str(failed, alias);
-			jw_key(failed, "error");
-			jw_str(failed, err);
-			jw_close(failed, '}');
-		} else
-			jw_str(started, alias);
+		if (inst_queue(alias, app, &(struct runner_start){ 0 }, 0,
+		    &job->wave, &rc, err, sizeof(err)) == NULL)
+			reload_failed(job, alias, err);
 	}
+}
+
+/* List alias as a start of job that failed, with why. */
+static void
+reload_failed(struct reloadjob *job, const char *alias, const char *why)
+{
+	jw_open(&job->failed, '{');
+	jw_key(&job->failed, "alias");
+	jw_str(&job->failed, alias);
+	jw_key(&job->failed, "error");
+	jw_str(&job->failed, why);
+	jw_close(&job->failed, '}');
+}
+
+/*
+ * One of the job's starts had its turn (code rc, err; -1: it was stopped
+ * or removed before it came).
+ */
+static void
+reload_turn(struct wave *wave, struct inst *i, const char *alias, int rc,
+    const char *err)
+{
+	struct reloadjob *job = (struct reloadjob *)wave;
+
+	(void)i;
+	if (rc == 0)
+		jw_str(&job->started, alias);
+	else
+		reload_failed(job, alias, rc == -1 ? "stopped before its "
+		    "turn to start came" : err);
+	reload_settle(job);
 }
 
 /*
  * Load the file at path (NULL: the one runnerd was started with) or the
- * configuration text, and put it in force.  0 with what was done as JSON
- * members in report (may be NULL), or a RUNNER_E* code with err.  Under
- * systemd, RELOADING=1 before and READY=1 after, whatever the outcome
- * (a refused configuration leaves the old one running: ready still).
+ * configuration text, and put it in force.  0 once it is (rq, when not
+ * NULL, is answered with what was done once the starts have had their
+ * turn), or a RUNNER_E* code with err (rq is the caller's to answer).
+ * Under systemd, RELOADING=1 before and READY=1 after, whatever the
+ * outcome (a refused configuration leaves the old one running: ready
+ * still).
  */
 int
-reload_config(const char *path, const char *text, struct buf *report,
+reload_config(const char *path, const char *text, struct req *rq,
     char *err, size_t errlen)
 {
 	struct config	*cfg;
@@ -112,12 +164,13 @@ reload_config(const char *path, const char *text, struct buf *report,
 	if (path == NULL && text == NULL && (path = server.config_path) ==
 	    NULL) {
 		errf(err, errlen, "no configuration file to reload");
-		notify_ready();
+		if (reload_jobs == 0)
+			notify_ready();
 		return (RUNNER_EINVAL);
 	}
 	cfg = text != NULL ? config_load_text(text, err, errlen) :
 	    config_load_file(path, err, errlen);
-	return (reload_done(cfg, path, "reloaded", report, err, errlen));
+	return (reload_done(cfg, path, "reloaded", rq, err, errlen));
 }
 
 /*
@@ -127,7 +180,7 @@ reload_config(const char *path, const char *text, struct buf *report,
  * what updates added.
  */
 int
-update_config(const char *path, const char *text, struct buf *report,
+update_config(const char *path, const char *text, struct req *rq,
     char *err, size_t errlen)
 {
 	struct config	*cfg;
@@ -139,84 +192,100 @@ update_config(const char *path, const char *text, struct buf *report,
 	notify_reloading();
 	cfg = text != NULL ? config_update_text(server.conf->cfg, text, err,
 	    errlen) : config_update_file(server.conf->cfg, path, err, errlen);
-	return (reload_done(cfg, NULL, "updated", report, err, errlen));
+	return (reload_done(cfg, NULL, "updated", rq, err, errlen));
 }
 
 /*
- * The end of a reload or an update: cfg (NULL: refused, err says why)
- * put in force, and systemd told that runnerd is ready again.
+ * cfg (NULL: refused, err says why) put in force; a refused one leaves
+ * runnerd as ready as it was.
  */
 static int
 reload_done(struct config *cfg, const char *path, const char *verb,
-    struct buf *report, char *err, size_t errlen)
+    struct req *rq, char *err, size_t errlen)
 {
 	int	 rc;
 
-	rc = cfg == NULL ? RUNNER_ECONFIG : reload_apply(cfg, path, verb,
-	    report);
+	rc = cfg == NULL ? RUNNER_ECONFIG : reload_apply(cfg, path, verb, rq);
 	if (rc == RUNNER_ENOMEM)
 		errf(err, errlen, "out of memory");
-	notify_ready();
+	if (rc != 0 && reload_jobs == 0)
+		notify_ready();
 	return (rc);
 }
 
 /*
  * Put cfg (consumed) in force; path, when not NULL, becomes the file
- * SIGHUP reloads; verb says which for the log.  0, or RUNNER_ENOMEM with
- * nothing changed.
+ * SIGHUP reloads; verb says which for the log.  0 (the job answers rq
+ * once its starts have had their turn), or RUNNER_ENOMEM with nothing
+ * changed.
  */
 static int
 reload_apply(struct config *cfg, const char *path, const char *verb,
-    struct buf *report)
+    struct req *rq)
 {
-	struct conf		*old = server.conf, *c;
+	struct reloadjob	*job;
+	struct conf		*old = server.conf, *c = NULL;
 	const struct app	*o, *n;
-	struct buf		 added, removed, changed, restarted;
-	struct buf		 started, stopped, failed, rolling;
 	struct inst		*i;
 	enum app_reload		 d;
 	size_t			 k;
 	char			*fresh = NULL;	/* per app: added or changed */
 	char			*roll = NULL;	/* per app: to roll */
 
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	if ((job = calloc(1, sizeof(*job))) == NULL ||
+	    (job->source = strdup(cfg->source)) == NULL ||
+	    (c = calloc(1, sizeof(*c))) == NULL ||
 	    (fresh = calloc(cfg->napps + 1, 1)) == NULL ||
 	    (roll = calloc(cfg->napps + 1, 1)) == NULL) {
 		free(fresh);
 		free(c);
+		if (job != NULL)
+			free(job->source);
+		free(job);
 		config_free(cfg);
 		return (RUNNER_ENOMEM);
 	}
+	job->wave.turn = reload_turn;
+	job->queuing = 1;
+	job->verb = verb;
+	job->napps = cfg->napps;
+	if (rq != NULL) {
+		job->client = rq->c->id;
+		job->has_tag = rq->has_tag;
+		job->tag = rq->tag;
+		rq->c->pending++;	/* kept open, at EOF too, until then */
+	}
+	reload_jobs++;
 	c->cfg = cfg;
 	c->refs = 1;
 	server.conf = c;
 
-	buf_init(&added);
-	buf_init(&removed);
-	buf_init(&changed);
-	buf_init(&restarted);
-	buf_init(&started);
-	buf_init(&stopped);
-	buf_init(&failed);
-	buf_init(&rolling);
-	jw_open(&added, '[');
-	jw_open(&removed, '[');
-	jw_open(&changed, '[');
-	jw_open(&restarted, '[');
-	jw_open(&started, '[');
-	jw_open(&stopped, '[');
-	jw_open(&failed, '[');
-	jw_open(&rolling, '[');
+	buf_init(&job->added);
+	buf_init(&job->removed);
+	buf_init(&job->changed);
+	buf_init(&job->restarted);
+	buf_init(&job->started);
+	buf_init(&job->stopped);
+	buf_init(&job->failed);
+	buf_init(&job->rolling);
+	jw_open(&job->added, '[');
+	jw_open(&job->removed, '[');
+	jw_open(&job->changed, '[');
+	jw_open(&job->restarted, '[');
+	jw_open(&job->started, '[');
+	jw_open(&job->stopped, '[');
+	jw_open(&job->failed, '[');
+	jw_open(&job->rolling, '[');
 	for (k = 0; k < old->cfg->napps; k++)
 		if (config_app(cfg, old->cfg->apps[k].name) == NULL)
-			jw_str(&removed, old->cfg->apps[k].name);
+			jw_str(&job->removed, old->cfg->apps[k].name);
 	for (k = 0; k < cfg->napps; k++) {
 		n = &cfg->apps[k];
 		if ((o = config_app(old->cfg, n->name)) == NULL) {
-			jw_str(&added, n->name);
+			jw_str(&job->added, n->name);
 			fresh[k] = 1;
 		} else if (app_reload(o, n) != RELOAD_SAME) {
-			jw_str(&changed, n->name);
+			jw_str(&job->changed, n->name);
 			fresh[k] = 1;
 		}
 	}
@@ -234,7 +303,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 			 * configuration no later reload looks at.
 			 */
 			if (i->state != INST_STOPPING || restart_pending(i)) {
-				jw_str(&stopped, i->alias);
+				jw_str(&job->stopped, i->alias);
 				restart_cancel(i);
 				depends_stop(i);	/* dependents first */
 			}
@@ -256,7 +325,7 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 			    n->instances > 1)
 				roll[n - cfg->apps] = 1;
 			else {
-				jw_str(&restarted, i->alias);
+				jw_str(&job->restarted, i->alias);
 				inst_restart(i);
 			}
 		}
@@ -272,15 +341,14 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 			    "instances run the old configuration",
 			    cfg->apps[k].name);
 		else
-			jw_str(&rolling, cfg->apps[k].name);
+			jw_str(&job->rolling, cfg->apps[k].name);
 	}
 	free(roll);
 	listen_perms();	/* allow_group may have changed */
 	access_recheck();	/* ... and its old members with it */
 	metrics_http_config(cfg);	/* metrics_listen may have changed */
 	for (k = 0; k < cfg->napps; k++)
-		reload_scale(&cfg->apps[k], fresh[k], &started, &stopped,
-		    &failed);
+		reload_scale(job, &cfg->apps[k], fresh[k]);
 	free(fresh);
 	if (path != NULL && path != server.config_path) {
 		char	*copy;
@@ -295,50 +363,92 @@ reload_apply(struct config *cfg, const char *path, const char *verb,
 			server.config_path = copy;
 		}
 	}
+	job->queuing = 0;
+	reload_settle(job);
+	return (0);
+}
 
-	jw_close(&added, ']');
-	jw_close(&removed, ']');
-	jw_close(&changed, ']');
-	jw_close(&restarted, ']');
-	jw_close(&started, ']');
-	jw_close(&stopped, ']');
-	jw_close(&failed, ']');
-	jw_close(&rolling, ']');
+/*
+ * Once the job's starts have all had their turn: log what was done,
+ * answer its client with it, and tell systemd runnerd is ready again
+ * (when no other reload is under way).
+ */
+static void
+reload_settle(struct reloadjob *job)
+{
+	struct client	*c;
+	struct buf	 b;
+
+	if (job->queuing || job->wave.queued > 0)
+		return;
+	jw_close(&job->added, ']');
+	jw_close(&job->removed, ']');
+	jw_close(&job->changed, ']');
+	jw_close(&job->restarted, ']');
+	jw_close(&job->started, ']');
+	jw_close(&job->stopped, ']');
+	jw_close(&job->failed, ']');
+	jw_close(&job->rolling, ']');
 	log_info("%s %s: %zu app%s; added %s, removed %s, changed %s, "
 	    "restarted %s, rolling %s; instances started %s, stopped %s, "
-	    "failed %s", verb, cfg->source, cfg->napps, cfg->napps == 1 ?
-	    "" : "s", buf_cstr(&added), buf_cstr(&removed),
-	    buf_cstr(&changed), buf_cstr(&restarted), buf_cstr(&rolling),
-	    buf_cstr(&started), buf_cstr(&stopped), buf_cstr(&failed));
-	if (report != NULL) {
-		jw_key(report, "config");
-		jw_str(report, cfg->source);
-		jw_key(report, "apps");
-		jw_int(report, (long long)cfg->napps);
-		jw_key(report, "added");
-		jw_raw(report, buf_head(&added), buf_used(&added));
-		jw_key(report, "removed");
-		jw_raw(report, buf_head(&removed), buf_used(&removed));
-		jw_key(report, "changed");
-		jw_raw(report, buf_head(&changed), buf_used(&changed));
-		jw_key(report, "restarted");
-		jw_raw(report, buf_head(&restarted), buf_used(&restarted));
-		jw_key(report, "started");
-		jw_raw(report, buf_head(&started), buf_used(&started));
-		jw_key(report, "stopped");
-		jw_raw(report, buf_head(&stopped), buf_used(&stopped));
-		jw_key(report, "failed");
-		jw_raw(report, buf_head(&failed), buf_used(&failed));
-		jw_key(report, "rolling");
-		jw_raw(report, buf_head(&rolling), buf_used(&rolling));
+	    "failed %s", job->verb, job->source, job->napps, job->napps == 1 ?
+	    "" : "s", buf_cstr(&job->added), buf_cstr(&job->removed),
+	    buf_cstr(&job->changed), buf_cstr(&job->restarted),
+	    buf_cstr(&job->rolling), buf_cstr(&job->started),
+	    buf_cstr(&job->stopped), buf_cstr(&job->failed));
+	if (job->client != 0) {
+		buf_init(&b);
+		jw_open(&b, '{');
+		jw_key(&b, "config");
+		jw_str(&b, job->source);
+		jw_key(&b, "apps");
+		jw_int(&b, (long long)job->napps);
+		jw_key(&b, "added");
+		jw_raw(&b, buf_head(&job->added), buf_used(&job->added));
+		jw_key(&b, "removed");
+		jw_raw(&b, buf_head(&job->removed), buf_used(&job->removed));
+		jw_key(&b, "changed");
+		jw_raw(&b, buf_head(&job->changed), buf_used(&job->changed));
+		jw_key(&b, "restarted");
+		jw_raw(&b, buf_head(&job->restarted),
+		    buf_used(&job->restarted));
+		jw_key(&b, "started");
+		jw_raw(&b, buf_head(&job->started), buf_used(&job->started));
+		jw_key(&b, "stopped");
+		jw_raw(&b, buf_head(&job->stopped), buf_used(&job->stopped));
+		jw_key(&b, "failed");
+		jw_raw(&b, buf_head(&job->failed), buf_used(&job->failed));
+		jw_key(&b, "rolling");
+		jw_raw(&b, buf_head(&job->rolling), buf_used(&job->rolling));
+		jw_close(&b, '}');
+		/* A list out of memory makes it an ENOMEM (control.c). */
+		b.failed |= job->added.failed | job->removed.failed |
+		    job->changed.failed | job->restarted.failed |
+		    job->started.failed | job->stopped.failed |
+		    job->failed.failed | job->rolling.failed;
+		reply_ok(job->client, job->has_tag, job->tag, &b);
+		buf_free(&b);
+		if ((c = client_find(job->client)) != NULL) {
+			c->pending--;
+			client_check(c);
+		}
 	}
-	buf_free(&added);
-	buf_free(&removed);
-	buf_free(&changed);
-	buf_free(&restarted);
-	buf_free(&started);
-	buf_free(&stopped);
-	buf_free(&failed);
-	buf_free(&rolling);
-	return (0);
+	if (--reload_jobs == 0)
+		notify_ready();
+	reload_free(job);
+}
+
+static void
+reload_free(struct reloadjob *job)
+{
+	buf_free(&job->added);
+	buf_free(&job->removed);
+	buf_free(&job->changed);
+	buf_free(&job->restarted);
+	buf_free(&job->started);
+	buf_free(&job->stopped);
+	buf_free(&job->failed);
+	buf_free(&job->rolling);
+	free(job->source);
+	free(job);
 }

@@ -261,9 +261,11 @@ static struct wave	 autostart_wave;
 static int		 autostart_queuing;
 
 static void
-autostart_turn(struct wave *w, struct inst *i, int rc, const char *err)
+autostart_turn(struct wave *w, struct inst *i, const char *alias, int rc,
+    const char *err)
 {
 	(void)i;
+	(void)alias;
 	(void)rc;
 	(void)err;
 	if (w->queued == 0 && !autostart_queuing)
@@ -299,7 +301,7 @@ autostart(void)
 		}
 	}
 	autostart_queuing = 0;
-	autostart_turn(&autostart_wave, NULL, 0, "");
+	autostart_turn(&autostart_wave, NULL, NULL, 0, "");
 }
 
 /*

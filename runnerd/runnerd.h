@@ -112,8 +112,9 @@ enum launch_kind {
 	LAUNCH_RESTART		/* restart.c's (restart_turn) */
 };
 struct wave {
-	void		(*turn)(struct wave *, struct inst *, int,
-			    const char *);
+	/* A member's turn: the instance (NULL: gone), its alias, rc, why. */
+	void		(*turn)(struct wave *, struct inst *, const char *,
+			    int, const char *);
 	int		 queued;
 };
 struct launchslot {
@@ -574,9 +575,9 @@ void	 notify_reloading(void);
 void	 notify_stopping(void);
 
 /* reload.c */
-int	 reload_config(const char *, const char *, struct buf *, char *,
+int	 reload_config(const char *, const char *, struct req *, char *,
 	    size_t);
-int	 update_config(const char *, const char *, struct buf *, char *,
+int	 update_config(const char *, const char *, struct req *, char *,
 	    size_t);
 
 /* direct.c */

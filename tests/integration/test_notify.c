@@ -11,12 +11,31 @@
 #include "daemon.h"
 
 /* Instances that say whether they see NOTIFY_SOCKET. */
-static const char notify_conf[] =
-    "apps = {\n"
-    "  showenv = { command = [\"sh\", \"-c\", "
-    "\"echo notify=${NOTIFY_SOCKET-unset}; exec cat\"]; restart = \"no\"; "
+#define SHOWENV \
+    "  showenv = { command = [\"sh\", \"-c\", " \
+    "\"echo notify=${NOTIFY_SOCKET-unset}; exec cat\"]; restart = \"no\"; " \
     "autostart = true; };\n"
-    "};\n";
+static const char notify_conf[] = "apps = {\n" SHOWENV "};\n";
+/* A reload that starts 100 instances more. */
+static const char notify_many[] = "apps = {\n" SHOWENV
+    "  many = { command = \"cat\"; instances = 100; autostart = true; "
+    "restart = \"no\"; };\n};\n";
+
+/* How many instances status lists running. */
+static int
+n_running(struct client *c)
+{
+	struct json	*j;
+	int		 a, k, n = 0;
+
+	j = cl_call(c, "status", NULL);
+	a = j_type(j, j_ok(j), "instances", JSON_ARRAY);
+	for (k = 0; k < json_len(j, a); k++)
+		if (json_streq(j, json_get(j, json_at(j, a, k), "state"),
+		    "running"))
+			n++;
+	return (n);
+}
 
 /* Add NAME=value to the environment runnerd gets. */
 static void
@@ -128,7 +147,9 @@ static void
 test_notify_path(void **state)
 {
 	struct daemon	*d = *state;
-	struct client	*c;
+	struct client	*c, *c2;
+	struct json	*j;
+	long long	 tag;
 	int		 fd;
 
 	fd = n_start(d, d_fmt(d, "%s/notify.sock", d->dir));
@@ -137,6 +158,7 @@ test_notify_path(void **state)
 
 	/* Autostarted before READY, and started later: neither sees it. */
 	c = cl_open(d);
+	c2 = cl_open(d);
 	d_saw(d, cl_start(c, "showenv", "showenv"));
 	cl_read_expect(c, "showenv", "notify=unset\n", 13);
 	d_saw(d, cl_start(c, "showenv", "e2"));
@@ -146,6 +168,19 @@ test_notify_path(void **state)
 	assert_int_equal(kill(d->pid, SIGHUP), 0);
 	n_expect_reload(d, fd);
 	j_ok(cl_call(c, "reload", NULL));
+	n_expect_reload(d, fd);
+	/*
+	 * A reload that starts 100 instances: READY=1 once each has had its
+	 * turn, the reply too (a wave: sent before then, systemd would take
+	 * the reload as done while they still wait).
+	 */
+	tag = cl_req(c, "reload", "{\"config\": %s}", t_jstr(notify_many));
+	n_expect_reload(d, fd);
+	assert_int_equal(n_running(c2), 102);	/* showenv, e2 */
+	j = cl_reply_tag(c, tag);
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), 100);
+	j_ok(cl_call(c, "reload", "{\"config\": %s}", t_jstr(notify_conf)));
 	n_expect_reload(d, fd);
 	/* A refused configuration: the old one runs on, ready. */
 	j_err(cl_call(c, "reload", "{\"config\": \"apps = { x = 1; };\"}"),

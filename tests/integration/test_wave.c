@@ -25,6 +25,30 @@
 
 #define N	200		/* instances of many */
 
+/* The configuration, with extra apps (a reload's). */
+static const char *
+wave_conf(struct daemon *d, const char *extra)
+{
+	return (d_fmt(d, "apps = {\n"
+	    "  many = { command = \"cat\"; instances = %d; restart = \"no\"; };\n"
+	    "  here = { command = \"cat\"; instances = %d; restart = \"no\"; "
+	    "cwd = \"%s/sub\"; };\n"
+	    "  crashy = { command = \"cat\"; instances = %d; "
+	    "restart = \"always\"; backoff_reset = 0.001; };\n"
+	    "%s};\n", N, N, d->dir, N, extra));
+}
+
+/* What a reload adds: N instances, and one that cannot be executed. */
+static const char *
+wave_grown(struct daemon *d)
+{
+	return (wave_conf(d, d_fmt(d,
+	    "  grown = { command = \"cat\"; instances = %d; autostart = true; "
+	    "restart = \"no\"; };\n"
+	    "  broken = { command = \"%s/no-such-program\"; autostart = true; "
+	    "restart = \"no\"; };\n", N, d->dir)));
+}
+
 static int
 wave_setup(void **state)
 {
@@ -35,13 +59,7 @@ wave_setup(void **state)
 	t_setup_bare(state);
 	d = *state;
 	assert_int_equal(mkdir(d_fmt(d, "%s/sub", d->dir), 0700), 0);
-	d_start(d, d_fmt(d, "apps = {\n"
-	    "  many = { command = \"cat\"; instances = %d; restart = \"no\"; };\n"
-	    "  here = { command = \"cat\"; instances = %d; restart = \"no\"; "
-	    "cwd = \"%s/sub\"; };\n"
-	    "  crashy = { command = \"cat\"; instances = %d; "
-	    "restart = \"always\"; backoff_reset = 0.001; };\n"
-	    "};\n", N, N, d->dir, N));
+	d_start(d, wave_conf(d, ""));
 	return (0);
 }
 
@@ -336,6 +354,113 @@ test_crash_wave(void **state)
 }
 
 /*
+ * A reload that adds 200 instances is a wave too: a status from another
+ * client is answered in the middle of it, with those not launched yet
+ * waiting their turn, and the reload answers once all had it: every
+ * alias started, in order, and the one that cannot be executed failed
+ * with why.  Its client half-closed after asking: it is answered all
+ * the same.
+ */
+static void
+test_reload_mid_wave(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d), *b = cl_open(d);
+	struct json	*j;
+	long long	 tag;
+	int		 arr, ext, e, k;
+	char		 alias[32];
+
+	tag = cl_req(a, "reload", "{\"config\": %s}", t_jstr(wave_grown(d)));
+	assert_int_equal(shutdown(a->fd, SHUT_WR), 0);
+	mid_wave(b, "grown");
+	j = cl_reply_tag(a, tag);
+	ext = j_ok(j);
+	arr = j_type(j, ext, "started", JSON_ARRAY);
+	assert_int_equal(json_len(j, arr), N);
+	for (k = 0; k < N; k++) {
+		snprintf(alias, sizeof(alias), "grown-%d", k + 1);
+		assert_true(json_streq(j, json_at(j, arr, k), alias));
+	}
+	arr = j_type(j, ext, "failed", JSON_ARRAY);
+	assert_int_equal(json_len(j, arr), 1);
+	e = json_at(j, arr, 0);
+	assert_string_equal(j_str(j, e, "alias"), "broken");
+	assert_non_null(strstr(j_str(j, e, "error"), "no-such-program"));
+	all_running(b, "grown");
+}
+
+/*
+ * stop --all in the middle of a reload's wave: the reload answers with
+ * what it started, and each one stopped before its turn as failed, for
+ * that reason; none is launched after the stop.
+ */
+static void
+test_reload_stopped_mid_wave(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d), *b = cl_open(d);
+	struct json	*j;
+	long long	 tag;
+	int		 started, failed, ext, arr, k;
+
+	tag = cl_req(a, "reload", "{\"config\": %s}", t_jstr(wave_grown(d)));
+	mid_wave(b, "grown");
+	j_ok(cl_call(b, "stop", "{\"all\": true}"));
+	j = cl_reply_tag(a, tag);
+	ext = j_ok(j);
+	started = json_len(j, j_type(j, ext, "started", JSON_ARRAY));
+	arr = j_type(j, ext, "failed", JSON_ARRAY);
+	failed = 0;
+	for (k = 0; k < json_len(j, arr); k++) {
+		if (strcmp(j_str(j, json_at(j, arr, k), "error"),
+		    "stopped before its turn to start came") == 0)
+			failed++;
+	}
+	/* broken, queued last, is one of those stopped before their turn. */
+	assert_true(started > 0 && failed > 1);
+	assert_int_equal(json_len(j, arr), failed);
+	assert_int_equal(started + failed, N + 1);
+	assert_int_equal(count_state(b, "grown", "stopped"), N);
+	assert_int_equal(count_state(b, "grown", NULL), N);
+}
+
+/*
+ * The reloading client vanishes mid-wave: the reload is in force and
+ * its wave goes on to the end; a second reload that removes the app in
+ * the middle of another's wave stops it all, and both are answered.
+ */
+static void
+test_reload_client_vanishes(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d), *b = cl_open(d);
+	struct json	*j;
+	long long	 tag;
+
+	cl_req(a, "reload", "{\"config\": %s}", t_jstr(wave_grown(d)));
+	mid_wave(b, "grown");
+	cl_close(a);
+	(void)cl_wait_state(b, "grown-200", "running", &j);
+	all_running(b, "grown");
+	j_ok(cl_call(b, "reload", "{\"config\": %s}", t_jstr(wave_conf(d,
+	    ""))));
+	wait_gone(b, "grown");
+
+	a = cl_open(d);
+	tag = cl_req(a, "reload", "{\"config\": %s}", t_jstr(wave_grown(d)));
+	mid_wave(b, "grown");
+	j = cl_call(b, "reload", "{\"config\": %s}", t_jstr(wave_conf(d,
+	    "")));
+	assert_true(json_streq(j, json_at(j, j_type(j, j_ok(j), "removed",
+	    JSON_ARRAY), 0), "grown"));
+	j = cl_reply_tag(a, tag);
+	assert_true(json_len(j, j_type(j, j_ok(j), "failed", JSON_ARRAY)) >
+	    0);
+	wait_gone(b, "grown");
+}
+
+/*
  * An upgrade mid-wave waits for the wave (the handover carries none):
  * the start is answered in full by this runnerd, then the upgrade by
  * the next, with every instance running under it.
@@ -380,6 +505,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade_mid_wave,
 		    wave_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_crash_wave,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_mid_wave,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_stopped_mid_wave,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_client_vanishes,
 		    wave_setup, t_teardown),
 	};
 
