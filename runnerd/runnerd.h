@@ -337,6 +337,7 @@ void	 control_close(void);
 struct client *client_find(uint64_t);
 void	 client_close(struct client *);
 void	 client_send(struct client *, const char *, size_t);
+void	 client_send_buf(struct client *, struct buf *);
 void	 client_flush(struct client *);
 void	 client_resume(struct client *);
 void	 client_check(struct client *);
