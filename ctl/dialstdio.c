@@ -63,10 +63,12 @@ struct dial {
 	int		 over;		/* write end, closed once stdin is all
 					   passed on */
 	int		 closing;	/* set before: it was a close */
+	int		 bad;		/* stdin broke its escaping */
 };
 
 static ssize_t	 dial_read(int, char *, size_t);
-static void	 dial_detach(int, struct buf *);
+static void	 dial_detach(int, struct buf *, int);
+static void	 dial_bad(struct dial *, const struct ssh_unesc *);
 static void	*dial_up(void *);
 
 /*
@@ -99,10 +101,10 @@ dial_read(int fd, char *b, size_t len)
  * for that, bounded).  The copy passes q on, dropping what runnerd
  * sends meanwhile, until q is empty or runnerd goes, then closes.  In
  * the forked copy of a threaded process: system calls only.  Returns
- * when fork fails: the caller passes q on itself.
+ * when fork fails: the caller passes q on itself.  This one exits rc.
  */
 static void
-dial_detach(int fd, struct buf *q)
+dial_detach(int fd, struct buf *q, int rc)
 {
 	struct pollfd	 pfd = { .fd = fd, .events = POLLIN | POLLOUT };
 	char		 b[DIAL_CHUNK];
@@ -113,7 +115,7 @@ dial_detach(int fd, struct buf *q)
 	if ((pid = fork()) == -1)
 		return;
 	if (pid > 0)
-		_exit(CTL_EXIT_OK);
+		_exit(rc);
 	if ((nul = open("/dev/null", O_RDWR)) != -1) {
 		dup2(nul, STDIN_FILENO);
 		dup2(nul, STDOUT_FILENO);
@@ -143,6 +145,23 @@ dial_detach(int fd, struct buf *q)
 }
 
 /*
+ * Stdin, --escaped, holds what the library never writes (ssh_unescape):
+ * said on stderr (ssh carries it to the user), and taken as a close.
+ */
+static void
+dial_bad(struct dial *d, const struct ssh_unesc *u)
+{
+	if (u->bad == -1)
+		fprintf(stderr, "runnerctl: dial-stdio: standard input goes "
+		    "on after its half-close mark; closing\n");
+	else
+		fprintf(stderr, "runnerctl: dial-stdio: standard input is "
+		    "not escaped as --escaped says (0xff then 0x%02x); "
+		    "closing\n", u->bad & 0xff);
+	d->bad = 1;
+}
+
+/*
  * The thread: stdin to the socket, through a queue (DIAL_QUEUE_MAX), so
  * that stdin is read, and sshd's buffer emptied, even while runnerd
  * takes its time.  At stdin's end, a close or a half-close: escaped, a
@@ -155,7 +174,7 @@ static void *
 dial_up(void *arg)
 {
 	struct pollfd	 pfd[2], out = { .fd = STDOUT_FILENO, .events = 0 };
-	struct ssh_unesc u = { 0, 0 };
+	struct ssh_unesc u = { 0, 0, 0 };
 	struct dial	*d = arg;
 	struct buf	 q;
 	char		 b[DIAL_CHUNK];
@@ -183,12 +202,20 @@ dial_up(void *arg)
 				    (size_t)n) : (size_t)n;
 				if (buf_add(&q, b, len) == -1)
 					break;
+				if (u.bad != 0) {
+					/* What came before goes; a close. */
+					dial_bad(d, &u);
+					eof = 1;
+					d->closing = 1;
+					dial_detach(d->fd, &q,
+					    CTL_EXIT_REFUSED);
+				}
 			} else if (n == 0) {
 				eof = 1;
 				d->closing = d->escaped ? !u.half :
 				    poll(&out, 1, DIAL_HUP_MS) == 1;
 				if (d->escaped && d->closing)
-					dial_detach(d->fd, &q);
+					dial_detach(d->fd, &q, CTL_EXIT_OK);
 			} else if (errno != EAGAIN && errno != EINTR)
 				eof = 1;
 		}
@@ -211,7 +238,7 @@ dial_up(void *arg)
 /*
  * dial-stdio: 0 once runnerd closed the connection, 3 when there is no
  * runnerd (said on stderr, which ssh carries to the user), 1 when
- * stdout failed (ssh went).
+ * stdout failed (ssh went) or stdin broke its escaping.
  */
 int
 ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
@@ -294,5 +321,5 @@ ctl_dial_stdio(struct ctl *ctl, struct ctl_args *a)
 	 * are we, and a thread still waiting for stdin ends with the
 	 * process.  The socket stays open for it meanwhile.
 	 */
-	return (rc);
+	return (d.bad ? CTL_EXIT_REFUSED : rc);
 }

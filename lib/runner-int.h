@@ -477,6 +477,9 @@ int	 ssh_send_half(struct chan *);
 struct ssh_unesc {			/* dial-stdio --escaped's reading */
 	int		 lead;		/* the last byte was an escape */
 	int		 half;		/* the half-close mark came */
+	int		 bad;		/* the escaping broke: -1, a byte
+					   after the mark; else 0x100 | the
+					   unknown byte after an escape */
 };
 size_t	 ssh_unescape(struct ssh_unesc *, char *, size_t);
 

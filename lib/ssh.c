@@ -537,6 +537,10 @@ ssh_send_half(struct chan *c)
 /*
  * dial-stdio --escaped: undo ssh_send's escapes in b's n bytes, in
  * place, across calls (u): the data's length.  A mark sets u->half.
+ * What ssh_send never writes (an escape's second byte it does not know,
+ * a byte after the mark) sets u->bad and ends the data there: a stream
+ * that lies about its escaping is not guessed at, nor a byte of it
+ * dropped unsaid.
  */
 size_t
 ssh_unescape(struct ssh_unesc *u, char *b, size_t n)
@@ -544,15 +548,25 @@ ssh_unescape(struct ssh_unesc *u, char *b, size_t n)
 	unsigned char	*p = (unsigned char *)b;
 	size_t		 i, o = 0;
 
-	if (!u->lead && memchr(b, SSH_ESC, n) == NULL)
+	if (u->bad != 0)
+		return (0);
+	if (!u->lead && !u->half && memchr(b, SSH_ESC, n) == NULL)
 		return (n);
 	for (i = 0; i < n; i++) {
+		if (u->half) {
+			u->bad = -1;
+			break;
+		}
 		if (u->lead) {
 			u->lead = 0;
 			if (p[i] == SSH_ESC_BYTE)
 				p[o++] = SSH_ESC;
 			else if (p[i] == SSH_ESC_HALF)
 				u->half = 1;
+			else if (p[i] != SSH_ESC_NONE) {
+				u->bad = 0x100 | p[i];
+				break;
+			}
 		} else if (p[i] == SSH_ESC)
 			u->lead = 1;
 		else

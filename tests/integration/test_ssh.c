@@ -297,6 +297,53 @@ test_dial_stdio(void **state)
 }
 
 /*
+ * dial-stdio --escaped alone, fed what the library writes and what it
+ * never does.  Its half-close mark ends the input and the reply still
+ * comes; an escape of nothing (0xff 0x02) in the middle of a line is no
+ * byte.  An unknown escape, or a byte after the mark, is said on stderr
+ * and taken as a close, exit 1, with what came before it passed on (the
+ * start it carried happens): before, both were dropped without a word.
+ */
+static void
+test_dial_stdio_escaped(void **state)
+{
+	struct daemon	*d = *state;
+	static const char half[] = "{\"cmd\": \"hel\xff\x02lo\", "
+	    "\"tag\": 8}\n\xff\x01";
+	static const char unknown[] = "{\"cmd\": \"start\", \"ext\": "
+	    "{\"app\": \"cat\", \"alias\": \"esc1\"}}\n\xff\x07more\n";
+	static const char after[] = "{\"cmd\": \"start\", \"ext\": "
+	    "{\"app\": \"cat\", \"alias\": \"esc2\"}}\n\xff\x01x";
+	struct client	*c;
+	struct json	*j;
+	struct run	*r;
+
+	d_start(d, d_default_conf(d));
+	c = cl_open(d);
+	r = ctl_in(d, half, sizeof(half) - 1, "dial-stdio", "--escaped",
+	    (char *)NULL);
+	r_status(r, 0);
+	assert_true(strncmp(r->out, "{\"tag\":8,\"ok\":true", 18) == 0);
+	r = ctl_in(d, unknown, sizeof(unknown) - 1, "dial-stdio",
+	    "--escaped", (char *)NULL);
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "runnerctl: dial-stdio: standard "
+	    "input is not escaped as --escaped says (0xff then 0x07); "
+	    "closing"));
+	d_saw(d, (pid_t)j_int(j, cl_wait_state(c, "esc1", "running", &j),
+	    "pid"));
+	r = ctl_in(d, after, sizeof(after) - 1, "dial-stdio", "--escaped",
+	    (char *)NULL);
+	r_status(r, 1);
+	assert_non_null(strstr(r->err, "runnerctl: dial-stdio: standard "
+	    "input goes on after its half-close mark; closing"));
+	d_saw(d, (pid_t)j_int(j, cl_wait_state(c, "esc2", "running", &j),
+	    "pid"));
+	j_ok(cl_call(c, "stop", "{\"all\": true}"));
+	d_stop(d, SIGTERM);
+}
+
+/*
  * Read h (bounded) until what has come, or to its end if what is NULL:
  * what came must then have been exactly want.
  */
@@ -551,6 +598,7 @@ main(void)
 		T(test_unreachable),
 		T(test_hostile_path),
 		T(test_dial_stdio),
+		T(test_dial_stdio_escaped),
 		T(test_library),
 		T(test_follow_vanish),
 		T(test_library_ssh_dies),

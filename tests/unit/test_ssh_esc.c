@@ -61,7 +61,7 @@ static void
 test_roundtrip(void **state)
 {
 	static unsigned char	 in[N], out[N];
-	struct ssh_unesc	 u = { 0, 0 };
+	struct ssh_unesc	 u = { 0, 0, 0 };
 	struct chan		 c;
 	size_t			 i, at = 0, len = 0;
 	ssize_t			 n;
@@ -110,7 +110,7 @@ static void
 test_owed(void **state)
 {
 	static const unsigned char	 lead = 0xff, ff = 0xff;
-	struct ssh_unesc		 u = { 0, 0 };
+	struct ssh_unesc		 u = { 0, 0, 0 };
 	struct chan			 c;
 	unsigned char			 out[N];
 	size_t				 len = 0;
@@ -135,9 +135,9 @@ test_owed(void **state)
 	assert_int_equal(len, 2);
 	assert_memory_equal(out, "\xff" "A", 2);
 	assert_int_equal(u.half, 1);
-	/* An unknown second byte is dropped with its lead. */
+	/* An escape of nothing is no byte; an escape across calls. */
 	memset(&u, 0, sizeof(u));
-	memcpy(out, "a\xff\x07" "b\xff", 5);
+	memcpy(out, "a\xff\x02" "b\xff", 5);
 	assert_int_equal(ssh_unescape(&u, (char *)out, 5), 2);
 	assert_memory_equal(out, "ab", 2);
 	assert_int_equal(u.lead, 1);	/* across calls */
@@ -145,6 +145,35 @@ test_owed(void **state)
 	assert_int_equal(ssh_unescape(&u, (char *)out, 1), 1);
 	assert_int_equal(out[0], 0xff);
 	assert_int_equal(u.half, 0);
+	assert_int_equal(u.bad, 0);
+	/* An unknown second byte: the data ends before it, said. */
+	memset(&u, 0, sizeof(u));
+	memcpy(out, "a\xff\x07" "b", 4);
+	assert_int_equal(ssh_unescape(&u, (char *)out, 4), 1);
+	assert_int_equal(out[0], 'a');
+	assert_int_equal(u.bad, 0x107);
+	memcpy(out, "c", 1);
+	assert_int_equal(ssh_unescape(&u, (char *)out, 1), 0);
+	/* ... and across calls. */
+	memset(&u, 0, sizeof(u));
+	memcpy(out, "\xff", 1);
+	assert_int_equal(ssh_unescape(&u, (char *)out, 1), 0);
+	memcpy(out, "\xff", 1);
+	assert_int_equal(ssh_unescape(&u, (char *)out, 1), 0);
+	assert_int_equal(u.bad, 0x1ff);
+	/* A byte after the half-close mark, in its read or the next. */
+	memset(&u, 0, sizeof(u));
+	memcpy(out, "a\xff\x01" "b", 4);
+	assert_int_equal(ssh_unescape(&u, (char *)out, 4), 1);
+	assert_int_equal(u.half, 1);
+	assert_int_equal(u.bad, -1);
+	memset(&u, 0, sizeof(u));
+	memcpy(out, "a\xff\x01", 3);
+	assert_int_equal(ssh_unescape(&u, (char *)out, 3), 1);
+	assert_int_equal(u.bad, 0);
+	memcpy(out, "z", 1);
+	assert_int_equal(ssh_unescape(&u, (char *)out, 1), 0);
+	assert_int_equal(u.bad, -1);
 	close(c.fd);
 	close(peer);
 }
