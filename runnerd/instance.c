@@ -449,7 +449,7 @@ inst_ready(struct inst *i)
  * Send sig to i's descendants, then to its group, else to its main
  * process alone: -1 when that failed.  The descendants first, while they
  * are still under the main process: once it dies they are reparented,
- * and the walk (which also records those that left its session,
+ * and the walk (which also records them as its, for the orphan sweep:
  * proctree.c) finds none.  Nothing to one whose end is queued (reap.c):
  * its pid may be another process's by now.
  */
@@ -458,7 +458,7 @@ inst_signal(struct inst *i, int sig)
 {
 	if (reap_pending(i))
 		return (0);
-	proctree_signal(i->pid, sig);
+	proctree_signal(i->pid, sig, i);
 	if (kill(-i->pid, sig) == -1 && kill(i->pid, sig) == -1)
 		return (-1);
 	return (0);

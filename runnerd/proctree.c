@@ -21,9 +21,11 @@
  *     instance's: left alone.  The ended instance's session: killed, with
  *     everything under it, and the log names the instance.
  *  2. What left the session (setsid: a daemon) has a session of its own.
- *     When a stop walks an instance's tree, the descendants found outside
- *     its session are recorded (pid and start time): once reparented,
- *     they are known to be that run's.
+ *     When a stop walks an instance's tree, its descendants are recorded
+ *     (pid and start time): once reparented, they are known to be that
+ *     run's, also one that leaves the session after the walk (a helper
+ *     that calls setsid when the stop signal comes, which the group's
+ *     kill then misses).
  *  3. An orphan still without an owner cannot be placed for sure.  A
  *     process is started after the instance it comes from, so it can only
  *     belong to a running instance that started before it: if there is
@@ -73,7 +75,7 @@
 #define KNOWN_MAX	1024	/* detached descendants remembered */
 #define PROBE_SWEEP	1.0	/* seconds from a probe's end to a sweep */
 
-/* A descendant seen outside its instance's session, by a stop's walk. */
+/* A descendant seen under its instance by a stop's walk. */
 struct known {
 	pid_t			 pid;
 	unsigned long long	 start;		/* its start time, in ticks */
@@ -119,7 +121,8 @@ static struct known	 known[KNOWN_MAX];
 static size_t		 nknown;
 static size_t		 known_next;	/* next slot to reuse when full */
 
-static void	 known_add(pid_t, const struct procstat *, pid_t);
+static void	 known_add(pid_t, const struct procstat *,
+		    const struct inst *);
 static void	 known_set(struct known *, pid_t, unsigned long long, pid_t,
 		    const char *);
 static const struct known *known_find(pid_t, unsigned long long);
@@ -134,25 +137,19 @@ static void	 sweep_cb(struct ev_loop *, ev_timer *, int);
 static long long orphan_run(pid_t);
 static const struct pids *strays_get(int);
 
-/* Remember pid (found under owner's main process) as owner's. */
+/* Remember pid (found under i's main process) as i's. */
 static void
-known_add(pid_t pid, const struct procstat *ps, pid_t owner)
+known_add(pid_t pid, const struct procstat *ps, const struct inst *i)
 {
 	struct known	*k = NULL;
-	struct inst	*i = NULL;
 	size_t		 j;
 
-	for (j = 0; j < server.ninsts && i == NULL; j++)
-		if (server.insts[j]->pid == owner)
-			i = server.insts[j];
-	if (i == NULL)
-		return;
 	for (j = 0; j < nknown; j++)
 		if (known[j].pid == pid) {
 			k = &known[j];
 			break;
 		}
-	known_set(k, pid, ps->start, owner, i->alias);
+	known_set(k, pid, ps->start, i->pid, i->alias);
 }
 
 /*
@@ -214,12 +211,12 @@ known_unplaced(pid_t pid, unsigned long long start)
 
 /*
  * Send sig to every descendant of pid (not pid itself, whose group the
- * caller signals).  Returns how many there were.  Those outside pid's
- * session are remembered as pid's (see 2. above), before a signal makes
- * their parents exit.
+ * caller signals).  Returns how many there were.  With owner, the
+ * instance whose main process pid is, each is remembered as its (see 2.
+ * above), before a signal makes their parents exit or them leave.
  */
 int
-proctree_signal(pid_t pid, int sig)
+proctree_signal(pid_t pid, int sig, const struct inst *owner)
 {
 	struct pids	 all = { NULL, 0, 0 };
 	struct procstat	 ps;
@@ -228,8 +225,8 @@ proctree_signal(pid_t pid, int sig)
 
 	proc_tree(pid, &all);
 	for (k = 0; k < all.n; k++) {
-		if (proc_stat(all.v[k], &ps) == 0 && ps.sid != pid)
-			known_add(all.v[k], &ps, pid);
+		if (owner != NULL && proc_stat(all.v[k], &ps) == 0)
+			known_add(all.v[k], &ps, owner);
 		kill(all.v[k], sig);
 	}
 	n = (int)all.n;
@@ -283,7 +280,7 @@ leader_find(struct leader *v, size_t n, pid_t pid)
 static void
 orphan_kill(pid_t pid, const struct procstat *ps)
 {
-	proctree_signal(pid, SIGKILL);
+	proctree_signal(pid, SIGKILL, NULL);
 	kill(pid, SIGKILL);
 	known_set((struct known *)known_find(pid, ps->start), pid, ps->start,
 	    -1, "");

@@ -448,7 +448,7 @@ void		 inst_ended_now(struct inst *, enum inst_state);
 void		 inst_trim_ended(void);
 
 /* proctree.c */
-int	 proctree_signal(pid_t, int);
+int	 proctree_signal(pid_t, int, const struct inst *);
 int	 proctree_kill_orphans(const struct inst *, pid_t);
 void	 proctree_strays_forget(void);
 unsigned long long proctree_start_of(struct inst *);

@@ -223,7 +223,7 @@ state_kill(pid_t pid, unsigned long long start, const char *alias,
 			close(pfd);
 		return (0);
 	}
-	proctree_signal(pid, SIGKILL);
+	proctree_signal(pid, SIGKILL, NULL);
 	if (pfd != -1 ? pidfd_send_signal(pfd, SIGKILL, NULL, 0) == -1 :
 	    kill(pid, SIGKILL) == -1) {
 		if (pfd != -1)

@@ -15,6 +15,26 @@
 #include "daemon.h"
 
 #define NBURST	12	/* instances ended at once */
+#define NFLEE	6	/* instances whose helper flees at the stop */
+
+/*
+ * flee's helper: up.MAIN holds its pid; at the stop signal it leaves its
+ * session and process group (setsid), after runnerd's walk of the
+ * instance's processes, then says so (fled.MAIN) for its main process to
+ * exit, and lives on.
+ */
+static const char flee_py[] =
+    "import os, signal, sys, time\n"
+    "main = sys.argv[1]\n"
+    "def fled(sig, frame):\n"
+    "    os.setsid()\n"
+    "    open('fled.' + main, 'w').close()\n"
+    "signal.signal(signal.SIGTERM, fled)\n"
+    "with open('up.' + main + '.tmp', 'w') as f:\n"
+    "    f.write(str(os.getpid()))\n"
+    "os.rename('up.' + main + '.tmp', 'up.' + main)\n"
+    "while True:\n"
+    "    time.sleep(1)\n";
 
 static char *
 o_conf(struct daemon *d)
@@ -40,7 +60,11 @@ o_conf(struct daemon *d)
 	    "  zstub = { command = [\"sh\", \"-c\", \"setsid sh -c "
 	    "'trap \\\"\\\" TERM; echo up >up; exec sleep 308' & "
 	    "exec sleep 300\"]; cwd = \"%s\"; restart = \"no\"; };\n"
-	    "};\n", d->dir, d->dir, d->dir));
+	    /* Its helper flees (flee.py) at the stop; it waits for that. */
+	    "  flee = { command = [\"sh\", \"-c\", \"python3 flee.py $$ & "
+	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
+	    "wait\"]; instances = %d; cwd = \"%s\"; restart = \"no\"; };\n"
+	    "};\n", d->dir, d->dir, d->dir, NFLEE, d->dir));
 }
 
 static int
@@ -50,6 +74,7 @@ o_setup(void **state)
 
 	t_setup_bare(state);
 	d = *state;
+	d_file(d, "flee.py", flee_py);
 	d_start(d, o_conf(d));
 	return (0);
 }
@@ -342,6 +367,69 @@ test_burst_charged_each(void **state)
 	d_no_zombies(d);
 }
 
+/*
+ * Helpers that leave their instance's session and group after the stop
+ * has walked the instance's processes and before its main process exits,
+ * several instances stopped together: the group's kill misses them, and
+ * the orphan sweep at each exit (the exits handled together reading
+ * runnerd's children once) must kill each, named for its own instance,
+ * while an older instance runs on.  runnerd once recorded at the walk
+ * only what had left the session already: these were then placed by age
+ * alone, and left running for as long as the older instance ran.
+ */
+static void
+test_flee_at_stop(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	pid_t		 a, main[NFLEE], helper[NFLEE];
+	char		*up;
+	FILE		*fp;
+	long		 pid;
+	long long	 end;
+	int		 arr, k, e;
+
+	a = cl_start(c, "anchor", "anchor");
+	d_saw(d, a);
+	j = cl_call(c, "start", "{\"app\": \"flee\"}");
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), NFLEE);
+	for (k = 0; k < NFLEE; k++) {
+		e = cl_wait_state(c, d_fmt(d, "flee-%d", k + 1), "running",
+		    &j);
+		main[k] = (pid_t)j_int(j, e, "pid");
+		d_saw(d, main[k]);
+		/* Its helper's trap is set once up.MAIN is there. */
+		up = d_fmt(d, "%s/up.%ld", d->dir, (long)main[k]);
+		end = t_ms() + T_WAIT_MS;
+		while ((fp = fopen(up, "r")) == NULL) {
+			if (t_ms() > end)
+				fail_msg("flee-%d's helper did not start",
+				    k + 1);
+			usleep(5000);
+		}
+		assert_int_equal(fscanf(fp, "%ld", &pid), 1);
+		fclose(fp);
+		helper[k] = (pid_t)pid;
+		d_saw(d, helper[k]);
+	}
+	j = cl_call(c, "stop", "{\"aliases\": [\"flee-1\", \"flee-2\", "
+	    "\"flee-3\", \"flee-4\", \"flee-5\", \"flee-6\"]}");
+	arr = j_type(j, j_ok(j), "stopped", JSON_ARRAY);
+	assert_int_equal(json_len(j, arr), NFLEE);
+	for (k = 0; k < NFLEE; k++) {
+		/* It fled: its own session, before its main process ended. */
+		assert_int_equal(access(d_fmt(d, "%s/fled.%ld", d->dir,
+		    (long)main[k]), F_OK), 0);
+		d_wait_log(d, d_fmt(d, "flee-%d: killing pid %ld, left behind "
+		    "by this instance", k + 1, (long)helper[k]));
+		assert_true(t_wait_gone(helper[k]));
+	}
+	d_lives(a);
+	d_no_zombies(d);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, o_setup, t_teardown)
 
 int
@@ -354,6 +442,7 @@ main(void)
 		T(test_setsid_helper),
 		T(test_seen_helper_named),
 		T(test_burst_charged_each),
+		T(test_flee_at_stop),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
