@@ -16,6 +16,7 @@
 
 #define NBURST	12	/* instances ended at once */
 #define NFLEE	6	/* instances whose helper flees at the stop */
+#define NCROWD	800	/* more children than a page of /proc lists */
 
 /*
  * flee's helper: up.MAIN holds its pid; at the stop signal it leaves its
@@ -60,11 +61,13 @@ o_conf(struct daemon *d)
 	    "  zstub = { command = [\"sh\", \"-c\", \"setsid sh -c "
 	    "'trap \\\"\\\" TERM; echo up >up; exec sleep 308' & "
 	    "exec sleep 300\"]; cwd = \"%s\"; restart = \"no\"; };\n"
+	    "  crowd = { command = \"sleep 300\"; instances = %d; "
+	    "restart = \"no\"; };\n"
 	    /* Its helper flees (flee.py) at the stop; it waits for that. */
 	    "  flee = { command = [\"sh\", \"-c\", \"python3 flee.py $$ & "
 	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
 	    "wait\"]; instances = %d; cwd = \"%s\"; restart = \"no\"; };\n"
-	    "};\n", d->dir, d->dir, d->dir, NFLEE, d->dir));
+	    "};\n", d->dir, d->dir, d->dir, NCROWD, NFLEE, d->dir));
 }
 
 static int
@@ -181,6 +184,38 @@ test_ended_helper_killed(void **state)
 	assert_true(t_wait_gone(eh));
 	o_assert_not_killed_log(d, xh);
 	d_lives(xh);
+	d_no_zombies(d);
+}
+
+/*
+ * runnerd with more children than one read of its /proc children file
+ * gives (a page: about 680 pids), the helper of an ended instance last
+ * among them, since what is reparented goes to the end of the list: it
+ * is killed all the same.  runnerd read the file once, and an orphan
+ * past the first page was never seen, nor killed.
+ */
+static void
+test_crowd_helper_killed(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c = cl_open(d);
+	struct json	*j;
+	pid_t		 e, eh;
+	int		 k;
+
+	j = cl_call(c, "start", "{\"app\": \"crowd\"}");
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), NCROWD);
+	e = cl_start(c, "ender", "ender");
+	d_saw(d, e);
+	eh = o_helper(d, e, 0);
+	d_file(d, "go", "");
+	d_wait_log(d, d_fmt(d, "ender: killing pid %ld, left behind by this "
+	    "instance, which ended", (long)eh));
+	assert_true(t_wait_gone(eh));
+	k = cl_wait_state(c, "ender", "exited", &j);
+	assert_int_equal(j_int(j, k, "left_behind"), 1);
+	j_ok(cl_call(c, "stop", "{\"all\": true}"));
 	d_no_zombies(d);
 }
 
@@ -443,6 +478,7 @@ main(void)
 		T(test_seen_helper_named),
 		T(test_burst_charged_each),
 		T(test_flee_at_stop),
+		T(test_crowd_helper_killed),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
