@@ -289,7 +289,8 @@
  *   app was added or changed).  The starts wait their turn in runnerd's
  *   launch queue, other clients served meanwhile; the reply comes once
  *   each has had it (one stopped or removed before its turn is listed
- *   failed, "stopped before its turn to start came").
+ *   failed, "stopped before its turn to start came").  Once a shutdown
+ *   has begun: EPERM "runnerd is shutting down" (update too).
  *   -> {"config": SOURCE, "apps": N, "added": [apps], "removed": [apps],
  *       "changed": [apps], "restarted": [aliases], "started": [aliases],
  *       "stopped": [aliases], "failed": [{"alias", "error"}] (7: the

@@ -484,6 +484,39 @@ test_upgrade_mid_wave(void **state)
 	all_running(b, "many");
 }
 
+/*
+ * A reload asked while a shutdown waits for an instance that ignores its
+ * stop signal: refused, as a start is then, with nothing queued (its
+ * starts would run on after the last stop, and runnerd never exit);
+ * once that instance is killed, runnerd exits cleanly.
+ */
+static void
+test_reload_during_shutdown(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d), *b = cl_open(d);
+	struct json	*j;
+	const char	*stubborn;
+	pid_t		 pid;
+
+	stubborn = "  stubborn = { command = [\"sh\", \"-c\", \"trap '' TERM; "
+	    "echo up; exec cat\"]; stop_timeout = 600; restart = \"no\"; };\n";
+	j_ok(cl_call(a, "reload", "{\"config\": %s}", t_jstr(wave_conf(d,
+	    stubborn))));
+	pid = cl_start(a, "stubborn", "stubborn");
+	cl_read_expect(a, "stubborn", "up\n", 3);
+	j_ok(cl_call(b, "shutdown", NULL));
+	(void)cl_wait_state(a, "stubborn", "stopping", &j);
+	j = cl_call(a, "reload", "{\"config\": %s}", t_jstr(wave_conf(d,
+	    d_fmt(d, "%s  grown = { command = \"cat\"; instances = %d; "
+	    "autostart = true; restart = \"no\"; };\n", stubborn, N))));
+	j_err(j, "EPERM");
+	assert_int_equal(count_state(a, "grown", NULL), 0);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	(void)d_wait_exit(d);
+	d_assert_clean_exit(d);
+}
+
 int
 main(void)
 {
@@ -511,6 +544,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_stopped_mid_wave,
 		    wave_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_client_vanishes,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_during_shutdown,
 		    wave_setup, t_teardown),
 	};
 
