@@ -517,6 +517,60 @@ test_reload_during_shutdown(void **state)
 	d_assert_clean_exit(d);
 }
 
+/*
+ * An upgrade asked in the middle of a reload's wave waits for it: the
+ * reload is answered in full by this runnerd, every start had its turn,
+ * then the upgrade by the next, with every instance running under it.
+ */
+static void
+test_upgrade_mid_reload(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d), *b = cl_open(d);
+	struct json	*j;
+	long long	 ta, tb;
+
+	ta = cl_req(a, "reload", "{\"config\": %s}", t_jstr(wave_grown(d)));
+	mid_wave(b, "grown");
+	tb = cl_req(b, "upgrade", NULL);
+	j = cl_reply_tag(a, ta);
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), N);
+	j = cl_reply_tag(b, tb);
+	assert_int_equal(j_int(j, j_ok(j), "upgrades"), 1);
+	all_running(b, "grown");
+}
+
+/*
+ * A reload adds an app and, after it in the same wave, the app it
+ * depends on: the dependent's turn finds its dependency queued (waiting
+ * its turn, not failed), waits for it, and both run; the reload lists
+ * both started and none failed.
+ */
+static void
+test_reload_dependency_in_wave(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d);
+	struct json	*j;
+	int		 ext, e;
+
+	j = cl_call(a, "reload", "{\"config\": %s}", t_jstr(wave_conf(d,
+	    "  front = { command = \"cat\"; instances = 3; autostart = true; "
+	    "restart = \"no\"; depends_on = { back = \"started\"; }; };\n"
+	    "  back = { command = \"cat\"; instances = 3; autostart = true; "
+	    "restart = \"no\"; };\n")));
+	ext = j_ok(j);
+	assert_int_equal(json_len(j, j_type(j, ext, "started", JSON_ARRAY)),
+	    6);
+	assert_int_equal(json_len(j, j_type(j, ext, "failed", JSON_ARRAY)),
+	    0);
+	e = cl_wait_state(a, "front-3", "running", &j);
+	assert_true(j_int(j, e, "pid") > 0);
+	assert_int_equal(count_state(a, "back", "running"), 3);
+	assert_int_equal(count_state(a, "front", "running"), 3);
+}
+
 int
 main(void)
 {
@@ -546,6 +600,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_client_vanishes,
 		    wave_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_during_shutdown,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_mid_reload,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_dependency_in_wave,
 		    wave_setup, t_teardown),
 	};
 
