@@ -23,7 +23,7 @@
 
 #include "runner-int.h"
 
-#define CHILDREN_MAX	65536	/* bytes of one children file read */
+#define CHILDREN_READ	8192	/* bytes of a children file per read */
 #define PIDS_MAX	100000	/* processes walked at most */
 #define STAT_MAX	1024	/* bytes of /proc/PID/stat read */
 #define ENVIRON_READ	4096	/* bytes of /proc/PID/environ per read */
@@ -49,16 +49,22 @@ pids_add(struct pids *p, pid_t pid)
 	return (0);
 }
 
-/* Append pid's children (of all its threads) to out. */
+/*
+ * Append pid's children (of all its threads) to out.  A children file
+ * gives about a page per read (some 680 pids): it is read to its end,
+ * a pid cut between two reads carried over, so that a process with
+ * thousands of children (runnerd itself) has them all listed.
+ */
 void
 proc_children(pid_t pid, struct pids *out)
 {
-	char		 path[320], buf[CHILDREN_MAX], *p, *end;
+	char		 path[320], buf[CHILDREN_READ + 1], *p, *end;
 	struct dirent	*de;
 	DIR		*d;
+	size_t		 held;
 	ssize_t		 n;
 	long		 c;
-	int		 fd;
+	int		 fd, full;
 
 	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
 	if ((d = opendir(path)) == NULL)
@@ -70,19 +76,35 @@ proc_children(pid_t pid, struct pids *out)
 		    (long)pid, de->d_name);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		for (p = buf;; p = end) {
-			errno = 0;
-			c = strtol(p, &end, 10);
-			if (end == p || errno != 0)
-				break;
-			if (c > 0 && pids_add(out, (pid_t)c) == -1)
-				break;
+		held = 0;
+		full = 0;
+		while (!full && (n = read(fd, buf + held, CHILDREN_READ -
+		    held)) > 0) {
+			held += (size_t)n;
+			buf[held] = '\0';
+			for (p = buf;; p = end) {
+				errno = 0;
+				c = strtol(p, &end, 10);
+				if (end == p || errno != 0)
+					break;
+				/* Cut by the read: the rest comes next. */
+				if (*end == '\0')
+					break;
+				if (c > 0 && pids_add(out, (pid_t)c) == -1) {
+					full = 1;
+					break;
+				}
+			}
+			held = strlen(p);
+			memmove(buf, p, held);
 		}
+		close(fd);
+		/* The last pid, with nothing after it. */
+		buf[held] = '\0';
+		errno = 0;
+		c = strtol(buf, &end, 10);
+		if (!full && end != buf && errno == 0 && c > 0)
+			(void)pids_add(out, (pid_t)c);
 	}
 	closedir(d);
 }

@@ -16,6 +16,7 @@
 
 #define NBURST	12	/* instances ended at once */
 #define NFLEE	6	/* instances whose helper flees at the stop */
+#define NCROWD	1100	/* crowd's children: more than runnerd once kept */
 
 /*
  * flee's helper: up.MAIN holds its pid; at the stop signal it leaves its
@@ -64,7 +65,18 @@ o_conf(struct daemon *d)
 	    "  flee = { command = [\"sh\", \"-c\", \"python3 flee.py $$ & "
 	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
 	    "wait\"]; instances = %d; cwd = \"%s\"; restart = \"no\"; };\n"
-	    "};\n", d->dir, d->dir, d->dir, NFLEE, d->dir));
+	    /* Its helper flees at the stop, walked before NCROWD others. */
+	    "  crowd = { command = [\"sh\", \"-c\", \"python3 flee.py $$ & "
+	    "i=0; while [ $i -lt %d ]; do sleep 300 & i=$((i+1)); done; "
+	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
+	    ": > crowd.$$; wait\"]; cwd = \"%s\"; restart = \"no\"; };\n"
+	    /* Its helper flees at the stop, its parent's NCROWD+1-th child. */
+	    "  late = { command = [\"sh\", \"-c\", \"i=0; while [ $i -lt %d ]; "
+	    "do sleep 300 & i=$((i+1)); done; python3 flee.py $$ & "
+	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
+	    ": > crowd.$$; wait\"]; cwd = \"%s\"; restart = \"no\"; };\n"
+	    "};\n", d->dir, d->dir, d->dir, NFLEE, d->dir, NCROWD, d->dir,
+	    NCROWD, d->dir));
 }
 
 static int
@@ -430,6 +442,58 @@ test_flee_at_stop(void **state)
 	d_no_zombies(d);
 }
 
+/*
+ * Start app (crowd or late) beside an older anchor: NCROWD children and
+ * a helper that flees at the stop; stop it, and the helper must be
+ * killed at its exit, named for it, the anchor left alone.
+ */
+static void
+flee_crowd(struct daemon *d, const char *app)
+{
+	struct client	*c = cl_open(d);
+	pid_t		 a, main, helper;
+	long		 pid;
+	long long	 end;
+	FILE		*fp = NULL;
+
+	a = cl_start(c, "anchor", "anchor");
+	d_saw(d, a);
+	main = cl_start(c, app, app);
+	d_saw(d, main);
+	end = t_ms() + T_WAIT_MS;
+	while (access(d_fmt(d, "%s/crowd.%ld", d->dir, (long)main), F_OK) ==
+	    -1 || (fp = fopen(d_fmt(d, "%s/up.%ld", d->dir, (long)main),
+	    "r")) == NULL) {
+		if (t_ms() > end)
+			fail_msg("%s's children did not all start", app);
+		usleep(10000);
+	}
+	assert_int_equal(fscanf(fp, "%ld", &pid), 1);
+	fclose(fp);
+	helper = (pid_t)pid;
+	d_saw(d, helper);
+	j_ok(cl_call(c, "stop", "{\"alias\": \"%s\"}", app));
+	assert_int_equal(access(d_fmt(d, "%s/fled.%ld", d->dir, (long)main),
+	    F_OK), 0);
+	d_wait_log(d, d_fmt(d, "%s: killing pid %ld, left behind by this "
+	    "instance", app, (long)helper));
+	assert_true(t_wait_gone(helper));
+	d_lives(a);
+	d_no_zombies(d);
+}
+
+/*
+ * A helper that flees at the stop, its main process's NCROWD+1-th
+ * child: the stop's walk must find it.  A children file gives about a
+ * page per read, some 680 pids, and runnerd read one: the helper was
+ * never walked nor recorded, and was left running beside the anchor.
+ */
+static void
+test_flee_past_a_page(void **state)
+{
+	flee_crowd(*state, "late");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, o_setup, t_teardown)
 
 int
@@ -443,6 +507,7 @@ main(void)
 		T(test_seen_helper_named),
 		T(test_burst_charged_each),
 		T(test_flee_at_stop),
+		T(test_flee_past_a_page),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
