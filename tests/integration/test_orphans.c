@@ -494,6 +494,19 @@ test_flee_past_a_page(void **state)
 	flee_crowd(*state, "late");
 }
 
+/*
+ * A stop walks more descendants than runnerd once kept records of
+ * (1024): the helper that flees at the stop, walked first, is still
+ * known as its instance's at that instance's exit.  With a table of
+ * 1024 records reused oldest first, the NCROWD children walked after it
+ * pushed its record out, and it was left running as the anchor ran.
+ */
+static void
+test_flee_in_crowd(void **state)
+{
+	flee_crowd(*state, "crowd");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, o_setup, t_teardown)
 
 int
@@ -508,6 +521,7 @@ main(void)
 		T(test_burst_charged_each),
 		T(test_flee_at_stop),
 		T(test_flee_past_a_page),
+		T(test_flee_in_crowd),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
