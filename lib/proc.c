@@ -50,61 +50,86 @@ pids_add(struct pids *p, pid_t pid)
 }
 
 /*
- * Append pid's children (of all its threads) to out.  A children file
- * gives about a page per read (some 680 pids): it is read to its end,
- * a pid cut between two reads carried over, so that a process with
- * thousands of children (runnerd itself) has them all listed.
+ * Append the children listed in path (a task's children file, "PID PID
+ * ... ") to out.  The kernel gives a page of it per read: a process with
+ * more than about 680 children (runnerd with 1000 instances) has the rest
+ * in the next reads, the children reparented last (orphans) among them.
+ * A number cut between two reads is kept for the next.
+ */
+static void
+proc_task_children(const char *path, struct pids *out)
+{
+	char		 buf[CHILDREN_READ + 32], *p, *end;
+	size_t		 have = 0;
+	ssize_t		 n;
+	long		 c;
+	int		 fd, eof = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	while (!eof) {
+		do
+			n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		while (n == -1 && errno == EINTR);
+		if (n <= 0)
+			eof = 1;	/* an error ends it as the end would */
+		else
+			have += (size_t)n;
+		buf[have] = '\0';
+		/* Whole numbers only (a space after), all of them at the end. */
+		for (p = buf;; p = end) {
+			p += strspn(p, " \n");
+			if (*p == '\0' || (strchr(p, ' ') == NULL && !eof))
+				break;
+			errno = 0;
+			c = strtol(p, &end, 10);
+			if (end == p || errno != 0) {
+				eof = 1;
+				break;
+			}
+			if (c > 0 && pids_add(out, (pid_t)c) == -1) {
+				eof = 1;
+				break;
+			}
+		}
+		have = strlen(p);
+		memmove(buf, p, have);
+	}
+	close(fd);
+}
+
+/*
+ * Append pid's children (of all its threads) to out.  The task
+ * directory's link count is 2 plus its threads: a process of one thread
+ * (most) has one children file, read without listing the directory (half
+ * the system calls of a stop's walk).  A thread made after either look
+ * is missed alike.
  */
 void
 proc_children(pid_t pid, struct pids *out)
 {
-	char		 path[320], buf[CHILDREN_READ + 1], *p, *end;
+	char		 path[320];
 	struct dirent	*de;
+	struct stat	 st;
 	DIR		*d;
-	size_t		 held;
-	ssize_t		 n;
-	long		 c;
-	int		 fd, full;
 
 	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
-	if ((d = opendir(path)) == NULL)
+	if (stat(path, &st) == -1)
 		return;		/* gone already */
+	if (st.st_nlink == 3) {
+		snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+		    (long)pid, (long)pid);
+		proc_task_children(path, out);
+		return;
+	}
+	if ((d = opendir(path)) == NULL)
+		return;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/task/%s/children",
 		    (long)pid, de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			continue;
-		held = 0;
-		full = 0;
-		while (!full && (n = read(fd, buf + held, CHILDREN_READ -
-		    held)) > 0) {
-			held += (size_t)n;
-			buf[held] = '\0';
-			for (p = buf;; p = end) {
-				errno = 0;
-				c = strtol(p, &end, 10);
-				if (end == p || errno != 0)
-					break;
-				/* Cut by the read: the rest comes next. */
-				if (*end == '\0')
-					break;
-				if (c > 0 && pids_add(out, (pid_t)c) == -1) {
-					full = 1;
-					break;
-				}
-			}
-			held = strlen(p);
-			memmove(buf, p, held);
-		}
-		close(fd);
-		/* The last pid, with nothing after it. */
-		buf[held] = '\0';
-		errno = 0;
-		c = strtol(buf, &end, 10);
-		if (!full && end != buf && errno == 0 && c > 0)
-			(void)pids_add(out, (pid_t)c);
+		proc_task_children(path, out);
 	}
 	closedir(d);
 }

@@ -16,7 +16,6 @@
 
 #define NBURST	12	/* instances ended at once */
 #define NFLEE	6	/* instances whose helper flees at the stop */
-#define NCROWD	1100	/* crowd's children: more than runnerd once kept */
 
 /*
  * flee's helper: up.MAIN holds its pid; at the stop signal it leaves its
@@ -65,18 +64,7 @@ o_conf(struct daemon *d)
 	    "  flee = { command = [\"sh\", \"-c\", \"python3 flee.py $$ & "
 	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
 	    "wait\"]; instances = %d; cwd = \"%s\"; restart = \"no\"; };\n"
-	    /* Its helper flees at the stop, walked before NCROWD others. */
-	    "  crowd = { command = [\"sh\", \"-c\", \"python3 flee.py $$ & "
-	    "i=0; while [ $i -lt %d ]; do sleep 300 & i=$((i+1)); done; "
-	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
-	    ": > crowd.$$; wait\"]; cwd = \"%s\"; restart = \"no\"; };\n"
-	    /* Its helper flees at the stop, its parent's NCROWD+1-th child. */
-	    "  late = { command = [\"sh\", \"-c\", \"i=0; while [ $i -lt %d ]; "
-	    "do sleep 300 & i=$((i+1)); done; python3 flee.py $$ & "
-	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
-	    ": > crowd.$$; wait\"]; cwd = \"%s\"; restart = \"no\"; };\n"
-	    "};\n", d->dir, d->dir, d->dir, NFLEE, d->dir, NCROWD, d->dir,
-	    NCROWD, d->dir));
+	    "};\n", d->dir, d->dir, d->dir, NFLEE, d->dir));
 }
 
 static int
@@ -442,10 +430,31 @@ test_flee_at_stop(void **state)
 	d_no_zombies(d);
 }
 
+#define NHORDE	1100	/* children of horde and late, each */
+
 /*
- * Start app (crowd or late) beside an older anchor: NCROWD children and
- * a helper that flees at the stop; stop it, and the helper must be
- * killed at its exit, named for it, the anchor left alone.
+ * Apps with NHORDE children and a helper that flees at the stop: horde's
+ * walked first of them all, late's their parent's NHORDE+1-th child.
+ */
+static const char *
+horde_conf(struct daemon *d)
+{
+	return (d_fmt(d, "apps = {\n"
+	    "  horde = { command = [\"sh\", \"-c\", \"python3 flee.py $$ & "
+	    "i=0; while [ $i -lt %d ]; do sleep 300 & i=$((i+1)); done; "
+	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
+	    ": > horde.$$; wait\"]; cwd = \"%s\"; restart = \"no\"; };\n"
+	    "  late = { command = [\"sh\", \"-c\", \"i=0; while [ $i -lt %d ]; "
+	    "do sleep 300 & i=$((i+1)); done; python3 flee.py $$ & "
+	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
+	    ": > horde.$$; wait\"]; cwd = \"%s\"; restart = \"no\"; };\n"
+	    "};\n", NHORDE, d->dir, NHORDE, d->dir));
+}
+
+/*
+ * Start app (horde or late, added by an update) beside an older anchor;
+ * stop it, and the helper must be killed at its exit, named for it, the
+ * anchor left alone.
  */
 static void
 flee_crowd(struct daemon *d, const char *app)
@@ -456,12 +465,13 @@ flee_crowd(struct daemon *d, const char *app)
 	long long	 end;
 	FILE		*fp = NULL;
 
+	j_ok(cl_call(c, "update", "{\"config\": %s}", t_jstr(horde_conf(d))));
 	a = cl_start(c, "anchor", "anchor");
 	d_saw(d, a);
 	main = cl_start(c, app, app);
 	d_saw(d, main);
 	end = t_ms() + T_WAIT_MS;
-	while (access(d_fmt(d, "%s/crowd.%ld", d->dir, (long)main), F_OK) ==
+	while (access(d_fmt(d, "%s/horde.%ld", d->dir, (long)main), F_OK) ==
 	    -1 || (fp = fopen(d_fmt(d, "%s/up.%ld", d->dir, (long)main),
 	    "r")) == NULL) {
 		if (t_ms() > end)
@@ -483,7 +493,7 @@ flee_crowd(struct daemon *d, const char *app)
 }
 
 /*
- * A helper that flees at the stop, its main process's NCROWD+1-th
+ * A helper that flees at the stop, its main process's NHORDE+1-th
  * child: the stop's walk must find it.  A children file gives about a
  * page per read, some 680 pids, and runnerd read one: the helper was
  * never walked nor recorded, and was left running beside the anchor.
@@ -498,13 +508,13 @@ test_flee_past_a_page(void **state)
  * A stop walks more descendants than runnerd once kept records of
  * (1024): the helper that flees at the stop, walked first, is still
  * known as its instance's at that instance's exit.  With a table of
- * 1024 records reused oldest first, the NCROWD children walked after it
+ * 1024 records reused oldest first, the NHORDE children walked after it
  * pushed its record out, and it was left running as the anchor ran.
  */
 static void
 test_flee_in_crowd(void **state)
 {
-	flee_crowd(*state, "crowd");
+	flee_crowd(*state, "horde");
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, o_setup, t_teardown)
@@ -513,6 +523,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_flee_past_a_page),
+		T(test_flee_in_crowd),
 		T(test_live_helper_survives),
 		T(test_ended_helper_killed),
 		T(test_left_behind_counted),
@@ -520,8 +532,6 @@ main(void)
 		T(test_seen_helper_named),
 		T(test_burst_charged_each),
 		T(test_flee_at_stop),
-		T(test_flee_past_a_page),
-		T(test_flee_in_crowd),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
