@@ -15,8 +15,9 @@
  *
  * A client may send many requests before reading; each gets exactly one
  * reply.  Most commands answer at once, in order; start (of a socket app:
- * once it accepts), stop, restart, write and read with "wait" answer when
- * done, so replies can overtake each other: match them by tag.  A client
+ * once it accepts), stop, restart, write and read with "wait", reload and
+ * update (once their starts had their turn) answer when done, so replies
+ * can overtake each other: match them by tag.  A client
  * that half-closes gets the replies to what it sent; one that closes
  * outright is forgotten at once, with whatever it was waiting for.
  *
@@ -289,7 +290,8 @@
  *   app was added or changed).  The starts wait their turn in runnerd's
  *   launch queue, other clients served meanwhile; the reply comes once
  *   each has had it (one stopped or removed before its turn is listed
- *   failed, "stopped before its turn to start came").
+ *   failed, "stopped before its turn to start came").  Once a shutdown
+ *   has begun: EPERM "runnerd is shutting down" (update too).
  *   -> {"config": SOURCE, "apps": N, "added": [apps], "removed": [apps],
  *       "changed": [apps], "restarted": [aliases], "started": [aliases],
  *       "stopped": [aliases], "failed": [{"alias", "error"}] (7: the

@@ -90,12 +90,18 @@ notify_send(const char *msg)
 	}
 }
 
-/* READY=1 with runnerd's pid: the socket listens, autostart has run. */
+/*
+ * READY=1 with runnerd's pid: the socket listens, autostart has run.
+ * Not after STOPPING=1: a reload whose wave a shutdown cut ends then,
+ * and systemd would take the stopping service for running again.
+ */
 void
 notify_ready(void)
 {
 	char	 msg[64];
 
+	if (notify_stopped)
+		return;
 	snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%ld", (long)getpid());
 	notify_send(msg);
 }

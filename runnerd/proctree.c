@@ -72,7 +72,7 @@
 
 #include "runnerd.h"
 
-#define KNOWN_MAX	1024	/* detached descendants remembered */
+#define KNOWN_MAX	16384	/* descendants remembered at most */
 #define PROBE_SWEEP	1.0	/* seconds from a probe's end to a sweep */
 
 /* A descendant seen under its instance by a stop's walk. */
@@ -117,8 +117,14 @@ static struct leader	*strays_lead;	/* the running instances then */
 static size_t		 strays_nlead;	/* ... less those ended since */
 static int		 strays_valid;
 
-static struct known	 known[KNOWN_MAX];
-static size_t		 nknown;
+/*
+ * Grown as needed (a stop of a thousand instances walks thousands of
+ * descendants at once, each needed until its instance's exit), and
+ * emptied as their use ends: an instance's at its exit's sweep, an
+ * orphan's at its reaping.
+ */
+static struct known	*known;
+static size_t		 nknown, knowncap;
 static size_t		 known_next;	/* next slot to reuse when full */
 
 static void	 known_add(pid_t, const struct procstat *,
@@ -126,6 +132,9 @@ static void	 known_add(pid_t, const struct procstat *,
 static void	 known_set(struct known *, pid_t, unsigned long long, pid_t,
 		    const char *);
 static const struct known *known_find(pid_t, unsigned long long);
+static struct known *known_new(void);
+static void	 known_drop(pid_t, pid_t);
+static int	 orphans_kill(const struct inst *, pid_t);
 static int	 known_unplaced(pid_t, unsigned long long);
 static int	 leader_cmp(const void *, const void *);
 static struct leader *leaders_get(size_t *);
@@ -160,14 +169,8 @@ static void
 known_set(struct known *k, pid_t pid, unsigned long long start, pid_t owner,
     const char *alias)
 {
-	if (k == NULL) {
-		if (nknown < KNOWN_MAX)
-			k = &known[nknown++];
-		else {
-			k = &known[known_next];
-			known_next = (known_next + 1) % KNOWN_MAX;
-		}
-	}
+	if (k == NULL && (k = known_new()) == NULL)
+		return;		/* out of memory: placed by age */
 	k->pid = pid;
 	k->start = start;
 	k->owner = owner;
@@ -186,6 +189,57 @@ known_find(pid_t pid, unsigned long long start)
 }
 
 /*
+ * A record to fill: a new one, the table grown if need be, or when it
+ * holds KNOWN_MAX (or cannot grow), the oldest one.  NULL only when
+ * there is none at all.
+ */
+static struct known *
+known_new(void)
+{
+	struct known	*v, *k;
+	size_t		 cap;
+
+	if (nknown == knowncap && knowncap < KNOWN_MAX) {
+		cap = knowncap == 0 ? 64 : knowncap * 2;
+		if (cap > KNOWN_MAX)
+			cap = KNOWN_MAX;
+		if ((v = reallocarray(known, cap, sizeof(*v))) != NULL) {
+			known = v;
+			knowncap = cap;
+		}
+	}
+	if (nknown < knowncap)
+		return (&known[nknown++]);
+	if (nknown == 0)
+		return (NULL);
+	if (known_next >= nknown)
+		known_next = 0;
+	k = &known[known_next];
+	known_next = (known_next + 1) % nknown;
+	return (k);
+}
+
+/*
+ * Forget the records of pid (reaped: runnerd's child, its pid unused
+ * until now) or, with pid 0, those owner's stop made (its exit's sweep
+ * is done: what was its and reparented has been killed, marked so).
+ */
+static void
+known_drop(pid_t pid, pid_t owner)
+{
+	size_t	 j, n = 0;
+
+	for (j = 0; j < nknown; j++) {
+		if (pid != 0 ? known[j].pid == pid : known[j].owner == owner)
+			continue;
+		if (n != j)
+			known[n] = known[j];
+		n++;
+	}
+	nknown = n;
+}
+
+/*
  * Has this orphan without an owner been seen (and logged) already?  It is
  * remembered, with no owner, so that it is logged once.
  */
@@ -196,12 +250,8 @@ known_unplaced(pid_t pid, unsigned long long start)
 
 	if (known_find(pid, start) != NULL)
 		return (1);
-	if (nknown < KNOWN_MAX)
-		k = &known[nknown++];
-	else {
-		k = &known[known_next];
-		known_next = (known_next + 1) % KNOWN_MAX;
-	}
+	if ((k = known_new()) == NULL)
+		return (0);
 	k->pid = pid;
 	k->start = start;
 	k->owner = 0;
@@ -443,6 +493,8 @@ reap_cb(struct ev_loop *loop, ev_child *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (w->rpid > 0)
+		known_drop(w->rpid, 0);
 	if (norph == 0 || (o = bsearch(&key, orph, norph, sizeof(*orph),
 	    orphan_cmp)) == NULL)
 		return;
@@ -540,6 +592,18 @@ proctree_strays_forget(void)
  */
 int
 proctree_kill_orphans(const struct inst *ended, pid_t pid)
+{
+	int	 left;
+
+	left = orphans_kill(ended, pid);
+	if (ended != NULL && pid > 0)
+		known_drop(0, pid);	/* their use is over */
+	return (left);
+}
+
+/* proctree_kill_orphans, but for the records it leaves. */
+static int
+orphans_kill(const struct inst *ended, pid_t pid)
 {
 	const struct pids	*stray;
 	struct procstat		 ps;

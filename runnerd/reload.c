@@ -59,6 +59,7 @@ struct reloadjob {
 
 static int	 reload_jobs;	/* under way: READY=1 once none is */
 
+static int	 reload_refused(char *, size_t);
 static void	 reload_scale(struct reloadjob *, const struct app *, int);
 static void	 reload_failed(struct reloadjob *, const char *,
 		    const char *);
@@ -146,6 +147,20 @@ reload_turn(struct wave *wave, struct inst *i, const char *alias, int rc,
 }
 
 /*
+ * No reload or update once a shutdown has begun: the instances it would
+ * start, queued after the shutdown's stops, would run on, and runnerd,
+ * which exits once none is left, with them.  1 with err, else 0.
+ */
+static int
+reload_refused(char *err, size_t errlen)
+{
+	if (!server.shutting_down)
+		return (0);
+	errf(err, errlen, "runnerd is shutting down");
+	return (1);
+}
+
+/*
  * Load the file at path (NULL: the one runnerd was started with) or the
  * configuration text, and put it in force.  0 once it is (rq, when not
  * NULL, is answered with what was done once the starts have had their
@@ -160,6 +175,8 @@ reload_config(const char *path, const char *text, struct req *rq,
 {
 	struct config	*cfg;
 
+	if (reload_refused(err, errlen))
+		return (RUNNER_EPERM);
 	notify_reloading();
 	if (path == NULL && text == NULL && (path = server.config_path) ==
 	    NULL) {
@@ -189,6 +206,8 @@ update_config(const char *path, const char *text, struct req *rq,
 		errf(err, errlen, "an update needs a path or text");
 		return (RUNNER_EINVAL);
 	}
+	if (reload_refused(err, errlen))
+		return (RUNNER_EPERM);
 	notify_reloading();
 	cfg = text != NULL ? config_update_text(server.conf->cfg, text, err,
 	    errlen) : config_update_file(server.conf->cfg, path, err, errlen);

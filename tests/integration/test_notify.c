@@ -20,6 +20,10 @@ static const char notify_conf[] = "apps = {\n" SHOWENV "};\n";
 static const char notify_many[] = "apps = {\n" SHOWENV
     "  many = { command = \"cat\"; instances = 100; autostart = true; "
     "restart = \"no\"; };\n};\n";
+/* A reload that starts 200 others (and stops those 100). */
+static const char notify_more[] = "apps = {\n" SHOWENV
+    "  more = { command = \"cat\"; instances = 200; autostart = true; "
+    "restart = \"no\"; };\n};\n";
 
 /* How many instances status lists running. */
 static int
@@ -269,6 +273,62 @@ test_notify_bad_value(void **state)
 	d_stop(d, SIGTERM);
 }
 
+/*
+ * Reloads whose starts are a wave (one launch per turn of runnerd's
+ * loop): a refused reload in the middle of another's wave says
+ * RELOADING=1 but not READY=1, which comes once, when the wave is over;
+ * a shutdown in the middle of a wave says STOPPING=1 and never READY=1
+ * after it (the cut wave's reload answered all the same).  Each pair of
+ * requests goes in one write, so no launch comes between them.
+ */
+static void
+test_notify_reload_waves(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c;
+	struct json	*j;
+	int		 fd, ext, k;
+
+	n_setenv(d, "RUNNERD_LAUNCH_BATCH=1");
+	fd = n_start(d, d_fmt(d, "%s/notify.sock", d->dir));
+	n_expect_ready(d, fd);
+	c = cl_open(d);
+	cl_sendf(c, "{\"tag\": 1, \"cmd\": \"reload\", \"ext\": "
+	    "{\"config\": %s}}\n{\"tag\": 2, \"cmd\": \"reload\", \"ext\": "
+	    "{\"config\": \"apps = { x = 1; };\"}}\n", t_jstr(notify_many));
+	c->tag = 2;
+	j_err(cl_reply_tag(c, 2), "ECONFIG");
+	j = cl_reply_tag(c, 1);
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), 100);
+	if (strncmp(n_recv(d, fd), "RELOADING=1\n", 12) != 0)
+		fail_msg("expected RELOADING=1");
+	n_expect_reload(d, fd);
+	n_none(d, fd);
+
+	cl_sendf(c, "{\"tag\": 3, \"cmd\": \"reload\", \"ext\": "
+	    "{\"config\": %s}}\n{\"tag\": 4, \"cmd\": \"shutdown\"}\n",
+	    t_jstr(notify_more));
+	/* The shutdown's answer, then the reload's, its wave cut. */
+	for (k = 0; k < 2; k++) {
+		j = cl_json(c);
+		ext = j_ok(j);
+		if (j_int(j, 0, "tag") == 4)
+			continue;
+		assert_int_equal(j_int(j, 0, "tag"), 3);
+		assert_int_equal(json_len(j, j_type(j, ext, "failed",
+		    JSON_ARRAY)) + json_len(j, j_type(j, ext, "started",
+		    JSON_ARRAY)), 200);
+	}
+	if (strncmp(n_recv(d, fd), "RELOADING=1\n", 12) != 0)
+		fail_msg("expected RELOADING=1");
+	assert_string_equal(n_recv(d, fd), "STOPPING=1");
+	assert_int_equal(d_wait_exit(d), 0);
+	d_assert_clean_exit(d);
+	n_none(d, fd);
+	close(fd);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, t_setup_bare, t_teardown)
 
 int
@@ -279,6 +339,7 @@ main(void)
 		T(test_notify_abstract),
 		T(test_notify_unreachable),
 		T(test_notify_bad_value),
+		T(test_notify_reload_waves),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

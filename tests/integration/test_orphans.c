@@ -465,12 +465,101 @@ test_flee_at_stop(void **state)
 	d_no_zombies(d);
 }
 
+#define NHORDE	1100	/* children of horde and late, each */
+
+/*
+ * Apps with NHORDE children and a helper that flees at the stop: horde's
+ * walked first of them all, late's their parent's NHORDE+1-th child.
+ */
+static const char *
+horde_conf(struct daemon *d)
+{
+	return (d_fmt(d, "apps = {\n"
+	    "  horde = { command = [\"sh\", \"-c\", \"python3 flee.py $$ & "
+	    "i=0; while [ $i -lt %d ]; do sleep 300 & i=$((i+1)); done; "
+	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
+	    ": > horde.$$; wait\"]; cwd = \"%s\"; restart = \"no\"; };\n"
+	    "  late = { command = [\"sh\", \"-c\", \"i=0; while [ $i -lt %d ]; "
+	    "do sleep 300 & i=$((i+1)); done; python3 flee.py $$ & "
+	    "trap 'while [ ! -e fled.$$ ]; do sleep 0.01; done; exit 0' TERM; "
+	    ": > horde.$$; wait\"]; cwd = \"%s\"; restart = \"no\"; };\n"
+	    "};\n", NHORDE, d->dir, NHORDE, d->dir));
+}
+
+/*
+ * Start app (horde or late, added by an update) beside an older anchor;
+ * stop it, and the helper must be killed at its exit, named for it, the
+ * anchor left alone.
+ */
+static void
+flee_crowd(struct daemon *d, const char *app)
+{
+	struct client	*c = cl_open(d);
+	pid_t		 a, main, helper;
+	long		 pid;
+	long long	 end;
+	FILE		*fp = NULL;
+
+	j_ok(cl_call(c, "update", "{\"config\": %s}", t_jstr(horde_conf(d))));
+	a = cl_start(c, "anchor", "anchor");
+	d_saw(d, a);
+	main = cl_start(c, app, app);
+	d_saw(d, main);
+	end = t_ms() + T_WAIT_MS;
+	while (access(d_fmt(d, "%s/horde.%ld", d->dir, (long)main), F_OK) ==
+	    -1 || (fp = fopen(d_fmt(d, "%s/up.%ld", d->dir, (long)main),
+	    "r")) == NULL) {
+		if (t_ms() > end)
+			fail_msg("%s's children did not all start", app);
+		usleep(10000);
+	}
+	assert_int_equal(fscanf(fp, "%ld", &pid), 1);
+	fclose(fp);
+	helper = (pid_t)pid;
+	d_saw(d, helper);
+	j_ok(cl_call(c, "stop", "{\"alias\": \"%s\"}", app));
+	assert_int_equal(access(d_fmt(d, "%s/fled.%ld", d->dir, (long)main),
+	    F_OK), 0);
+	d_wait_log(d, d_fmt(d, "%s: killing pid %ld, left behind by this "
+	    "instance", app, (long)helper));
+	assert_true(t_wait_gone(helper));
+	d_lives(a);
+	d_no_zombies(d);
+}
+
+/*
+ * A helper that flees at the stop, its main process's NHORDE+1-th
+ * child: the stop's walk must find it.  A children file gives about a
+ * page per read, some 680 pids, and runnerd read one: the helper was
+ * never walked nor recorded, and was left running beside the anchor.
+ */
+static void
+test_flee_past_a_page(void **state)
+{
+	flee_crowd(*state, "late");
+}
+
+/*
+ * A stop walks more descendants than runnerd once kept records of
+ * (1024): the helper that flees at the stop, walked first, is still
+ * known as its instance's at that instance's exit.  With a table of
+ * 1024 records reused oldest first, the NHORDE children walked after it
+ * pushed its record out, and it was left running as the anchor ran.
+ */
+static void
+test_flee_in_crowd(void **state)
+{
+	flee_crowd(*state, "horde");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, o_setup, t_teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_flee_past_a_page),
+		T(test_flee_in_crowd),
 		T(test_live_helper_survives),
 		T(test_ended_helper_killed),
 		T(test_left_behind_counted),

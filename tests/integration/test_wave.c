@@ -484,6 +484,93 @@ test_upgrade_mid_wave(void **state)
 	all_running(b, "many");
 }
 
+/*
+ * A reload asked while a shutdown waits for an instance that ignores its
+ * stop signal: refused, as a start is then, with nothing queued (its
+ * starts would run on after the last stop, and runnerd never exit);
+ * once that instance is killed, runnerd exits cleanly.
+ */
+static void
+test_reload_during_shutdown(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d), *b = cl_open(d);
+	struct json	*j;
+	const char	*stubborn;
+	pid_t		 pid;
+
+	stubborn = "  stubborn = { command = [\"sh\", \"-c\", \"trap '' TERM; "
+	    "echo up; exec cat\"]; stop_timeout = 600; restart = \"no\"; };\n";
+	j_ok(cl_call(a, "reload", "{\"config\": %s}", t_jstr(wave_conf(d,
+	    stubborn))));
+	pid = cl_start(a, "stubborn", "stubborn");
+	cl_read_expect(a, "stubborn", "up\n", 3);
+	j_ok(cl_call(b, "shutdown", NULL));
+	(void)cl_wait_state(a, "stubborn", "stopping", &j);
+	j = cl_call(a, "reload", "{\"config\": %s}", t_jstr(wave_conf(d,
+	    d_fmt(d, "%s  grown = { command = \"cat\"; instances = %d; "
+	    "autostart = true; restart = \"no\"; };\n", stubborn, N))));
+	j_err(j, "EPERM");
+	assert_int_equal(count_state(a, "grown", NULL), 0);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	(void)d_wait_exit(d);
+	d_assert_clean_exit(d);
+}
+
+/*
+ * An upgrade asked in the middle of a reload's wave waits for it: the
+ * reload is answered in full by this runnerd, every start had its turn,
+ * then the upgrade by the next, with every instance running under it.
+ */
+static void
+test_upgrade_mid_reload(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d), *b = cl_open(d);
+	struct json	*j;
+	long long	 ta, tb;
+
+	ta = cl_req(a, "reload", "{\"config\": %s}", t_jstr(wave_grown(d)));
+	mid_wave(b, "grown");
+	tb = cl_req(b, "upgrade", NULL);
+	j = cl_reply_tag(a, ta);
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), N);
+	j = cl_reply_tag(b, tb);
+	assert_int_equal(j_int(j, j_ok(j), "upgrades"), 1);
+	all_running(b, "grown");
+}
+
+/*
+ * A reload adds an app and, after it in the same wave, the app it
+ * depends on: the dependent's turn finds its dependency queued (waiting
+ * its turn, not failed), waits for it, and both run; the reload lists
+ * both started and none failed.
+ */
+static void
+test_reload_dependency_in_wave(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d);
+	struct json	*j;
+	int		 ext, e;
+
+	j = cl_call(a, "reload", "{\"config\": %s}", t_jstr(wave_conf(d,
+	    "  front = { command = \"cat\"; instances = 3; autostart = true; "
+	    "restart = \"no\"; depends_on = { back = \"started\"; }; };\n"
+	    "  back = { command = \"cat\"; instances = 3; autostart = true; "
+	    "restart = \"no\"; };\n")));
+	ext = j_ok(j);
+	assert_int_equal(json_len(j, j_type(j, ext, "started", JSON_ARRAY)),
+	    6);
+	assert_int_equal(json_len(j, j_type(j, ext, "failed", JSON_ARRAY)),
+	    0);
+	e = cl_wait_state(a, "front-3", "running", &j);
+	assert_true(j_int(j, e, "pid") > 0);
+	assert_int_equal(count_state(a, "back", "running"), 3);
+	assert_int_equal(count_state(a, "front", "running"), 3);
+}
+
 int
 main(void)
 {
@@ -511,6 +598,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_stopped_mid_wave,
 		    wave_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_client_vanishes,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_during_shutdown,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_mid_reload,
+		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_dependency_in_wave,
 		    wave_setup, t_teardown),
 	};
 
