@@ -1,14 +1,15 @@
 /*
  * depends.c: dependencies between apps, as runnerd lives them.  Starting
- * an instance of an app with depends_on starts the instances of each
- * dependency that are not running, and holds the instance `waiting'
- * until every condition holds; then its process starts, in its turn in
- * the launch queue (launchq.c: a thousand dependents let go at once do
- * not stall the loop).  A stop goes the
- * other way: an instance is held until every instance that depends on it
- * and is stopping too has ended.  And with on_dependency_restart, a
- * dependency that restarted restarts its dependents once it meets their
- * condition again.
+ * an instance of an app with depends_on queues the instances of each
+ * dependency that are not running, to start in their turn in the launch
+ * queue (launchq.c: a dependency of a thousand instances does not stall
+ * the loop), and holds the instance `waiting' until every condition
+ * holds; then its process starts, in its turn in the queue too (a
+ * thousand dependents let go at once do not stall the loop either).  A
+ * stop goes the other way: an instance is held until every instance that
+ * depends on it and is stopping too has ended.  And with
+ * on_dependency_restart, a dependency that restarted restarts its
+ * dependents once it meets their condition again.
  *
  * Nothing here polls.  inst_event (instance.c) tells depends_event of
  * every change of every instance; that marks the graph dirty, and an
@@ -41,7 +42,6 @@ static ev_prepare	 deps_prepare;
 static int		 deps_dirty;	/* something changed: look again */
 static int		 deps_settling;	/* in deps_settle */
 
-static void	 deps_changed(void);
 static void	 deps_prepare_cb(struct ev_loop *, ev_prepare *, int);
 static void	 deps_settle(void);
 static enum verdict inst_meets(const struct inst *, enum dep_cond, char *,
@@ -88,9 +88,12 @@ needed(const struct inst *i)
 	return (0);
 }
 
-/* Something changed: look again before the loop next blocks. */
-static void
-deps_changed(void)
+/*
+ * Something changed: look again before the loop next blocks.  Also
+ * instance.c's, for a start that failed in its turn (no event says so).
+ */
+void
+depends_changed(void)
 {
 	deps_dirty = 1;
 	if (deps_settling)
@@ -337,9 +340,9 @@ deps_say(struct inst *i)
 
 /*
  * Start an instance: at once when its app has no dependencies; else
- * start the dependencies not running and wait for them (0, the instance
- * waiting or started), or RUNNER_EDEPEND when one cannot be started or
- * already cannot meet its condition, or inst_start's code.
+ * queue the dependencies not running (launchq.c) and wait for them (0,
+ * the instance waiting or started), or RUNNER_EDEPEND when one cannot be
+ * queued or already cannot meet its condition, or inst_start's code.
  */
 int
 depends_start(struct inst *i, char *err, size_t errlen)
@@ -367,8 +370,13 @@ depends_start(struct inst *i, char *err, size_t errlen)
 				continue;	/* deps_meet judges it */
 			log_info("%s: starting %s, which it depends on",
 			    i->alias, alias);
-			if (inst_launch(alias, a, &(struct runner_start){ 0 },
-			    0, &rc, why, sizeof(why)) == NULL) {
+			/*
+			 * Queued, as any start of many: a dependency of a
+			 * thousand instances is no stall.  Its failure in
+			 * its turn fails i through deps_meet.
+			 */
+			if (inst_queue(alias, a, &(struct runner_start){ 0 },
+			    0, NULL, &rc, why, sizeof(why)) == NULL) {
 				errf(err, errlen, "dependency '%s' failed: %s",
 				    d->app, why);
 				return (RUNNER_EDEPEND);
@@ -417,7 +425,7 @@ deps_fail(struct inst *i, int code, const char *why)
 	free(i->end.start_msg);
 	i->end.start_msg = strdup(why);
 	i->dep.what[0] = '\0';
-	deps_changed();		/* what waits on it fails in turn */
+	depends_changed();	/* what waits on it fails in turn */
 	/* Shutting down, nothing stays listed: the last one gone ends it. */
 	if (i->req.forget || i->end.start_msg == NULL ||
 	    server.shutting_down) {
@@ -535,7 +543,7 @@ depends_event(const char *name, struct inst *i)
 			    depends_on(w->app, i->app->name))
 				w->dep.restart_due = 1;
 		}
-	deps_changed();
+	depends_changed();
 }
 
 /* status: what a waiting instance waits for. */
