@@ -38,9 +38,25 @@ enum verdict {
 	V_FAILED
 };
 
+/*
+ * An app's verdict on a condition, kept for the rest of a walk of
+ * deps_settle while nothing changes: a thousand dependents waiting for
+ * an app of a thousand instances cost a thousand lookups per walk, not a
+ * million (the walk comes each turn of the loop while the dependency's
+ * launches are under way).
+ */
+struct memo {
+	const struct app	*app;
+	enum dep_cond		 cond;
+	enum verdict		 v;
+	char			 why[RUNNER_ERRMSG_MAX];
+};
+
 static ev_prepare	 deps_prepare;
 static int		 deps_dirty;	/* something changed: look again */
 static int		 deps_settling;	/* in deps_settle */
+static struct memo	*memo;		/* deps_settle's verdicts, or NULL */
+static size_t		 nmemo, memo_cap;
 
 static void	 deps_prepare_cb(struct ev_loop *, ev_prepare *, int);
 static void	 deps_settle(void);
@@ -48,12 +64,14 @@ static enum verdict inst_meets(const struct inst *, enum dep_cond, char *,
 		    size_t);
 static enum verdict app_meets(const struct app *, enum dep_cond, char *,
 		    size_t);
+static enum verdict app_verdict(const struct app *, enum dep_cond, char *,
+		    size_t);
 static enum verdict deps_meet(struct inst *, char *, size_t);
 static void	 deps_what(const struct inst *, int, char *, size_t);
 static void	 deps_say(struct inst *);
 static int	 deps_go(struct inst *, char *, size_t);
 static void	 deps_fail(struct inst *, int, const char *);
-static void	 wait_check(struct inst *, int);
+static enum verdict wait_check(struct inst *, int);
 static void	 hold_check(struct inst *);
 static void	 restart_check(struct inst *);
 static int	 depends_on(const struct app *, const char *);
@@ -119,16 +137,20 @@ deps_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 static void
 deps_settle(void)
 {
+	struct inst	**list;
 	uint64_t	*ids;
 	struct inst	*i;
 	size_t		 k, n;
+	int		 acted;
 
 	if (deps_settling)
 		return;
 	deps_settling = 1;
 	while (deps_dirty) {
 		deps_dirty = 0;
-		if ((ids = calloc(server.ninsts + 1, sizeof(*ids))) == NULL) {
+		if ((ids = calloc(server.ninsts + 1, sizeof(*ids))) == NULL ||
+		    (list = calloc(server.ninsts + 1, sizeof(*list))) == NULL) {
+			free(ids);
 			log_warnx("dependencies: out of memory; looking "
 			    "again at the next event");
 			break;
@@ -138,12 +160,20 @@ deps_settle(void)
 			/* One queued to launch is looked at in its turn. */
 			if ((i->state == INST_WAITING &&
 			    launchq_kind(i) == LAUNCH_NONE) || i->dep.held ||
-			    i->dep.restart_due)
+			    i->dep.restart_due) {
+				list[n] = i;
 				ids[n++] = i->id;
+			}
 		}
-		for (k = 0; k < n; k++) {
-			if ((i = inst_by_id(ids[k])) == NULL)
+		/*
+		 * Until something is done the list holds: by id only after
+		 * (what is done may remove instances), not a walk of every
+		 * instance for each of a thousand that only wait.
+		 */
+		for (k = 0, acted = 0; k < n; k++) {
+			if (acted && (list[k] = inst_by_id(ids[k])) == NULL)
 				continue;
+			i = list[k];
 			/*
 			 * A hold first: a waiting instance held by a stop
 			 * of several (shutdown) is stopped, not left waiting
@@ -151,13 +181,21 @@ deps_settle(void)
 			 */
 			if (i->dep.held)
 				hold_check(i);
-			else if (i->state == INST_WAITING)
-				wait_check(i, 0);
-			else if (i->dep.restart_due)
+			else if (i->state == INST_WAITING) {
+				if (wait_check(i, 0) != V_FAILED)
+					continue;	/* nothing changed */
+			} else if (i->dep.restart_due)
 				restart_check(i);
+			acted = 1;
+			nmemo = 0;	/* what changed may change verdicts */
 		}
+		free(list);
 		free(ids);
+		nmemo = 0;
 	}
+	free(memo);
+	memo = NULL;
+	nmemo = memo_cap = 0;
 	deps_settling = 0;
 }
 
@@ -263,6 +301,40 @@ app_meets(const struct app *a, enum dep_cond cond, char *why, size_t len)
 	return (all);
 }
 
+/* app_meets, from the memo while deps_settle walks. */
+static enum verdict
+app_verdict(const struct app *a, enum dep_cond cond, char *why, size_t len)
+{
+	struct memo	*m;
+	enum verdict	 v;
+	size_t		 k;
+
+	if (!deps_settling)
+		return (app_meets(a, cond, why, len));
+	for (k = 0; k < nmemo; k++) {
+		m = &memo[k];
+		if (m->app == a && m->cond == cond) {
+			if (m->v == V_FAILED)
+				snprintf(why, len, "%s", m->why);
+			return (m->v);
+		}
+	}
+	v = app_meets(a, cond, why, len);
+	if (nmemo == memo_cap) {
+		/* Out of memory: not kept, only computed again. */
+		if ((m = reallocarray(memo, memo_cap + 8, sizeof(*m))) == NULL)
+			return (v);
+		memo = m;
+		memo_cap += 8;
+	}
+	m = &memo[nmemo++];
+	m->app = a;
+	m->cond = cond;
+	m->v = v;
+	snprintf(m->why, sizeof(m->why), "%s", v == V_FAILED ? why : "");
+	return (v);
+}
+
 /* Do i's dependencies all meet their conditions?  why: the first not. */
 static enum verdict
 deps_meet(struct inst *i, char *why, size_t len)
@@ -280,7 +352,7 @@ deps_meet(struct inst *i, char *why, size_t len)
 			    "app", d->app);
 			return (V_FAILED);
 		}
-		if ((v = app_meets(a, d->cond, r, sizeof(r))) == V_FAILED) {
+		if ((v = app_verdict(a, d->cond, r, sizeof(r))) == V_FAILED) {
 			errf(why, len, "dependency '%s' failed: %s",
 			    d->app, r);
 			return (V_FAILED);
@@ -307,7 +379,8 @@ deps_what(const struct inst *i, int pending, char *buf, size_t len)
 	for (k = 0; k < i->app->deps.n; k++) {
 		d = &i->app->deps.v[k];
 		if (pending && ((a = config_app(i->conf->cfg, d->app)) ==
-		    NULL || app_meets(a, d->cond, why, sizeof(why)) != V_PENDING))
+		    NULL || app_verdict(a, d->cond, why, sizeof(why)) !=
+		    V_PENDING))
 			continue;
 		used = strlen(buf);
 		snprintf(buf + used, len - used, "%s%s (%s)", used ? ", " : "",
@@ -441,15 +514,17 @@ deps_fail(struct inst *i, int code, const char *why)
 
 /*
  * A waiting instance's dependencies changed: it fails, or waits on, or,
- * met, starts in its turn in the launch queue (now: go, its turn).
+ * met, starts in its turn in the launch queue (now: go, its turn).  The
+ * verdict: only a failure changed anything (but for go).
  */
-static void
+static enum verdict
 wait_check(struct inst *i, int go)
 {
-	char	 why[RUNNER_ERRMSG_MAX];
-	int	 rc;
+	char		 why[RUNNER_ERRMSG_MAX];
+	enum verdict	 v;
+	int		 rc;
 
-	switch (deps_meet(i, why, sizeof(why))) {
+	switch ((v = deps_meet(i, why, sizeof(why)))) {
 	case V_FAILED:
 		deps_fail(i, RUNNER_EDEPEND, why);
 		break;
@@ -463,6 +538,7 @@ wait_check(struct inst *i, int go)
 		deps_say(i);
 		break;
 	}
+	return (v);
 }
 
 /*
