@@ -1,14 +1,15 @@
 /*
  * depends.c: dependencies between apps, as runnerd lives them.  Starting
- * an instance of an app with depends_on starts the instances of each
- * dependency that are not running, and holds the instance `waiting'
- * until every condition holds; then its process starts, in its turn in
- * the launch queue (launchq.c: a thousand dependents let go at once do
- * not stall the loop).  A stop goes the
- * other way: an instance is held until every instance that depends on it
- * and is stopping too has ended.  And with on_dependency_restart, a
- * dependency that restarted restarts its dependents once it meets their
- * condition again.
+ * an instance of an app with depends_on queues the instances of each
+ * dependency that are not running, to start in their turn in the launch
+ * queue (launchq.c: a dependency of a thousand instances does not stall
+ * the loop), and holds the instance `waiting' until every condition
+ * holds; then its process starts, in its turn in the queue too (a
+ * thousand dependents let go at once do not stall the loop either).  A
+ * stop goes the other way: an instance is held until every instance that
+ * depends on it and is stopping too has ended.  And with
+ * on_dependency_restart, a dependency that restarted restarts its
+ * dependents once it meets their condition again.
  *
  * Nothing here polls.  inst_event (instance.c) tells depends_event of
  * every change of every instance; that marks the graph dirty, and an
@@ -37,23 +38,40 @@ enum verdict {
 	V_FAILED
 };
 
+/*
+ * An app's verdict on a condition, kept for the rest of a walk of
+ * deps_settle while nothing changes: a thousand dependents waiting for
+ * an app of a thousand instances cost a thousand lookups per walk, not a
+ * million (the walk comes each turn of the loop while the dependency's
+ * launches are under way).
+ */
+struct memo {
+	const struct app	*app;
+	enum dep_cond		 cond;
+	enum verdict		 v;
+	char			 why[RUNNER_ERRMSG_MAX];
+};
+
 static ev_prepare	 deps_prepare;
 static int		 deps_dirty;	/* something changed: look again */
 static int		 deps_settling;	/* in deps_settle */
+static struct memo	*memo;		/* deps_settle's verdicts, or NULL */
+static size_t		 nmemo, memo_cap;
 
-static void	 deps_changed(void);
 static void	 deps_prepare_cb(struct ev_loop *, ev_prepare *, int);
 static void	 deps_settle(void);
 static enum verdict inst_meets(const struct inst *, enum dep_cond, char *,
 		    size_t);
 static enum verdict app_meets(const struct app *, enum dep_cond, char *,
 		    size_t);
+static enum verdict app_verdict(const struct app *, enum dep_cond, char *,
+		    size_t);
 static enum verdict deps_meet(struct inst *, char *, size_t);
 static void	 deps_what(const struct inst *, int, char *, size_t);
 static void	 deps_say(struct inst *);
 static int	 deps_go(struct inst *, char *, size_t);
 static void	 deps_fail(struct inst *, int, const char *);
-static void	 wait_check(struct inst *, int);
+static enum verdict wait_check(struct inst *, int);
 static void	 hold_check(struct inst *);
 static void	 restart_check(struct inst *);
 static int	 depends_on(const struct app *, const char *);
@@ -88,9 +106,12 @@ needed(const struct inst *i)
 	return (0);
 }
 
-/* Something changed: look again before the loop next blocks. */
-static void
-deps_changed(void)
+/*
+ * Something changed: look again before the loop next blocks.  Also
+ * instance.c's, for a start that failed in its turn (no event says so).
+ */
+void
+depends_changed(void)
 {
 	deps_dirty = 1;
 	if (deps_settling)
@@ -116,16 +137,20 @@ deps_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 static void
 deps_settle(void)
 {
+	struct inst	**list;
 	uint64_t	*ids;
 	struct inst	*i;
 	size_t		 k, n;
+	int		 acted;
 
 	if (deps_settling)
 		return;
 	deps_settling = 1;
 	while (deps_dirty) {
 		deps_dirty = 0;
-		if ((ids = calloc(server.ninsts + 1, sizeof(*ids))) == NULL) {
+		if ((ids = calloc(server.ninsts + 1, sizeof(*ids))) == NULL ||
+		    (list = calloc(server.ninsts + 1, sizeof(*list))) == NULL) {
+			free(ids);
 			log_warnx("dependencies: out of memory; looking "
 			    "again at the next event");
 			break;
@@ -135,12 +160,20 @@ deps_settle(void)
 			/* One queued to launch is looked at in its turn. */
 			if ((i->state == INST_WAITING &&
 			    launchq_kind(i) == LAUNCH_NONE) || i->dep.held ||
-			    i->dep.restart_due)
+			    i->dep.restart_due) {
+				list[n] = i;
 				ids[n++] = i->id;
+			}
 		}
-		for (k = 0; k < n; k++) {
-			if ((i = inst_by_id(ids[k])) == NULL)
+		/*
+		 * Until something is done the list holds: by id only after
+		 * (what is done may remove instances), not a walk of every
+		 * instance for each of a thousand that only wait.
+		 */
+		for (k = 0, acted = 0; k < n; k++) {
+			if (acted && (list[k] = inst_by_id(ids[k])) == NULL)
 				continue;
+			i = list[k];
 			/*
 			 * A hold first: a waiting instance held by a stop
 			 * of several (shutdown) is stopped, not left waiting
@@ -148,13 +181,21 @@ deps_settle(void)
 			 */
 			if (i->dep.held)
 				hold_check(i);
-			else if (i->state == INST_WAITING)
-				wait_check(i, 0);
-			else if (i->dep.restart_due)
+			else if (i->state == INST_WAITING) {
+				if (wait_check(i, 0) != V_FAILED)
+					continue;	/* nothing changed */
+			} else if (i->dep.restart_due)
 				restart_check(i);
+			acted = 1;
+			nmemo = 0;	/* what changed may change verdicts */
 		}
+		free(list);
 		free(ids);
+		nmemo = 0;
 	}
+	free(memo);
+	memo = NULL;
+	nmemo = memo_cap = 0;
 	deps_settling = 0;
 }
 
@@ -260,6 +301,40 @@ app_meets(const struct app *a, enum dep_cond cond, char *why, size_t len)
 	return (all);
 }
 
+/* app_meets, from the memo while deps_settle walks. */
+static enum verdict
+app_verdict(const struct app *a, enum dep_cond cond, char *why, size_t len)
+{
+	struct memo	*m;
+	enum verdict	 v;
+	size_t		 k;
+
+	if (!deps_settling)
+		return (app_meets(a, cond, why, len));
+	for (k = 0; k < nmemo; k++) {
+		m = &memo[k];
+		if (m->app == a && m->cond == cond) {
+			if (m->v == V_FAILED)
+				snprintf(why, len, "%s", m->why);
+			return (m->v);
+		}
+	}
+	v = app_meets(a, cond, why, len);
+	if (nmemo == memo_cap) {
+		/* Out of memory: not kept, only computed again. */
+		if ((m = reallocarray(memo, memo_cap + 8, sizeof(*m))) == NULL)
+			return (v);
+		memo = m;
+		memo_cap += 8;
+	}
+	m = &memo[nmemo++];
+	m->app = a;
+	m->cond = cond;
+	m->v = v;
+	snprintf(m->why, sizeof(m->why), "%s", v == V_FAILED ? why : "");
+	return (v);
+}
+
 /* Do i's dependencies all meet their conditions?  why: the first not. */
 static enum verdict
 deps_meet(struct inst *i, char *why, size_t len)
@@ -277,7 +352,7 @@ deps_meet(struct inst *i, char *why, size_t len)
 			    "app", d->app);
 			return (V_FAILED);
 		}
-		if ((v = app_meets(a, d->cond, r, sizeof(r))) == V_FAILED) {
+		if ((v = app_verdict(a, d->cond, r, sizeof(r))) == V_FAILED) {
 			errf(why, len, "dependency '%s' failed: %s",
 			    d->app, r);
 			return (V_FAILED);
@@ -304,7 +379,8 @@ deps_what(const struct inst *i, int pending, char *buf, size_t len)
 	for (k = 0; k < i->app->deps.n; k++) {
 		d = &i->app->deps.v[k];
 		if (pending && ((a = config_app(i->conf->cfg, d->app)) ==
-		    NULL || app_meets(a, d->cond, why, sizeof(why)) != V_PENDING))
+		    NULL || app_verdict(a, d->cond, why, sizeof(why)) !=
+		    V_PENDING))
 			continue;
 		used = strlen(buf);
 		snprintf(buf + used, len - used, "%s%s (%s)", used ? ", " : "",
@@ -337,9 +413,9 @@ deps_say(struct inst *i)
 
 /*
  * Start an instance: at once when its app has no dependencies; else
- * start the dependencies not running and wait for them (0, the instance
- * waiting or started), or RUNNER_EDEPEND when one cannot be started or
- * already cannot meet its condition, or inst_start's code.
+ * queue the dependencies not running (launchq.c) and wait for them (0,
+ * the instance waiting or started), or RUNNER_EDEPEND when one cannot be
+ * queued or already cannot meet its condition, or inst_start's code.
  */
 int
 depends_start(struct inst *i, char *err, size_t errlen)
@@ -367,8 +443,13 @@ depends_start(struct inst *i, char *err, size_t errlen)
 				continue;	/* deps_meet judges it */
 			log_info("%s: starting %s, which it depends on",
 			    i->alias, alias);
-			if (inst_launch(alias, a, &(struct runner_start){ 0 },
-			    0, &rc, why, sizeof(why)) == NULL) {
+			/*
+			 * Queued, as any start of many: a dependency of a
+			 * thousand instances is no stall.  Its failure in
+			 * its turn fails i through deps_meet.
+			 */
+			if (inst_queue(alias, a, &(struct runner_start){ 0 },
+			    0, NULL, &rc, why, sizeof(why)) == NULL) {
 				errf(err, errlen, "dependency '%s' failed: %s",
 				    d->app, why);
 				return (RUNNER_EDEPEND);
@@ -417,7 +498,7 @@ deps_fail(struct inst *i, int code, const char *why)
 	free(i->end.start_msg);
 	i->end.start_msg = strdup(why);
 	i->dep.what[0] = '\0';
-	deps_changed();		/* what waits on it fails in turn */
+	depends_changed();	/* what waits on it fails in turn */
 	/* Shutting down, nothing stays listed: the last one gone ends it. */
 	if (i->req.forget || i->end.start_msg == NULL ||
 	    server.shutting_down) {
@@ -433,15 +514,17 @@ deps_fail(struct inst *i, int code, const char *why)
 
 /*
  * A waiting instance's dependencies changed: it fails, or waits on, or,
- * met, starts in its turn in the launch queue (now: go, its turn).
+ * met, starts in its turn in the launch queue (now: go, its turn).  The
+ * verdict: only a failure changed anything (but for go).
  */
-static void
+static enum verdict
 wait_check(struct inst *i, int go)
 {
-	char	 why[RUNNER_ERRMSG_MAX];
-	int	 rc;
+	char		 why[RUNNER_ERRMSG_MAX];
+	enum verdict	 v;
+	int		 rc;
 
-	switch (deps_meet(i, why, sizeof(why))) {
+	switch ((v = deps_meet(i, why, sizeof(why)))) {
 	case V_FAILED:
 		deps_fail(i, RUNNER_EDEPEND, why);
 		break;
@@ -455,6 +538,7 @@ wait_check(struct inst *i, int go)
 		deps_say(i);
 		break;
 	}
+	return (v);
 }
 
 /*
@@ -535,7 +619,7 @@ depends_event(const char *name, struct inst *i)
 			    depends_on(w->app, i->app->name))
 				w->dep.restart_due = 1;
 		}
-	deps_changed();
+	depends_changed();
 }
 
 /* status: what a waiting instance waits for. */

@@ -29,7 +29,8 @@
  *
  * Restarts are restart.c's: the policy (backoff, max_restarts).  Every
  * launch but a lone start by hand (a restart, a start of many, the
- * autostart, a dependent let go) waits its turn in the launch queue
+ * autostart, a reload's starts, the dependencies a dependent starts, a
+ * dependent let go) waits its turn in the launch queue
  * (launchq.c), worked between polls of the loop; no restart runs in the
  * reaping callback.
  *
@@ -235,6 +236,8 @@ inst_go(struct inst *i, char *err, size_t errlen)
 		return (0);
 	/* Said once here, for every start: by hand, auto, reload. */
 	log_warnx("%s: cannot start: %s", i->alias, err);
+	/* A dependent waiting for it (queued by depends.c) looks again. */
+	depends_changed();
 	i->end.start_code = rc;
 	free(i->end.start_msg);
 	if (rc == RUNNER_ENOMEM || i->req.forget ||

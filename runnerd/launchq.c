@@ -2,14 +2,17 @@
  * launchq.c: the launch queue, which paces every launch of a process.
  *
  * A spawn costs a fork and an exec, a millisecond or more.  A start of
- * an app with instances = 1000, the autostart, a thousand dependents
- * whose dependency became ready, or hundreds of instances crashing at
- * once would, launched in one callback, keep the loop from answering
- * anyone for seconds.  So they all wait here, in one queue, in the order
- * they came: first starts (LAUNCH_START: an instance made waiting by
- * inst_queue, its turn is inst_go), dependents whose dependencies are
- * met (LAUNCH_DEPS: depends_turn) and restarts (LAUNCH_RESTART:
- * restart.c's policy, restart_turn).  An instance is on it at most once.
+ * an app with instances = 1000, the autostart, a dependent whose
+ * dependency has a thousand instances, a thousand dependents whose
+ * dependency became ready, or hundreds of instances crashing at once
+ * would, launched in one callback, keep the loop from answering anyone
+ * for seconds.  So they all wait here, in one queue, in the order they
+ * came: first starts (LAUNCH_START: an instance made waiting by
+ * inst_queue, its turn is inst_go: a start of many, the autostart, a
+ * reload's starts, the dependencies a dependent starts, in no wave),
+ * dependents whose dependencies are met (LAUNCH_DEPS: depends_turn) and
+ * restarts (LAUNCH_RESTART: restart.c's policy, restart_turn).  An
+ * instance is on it at most once.
  *
  * The queue is worked once per loop iteration, for what is left of
  * LAUNCH_BUDGET seconds since the loop woke (one launch at least;

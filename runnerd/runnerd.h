@@ -653,6 +653,7 @@ void	 depends_json(struct buf *, const struct inst *);
 int	 depends_stop_set(struct inst **, size_t *, int, char *, size_t);
 void	 depends_stop(struct inst *);
 void	 depends_release(void);
+void	 depends_changed(void);
 void	 depends_turn(struct inst *);
 
 /* cmd_deps.c */

@@ -9,8 +9,12 @@
  * after; a crash of them all is a wave of restarts; a stop of everything, a second start, a reload removing the
  * app, a shutdown and an upgrade arriving mid-wave; a client that
  * vanishes (the wave goes on); a launch failing in the middle (the
- * answer says how many were started, the rest are not).  Each waits
- * for what it needs to see (a reply, a state), never for time.
+ * answer says how many were started, the rest are not); the N
+ * instances of a dependency a dependent's start starts are a wave too
+ * (a status answered among them, the dependent waiting; one that cannot
+ * be executed fails the dependent; a stop of everything among them).
+ * Each waits for what it needs to see (a reply, a state), never for
+ * time.
  */
 
 /*
@@ -60,6 +64,31 @@ wave_setup(void **state)
 	d = *state;
 	assert_int_equal(mkdir(d_fmt(d, "%s/sub", d->dir), 0700), 0);
 	d_start(d, wave_conf(d, ""));
+	return (0);
+}
+
+/*
+ * With apps that depend on others: upper on the N instances of lower,
+ * usenox on one that cannot be executed.
+ */
+static int
+dep_wave_setup(void **state)
+{
+	struct daemon	*d;
+
+	setenv("RUNNERD_LAUNCH_BATCH", "1", 1);
+	t_setup_bare(state);
+	d = *state;
+	assert_int_equal(mkdir(d_fmt(d, "%s/sub", d->dir), 0700), 0);
+	d_start(d, wave_conf(d, d_fmt(d,
+	    "  lower = { command = \"cat\"; instances = %d; "
+	    "restart = \"no\"; };\n"
+	    "  upper = { command = \"cat\"; restart = \"no\"; "
+	    "depends_on = { lower = \"ready\"; }; };\n"
+	    "  nox = { command = \"%s/no-such-program\"; restart = \"no\"; "
+	    "};\n"
+	    "  usenox = { command = \"cat\"; depends_on = { nox = "
+	    "\"started\"; }; };\n", N, d->dir)));
 	return (0);
 }
 
@@ -571,6 +600,105 @@ test_reload_dependency_in_wave(void **state)
 	assert_int_equal(count_state(a, "front", "running"), 3);
 }
 
+/*
+ * A start of upper starts the N instances of lower it depends on as a
+ * wave: a status from another client is answered while some still wait
+ * their turn (upper waiting for them), and upper runs, answered, once
+ * all N run.
+ */
+static void
+test_dependency_wave(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d), *b = cl_open(d);
+	struct json	*j;
+	long long	 tag;
+	int		 arr, k, e, waiting = 0;
+
+	tag = cl_req(a, "start", "{\"app\": \"upper\"}");
+	mid_wave(b, "lower");
+	j = cl_call(b, "status", NULL);
+	arr = j_type(j, j_ok(j), "instances", JSON_ARRAY);
+	for (k = 0; k < json_len(j, arr); k++) {
+		e = json_at(j, arr, k);
+		if (json_streq(j, json_get(j, e, "alias"), "upper")) {
+			assert_string_equal(j_str(j, e, "state"), "waiting");
+			assert_string_equal(j_str(j, e, "waiting_for"),
+			    "lower (ready)");
+			continue;
+		}
+		if (!json_streq(j, json_get(j, e, "app"), "lower") ||
+		    !json_streq(j, json_get(j, e, "state"), "waiting"))
+			continue;
+		waiting++;
+		assert_string_equal(j_str(j, e, "waiting_for"),
+		    "its turn to start");
+		assert_int_equal(j_int(j, e, "pid"), 0);
+	}
+	assert_true(waiting > 0);
+	j = cl_reply_tag(a, tag);
+	e = j_ok(j);
+	assert_string_equal(j_str(j, e, "state"), "running");
+	assert_true(j_int(j, e, "pid") > 0);
+	assert_int_equal(count_state(b, "lower", "running"), N);
+	d_wait_log(d, " s for lower (ready)\n");
+	all_running(b, "lower");
+}
+
+/*
+ * A dependency queued by its dependent that cannot be executed fails in
+ * its turn, and the dependent's start with it: EDEPEND, naming the
+ * dependency and why, in the answer and in status.
+ */
+static void
+test_dependency_wave_fails(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d);
+	struct json	*j;
+	const char	*why;
+	int		 e;
+
+	why = d_fmt(d, "dependency 'nox' failed: cannot execute "
+	    "'%s/no-such-program': No such file or directory", d->dir);
+	j = cl_call(a, "start", "{\"app\": \"usenox\"}");
+	j_err(j, "EDEPEND");
+	assert_string_equal(j_str(j, 0, "message"), why);
+	e = cl_status_of(a, "usenox", &j);
+	assert_string_equal(j_str(j, e, "state"), "failed");
+	assert_string_equal(j_str(j, e, "reason"), why);
+	e = cl_status_of(a, "nox", &j);
+	assert_string_equal(j_str(j, e, "state"), "failed");
+}
+
+/*
+ * stop --all while the dependencies are being launched: nothing is left
+ * running, none is launched after, and the dependent's start answers
+ * that it was stopped before it ran.
+ */
+static void
+test_dependency_wave_stopped(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*a = cl_open(d), *b = cl_open(d);
+	struct json	*j;
+	long long	 tag;
+	int		 e;
+
+	tag = cl_req(a, "start", "{\"app\": \"upper\"}");
+	mid_wave(b, "lower");
+	j_ok(cl_call(b, "stop", "{\"all\": true}"));
+	j = cl_reply_tag(a, tag);
+	j_err(j, "ESPAWN");
+	assert_non_null(strstr(j_str(j, 0, "message"), "'upper' stopped "
+	    "before it was ready"));
+	assert_int_equal(count_state(b, "lower", "stopped"), N);
+	assert_int_equal(count_state(b, "lower", NULL), N);
+	e = cl_status_of(b, "upper", &j);
+	assert_string_equal(j_str(j, e, "state"), "stopped");
+	assert_int_equal(j_int(j, e, "pid"), 0);
+}
+
 int
 main(void)
 {
@@ -605,6 +733,12 @@ main(void)
 		    wave_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_dependency_in_wave,
 		    wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_dependency_wave,
+		    dep_wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_dependency_wave_fails,
+		    dep_wave_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_dependency_wave_stopped,
+		    dep_wave_setup, t_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
