@@ -50,24 +50,6 @@ inherit_setup(void **state)
 	return (0);
 }
 
-/* How many descriptors process pid has open. */
-static int
-fd_count(pid_t pid)
-{
-	char		 path[64];
-	DIR		*dir;
-	struct dirent	*e;
-	int		 n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
-	assert_non_null(dir = opendir(path));
-	while ((e = readdir(dir)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return (n);
-}
-
 /* Start alias of app; its first output must be want. */
 static void
 expect_fds(struct daemon *d, struct client *c, const char *app,
@@ -84,12 +66,12 @@ test_children_get_theirs(void **state)
 	struct client	*c = cl_open(d);
 
 	/* The wrapper did its part: runnerd holds what it inherited. */
-	assert_true(fd_count(d->pid) > INHERITED);
+	assert_true(t_fd_count(d->pid) > INHERITED);
 	expect_fds(d, c, "fds", "f1", "0\n1\n2\n");
 	expect_fds(d, c, "nfds", "n1", "0\n1\n2\n3\n");
 	/* Hundreds more of runnerd's own, above the parked ones. */
 	j_ok(cl_call(c, "start", "{\"app\": \"many\"}"));
-	assert_true(fd_count(d->pid) > INHERITED + 200);
+	assert_true(t_fd_count(d->pid) > INHERITED + 200);
 	expect_fds(d, c, "fds", "f2", "0\n1\n2\n");
 	expect_fds(d, c, "nfds", "n2", "0\n1\n2\n3\n");
 	j_err(cl_call(c, "start", "{\"app\": \"noexec\"}"), "ESPAWN");

@@ -112,6 +112,24 @@ o_helper(struct daemon *d, pid_t main, int own_session)
 	return (0);
 }
 
+/*
+ * ender runs and leaves a helper out of its group, in its session; told
+ * to end, it ends, and the sweep kills the helper, naming ender.
+ */
+static void
+o_ender_helper_killed(struct daemon *d, struct client *c)
+{
+	pid_t	 e, eh;
+
+	e = cl_start(c, "ender", "ender");
+	d_saw(d, e);
+	eh = o_helper(d, e, 0);
+	d_file(d, "go", "");
+	d_wait_log(d, d_fmt(d, "ender: killing pid %ld, left behind by this "
+	    "instance, which ended", (long)eh));
+	assert_true(t_wait_gone(eh));
+}
+
 /* The log says nothing about killing pid. */
 static void
 o_assert_not_killed_log(struct daemon *d, pid_t pid)
@@ -170,18 +188,12 @@ test_ended_helper_killed(void **state)
 {
 	struct daemon	*d = *state;
 	struct client	*c = cl_open(d);
-	pid_t		 x, xh, e, eh;
+	pid_t		 x, xh;
 
 	x = cl_start(c, "x", "x");
 	d_saw(d, x);
 	xh = o_helper(d, x, 0);
-	e = cl_start(c, "ender", "ender");
-	d_saw(d, e);
-	eh = o_helper(d, e, 0);
-	d_file(d, "go", "");
-	d_wait_log(d, d_fmt(d, "ender: killing pid %ld, left behind by this "
-	    "instance, which ended", (long)eh));
-	assert_true(t_wait_gone(eh));
+	o_ender_helper_killed(d, c);
 	o_assert_not_killed_log(d, xh);
 	d_lives(xh);
 	d_no_zombies(d);
@@ -200,19 +212,12 @@ test_crowd_helper_killed(void **state)
 	struct daemon	*d = *state;
 	struct client	*c = cl_open(d);
 	struct json	*j;
-	pid_t		 e, eh;
 	int		 k;
 
 	j = cl_call(c, "start", "{\"app\": \"crowd\"}");
 	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
 	    JSON_ARRAY)), NCROWD);
-	e = cl_start(c, "ender", "ender");
-	d_saw(d, e);
-	eh = o_helper(d, e, 0);
-	d_file(d, "go", "");
-	d_wait_log(d, d_fmt(d, "ender: killing pid %ld, left behind by this "
-	    "instance, which ended", (long)eh));
-	assert_true(t_wait_gone(eh));
+	o_ender_helper_killed(d, c);
 	k = cl_wait_state(c, "ender", "exited", &j);
 	assert_int_equal(j_int(j, k, "left_behind"), 1);
 	j_ok(cl_call(c, "stop", "{\"all\": true}"));

@@ -490,6 +490,30 @@ test_reload_client_vanishes(void **state)
 }
 
 /*
+ * An upgrade asked while tag (on a: a start or a reload) launches app's
+ * N instances: the request is answered in full, all N started, by this
+ * runnerd, then the upgrade by the next, with every instance running
+ * under it.
+ */
+static void
+upgrade_mid(struct daemon *d, long long tag, struct client *a,
+    const char *app)
+{
+	struct client	*b = cl_open(d);
+	struct json	*j;
+	long long	 tb;
+
+	mid_wave(b, app);
+	tb = cl_req(b, "upgrade", NULL);
+	j = cl_reply_tag(a, tag);
+	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
+	    JSON_ARRAY)), N);
+	j = cl_reply_tag(b, tb);
+	assert_int_equal(j_int(j, j_ok(j), "upgrades"), 1);
+	all_running(b, app);
+}
+
+/*
  * An upgrade mid-wave waits for the wave (the handover carries none):
  * the start is answered in full by this runnerd, then the upgrade by
  * the next, with every instance running under it.
@@ -498,19 +522,10 @@ static void
 test_upgrade_mid_wave(void **state)
 {
 	struct daemon	*d = *state;
-	struct client	*a = cl_open(d), *b = cl_open(d);
-	struct json	*j;
-	long long	 ta, tb;
+	struct client	*a = cl_open(d);
 
-	ta = cl_req(a, "start", "{\"app\": \"many\"}");
-	mid_wave(b, "many");
-	tb = cl_req(b, "upgrade", NULL);
-	j = cl_reply_tag(a, ta);
-	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
-	    JSON_ARRAY)), N);
-	j = cl_reply_tag(b, tb);
-	assert_int_equal(j_int(j, j_ok(j), "upgrades"), 1);
-	all_running(b, "many");
+	upgrade_mid(d, cl_req(a, "start", "{\"app\": \"many\"}"), a,
+	    "many");
 }
 
 /*
@@ -555,19 +570,10 @@ static void
 test_upgrade_mid_reload(void **state)
 {
 	struct daemon	*d = *state;
-	struct client	*a = cl_open(d), *b = cl_open(d);
-	struct json	*j;
-	long long	 ta, tb;
+	struct client	*a = cl_open(d);
 
-	ta = cl_req(a, "reload", "{\"config\": %s}", t_jstr(wave_grown(d)));
-	mid_wave(b, "grown");
-	tb = cl_req(b, "upgrade", NULL);
-	j = cl_reply_tag(a, ta);
-	assert_int_equal(json_len(j, j_type(j, j_ok(j), "started",
-	    JSON_ARRAY)), N);
-	j = cl_reply_tag(b, tb);
-	assert_int_equal(j_int(j, j_ok(j), "upgrades"), 1);
-	all_running(b, "grown");
+	upgrade_mid(d, cl_req(a, "reload", "{\"config\": %s}",
+	    t_jstr(wave_grown(d))), a, "grown");
 }
 
 /*
