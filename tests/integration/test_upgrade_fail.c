@@ -56,8 +56,7 @@ test_upgrade_refused_at_check(void **state)
 	long long	 t0;
 	size_t		 i;
 
-	if (realpath("tests/helpers/hang", hang) == NULL)
-		fail_msg("tests/helpers/hang: %s", strerror(errno));
+	uw_private(d, "tests/helpers/hang", hang);
 	uw_world(d, &w);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		t0 = t_ms();
@@ -185,8 +184,7 @@ test_upgrade_one_at_a_time(void **state)
 	char		*argv[] = { d->runnerctl, (char *)"-s", d->sock,
 	    (char *)"upgrade", (char *)"--binary", hang, NULL };
 
-	if (realpath("tests/helpers/hang", hang) == NULL)
-		fail_msg("tests/helpers/hang: %s", strerror(errno));
+	uw_private(d, "tests/helpers/hang", hang);
 	uw_world(d, &w);
 	u_bg_start(d, &first, argv);
 	d_wait_log(d, d_fmt(d, "upgrade to %s: checking it", hang));

@@ -92,8 +92,7 @@ test_upgrade_shutdown_during_check(void **state)
 	struct u_bg	 b;
 	char		 hang[PATH_MAX];
 
-	if (realpath("tests/helpers/hang", hang) == NULL)
-		fail_msg("tests/helpers/hang: %s", strerror(errno));
+	uw_private(d, "tests/helpers/hang", hang);
 	uw_world(d, &w);
 	ra_upgrade_bg(d, &b, hang);
 	d_wait_log(d, d_fmt(d, "upgrade to %s: checking it", hang));
@@ -170,8 +169,7 @@ test_upgrade_check_lingers(void **state)
 	struct uw_world	 w;
 	char		 linger[PATH_MAX];
 
-	if (realpath("tests/helpers/linger", linger) == NULL)
-		fail_msg("tests/helpers/linger: %s", strerror(errno));
+	uw_private(d, "tests/helpers/linger", linger);
 	uw_world(d, &w);
 	u_refused(u_upgrade(d, linger), d_fmt(d, "'%s --version' exited, "
 	    "but what it started held its output for 5 s", linger));

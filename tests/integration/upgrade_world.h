@@ -176,6 +176,22 @@ uw_install(struct daemon *d, const char *from, const char *to)
 	return ((char *)to);
 }
 
+/*
+ * A private copy of the helper program at from (tests/helpers/...),
+ * its real path in path: uw_running looks for a program by path among
+ * every process, and another suite run beside this one runs the same
+ * helper.
+ */
+static inline void
+uw_private(struct daemon *d, const char *from, char path[PATH_MAX])
+{
+	const char	*base = strrchr(from, '/');
+
+	if (realpath(uw_install(d, from, d_fmt(d, "%s/%s", d->dir,
+	    base != NULL ? base + 1 : from)), path) == NULL)
+		fail_msg("%s: %s", from, strerror(errno));
+}
+
 /* Write "go" to alias (its ready comes then). */
 static inline void
 uw_go(struct uw_world *w, const char *alias)
