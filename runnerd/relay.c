@@ -200,7 +200,7 @@ static int
 relay_read(struct inst *i, size_t max)
 {
 	static char	 lost[RELAY_READ];	/* out of memory: read anyway */
-	char		*p;
+	char		 first[RELAY_FIRST], *p;
 	ssize_t		 n;
 
 	/*
@@ -216,8 +216,17 @@ relay_read(struct inst *i, size_t max)
 		max = i->relay.ask;
 	if (max > RELAY_READ)
 		max = RELAY_READ;
-	/* Straight into the buffer, not through a copy. */
-	if ((p = buf_reserve(&i->relay.out, max)) == NULL) {
+	/*
+	 * Straight into the buffer, not through a copy, once it has one.
+	 * Until then onto the stack: the read that finds a quiet child's
+	 * end needs no buffer, and a stop of 1000 made one each (4 MB of
+	 * heap touched, then given back).
+	 */
+	if (i->relay.out.cap == 0) {
+		if (max > sizeof(first))
+			max = sizeof(first);
+		p = first;
+	} else if ((p = buf_reserve(&i->relay.out, max)) == NULL) {
 		i->relay.out.failed = 0;
 		p = lost;
 	}
@@ -226,9 +235,14 @@ relay_read(struct inst *i, size_t max)
 		i->relay.ask *= 2;
 	if (n > 0) {
 		capture_tee(i, p, (size_t)n);
-		if (p != lost)
+		if (p == first) {
+			if (buf_add(&i->relay.out, first, (size_t)n) == -1) {
+				i->relay.out.failed = 0;
+				p = lost;
+			}
+		} else if (p != lost)
 			buf_commit(&i->relay.out, (size_t)n);
-		else {
+		if (p == lost) {
 			log_warnx("%s: out of memory; %zd bytes of output "
 			    "dropped", i->alias, n);
 			i->relay.dropped += (uint64_t)n;
