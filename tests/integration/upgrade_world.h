@@ -164,6 +164,21 @@ uw_running(const char *path)
 	return (found);
 }
 
+/*
+ * No process runs path: one still listed was sent SIGKILL with its
+ * group, and dies when next scheduled (a loaded machine: later than the
+ * reply), or never (then this fails).
+ */
+static inline void
+uw_none(const char *path)
+{
+	pid_t	 pid;
+
+	while ((pid = uw_running(path)) != 0)
+		if (!t_wait_gone(pid))
+			fail_msg("%s (pid %ld) still runs", path, (long)pid);
+}
+
 /* Put a copy of from at to (by rename, as an install does); to. */
 static inline char *
 uw_install(struct daemon *d, const char *from, const char *to)
