@@ -10,7 +10,9 @@
 #ifndef T_CLIENT_H
 #define T_CLIENT_H
 
+#include <sys/ioctl.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
 
 struct client {
 	struct daemon	*d;
@@ -152,6 +154,30 @@ cl_sendf(struct client *c, const char *fmt, ...)
 	assert_true(n >= 0);
 	cl_send(c, s, (size_t)n);
 	free(s);
+}
+
+/*
+ * Wait (bounded) until runnerd has read every byte sent on c (SIOCOUTQ
+ * counts what the peer has not taken).  It handles the lines it reads
+ * in the same callback, so the requests sent are then handled (unless a
+ * write in flight on c holds them), before any sent afterwards on any
+ * connection: an event to wait for, where a reply is not.
+ */
+static inline void
+cl_wait_taken(struct client *c)
+{
+	long long	 end = t_ms() + T_WAIT_MS;
+	int		 queued;
+
+	for (;;) {
+		assert_int_equal(ioctl(c->fd, SIOCOUTQ, &queued), 0);
+		if (queued == 0)
+			return;
+		if (t_ms() > end)
+			fail_msg("runnerd left %d bytes unread for %d ms",
+			    queued, T_WAIT_MS);
+		usleep(1000);
+	}
 }
 
 /*

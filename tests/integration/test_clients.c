@@ -110,9 +110,11 @@ test_vanish_mid_request(void **state)
 	cl_close(c);
 	base = d_fds_probe(d);
 
+	/* Each request taken (so handled: waiting) before its client goes. */
 	c = cl_open(d);
 	cl_sendf(c, "{\"tag\": 1, \"cmd\": \"read\", \"ext\": {\"alias\": "
 	    "\"c1\", \"wait\": 0.3}}\n");
+	cl_wait_taken(c);
 	cl_close(c);
 
 	/* silent never reads its input: this write cannot finish. */
@@ -121,9 +123,10 @@ test_vanish_mid_request(void **state)
 	    "\"s1\", \"data\": %s}}\n", t_b64(big, 512 * 1024));
 	c = cl_open(d);
 	cl_send(c, req, strlen(req));
-	usleep(100000);
+	cl_wait_taken(c);
 	cl_close(c);
-	usleep(400000);		/* past the read's wait */
+	/* Past the read's wait, counted from after it was surely taken. */
+	usleep(400000);
 	still_fine(d, base);
 
 	/* Both instances still answer. */

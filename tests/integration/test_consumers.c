@@ -127,19 +127,26 @@ test_read_attach_second(void **state)
 	assert_int_equal(j_int(j, e, "dropped"), 0);
 }
 
-/* Bytes queued to c's socket and not read by it, once that stops growing. */
+/*
+ * Bytes queued to c's socket and not read by it, once that stops
+ * growing: the same thrice while runnerd and pid (the writer) both
+ * sleep.  On a loaded machine either may merely wait for a CPU (state
+ * R) for that long, and runnerd would then send more.
+ */
 static int
-socket_full(struct client *c)
+socket_full(struct daemon *d, struct client *c, pid_t pid)
 {
 	long long	 end = t_ms() + T_WAIT_MS;
-	int		 inq, last = -1, same = 0;
+	int		 inq, last = -1, same = 0, asleep;
 
 	for (;;) {
 		assert_int_equal(ioctl(c->fd, FIONREAD, &inq), 0);
+		asleep = t_state(d->pid, NULL, NULL) == 'S' &&
+		    t_state(pid, NULL, NULL) == 'S';
 		/* Still growing: runnerd sends; stable thrice: it cannot. */
-		if (inq > 4096 && inq == last && ++same == 3)
+		if (inq > 4096 && inq == last && asleep && ++same == 3)
 			return (inq);
-		if (inq != last)
+		if (inq != last || !asleep)
 			same = 0;
 		last = inq;
 		if (t_ms() > end)
@@ -163,11 +170,12 @@ leaves(struct daemon *d, const char *app)
 	const char	*p;
 	long long	 k, first;
 	int		 inq, e;
+	pid_t		 pid;
 
-	d_saw(d, cl_start(c, app, app));
+	d_saw(d, pid = cl_start(c, app, app));
 	attach(a, app);
 	put(c, app, "go\\n");
-	inq = socket_full(a);
+	inq = socket_full(d, a, pid);
 	cl_close(a);
 	wait_attached(c, app, 0);
 	buf_init(&all);

@@ -45,6 +45,7 @@ test_shutdown_with_waiting_client(void **state)
 
 	cl_start(c, "cat", "c1");
 	cl_req(w, "read", "{\"alias\": \"c1\", \"wait\": 60}");
+	cl_wait_taken(w);	/* waiting, not read with the shutdown */
 	j_ok(cl_call(c, "shutdown", "{}"));
 	assert_int_equal(d_wait_exit(d), 0);
 	d_assert_clean_exit(d);

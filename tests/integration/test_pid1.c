@@ -265,7 +265,8 @@ test_orphans_reaped(void **state)
 /*
  * SIGTERM to PID 1 from outside: every instance is stopped, the one that
  * ignores SIGTERM killed at its stop_timeout (1 s), and runnerd exits 0,
- * after the timeout and well before an engine's grace period.
+ * after the timeout and before an engine's grace period (docker stop's
+ * 10 s): the upper bound leaves a loaded machine its seconds.
  */
 static void
 test_sigterm_stops(void **state)
@@ -288,7 +289,7 @@ test_sigterm_stops(void **state)
 	d_wait_log(d, "runnerd: SIGTERM: stopping every instance");
 	d_wait_log(d, "runnerd: deaf: still there after 1 s; killing");
 	d_wait_log(d, "runnerd: stopped");
-	if (ms < 900 || ms > 4000)
+	if (ms < 900 || ms > 8000)
 		fail_msg("runnerd took %lld ms to exit; stop_timeout is 1 s",
 		    ms);
 }
@@ -314,7 +315,8 @@ test_sigint_sighup(void **state)
 	assert_string_equal(r->out, "2 instances running and ready\n");
 	assert_int_equal(pid1_exit(d, SIGINT, &ms), 0);
 	d_wait_log(d, "runnerd: SIGINT: stopping every instance");
-	if (ms > 3000)
+	/* They ended on the SIGTERM, not killed at stop_timeout (5 s). */
+	if (ms > 4500)
 		fail_msg("runnerd took %lld ms to exit on SIGINT", ms);
 }
 

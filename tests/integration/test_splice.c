@@ -60,21 +60,27 @@ s_wchar(pid_t pid)
 /*
  * Wait (bounded) until pid is blocked writing: its output fills every
  * buffer on the way, the client's socket and runnerd's pipe included.
- * Seen as its write count standing still across 100 ms.
+ * Seen as its write count standing still across 100 ms while it and
+ * runnerd both sleep: on a loaded machine a process that merely waits
+ * for a CPU (state R) stands still that long too.
  */
 static void
-s_wait_stalled(pid_t pid)
+s_wait_stalled(struct daemon *d, pid_t pid)
 {
 	long long	 end = t_ms() + T_WAIT_MS, last = -1, now;
+	int		 asleep, was = 0;
 
 	for (;;) {
 		now = s_wchar(pid);
-		if (now > 0 && now == last)
+		asleep = t_state(pid, NULL, NULL) == 'S' &&
+		    t_state(d->pid, NULL, NULL) == 'S';
+		if (now > 0 && now == last && asleep && was)
 			return;
 		if (t_ms() > end)
 			fail_msg("pid %ld still writes after %d ms", (long)pid,
 			    T_WAIT_MS);
 		last = now;
+		was = asleep;
 		usleep(100000);
 	}
 }
@@ -158,7 +164,7 @@ test_stop_with_bytes_in_flight(void **state)
 	c = cl_open(d);
 	a = cl_open(d);
 	pid = s_flood(d, c, a, &want, &len);
-	s_wait_stalled(pid);
+	s_wait_stalled(d, pid);
 	j_ok(cl_call(c, "stop", "{\"alias\": \"f1\"}"));
 	s_read_to_end(a);
 	n = buf_used(&a->in);
@@ -186,7 +192,7 @@ test_second_attacher_midstream(void **state)
 		if (cl_fill(a, T_WAIT_MS) <= 0)
 			fail_msg("only %zu bytes came", buf_used(&a->in));
 	/* a stops reading: bytes for it wait in the pipe as b comes. */
-	s_wait_stalled(pid);
+	s_wait_stalled(d, pid);
 	s_attach(b, "f1");
 	s_read_to_end(a);
 	s_read_to_end(b);

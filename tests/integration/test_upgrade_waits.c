@@ -75,6 +75,9 @@ test_upgrade_waiting_requests(void **state)
 	tr = cl_req(qr, "read", "{\"alias\": \"cat\", \"wait\": 15}");
 	ts = cl_req(qs, "stop", "{\"alias\": \"stubborn\"}");
 	cl_wait_state(c, "stubborn", "stopping", &j);
+	/* The write and the read waiting too, not still being read. */
+	cl_wait_taken(qw);
+	cl_wait_taken(qr);
 
 	(void)u_upgraded(d, u_upgrade(d, u_variant(d, "next")), "0.1.0-next",
 	    1);

@@ -42,16 +42,18 @@ struct u_snap {
 	int		 n;
 };
 
-/* The absolute path of the second runnerd of variant v (kept). */
-/* Built with SANITIZE=1 (ASan's quarantine makes RSS say little)? */
+/*
+ * Built with SANITIZE=1 (ASan's quarantine makes RSS say little)?  From
+ * the build, as T_ASAN says: SANITIZE in the environment is make's, and
+ * a binary run by hand lacks it.
+ */
 static inline int
 u_sanitized(void)
 {
-	const char	*s = getenv("SANITIZE");
-
-	return (s != NULL && strcmp(s, "1") == 0);
+	return (T_ASAN);
 }
 
+/* The absolute path of the second runnerd of variant v (kept). */
 static inline char *
 u_variant(struct daemon *d, const char *v)
 {

@@ -195,6 +195,7 @@ test_events_exit_between_calls(void **state)
 	struct runner_channel	*a, *b;
 	struct runner_event	 ev;
 	struct runner_status	 st;
+	long long		 end;
 	int			 seen_a = 0, seen_b = 0;
 
 	t_config(f, EXIT3);
@@ -211,7 +212,8 @@ test_events_exit_between_calls(void **state)
 	t_write_all(b, "go\n", 3);
 	t_expect_closed(a);
 	t_expect_closed(b);
-	/* Until both are known to have exited, ask around. */
+	/* Until both are known to have exited, ask around (bounded). */
+	end = t_ms() + T_WAIT_MS;
 	do {
 		t_status(f, "a", &st);
 		if (st.state == RUNNER_STATE_EXITED)
@@ -219,10 +221,14 @@ test_events_exit_between_calls(void **state)
 			    runner_errcode(f->r) == RUNNER_ECLOSED, 1);
 		poll(NULL, 0, 1);
 		t_status(f, "b", &st);
+		if (t_ms() > end)
+			fail_msg("'b' not exited after %d ms", T_WAIT_MS);
 	} while (st.state != RUNNER_STATE_EXITED);
 	do {
 		t_status(f, "a", &st);
 		poll(NULL, 0, 1);
+		if (t_ms() > end)
+			fail_msg("'a' not exited after %d ms", T_WAIT_MS);
 	} while (st.state != RUNNER_STATE_EXITED);
 	while (seen_a + seen_b < 2) {
 		t_next_event(f, &ev);

@@ -520,7 +520,7 @@ test_bad_config_keeps_old(void **state)
 	 * In-process nothing stops it.
 	 */
 	if (t_daemon()) {
-		double	 end = clock_now() + 5.0;
+		double	 end = clock_now() + T_WAIT_MS / 1000.0;
 		int	 rc;
 
 		while ((rc = runner_ensure_running(f->r, "dog",
