@@ -71,6 +71,7 @@ relay_init(struct inst *i)
 void
 relay_free(struct inst *i)
 {
+	splice_close(i);
 	ev_timer_stop(server.loop, &i->relay.probe);
 	buf_free(&i->relay.out);
 	buf_free(&i->relay.in);

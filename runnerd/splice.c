@@ -287,7 +287,12 @@ splice_input(struct inst *i, struct client *c)
 	struct splice	*sp;
 	ssize_t		 n;
 
-	if (!relay_takes_input(i) ||
+	/*
+	 * Only into a channel: input for one still to come (a socket app
+	 * that has not accepted) queues in the ordinary path, where it
+	 * waits for relay_open.
+	 */
+	if (i->relay.fd == -1 || !relay_takes_input(i) ||
 	    i->relay.direct != 0 || buf_used(&i->relay.in) > 0 ||
 	    buf_used(&c->in) > 0 || splice_pipes(i) == -1)
 		return (0);

@@ -2,7 +2,8 @@
  * test_socket.c: socket apps.  echo is socat listening on DIR/echo.sock
  * (cwd = DIR) and running cat per connection; deaf never listens.
  * start answers once the socket accepts; a stale file there is removed
- * first; an app that never listens times out and is not left running.
+ * first; an app that never listens times out and is not left running;
+ * input from a client attached before the accept waits for it.
  */
 
 #include "daemon.h"
@@ -180,6 +181,63 @@ test_socket_override(void **state)
 	assert_int_equal(access(d_fmt(d, "%s/mine.sock", d->dir), F_OK), 0);
 }
 
+/*
+ * Input from a client attached while the app has not accepted yet (it
+ * is still starting) waits for the channel and is written once it
+ * opens.  It went to the splice path, which needs a channel: spliced
+ * into no descriptor ("splice: Bad file descriptor"), the input was
+ * lost, the input closed, and the pipes made for it leaked (the soak).
+ * late waits for a line on the fifo go before it listens.
+ */
+static void
+test_socket_input_before_accept(void **state)
+{
+	struct daemon	*d = *state;
+	struct client	*c, *a;
+	struct json	*j;
+	char		*fifo = d_fmt(d, "%s/go", d->dir);
+	long long	 tag;
+	size_t		 mark;
+	ssize_t		 n;
+	int		 fds, fd, said;
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	fds = d_fds_probe(d);
+	c = cl_open(d);
+	a = cl_open(d);
+	j_ok(cl_call(c, "reload", "{\"config\": %s}", t_jstr(d_fmt(d,
+	    "apps = {\n  late = { command = [\"sh\", \"-c\", \"read x < go "
+	    "&& exec socat UNIX-LISTEN:late.sock,fork EXEC:cat\"]; "
+	    "type = \"socket\"; socket = \"late.sock\"; cwd = \"%s\"; "
+	    "ready_timeout = 60.0; restart = \"no\"; };\n};\n", d->dir))));
+	mark = d_log_mark(d);
+	tag = cl_req(c, "start", "{\"app\": \"late\", \"alias\": \"l1\"}");
+	cl_wait_state(a, "l1", "starting", &j);
+	j_ok(cl_call(a, "attach", "{\"alias\": \"l1\"}"));
+	cl_send(a, "early\n", 6);
+	cl_wait_taken(a);		/* runnerd has it, and no channel yet */
+	assert_true((fd = open(fifo, O_WRONLY | O_CLOEXEC)) != -1);
+	assert_int_equal(write(fd, "go\n", 3), 3);
+	close(fd);
+	j_ok(cl_reply_tag(c, tag));
+	while (buf_used(&a->in) < 6)
+		if ((n = cl_fill(a, T_WAIT_MS)) <= 0)
+			fail_msg("input written before the accept: %s (%zu "
+			    "bytes came)", n == 0 ? "closed" : "timeout",
+			    buf_used(&a->in));
+	assert_int_equal(buf_used(&a->in), 6);
+	assert_memory_equal(buf_head(&a->in), "early\n", 6);
+	j_ok(cl_call(c, "stop", "{\"alias\": \"l1\"}"));
+	pthread_mutex_lock(&d->mu);
+	said = strstr(d->log + mark, "splice") != NULL;
+	pthread_mutex_unlock(&d->mu);
+	if (said)
+		fail_msg("runnerd said:\n%s", d->log + mark);
+	cl_close(a);
+	cl_close(c);
+	d_fds_settle(d, fds);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
 
 int
@@ -194,6 +252,7 @@ main(void)
 		T(test_socket_app_timeout),
 		T(test_socket_app_dies),
 		T(test_socket_override),
+		T(test_socket_input_before_accept),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
